@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a bare machine:
+#   make run   install, migrate, load demo data once, start Opora on http://127.0.0.1:8000
+#   make test  install, lint, type-check, check migrations, run the suite on SQLite and PostgreSQL
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint typecheck migrations-check test-sqlite test-postgres clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/opora migrate --noinput --verbosity 0
+	$(BIN)/opora demo
+	$(BIN)/opora serve
+
+test: install lint typecheck migrations-check test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src tests
+
+migrations-check: install
+	OPORA_DATA_DIR=$$(mktemp -d) $(BIN)/opora makemigrations --check --dry-run
+
+test-sqlite: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	scripts/with-postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

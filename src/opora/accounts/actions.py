@@ -1,0 +1,245 @@
+"""Every write to users, organizations, teams and API tokens."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opora.accounts import errors
+from opora.accounts.models import (
+    ApiToken,
+    Organization,
+    OrganizationDomain,
+    Role,
+    Team,
+    User,
+    hash_token,
+    normalize_email,
+)
+from opora.core.errors import Forbidden, ValidationFailed
+
+TOKEN_PREFIX = "opora_"  # noqa: S105 - a public prefix that makes leaked tokens easy to spot
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _require_admin(by: User | None) -> None:
+    if by is not None and not by.is_admin:
+        raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
+
+
+def clean_email(email: str) -> str:
+    address = normalize_email(email)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationFailed(
+            errors.INVALID_EMAIL, _("Enter a valid e-mail address."), field="email"
+        ) from None
+    return address
+
+
+def organization_for_email(email: str) -> Organization | None:
+    """The organization whose registered domain matches the address, if any."""
+    domain = email.rsplit("@", 1)[-1].lower()
+    found = OrganizationDomain.objects.select_related("organization").filter(domain=domain).first()
+    return found.organization if found else None
+
+
+@transaction.atomic
+def create_user(
+    *,
+    email: str,
+    by: User | None,
+    name: str = "",
+    password: str | None = None,
+    role: str = Role.CUSTOMER,
+    support_line: int | None = None,
+    is_team_lead: bool = False,
+    organization: Organization | None = None,
+    language: str | None = None,
+) -> User:
+    """Create an account; customers join their organization by e-mail domain."""
+    if role != Role.CUSTOMER or by is not None:
+        _require_admin(by)
+    address = clean_email(email)
+    if role not in Role.values:
+        raise ValidationFailed("invalid_choice", _("Unknown role."), field="role")
+    if role == Role.CUSTOMER:
+        support_line = None
+        is_team_lead = False
+    elif role == Role.AGENT and support_line is None:
+        support_line = 1
+    if support_line is not None and support_line not in (1, 2, 3):
+        raise ValidationFailed(
+            errors.INVALID_LINE, _("The support line must be 1, 2 or 3."), field="support_line"
+        )
+    if User.objects.filter(email=address).exists():
+        raise ValidationFailed(
+            errors.EMAIL_TAKEN, _("An account with this e-mail already exists."), field="email"
+        )
+    if organization is None and role == Role.CUSTOMER:
+        organization = organization_for_email(address)
+    user = User(
+        email=address,
+        name=name.strip()[:200],
+        role=role,
+        support_line=support_line,
+        is_team_lead=is_team_lead,
+        organization=organization,
+        language=language or settings.LANGUAGE_CODE,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                errors.WEAK_PASSWORD, " ".join(exc.messages), field="password"
+            ) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationFailed(
+            errors.EMAIL_TAKEN, _("An account with this e-mail already exists."), field="email"
+        ) from None
+    return user
+
+
+def get_or_create_requester(email: str, *, name: str = "", language: str | None = None) -> User:
+    """The account behind an incoming address: found, or created as a customer."""
+    address = clean_email(email)
+    existing = User.objects.select_related("organization").filter(email=address).first()
+    if existing is not None:
+        return existing
+    try:
+        return create_user(email=address, by=None, name=name, language=language)
+    except ValidationFailed as exc:
+        if exc.code != errors.EMAIL_TAKEN:
+            raise
+        # Another process created it a moment ago.
+        return User.objects.select_related("organization").get(email=address)
+
+
+def _clean_domains(domains: Sequence[str]) -> list[str]:
+    cleaned = []
+    for raw in domains:
+        domain = raw.strip().lower().lstrip("@")
+        if not _DOMAIN.match(domain):
+            raise ValidationFailed(
+                errors.INVALID_DOMAIN,
+                _("“%(domain)s” is not a valid domain.") % {"domain": raw},
+                field="domains",
+            )
+        if domain not in cleaned:
+            cleaned.append(domain)
+    return cleaned
+
+
+@transaction.atomic
+def create_organization(
+    *, name: str, by: User, domains: Sequence[str] = (), shared_tickets: bool = False
+) -> Organization:
+    _require_admin(by)
+    title = " ".join(name.split())
+    if not title:
+        raise ValidationFailed("required", _("A name is required."), field="name")
+    if Organization.objects.filter(name__iexact=title).exists():
+        raise ValidationFailed(
+            errors.NAME_TAKEN, _("An organization with this name exists."), field="name"
+        )
+    cleaned = _clean_domains(domains)
+    taken = list(
+        OrganizationDomain.objects.filter(domain__in=cleaned).values_list("domain", flat=True)
+    )
+    if taken:
+        raise ValidationFailed(
+            errors.DOMAIN_TAKEN,
+            _("Domain %(domain)s belongs to another organization.") % {"domain": taken[0]},
+            field="domains",
+        )
+    organization = Organization.objects.create(name=title, shared_tickets=shared_tickets)
+    OrganizationDomain.objects.bulk_create(
+        [OrganizationDomain(organization=organization, domain=d) for d in cleaned]
+    )
+    # Customers who signed up before the domain was registered join now.
+    if cleaned:
+        for domain in cleaned:
+            User.objects.filter(
+                role=Role.CUSTOMER, organization__isnull=True, email__endswith="@" + domain
+            ).update(organization=organization)
+    return organization
+
+
+@transaction.atomic
+def create_team(
+    *, name: str, by: User, email: str = "", description: str = "", members: Sequence[int] = ()
+) -> Team:
+    _require_admin(by)
+    title = " ".join(name.split())
+    if not title:
+        raise ValidationFailed("required", _("A name is required."), field="name")
+    if Team.objects.filter(name__iexact=title).exists():
+        raise ValidationFailed(errors.NAME_TAKEN, _("A team with this name exists."), field="name")
+    address = clean_email(email) if email else ""
+    agents = list(User.objects.filter(pk__in=members, role__in=(Role.AGENT, Role.ADMIN)))
+    if len(agents) != len(set(members)):
+        raise ValidationFailed(
+            errors.UNKNOWN_USER, _("Every member must be an agent."), field="members"
+        )
+    team = Team.objects.create(name=title, email=address, description=description)
+    team.members.set(agents)
+    return team
+
+
+def issue_api_token(user: User, *, name: str = "api") -> tuple[ApiToken, str]:
+    """Create a personal token; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ttl = settings.API_TOKEN_TTL_DAYS
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100] or "api",
+        key_hash=hash_token(raw),
+        prefix=raw[: len(TOKEN_PREFIX) + 4],
+        expires_at=timezone.now() + timedelta(days=ttl) if ttl else None,
+    )
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+
+
+def authenticate_token(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None (unknown, revoked, expired)."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__organization")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.user.is_active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    # Write the last-use time at most once a minute: reads should not cost a write each.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

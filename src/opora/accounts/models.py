@@ -1,0 +1,195 @@
+"""People and their groupings: users (e-mail login, roles), organizations, teams, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Administrator")
+
+
+class SupportLine(models.IntegerChoices):
+    FIRST = 1, _("1st line")
+    SECOND = 2, _("2nd line")
+    THIRD = 3, _("3rd line")
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    RU = "ru", _("Russian")
+
+
+class Organization(models.Model):
+    """A customer's company; its members may share their tickets with each other."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    shared_tickets = models.BooleanField(
+        _("members see each other's tickets"),
+        default=False,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationDomain(models.Model):
+    """An e-mail domain whose new requesters join the organization automatically."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("role", Role.ADMIN)
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+def normalize_email(email: str) -> str:
+    """Addresses compare case-insensitively: keep them lower-cased and trimmed."""
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: customers, agents (lines 1-3, team leads) and admins."""
+
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    support_line = models.PositiveSmallIntegerField(
+        _("support line"), choices=SupportLine.choices, null=True, blank=True
+    )
+    is_team_lead = models.BooleanField(_("team lead"), default=False)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Django admin access; granted to Opora admins.
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["email"]
+        indexes = [models.Index(fields=["role", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_agent(self) -> bool:
+        """Agents and admins both work tickets; 'agent' here means staff of the desk."""
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Team(models.Model):
+    """A queue of tickets worked by its member agents."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    email = models.EmailField(_("reply address"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is stored, the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="api")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
+__all__ = [
+    "ApiToken",
+    "Language",
+    "Organization",
+    "OrganizationDomain",
+    "Role",
+    "SupportLine",
+    "Team",
+    "User",
+    "hash_token",
+    "normalize_email",
+]

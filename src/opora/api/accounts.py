@@ -1,0 +1,193 @@
+"""Sign-in tokens, the current user, and the directories of users, organizations, teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.errors import HttpError
+from ninja.params.functions import Query
+
+from opora.accounts import actions
+from opora.accounts.models import Organization, Team, User, hash_token
+from opora.accounts.selectors import (
+    visible_organizations,
+    visible_teams,
+    visible_users,
+)
+from opora.api.common import current_user
+from opora.api.schemas import (
+    ErrorOut,
+    OrganizationCreate,
+    OrganizationOut,
+    RoleName,
+    TeamCreate,
+    TeamOut,
+    TokenIn,
+    TokenOut,
+    UserCreate,
+    UserOut,
+)
+from opora.core import ratelimit
+from opora.core.errors import RateLimited, ValidationFailed
+
+router = Router(tags=["accounts"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def user_out(user: User) -> dict[str, Any]:
+    org = user.organization
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "support_line": user.support_line,
+        "is_team_lead": user.is_team_lead,
+        "organization": {"id": org.pk, "name": org.name} if org else None,
+        "language": user.language,
+        "time_zone": user.time_zone,
+        "is_active": user.is_active,
+    }
+
+
+def organization_out(org: Organization) -> dict[str, Any]:
+    return {
+        "id": org.pk,
+        "name": org.name,
+        "domains": [d.domain for d in org.domains.all()],
+        "shared_tickets": org.shared_tickets,
+    }
+
+
+def team_out(team: Team) -> dict[str, Any]:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "email": team.email,
+        "description": team.description,
+        "members": [{"id": m.pk, "email": m.email, "name": m.name} for m in team.members.all()],
+    }
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Exchange e-mail and password for an API token",
+)
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+    key = f"{ratelimit.client_address(request.META)}|{payload.email.strip().lower()}"
+    if not ratelimit.hit("auth", key, limit=settings.AUTH_RATE_LIMIT_PER_MINUTE):
+        raise RateLimited("rate_limited", "Too many sign-in attempts; wait a minute.")
+    user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
+    if not isinstance(user, User):
+        raise HttpError(401, "Wrong e-mail or password.")
+    token, raw = actions.issue_api_token(user, name=payload.name)
+    return Status(201, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
+
+
+@router.delete("/auth/token", response={204: None, **ERRORS}, summary="Revoke the token in use")
+def revoke_token(request: HttpRequest) -> Status[None]:
+    current_user(request)
+    header = request.headers.get("Authorization", "")
+    raw = header.split(" ", 1)[1].strip() if " " in header else ""
+    token = (
+        current_user(request).api_tokens.filter(key_hash=hash_token(raw)).first() if raw else None
+    )
+    if token is None:
+        raise ValidationFailed("no_token", "This request was not made with a token.")
+    actions.revoke_api_token(token)
+    return Status(204, None)
+
+
+@router.get("/me", response={200: UserOut, **ERRORS}, summary="The signed-in user")
+def me(request: HttpRequest) -> dict[str, Any]:
+    return user_out(current_user(request))
+
+
+@router.get("/users", response={200: list[UserOut], **ERRORS}, summary="List users (agents)")
+def list_users(
+    request: HttpRequest,
+    role: RoleName | None = None,
+    organization: int | None = None,
+    q: str | None = Query(None, max_length=100),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    users = visible_users(current_user(request))
+    if role:
+        users = users.filter(role=role)
+    if organization is not None:
+        users = users.filter(organization_id=organization)
+    if q:
+        users = users.filter(email__icontains=q.strip()) | users.filter(name__icontains=q.strip())
+    return [user_out(u) for u in users.order_by("email", "id")[offset : offset + limit]]
+
+
+@router.post("/users", response={201: UserOut, **ERRORS}, summary="Create a user (admins)")
+def create_user(request: HttpRequest, payload: UserCreate) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    organization = None
+    if payload.organization is not None:
+        organization = Organization.objects.filter(pk=payload.organization).first()
+        if organization is None:
+            raise ValidationFailed(
+                "unknown_organization", "no such organization", field="organization"
+            )
+    created = actions.create_user(
+        email=payload.email,
+        by=user,
+        name=payload.name,
+        password=payload.password,
+        role=payload.role,
+        support_line=payload.support_line,
+        is_team_lead=payload.is_team_lead,
+        organization=organization,
+        language=payload.language,
+    )
+    return Status(201, user_out(created))
+
+
+@router.get(
+    "/organizations", response={200: list[OrganizationOut], **ERRORS}, summary="List organizations"
+)
+def list_organizations(request: HttpRequest) -> list[dict[str, Any]]:
+    return [organization_out(o) for o in visible_organizations(current_user(request))]
+
+
+@router.post(
+    "/organizations",
+    response={201: OrganizationOut, **ERRORS},
+    summary="Create an organization (admins)",
+)
+def create_organization(
+    request: HttpRequest, payload: OrganizationCreate
+) -> Status[dict[str, Any]]:
+    org = actions.create_organization(
+        name=payload.name,
+        by=current_user(request),
+        domains=payload.domains,
+        shared_tickets=payload.shared_tickets,
+    )
+    return Status(201, organization_out(org))
+
+
+@router.get("/teams", response={200: list[TeamOut], **ERRORS}, summary="List teams")
+def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
+    return [team_out(t) for t in visible_teams(current_user(request))]
+
+
+@router.post("/teams", response={201: TeamOut, **ERRORS}, summary="Create a team (admins)")
+def create_team(request: HttpRequest, payload: TeamCreate) -> Status[dict[str, Any]]:
+    team = actions.create_team(
+        name=payload.name,
+        by=current_user(request),
+        email=payload.email,
+        description=payload.description,
+        members=payload.members,
+    )
+    return Status(201, team_out(team))

@@ -1,0 +1,191 @@
+"""What every API module shares: authentication, error answers, body parsing, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from opora.accounts.actions import authenticate_token
+from opora.accounts.models import User
+from opora.core.errors import OporaError
+from opora.tickets.attachments import IncomingFile
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = authenticate_token(token.strip())
+        if user is not None:
+            request.user = user
+        return user
+
+
+# A token for scripts and integrations; the signed-in session (with its CSRF check)
+# for Opora's own pages.
+AUTH = [BearerToken(), django_auth]
+
+
+def current_user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The one shape of every error answer: a summary plus one entry per field."""
+    return {
+        "detail": message,
+        "code": code,
+        "errors": [{"field": field, "code": code, "message": message}],
+    }
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
+    return ".".join(parts) or None
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def opora_error(request: HttpRequest, exc: OporaError) -> HttpResponse:
+        return api.create_response(
+            request, error_body(exc.code, exc.message, exc.field), status=exc.status
+        )
+
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        entries = [
+            {
+                "field": _field_of(e.get("loc", ())),
+                "code": str(e.get("type", "invalid")),
+                "message": str(e.get("msg", "invalid value")),
+            }
+            for e in exc.errors
+        ]
+        summary = "; ".join(
+            f"{e['field']}: {e['message']}" if e["field"] else str(e["message"]) for e in entries
+        )
+        return api.create_response(
+            request,
+            {"detail": summary or "invalid input", "code": "invalid", "errors": entries},
+            status=422,
+        )
+
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "rate_limited",
+        }.get(exc.status_code, "error")
+        return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request, error_body("request_too_large", "The request body is too large."), status=413
+        )
+
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (OporaError, opora_error),
+        (NinjaValidationError, validation_error),
+        (HttpError, http_error),
+        (RequestDataTooBig, too_big),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)
+
+
+def parse_input(request: HttpRequest, model: type[M]) -> tuple[M, list[IncomingFile]]:
+    """Read a JSON body, or a multipart form with files under "attachments".
+
+    Endpoints that take files accept both, so a script can post JSON when it has no
+    files and a form when it has.
+    """
+    files: list[IncomingFile] = []
+    content_type = request.content_type or ""
+    data: Any
+    if content_type.startswith("multipart/form-data"):
+        data = {}
+        for key in request.POST:
+            values = request.POST.getlist(key)
+            data[key] = values if key in _list_fields(model) else values[-1]
+        files = [
+            IncomingFile(
+                name=upload.name or "attachment",
+                content=upload,
+                size=upload.size or 0,
+                content_type=upload.content_type or "",
+            )
+            for upload in request.FILES.getlist("attachments")
+        ]
+    else:
+        if not request.body:
+            data = {}
+        else:
+            try:
+                data = json.loads(request.body)
+            except (ValueError, UnicodeDecodeError):
+                raise HttpError(400, "The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise HttpError(400, "The request body must be a JSON object.")
+    try:
+        return model.model_validate(data), files
+    except PydanticValidationError as exc:
+        raise NinjaValidationError(
+            [dict(e) for e in exc.errors(include_url=False, include_context=False)]
+        ) from None
+
+
+def _list_fields(model: type[BaseModel]) -> set[str]:
+    return {
+        name
+        for name, info in model.model_fields.items()
+        if getattr(info.annotation, "__origin__", None) is list or "list[" in str(info.annotation)
+    }
+
+
+def body_doc(model: type[BaseModel], *, with_files: bool) -> dict[str, Any]:
+    """OpenAPI text for an endpoint that reads its body with `parse_input`."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    content: dict[str, Any] = {"application/json": {"schema": schema}}
+    if with_files:
+        form_schema = json.loads(json.dumps(schema))
+        form_schema.setdefault("properties", {})["attachments"] = {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+        }
+        content["multipart/form-data"] = {"schema": form_schema}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, length: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise NinjaValidationError(
+            [{"loc": ("query", "cursor"), "msg": "invalid cursor", "type": "invalid_cursor"}]
+        ) from None
+    if not isinstance(values, list) or len(values) != length:
+        raise NinjaValidationError(
+            [{"loc": ("query", "cursor"), "msg": "invalid cursor", "type": "invalid_cursor"}]
+        )
+    return values

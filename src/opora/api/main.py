@@ -1,0 +1,23 @@
+"""The REST API under /api/v1: OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from opora.api import accounts, tickets
+from opora.api.common import AUTH, install_error_handlers
+
+api = NinjaAPI(
+    title="Opora API",
+    version="1",
+    description=(
+        "Help desk API. Get a token with POST /api/v1/auth/token, then send "
+        "`Authorization: Bearer <token>`. Errors answer 4xx with "
+        '`{"detail", "code", "errors": [{"field", "code", "message"}]}`.'
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", accounts.router)
+api.add_router("", tickets.router)

@@ -1,0 +1,424 @@
+"""Tickets, messages, attachments and history: thin handlers over tickets.actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db.models import F, Q, QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import Router, Status
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.functions import Query
+
+from opora.accounts.actions import get_or_create_requester
+from opora.accounts.models import Team, User
+from opora.api.common import (
+    body_doc,
+    current_user,
+    decode_cursor,
+    encode_cursor,
+    parse_input,
+)
+from opora.api.schemas import (
+    ErrorOut,
+    EventOut,
+    MergeIn,
+    MessageCreate,
+    MessageOut,
+    ProblemLinkIn,
+    StatusName,
+    TicketCreate,
+    TicketOut,
+    TicketPage,
+    TicketUpdate,
+)
+from opora.core.errors import Forbidden, ValidationFailed
+from opora.tickets import actions
+from opora.tickets.models import Channel, Message, Priority, Ticket
+from opora.tickets.selectors import (
+    TicketFilter,
+    access_attachment,
+    access_ticket,
+    filter_tickets,
+    ticket_list_queryset,
+    visible_messages,
+    visible_tickets,
+)
+
+router = Router(tags=["tickets"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+def _user_ref(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "email": user.email, "name": user.name}
+
+
+def ticket_out(ticket: Ticket, *, viewer: User) -> dict[str, Any]:
+    """A ticket as the API shows it; tags are the desk's own words, agents only."""
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": Priority(ticket.priority).code,
+        "type": ticket.type,
+        "line": ticket.line,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "tags": [t.name for t in ticket.tags.all()] if viewer.is_agent else [],
+        "requester": _user_ref(ticket.requester),
+        "organization": (
+            {"id": ticket.organization.pk, "name": ticket.organization.name}
+            if ticket.organization
+            else None
+        ),
+        "team": {"id": ticket.team.pk, "name": ticket.team.name} if ticket.team else None,
+        "assignee": _user_ref(ticket.assignee),
+        "problem": ticket.problem.number if ticket.problem else None,
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "first_response_at": ticket.first_response_at,
+        "solved_at": ticket.solved_at,
+        "closed_at": ticket.closed_at,
+    }
+
+
+def _reload(ticket: Ticket, viewer: User) -> dict[str, Any]:
+    fresh = ticket_list_queryset(Ticket.objects.filter(pk=ticket.pk)).get()
+    return ticket_out(fresh, viewer=viewer)
+
+
+def message_out(message: Message, *, number: int) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "ticket": number,
+        "author": _user_ref(message.author),
+        "internal": message.internal,
+        "channel": message.channel,
+        "body": message.body,
+        "body_html": message.body_html,
+        "created_at": message.created_at,
+        "attachments": [
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "url": f"/api/v1/attachments/{a.pk}",
+            }
+            for a in message.attachments.all()
+        ],
+    }
+
+
+SORTS: dict[str, tuple[str, bool]] = {
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+    "-created_at": ("created_at", True),
+    "created_at": ("created_at", False),
+    "-priority": ("priority", True),
+    "priority": ("priority", False),
+    "-number": ("number", True),
+    "number": ("number", False),
+}
+SortName = Literal[
+    "-updated_at",
+    "updated_at",
+    "-created_at",
+    "created_at",
+    "-priority",
+    "priority",
+    "-number",
+    "number",
+]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+
+
+def _after_cursor(
+    tickets: QuerySet[Ticket], cursor: str, field: str, descending: bool
+) -> QuerySet[Ticket]:
+    value, last_id = decode_cursor(cursor, length=2)
+    if field.endswith("_at"):
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise NinjaValidationError(
+                [{"loc": ("query", "cursor"), "msg": "invalid cursor", "type": "invalid_cursor"}]
+            ) from None
+    op = "lt" if descending else "gt"
+    return tickets.filter(
+        Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": last_id})
+    )
+
+
+@router.get("/tickets", response={200: TicketPage, **ERRORS}, summary="List tickets")
+def list_tickets(
+    request: HttpRequest,
+    status: list[str] | None = Query(None, description="one or more, comma-separated"),
+    assignee: str | None = Query(None, description="'me', 'none' or a user id"),
+    team: int | None = None,
+    priority: list[str] | None = Query(None),
+    type: list[str] | None = Query(None),
+    line: Literal[1, 2, 3] | None = None,
+    requester: int | None = None,
+    organization: int | None = None,
+    tag: str | None = None,
+    updated_since: datetime | None = None,
+    q: str | None = Query(None, max_length=200),
+    sort: SortName = "-updated_at",
+    limit: int = Query(25, ge=1, le=100),
+    cursor: str | None = None,
+    count: bool = Query(False, description="also return the total number of matches"),
+) -> dict[str, Any]:
+    user = current_user(request)
+    statuses = _split(status)
+    priorities = _split(priority)
+    types = _split(type)
+    _check_choices("status", statuses, {"new", "open", "pending", "on_hold", "solved", "closed"})
+    _check_choices("priority", priorities, {p.code for p in Priority})
+    _check_choices("type", types, {"question", "incident", "problem", "complaint", "suggestion"})
+    if assignee not in (None, "me", "none") and not str(assignee).isdigit():
+        raise ValidationFailed(
+            "invalid", "assignee must be 'me', 'none' or a user id", field="assignee"
+        )
+    filters = TicketFilter(
+        status=statuses or None,
+        assignee=assignee,
+        team=team,
+        priority=[Priority.by_name(p) for p in priorities] or None,
+        type=types or None,
+        line=line,
+        requester=requester,
+        organization=organization,
+        tag=tag,
+        updated_since=updated_since,
+        q=q,
+    )
+    tickets = filter_tickets(visible_tickets(user), filters, user=user)
+    total = tickets.count() if count else None
+    field, descending = SORTS[sort]
+    if cursor:
+        tickets = _after_cursor(tickets, cursor, field, descending)
+    order = [F(field).desc(), F("id").desc()] if descending else [F(field).asc(), F("id").asc()]
+    page = list(ticket_list_queryset(tickets.order_by(*order))[: limit + 1])
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        last = page[-1]
+        key = getattr(last, field)
+        next_cursor = encode_cursor(
+            [key.isoformat() if isinstance(key, datetime) else key, last.pk]
+        )
+    return {
+        "items": [ticket_out(t, viewer=user) for t in page],
+        "next_cursor": next_cursor,
+        "count": total,
+    }
+
+
+def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:
+    for value in values:
+        if value not in allowed:
+            raise ValidationFailed("invalid_choice", f"unknown {field} '{value}'", field=field)
+
+
+def _requester_for(user: User, payload: TicketCreate) -> User:
+    if payload.requester is None or payload.requester in (user.pk, user.email):
+        return user
+    if not user.is_agent:
+        raise Forbidden(
+            "agents_only", "only agents may open tickets for someone else", field="requester"
+        )
+    if isinstance(payload.requester, int) or str(payload.requester).isdigit():
+        found = (
+            User.objects.select_related("organization").filter(pk=int(payload.requester)).first()
+        )
+        if found is None:
+            raise ValidationFailed("unknown_requester", "no user with this id", field="requester")
+        return found
+    try:
+        return get_or_create_requester(payload.requester, name=payload.requester_name)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.code, exc.message, field="requester") from None
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketOut, **ERRORS},
+    summary="Open a ticket",
+    openapi_extra=body_doc(TicketCreate, with_files=True),
+)
+def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    payload, files = parse_input(request, TicketCreate)
+    team = None
+    if payload.team is not None:
+        team = Team.objects.filter(pk=payload.team).first()
+        if team is None:
+            raise ValidationFailed("unknown_team", "no such team", field="team")
+    channel = payload.channel or (Channel.API if user.is_agent else Channel.WEB)
+    if not user.is_agent and payload.channel not in (None, Channel.WEB, Channel.API):
+        raise Forbidden("agents_only", "only agents may set the channel", field="channel")
+    ticket = actions.create_ticket(
+        requester=_requester_for(user, payload),
+        subject=payload.subject,
+        body=payload.body,
+        body_html=payload.body_html,
+        by=user,
+        channel=channel,
+        priority=payload.priority,
+        type=payload.type,
+        tags=payload.tags,
+        team=team,
+        language=payload.language,
+        attachments=files,
+    )
+    return Status(201, _reload(ticket, user))
+
+
+@router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
+def get_ticket(request: HttpRequest, number: int) -> dict[str, Any]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    return _reload(ticket, user)
+
+
+@router.patch("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Change a ticket")
+def update_ticket(request: HttpRequest, number: int, payload: TicketUpdate) -> dict[str, Any]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    sent = payload.model_fields_set
+    assignee = payload.assignee
+    changes = actions.TicketChanges(
+        status=payload.status,
+        priority=payload.priority,
+        type=payload.type,
+        assignee=user.pk if assignee == "me" else assignee,
+        unassign="assignee" in sent and assignee is None,
+        team=payload.team,
+        clear_team="team" in sent and payload.team is None,
+        line=payload.line,
+        tags=payload.tags,
+        add_tags=payload.add_tags,
+        remove_tags=payload.remove_tags,
+    )
+    ticket = actions.update_ticket(ticket, changes, by=user)
+    return _reload(ticket, user)
+
+
+@router.post(
+    "/tickets/{number}/merge",
+    response={200: TicketOut, **ERRORS},
+    summary="Merge this ticket into another",
+)
+def merge_ticket(request: HttpRequest, number: int, payload: MergeIn) -> dict[str, Any]:
+    user = current_user(request)
+    source = access_ticket(user, number)
+    target = access_ticket(user, payload.into)
+    merged = actions.merge_tickets(source, target, by=user)
+    return _reload(merged, user)
+
+
+@router.post(
+    "/tickets/{number}/problem",
+    response={200: TicketOut, **ERRORS},
+    summary="Link an incident to a problem",
+)
+def link_problem(request: HttpRequest, number: int, payload: ProblemLinkIn) -> dict[str, Any]:
+    user = current_user(request)
+    incident = access_ticket(user, number)
+    problem = access_ticket(user, payload.problem)
+    return _reload(actions.link_problem(incident, problem, by=user), user)
+
+
+@router.delete(
+    "/tickets/{number}/problem",
+    response={200: TicketOut, **ERRORS},
+    summary="Unlink an incident from its problem",
+)
+def unlink_problem(request: HttpRequest, number: int) -> dict[str, Any]:
+    user = current_user(request)
+    incident = access_ticket(user, number)
+    return _reload(actions.unlink_problem(incident, by=user), user)
+
+
+@router.get(
+    "/tickets/{number}/messages",
+    response={200: list[MessageOut], **ERRORS},
+    summary="The conversation (customers never see internal notes)",
+)
+def list_messages(request: HttpRequest, number: int) -> list[dict[str, Any]]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    return [message_out(m, number=ticket.number) for m in visible_messages(user, ticket)]
+
+
+@router.post(
+    "/tickets/{number}/messages",
+    response={201: MessageOut, **ERRORS},
+    summary="Add a public reply or an internal note",
+    openapi_extra=body_doc(MessageCreate, with_files=True),
+)
+def add_message(request: HttpRequest, number: int) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    payload, files = parse_input(request, MessageCreate)
+    message = actions.add_message(
+        ticket,
+        by=user,
+        body=payload.body,
+        body_html=payload.body_html,
+        internal=payload.internal,
+        channel=Channel.API if user.is_agent else Channel.WEB,
+        attachments=files,
+    )
+    fresh = visible_messages(user, ticket).get(pk=message.pk)
+    return Status(201, message_out(fresh, number=ticket.number))
+
+
+@router.get(
+    "/tickets/{number}/events",
+    response={200: list[EventOut], **ERRORS},
+    summary="The ticket's audit history (agents)",
+)
+def list_events(request: HttpRequest, number: int) -> list[dict[str, Any]]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    if not user.is_agent:
+        raise Forbidden("agents_only", "only agents may read the history")
+    return [
+        {
+            "id": e.pk,
+            "kind": e.kind,
+            "actor": _user_ref(e.actor),
+            "old": e.old,
+            "new": e.new,
+            "data": e.data,
+            "created_at": e.created_at,
+        }
+        for e in ticket.events.select_related("actor").order_by("created_at", "id")
+    ]
+
+
+@router.get("/attachments/{attachment_id}", response={404: ErrorOut}, summary="Download a file")
+def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    user = current_user(request)
+    attachment = access_attachment(user, attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+__all__ = ["StatusName", "router", "ticket_out"]

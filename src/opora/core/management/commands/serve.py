@@ -1,0 +1,46 @@
+"""`opora serve`: the ASGI server (HTTP now, WebSocket with the same process later)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from opora.conf import env_int, env_str
+
+
+class Command(BaseCommand):
+    help = "Start Opora's web server (uvicorn)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--host", default=env_str("OPORA_HOST", "127.0.0.1"), help="address to listen on"
+        )
+        parser.add_argument(
+            "--port", type=int, default=env_int("OPORA_PORT", 8000), help="port to listen on"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=env_int("OPORA_WEB_WORKERS", 1, minimum=1),
+            help="number of web processes",
+        )
+        parser.add_argument(
+            "--migrate", action="store_true", help="apply database migrations first"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import uvicorn
+
+        if options["migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        uvicorn.run(
+            "opora.asgi:application",
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            lifespan="off",
+            log_level="info",
+            access_log=False,
+        )

@@ -1,0 +1,158 @@
+"""Reads of tickets and the `access_*` helpers: the only way to load a ticket for a user.
+
+Visibility:
+- admin: every ticket;
+- agent: tickets of their teams, tickets in no team yet (triage) and tickets assigned
+  to them;
+- customer: tickets they requested, plus their organization's tickets when the
+  organization shares them.
+Anything outside answers "not found", never "forbidden", so numbers leak nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from opora.accounts.models import Team, User
+from opora.core.errors import NotFound
+from opora.tickets.models import Attachment, Message, Ticket
+
+
+def _agent_team_ids(user: User) -> QuerySet[Any]:
+    return Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+
+
+def visible_tickets(user: User) -> QuerySet[Ticket]:
+    """Tickets this user may see (not yet filtered further)."""
+    tickets = Ticket.objects.all()
+    if not user.is_active:
+        return tickets.none()
+    if user.is_admin:
+        return tickets
+    if user.is_agent:
+        return tickets.filter(
+            Q(team__isnull=True) | Q(team_id__in=_agent_team_ids(user)) | Q(assignee_id=user.pk)
+        )
+    scope = Q(requester_id=user.pk)
+    organization = user.organization
+    if organization is not None and organization.shared_tickets:
+        scope |= Q(organization_id=organization.pk)
+    return tickets.filter(scope)
+
+
+def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticket:
+    """The ticket with this number if the user may see it; NotFound otherwise."""
+    tickets = visible_tickets(user)
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    ticket = tickets.select_related("requester", "organization", "team", "assignee").filter(
+        number=number
+    )
+    found = ticket.first()
+    if found is None:
+        raise NotFound("ticket")
+    return found
+
+
+def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
+    """The ticket's conversation as this user may read it: no internal notes for customers."""
+    messages = ticket.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    if not user.is_agent:
+        messages = messages.filter(internal=False)
+    return messages.order_by("created_at", "id")
+
+
+def access_attachment(user: User, attachment_id: int) -> Attachment:
+    """An attachment the user may download: its ticket visible, its note not hidden."""
+    attachment = (
+        Attachment.objects.select_related("message__ticket").filter(pk=attachment_id).first()
+    )
+    if attachment is None:
+        raise NotFound("attachment")
+    message = attachment.message
+    if message.internal and not user.is_agent:
+        raise NotFound("attachment")
+    if not visible_tickets(user).filter(pk=message.ticket_id).exists():
+        raise NotFound("attachment")
+    return attachment
+
+
+def access_assignee(user_id: int) -> User:
+    """A user who can be assigned tickets: an active agent or admin."""
+    found = User.objects.filter(pk=user_id, is_active=True, role__in=("agent", "admin")).first()
+    if found is None:
+        raise NotFound("agent")
+    return found
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Filters of ticket lists, shared by the API and the agent workspace."""
+
+    status: list[str] | None = None
+    assignee: str | None = None  # "me", "none" or a user id
+    team: int | None = None
+    priority: list[int] | None = None
+    type: list[str] | None = None
+    line: int | None = None
+    requester: int | None = None
+    organization: int | None = None
+    tag: str | None = None
+    updated_since: datetime | None = None
+    q: str | None = None
+
+
+def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilter, *, user: User) -> QuerySet[Ticket]:
+    """Apply list filters; every filter maps to an indexed column or a join."""
+    if f.status:
+        tickets = tickets.filter(status__in=f.status)
+    if f.assignee == "me":
+        tickets = tickets.filter(assignee_id=user.pk)
+    elif f.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif f.assignee:
+        tickets = tickets.filter(assignee_id=int(f.assignee))
+    if f.team is not None:
+        tickets = tickets.filter(team_id=f.team)
+    if f.priority:
+        tickets = tickets.filter(priority__in=f.priority)
+    if f.type:
+        tickets = tickets.filter(type__in=f.type)
+    if f.line is not None:
+        tickets = tickets.filter(line=f.line)
+    if f.requester is not None:
+        tickets = tickets.filter(requester_id=f.requester)
+    if f.organization is not None:
+        tickets = tickets.filter(organization_id=f.organization)
+    if f.tag:
+        tickets = tickets.filter(tags__name=f.tag.strip().lower())
+    if f.updated_since is not None:
+        tickets = tickets.filter(updated_at__gte=f.updated_since)
+    if f.q:
+        tickets = tickets.filter(_text_query(f.q, user=user))
+    return tickets
+
+
+def _text_query(q: str, *, user: User) -> Q:
+    text = q.strip()
+    condition = Q(subject__icontains=text)
+    digits = text.lstrip("#")
+    if digits.isdigit():
+        condition |= Q(number=int(digits))
+    messages = Message.objects.filter(ticket_id=OuterRef("pk"), body__icontains=text)
+    if not user.is_agent:
+        messages = messages.filter(internal=False)
+    return condition | Q(Exists(messages))
+
+
+def ticket_list_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Everything a ticket row shows, loaded in a constant number of queries."""
+    return tickets.select_related(
+        "requester", "organization", "team", "assignee", "problem", "merged_into"
+    ).prefetch_related("tags")

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from opora.tickets.models import Ticket
+
+
+def test_it_creates_a_ticket_through_the_api(api, dana, support):
+    # given a customer with a token
+    client = api(dana)
+    # when she opens a ticket
+    response = client.post("/tickets", {"subject": "Hello", "body": "It is broken"})
+    # then it exists with the first number and her as requester
+    assert response.status_code == 201, response.content
+    assert response.json()["number"] == 1
+    assert Ticket.objects.get(number=1).requester == dana
