@@ -55,7 +55,12 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 
 
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
+    """The input field an error concerns: ("body", "payload", "tags", 0) -> "tags.0"."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:]  # "body" and the handler's parameter name
+    elif parts and parts[0] in ("query", "path", "header", "cookie", "form", "file"):
+        parts = parts[1:]
     return ".".join(parts) or None
 
 
@@ -146,7 +151,10 @@ def parse_input(request: HttpRequest, model: type[M]) -> tuple[M, list[IncomingF
         return model.model_validate(data), files
     except PydanticValidationError as exc:
         raise NinjaValidationError(
-            [dict(e) for e in exc.errors(include_url=False, include_context=False)]
+            [
+                {**e, "loc": ("body", "payload", *e["loc"])}
+                for e in exc.errors(include_url=False, include_context=False)
+            ]
         ) from None
 
 

@@ -166,7 +166,7 @@ def list_tickets(
     team: int | None = None,
     priority: list[str] | None = Query(None),
     type: list[str] | None = Query(None),
-    line: Literal[1, 2, 3] | None = None,
+    line: int | None = Query(None, ge=1, le=3),
     requester: int | None = None,
     organization: int | None = None,
     tag: str | None = None,

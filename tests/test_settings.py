@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from opora.conf import env_bool, env_int, env_list
+
+
+def test_env_readers_are_strict(monkeypatch):
+    monkeypatch.setenv("OPORA_X", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="OPORA_X"):
+        env_bool("OPORA_X", False)
+    monkeypatch.setenv("OPORA_X", "Yes")
+    assert env_bool("OPORA_X", False) is True
+    monkeypatch.setenv("OPORA_X", "ten")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("OPORA_X", 1)
+    monkeypatch.setenv("OPORA_X", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env_int("OPORA_X", 1, minimum=1)
+    monkeypatch.setenv("OPORA_X", " a, ,b ")
+    assert env_list("OPORA_X", []) == ["a", "b"]
+    monkeypatch.delenv("OPORA_X")
+    assert env_int("OPORA_X", 7) == 7
+
+
+def _settings_in_subprocess(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings'; django.setup();"
+        "from django.conf import settings as s; db=s.DATABASES['default'];"
+        "print(db['ENGINE'], db.get('NAME'), s.MAX_ATTACHMENT_MB)"
+    )
+    base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_embedded_default_is_sqlite_under_the_data_dir(tmp_path):
+    result = _settings_in_subprocess(tmp_path)
+    assert result.returncode == 0, result.stderr
+    engine, name, limit = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert name == str(tmp_path / "opora.sqlite3")
+    assert limit == "25"
+
+
+def test_a_postgres_url_switches_the_engine(tmp_path):
+    result = _settings_in_subprocess(
+        tmp_path,
+        OPORA_DATABASE_URL="postgres://u:p@127.0.0.1:5432/desk",
+        OPORA_MAX_ATTACHMENT_MB="5",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "desk", "5"]
+
+
+def test_bad_configuration_stops_with_a_message(tmp_path):
+    result = _settings_in_subprocess(tmp_path, OPORA_DEBUG="perhaps")
+    assert result.returncode != 0
+    assert "OPORA_DEBUG" in result.stderr
+    result = _settings_in_subprocess(tmp_path, OPORA_DATABASE_URL="mysql://x@y/z")
+    assert result.returncode != 0
+    assert "OPORA_DATABASE_URL" in result.stderr
+
+
+def test_the_embedded_database_runs_in_wal_mode(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings'; django.setup();"
+        "from django.db import connection; c=connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "wal"
+    assert (tmp_path / "opora.sqlite3").exists()
