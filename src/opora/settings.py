@@ -141,7 +141,6 @@ def _database() -> dict[str, Any]:
         config["CONN_HEALTH_CHECKS"] = True
     else:
         raise ImproperlyConfigured("OPORA_DATABASE_URL must be a sqlite:// or postgres:// URL")
-    config["TEST"] = {"NAME": env_str("OPORA_TEST_DATABASE_NAME", "") or None}
     return config
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
@@ -173,11 +174,17 @@ def list_tickets(
     updated_since: datetime | None = None,
     q: str | None = Query(None, max_length=200),
     sort: SortName = "-updated_at",
-    limit: int = Query(25, ge=1, le=100),
+    limit: int | None = Query(None, ge=1, description="page size (default 25, at most 100)"),
     cursor: str | None = None,
     count: bool = Query(False, description="also return the total number of matches"),
 ) -> dict[str, Any]:
     user = current_user(request)
+    if limit is None:
+        limit = settings.API_PAGE_SIZE
+    elif limit > settings.API_MAX_PAGE_SIZE:
+        raise ValidationFailed(
+            "too_large", f"limit may be at most {settings.API_MAX_PAGE_SIZE}", field="limit"
+        )
     statuses = _split(status)
     priorities = _split(priority)
     types = _split(type)
