@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "opora.core",
     "opora.accounts",
     "opora.tickets",
@@ -153,6 +155,10 @@ CACHES = {
         "LOCATION": "opora",
     }
 }
+
+# Background jobs: the database is the queue (claimed with row locks), so no broker is
+# needed; any number of `opora worker` processes can share it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

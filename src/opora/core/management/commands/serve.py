@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from opora.conf import env_int, env_str
+from opora.conf import env_bool, env_int, env_str
 
 
 class Command(BaseCommand):
@@ -29,12 +30,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--migrate", action="store_true", help="apply database migrations first"
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            default=not env_bool("OPORA_EMBEDDED_WORKER", True),
+            help="do not run background jobs and the scheduler in this process",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
         if options["migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_worker"]:
+            self._start_embedded_worker()
         uvicorn.run(
             "opora.asgi:application",
             host=options["host"],
@@ -44,3 +53,15 @@ class Command(BaseCommand):
             log_level="info",
             access_log=False,
         )
+
+    def _start_embedded_worker(self) -> None:
+        """The embedded default: one job worker and the scheduler as threads of this process."""
+        from opora.core.scheduler import run_scheduler
+        from opora.core.tasks import make_worker, worker_id
+
+        stop = threading.Event()
+        threading.Thread(
+            target=run_scheduler, args=(worker_id(),), kwargs={"stop": stop}, daemon=True
+        ).start()
+        worker = make_worker(batch=False, interval=1.0)
+        threading.Thread(target=worker.run, name="opora-worker", daemon=True).start()

@@ -1,0 +1,42 @@
+"""`opora worker`: run background jobs; start as many as you like, on any machine."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from opora.core.scheduler import run_scheduler
+from opora.core.tasks import make_worker, run_queued_tasks, worker_id
+
+
+class Command(BaseCommand):
+    help = "Run background jobs (and, with --scheduler, enqueue periodic ones)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="run what is queued, then exit")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between polls when idle"
+        )
+        parser.add_argument(
+            "--scheduler",
+            action="store_true",
+            help="also run the periodic-job scheduler (only one holder of its lease acts)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            run_queued_tasks()
+            return
+        stop = threading.Event()
+        if options["scheduler"]:
+            threading.Thread(
+                target=run_scheduler, args=(worker_id(),), kwargs={"stop": stop}, daemon=True
+            ).start()
+        try:
+            worker = make_worker(batch=False, interval=options["interval"])
+            worker.configure_signals()
+            worker.run()
+        finally:
+            stop.set()

@@ -1,0 +1,50 @@
+"""Background jobs on Django's tasks API, with the database as the queue.
+
+Jobs are `django_tasks.task` functions that take ids (never model instances) and are
+safe to run twice. Actions enqueue them after commit; `opora worker` processes (any
+number, on any machine) claim and run them; `opora serve` runs one in-process worker
+on the embedded default.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from django_tasks.base import Task
+
+from opora.core.transaction import after_commit
+
+logger = logging.getLogger("opora.tasks")
+
+
+def enqueue_after_commit(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
+    """Queue `task(*args, **kwargs)` once the current transaction commits."""
+    after_commit(task.enqueue, *args, **kwargs)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident() % 100000}"[:64]
+
+
+def make_worker(*, batch: bool, interval: float = 1.0, max_tasks: int | None = None) -> Any:
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["*"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=not batch,
+        max_tasks=max_tasks,
+        worker_id=worker_id(),
+        excluded_queue_names=[],
+    )
+
+
+def run_queued_tasks(max_tasks: int = 1000) -> None:
+    """Run what is queued now, in this process, and return (tests, `opora worker --once`)."""
+    make_worker(batch=True, interval=0, max_tasks=max_tasks).run()
