@@ -57,7 +57,10 @@ def test_a_reply_to_the_acknowledgement_joins_the_ticket(
     # when Dana answers the acknowledgement (a new subject, only In-Reply-To links it)
     reply = build_mail(
         subject="other words",
-        body="It is out now.\n\nOn Thu, 12 Mar 2026 at 10:00, Support <support@desk.test> wrote:\n> Your request has been received",
+        body=(
+            "It is out now.\n\nOn Thu, 12 Mar 2026 at 10:00, Support <support@desk.test> "
+            "wrote:\n> Your request has been received"
+        ),
         headers={"In-Reply-To": f"<{ack_id}>", "References": f"<{ack_id}>"},
     )
     raw = deliver(reply)
