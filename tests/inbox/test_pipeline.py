@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail as djmail
+from django.core.mail import EmailMultiAlternatives
 
 from opora.core.tasks import run_queued_tasks
 from opora.inbox.email.models import OutboundMail, RawMessage
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _msgid(raw: bytes) -> str:
-    return re.search(rb"Message-ID: <([^>]+)>", raw).group(1).decode()
+    match = re.search(rb"Message-ID: <([^>]+)>", raw)
+    assert match is not None
+    return match.group(1).decode()
 
 
 def test_it_opens_a_ticket_for_a_new_mail(
@@ -171,6 +174,7 @@ def test_an_agent_reply_goes_out_threaded(deliver, dana, alice, django_capture_o
     assert f"<{_msgid(incoming)}>" in headers["References"]
     assert headers["Reply-To"].startswith("support+")
     assert f"[#{ticket.number}]" in sent[0].subject
+    assert isinstance(sent[0], EmailMultiAlternatives)
     assert sent[0].alternatives[0][1] == "text/html"
 
 

@@ -29,7 +29,8 @@ def process_raw_message_task(raw_id: int) -> str:
 def _permanent(exc: Exception) -> bool:
     # 5xx answers and refused recipients will not get better by trying again.
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return True
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
     if isinstance(exc, smtplib.SMTPResponseException):
         return 500 <= exc.smtp_code < 600
     return False
