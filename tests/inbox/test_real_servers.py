@@ -204,7 +204,7 @@ def test_swaks_delivers_into_smtpd_and_replies_thread_back(smtpd, sink, support,
     replies = [_parse(m) for m in sink.messages if b"resetting it" in m]
     assert len(replies) == 1
     reply = replies[0]
-    customer_id = ticket.messages.order_by("id").first().external_id
+    customer_id = ticket.messages.order_by("id")[0].external_id
     assert reply["In-Reply-To"] == f"<{customer_id}>"
     assert f"<{customer_id}>" in reply["References"]
     assert reply["Message-ID"].strip("<>") in OutboundMail.objects.values_list(
@@ -227,7 +227,7 @@ def test_swaks_delivers_into_smtpd_and_replies_thread_back(smtpd, sink, support,
     assert result.returncode == 0, result.stdout + result.stderr
     run_queued_tasks()
     assert Ticket.objects.count() == 1
-    assert ticket.messages.order_by("id").last().body == "That worked, thank you!"
+    assert ticket.messages.order_by("-id")[0].body == "That worked, thank you!"
 
 
 def test_smtpd_refuses_unknown_recipients_at_rcpt(smtpd, support):

@@ -97,6 +97,22 @@ def _cyrillic_score(text: str) -> int:
     return lower - 2 * upper
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _looks_russian(text: str) -> bool:
+    """Whole words in Cyrillic, mostly lower-case: not Latin text misread as Cyrillic
+    (which shows as single Cyrillic letters inside Latin words)."""
+    pure = mixed = 0
+    for word in _WORD.findall(text[:5000]):
+        cyr = sum(1 for ch in word if "\u0400" <= ch <= "\u04ff")
+        if cyr == len(word):
+            pure += 1
+        elif cyr:
+            mixed += 1
+    return pure >= 1 and mixed * 4 <= pure and _cyrillic_score(text) > 0
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Text from bytes in a declared (possibly wrong or missing) charset; never raises."""
     if not data:
@@ -114,15 +130,12 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         return text  # valid UTF-8 with 8-bit bytes is almost never anything else
     except UnicodeDecodeError:
         pass
-    candidates: list[str] = []
-    if charset in _CYRILLIC_SINGLE or charset in _PERMISSIVE or not charset:
-        cyr = [data.decode(c, errors="replace") for c in _CYRILLIC_SINGLE]
-        best = max(cyr, key=_cyrillic_score)
-        if _cyrillic_score(best) > 0:
-            # Bytes that read as Russian in one of the two Cyrillic charsets.
-            return best
-        candidates.extend(cyr)
-    if charset in _PERMISSIVE:
+    cyr = [data.decode(c, errors="replace") for c in _CYRILLIC_SINGLE]
+    best = max(cyr, key=_cyrillic_score)
+    if _looks_russian(best):
+        # Bytes that read as Russian in one of the two Cyrillic charsets.
+        return best
+    if charset in _CYRILLIC_SINGLE or charset in _PERMISSIVE:
         return data.decode(charset, errors="replace")
     guess = charset_normalizer.from_bytes(data[:20000]).best()
     if guess is not None and guess.encoding:
@@ -137,6 +150,8 @@ def _decode_header_value(raw: str) -> str:
     """RFC 2047 words and raw 8-bit bytes (kept as surrogates) to text."""
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
         raw = decode_bytes(raw.encode("utf-8", "surrogateescape"))
+    elif not raw.isascii():
+        raw = decode_bytes(raw.encode("utf-8", "surrogatepass"))
     if "=?" not in raw:
         return " ".join(raw.split())
     try:
@@ -153,19 +168,12 @@ def _decode_header_value(raw: str) -> str:
 
 
 def header(msg: Message, name: str) -> str:
-    """One header as text; a header the policy cannot parse is read raw."""
-    try:
-        value = msg.get(name)
-    except Exception:
-        value = None
-        for key, raw in msg.raw_items() if isinstance(msg, EmailMessage) else []:
-            if key.lower() == name.lower():
-                value = raw
-                break
-    if value is None:
+    """One header as text, decoded by us from the raw value: the policy's own parsing
+    turns raw 8-bit bytes into replacement characters and fails on odd syntax."""
+    values = _raw_header(msg, name)
+    if not values:
         return ""
-    text = str(value)
-    return _decode_header_value(text) if ("=?" in text or not text.isascii()) else text
+    return _decode_header_value(values[0])
 
 
 def _raw_header(msg: Message, name: str) -> list[str]:
@@ -244,6 +252,9 @@ def _collect(
         out.defects.append("nesting too deep")
         return
     ctype = part.get_content_type()
+    if ctype == "message/rfc822" or (ctype.startswith("message/") and not part.is_multipart()):
+        _attach_message(part, ctype, out)
+        return
     if part.is_multipart():
         subparts = part.get_payload()
         if not isinstance(subparts, list):
@@ -268,22 +279,10 @@ def _collect(
         return
     filename = _part_filename(part)
     disposition = (part.get_content_disposition() or "").lower()
-    if ctype == "message/rfc822" or ctype.startswith("message/"):
-        payload = part.get_payload()
-        inner = payload[0] if isinstance(payload, list) and payload else None
-        if isinstance(inner, EmailMessage) and ctype == "message/rfc822":
-            out.forwarded.append(inner)
-            data = inner.as_bytes(policy=policy.default.clone(linesep="\r\n"))
-        else:
-            data = _payload_bytes(part) or str(part.get_payload()).encode("utf-8", "replace")
-        out.attachments.append(
-            ParsedAttachment(
-                filename=filename or f"message.{_EXT.get(ctype, 'txt')}",
-                content_type=ctype,
-                content=data,
-            )
-        )
-        return
+    if not filename and (ctype.startswith("multipart/") or ctype.split("/")[0] not in _BINARY):
+        # A multipart whose parts could not be split, or a type nobody knows: the
+        # bytes are most likely the text itself.
+        ctype = "text/html" if ctype == "text/html" else "text/plain"
     is_body_text = ctype in ("text/plain", "text/html") and not filename
     if is_body_text and disposition != "attachment":
         (texts if ctype == "text/plain" else htmls).append(_part_text(part))
@@ -297,6 +296,29 @@ def _collect(
             content=_payload_bytes(part),
             content_id=content_id,
             inline=disposition == "inline" or bool(content_id and disposition != "attachment"),
+        )
+    )
+
+
+_BINARY = {"application", "image", "audio", "video", "font", "model", "message"}
+
+
+def _attach_message(part: Message, ctype: str, out: ParsedMail) -> None:
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if isinstance(inner, EmailMessage) and ctype == "message/rfc822":
+        out.forwarded.append(inner)
+        try:
+            data = inner.as_bytes(policy=policy.default.clone(linesep="\r\n"))
+        except Exception:  # a broken inner message cannot be serialised again
+            data = _payload_bytes(part)
+    else:
+        data = _payload_bytes(part)
+    out.attachments.append(
+        ParsedAttachment(
+            filename=_part_filename(part) or f"message.{_EXT.get(ctype, 'txt')}",
+            content_type=ctype,
+            content=data,
         )
     )
 

@@ -23,7 +23,13 @@ from opora.accounts.models import User
 from opora.core.errors import OporaError
 from opora.inbox.email import noise, outbound
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
-from opora.inbox.email.parse import ParsedAttachment, ParsedMail, addresses, parse_message
+from opora.inbox.email.parse import (
+    ParsedAttachment,
+    ParsedMail,
+    addresses,
+    html_to_text,
+    parse_message,
+)
 from opora.inbox.email.quotes import strip_html_quotes, strip_quotes
 from opora.inbox.email.threading import find_ticket
 from opora.tickets import actions as ticket_actions
@@ -92,7 +98,11 @@ def process(raw_id: int) -> RawMessage:
     """Turn one stored message into a ticket or a reply; safe to call twice."""
     try:
         with transaction.atomic():
-            raw = RawMessage.objects.select_for_update().select_related("mailbox").get(pk=raw_id)
+            raw = (
+                RawMessage.objects.select_for_update(of=("self",))
+                .select_related("mailbox", "mailbox__team")
+                .get(pk=raw_id)
+            )
             if raw.state != RawState.RECEIVED:
                 return raw
             ctx = _Context(raw=raw, mailbox=raw.mailbox, own=noise.own_addresses())
@@ -167,6 +177,21 @@ def _report_references(mail: ParsedMail) -> list[str]:
     return found
 
 
+def _visible_reply(text: str, html: str) -> tuple[str, str]:
+    """The new part of a reply, as text and HTML; the full original stays in the raw."""
+    text_cut = strip_quotes(text)
+    html_cut = strip_html_quotes(html) if html else ""
+    if html and html_cut != html:
+        if text_cut == text:
+            # Only the HTML shows where the history starts (clients that quote
+            # without attribution lines in their plain part, HTML-only mail).
+            text_cut = strip_quotes(html_to_text(html_cut)) or text_cut
+        return text_cut, html_cut
+    if text_cut != text:
+        return text_cut, ""  # HTML is rebuilt from the shortened text
+    return text, html
+
+
 def _process(ctx: _Context) -> None:
     raw = ctx.raw
     data = bytes(raw.raw)
@@ -194,10 +219,7 @@ def _process(ctx: _Context) -> None:
     text = mail.text.strip()
     html = mail.html
     if ticket is not None:
-        text = strip_quotes(text)
-        html = strip_html_quotes(html) if html else ""
-        if html and text != mail.text.strip():
-            html = ""  # the plain cut is more reliable; HTML is rebuilt from it
+        text, html = _visible_reply(text, html)
     files, notes = _incoming_files(mail.attachments)
     if too_large:
         notes.append(
