@@ -47,4 +47,18 @@ def make_worker(*, batch: bool, interval: float = 1.0, max_tasks: int | None = N
 
 def run_queued_tasks(max_tasks: int = 1000) -> None:
     """Run what is queued now, in this process, and return (tests, `opora worker --once`)."""
-    make_worker(batch=True, interval=0, max_tasks=max_tasks).run()
+    from django.db import connection
+    from django_tasks_db.management.commands import db_worker
+
+    worker = make_worker(batch=True, interval=0, max_tasks=max_tasks)
+    if not connection.in_atomic_block:
+        worker.run()
+        return
+    # Inside a transaction (a test): the worker's close_old_connections() would close
+    # the connection holding it (PostgreSQL; SQLite in memory ignores the close).
+    original = getattr(db_worker, "close_old_connections")  # noqa: B009
+    setattr(db_worker, "close_old_connections", lambda **kwargs: None)  # noqa: B010
+    try:
+        worker.run()
+    finally:
+        setattr(db_worker, "close_old_connections", original)  # noqa: B010

@@ -490,8 +490,11 @@ def _schedule_channel_reply(ticket: Ticket, message: Message) -> None:
 
 @transaction.atomic
 def route_new_ticket(ticket: Ticket, *, team: Team | None, tags: Sequence[str] = ()) -> Ticket:
-    """Routing by a channel (not a person) of a ticket it just opened: team and tags."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """Routing by a channel (not a person) of a ticket it just opened: team and tags.
+
+    Precondition: the ticket was created in the current transaction, so no one else
+    can hold it and it needs no lock.
+    """
     fields = []
     if team is not None and team.pk != ticket.team_id:
         previous = ticket.team_id

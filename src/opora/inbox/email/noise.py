@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.cache import cache
 
 from opora.core import ratelimit
 from opora.inbox.email.parse import ParsedMail
@@ -46,11 +47,19 @@ def classify(mail: ParsedMail) -> str:
     return ""
 
 
+OWN_CACHE_KEY = "inbox:own-addresses"
+
+
 def own_addresses() -> set[str]:
+    """Opora's own addresses; cached briefly, as every message needs them."""
     from opora.inbox.email.models import Mailbox
 
+    cached = cache.get(OWN_CACHE_KEY)
+    if cached is not None:
+        return set(cached)
     own = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
     own.add(settings.DEFAULT_FROM_EMAIL.lower())
+    cache.set(OWN_CACHE_KEY, sorted(own), timeout=30)
     return own
 
 

@@ -182,14 +182,14 @@ def _raw_header(msg: Message, name: str) -> list[str]:
     return [str(v) for v in msg.get_all(name) or []]
 
 
-_MSGID = re.compile(r"<([^<>\s]{1,250})>")
+_MSGID = re.compile(r"<([\x21-\x3b\x3d\x3f-\x7e]{1,250})>")
 
 
 def message_ids(value: str) -> list[str]:
     """Message-IDs (without brackets) in a header value, in order, without repeats."""
     found = _MSGID.findall(value)
     if not found and value.strip() and " " not in value.strip():
-        found = [value.strip().strip("<>")]
+        found = ["".join(ch for ch in value.strip().strip("<>") if "!" <= ch <= "~")[:250]]
     return list(dict.fromkeys(f for f in found if f))
 
 

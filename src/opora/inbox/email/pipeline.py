@@ -44,7 +44,7 @@ NEEDS_REVIEW = "needs-review"
 UNKNOWN_SENDER = "unknown-sender@opora.invalid"
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _QUICK_MSGID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
-_ANGLE = re.compile(rb"<([^<>\s]{1,250})>")
+_ANGLE = re.compile(rb"<([\x21-\x3b\x3d\x3f-\x7e]{1,250})>")
 _FWD_SUBJECT = re.compile(r"^\s*(fwd?|пересл|переслано|tr)\s*:", re.IGNORECASE)
 _FWD_FROM = re.compile(r"^\s*[>*\s]*(from|от)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _REPORT_MSGID = re.compile(r"^message-id:\s*<([^<>\s]{1,250})>", re.IGNORECASE | re.MULTILINE)
@@ -60,7 +60,8 @@ def quick_message_id(raw: bytes) -> str:
     value = match.group(1)
     angle = _ANGLE.search(value)
     found = angle.group(1) if angle else value.strip()
-    return found.decode("ascii", "replace")[:250]
+    # Only printable ASCII: it is an identifier and a database key.
+    return bytes(b for b in found if 0x21 <= b <= 0x7E).decode("ascii")[:250]
 
 
 def receive(
@@ -69,10 +70,8 @@ def receive(
     """Store the raw bytes (committed on return); (row, False) when already received."""
     digest = hashlib.sha256(raw).hexdigest()
     message_id = quick_message_id(raw)
-    existing = RawMessage.objects.filter(message_id=message_id, sha256=digest).first()
-    if existing is not None:
-        return existing, False
     try:
+        # Insert first: new mail is the common case, the unique constraint the check.
         with transaction.atomic():
             row = RawMessage.objects.create(
                 mailbox=mailbox,
@@ -82,7 +81,7 @@ def receive(
                 raw=raw,
                 source=source[:16],
             )
-    except IntegrityError:  # delivered twice at the same moment
+    except IntegrityError:  # already stored (a re-fetch, a retry, a re-import)
         return RawMessage.objects.get(message_id=message_id, sha256=digest), False
     return row, True
 
@@ -112,7 +111,7 @@ def process(raw_id: int) -> RawMessage:
             except Exception as exc:
                 logger.warning("message %s flagged for review: %s", raw.pk, type(exc).__name__)
                 with transaction.atomic():
-                    _flag_for_review(ctx, f"{type(exc).__name__}: {exc}"[:2000])
+                    _flag_for_review(ctx, _no_nul(f"{type(exc).__name__}: {exc}"[:2000]))
             raw.processed_at = timezone.now()
             raw.save(update_fields=["state", "error", "ticket", "ticket_message", "processed_at"])
             return raw
@@ -121,7 +120,7 @@ def process(raw_id: int) -> RawMessage:
         # visible as failed; re-running `process` on it is safe.
         logger.exception("message %s could not be processed", raw_id)
         RawMessage.objects.filter(pk=raw_id, state=RawState.RECEIVED).update(
-            state=RawState.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+            state=RawState.FAILED, error=_no_nul(f"{type(exc).__name__}: {exc}"[:2000])
         )
         return RawMessage.objects.get(pk=raw_id)
 
@@ -192,11 +191,20 @@ def _visible_reply(text: str, html: str) -> tuple[str, str]:
     return text, html
 
 
+def _no_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL characters; mail sometimes carries them.
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def _process(ctx: _Context) -> None:
     raw = ctx.raw
     data = bytes(raw.raw)
     too_large = raw.size > settings.EMAIL_MAX_MESSAGE_MB * 1024 * 1024
     mail = parse_message(data, headers_only=too_large)
+    mail.subject = _no_nul(mail.subject)
+    mail.text = _no_nul(mail.text)
+    mail.html = _no_nul(mail.html)
+    mail.from_name = _no_nul(mail.from_name)
     sender = mail.from_address or mail.reply_to or mail.sender or mail.return_path
     kind = noise.classify(mail)
     if sender and noise.is_own(sender, ctx.own):
@@ -348,7 +356,7 @@ def _flag_for_review(ctx: _Context, error: str) -> None:
     """The message could not be read: open a ticket for a person to look at it."""
     raw = ctx.raw
     data = bytes(raw.raw)
-    subject, name, address = _best_effort_headers(data)
+    subject, name, address = (_no_nul(v) for v in _best_effort_headers(data))
     language = ctx.mailbox.language if ctx.mailbox else settings.LANGUAGE_CODE
     try:
         requester = _requester(address, name, language) if address else None
@@ -389,7 +397,7 @@ def _flag_for_review(ctx: _Context, error: str) -> None:
     raw.ticket = ticket
     raw.ticket_message = Message.objects.filter(ticket=ticket).order_by("id").first()
     raw.state = RawState.FAILED
-    raw.error = error
+    raw.error = _no_nul(error)
 
 
 def receive_and_process(
