@@ -16,6 +16,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
 
 from opora.core.tasks import run_queued_tasks
 from opora.inbox.email.fetch import fetch_mailbox
@@ -156,6 +158,9 @@ def smtpd(transactional_db) -> Iterator[int]:
         yield port
     finally:
         controller.stop()
+        # The receiver's database work runs in asgiref's one sync thread: close the
+        # connection it holds there, or the test database cannot be dropped.
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
 
 
 @pytest.fixture

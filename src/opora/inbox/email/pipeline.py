@@ -165,7 +165,7 @@ _REPORT_PARTS = ("message/rfc822", "text/rfc822-headers", "message/delivery-stat
 
 def _report_references(mail: ParsedMail) -> list[str]:
     # Bounces carry the original headers in an attached part, not in In-Reply-To.
-    found: list[str] = []
+    found: list[str] = _REPORT_MSGID.findall(mail.text[:65536])
     for part in mail.attachments:
         if part.content_type in (
             "message/rfc822",
