@@ -147,7 +147,9 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if k != "OPORA_DATABASE_URL"}
             env["OPORA_DATA_DIR"] = tmp
             # SQLite has one writer at a time: more processes only queue.
-            out = subprocess.run(base + ["--workers", "1"], env=env, capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [*base, "--workers", "1"], env=env, capture_output=True, text=True, check=True
+            )
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(f"SQLite:     {results[-1]['messages_per_second']} msg/s", flush=True)
     if args.only in (None, "postgresql"):
@@ -171,7 +173,8 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "email_ingest",
-                "machine": f"{platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+                "machine": f"{platform.machine()} {os.cpu_count()} CPUs, "
+                f"Python {platform.python_version()}",
                 "results": results,
             }
         )
