@@ -236,3 +236,51 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
+
+# --- E-mail channel (opora.inbox) --------------------------------------------------
+INSTALLED_APPS += ["opora.inbox"]
+# Outgoing mail (agent replies, notifications) goes through this SMTP server.
+EMAIL_HOST = env_str("OPORA_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("OPORA_SMTP_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("OPORA_SMTP_USER", "")
+
+
+def _smtp_password() -> str:
+    # The password itself, or a file holding it (for container secrets).
+    path = env_str("OPORA_SMTP_PASSWORD_FILE", "")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"OPORA_SMTP_PASSWORD_FILE cannot be read: {exc}") from None
+    return env_str("OPORA_SMTP_PASSWORD", "")
+
+
+EMAIL_HOST_PASSWORD = _smtp_password()
+# STARTTLS on a plain connection (port 587), or implicit TLS (port 465); not both.
+EMAIL_USE_TLS = env_bool("OPORA_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("OPORA_SMTP_TLS", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("set only one of OPORA_SMTP_STARTTLS and OPORA_SMTP_TLS")
+# Seconds an SMTP conversation may block before the send is retried later.
+EMAIL_TIMEOUT = env_int("OPORA_SMTP_TIMEOUT", 30, minimum=1)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Sender of mail for tickets whose team has no mailbox; also the reply-token domain.
+DEFAULT_FROM_EMAIL = env_str("OPORA_EMAIL_FROM", "support@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Domain of per-ticket reply addresses (support+<token>@domain); empty: the domain of
+# the sending mailbox.
+EMAIL_REPLY_DOMAIN = env_str("OPORA_EMAIL_REPLY_DOMAIN", "")
+# Largest message accepted (megabytes); larger mail is cut to its headers and text
+# with a note on the ticket, the full raw message is kept.
+EMAIL_MAX_MESSAGE_MB = env_int("OPORA_EMAIL_MAX_MESSAGE_MB", 50, minimum=1)
+# Messages accepted per sender address per hour; more are kept but open no tickets.
+EMAIL_RATE_LIMIT_PER_HOUR = env_int("OPORA_EMAIL_RATE_LIMIT_PER_HOUR", 60, minimum=1)
+# Directory of secret files holding IMAP passwords (file name = mailbox password_env).
+MAILBOX_SECRET_DIR = env_str("OPORA_MAILBOX_SECRET_DIR", "")
+# Where `opora smtpd` listens (SMTP, or LMTP with --lmtp).
+SMTPD_HOST = env_str("OPORA_SMTPD_HOST", "127.0.0.1")
+SMTPD_PORT = env_int("OPORA_SMTPD_PORT", 2525, minimum=1)
+# Sending attempts before a failure is reported on the ticket (backoff doubles).
+EMAIL_SEND_ATTEMPTS = env_int("OPORA_EMAIL_SEND_ATTEMPTS", 5, minimum=1)
+# --- end e-mail channel ------------------------------------------------------------

@@ -473,7 +473,57 @@ def add_message(
             fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
     ticket.updated_at = now
     ticket.save(update_fields=fields)
+    if not internal and by.is_agent and by.pk != ticket.requester_id:
+        _schedule_channel_reply(ticket, message)
     return message
+
+
+def _schedule_channel_reply(ticket: Ticket, message: Message) -> None:
+    # The reply goes back on the channel the customer used; today that is e-mail.
+    # The e-mail channel queues the mail after commit, or does nothing when no mailbox
+    # serves this ticket.
+    if ticket.channel == Channel.EMAIL:
+        from opora.inbox.email.outbound import schedule_reply
+
+        schedule_reply(ticket, message)
+
+
+@transaction.atomic
+def route_new_ticket(ticket: Ticket, *, team: Team | None, tags: Sequence[str] = ()) -> Ticket:
+    """Routing by a channel (not a person) of a ticket it just opened: team and tags.
+
+    Precondition: the ticket was created in the current transaction, so no one else
+    can hold it and it needs no lock.
+    """
+    fields = []
+    if team is not None and team.pk != ticket.team_id:
+        previous = ticket.team_id
+        ticket.team = team
+        ev.ticket_team_changed_event(ticket=ticket, by=None, previous=previous)
+        fields.append("team")
+    names = clean_tags(tags)
+    if names:
+        previous_tags = _tag_names(ticket)
+        current = sorted(set(previous_tags) | set(names))
+        if current != previous_tags:
+            _set_tags(ticket, current)
+            ev.ticket_tags_changed_event(
+                ticket=ticket, by=None, previous=previous_tags, current=current
+            )
+    if fields:
+        ticket.save(update_fields=fields)
+    return ticket
+
+
+@transaction.atomic
+def add_followers(ticket: Ticket, users: Sequence[User], *, by: User | None) -> list[int]:
+    """Add people who get copies of the conversation (e.g. the Cc of an e-mail)."""
+    current = set(ticket.followers.values_list("pk", flat=True))
+    added = sorted({u.pk for u in users} - current - {ticket.requester_id})
+    if added:
+        ticket.followers.add(*added)
+        ev.followers_added_event(ticket=ticket, by=by, added=added)
+    return added
 
 
 def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
@@ -587,10 +637,12 @@ def unlink_problem(incident: Ticket, *, by: User) -> Ticket:
 __all__: list[str] = [
     "IncomingFile",
     "TicketChanges",
+    "add_followers",
     "add_message",
     "create_ticket",
     "link_problem",
     "merge_tickets",
+    "route_new_ticket",
     "unlink_problem",
     "update_ticket",
 ]

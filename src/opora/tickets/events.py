@@ -128,3 +128,27 @@ def problem_linked_event(
 
 def problem_unlinked_event(*, ticket: Ticket, by: User | None, previous: int) -> Event:
     return _event(ticket, by, EventKind.PROBLEM_UNLINKED, old=previous)
+
+
+def followers_added_event(*, ticket: Ticket, by: User | None, added: list[int]) -> Event:
+    return _event(ticket, by, EventKind.FOLLOWERS_ADDED, data={"added": added})
+
+
+def mail_ignored_event(*, ticket: Ticket, kind: str, raw_message: int, sender: str) -> Event:
+    """An auto-reply or bounce about this ticket: recorded, never answered."""
+    return _event(
+        ticket,
+        None,
+        EventKind.MAIL_IGNORED,
+        new=kind,
+        data={"raw_message": raw_message, "sender": sender},
+    )
+
+
+def mail_failed_event(*, ticket: Ticket, outbound: int, recipient: str, error: str) -> Event:
+    return _event(
+        ticket,
+        None,
+        EventKind.MAIL_FAILED,
+        data={"outbound": outbound, "recipient": recipient, "error": error[:500]},
+    )

@@ -253,6 +253,9 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", _("Another ticket merged in")
     PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
     PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
+    FOLLOWERS_ADDED = "followers_added", _("Followers added")
+    MAIL_IGNORED = "mail_ignored", _("Auto-reply or bounce received")
+    MAIL_FAILED = "mail_failed", _("E-mail could not be delivered")
 
 
 class AppendOnly(Exception):

@@ -1,0 +1,185 @@
+"""E-mail intake throughput: parse + thread + store, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/email_ingest.py [-n 2000] [--workers 2]
+
+Generates N messages (new tickets from many senders, and threaded replies with quoted
+history), then runs each through the full pipeline (store raw → parse → thread →
+ticket actions) and reports messages per second. SQLite runs in a temporary data
+directory; PostgreSQL in a throwaway cluster (scripts/with-postgres). With --workers
+W the messages are processed by W processes in parallel, as W `opora worker`s would.
+The last line is a JSON object with all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+QUOTE = (
+    "\n\nOn Thu, 12 Mar 2026 at 10:00, Support <support@bench.test> wrote:\n"
+    "> Could you send us the exact error message?\n> Thank you.\n"
+)
+RU = "Здравствуйте! После обновления не открывается отчёт, пишет «ошибка 500». "
+
+
+def generate(n: int, seed: int = 7) -> list[bytes]:
+    """N messages: about 70% open tickets, 30% reply to an earlier message."""
+    rnd = random.Random(seed)
+    sent: list[str] = []
+    out = []
+    for i in range(n):
+        msg = EmailMessage()
+        sender = f"customer{rnd.randrange(400)}@client{rnd.randrange(40)}.test"
+        msg["From"] = f"Customer {i} <{sender}>"
+        msg["To"] = "support@bench.test"
+        msg["Date"] = "Thu, 12 Mar 2026 10:00:00 +0300"
+        msg["Message-ID"] = f"<bench-{seed}-{i}@client.test>"
+        reply = sent and rnd.random() < 0.3
+        if reply:
+            parent = rnd.choice(sent)
+            msg["Subject"] = "Re: Problem with the report"
+            msg["In-Reply-To"] = f"<{parent}>"
+            msg["References"] = f"<{parent}>"
+            body = "Here is the error text: 500 Internal Server Error." + QUOTE
+        else:
+            msg["Subject"] = f"Problem with the report {i}"
+            body = (RU if i % 2 else "Hello, the monthly report does not open. ") * 3
+        msg.set_content(body)
+        if i % 5 == 0:
+            msg.add_alternative(f"<p>{body}</p>", subtype="html")
+        sent.append(f"bench-{seed}-{i}@client.test")
+        out.append(msg.as_bytes())
+    return out
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(REPO / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+    import django
+
+    django.setup()
+
+
+def _worker(args: tuple[list[bytes], int]) -> int:
+    messages, mailbox_id = args
+    _setup_django()
+    from django.db import connection
+
+    from opora.inbox.email.models import Mailbox
+    from opora.inbox.email.pipeline import receive_and_process
+
+    connection.close()
+    box = Mailbox.objects.get(pk=mailbox_id)
+    for raw in messages:
+        receive_and_process(raw, mailbox=box)
+    return len(messages)
+
+
+def run_here(n: int, workers: int) -> dict[str, object]:
+    """Migrate the configured database, load the messages, time the pipeline."""
+    _setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from opora.accounts.actions import create_team, create_user
+    from opora.inbox.email.models import Mailbox, RawMessage
+    from opora.tickets.models import Ticket
+
+    call_command("migrate", verbosity=0)
+    admin = create_user(email="admin@bench.test", role="admin", by=None)
+    agent = create_user(email="agent@bench.test", role="agent", by=admin)
+    team = create_team(name="Bench", email="support@bench.test", members=[agent.pk], by=admin)
+    box = Mailbox.objects.create(address="support@bench.test", team=team)
+    messages = generate(n)
+    connection.close()
+    # Replies must find their parents: deliver in order; with workers, each process
+    # takes every W-th message, so a reply's parent is almost always already stored.
+    started = time.perf_counter()
+    if workers <= 1:
+        _worker((messages, box.pk))
+    else:
+        chunks = [messages[i::workers] for i in range(workers)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            pool.map(_worker, [(c, box.pk) for c in chunks])
+    elapsed = time.perf_counter() - started
+    states = dict.fromkeys(("parsed", "failed", "ignored", "received"), 0)
+    for state in RawMessage.objects.values_list("state", flat=True):
+        states[state] += 1
+    return {
+        "database": connection.vendor,
+        "messages": n,
+        "workers": workers,
+        "seconds": round(elapsed, 2),
+        "messages_per_second": round(n / elapsed, 1),
+        "tickets": Ticket.objects.count(),
+        "states": states,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    args = parser.parse_args()
+    os.environ["OPORA_LOG_LEVEL"] = "ERROR"
+    os.environ.setdefault("OPORA_SECRET_KEY", "bench")
+    if args.here:
+        print(json.dumps(run_here(args.n, args.workers)))
+        return
+    results = []
+    base = [sys.executable, __file__, "--here", "-n", str(args.n)]
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {k: v for k, v in os.environ.items() if k != "OPORA_DATABASE_URL"}
+            env["OPORA_DATA_DIR"] = tmp
+            # SQLite has one writer at a time: more processes only queue.
+            out = subprocess.run(
+                [*base, "--workers", "1"], env=env, capture_output=True, text=True, check=True
+            )
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"SQLite:     {results[-1]['messages_per_second']} msg/s", flush=True)
+    if args.only in (None, "postgresql"):
+        for workers in sorted({1, args.workers}):
+            with tempfile.TemporaryDirectory() as tmp:
+                env = dict(os.environ, OPORA_DATA_DIR=tmp)
+                out = subprocess.run(
+                    [str(REPO / "scripts" / "with-postgres"), *base, "--workers", str(workers)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                print(
+                    f"PostgreSQL: {results[-1]['messages_per_second']} msg/s "
+                    f"({workers} process{'es' if workers > 1 else ''})",
+                    flush=True,
+                )
+    print(
+        json.dumps(
+            {
+                "benchmark": "email_ingest",
+                "machine": f"{platform.machine()} {os.cpu_count()} CPUs, "
+                f"Python {platform.python_version()}",
+                "results": results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
