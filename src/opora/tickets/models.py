@@ -253,6 +253,13 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", _("Another ticket merged in")
     PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
     PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
+    # SLA, time tracking, satisfaction and development hand-off (sla, feedback apps).
+    SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    TIME_LOGGED = "time_logged", _("Time logged")
+    RATED = "rated", _("Rated by the customer")
+    DEV_HANDOFF = "dev_handoff", _("Handed to development")
+    DEV_STATUS = "dev_status", _("Development status")
 
 
 class AppendOnly(Exception):
@@ -298,6 +305,42 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("events are append-only")
+
+
+class TimeEntry(models.Model):
+    """Work time an agent spent on a ticket: a manual entry, or a timer (running while
+    stopped_at is empty; minutes are set when it stops)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    minutes = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    # The agent's cost rate when the work was logged, so a later raise does not
+    # rewrite the cost of past tickets.
+    rate_per_hour = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="timeentry_ticket"),
+            models.Index(fields=["agent", "created_at"], name="timeentry_agent"),
+        ]
+        constraints = [
+            # At most one running timer per agent and ticket.
+            models.UniqueConstraint(
+                fields=["ticket", "agent"],
+                condition=models.Q(started_at__isnull=False, stopped_at__isnull=True),
+                name="timeentry_one_running",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on ticket {self.ticket_id}"
 
 
 class TicketNumberSequence(models.Model):
