@@ -152,6 +152,8 @@ def apply_sla(ticket: Ticket, *, now: datetime) -> list[str]:
             dues.append(sla.next_response_due_at)
             warns.append(hours.add(asked, target * share))
 
+    if ticket.status in STOPPED:
+        _count_contacts(sla, ticket)
     sla.policy = policy
     sla.paused = ticket.status not in STOPPED and not any(b is None for _, b in timeline.running)
     sla.due_at = min(dues) if dues else None
@@ -203,6 +205,21 @@ def _unanswered_since(ticket: Ticket) -> datetime | None:
     if ticket.first_response_at is None or last[0] <= ticket.first_response_at:
         return None
     return last[0]
+
+
+def _count_contacts(sla: TicketSla, ticket: Ticket) -> None:
+    sla.agent_replies = min(
+        32767,
+        Message.objects.filter(ticket=ticket, internal=False, author__role__in=["agent", "admin"])
+        .exclude(author_id=ticket.requester_id)
+        .count(),
+    )
+    sla.reopens = min(
+        32767,
+        Event.objects.filter(
+            ticket=ticket, kind=EventKind.STATUS, old__in=list(STOPPED), new=TicketStatus.OPEN
+        ).count(),
+    )
 
 
 def _state(sla: TicketSla, now: datetime) -> str:

@@ -118,6 +118,9 @@ class TicketSla(models.Model):
     # and to the (last) solve; stored when they happen, so reports are plain sums.
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Counted when the ticket is solved: public agent replies and reopenings (for FCR).
+    agent_replies = models.PositiveSmallIntegerField(default=0)
+    reopens = models.PositiveSmallIntegerField(default=0)
     first_response_breached = models.BooleanField(null=True)
     resolution_breached = models.BooleanField(null=True)
     # When the at-risk and breach notices went out (once each).

@@ -179,6 +179,9 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-updated_at"], name="ticket_org"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+            # Reports pick tickets by when they were answered and solved.
+            models.Index(fields=["solved_at"], name="ticket_solved"),
+            models.Index(fields=["first_response_at"], name="ticket_first_response"),
         ]
 
     def __str__(self) -> str:
