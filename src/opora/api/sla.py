@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from opora.api.common import current_user
@@ -184,10 +184,10 @@ def list_time(request: HttpRequest, number: int) -> dict[str, Any]:
 
 
 @router.post("/tickets/{number}/time", response={201: TimeOut, **ERRORS}, summary="Log time")
-def log_time(request: HttpRequest, number: int, payload: TimeIn) -> tuple[int, dict[str, Any]]:
+def log_time(request: HttpRequest, number: int, payload: TimeIn) -> Status[Any]:
     user, ticket = _agent_ticket(request, number)
     ticket_actions.log_time(ticket, by=user, minutes=payload.minutes, note=payload.note)
-    return 201, _time_out(ticket)
+    return Status(201, _time_out(ticket))
 
 
 @router.post(
@@ -226,7 +226,7 @@ def get_rating(request: HttpRequest, number: int) -> dict[str, Any]:
     return _rating_out(rating)
 
 
-@router.put(
+@router.post(
     "/tickets/{number}/rating", response={200: RatingOut, **ERRORS}, summary="Rate a ticket"
 )
 def put_rating(request: HttpRequest, number: int, payload: RatingIn) -> dict[str, Any]:
@@ -241,15 +241,18 @@ def put_rating(request: HttpRequest, number: int, payload: RatingIn) -> dict[str
     response={202: HandoffOut, **ERRORS},
     summary="Hand the ticket's problem to development",
 )
-def hand_to_development(request: HttpRequest, number: int) -> tuple[int, dict[str, Any]]:
+def hand_to_development(request: HttpRequest, number: int) -> Status[Any]:
     user, ticket = _agent_ticket(request, number)
     handoff = actions.hand_to_development(ticket, by=user)
-    return 202, {
-        "problem": handoff.problem.number,
-        "delivery": handoff.delivery,
-        "attempts": handoff.attempts,
-        "dev_status": handoff.dev_status,
-    }
+    return Status(
+        202,
+        {
+            "problem": handoff.problem.number,
+            "delivery": handoff.delivery,
+            "attempts": handoff.attempts,
+            "dev_status": handoff.dev_status,
+        },
+    )
 
 
 @router.post(
