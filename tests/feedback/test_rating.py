@@ -31,7 +31,7 @@ def test_solving_sends_one_rating_link_that_records_the_rating(
     # then Dana gets one e-mail with signed links for each score
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["dana@acme.test"]
-    links = re.findall(r"http://\S+/feedback/(\S+)/\?score=(\d)", mail.outbox[0].body)
+    links = re.findall(r"http://\S+/feedback/(\S+)/\?score=(\d)", str(mail.outbox[0].body))
     assert [score for _, score in links] == ["1", "2", "3", "4", "5"]
     assert RatingRequest.objects.filter(ticket=ticket).exists()
     # when she follows the link for 4 and adds a comment

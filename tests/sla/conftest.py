@@ -12,8 +12,8 @@ from opora.sla.models import BusinessCalendar, SlaPolicy
 MSK = ZoneInfo("Europe/Moscow")
 
 
-def msk(*args: int) -> datetime:
-    return datetime(*args, tzinfo=MSK)
+def msk(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=MSK)
 
 
 @pytest.fixture

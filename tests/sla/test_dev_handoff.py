@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ class Receiver:
     """A tiny development tracker on 127.0.0.1 that fails its first request."""
 
     def __init__(self) -> None:
-        self.requests: list[dict] = []
+        self.requests: list[dict[str, Any]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):

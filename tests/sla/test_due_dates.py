@@ -78,14 +78,16 @@ def test_pending_pauses_the_resolution_clock(policy, make_ticket, dana, alice, c
     assert sla.next_response_due_at == msk(2026, 3, 4, 12, 0)
 
 
-@pytest.mark.parametrize(("pause_on_hold", "expected"), [(True, None), (False, (2026, 3, 4, 14))])
+@pytest.mark.parametrize(
+    ("pause_on_hold", "expected"), [(True, None), (False, msk(2026, 3, 4, 14))]
+)
 def test_on_hold_pauses_only_if_the_policy_says_so(
     policy, make_ticket, dana, alice, clock, pause_on_hold, expected
 ):
     SlaPolicy.objects.filter(pk=policy.pk).update(pause_on_hold=pause_on_hold)
     ticket = _open(make_ticket, dana, alice, clock, msk(2026, 3, 2, 16, 0))
     ticket = actions.update_ticket(ticket, TicketChanges(status="on_hold"), by=alice)
-    assert ticket.resolution_due_at == (None if expected is None else msk(*expected, 0))
+    assert ticket.resolution_due_at == expected
 
 
 def test_the_most_specific_policy_wins_by_position(policy, office, make_ticket, dana, alice, clock):
@@ -99,7 +101,9 @@ def test_the_most_specific_policy_wins_by_position(policy, office, make_ticket, 
     # then each ticket gets its policy's target
     assert urgent.first_response_due_at == msk(2026, 3, 3, 9, 15)
     assert normal.first_response_due_at == msk(2026, 3, 3, 12, 45)
-    assert TicketSla.objects.get(ticket=urgent).policy.name == "Urgent"
+    matched = TicketSla.objects.get(ticket=urgent).policy
+    assert matched is not None
+    assert matched.name == "Urgent"
 
 
 def test_solving_late_marks_the_resolution_breached(policy, make_ticket, dana, alice, clock):

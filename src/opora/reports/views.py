@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,7 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query = {k: v for k, v in context["selected"].items() if v}
     context.update(
         data=data,
-        period=(f.start.date(), (f.end.date())),
+        period=(f.start.date(), f.end.date() - timedelta(days=1)),
         csv_url="/api/v1/reports/export.csv?" + urlencode(query),
         trend_chart=charts.line_chart(
             [d["day"] for d in data["trend"]],
