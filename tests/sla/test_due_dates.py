@@ -115,3 +115,29 @@ def test_solving_late_marks_the_resolution_breached(policy, make_ticket, dana, a
     sla = TicketSla.objects.get(ticket=ticket)
     assert sla.resolution_seconds == 19 * 3600
     assert (sla.resolution_breached, sla.state) == (True, SlaState.BREACHED)
+
+
+def test_the_queue_sorts_by_the_nearest_due_time(
+    api, policy, office, make_ticket, dana, alice, clock
+):
+    # given an urgent ticket due in 30 minutes, a normal one due in 4 h opened earlier,
+    # and one without any target
+    SlaPolicy.objects.create(
+        name="Urgent", position=10, priority=4, calendar=office, first_response_minutes=30
+    )
+    SlaPolicy.objects.create(name="Low: none", position=5, priority=1, calendar=office)
+    clock.move_to(msk(2026, 3, 2, 9, 0))
+    normal = make_ticket(dana, by=alice, subject="normal")
+    low = make_ticket(dana, by=alice, subject="low", priority="low")
+    clock.move_to(msk(2026, 3, 2, 10, 0))
+    urgent = make_ticket(dana, by=alice, subject="urgent", priority="urgent")
+    # when the queue is listed by due time, two per page
+    first = api(alice).get("/tickets", {"sort": "due_at", "limit": 2}).json()
+    second = (
+        api(alice)
+        .get("/tickets", {"sort": "due_at", "limit": 2, "cursor": first["next_cursor"]})
+        .json()
+    )
+    # then the most urgent deadline comes first and the ticket without one last
+    numbers = [t["number"] for t in first["items"] + second["items"]]
+    assert numbers == [urgent.number, normal.number, low.number]
