@@ -60,7 +60,9 @@ SET session_replication_role = replica;
 SELECT setseed(0.42);
 CREATE TEMP TABLE gen AS
 SELECT g AS n,
-  %(end)s::timestamptz - (random() * interval '365 days') AS created,
+  -- tickets arrive in time order, as they do in a running desk
+  %(end)s::timestamptz - interval '365 days'
+    + interval '365 days' * (g::float8 / %(tickets)s) AS created,
   random() AS r_status, random() AS r_prio, random() AS r_type, random() AS r_chan,
   random() AS r_fr, random() AS r_res, random() AS r_esc, random() AS r_misc,
   (SELECT min(id) FROM accounts_user WHERE role = 'customer') + (g %% %(customers)s) AS requester,
@@ -94,7 +96,8 @@ FROM gen ORDER BY n;
 INSERT INTO sla_ticketsla (ticket_id, state, paused, first_response_seconds,
   resolution_seconds, agent_replies, reopens, first_response_breached, resolution_breached,
   level, level_since, line1_seconds, line2_seconds, line3_seconds, lead_seconds,
-  escalations, updated_at, due_at, warn_at)
+  escalations, updated_at, due_at, warn_at, created_at, first_response_at, solved_at,
+  team_id, assignee_id, organization_id, channel, priority, type, logged_minutes, logged_cost)
 SELECT t.id,
   CASE WHEN g.r_fr > 0.9 OR g.r_res > 0.85 THEN 'breached' ELSE 'ok' END,
   t.status = 'pending',
@@ -111,8 +114,15 @@ SELECT t.id,
   t.line - 1 + CASE WHEN g.r_esc > 0.99 THEN 1 ELSE 0 END,
   t.updated_at,
   CASE WHEN t.solved_at IS NULL THEN t.resolution_due_at END,
-  CASE WHEN t.solved_at IS NULL THEN t.resolution_due_at - interval '8 hours' END
-FROM tickets_ticket t JOIN gen g ON g.n = t.number;
+  CASE WHEN t.solved_at IS NULL THEN t.resolution_due_at - interval '8 hours' END,
+  t.created_at, t.first_response_at, t.solved_at,
+  t.team_id, t.assignee_id, t.organization_id, t.channel, t.priority, t.type,
+  CASE WHEN t.solved_at IS NOT NULL AND g.r_type < 0.7
+       THEN 5 + (g.r_misc * 115)::int ELSE 0 END,
+  CASE WHEN t.solved_at IS NOT NULL AND g.r_type < 0.7
+       THEN round((5 + (g.r_misc * 115)::int) * (900 + (t.assignee_id %% 7) * 150) / 60.0, 2)
+       ELSE 0 END
+FROM tickets_ticket t JOIN gen g ON g.n = t.number ORDER BY t.id;
 INSERT INTO tickets_event (ticket_id, actor_id, kind, old, new, data, created_at)
 SELECT id, NULL, 'created', '', 'new', '{}'::jsonb, created_at FROM tickets_ticket
 UNION ALL
@@ -134,7 +144,7 @@ FROM tickets_ticket t JOIN gen g ON g.n = t.number
 WHERE t.solved_at IS NOT NULL AND g.r_misc < 0.25;
 SELECT setval('tickets_ticket_number_seq', (SELECT max(number) FROM tickets_ticket));
 SET session_replication_role = DEFAULT;
-ANALYZE;
+VACUUM ANALYZE;
 """
 
 

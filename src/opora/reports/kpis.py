@@ -12,22 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Avg,
-    Count,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from opora.feedback.models import Rating, RatingRequest
-from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketType, TimeEntry
+from opora.sla.models import TicketSla
+from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketType
 
 LEVELS = ("1", "2", "3", "lead")
 MAX_TREND_DAYS = 400  # periods longer than this are refused by the API
@@ -72,15 +62,18 @@ def tickets(f: ReportFilter) -> QuerySet[Ticket]:
     return Ticket.objects.filter(f.scope())
 
 
-def created_in(f: ReportFilter) -> QuerySet[Ticket]:
-    return tickets(f).filter(created_at__gte=f.start, created_at__lt=f.end)
+def facts(f: ReportFilter) -> QuerySet[TicketSla]:
+    """Per-ticket SLA rows, which carry the report dimensions and milestones."""
+    return TicketSla.objects.filter(f.scope())
 
 
-def solved_in(f: ReportFilter) -> QuerySet[Ticket]:
+def created_in(f: ReportFilter) -> QuerySet[TicketSla]:
+    return facts(f).filter(created_at__gte=f.start, created_at__lt=f.end)
+
+
+def solved_in(f: ReportFilter) -> QuerySet[TicketSla]:
     """Tickets whose (last) solve falls in the period and that stayed solved or closed."""
-    return tickets(f).filter(
-        solved_at__gte=f.start, solved_at__lt=f.end, status__in=["solved", "closed"]
-    )
+    return facts(f).filter(solved_at__gte=f.start, solved_at__lt=f.end)
 
 
 def nst(f: ReportFilter) -> dict[str, Any]:
@@ -92,9 +85,9 @@ def afrt(f: ReportFilter) -> dict[str, Any]:
     """AFRT: mean business hours from creation to first public agent reply, for first
     replies given in the period (pending time excluded)."""
     row = (
-        tickets(f)
+        facts(f)
         .filter(first_response_at__gte=f.start, first_response_at__lt=f.end)
-        .aggregate(n=Count("pk"), avg=Avg("sla__first_response_seconds"))
+        .aggregate(n=Count("pk"), avg=Avg("first_response_seconds"))
     )
     return {"afrt_hours": _hours(row["avg"]), "first_responses": row["n"]}
 
@@ -102,25 +95,27 @@ def afrt(f: ReportFilter) -> dict[str, Any]:
 def solved_summary(f: ReportFilter) -> dict[str, Any]:
     """ART, on-time rate, FCR, escalation rate, time per line, incidents with logged
     time: one aggregate over the tickets solved in the period."""
-    logged = Exists(TimeEntry.objects.filter(ticket_id=OuterRef("pk")))
+    incident = Q(type=TicketType.INCIDENT)
     row = solved_in(f).aggregate(
         solved=Count("pk"),
-        art=Avg("sla__resolution_seconds"),
-        with_target=Count("pk", filter=Q(sla__resolution_breached__isnull=False)),
-        on_time=Count(
-            "pk",
-            filter=Q(sla__resolution_breached=False) & ~Q(sla__first_response_breached=True),
-        ),
-        fcr=Count("pk", filter=Q(sla__agent_replies=1, sla__reopens=0)),
-        escalated=Count("pk", filter=Q(sla__escalations__gt=0)),
-        incidents=Count("pk", filter=Q(type=TicketType.INCIDENT)),
-        incidents_logged=Count("pk", filter=Q(type=TicketType.INCIDENT) & Q(logged)),
-        line1=Avg("sla__line1_seconds", filter=Q(sla__line1_seconds__gt=0)),
-        line2=Avg("sla__line2_seconds", filter=Q(sla__line2_seconds__gt=0)),
-        line3=Avg("sla__line3_seconds", filter=Q(sla__line3_seconds__gt=0)),
-        lead=Avg("sla__lead_seconds", filter=Q(sla__lead_seconds__gt=0)),
+        art=Avg("resolution_seconds"),
+        with_target=Count("pk", filter=Q(resolution_breached__isnull=False)),
+        on_time=Count("pk", filter=Q(resolution_breached=False) & ~Q(first_response_breached=True)),
+        fcr=Count("pk", filter=Q(agent_replies=1, reopens=0)),
+        escalated=Count("pk", filter=Q(escalations__gt=0)),
+        incidents=Count("pk", filter=incident),
+        incidents_logged=Count("pk", filter=incident & Q(logged_minutes__gt=0)),
+        line1=Avg("line1_seconds", filter=Q(line1_seconds__gt=0)),
+        line2=Avg("line2_seconds", filter=Q(line2_seconds__gt=0)),
+        line3=Avg("line3_seconds", filter=Q(line3_seconds__gt=0)),
+        lead=Avg("lead_seconds", filter=Q(lead_seconds__gt=0)),
+        cost=Sum("logged_cost"),
+        minutes=Sum("logged_minutes"),
+        **{f"p{p.value}": Count("pk", filter=Q(priority=p.value)) for p in Priority},
     )
     solved = row["solved"]
+    total = Decimal(row["cost"] or 0).quantize(Decimal("0.01"))
+    per = (total / solved).quantize(Decimal("0.01")) if solved else None
     return {
         "solved": solved,
         "art_hours": _hours(row["art"]),
@@ -135,19 +130,23 @@ def solved_summary(f: ReportFilter) -> dict[str, Any]:
             "3": _hours(row["line3"]),
             "lead": _hours(row["lead"]),
         },
+        "solved_by_priority": {p.code: row[f"p{p.value}"] for p in Priority},
+        "cost_total": str(total),
+        "cost_per_ticket": None if per is None else str(per),
+        "logged_minutes": int(row["minutes"] or 0),
     }
 
 
 def solved_by_priority(f: ReportFilter) -> dict[str, Any]:
     """Solved tickets by priority."""
-    counts = dict(
-        solved_in(f)
-        .order_by()
-        .values_list("priority")
-        .annotate(n=Count("pk"))
-        .values_list("priority", "n")
-    )
-    return {"solved_by_priority": {p.code: counts.get(p.value, 0) for p in Priority}}
+    return {"solved_by_priority": solved_summary(f)["solved_by_priority"]}
+
+
+def cost(f: ReportFilter) -> dict[str, Any]:
+    """Cost of solved tickets: time logged on tickets solved in the period x the rate
+    of the agent at logging time; total and per solved ticket."""
+    summary = solved_summary(f)
+    return {k: summary[k] for k in ("cost_total", "cost_per_ticket", "logged_minutes")}
 
 
 def backlog(f: ReportFilter) -> dict[str, Any]:
@@ -181,30 +180,6 @@ def csat(f: ReportFilter) -> dict[str, Any]:
         "csat_ratings": row["n"],
         "csat_distribution": {str(i): row[f"s{i}"] for i in range(1, 6)},
         "csat_response_rate": _pct(row["n"], asked),
-    }
-
-
-def cost(f: ReportFilter) -> dict[str, Any]:
-    """Cost of solved tickets: time logged on tickets solved in the period x the rate
-    of the agent at logging time; total and per solved ticket."""
-    amount = ExpressionWrapper(
-        F("minutes") * F("rate_per_hour") / 60,
-        output_field=DecimalField(max_digits=14, decimal_places=4),
-    )
-    entries = TimeEntry.objects.filter(
-        f.scope("ticket__"),
-        ticket__solved_at__gte=f.start,
-        ticket__solved_at__lt=f.end,
-        ticket__status__in=["solved", "closed"],
-    )
-    row = entries.aggregate(total=Sum(amount), minutes=Sum("minutes"))
-    solved = solved_in(f).count()
-    total = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
-    per = (total / solved).quantize(Decimal("0.01")) if solved else None
-    return {
-        "cost_total": str(total),
-        "cost_per_ticket": None if per is None else str(per),
-        "logged_minutes": int(row["minutes"] or 0),
     }
 
 
@@ -251,7 +226,8 @@ KPIS = {
 
 
 def all_kpis(f: ReportFilter) -> dict[str, Any]:
+    """Every KPI; the solved-ticket group is one query shared by several KPIs."""
     result: dict[str, Any] = {}
-    for fn in KPIS.values():
+    for fn in (nst, afrt, solved_summary, backlog, csat, trend):
         result.update(fn(f))
     return result

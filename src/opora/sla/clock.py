@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 
 from opora.sla.calendar import Hours
 from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
-from opora.tickets.models import Event, EventKind, Message, Ticket, TicketStatus
+from opora.tickets.models import Event, EventKind, Message, Ticket, TicketStatus, TimeEntry
 
 STOPPED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
 LEVELS = ("1", "2", "3", "lead")
@@ -154,6 +155,7 @@ def apply_sla(ticket: Ticket, *, now: datetime) -> list[str]:
 
     if ticket.status in STOPPED:
         _count_contacts(sla, ticket)
+    _copy_dimensions(sla, ticket, solved)
     sla.policy = policy
     sla.paused = ticket.status not in STOPPED and not any(b is None for _, b in timeline.running)
     sla.due_at = min(dues) if dues else None
@@ -205,6 +207,29 @@ def _unanswered_since(ticket: Ticket) -> datetime | None:
     if ticket.first_response_at is None or last[0] <= ticket.first_response_at:
         return None
     return last[0]
+
+
+def _copy_dimensions(sla: TicketSla, ticket: Ticket, solved: datetime | None) -> None:
+    sla.created_at = ticket.created_at
+    sla.first_response_at = ticket.first_response_at
+    sla.solved_at = solved
+    sla.team_id = ticket.team_id
+    sla.assignee_id = ticket.assignee_id
+    sla.organization_id = ticket.organization_id
+    sla.channel = ticket.channel
+    sla.priority = ticket.priority
+    sla.type = ticket.type
+    totals = TimeEntry.objects.filter(ticket=ticket).aggregate(
+        total_minutes=Sum("minutes"),
+        total_cost=Sum(
+            ExpressionWrapper(
+                F("minutes") * F("rate_per_hour") / 60,
+                output_field=DecimalField(max_digits=14, decimal_places=4),
+            )
+        ),
+    )
+    sla.logged_minutes = int(totals["total_minutes"] or 0)
+    sla.logged_cost = Decimal(totals["total_cost"] or 0).quantize(Decimal("0.01"))
 
 
 def _count_contacts(sla: TicketSla, ticket: Ticket) -> None:

@@ -690,6 +690,13 @@ def _time_entry_ticket(ticket: Ticket, by: User) -> Ticket:
     return ticket
 
 
+def _time_changed(ticket: Ticket) -> None:
+    # The SLA row carries the ticket's time and cost totals for the reports.
+    fields = _refresh_sla(ticket, timezone.now())
+    if fields:
+        ticket.save(update_fields=fields)
+
+
 @transaction.atomic
 def log_time(ticket: Ticket, *, by: User, minutes: int, note: str = "") -> TimeEntry:
     """A manual time entry of the agent's work on the ticket, at their current rate."""
@@ -704,6 +711,7 @@ def log_time(ticket: Ticket, *, by: User, minutes: int, note: str = "") -> TimeE
         ticket=ticket, agent=by, minutes=minutes, note=note[:255], rate_per_hour=by.cost_per_hour
     )
     ev.time_logged_event(ticket=ticket, by=by, minutes=minutes, entry_id=entry.pk)
+    _time_changed(ticket)
     return entry
 
 
@@ -742,6 +750,7 @@ def stop_timer(ticket: Ticket, *, by: User) -> TimeEntry:
     entry.minutes = min(MAX_ENTRY_MINUTES, max(1, round(seconds / 60)))
     entry.save(update_fields=["stopped_at", "minutes"])
     ev.time_logged_event(ticket=ticket, by=by, minutes=entry.minutes, entry_id=entry.pk)
+    _time_changed(ticket)
     return entry
 
 
