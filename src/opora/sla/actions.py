@@ -163,7 +163,7 @@ SOLVED_STATUSES = frozenset({"fixed", "solved", "done", "released"})
 def record_dev_status(problem_number: int, *, status: str, note: str, reference: str) -> DevHandoff:
     """Development reports progress; "fixed" (or solved/done/released) solves the problem."""
     handoff = (
-        DevHandoff.objects.select_for_update()
+        DevHandoff.objects.select_for_update(of=("self",))
         .select_related("problem", "created_by")
         .filter(problem__number=problem_number)
         .first()
