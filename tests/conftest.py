@@ -40,15 +40,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The database worker drops "old" connections on every loop; on PostgreSQL that
-    # closes the test's own connection in the middle of its transaction.
-    from django_tasks_db.management.commands import db_worker
-
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda **kwargs: None)
-
-
 @pytest.fixture
 def ada(db: None) -> User:
     return create_user(email="ada@desk.test", name="Ada", password=PASSWORD, role="admin", by=None)
