@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "opora.core",
     "opora.accounts",
     "opora.tickets",
+    # SLA, escalation, satisfaction ratings and reports
+    "opora.sla",
+    "opora.feedback",
+    "opora.reports",
 ]
 
 MIDDLEWARE = [
@@ -284,3 +288,35 @@ SMTPD_PORT = env_int("OPORA_SMTPD_PORT", 2525, minimum=1)
 # Sending attempts before a failure is reported on the ticket (backoff doubles).
 EMAIL_SEND_ATTEMPTS = env_int("OPORA_EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 # --- end e-mail channel ------------------------------------------------------------
+
+
+# --- SLA, escalation, satisfaction, reports ----------------------------------------
+def _env_share(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a number between 0 and 1; got {raw!r}"
+        ) from None
+    if not 0 < value <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1; got {raw!r}")
+    return value
+
+
+# Share of an SLA target after which a ticket counts as "at risk" (0.8: at 80%).
+SLA_WARNING_SHARE = _env_share("OPORA_SLA_WARNING_SHARE", 0.8)
+# How often (seconds) the periodic SLA check marks at-risk and breached tickets.
+SLA_CHECK_SECONDS = env_int("OPORA_SLA_CHECK_SECONDS", 60, minimum=5)
+# Days during which a customer may change their satisfaction rating.
+CSAT_CHANGE_DAYS = env_int("OPORA_CSAT_CHANGE_DAYS", 7, minimum=0)
+# Where "hand to development" posts problems (empty: hand-off is disabled), and the
+# shared secret signing the webhook (HMAC-SHA256) and the status callbacks.
+DEV_WEBHOOK_URL = env_str("OPORA_DEV_WEBHOOK_URL", "")
+DEV_WEBHOOK_SECRET = env_str("OPORA_DEV_WEBHOOK_SECRET", "")
+# Delivery attempts of the webhook before giving up, and the first back-off (seconds,
+# doubling each time).
+DEV_WEBHOOK_ATTEMPTS = env_int("OPORA_DEV_WEBHOOK_ATTEMPTS", 5, minimum=1)
+DEV_WEBHOOK_BACKOFF_SECONDS = env_int("OPORA_DEV_WEBHOOK_BACKOFF_SECONDS", 2, minimum=0)

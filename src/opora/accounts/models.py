@@ -109,6 +109,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     # Django admin access; granted to Opora admins.
     is_staff = models.BooleanField(default=False)
+    # What an hour of this agent's work costs; ticket cost = time logged x rate.
+    cost_per_hour = models.DecimalField(
+        _("cost per hour"), max_digits=10, decimal_places=2, default=0
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()

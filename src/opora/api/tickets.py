@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -125,6 +126,8 @@ SORTS: dict[str, tuple[str, bool]] = {
     "priority": ("priority", False),
     "-number": ("number", True),
     "number": ("number", False),
+    # The queue by SLA: the nearest unmet due time first, tickets without one last.
+    "due_at": ("due_sort", False),
 }
 SortName = Literal[
     "-updated_at",
@@ -135,6 +138,7 @@ SortName = Literal[
     "priority",
     "-number",
     "number",
+    "due_at",
 ]
 
 
@@ -211,6 +215,8 @@ def list_tickets(
     tickets = filter_tickets(visible_tickets(user), filters, user=user)
     total = tickets.count() if count else None
     field, descending = SORTS[sort]
+    if field == "due_sort":
+        tickets = tickets.annotate(due_sort=due_sort_key())
     if cursor:
         tickets = _after_cursor(tickets, cursor, field, descending)
     order = [F(field).desc(), F("id").desc()] if descending else [F(field).asc(), F("id").asc()]
@@ -228,6 +234,22 @@ def list_tickets(
         "next_cursor": next_cursor,
         "count": total,
     }
+
+
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def due_sort_key() -> Any:
+    """First-response due while unanswered, then resolution due; none sorts last."""
+    return Case(
+        When(
+            first_response_at__isnull=True,
+            first_response_due_at__isnull=False,
+            then=F("first_response_due_at"),
+        ),
+        default=Coalesce(F("resolution_due_at"), Value(NO_DUE)),
+        output_field=DateTimeField(),
+    )
 
 
 def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import Team, User
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.html import sanitize_html, text_to_html
+from opora.core.tasks import enqueue_after_commit
 from opora.tickets import errors
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
@@ -31,6 +32,7 @@ from opora.tickets.models import (
     Ticket,
     TicketStatus,
     TicketType,
+    TimeEntry,
 )
 from opora.tickets.numbering import next_ticket_number
 from opora.tickets.selectors import access_assignee
@@ -191,7 +193,35 @@ def create_ticket(
         by=by,
         at=now,
     )
+    sla_fields = _refresh_sla(ticket, now)
+    if sla_fields:
+        ticket.save(update_fields=sla_fields)
+    _apply_rules_later(ticket)
     return ticket
+
+
+def _after_solved(ticket: Ticket) -> None:
+    """Ask for a rating; a solved problem updates its incidents (both after commit)."""
+    from opora.feedback.tasks import send_rating_request
+    from opora.sla.tasks import notify_problem_solved
+
+    enqueue_after_commit(send_rating_request, ticket.pk)
+    if ticket.type == TicketType.PROBLEM:
+        enqueue_after_commit(notify_problem_solved, ticket.pk)
+
+
+def _apply_rules_later(ticket: Ticket) -> None:
+    from opora.sla.tasks import apply_escalation_rules_task
+
+    enqueue_after_commit(apply_escalation_rules_task, ticket.pk)
+
+
+def _refresh_sla(ticket: Ticket, now: Any) -> list[str]:
+    """Recompute the SLA clock in this transaction; returns the ticket fields it set."""
+    # Imported here: the sla app builds on tickets, not the other way round.
+    from opora.sla.clock import apply_sla
+
+    return apply_sla(ticket, now=now)
 
 
 def _write_message(
@@ -243,6 +273,7 @@ def _move_status(ticket: Ticket, new: str, *, by: User | None, now: Any) -> list
     if new == TicketStatus.SOLVED:
         ticket.solved_at = now
         fields.append("solved_at")
+        _after_solved(ticket)
     elif new == TicketStatus.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
@@ -327,6 +358,9 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
 
     fields = [f for f in dict.fromkeys(touched) if f != "tags"]
     if touched:
+        fields += _refresh_sla(ticket, now)
+        if "priority" in touched or "type" in touched:
+            _apply_rules_later(ticket)
         ticket.updated_at = now
         fields.append("updated_at")
         ticket.save(update_fields=fields)
@@ -471,6 +505,8 @@ def add_message(
         elif ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
             # The customer wrote back: the ball is in the desk's court again.
             fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
+    if not internal:
+        fields += _refresh_sla(ticket, now)
     ticket.updated_at = now
     ticket.save(update_fields=fields)
     if not internal and by.is_agent and by.pk != ticket.requester_id:
@@ -564,8 +600,9 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
     source.closed_at = now
     source.merged_into = target
     source.updated_at = now
-    source.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
     ev.ticket_status_changed_event(ticket=source, by=by, previous=previous)
+    source_fields = ["status", "closed_at", "merged_into", "updated_at"]
+    source.save(update_fields=source_fields + _refresh_sla(source, now))
     ev.ticket_merged_into_event(ticket=source, by=by, target=target)
     ev.ticket_merged_from_event(ticket=target, by=by, source=source, moved_messages=moved)
     target.updated_at = now
@@ -634,6 +671,139 @@ def unlink_problem(incident: Ticket, *, by: User) -> Ticket:
     return incident
 
 
+# --- support levels and time tracking (used by the sla app) -------------------------
+
+
+@transaction.atomic
+def set_support_level(
+    ticket: Ticket,
+    *,
+    level: str,
+    by: User | None,
+    reason: str,
+    assignee: User | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Ticket:
+    """Move a ticket to line "1", "2", "3" or to the team "lead", with a reason.
+
+    The lead level keeps the ticket's line and hands it to the lead (`assignee`).
+    """
+    from opora.sla.clock import move_level
+    from opora.sla.models import TicketSla
+
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    now = timezone.now()
+    _refresh_sla(ticket, now)
+    sla = TicketSla.objects.get(ticket=ticket)
+    previous = sla.level
+    if level == previous:
+        return ticket
+    fields = ["updated_at"]
+    if level != "lead":
+        ticket.line = int(level)
+        fields.append("line")
+    if assignee is not None and assignee.pk != ticket.assignee_id:
+        previous_assignee = ticket.assignee_id
+        ticket.assignee = assignee
+        ev.ticket_assigned_event(ticket=ticket, by=by, previous=previous_assignee)
+        fields.append("assignee")
+    move_level(sla, level, now)
+    sla.save(
+        update_fields=[
+            "level",
+            "level_since",
+            "escalations",
+            "line1_seconds",
+            "line2_seconds",
+            "line3_seconds",
+            "lead_seconds",
+        ]
+    )
+    ev.ticket_line_changed_event(
+        ticket=ticket, by=by, previous=previous, new=level, reason=reason, extra=extra
+    )
+    ticket.updated_at = now
+    ticket.save(update_fields=fields + _refresh_sla(ticket, now))
+    return ticket
+
+
+MAX_ENTRY_MINUTES = 24 * 60
+
+
+def _time_entry_ticket(ticket: Ticket, by: User) -> Ticket:
+    _require_agent(by, "time")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationFailed(
+            errors.TICKET_CLOSED, _("A closed ticket cannot be changed."), field="ticket"
+        )
+    return ticket
+
+
+def _time_changed(ticket: Ticket) -> None:
+    # The SLA row carries the ticket's time and cost totals for the reports.
+    fields = _refresh_sla(ticket, timezone.now())
+    if fields:
+        ticket.save(update_fields=fields)
+
+
+@transaction.atomic
+def log_time(ticket: Ticket, *, by: User, minutes: int, note: str = "") -> TimeEntry:
+    """A manual time entry of the agent's work on the ticket, at their current rate."""
+    ticket = _time_entry_ticket(ticket, by)
+    if not 1 <= minutes <= MAX_ENTRY_MINUTES:
+        raise ValidationFailed(
+            errors.INVALID_CHOICE,
+            _("Minutes must be between 1 and %(max)s.") % {"max": MAX_ENTRY_MINUTES},
+            field="minutes",
+        )
+    entry = TimeEntry.objects.create(
+        ticket=ticket, agent=by, minutes=minutes, note=note[:255], rate_per_hour=by.cost_per_hour
+    )
+    ev.time_logged_event(ticket=ticket, by=by, minutes=minutes, entry_id=entry.pk)
+    _time_changed(ticket)
+    return entry
+
+
+@transaction.atomic
+def start_timer(ticket: Ticket, *, by: User, note: str = "") -> TimeEntry:
+    """Start the agent's timer on the ticket (the running one if already started)."""
+    ticket = _time_entry_ticket(ticket, by)
+    running = TimeEntry.objects.filter(
+        ticket=ticket, agent=by, started_at__isnull=False, stopped_at__isnull=True
+    ).first()
+    if running is not None:
+        return running
+    return TimeEntry.objects.create(
+        ticket=ticket,
+        agent=by,
+        started_at=timezone.now(),
+        note=note[:255],
+        rate_per_hour=by.cost_per_hour,
+    )
+
+
+@transaction.atomic
+def stop_timer(ticket: Ticket, *, by: User) -> TimeEntry:
+    """Stop the agent's running timer; the entry gets the elapsed minutes (at least 1)."""
+    ticket = _time_entry_ticket(ticket, by)
+    entry = (
+        TimeEntry.objects.select_for_update()
+        .filter(ticket=ticket, agent=by, started_at__isnull=False, stopped_at__isnull=True)
+        .first()
+    )
+    if entry is None:
+        raise ValidationFailed(errors.NO_TIMER, _("No timer is running."), field="timer")
+    assert entry.started_at is not None
+    entry.stopped_at = timezone.now()
+    seconds = (entry.stopped_at - entry.started_at).total_seconds()
+    entry.minutes = min(MAX_ENTRY_MINUTES, max(1, round(seconds / 60)))
+    entry.save(update_fields=["stopped_at", "minutes"])
+    ev.time_logged_event(ticket=ticket, by=by, minutes=entry.minutes, entry_id=entry.pk)
+    _time_changed(ticket)
+    return entry
+
+
 __all__: list[str] = [
     "IncomingFile",
     "TicketChanges",
@@ -641,8 +811,12 @@ __all__: list[str] = [
     "add_message",
     "create_ticket",
     "link_problem",
+    "log_time",
     "merge_tickets",
     "route_new_ticket",
+    "set_support_level",
+    "start_timer",
+    "stop_timer",
     "unlink_problem",
     "update_ticket",
 ]

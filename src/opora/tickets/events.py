@@ -69,10 +69,19 @@ def ticket_team_changed_event(*, ticket: Ticket, by: User | None, previous: int 
 
 
 def ticket_line_changed_event(
-    *, ticket: Ticket, by: User | None, previous: int, reason: str = ""
+    *,
+    ticket: Ticket,
+    by: User | None,
+    previous: int | str,
+    reason: str = "",
+    new: int | str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Event:
-    data = {"reason": reason} if reason else None
-    return _event(ticket, by, EventKind.LINE, old=previous, new=ticket.line, data=data)
+    """A hop between support levels; `new` defaults to the line ("lead" for the lead)."""
+    data: dict[str, Any] = {"reason": reason} if reason else {}
+    data.update(extra or {})
+    level = ticket.line if new is None else new
+    return _event(ticket, by, EventKind.LINE, old=previous, new=level, data=data or None)
 
 
 def ticket_tags_changed_event(
@@ -152,3 +161,23 @@ def mail_failed_event(*, ticket: Ticket, outbound: int, recipient: str, error: s
         EventKind.MAIL_FAILED,
         data={"outbound": outbound, "recipient": recipient, "error": error[:500]},
     )
+
+
+def sla_event(*, ticket: Ticket, kind: str, target: str, due_at: str) -> Event:
+    return _event(ticket, None, kind, new=target, data={"due_at": due_at})
+
+
+def time_logged_event(*, ticket: Ticket, by: User, minutes: int, entry_id: int) -> Event:
+    return _event(ticket, by, EventKind.TIME_LOGGED, new=minutes, data={"entry": entry_id})
+
+
+def rated_event(*, ticket: Ticket, by: User, previous: int | None, score: int) -> Event:
+    return _event(ticket, by, EventKind.RATED, old=previous, new=score)
+
+
+def dev_handoff_event(*, ticket: Ticket, by: User | None, url: str) -> Event:
+    return _event(ticket, by, EventKind.DEV_HANDOFF, new=url)
+
+
+def dev_status_event(*, ticket: Ticket, previous: str, status: str, data: dict[str, Any]) -> Event:
+    return _event(ticket, None, EventKind.DEV_STATUS, old=previous, new=status, data=data)

@@ -179,6 +179,9 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-updated_at"], name="ticket_org"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+            # Reports pick tickets by when they were answered and solved.
+            models.Index(fields=["solved_at"], name="ticket_solved"),
+            models.Index(fields=["first_response_at"], name="ticket_first_response"),
         ]
 
     def __str__(self) -> str:
@@ -256,6 +259,13 @@ class EventKind(models.TextChoices):
     FOLLOWERS_ADDED = "followers_added", _("Followers added")
     MAIL_IGNORED = "mail_ignored", _("Auto-reply or bounce received")
     MAIL_FAILED = "mail_failed", _("E-mail could not be delivered")
+    # SLA, time tracking, satisfaction and development hand-off (sla, feedback apps).
+    SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    TIME_LOGGED = "time_logged", _("Time logged")
+    RATED = "rated", _("Rated by the customer")
+    DEV_HANDOFF = "dev_handoff", _("Handed to development")
+    DEV_STATUS = "dev_status", _("Development status")
 
 
 class AppendOnly(Exception):
@@ -301,6 +311,42 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("events are append-only")
+
+
+class TimeEntry(models.Model):
+    """Work time an agent spent on a ticket: a manual entry, or a timer (running while
+    stopped_at is empty; minutes are set when it stops)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    minutes = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    # The agent's cost rate when the work was logged, so a later raise does not
+    # rewrite the cost of past tickets.
+    rate_per_hour = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="timeentry_ticket"),
+            models.Index(fields=["agent", "created_at"], name="timeentry_agent"),
+        ]
+        constraints = [
+            # At most one running timer per agent and ticket.
+            models.UniqueConstraint(
+                fields=["ticket", "agent"],
+                condition=models.Q(started_at__isnull=False, stopped_at__isnull=True),
+                name="timeentry_one_running",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on ticket {self.ticket_id}"
 
 
 class TicketNumberSequence(models.Model):

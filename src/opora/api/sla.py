@@ -1,0 +1,287 @@
+"""SLA state, escalation, time tracking, ratings and the development hand-off: thin handlers."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from opora.api.common import current_user
+from opora.api.schemas import ErrorOut
+from opora.core.errors import Forbidden, NotFound
+from opora.feedback.actions import rate_ticket
+from opora.feedback.models import Rating
+from opora.sla import actions
+from opora.sla.errors import BAD_SIGNATURE
+from opora.sla.models import TicketSla
+from opora.sla.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from opora.tickets import actions as ticket_actions
+from opora.tickets.models import Ticket, TimeEntry
+from opora.tickets.selectors import access_ticket
+
+router = Router(tags=["sla"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class SlaOut(Schema):
+    policy: str | None
+    state: str
+    paused: bool
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_seconds: int | None
+    resolution_seconds: int | None
+    level: str
+    escalations: int
+    seconds_per_level: dict[str, int]
+
+
+class EscalateIn(Schema):
+    to: str
+    reason: str = ""
+
+
+class TimeIn(Schema):
+    minutes: int
+    note: str = ""
+
+
+class TimeEntryOut(Schema):
+    id: int
+    agent: int
+    minutes: int
+    started_at: datetime | None
+    stopped_at: datetime | None
+    note: str
+    cost: Decimal
+
+
+class TimeOut(Schema):
+    entries: list[TimeEntryOut]
+    total_minutes: int
+    total_cost: Decimal
+    running: bool
+
+
+class RatingIn(Schema):
+    score: int
+    comment: str = ""
+
+
+class RatingOut(Schema):
+    score: int
+    comment: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class HandoffOut(Schema):
+    problem: int
+    delivery: str
+    attempts: int
+    dev_status: str
+
+
+class DevCallbackIn(Schema):
+    problem: int
+    status: str
+    note: str = ""
+    reference: str = ""
+
+
+def _agent_ticket(request: HttpRequest, number: int) -> tuple[Any, Ticket]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    if not user.is_agent:
+        raise NotFound("ticket")  # SLA internals are the desk's business
+    return user, ticket
+
+
+def sla_out(ticket: Ticket) -> dict[str, Any]:
+    sla = TicketSla.objects.select_related("policy").filter(ticket=ticket).first()
+    if sla is None:
+        sla = TicketSla(ticket=ticket, level=str(ticket.line))
+    return {
+        "policy": sla.policy.name if sla.policy else None,
+        "state": sla.state,
+        "paused": sla.paused,
+        "first_response_due_at": ticket.first_response_due_at,
+        "next_response_due_at": sla.next_response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+        "first_response_seconds": sla.first_response_seconds,
+        "resolution_seconds": sla.resolution_seconds,
+        "level": sla.level,
+        "escalations": sla.escalations,
+        "seconds_per_level": {
+            "1": sla.line1_seconds,
+            "2": sla.line2_seconds,
+            "3": sla.line3_seconds,
+            "lead": sla.lead_seconds,
+        },
+    }
+
+
+@router.get("/tickets/{number}/sla", response={200: SlaOut, **ERRORS}, summary="SLA clock")
+def get_sla(request: HttpRequest, number: int) -> dict[str, Any]:
+    _, ticket = _agent_ticket(request, number)
+    return sla_out(ticket)
+
+
+@router.post(
+    "/tickets/{number}/escalate", response={200: SlaOut, **ERRORS}, summary="Escalate a ticket"
+)
+def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> dict[str, Any]:
+    user, ticket = _agent_ticket(request, number)
+    ticket = actions.escalate_ticket(ticket, to=payload.to, reason=payload.reason, by=user)
+    return sla_out(ticket)
+
+
+@router.post(
+    "/tickets/{number}/de-escalate",
+    response={200: SlaOut, **ERRORS},
+    summary="Hand a ticket back down",
+)
+def de_escalate(request: HttpRequest, number: int, payload: EscalateIn) -> dict[str, Any]:
+    user, ticket = _agent_ticket(request, number)
+    ticket = actions.de_escalate_ticket(ticket, to=payload.to, reason=payload.reason, by=user)
+    return sla_out(ticket)
+
+
+def _time_out(ticket: Ticket) -> dict[str, Any]:
+    entries = list(TimeEntry.objects.filter(ticket=ticket).order_by("created_at", "id"))
+    rows: list[dict[str, Any]] = [
+        {
+            "id": e.pk,
+            "agent": e.agent_id,
+            "minutes": e.minutes,
+            "started_at": e.started_at,
+            "stopped_at": e.stopped_at,
+            "note": e.note,
+            "cost": (e.rate_per_hour * e.minutes / 60).quantize(Decimal("0.01")),
+        }
+        for e in entries
+    ]
+    return {
+        "entries": rows,
+        "total_minutes": sum(e.minutes for e in entries),
+        "total_cost": sum((Decimal(r["cost"]) for r in rows), Decimal("0.00")),
+        "running": any(e.started_at and not e.stopped_at for e in entries),
+    }
+
+
+@router.get("/tickets/{number}/time", response={200: TimeOut, **ERRORS}, summary="Time logged")
+def list_time(request: HttpRequest, number: int) -> dict[str, Any]:
+    _, ticket = _agent_ticket(request, number)
+    return _time_out(ticket)
+
+
+@router.post("/tickets/{number}/time", response={201: TimeOut, **ERRORS}, summary="Log time")
+def log_time(request: HttpRequest, number: int, payload: TimeIn) -> Status[Any]:
+    user, ticket = _agent_ticket(request, number)
+    ticket_actions.log_time(ticket, by=user, minutes=payload.minutes, note=payload.note)
+    return Status(201, _time_out(ticket))
+
+
+@router.post(
+    "/tickets/{number}/timer/start", response={200: TimeOut, **ERRORS}, summary="Start a timer"
+)
+def start_timer(request: HttpRequest, number: int) -> dict[str, Any]:
+    user, ticket = _agent_ticket(request, number)
+    ticket_actions.start_timer(ticket, by=user)
+    return _time_out(ticket)
+
+
+@router.post(
+    "/tickets/{number}/timer/stop", response={200: TimeOut, **ERRORS}, summary="Stop the timer"
+)
+def stop_timer(request: HttpRequest, number: int) -> dict[str, Any]:
+    user, ticket = _agent_ticket(request, number)
+    ticket_actions.stop_timer(ticket, by=user)
+    return _time_out(ticket)
+
+
+def _rating_out(rating: Rating) -> dict[str, Any]:
+    return {
+        "score": rating.score,
+        "comment": rating.comment,
+        "created_at": rating.created_at,
+        "updated_at": rating.updated_at,
+    }
+
+
+@router.get("/tickets/{number}/rating", response={200: RatingOut, **ERRORS}, summary="Rating")
+def get_rating(request: HttpRequest, number: int) -> dict[str, Any]:
+    ticket = access_ticket(current_user(request), number)
+    rating = Rating.objects.filter(ticket=ticket).first()
+    if rating is None:
+        raise NotFound("rating")
+    return _rating_out(rating)
+
+
+@router.post(
+    "/tickets/{number}/rating", response={200: RatingOut, **ERRORS}, summary="Rate a ticket"
+)
+def put_rating(request: HttpRequest, number: int, payload: RatingIn) -> dict[str, Any]:
+    user = current_user(request)
+    ticket = access_ticket(user, number)
+    rating = rate_ticket(ticket, by=user, score=payload.score, comment=payload.comment)
+    return _rating_out(rating)
+
+
+@router.post(
+    "/tickets/{number}/hand-to-development",
+    response={202: HandoffOut, **ERRORS},
+    summary="Hand the ticket's problem to development",
+)
+def hand_to_development(request: HttpRequest, number: int) -> Status[Any]:
+    user, ticket = _agent_ticket(request, number)
+    handoff = actions.hand_to_development(ticket, by=user)
+    return Status(
+        202,
+        {
+            "problem": handoff.problem.number,
+            "delivery": handoff.delivery,
+            "attempts": handoff.attempts,
+            "dev_status": handoff.dev_status,
+        },
+    )
+
+
+@router.post(
+    "/sla/dev-callback",
+    auth=None,
+    response={200: HandoffOut, **ERRORS},
+    summary="Status callback from development (signed like the webhook)",
+)
+def dev_callback(request: HttpRequest) -> dict[str, Any]:
+    body = request.body
+    ok = verify(
+        settings.DEV_WEBHOOK_SECRET,
+        request.headers.get(TIMESTAMP_HEADER, ""),
+        request.headers.get(SIGNATURE_HEADER, ""),
+        body,
+        now=time.time(),
+    )
+    if not ok:
+        raise Forbidden(BAD_SIGNATURE, "The signature is missing or wrong.")
+    try:
+        payload = DevCallbackIn.model_validate(json.loads(body))
+    except ValueError:
+        raise HttpError(400, "The body must be a JSON object with problem and status.") from None
+    handoff = actions.record_dev_status(
+        payload.problem, status=payload.status, note=payload.note, reference=payload.reference
+    )
+    return {
+        "problem": payload.problem,
+        "delivery": handoff.delivery,
+        "attempts": handoff.attempts,
+        "dev_status": handoff.dev_status,
+    }

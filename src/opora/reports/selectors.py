@@ -1,0 +1,62 @@
+"""Who may read reports, and how a report request becomes a ReportFilter."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opora.accounts.models import User
+from opora.core.errors import Forbidden, ValidationFailed
+from opora.reports.kpis import MAX_TREND_DAYS, ReportFilter
+from opora.tickets.models import Channel, Priority
+
+
+def access_reports(user: User) -> None:
+    """Reports are for agents, leads and admins."""
+    if not user.is_active or not user.is_agent:
+        raise Forbidden("agents_only", _("Reports are for agents only."))
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def build_filter(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    team: int | None = None,
+    agent: int | None = None,
+    channel: str | None = None,
+    priority: str | None = None,
+    organization: int | None = None,
+) -> ReportFilter:
+    """Dates are whole UTC days, `end` inclusive; the default is the current month."""
+    today = timezone.now().astimezone(UTC).date()
+    first = start or month_start(today)
+    last = end or today
+    if last < first:
+        raise ValidationFailed("invalid_period", _("The end is before the start."), field="end")
+    if (last - first).days >= MAX_TREND_DAYS:
+        raise ValidationFailed("period_too_long", _("The period is too long."), field="end")
+    if channel is not None and channel not in Channel.values:
+        raise ValidationFailed("invalid_choice", _("Unknown channel."), field="channel")
+    prio = None
+    if priority is not None:
+        try:
+            prio = Priority.by_name(priority).value
+        except KeyError:
+            raise ValidationFailed(
+                "invalid_choice", _("Unknown priority."), field="priority"
+            ) from None
+    return ReportFilter(
+        start=datetime.combine(first, time.min, tzinfo=UTC),
+        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
+        team=team,
+        agent=agent,
+        channel=channel,
+        priority=prio,
+        organization=organization,
+    )

@@ -1,0 +1,288 @@
+"""A ticket's SLA clock, recomputed from its status history whenever the ticket changes.
+
+`apply_sla` is called by tickets.actions inside the transaction that changed the
+ticket (the ticket row is locked), so due dates never disagree with the status: a
+pause stops the clock in the same commit that set "pending".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+
+from opora.sla.calendar import Hours
+from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
+from opora.tickets.models import Event, EventKind, Message, Ticket, TicketStatus, TimeEntry
+
+STOPPED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
+LEVELS = ("1", "2", "3", "lead")
+
+
+def match_policy(ticket: Ticket) -> SlaPolicy | None:
+    """The first active policy (by position) whose non-empty criteria all match."""
+    candidates = (
+        SlaPolicy.objects.filter(is_active=True)
+        .filter(Q(priority__isnull=True) | Q(priority=ticket.priority))
+        .filter(Q(organization__isnull=True) | Q(organization_id=ticket.organization_id))
+        .filter(Q(type="") | Q(type=ticket.type))
+        .select_related("calendar")
+        .order_by("position", "id")
+    )
+    return candidates.first()
+
+
+def hours_for(policy: SlaPolicy | None) -> Hours:
+    """The policy's calendar; without a policy the default calendar, else 24/7."""
+    if policy is not None:
+        return Hours.of(policy.calendar)
+    default = BusinessCalendar.objects.filter(is_default=True).first()
+    return Hours.of(default) if default else Hours.around_the_clock()
+
+
+@dataclass
+class Timeline:
+    """Intervals during which the clock ran, the last one open when it runs now."""
+
+    running: list[tuple[datetime, datetime | None]]
+
+    @classmethod
+    def of(cls, ticket: Ticket, *, pause_on_hold: bool, until: datetime) -> Timeline:
+        paused = {TicketStatus.PENDING} | ({TicketStatus.ON_HOLD} if pause_on_hold else set())
+        changes = list(
+            Event.objects.filter(ticket=ticket, kind__in=[EventKind.CREATED, EventKind.STATUS])
+            .order_by("created_at", "id")
+            .values_list("created_at", "new")
+        )
+        if not changes:
+            changes = [(ticket.created_at, ticket.status)]
+        running: list[tuple[datetime, datetime | None]] = []
+        start: datetime | None = None
+        for at, status in changes:
+            at = max(at, ticket.created_at)
+            runs = status not in paused and status not in STOPPED
+            if runs and start is None:
+                start = at
+            elif not runs and start is not None:
+                running.append((start, at))
+                start = None
+        if start is not None:
+            running.append((start, None))
+        return cls([(a, b) for a, b in running if a <= until])
+
+    def cut(self, end: datetime) -> Timeline:
+        """The clock as it stood at `end` (e.g. the first reply), still running then."""
+        kept: list[tuple[datetime, datetime | None]] = []
+        for a, b in self.running:
+            if a >= end:
+                break
+            kept.append((a, None) if b is None or b >= end else (a, b))
+        return Timeline(kept)
+
+    def elapsed(self, hours: Hours, now: datetime) -> float:
+        return sum(hours.between(a, b or now) for a, b in self.running)
+
+    def moment(self, hours: Hours, seconds: float) -> datetime | None:
+        """When the clock reaches `seconds`; None while paused short of it."""
+        remaining = seconds
+        for a, b in self.running:
+            if b is None:
+                return hours.add(a, remaining)
+            spent = hours.between(a, b)
+            if remaining <= spent:
+                return hours.add(a, remaining)
+            remaining -= spent
+        return None
+
+
+def warning_share() -> float:
+    return float(settings.SLA_WARNING_SHARE)
+
+
+def apply_sla(ticket: Ticket, *, now: datetime) -> list[str]:
+    """Recompute the locked ticket's SLA clock; returns the Ticket fields it changed."""
+    sla, _ = TicketSla.objects.get_or_create(
+        ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
+    )
+    policy = match_policy(ticket)
+    hours = hours_for(policy)
+    timeline = Timeline.of(ticket, pause_on_hold=bool(policy and policy.pause_on_hold), until=now)
+    share = warning_share()
+    dues: list[datetime] = []
+    warns: list[datetime] = []
+
+    first_due = None
+    responded = ticket.first_response_at
+    first_clock = timeline.cut(responded) if responded else timeline
+    if responded is not None:
+        sla.first_response_seconds = round(first_clock.elapsed(hours, responded))
+    if policy and policy.first_response_minutes is not None:
+        target = policy.first_response_minutes * 60
+        first_due = first_clock.moment(hours, target)
+        if responded is not None:
+            sla.first_response_breached = (sla.first_response_seconds or 0) > target
+        elif ticket.status not in STOPPED:
+            sla.first_response_breached = None
+            _collect(first_clock, hours, target, share, first_due, dues, warns)
+
+    resolution_due = None
+    solved = ticket.solved_at if ticket.status in STOPPED else None
+    if solved is not None:
+        sla.resolution_seconds = round(timeline.cut(solved).elapsed(hours, solved))
+    else:
+        sla.resolution_seconds = None
+    if policy and policy.resolution_minutes is not None:
+        target = policy.resolution_minutes * 60
+        clock = timeline.cut(solved) if solved else timeline
+        resolution_due = clock.moment(hours, target)
+        if solved is not None:
+            sla.resolution_breached = (sla.resolution_seconds or 0) > target
+        else:
+            sla.resolution_breached = None
+            _collect(clock, hours, target, share, resolution_due, dues, warns)
+
+    sla.next_response_due_at = None
+    if policy and policy.next_response_minutes is not None and responded is not None:
+        asked = _unanswered_since(ticket)
+        if asked is not None:
+            target = policy.next_response_minutes * 60
+            sla.next_response_due_at = hours.add(asked, target)
+            dues.append(sla.next_response_due_at)
+            warns.append(hours.add(asked, target * share))
+
+    if ticket.status in STOPPED:
+        _count_contacts(sla, ticket)
+    _copy_dimensions(sla, ticket, solved)
+    sla.policy = policy
+    sla.paused = ticket.status not in STOPPED and not any(b is None for _, b in timeline.running)
+    sla.due_at = min(dues) if dues else None
+    sla.warn_at = min(warns) if warns else None
+    sla.state = _state(sla, now)
+    _track_level(sla, ticket, now)
+    sla.updated_at = now
+    sla.save()
+
+    fields = []
+    if ticket.first_response_due_at != first_due:
+        ticket.first_response_due_at = first_due
+        fields.append("first_response_due_at")
+    if ticket.resolution_due_at != resolution_due:
+        ticket.resolution_due_at = resolution_due
+        fields.append("resolution_due_at")
+    return fields
+
+
+def _collect(
+    clock: Timeline,
+    hours: Hours,
+    target: float,
+    share: float,
+    due: datetime | None,
+    dues: list[datetime],
+    warns: list[datetime],
+) -> None:
+    if due is None:  # paused: nothing can fall due until it runs again
+        return
+    dues.append(due)
+    warn = clock.moment(hours, target * share)
+    if warn is not None:
+        warns.append(warn)
+
+
+def _unanswered_since(ticket: Ticket) -> datetime | None:
+    """When the customer's latest public message arrived, if no agent answered it yet."""
+    if ticket.status in STOPPED or ticket.status == TicketStatus.PENDING:
+        return None
+    last = (
+        Message.objects.filter(ticket=ticket, internal=False)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", "author_id")
+        .first()
+    )
+    if last is None or last[1] != ticket.requester_id:
+        return None
+    if ticket.first_response_at is None or last[0] <= ticket.first_response_at:
+        return None
+    return last[0]
+
+
+def _copy_dimensions(sla: TicketSla, ticket: Ticket, solved: datetime | None) -> None:
+    sla.created_at = ticket.created_at
+    sla.first_response_at = ticket.first_response_at
+    sla.solved_at = solved
+    sla.team_id = ticket.team_id
+    sla.assignee_id = ticket.assignee_id
+    sla.organization_id = ticket.organization_id
+    sla.channel = ticket.channel
+    sla.priority = ticket.priority
+    sla.type = ticket.type
+    totals = TimeEntry.objects.filter(ticket=ticket).aggregate(
+        total_minutes=Sum("minutes"),
+        total_cost=Sum(
+            ExpressionWrapper(
+                F("minutes") * F("rate_per_hour") / 60,
+                output_field=DecimalField(max_digits=14, decimal_places=4),
+            )
+        ),
+    )
+    sla.logged_minutes = int(totals["total_minutes"] or 0)
+    sla.logged_cost = Decimal(totals["total_cost"] or 0).quantize(Decimal("0.01"))
+
+
+def _count_contacts(sla: TicketSla, ticket: Ticket) -> None:
+    sla.agent_replies = min(
+        32767,
+        Message.objects.filter(ticket=ticket, internal=False, author__role__in=["agent", "admin"])
+        .exclude(author_id=ticket.requester_id)
+        .count(),
+    )
+    sla.reopens = min(
+        32767,
+        Event.objects.filter(
+            ticket=ticket, kind=EventKind.STATUS, old__in=list(STOPPED), new=TicketStatus.OPEN
+        ).count(),
+    )
+
+
+def _state(sla: TicketSla, now: datetime) -> str:
+    if sla.first_response_breached or sla.resolution_breached:
+        return SlaState.BREACHED
+    if sla.due_at is not None and sla.due_at <= now:
+        return SlaState.BREACHED
+    if sla.paused:
+        return SlaState.PAUSED
+    if sla.warn_at is not None and sla.warn_at <= now:
+        return SlaState.AT_RISK
+    return SlaState.OK
+
+
+def _track_level(sla: TicketSla, ticket: Ticket, now: datetime) -> None:
+    """Close the time on the previous level when the line moved, or the ticket stopped."""
+    if sla.level != "lead" and sla.level != str(ticket.line):
+        move_level(sla, str(ticket.line), now)
+    if ticket.status in STOPPED:
+        _close_level(sla, now)
+    elif sla.level_since is None:
+        sla.level_since = now
+
+
+def _close_level(sla: TicketSla, now: datetime) -> None:
+    if sla.level_since is not None:
+        spent = max(0, round((now - sla.level_since).total_seconds()))
+        name = "lead_seconds" if sla.level == "lead" else f"line{sla.level}_seconds"
+        setattr(sla, name, getattr(sla, name) + spent)
+        sla.level_since = None
+
+
+def move_level(sla: TicketSla, level: str, now: datetime) -> None:
+    """Account the time on the current level and move to another; upward moves count."""
+    if level == sla.level:
+        return
+    _close_level(sla, now)
+    if LEVELS.index(level) > LEVELS.index(sla.level):
+        sla.escalations += 1
+    sla.level = level
+    sla.level_since = now

@@ -1,0 +1,209 @@
+"""SLA background jobs: the periodic breach check, escalation rules, the dev webhook."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from opora.accounts.models import User
+from opora.core.scheduler import register_periodic
+from opora.sla import actions
+from opora.sla.clock import apply_sla
+from opora.sla.models import DevHandoff, HandoffStatus, SlaState, TicketSla
+from opora.sla.webhooks import signed_headers
+from opora.tickets import actions as ticket_actions
+from opora.tickets import events as ev
+from opora.tickets.models import ACTIVE_STATUSES, EventKind, Priority, Ticket
+
+logger = logging.getLogger("opora.sla")
+# Tickets looked at per run; the rest wait for the next run (bounded work per tick).
+CHECK_BATCH = 500
+WEBHOOK_TIMEOUT_SECONDS = 10
+
+
+@task()
+def check_sla() -> dict[str, int]:
+    """Mark tickets at risk and breached, notify assignee and team lead, apply risk rules."""
+    now = timezone.now()
+    counts = {"at_risk": 0, "breached": 0}
+    due = list(
+        TicketSla.objects.filter(
+            due_at__lte=now, breached_at__isnull=True, ticket__status__in=ACTIVE_STATUSES
+        ).values_list("ticket_id", flat=True)[:CHECK_BATCH]
+    )
+    warn = list(
+        TicketSla.objects.filter(
+            warn_at__lte=now, warned_at__isnull=True, ticket__status__in=ACTIVE_STATUSES
+        ).values_list("ticket_id", flat=True)[:CHECK_BATCH]
+    )
+    for ticket_id in dict.fromkeys(due + warn):
+        kind = _mark(ticket_id, now)
+        if kind:
+            counts[kind] += 1
+    return counts
+
+
+def _mark(ticket_id: int, now: Any) -> str | None:
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is None:
+            return None
+        apply_sla(ticket, now=now)  # the clock may have paused or moved since
+        sla = TicketSla.objects.get(ticket=ticket)
+        kind = None
+        if sla.due_at is not None and sla.due_at <= now and sla.breached_at is None:
+            kind, sla.breached_at = "breached", now
+            if sla.warned_at is None:
+                sla.warned_at = now
+        elif sla.warn_at is not None and sla.warn_at <= now and sla.warned_at is None:
+            kind, sla.warned_at = "at_risk", now
+        if kind is None:
+            return None
+        sla.state = SlaState.BREACHED if kind == "breached" else SlaState.AT_RISK
+        sla.save(update_fields=["breached_at", "warned_at", "state"])
+        target = "resolution" if sla.due_at == ticket.resolution_due_at else "response"
+        ev.sla_event(
+            ticket=ticket,
+            kind=EventKind.SLA_BREACHED if kind == "breached" else EventKind.SLA_AT_RISK,
+            target=target,
+            due_at=sla.due_at.isoformat() if sla.due_at else "",
+        )
+    _notify(ticket, kind)
+    actions.apply_escalation_rules(ticket)
+    return kind
+
+
+def _notify(ticket: Ticket, kind: str) -> None:
+    recipients = []
+    if ticket.assignee_id is not None:
+        recipients.append(ticket.assignee)
+    lead = actions.team_lead(ticket)
+    if lead is not None:
+        recipients.append(lead)
+    emails = sorted({u.email for u in recipients if isinstance(u, User) and u.email})
+    if not emails:
+        return
+    label = "breached" if kind == "breached" else "at risk"
+    subject = f"[#{ticket.number}] SLA {label}: {ticket.subject}"
+    body = (
+        f"Ticket #{ticket.number} ({Priority(ticket.priority).code}) is {label}.\n"
+        f"First response due: {ticket.first_response_due_at or '-'}\n"
+        f"Resolution due: {ticket.resolution_due_at or '-'}\n"
+        f"{settings.BASE_URL}/tickets/{ticket.number}\n"
+    )
+    try:
+        send_mail(subject, body, None, emails)
+    except OSError:  # the event is recorded; a mail outage must not stop the check
+        logger.exception("could not send the SLA notice for ticket %s", ticket.pk)
+
+
+register_periodic(check_sla, every=timedelta(seconds=settings.SLA_CHECK_SECONDS))
+
+
+@task()
+def apply_escalation_rules_task(ticket_id: int) -> bool:
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    return ticket is not None and actions.apply_escalation_rules(ticket) is not None
+
+
+def handoff_payload(handoff: DevHandoff) -> dict[str, Any]:
+    problem = handoff.problem
+
+    def brief(t: Ticket) -> dict[str, Any]:
+        return {
+            "number": t.number,
+            "subject": t.subject,
+            "status": t.status,
+            "priority": Priority(t.priority).code,
+            "organization": t.organization.name if t.organization else None,
+            "created_at": t.created_at.isoformat(),
+            "url": f"{settings.BASE_URL}/tickets/{t.number}",
+        }
+
+    incidents = problem.incidents.select_related("organization").order_by("number")
+    return {
+        "event": "problem.handed_to_development",
+        "problem": brief(problem),
+        "incidents": [brief(t) for t in incidents],
+        "callback_url": f"{settings.BASE_URL}/api/v1/sla/dev-callback",
+    }
+
+
+@task()
+def deliver_dev_webhook(handoff_id: int) -> str:
+    """POST the signed hand-off; on failure retry later with doubling back-off."""
+    handoff = DevHandoff.objects.select_related("problem__organization").get(pk=handoff_id)
+    if handoff.delivery == HandoffStatus.DELIVERED:
+        return handoff.delivery
+    body = json.dumps(handoff_payload(handoff), ensure_ascii=False).encode()
+    request = urllib.request.Request(  # noqa: S310 - the URL is the admin's own setting
+        settings.DEV_WEBHOOK_URL,
+        data=body,
+        method="POST",
+        headers=signed_headers(settings.DEV_WEBHOOK_SECRET, body),
+    )
+    handoff.attempts += 1
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            ok = 200 <= response.status < 300
+            error = "" if ok else f"HTTP {response.status}"
+    except (urllib.error.URLError, OSError) as exc:
+        ok, error = False, str(exc)[:500]
+    if ok:
+        handoff.delivery = HandoffStatus.DELIVERED
+        handoff.delivered_at = timezone.now()
+        handoff.last_error = ""
+    elif handoff.attempts >= settings.DEV_WEBHOOK_ATTEMPTS:
+        handoff.delivery = HandoffStatus.FAILED
+        handoff.last_error = error
+    else:
+        handoff.last_error = error
+        delay = settings.DEV_WEBHOOK_BACKOFF_SECONDS * 2 ** (handoff.attempts - 1)
+        deliver_dev_webhook.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            handoff.pk
+        )
+    handoff.save(update_fields=["attempts", "delivery", "delivered_at", "last_error"])
+    return handoff.delivery
+
+
+@task()
+def notify_problem_solved(problem_id: int) -> int:
+    """Every incident of a solved problem gets a note, and its requester an update."""
+    problem = Ticket.objects.filter(pk=problem_id).first()
+    if problem is None:
+        return 0
+    handoff = DevHandoff.objects.filter(problem=problem).select_related("created_by").first()
+    agent = (handoff.created_by if handoff else None) or problem.assignee
+    if agent is None:
+        agent = User.objects.filter(role="admin", is_active=True).order_by("id").first()
+    if agent is None:
+        return 0
+    done = 0
+    for incident in problem.incidents.filter(status__in=ACTIVE_STATUSES).order_by("id"):
+        ticket_actions.add_message(
+            incident,
+            by=agent,
+            internal=True,
+            body=f"Problem #{problem.number} is solved; this incident can be closed.",
+        )
+        ticket_actions.add_message(
+            incident,
+            by=agent,
+            body=(
+                f"Good news: the cause of your request (problem #{problem.number}, "
+                f"“{problem.subject}”) has been fixed. Please let us know if anything "
+                "still does not work."
+            ),
+        )
+        done += 1
+    return done

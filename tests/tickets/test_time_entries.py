@@ -1,0 +1,46 @@
+"""Agents log time by hand or with a timer; a ticket's cost is its time by each rate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import time_machine
+from django.utils import timezone
+
+from opora.accounts.models import User
+from opora.tickets.models import Event
+
+
+def test_manual_entries_and_a_timer_add_up_to_time_and_cost(api, make_ticket, dana, alice, bob):
+    # given Alice costs 1200 an hour and Bob 1800
+    User.objects.filter(pk=alice.pk).update(cost_per_hour=Decimal("1200"))
+    User.objects.filter(pk=bob.pk).update(cost_per_hour=Decimal("1800"))
+    ticket = make_ticket(dana, by=alice)
+    # when Alice logs 30 minutes by hand
+    response = api(alice).post(f"/tickets/{ticket.number}/time", {"minutes": 30, "note": "call"})
+    assert response.status_code == 201, response.content
+    # and Bob runs a timer for 20 minutes
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        assert api(bob).post(f"/tickets/{ticket.number}/timer/start").json()["running"] is True
+        clock.move_to(start + timedelta(minutes=20))
+        body = api(bob).post(f"/tickets/{ticket.number}/timer/stop").json()
+    # then the ticket shows 50 minutes costing 600 + 600
+    assert body["running"] is False
+    assert body["total_minutes"] == 50
+    assert Decimal(body["total_cost"]) == Decimal("1200.00")
+    assert Event.objects.filter(ticket=ticket, kind="time_logged").count() == 2
+
+
+def test_stopping_without_a_timer_and_bad_minutes_are_refused(api, make_ticket, dana, alice):
+    ticket = make_ticket(dana, by=alice)
+    assert api(alice).post(f"/tickets/{ticket.number}/timer/stop").json()["code"] == "no_timer"
+    bad = api(alice).post(f"/tickets/{ticket.number}/time", {"minutes": 0})
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "minutes")
+
+
+def test_customers_cannot_see_or_log_time(api, make_ticket, dana, alice):
+    ticket = make_ticket(dana, by=alice)
+    assert api(dana).post(f"/tickets/{ticket.number}/time", {"minutes": 5}).status_code == 404
+    assert api(dana).get(f"/tickets/{ticket.number}/time").status_code == 404
