@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from opora.core.heartbeat import forget, start_heartbeat
 from opora.core.scheduler import run_scheduler
 from opora.core.tasks import make_worker, run_queued_tasks, worker_id
 
@@ -36,7 +37,12 @@ class Command(BaseCommand):
             ).start()
         try:
             worker = make_worker(batch=False, interval=options["interval"])
-            worker.configure_signals()
-            worker.run()
+            beating = start_heartbeat(worker.worker_id)
+            try:
+                worker.configure_signals()
+                worker.run()
+            finally:
+                beating.set()
+                forget(worker.worker_id)
         finally:
             stop.set()
