@@ -291,3 +291,6 @@ WORKER_HEARTBEAT_SECONDS = env_int("OPORA_WORKER_HEARTBEAT_SECONDS", 5, minimum=
 WORKER_DEAD_AFTER_SECONDS = env_int("OPORA_WORKER_DEAD_AFTER_SECONDS", 30, minimum=2)
 # /readyz answers 503 unless some worker sent a heartbeat within this many seconds.
 READY_WORKER_SECONDS = env_int("OPORA_READY_WORKER_SECONDS", 60, minimum=1)
+# The scheduler's lease lasts this long (seconds): when its holder dies, another
+# process takes over scheduling (and re-queueing) within this time.
+SCHEDULER_LEASE_SECONDS = env_int("OPORA_SCHEDULER_LEASE_SECONDS", 30, minimum=2)
