@@ -33,7 +33,7 @@ def people() -> dict[str, Any]:
     admin = User.objects.filter(role="admin").first() or create_user(
         email="admin@bench.test", name="Admin", role="admin", by=None
     )
-    orgs = [
+    [
         create_organization(name=f"Org {i}", domains=[f"org{i}.test"], shared_tickets=False,
                             by=admin)
         for i in range(3)
@@ -191,6 +191,6 @@ def counts() -> dict[str, int]:
     out = {}
     with connection.cursor() as c:
         for table in ("tickets_ticket", "tickets_message", "tickets_event"):
-            c.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed names
+            c.execute(f"SELECT COUNT(*) FROM {table}")
             out[table.split("_")[1] + "s"] = int(c.fetchone()[0])
     return out

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import base_env, machine, opora, postgres  # noqa: E402
+from bench.common import base_env, machine, opora, postgres
 
 LIMIT_SECONDS = 600
 

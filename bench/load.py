@@ -27,10 +27,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.common import base_env, machine, opora, postgres, serve  # noqa: E402
-from bench.workload import measure, ok  # noqa: E402
+from bench.common import base_env, machine, opora, postgres, serve
+from bench.workload import measure, ok
 
 QUEUE = "/api/v1/tickets?status=new,open,pending&limit=50"
 
@@ -116,8 +116,10 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
 
 def _print(result: dict[str, Any]) -> None:
     def line(name: str, r: dict[str, Any]) -> None:
-        print(f"  {name:<22} {r['per_second']:>8.1f}/s  p50 {r['p50_ms']:>6.1f}  "
-              f"p95 {r['p95_ms']:>6.1f}  p99 {r['p99_ms']:>6.1f} ms  errors {r['errors']}")  # fmt: skip
+        print(
+            f"  {name:<22} {r['per_second']:>8.1f}/s  p50 {r['p50_ms']:>6.1f}  "
+            f"p95 {r['p95_ms']:>6.1f}  p99 {r['p99_ms']:>6.1f} ms  errors {r['errors']}"
+        )
 
     print(f"{result['engine']}:")
     for name in ("create", "ticket_page", "reply"):

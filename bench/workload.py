@@ -78,5 +78,6 @@ def measure(
 
 def ok(response: httpx.Response, status: int = 200) -> httpx.Response:
     if response.status_code != status:
-        raise AssertionError(f"{response.request.url}: {response.status_code} {response.text[:300]}")
+        url = response.request.url
+        raise AssertionError(f"{url}: {response.status_code} {response.text[:300]}")
     return response
