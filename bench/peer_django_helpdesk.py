@@ -261,9 +261,15 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     ratios = {}
     for op in ("create", "list", "follow_up"):
+        # A peer that answered nothing within the client timeout has no ratio: say so.
+        answered = peer[op]["requests"] > 0
         ratios[op] = {
-            "throughput": round(ours[op]["per_second"] / max(peer[op]["per_second"], 0.01), 1),
-            "p99": round(peer[op]["p99_ms"] / max(ours[op]["p99_ms"], 0.01), 1),
+            "throughput": round(ours[op]["per_second"] / peer[op]["per_second"], 1)
+            if answered
+            else None,
+            "p99": round(peer[op]["p99_ms"] / max(ours[op]["p99_ms"], 0.01), 1)
+            if answered
+            else None,
         }
         print(f"{op:<10} opora {ours[op]['per_second']:>7.1f}/s p99 {ours[op]['p99_ms']:>7.1f} ms"
               f" | django-helpdesk {peer[op]['per_second']:>6.1f}/s p99 {peer[op]['p99_ms']:>7.1f}"
