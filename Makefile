@@ -43,3 +43,14 @@ test-postgres: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+
+# --- Benchmarks (bench/RESULTS.md): one command each from a fresh clone ---
+.PHONY: bench-load bench-generate bench-peer
+bench-load: install
+	$(BIN)/python bench/load.py
+
+bench-generate: install
+	$(BIN)/python bench/generate.py
+
+bench-peer: install
+	$(BIN)/python bench/peer_django_helpdesk.py

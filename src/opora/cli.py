@@ -14,9 +14,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"] and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Several web processes share one metrics directory, so /metrics sums them; it
+        # must be set before anything imports prometheus_client.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="opora-metrics-")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["opora", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["opora", *args])
 
 
 if __name__ == "__main__":

@@ -320,3 +320,61 @@ DEV_WEBHOOK_SECRET = env_str("OPORA_DEV_WEBHOOK_SECRET", "")
 # doubling each time).
 DEV_WEBHOOK_ATTEMPTS = env_int("OPORA_DEV_WEBHOOK_ATTEMPTS", 5, minimum=1)
 DEV_WEBHOOK_BACKOFF_SECONDS = env_int("OPORA_DEV_WEBHOOK_BACKOFF_SECONDS", 2, minimum=0)
+
+
+# --- Production mode: Redis, live updates, replicas, logs, metrics, worker health ---
+
+# Redis, e.g. redis://127.0.0.1:6379/0. Unset: the cache and the live-update channel
+# layer live inside each process (fine for one process). Set it when running several
+# web processes or nodes: they then share the cache, rate limits and live updates.
+REDIS_URL = env_str("OPORA_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "opora",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "opora"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# A PostgreSQL read replica for reports (same URL form as OPORA_DATABASE_URL). Only
+# queries wrapped in opora.core.dbrouter.reading_from_replica() go there.
+_REPLICA_URL = env_str("OPORA_DATABASE_REPLICA_URL", "")
+if _REPLICA_URL:
+    _replica = dict(
+        dj_database_url.parse(
+            _REPLICA_URL, conn_max_age=env_int("OPORA_DB_CONN_MAX_AGE", 60, minimum=0)
+        )
+    )
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["opora.core.dbrouter.ReplicaRouter"]
+
+# Log format: "plain" for people, "json" (one object per line) for log collectors.
+LOG_FORMAT = env_str("OPORA_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("OPORA_LOG_FORMAT must be 'plain' or 'json'")
+LOGGING["formatters"]["json"] = {"()": "opora.core.logs.JsonFormatter"}  # type: ignore[index]
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
+
+# Request latency by route for /metrics (Prometheus text format).
+MIDDLEWARE.insert(0, "opora.core.metrics.MetricsMiddleware")
+
+# Job workers refresh their heartbeat this often (seconds) ...
+WORKER_HEARTBEAT_SECONDS = env_int("OPORA_WORKER_HEARTBEAT_SECONDS", 5, minimum=1)
+# ... and count as dead after this long without one: their running jobs are re-queued.
+WORKER_DEAD_AFTER_SECONDS = env_int("OPORA_WORKER_DEAD_AFTER_SECONDS", 30, minimum=2)
+# /readyz answers 503 unless some worker sent a heartbeat within this many seconds.
+READY_WORKER_SECONDS = env_int("OPORA_READY_WORKER_SECONDS", 60, minimum=1)
+# The scheduler's lease lasts this long (seconds): when its holder dies, another
+# process takes over scheduling (and re-queueing) within this time.
+SCHEDULER_LEASE_SECONDS = env_int("OPORA_SCHEDULER_LEASE_SECONDS", 30, minimum=2)

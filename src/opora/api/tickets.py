@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
@@ -316,7 +325,11 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
 def get_ticket(request: HttpRequest, number: int) -> dict[str, Any]:
     user = current_user(request)
     ticket = access_ticket(user, number)
-    return _reload(ticket, user)
+    # access_ticket already joined the people and teams a ticket shows; only the tags
+    # are missing (a second full load here cost a quarter of the request).
+    if user.is_agent:
+        prefetch_related_objects([ticket], "tags")
+    return ticket_out(ticket, viewer=user)
 
 
 @router.patch("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Change a ticket")

@@ -25,3 +25,20 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A job worker that is alive: each worker refreshes its row every few seconds.
+
+    A RUNNING job whose worker's row has gone stale belongs to a dead worker; the
+    scheduler's reaper puts it back in the queue (see opora.core.heartbeat).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} seen {self.seen_at:%H:%M:%S}"

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from opora.core.heartbeat import reap_dead_workers
 from opora.core.models import Lease, PeriodicRun
 
 logger = logging.getLogger("opora.scheduler")
@@ -82,9 +84,13 @@ def run_scheduler(holder: str, *, stop: threading.Event, tick: float = 1.0) -> N
     while not stop.is_set():
         close_old_connections()
         try:
-            if acquire_lease(LEASE_NAME, holder):
+            if acquire_lease(
+                LEASE_NAME, holder, timedelta(seconds=settings.SCHEDULER_LEASE_SECONDS)
+            ):
                 for name in enqueue_due_jobs():
                     logger.debug("enqueued periodic job %s", name)
+                # The lease holder also re-queues the jobs of workers that died mid-job.
+                reap_dead_workers()
         except Exception:  # keep scheduling through a passing database error
             logger.exception("scheduler tick failed")
         stop.wait(tick)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from opora.accounts.models import User
+from opora.core.realtime import publish_ticket_event
+from opora.core.transaction import after_commit
 from opora.tickets.models import Event, EventKind, Message, Priority, Ticket
 
 
@@ -17,7 +19,7 @@ def _event(
     new: object = "",
     data: dict[str, Any] | None = None,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         ticket=ticket,
         actor=by,
         kind=kind,
@@ -25,6 +27,9 @@ def _event(
         new="" if new is None else str(new),
         data=data or {},
     )
+    # Agents watching the queue hear about the change once it is committed.
+    after_commit(publish_ticket_event, ticket.number, kind)
+    return event
 
 
 def ticket_created_event(*, ticket: Ticket, by: User | None) -> Event:

@@ -56,6 +56,8 @@ class Command(BaseCommand):
 
     def _start_embedded_worker(self) -> None:
         """The embedded default: one job worker and the scheduler as threads of this process."""
+        from opora.core.heartbeat import start_heartbeat
+        from opora.core.metrics import connect_task_metrics
         from opora.core.scheduler import run_scheduler
         from opora.core.tasks import make_worker, worker_id
 
@@ -63,5 +65,7 @@ class Command(BaseCommand):
         threading.Thread(
             target=run_scheduler, args=(worker_id(),), kwargs={"stop": stop}, daemon=True
         ).start()
+        connect_task_metrics()
         worker = make_worker(batch=False, interval=1.0)
+        start_heartbeat(worker.worker_id)
         threading.Thread(target=worker.run, name="opora-worker", daemon=True).start()

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from opora.core.heartbeat import forget, start_heartbeat
+from opora.core.metrics import connect_task_metrics
 from opora.core.scheduler import run_scheduler
 from opora.core.tasks import make_worker, run_queued_tasks, worker_id
 
@@ -35,8 +37,14 @@ class Command(BaseCommand):
                 target=run_scheduler, args=(worker_id(),), kwargs={"stop": stop}, daemon=True
             ).start()
         try:
+            connect_task_metrics()
             worker = make_worker(batch=False, interval=options["interval"])
-            worker.configure_signals()
-            worker.run()
+            beating = start_heartbeat(worker.worker_id)
+            try:
+                worker.configure_signals()
+                worker.run()
+            finally:
+                beating.set()
+                forget(worker.worker_id)
         finally:
             stop.set()
