@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP) messages
 
 run: install
 	$(BIN)/opora migrate --noinput --verbosity 0
@@ -43,3 +43,17 @@ test-postgres: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+
+# --- Web pages: npm libraries (htmx) and compiled translations ---
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json $(wildcard package-lock.json)
+	@if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; \
+	else npm install --silent --no-audit --no-fund; fi
+	@touch $(NODE_STAMP)
+
+# .po -> .mo with Babel: no gettext tools or root needed; .mo files stay out of git.
+messages: $(STAMP)
+	@$(BIN)/python scripts/compile-messages
+
+.PHONY: messages
