@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opora.pages import PageForm
 from opora.tickets.models import TicketStatus
 
 
@@ -19,7 +20,7 @@ def _status_after_choices() -> list[tuple[str, Any]]:
     ]
 
 
-class ComposerForm(forms.Form):
+class ComposerForm(PageForm):
     KINDS = [("reply", _("Public reply")), ("note", _("Internal note"))]
 
     kind = forms.ChoiceField(choices=KINDS, initial="reply", widget=forms.RadioSelect)
@@ -29,9 +30,9 @@ class ComposerForm(forms.Form):
     )
 
 
-class MergeForm(forms.Form):
+class MergeForm(PageForm):
     into = forms.IntegerField(label=_("Merge into ticket number"), min_value=1)
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(PageForm):
     problem = forms.IntegerField(label=_("Problem ticket number"), min_value=1)

@@ -7,15 +7,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opora.pages import PageForm
 from opora.tickets.models import CUSTOMER_TYPES, TicketType
 
 
-class SignInForm(forms.Form):
+class SignInForm(PageForm):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
 
 
-class SignUpForm(forms.Form):
+class SignUpForm(PageForm):
     name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     password = forms.CharField(
@@ -23,7 +24,7 @@ class SignUpForm(forms.Form):
     )
 
 
-class LinkRequestForm(forms.Form):
+class LinkRequestForm(PageForm):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
 
 
@@ -39,12 +40,12 @@ def customer_type_choices() -> list[tuple[str, Any]]:
     return [(value, label) for value, label in TicketType.choices if value in CUSTOMER_TYPES]
 
 
-class RequestForm(forms.Form):
+class RequestForm(PageForm):
     subject = forms.CharField(label=_("Subject"), max_length=255)
     body = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 8}))
     type = forms.ChoiceField(label=_("Type"), choices=customer_type_choices, initial="question")
     priority = forms.ChoiceField(label=_("Priority"), choices=PRIORITY_CHOICES, required=False)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PageForm):
     body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 5}))
