@@ -97,7 +97,12 @@ def new_request(request: HttpRequest) -> HttpResponse:
 
 
 def _request_page(
-    request: HttpRequest, ticket: Ticket, reply_form: ReplyForm, *, status: int = 200
+    request: HttpRequest,
+    ticket: Ticket,
+    reply_form: ReplyForm,
+    *,
+    status: int = 200,
+    error: str = "",
 ) -> HttpResponse:
     user = current_user(request)
     messages = visible_messages(user, ticket)
@@ -112,6 +117,7 @@ def _request_page(
             "can_reopen": can_reopen(ticket),
             "can_solve": ticket.is_active,
             "reopen_days": settings.REOPEN_DAYS,
+            "error": error,
         },
         status=status,
     )
@@ -137,8 +143,8 @@ def request_reply(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _access(request, number)
     form = ReplyForm(request.POST)
     if not can_reply(ticket):
-        form.add_error(None, _("This request can no longer be answered; please write a new one."))
-        return _request_page(request, ticket, form, status=400)
+        message = _("This request can no longer be answered; please write a new one.")
+        return _request_page(request, ticket, form, status=400, error=message)
     if form.is_valid():
         try:
             actions.add_message(
@@ -163,16 +169,14 @@ def request_status(request: HttpRequest, number: int) -> HttpResponse:
     wanted = request.POST.get("status")
     form = ReplyForm()
     if wanted == TicketStatus.OPEN and not can_reopen(ticket):
-        form.add_error(None, _("This request can no longer be reopened; please write a new one."))
-        return _request_page(request, ticket, form, status=400)
+        message = _("This request can no longer be reopened; please write a new one.")
+        return _request_page(request, ticket, form, status=400, error=message)
     if wanted not in (TicketStatus.SOLVED, TicketStatus.OPEN):
-        form.add_error(None, _("Unknown action."))
-        return _request_page(request, ticket, form, status=400)
+        return _request_page(request, ticket, form, status=400, error=_("Unknown action."))
     try:
         actions.update_ticket(ticket, actions.TicketChanges(status=wanted), by=user)
     except OporaError as exc:
-        form.add_error(None, exc.message)
-        return _request_page(request, ticket, form, status=400)
+        return _request_page(request, ticket, form, status=400, error=exc.message)
     return redirect("portal:request", number=ticket.number)
 
 
