@@ -47,7 +47,7 @@ def test_it_runs_the_same_number_of_queries_for_10_and_50_tickets(client, alice,
 
     # then
     assert at_10 == at_50
-    assert at_50 <= 12
+    assert 4 <= at_50 <= 12  # session, user, counts, page, rows, tags...
 
 
 def test_it_shows_counts_of_every_view(client, alice, dana, make_ticket):
