@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) $(NODE_STAMP) messages
+install: $(STAMP) node_modules/.installed messages
 
 run: install
 	$(BIN)/opora migrate --noinput --verbosity 0
