@@ -121,6 +121,7 @@ def _render(
     )
     context = {
         "ticket": ticket,
+        "nav": "queue",
         "thread": visible_messages(user, ticket),
         "composer": composer or ComposerForm(),
         "panel_error": panel_error,

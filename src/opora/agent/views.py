@@ -66,6 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "types": TicketType.choices,
         "agents": agents(),
         "me": user,
+        "nav": "queue",
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "queue-list":
         return render(request, "agent/_queue_list.html", context)

@@ -62,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"page": page, "scope": scope, "shared": shared},
+        {"page": page, "scope": scope, "shared": shared, "nav": "home"},
     )
 
 
@@ -93,7 +93,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, exc.message)
             else:
                 return redirect("portal:request", number=ticket.number)
-    return render(request, "portal/new_request.html", {"form": form}, status=status)
+    context = {"form": form, "nav": "new", "max_mb": settings.MAX_ATTACHMENT_MB}
+    return render(request, "portal/new_request.html", context, status=status)
 
 
 def _request_page(

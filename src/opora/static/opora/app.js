@@ -18,6 +18,25 @@
     all[i].scrollIntoView({ block: "nearest" });
   }
 
+  // The queue remembers its order so j/k on a ticket page walk through the same list.
+  const QUEUE_KEY = "opora.queue";
+  function rememberQueue() {
+    const all = rows();
+    if (all.length) sessionStorage.setItem(QUEUE_KEY, JSON.stringify(all.map((r) => r.dataset.href)));
+  }
+  function stepTicket(step) {
+    const ticket = document.getElementById("ticket");
+    if (!ticket) return false;
+    let list = [];
+    try { list = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || "[]"); } catch (err) { list = []; }
+    const i = list.indexOf(window.location.pathname);
+    const next = i >= 0 ? list[i + step] : undefined;
+    if (next) window.location.href = next;
+    return true;
+  }
+  document.addEventListener("DOMContentLoaded", rememberQueue);
+  document.addEventListener("htmx:afterSwap", rememberQueue);
+
   function current() { return document.querySelector(".ticket-row.current"); }
 
   function focusComposer(kind) {
@@ -42,8 +61,8 @@
     if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     const help = document.getElementById("help");
     switch (e.key) {
-      case "j": move(1); break;
-      case "k": move(-1); break;
+      case "j": if (!stepTicket(1)) move(1); break;
+      case "k": if (!stepTicket(-1)) move(-1); break;
       case "Enter": case "o": {
         const row = current();
         if (row) window.location.href = row.dataset.href;
