@@ -52,8 +52,31 @@ def _agent_takes_and_answers(agent, subject: str) -> None:
     expect(page.locator(".msg-note .msg-body", has_text=NOTE)).to_be_visible()
 
 
-def test_customer_request_is_answered_and_solved(open_session, alice, dana, support):
-    # given: Dana in the portal and Alice in the workspace
+def _background_work(make_ticket, requester, bob):
+    """A few other tickets, so the queue looks like a working day."""
+    make_ticket(
+        requester,
+        subject="VPN drops every 10 minutes",
+        priority="urgent",
+        type="incident",
+        tags=["vpn"],
+        by=bob,
+    )
+    make_ticket(
+        requester,
+        subject="Invoice for October is missing",
+        priority="low",
+        tags=["billing"],
+        by=bob,
+    )
+    make_ticket(requester, subject="How do I add a colleague to our account?", by=bob)
+
+
+def test_customer_request_is_answered_and_solved(
+    open_session, alice, bob, dana, dave, support, make_ticket
+):
+    # given: Dana in the portal and Alice in the workspace, with other work waiting
+    _background_work(make_ticket, dave, bob)
     customer = open_session("en-US")
     customer.sign_in(dana.email)
     agent = open_session("en-US")
