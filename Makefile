@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) node_modules/.installed messages
 
 run: install
 	$(BIN)/opora migrate --noinput --verbosity 0
@@ -54,3 +54,17 @@ bench-generate: install
 
 bench-peer: install
 	$(BIN)/python bench/peer_django_helpdesk.py
+
+# --- Web pages: npm libraries (htmx) and compiled translations ---
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json $(wildcard package-lock.json)
+	@if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; \
+	else npm install --silent --no-audit --no-fund; fi
+	@touch $(NODE_STAMP)
+
+# .po -> .mo with Babel: no gettext tools or root needed; .mo files stay out of git.
+messages: $(STAMP)
+	@$(BIN)/python scripts/compile-messages
+
+.PHONY: messages

@@ -378,3 +378,27 @@ READY_WORKER_SECONDS = env_int("OPORA_READY_WORKER_SECONDS", 60, minimum=1)
 # The scheduler's lease lasts this long (seconds): when its holder dies, another
 # process takes over scheduling (and re-queueing) within this time.
 SCHEDULER_LEASE_SECONDS = env_int("OPORA_SCHEDULER_LEASE_SECONDS", 30, minimum=2)
+
+# --- Agent workspace and customer portal (server-rendered pages) ---
+INSTALLED_APPS += ["opora.agent", "opora.portal"]
+# The shared layout, sign-in pages and error pages live in the project-level folders.
+TEMPLATES[0]["DIRS"] = [PACKAGE_DIR / "templates"]
+# Front-end libraries come from npm (`make install` runs `npm ci`); never copied in.
+NODE_MODULES_DIR = Path(
+    env_str("OPORA_NODE_MODULES_DIR", str(PACKAGE_DIR.parents[1] / "node_modules"))
+)
+STATICFILES_DIRS: list[Any] = [PACKAGE_DIR / "static"]
+if (NODE_MODULES_DIR / "htmx.org" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"))
+# A signed-in user's own language wins over the browser's (LocaleMiddleware decides
+# for visitors); it runs right after authentication.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "opora.portal.middleware.UserLanguageMiddleware",
+)
+LOGIN_URL = "/signin"
+# Days after a request is solved during which its customer may reopen it from the
+# portal; later they are asked to write a new request.
+REOPEN_DAYS = env_int("OPORA_REOPEN_DAYS", 7, minimum=0)
+# Hours a one-time sign-in link sent by e-mail stays valid.
+SIGNIN_LINK_HOURS = env_int("OPORA_SIGNIN_LINK_HOURS", 24, minimum=1)

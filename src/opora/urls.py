@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from opora.api.main import api
 from opora.core.health import healthz, readyz
 from opora.core.metrics import metrics_view
 from opora.feedback import views as feedback_views
+from opora.portal.urls import root_redirect
 from opora.reports import views as report_views
 
 urlpatterns = [
@@ -19,4 +20,8 @@ urlpatterns = [
     # Production mode: readiness for load balancers, Prometheus metrics.
     path("readyz", readyz),
     path("metrics", metrics_view),
+    # Agent workspace, customer portal, sign-in pages.
+    path("", root_redirect, name="root"),
+    path("agent/", include("opora.agent.urls")),
+    path("", include("opora.portal.urls")),
 ]

@@ -243,3 +243,14 @@ def authenticate_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Used by the workspace and portal pages ---
+def set_user_language(user: User, language: str) -> User:
+    """Remember the language a user chose for the pages and the e-mails they get."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed("invalid_choice", _("Unknown language."), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

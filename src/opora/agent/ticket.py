@@ -1,0 +1,288 @@
+"""The ticket page: thread, composer, side panel, requester card, history, merge, problem.
+
+Every form posts here; htmx requests get the ticket area back (partial update), plain
+form posts are redirected back to the page (or re-rendered with their errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opora.accounts.models import SupportLine, Team, User
+from opora.agent.forms import ComposerForm, MergeForm, ProblemForm
+from opora.agent.views import agents
+from opora.core.errors import NotFound, OporaError, ValidationFailed
+from opora.pages import (
+    add_action_error,
+    agent_required,
+    current_user,
+    incoming_files,
+    is_htmx,
+    not_found_as_404,
+)
+from opora.tickets import actions
+from opora.tickets.models import (
+    Channel,
+    Event,
+    EventKind,
+    Priority,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+from opora.tickets.selectors import access_ticket, visible_messages, visible_tickets
+
+OTHER_TICKETS = 5
+
+
+def _access(user: User, number: int) -> Ticket:
+    try:
+        return access_ticket(user, number)
+    except NotFound as exc:
+        raise not_found_as_404(exc) from None
+
+
+def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
+    if value == "":
+        return "—"
+    if kind == EventKind.STATUS or kind == EventKind.CREATED:
+        return str(TicketStatus(value).label) if value in TicketStatus.values else value
+    if kind == EventKind.PRIORITY and value.upper() in Priority.names:
+        return str(Priority.by_name(value).label)
+    if kind == EventKind.TYPE and value in TicketType.values:
+        return str(TicketType(value).label)
+    if kind in (EventKind.ASSIGNED, EventKind.TEAM):
+        return names.get(f"{kind}:{value}", value)
+    if kind == EventKind.LINE and value.isdigit() and int(value) in SupportLine.values:
+        return str(SupportLine(int(value)).label)
+    if kind in (
+        EventKind.MERGED_INTO,
+        EventKind.MERGED_FROM,
+        EventKind.PROBLEM_LINKED,
+        EventKind.PROBLEM_UNLINKED,
+    ):
+        return f"#{value}"
+    if kind in (EventKind.REPLY, EventKind.NOTE):
+        return ""
+    return value
+
+
+def history(ticket: Ticket) -> list[dict[str, Any]]:
+    """The audit events in the reader's language; user and team ids become names."""
+    events = list(Event.objects.filter(ticket=ticket).select_related("actor"))
+    user_ids = {
+        int(v)
+        for e in events
+        if e.kind == EventKind.ASSIGNED
+        for v in (e.old, e.new)
+        if v.isdigit()
+    }
+    team_ids = {
+        int(v) for e in events if e.kind == EventKind.TEAM for v in (e.old, e.new) if v.isdigit()
+    }
+    names = {
+        f"{EventKind.ASSIGNED}:{u.pk}": u.display_name for u in User.objects.filter(pk__in=user_ids)
+    }
+    names |= {f"{EventKind.TEAM}:{t.pk}": t.name for t in Team.objects.filter(pk__in=team_ids)}
+    return [
+        {
+            "at": e.created_at,
+            "actor": e.actor,
+            "label": EventKind(e.kind).label if e.kind in EventKind.values else e.kind,
+            "old": _value_label(e.kind, e.old, names) if e.old else "",
+            "new": _value_label(e.kind, e.new, names),
+        }
+        for e in events
+    ]
+
+
+def _render(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    composer: ComposerForm | None = None,
+    panel_error: str = "",
+    side_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = current_user(request)
+    ticket = _access(user, ticket.number)  # fresh, after any change
+    others = (
+        visible_tickets(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-updated_at")[:OTHER_TICKETS]
+    )
+    context = {
+        "ticket": ticket,
+        "nav": "queue",
+        "thread": visible_messages(user, ticket),
+        "composer": composer or ComposerForm(),
+        "panel_error": panel_error,
+        "side_form": side_form,
+        "tags": ", ".join(t.name for t in ticket.tags.all()),
+        "others": list(others),
+        "history": history(ticket),
+        "statuses": TicketStatus.choices,
+        "priorities": [(p.code, p.label) for p in Priority],
+        "current_priority": Priority(ticket.priority).code,
+        "types": TicketType.choices,
+        "lines": SupportLine.choices,
+        "teams": list(Team.objects.order_by("name")),
+        "agents": agents(),
+        "incidents": list(ticket.incidents.order_by("number")[:20])
+        if ticket.type == TicketType.PROBLEM
+        else [],
+    }
+    if is_htmx(request):
+        # htmx swaps only 2xx answers by default: errors travel in the fragment.
+        return render(request, "agent/_ticket.html", context)
+    return render(request, "agent/ticket.html", context, status=status)
+
+
+def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    if is_htmx(request):
+        return _render(request, ticket)
+    return redirect("agent:ticket", number=ticket.number)
+
+
+@require_GET
+@agent_required
+def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
+    return _render(request, _access(current_user(request), number))
+
+
+@require_POST
+@agent_required
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    user = current_user(request)
+    ticket = _access(user, number)
+    form = ComposerForm(request.POST)
+    if not form.is_valid():
+        return _render(request, ticket, composer=form, status=400)
+    internal = form.cleaned_data["kind"] == "note"
+    try:
+        actions.add_message(
+            ticket,
+            by=user,
+            body=form.cleaned_data["body"],
+            internal=internal,
+            # Replies go back on the customer's channel; notes stay in the desk.
+            channel=Channel.WEB if internal else ticket.channel,
+            attachments=incoming_files(request),
+        )
+        if form.cleaned_data["status"]:
+            actions.update_ticket(
+                ticket, actions.TicketChanges(status=form.cleaned_data["status"]), by=user
+            )
+    except OporaError as exc:
+        add_action_error(form, exc, default_field="body" if exc.field == "body" else None)
+        return _render(request, ticket, composer=form, status=400)
+    return _done(request, ticket)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _panel_changes(request: HttpRequest, ticket: Ticket, user: User) -> actions.TicketChanges:
+    """Only fields the form sent and that differ from the ticket become changes."""
+    post = request.POST
+    changes = actions.TicketChanges()
+    if post.get("take"):
+        changes.assignee = user.pk
+        return changes
+    if "status" in post and post["status"] != ticket.status:
+        changes.status = post["status"]
+    if "priority" in post and post["priority"] != Priority(ticket.priority).code:
+        changes.priority = post["priority"]
+    if "type" in post and post["type"] != ticket.type:
+        changes.type = post["type"]
+    if "assignee" in post:
+        assignee = _int_or_none(post["assignee"])
+        if assignee != ticket.assignee_id:
+            if assignee is None:
+                changes.unassign = True
+            else:
+                changes.assignee = assignee
+    if "team" in post:
+        team = _int_or_none(post["team"])
+        if team != ticket.team_id:
+            if team is None:
+                changes.clear_team = True
+            else:
+                changes.team = team
+    if "line" in post:
+        line = _int_or_none(post["line"])
+        if line is None:
+            raise ValidationFailed(
+                "invalid_choice", _("The support line must be 1, 2 or 3."), field="line"
+            )
+        if line != ticket.line:
+            changes.line = line
+    if "tags" in post:
+        changes.tags = [t for t in post["tags"].replace(",", " ").split() if t]
+    return changes
+
+
+@require_POST
+@agent_required
+def update(request: HttpRequest, number: int) -> HttpResponse:
+    user = current_user(request)
+    ticket = _access(user, number)
+    try:
+        actions.update_ticket(ticket, _panel_changes(request, ticket, user), by=user)
+    except OporaError as exc:
+        return _render(request, ticket, panel_error=exc.message, status=400)
+    return _done(request, ticket)
+
+
+@require_POST
+@agent_required
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    user = current_user(request)
+    ticket = _access(user, number)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            target = access_ticket(user, form.cleaned_data["into"])
+            actions.merge_tickets(ticket, target, by=user)
+        except NotFound:
+            form.add_error("into", _("No such ticket."))
+        except OporaError as exc:
+            form.add_error("into", exc.message)
+        else:
+            if is_htmx(request):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = f"/agent/tickets/{target.number}"
+                return response
+            return redirect("agent:ticket", number=target.number)
+    return _render(request, ticket, side_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def problem(request: HttpRequest, number: int) -> HttpResponse:
+    user = current_user(request)
+    ticket = _access(user, number)
+    if request.POST.get("unlink"):
+        actions.unlink_problem(ticket, by=user)
+        return _done(request, ticket)
+    form = ProblemForm(request.POST)
+    if form.is_valid():
+        try:
+            found = access_ticket(user, form.cleaned_data["problem"])
+            actions.link_problem(ticket, found, by=user)
+        except NotFound:
+            form.add_error("problem", _("No such ticket."))
+        except OporaError as exc:
+            form.add_error("problem", exc.message)
+        else:
+            return _done(request, ticket)
+    return _render(request, ticket, side_form=form, status=400)

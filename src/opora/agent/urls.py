@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from opora.agent import ticket, views
+
+app_name = "agent"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("bulk", views.bulk, name="bulk"),
+    path("tickets/<int:number>", ticket.ticket_page, name="ticket"),
+    path("tickets/<int:number>/reply", ticket.reply, name="reply"),
+    path("tickets/<int:number>/update", ticket.update, name="update"),
+    path("tickets/<int:number>/merge", ticket.merge, name="merge"),
+    path("tickets/<int:number>/problem", ticket.problem, name="problem"),
+]

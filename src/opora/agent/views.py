@@ -1,0 +1,130 @@
+"""The queue: named views with counts, filters, sorting, pages and bulk actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from opora.accounts.models import Organization, Role, Team, User
+from opora.agent.queues import (
+    DEFAULT_QUEUE,
+    DEFAULT_SORT,
+    QUEUES,
+    QUEUES_BY_KEY,
+    SORTS,
+    parse_filter,
+    queue_counts,
+    queue_tickets,
+)
+from opora.core.errors import NotFound, OporaError
+from opora.pages import agent_required, current_user, is_htmx, safe_next
+from opora.tickets import actions
+from opora.tickets.models import Priority, TicketStatus, TicketType
+from opora.tickets.selectors import access_ticket, filter_tickets, ticket_list_queryset
+
+PAGE_SIZE = 25
+MAX_BULK = 100
+
+
+def agents() -> list[User]:
+    return list(
+        User.objects.filter(role__in=(Role.AGENT, Role.ADMIN), is_active=True).order_by("name")
+    )
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    key = request.GET.get("view", DEFAULT_QUEUE)
+    if key not in QUEUES_BY_KEY:
+        key = DEFAULT_QUEUE
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    ticket_filter = parse_filter(request.GET)
+    tickets = filter_tickets(queue_tickets(user, key), ticket_filter, user=user)
+    rows = ticket_list_queryset(tickets).order_by(*SORTS[sort])
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "queue": QUEUES_BY_KEY[key],
+        "page": page,
+        "sort": sort,
+        "filter": ticket_filter,
+        "filtered": any(
+            request.GET.get(name)
+            for name in ("status", "priority", "type", "team", "line", "organization", "tag", "q")
+        ),
+        "statuses": TicketStatus.choices,
+        "priorities": [(p.code, p.label) for p in Priority],
+        "types": TicketType.choices,
+        "agents": agents(),
+        "me": user,
+        "nav": "queue",
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "queue-list":
+        return render(request, "agent/_queue_list.html", context)
+    counts = queue_counts(user)
+    context |= {
+        "queues": [(q, counts[q.key]) for q in QUEUES],
+        "teams": list(Team.objects.order_by("name")),
+        "organizations": list(Organization.objects.order_by("name").only("id", "name")),
+    }
+    return render(request, "agent/queue.html", context)
+
+
+def _bulk_changes(action: str, value: str, user: User) -> actions.TicketChanges | None:
+    if action == "assign":
+        if value == "none":
+            return actions.TicketChanges(unassign=True)
+        if value == "me":
+            return actions.TicketChanges(assignee=user.pk)
+        return actions.TicketChanges(assignee=int(value)) if value.isdigit() else None
+    if action == "status" and value in TicketStatus.values:
+        return actions.TicketChanges(status=value)
+    if action == "priority" and value:
+        return actions.TicketChanges(priority=value)
+    if action == "tag" and value.strip():
+        return actions.TicketChanges(add_tags=[value])
+    return None
+
+
+@require_POST
+@agent_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one change to the selected tickets; each ticket succeeds or fails on its own."""
+    user = current_user(request)
+    back = safe_next(request, reverse("agent:queue"))
+    numbers = [int(n) for n in request.POST.getlist("ticket") if n.isdigit()][:MAX_BULK]
+    action = request.POST.get("action", "")
+    changes = _bulk_changes(action, request.POST.get(f"value_{action}", ""), user)
+    if not numbers:
+        messages.error(request, _("Select at least one ticket."))
+        return redirect(back)
+    if changes is None:
+        messages.error(request, _("Choose what to change."))
+        return redirect(back)
+    done = 0
+    for number in numbers:
+        try:
+            ticket = access_ticket(user, number)
+            actions.update_ticket(ticket, changes, by=user)
+        except NotFound:
+            messages.error(request, _("#%(number)s: not found.") % {"number": number})
+        except OporaError as exc:
+            messages.error(request, f"#{number}: {exc.message}")
+        else:
+            done += 1
+    if done:
+        messages.success(
+            request,
+            ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", done)
+            % {"count": done},
+        )
+    return redirect(back)

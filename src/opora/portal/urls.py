@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from opora.portal import auth, views
+from opora.portal.auth import root_redirect
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("new", views.new_request, name="new"),
+        path("requests/<int:number>", views.request_page, name="request"),
+        path("requests/<int:number>/reply", views.request_reply, name="reply"),
+        path("requests/<int:number>/status", views.request_status, name="status"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("portal/", include(portal_patterns)),
+    path("signin", auth.signin, name="signin"),
+    path("signup", auth.signup, name="signup"),
+    path("signout", auth.signout, name="signout"),
+    path("signin/link", auth.signin_link_request, name="signin-link"),
+    path("signin/link/<str:token>", auth.signin_link_use, name="signin-link-use"),
+    path("language", auth.set_language, name="set-language"),
+    path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
+]
+
+__all__ = ["root_redirect", "urlpatterns"]

@@ -1,0 +1,123 @@
+"""The workspace queue: who may see it, named views with counts, filters, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opora.tickets import actions
+
+
+@pytest.fixture
+def many(make_ticket, dana, dave, alice, bob, ada):
+    """n tickets of the Support team, half assigned, with tags and two requesters."""
+
+    def make(n):
+        tickets = []
+        for i in range(n):
+            ticket = make_ticket(dana if i % 2 else dave, subject=f"Case {i}")
+            changes = actions.TicketChanges(add_tags=[f"t{i % 3}", "printer"])
+            if i % 2:
+                changes.assignee = (alice if i % 4 == 1 else bob).pk
+            tickets.append(actions.update_ticket(ticket, changes, by=ada))
+        return tickets
+
+    return make
+
+
+def _queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_it_runs_the_same_number_of_queries_for_10_and_50_tickets(client, alice, many):
+    # given
+    client.force_login(alice)
+    many(10)
+    url = "/agent/?view=open&sort=-priority"
+    client.get(url)  # warm caches (content types, sessions)
+
+    # when
+    at_10 = _queries_for(client, url)
+    many(40)
+    at_50 = _queries_for(client, url)
+
+    # then
+    assert at_10 == at_50
+    assert 4 <= at_50 <= 12  # session, user, counts, page, rows, tags...
+
+
+def test_it_shows_counts_of_every_view(client, alice, dana, make_ticket):
+    # given: one ticket of Alice's, two unassigned ones, one pending
+    mine = make_ticket(dana, subject="Mine")
+    actions.update_ticket(mine, actions.TicketChanges(assignee=alice.pk), by=alice)
+    make_ticket(dana, subject="Loose one")
+    pending = make_ticket(dana, subject="Waiting")
+    actions.update_ticket(pending, actions.TicketChanges(status="pending"), by=alice)
+    client.force_login(alice)
+
+    # when
+    response = client.get("/agent/?view=unassigned")
+
+    # then
+    counts = dict(response.context["queues"])
+    by_key = {q.key: n for q, n in counts.items()}
+    assert by_key["mine"] == 1
+    assert by_key["unassigned"] == 2
+    assert by_key["open"] == 3
+    assert by_key["pending"] == 1
+    subjects = [t.subject for t in response.context["page"].object_list]
+    assert sorted(subjects) == ["Loose one", "Waiting"]
+
+
+def test_it_filters_and_sorts(client, alice, dana, make_ticket):
+    # given
+    make_ticket(dana, subject="Low one", priority="low")
+    urgent = make_ticket(dana, subject="Server down", priority="urgent")
+    make_ticket(dana, subject="Another", priority="high", body="the VPN fails")
+    client.force_login(alice)
+
+    # when / then: priority filter
+    page = client.get("/agent/?view=open&priority=urgent").context["page"]
+    assert [t.number for t in page.object_list] == [urgent.number]
+    # text search looks into messages too
+    page = client.get("/agent/?view=open&q=vpn").context["page"]
+    assert [t.subject for t in page.object_list] == ["Another"]
+    # highest priority first
+    page = client.get("/agent/?view=open&sort=-priority").context["page"]
+    assert [t.subject for t in page.object_list] == ["Server down", "Another", "Low one"]
+
+
+def test_unknown_filter_values_are_ignored_not_errors(client, alice, dana, make_ticket):
+    make_ticket(dana)
+    client.force_login(alice)
+    response = client.get("/agent/?view=nope&status=weird&priority=9&line=x&team=abc&sort=zz")
+    assert response.status_code == 200
+
+
+def test_htmx_filter_request_returns_only_the_list(client, alice, dana, make_ticket):
+    make_ticket(dana, subject="Printer jam")
+    client.force_login(alice)
+    response = client.get(
+        "/agent/?view=open&q=jam", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-list"
+    )
+    body = response.content.decode()
+    assert "Printer jam" in body
+    assert "<html" not in body
+
+
+def test_visitors_are_sent_to_sign_in_and_customers_to_the_portal(client, dana):
+    assert client.get("/agent/")["Location"].startswith("/signin?next=")
+    client.force_login(dana)
+    assert client.get("/agent/")["Location"] == "/portal/"
+
+
+def test_root_sends_each_kind_of_user_home(client, alice, dana):
+    assert client.get("/")["Location"] == "/signin"
+    client.force_login(dana)
+    assert client.get("/")["Location"] == "/portal/"
+    client.force_login(alice)
+    assert client.get("/")["Location"] == "/agent/"

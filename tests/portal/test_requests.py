@@ -1,0 +1,156 @@
+"""The customer portal: requests, attachments, visibility, solve and reopen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from opora.accounts.actions import set_user_language
+from opora.tickets import actions
+from opora.tickets.models import Ticket
+
+
+def _new(client, **extra):
+    data = {
+        "subject": "Printer is silent",
+        "body": "Nothing prints.",
+        "type": "question",
+        "priority": "",
+    }
+    return client.post("/portal/new", data | extra)
+
+
+def test_a_customer_submits_a_request_with_an_attachment(client, dana):
+    client.force_login(dana)
+    response = _new(
+        client,
+        priority="high",
+        type="complaint",
+        attachments=SimpleUploadedFile("log.txt", b"E42", "text/plain"),
+    )
+    ticket = Ticket.objects.get(subject="Printer is silent")
+    assert response["Location"] == f"/portal/requests/{ticket.number}"
+    assert (ticket.channel, ticket.type, ticket.priority, ticket.requester_id) == (
+        "web",
+        "complaint",
+        3,
+        dana.pk,
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "log.txt" in page
+
+
+def test_missing_fields_show_errors_in_the_users_language_and_keep_input(client, dana):
+    set_user_language(dana, "ru")
+    client.force_login(dana)
+    response = client.post("/portal/new", {"subject": "Принтер", "body": "", "type": "question"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Обязательное поле." in page
+    assert 'value="Принтер"' in page
+
+
+def test_oversized_and_forbidden_files_are_refused_clearly(client, dana, settings):
+    settings.MAX_ATTACHMENT_MB = 1
+    client.force_login(dana)
+    big = SimpleUploadedFile("dump.bin", b"x" * (1024 * 1024 + 1))
+    response = _new(client, attachments=big)
+    assert response.status_code == 400
+    assert "“dump.bin” is larger than the 1 MB limit." in response.content.decode()
+    assert 'value="Printer is silent"' in response.content.decode()
+    response = _new(client, attachments=SimpleUploadedFile("setup.exe", b"MZ"))
+    assert "Files of type .exe are not accepted" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_another_customers_request_is_a_404_page(client, charlie, dana, make_ticket):
+    ticket = make_ticket(dana, subject="Private")
+    client.force_login(charlie)
+    for response in (
+        client.get(f"/portal/requests/{ticket.number}"),
+        client.post(f"/portal/requests/{ticket.number}/reply", {"body": "me too"}),
+        client.post(f"/portal/requests/{ticket.number}/status", {"status": "solved"}),
+    ):
+        assert response.status_code == 404
+        assert "Page not found" in response.content.decode()
+    assert ticket.messages.count() == 1
+
+
+def test_colleagues_see_shared_requests_but_never_notes(client, alice, dana, dave, make_ticket):
+    ticket = make_ticket(dana, subject="Shared printer")
+    actions.add_message(ticket, by=alice, body="Public answer")
+    actions.add_message(ticket, by=alice, body="Secret note", internal=True)
+    client.force_login(dave)
+    assert "Shared printer" in client.get("/portal/?scope=organization").content.decode()
+    assert "Shared printer" not in client.get("/portal/").content.decode()
+    page = client.get(f"/portal/requests/{ticket.number}").content.decode()
+    assert "Public answer" in page
+    assert "Secret note" not in page
+
+
+def test_solve_and_reopen_within_the_window(client, dana, make_ticket, settings):
+    settings.REOPEN_DAYS = 7
+    ticket = make_ticket(dana)
+    client.force_login(dana)
+    client.post(f"/portal/requests/{ticket.number}/status", {"status": "solved"})
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+    assert "Reopen the request" in client.get(f"/portal/requests/{ticket.number}").content.decode()
+    client.post(f"/portal/requests/{ticket.number}/status", {"status": "open"})
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_after_the_window_the_customer_is_asked_for_a_new_request(
+    client, dana, make_ticket, settings
+):
+    settings.REOPEN_DAYS = 7
+    ticket = make_ticket(dana)
+    actions.update_ticket(ticket, actions.TicketChanges(status="solved"), by=dana)
+    Ticket.objects.filter(pk=ticket.pk).update(solved_at=timezone.now() - timedelta(days=8))
+    client.force_login(dana)
+
+    page = client.get(f"/portal/requests/{ticket.number}").content.decode()
+    assert "Reopen the request" not in page
+    assert "Write a new request" in page
+    response = client.post(f"/portal/requests/{ticket.number}/status", {"status": "open"})
+    assert response.status_code == 400
+    response = client.post(f"/portal/requests/{ticket.number}/reply", {"body": "Again!"})
+    assert response.status_code == 400
+    assert "please write a new one" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+
+
+def test_a_customer_reply_reopens_a_pending_request(client, alice, dana, make_ticket):
+    ticket = make_ticket(dana)
+    actions.update_ticket(ticket, actions.TicketChanges(status="pending"), by=alice)
+    client.force_login(dana)
+    response = client.post(f"/portal/requests/{ticket.number}/reply", {"body": "Here it is"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    response = client.post(f"/portal/requests/{ticket.number}/reply", {"body": ""})
+    assert response.status_code == 400
+
+
+def test_attachments_download_only_for_those_who_may_read_them(
+    client, alice, charlie, dana, make_ticket
+):
+    ticket = make_ticket(dana, attachments=[])
+    message = actions.add_message(
+        ticket,
+        by=alice,
+        body="see file",
+        internal=True,
+        attachments=[actions.IncomingFile("notes.txt", SimpleUploadedFile("n", b"x"), 1)],
+    )
+    attachment = message.attachments.get()
+    client.force_login(alice)
+    assert client.get(f"/attachments/{attachment.pk}").status_code == 200
+    client.force_login(dana)
+    assert client.get(f"/attachments/{attachment.pk}").status_code == 404
+    client.force_login(charlie)
+    assert client.get(f"/attachments/{attachment.pk}").status_code == 404
