@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "opora.core",
     "opora.accounts",
     "opora.tickets",
+    # Knowledge base, its search service and the answer bot.
+    "opora.search",
+    "opora.kb",
+    "opora.automation",
 ]
 
 MIDDLEWARE = [

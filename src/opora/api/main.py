@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from opora.api import accounts, tickets
+from opora.api import kb as kb_api
 from opora.api.common import AUTH, install_error_handlers
 
 api = NinjaAPI(
@@ -21,3 +22,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", accounts.router)
 api.add_router("", tickets.router)
+api.add_router("", kb_api.router)

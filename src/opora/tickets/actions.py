@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import Team, User
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.html import sanitize_html, text_to_html
+from opora.search import service as search
 from opora.tickets import errors
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
@@ -179,6 +180,8 @@ def create_ticket(
     if tag_names:
         _set_tags(ticket, tag_names)
     ev.ticket_created_event(ticket=ticket, by=by)
+    # Indexed in the same transaction (a few ms): search never disagrees with the data.
+    search.index_ticket(ticket.pk, subject=ticket.subject, language=ticket.language)
     _write_message(
         ticket,
         author=requester if by.is_agent and channel != Channel.PHONE else by,
@@ -191,7 +194,15 @@ def create_ticket(
         by=by,
         at=now,
     )
+    _schedule_answer_bot(ticket)
     return ticket
+
+
+def _schedule_answer_bot(ticket: Ticket) -> None:
+    # Imported here: the bot itself writes through these actions.
+    from opora.automation.bot import schedule_answer
+
+    schedule_answer(ticket)
 
 
 def _write_message(
@@ -206,6 +217,7 @@ def _write_message(
     attachments: Sequence[IncomingFile],
     by: User | None,
     at: Any,
+    automated: bool = False,
 ) -> Message:
     message = Message.objects.create(
         ticket=ticket,
@@ -219,7 +231,12 @@ def _write_message(
     )
     for incoming in attachments:
         store_attachment(message, incoming)
-    ev.message_added_event(ticket=ticket, by=by, message=message, attachments=len(attachments))
+    search.index_message(
+        message.pk, ticket_id=ticket.pk, subject=ticket.subject, body=body, internal=internal
+    )
+    ev.message_added_event(
+        ticket=ticket, by=by, message=message, attachments=len(attachments), automated=automated
+    )
     return message
 
 
@@ -461,6 +478,13 @@ def add_message(
         at=now,
     )
     fields = ["updated_at"]
+    if not internal and by.pk == ticket.requester_id:
+        from opora.automation.bot import customer_replied
+
+        # A reply to the answer bot's suggestions: "yes" solves the ticket (and must
+        # not reopen it below); anything else hands it to a person at once.
+        if customer_replied(ticket, message):
+            return message
     if not internal:
         if by.is_agent and by.pk != ticket.requester_id:
             if ticket.first_response_at is None:
@@ -473,6 +497,34 @@ def add_message(
             fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
     ticket.updated_at = now
     ticket.save(update_fields=fields)
+    return message
+
+
+@transaction.atomic
+def add_automated_reply(ticket: Ticket, *, by: User, body: str) -> Message:
+    """A public reply written by the answer bot: no first response, no status change."""
+    body = clean_body(body)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationFailed(
+            errors.TICKET_CLOSED, _("A closed ticket cannot be changed."), field="ticket"
+        )
+    now = timezone.now()
+    message = _write_message(
+        ticket,
+        author=by,
+        body=body,
+        body_html="",
+        internal=False,
+        channel=ticket.channel,
+        external_id="",
+        attachments=(),
+        by=by,
+        at=now,
+        automated=True,
+    )
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
     return message
 
 
@@ -504,6 +556,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
         )
     now = timezone.now()
     moved = Message.objects.filter(ticket=source).update(ticket=target)
+    search.move_ticket_documents(source.pk, target.pk)
     followers = set(source.followers.values_list("pk", flat=True))
     if source.requester_id != target.requester_id:
         followers.add(source.requester_id)
@@ -587,6 +640,7 @@ def unlink_problem(incident: Ticket, *, by: User) -> Ticket:
 __all__: list[str] = [
     "IncomingFile",
     "TicketChanges",
+    "add_automated_reply",
     "add_message",
     "create_ticket",
     "link_problem",
