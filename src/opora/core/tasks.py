@@ -45,6 +45,23 @@ def make_worker(*, batch: bool, interval: float = 1.0, max_tasks: int | None = N
     )
 
 
-def run_queued_tasks(max_tasks: int = 1000) -> None:
-    """Run what is queued now, in this process, and return (tests, `opora worker --once`)."""
-    make_worker(batch=True, interval=0, max_tasks=max_tasks).run()
+def run_queued_tasks(max_tasks: int = 1000) -> int:
+    """Run what is queued now, in this process, and return how many ran.
+
+    Unlike the worker loop this keeps the database connection open, so it can run
+    inside a test's transaction (and for `opora worker --once`).
+    """
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    worker = make_worker(batch=True, interval=0, max_tasks=max_tasks)
+    ran = 0
+    while ran < max_tasks:
+        with transaction.atomic():
+            result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if result is None:
+                return ran
+            result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran
