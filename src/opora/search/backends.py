@@ -17,7 +17,7 @@ from opora.search.text import QueryTerm
 
 # Ticket conversations can hold millions of messages: the engine ranks at most this
 # many matches (newest first) so a query on a common word stays fast.
-TICKET_CANDIDATES = 2000
+TICKET_CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -29,23 +29,30 @@ class Filters:
     visible_tickets_sql: tuple[str, Sequence[Any]] | None = None
 
 
-def _fts5_query(terms: list[QueryTerm]) -> str:
-    alternatives: list[str] = []
-    for qt in terms:
-        alternatives.extend(f'"{form}"' for form in qt.forms)
-        if qt.prefix:
-            alternatives.append(f'"{qt.prefix}"*')
-    return " OR ".join(dict.fromkeys(alternatives))
+def _fts5_forms(qt: QueryTerm) -> list[str]:
+    forms = [f'"{form}"' for form in qt.forms]
+    forms += [f'"{prefix}"*' for prefix in qt.prefixes]
+    return list(dict.fromkeys(forms))
 
 
-def _tsquery(terms: list[QueryTerm]) -> str:
-    alternatives: list[str] = []
-    for qt in terms:
-        alternatives.extend(qt.forms)
-        if qt.prefix:
-            alternatives.append(f"{qt.prefix}:*")
+def _ts_forms(qt: QueryTerm) -> list[str]:
     # Terms are [0-9a-zа-я]+ only (see text.py), so they need no quoting.
-    return " | ".join(dict.fromkeys(alternatives))
+    forms = list(qt.forms)
+    forms += [f"{prefix}:*" for prefix in qt.prefixes]
+    return list(dict.fromkeys(forms))
+
+
+def _fts5_query(terms: list[QueryTerm], *, all_terms: bool = False) -> str:
+    """Any term (articles: customers' words vary) or every term (tickets: agents' lookups)."""
+    if all_terms:
+        return " AND ".join("(" + " OR ".join(_fts5_forms(qt)) + ")" for qt in terms)
+    return " OR ".join(dict.fromkeys(f for qt in terms for f in _fts5_forms(qt)))
+
+
+def _tsquery(terms: list[QueryTerm], *, all_terms: bool = False) -> str:
+    if all_terms:
+        return " & ".join("(" + " | ".join(_ts_forms(qt)) + ")" for qt in terms)
+    return " | ".join(dict.fromkeys(f for qt in terms for f in _ts_forms(qt)))
 
 
 def _article_filters(filters: Filters, alias: str) -> tuple[str, list[Any]]:
@@ -107,7 +114,7 @@ def match_tickets(terms: list[QueryTerm], filters: Filters, limit: int) -> list[
             + " ORDER BY d.id DESC LIMIT %s) c, to_tsquery('simple', %s) q "
             "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC LIMIT %s"
         )
-        query = _tsquery(terms)
+        query = _tsquery(terms, all_terms=True)
         args: list[Any] = [query, *params, TICKET_CANDIDATES, query, limit]
     else:
         where, params = _ticket_filters(filters, "d")
@@ -117,7 +124,7 @@ def match_tickets(terms: list[QueryTerm], filters: Filters, limit: int) -> list[
             "WHERE search_fts_ticket MATCH %s" + where + " "
             "ORDER BY bm25(search_fts_ticket, 5.0, 1.0), d.id DESC LIMIT %s"
         )
-        args = [_fts5_query(terms), *params, limit]
+        args = [_fts5_query(terms, all_terms=True), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [row[0] for row in cursor.fetchall()]

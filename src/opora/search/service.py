@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from opora.search.backends import Filters, match_articles, match_tickets
@@ -110,22 +111,25 @@ def _correct(query: list[QueryTerm]) -> list[QueryTerm]:
     """Add close vocabulary terms for query terms the knowledge base does not know."""
     if not query:
         return query
-    known = set(
-        SearchTerm.objects.filter(term__in=[q.term for q in query]).values_list("term", flat=True)
-    )
+    # Typos rarely hit the first two letters: candidates share them (one query for all).
+    guessable = [q.term for q in query if len(q.term) >= 5 and not q.term.isdigit()]
+    if not guessable:
+        return query
+    condition = Q(term__in=guessable)
+    for head in {t[:2] for t in guessable}:
+        condition |= Q(term__startswith=head)
+    vocabulary = list(SearchTerm.objects.filter(condition).values_list("term", flat=True)[:20000])
+    known = set(vocabulary)
     corrected: list[QueryTerm] = []
     for qt in query:
-        if qt.term in known or len(qt.term) < 4 or qt.term.isdigit():
+        if qt.term in known or qt.term not in guessable:
             corrected.append(qt)
             continue
-        # Typos rarely hit the first letter: look among terms that share it.
-        candidates = list(
-            SearchTerm.objects.filter(term__startswith=qt.term[0]).values_list("term", flat=True)[
-                :5000
-            ]
-        )
+        size = len(qt.term)
+        candidates = [c for c in vocabulary if c[:2] == qt.term[:2] and abs(len(c) - size) <= 2]
         close = difflib.get_close_matches(qt.term, candidates, n=3, cutoff=0.75)
-        corrected.append(QueryTerm(term=qt.term, prefix=qt.prefix, alternatives=tuple(close)))
+        alternatives = tuple(dict.fromkeys((*qt.alternatives, *close)))
+        corrected.append(QueryTerm(term=qt.term, prefix=qt.prefix, alternatives=alternatives))
     return corrected
 
 

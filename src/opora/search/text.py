@@ -93,13 +93,63 @@ class QueryTerm:
     def forms(self) -> tuple[str, ...]:
         return (self.term, *self.alternatives)
 
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Prefixes of the term and of its alternatives (other forms, typo corrections)."""
+        found = [self.prefix] if self.prefix else []
+        found += [p for p in (prefix_of(a) for a in self.alternatives) if p]
+        return tuple(dict.fromkeys(found))
+
+
+# Words customers use for what articles call otherwise (transliterations, slang),
+# as stems: query term -> terms it also matches.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "аккаунт": ("учетн",),
+    "акк": ("учетн",),
+    "email": ("mail",),
+    "мейл": ("почт",),
+    "емейл": ("почт",),
+    "впн": ("vpn",),
+    "айфон": ("iphon",),
+    "андроид": ("android",),
+    "аутлук": ("outlook",),
+    "телегр": ("telegram",),
+    "ноут": ("ноутбук",),
+    "комп": ("компьютер",),
+    "инет": ("интернет",),
+    "вайфа": ("wifi",),
+    "apk": ("app",),
+    "login": ("sign",),
+    "logout": ("sign",),
+    "parcel": ("order",),
+}
+
+
+# Russian verbs take prefixes ("распечатать", "напечатать") that articles often lack.
+_RU_VERB_PREFIXES = ("рас", "раз", "рас", "пере", "вы", "на", "за", "от", "при")
+
+
+def _alternatives(term: str) -> tuple[str, ...]:
+    found = list(SYNONYMS.get(term, ()))
+    for prefix in _RU_VERB_PREFIXES:
+        rest = term[len(prefix) :]
+        if term.startswith(prefix) and len(rest) >= 5:
+            found.append(rest)
+            shorter = prefix_of(rest)
+            if shorter:
+                found.append(shorter)
+            break
+    return tuple(found)
+
 
 def query_terms(q: str, *, limit: int = 12) -> list[QueryTerm]:
     seen: list[str] = []
     for term in terms(q):
         if term not in seen:
             seen.append(term)
-    return [QueryTerm(term=t, prefix=prefix_of(t)) for t in seen[:limit]]
+    return [
+        QueryTerm(term=t, prefix=prefix_of(t), alternatives=_alternatives(t)) for t in seen[:limit]
+    ]
 
 
 def coverage(query: list[QueryTerm], title_terms: str, body_terms: str) -> float:
@@ -124,10 +174,11 @@ def coverage(query: list[QueryTerm], title_terms: str, body_terms: str) -> float
                 best = max(best, 1.0 * factor)
             elif form in body_set:
                 best = max(best, 0.7 * factor)
-        if best < 0.6 and qt.prefix:
-            if any(t.startswith(qt.prefix) for t in title):
+        prefixes = qt.prefixes
+        if best < 0.6 and prefixes:
+            if any(t.startswith(prefixes) for t in title):
                 best = max(best, 0.8)
-            elif any(t.startswith(qt.prefix) for t in body):
+            elif any(t.startswith(prefixes) for t in body):
                 best = max(best, 0.55)
         total += best
     return round(total / len(query), 4)
@@ -137,22 +188,33 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _TOKEN = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+|[^0-9A-Za-zА-Яа-яЁё]+")
 
 
-def _matches(word: str, query: list[QueryTerm]) -> bool:
-    w = normalize(word)
-    if w in STOP_WORDS:
-        return False
-    s = stem(w)
-    return any(s in qt.forms or (qt.prefix is not None and s.startswith(qt.prefix)) for qt in query)
+class _Matcher:
+    """Does a word of the text match the query? Memoized: a text repeats its words."""
+
+    def __init__(self, query: list[QueryTerm]) -> None:
+        self.forms = {form for qt in query for form in qt.forms}
+        self.prefixes = tuple(p for qt in query for p in qt.prefixes)
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        w = normalize(word)
+        found = self.seen.get(w)
+        if found is None:
+            s = stem(w) if w not in STOP_WORDS else ""
+            found = bool(s) and (s in self.forms or s.startswith(self.prefixes))
+            self.seen[w] = found
+        return found
 
 
 def highlight(text: str, query: list[QueryTerm], *, width: int = 200) -> str:
     """The passage of `text` that best matches the query, as safe HTML with <mark>s."""
-    sentences = [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+    sentences = [s.strip() for s in _SENTENCE.split(text[:MAX_INDEXED_CHARS]) if s and s.strip()]
     if not sentences:
         return ""
+    matches = _Matcher(query)
     best, best_score = 0, -1
     for i, sentence in enumerate(sentences[:200]):
-        score = sum(1 for w in _WORD.findall(sentence.lower()) if _matches(w, query))
+        score = sum(1 for w in _WORD.findall(sentence.lower()) if matches(w))
         if score > best_score:
             best, best_score = i, score
     passage = sentences[best]
@@ -165,7 +227,7 @@ def highlight(text: str, query: list[QueryTerm], *, width: int = 200) -> str:
     out: list[str] = []
     for token in _TOKEN.findall(passage):
         escaped = html.escape(token, quote=False)
-        if token[0].isalnum() and _matches(token, query):
+        if token[0].isalnum() and matches(token):
             out.append(f"<mark>{escaped}</mark>")
         else:
             out.append(escaped)
