@@ -551,7 +551,7 @@ class BotStatsOut(Schema):
     deflection_rate: float = Field(description="deflections / suggestions shown")
 
 
-@router.put(
+@router.post(
     "/bot/settings",
     response={200: BotSettingsOut, **ERRORS},
     tags=["answer bot"],

@@ -104,7 +104,7 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
     hits = [
         h
         for h in bot_search(question[:2000], language=ticket.language, limit=MAX_ARTICLES)
-        if h.score >= bot.threshold
+        if h.confidence >= bot.threshold
     ]
     if not hits:
         return BotConversation.objects.create(
@@ -117,7 +117,7 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
         ticket=ticket,
         state=BotState.AWAITING,
         articles=[h.object_id for h in hits],
-        confidence=hits[0].score,
+        confidence=hits[0].confidence,
     )
 
 

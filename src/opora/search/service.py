@@ -25,6 +25,7 @@ from opora.search.text import (
     highlight,
     index_text,
     query_terms,
+    title_coverage,
 )
 
 # Candidates fetched from the engine before re-ranking.
@@ -40,6 +41,12 @@ class Hit:
     snippet: str
     score: float
     language: str
+    # How much of the title the query names (0..1): the bot's confidence uses it.
+    title_match: float = 0.0
+
+    @property
+    def confidence(self) -> float:
+        return max(self.score, self.title_match)
 
 
 def _upsert(
@@ -152,6 +159,7 @@ def _hits(ids: Sequence[int], query: list[QueryTerm], limit: int) -> list[Hit]:
             snippet=highlight(doc.body or doc.title, query),
             score=score,
             language=doc.language,
+            title_match=title_coverage(query, doc.title_terms),
         )
         for score, _, doc in scored[:limit]
     ]

@@ -76,9 +76,9 @@ def prefix_of(term: str) -> str | None:
 
     Snowball cuts Russian verb and noun forms at different places; matching a prefix
     two letters shorter (never under four letters) bridges them and forgives a typo
-    in the last letters.
+    in the last letters. A four-letter stem is its own prefix ("печа" finds "печата").
     """
-    if term.isdigit() or len(term) < 5:
+    if term.isdigit() or len(term) < 4:
         return None
     return term[: max(4, len(term) - 2)]
 
@@ -182,6 +182,20 @@ def coverage(query: list[QueryTerm], title_terms: str, body_terms: str) -> float
                 best = max(best, 0.55)
         total += best
     return round(total / len(query), 4)
+
+
+def title_coverage(query: list[QueryTerm], title_terms: str) -> float:
+    """The share of a document's title the query speaks of, 0..1.
+
+    A long request ("my printer does not print, nothing comes out...") covers little
+    of itself with any one article, yet may name everything an article's title says.
+    """
+    title = list(dict.fromkeys(title_terms.split()))
+    if not title or not query:
+        return 0.0
+    matches = _Matcher(query)
+    found = sum(1 for term in title if term in matches.forms or term.startswith(matches.prefixes))
+    return round(found / len(title), 4)
 
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
