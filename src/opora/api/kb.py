@@ -520,6 +520,42 @@ def search_tickets(
     return out
 
 
+class RelatedArticle(Schema):
+    id: int
+    title: str
+    snippet: str
+    url: str
+    body: str = Field(description="Markdown, to insert into a reply")
+    status: str
+
+
+@router.get(
+    "/kb/related/{number}",
+    response={200: list[RelatedArticle], **ERRORS},
+    summary="Articles related to a ticket (the agent's sidebar)",
+)
+def related_articles(request: HttpRequest, number: int) -> list[dict[str, Any]]:
+    user = current_user(request)
+    require_agent(user)
+    ticket = access_ticket(user, number)
+    first = ticket.messages.order_by("created_at", "id").first()
+    question = f"{ticket.subject}\n{first.body[:2000] if first else ''}"
+    hits = search_articles(user, question, language=ticket.language, limit=5)
+    articles = {a.pk: a for a in visible_articles(user).filter(pk__in=[h.object_id for h in hits])}
+    return [
+        {
+            "id": hit.object_id,
+            "title": hit.title,
+            "snippet": hit.snippet,
+            "url": f"{settings.BASE_URL}/help/articles/{hit.object_id}/",
+            "body": articles[hit.object_id].body,
+            "status": articles[hit.object_id].status,
+        }
+        for hit in hits
+        if hit.object_id in articles
+    ]
+
+
 # The answer bot
 
 

@@ -37,10 +37,10 @@ def load_demo_articles(*, by: User) -> dict[str, int]:
     categories, articles = demo_content()
     ids: dict[str, int] = {}
     for position, spec in enumerate(categories):
-        category = Category.objects.create(
+        created = Category.objects.create(
             slug=spec["slug"], name_en=spec["en"], name_ru=spec["ru"], position=position
         )
-        ids[f"category:{spec['slug']}"] = category.pk
+        ids[f"category:{spec['slug']}"] = created.pk
     for spec in articles:
         status = spec.get("status", "published")
         category = ids[f"category:{spec['category']}"]
