@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -312,3 +313,12 @@ def create_category(
         parent=_category(parent),
         position=position,
     )
+
+
+def withdraw_deflection(*, user: User, article_id: int) -> int:
+    """The visitor sent their request after reading a suggestion: it did not deflect it."""
+    since = timezone.now() - timedelta(hours=2)
+    deleted, _ = Deflection.objects.filter(
+        kind=DeflectionKind.DEFLECTED, user=user, article_id=article_id, created_at__gte=since
+    ).delete()
+    return deleted

@@ -11,5 +11,6 @@ urlpatterns = [
     path("categories/<slug:slug>/", views.category, name="category"),
     path("articles/<int:article_id>/", views.article, name="article"),
     path("ask/", views.ask, name="ask"),
+    path("deflected/", views.deflected, name="deflected"),
     path("ask/sent/<int:number>/", views.ask_sent, name="sent"),
 ]

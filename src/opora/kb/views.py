@@ -13,7 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods, require_POST
 
 from opora.accounts.models import Language, User
 from opora.core.errors import NotFound, OporaError
@@ -131,6 +132,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@ensure_csrf_cookie
 def article(request: HttpRequest, article_id: int) -> HttpResponse:
     user = _viewer(request)
     try:
@@ -172,8 +174,29 @@ def ask(request: HttpRequest) -> HttpResponse:
         except OporaError as exc:
             error = exc.message
         else:
+            read = request.POST.get("read", "")
+            if read.isdigit():
+                # Read a suggested article, then sent the request anyway: not deflected.
+                actions.withdraw_deflection(user=user, article_id=int(read))
             return redirect(f"/help/ask/sent/{ticket.number}/?lang={context['lang']}")
     return render(request, "kb/ask.html", {**context, "error": error, "form": request.POST})
+
+
+@require_POST
+def deflected(request: HttpRequest) -> HttpResponse:
+    """The visitor left an article opened from a suggestion without sending the request.
+
+    Sent with navigator.sendBeacon (a form with the CSRF token) as the page closes.
+    """
+    user = _viewer(request)
+    try:
+        found = access_article(user, int(request.POST.get("article", "")))
+    except (ValueError, NotFound):
+        return HttpResponse(status=400)
+    actions.record_deflection(
+        "deflected", article=found, user=user, query=request.POST.get("query", "")
+    )
+    return HttpResponse(status=204)
 
 
 @login_required
