@@ -29,29 +29,38 @@ class Filters:
     visible_tickets_sql: tuple[str, Sequence[Any]] | None = None
 
 
-def _fts5_forms(qt: QueryTerm) -> list[str]:
-    forms = [f'"{form}"' for form in qt.forms]
-    forms += [f'"{prefix}"*' for prefix in qt.prefixes]
-    return list(dict.fromkeys(forms))
+def _parts(qt: QueryTerm, *, prefixes: bool) -> tuple[list[str], list[str]]:
+    """Exact forms and prefixes of a term; forms a prefix already covers are dropped."""
+    if not prefixes:
+        return list(dict.fromkeys(qt.forms)), []
+    heads = list(dict.fromkeys(qt.prefixes))
+    exact = [f for f in dict.fromkeys(qt.forms) if not f.startswith(tuple(heads))]
+    return exact, heads
 
 
-def _ts_forms(qt: QueryTerm) -> list[str]:
+def _fts5_forms(qt: QueryTerm, *, prefixes: bool = True) -> list[str]:
+    exact, heads = _parts(qt, prefixes=prefixes)
+    return [f'"{form}"' for form in exact] + [f'"{head}"*' for head in heads]
+
+
+def _ts_forms(qt: QueryTerm, *, prefixes: bool = True) -> list[str]:
     # Terms are [0-9a-zа-я]+ only (see text.py), so they need no quoting.
-    forms = list(qt.forms)
-    forms += [f"{prefix}:*" for prefix in qt.prefixes]
-    return list(dict.fromkeys(forms))
+    exact, heads = _parts(qt, prefixes=prefixes)
+    return exact + [f"{head}:*" for head in heads]
 
 
-def _fts5_query(terms: list[QueryTerm], *, all_terms: bool = False) -> str:
+def _fts5_query(terms: list[QueryTerm], *, all_terms: bool = False, prefixes: bool = True) -> str:
     """Any term (articles: customers' words vary) or every term (tickets: agents' lookups)."""
     if all_terms:
-        return " AND ".join("(" + " OR ".join(_fts5_forms(qt)) + ")" for qt in terms)
+        return " AND ".join(
+            "(" + " OR ".join(_fts5_forms(qt, prefixes=prefixes)) + ")" for qt in terms
+        )
     return " OR ".join(dict.fromkeys(f for qt in terms for f in _fts5_forms(qt)))
 
 
-def _tsquery(terms: list[QueryTerm], *, all_terms: bool = False) -> str:
+def _tsquery(terms: list[QueryTerm], *, all_terms: bool = False, prefixes: bool = True) -> str:
     if all_terms:
-        return " & ".join("(" + " | ".join(_ts_forms(qt)) + ")" for qt in terms)
+        return " & ".join("(" + " | ".join(_ts_forms(qt, prefixes=prefixes)) + ")" for qt in terms)
     return " | ".join(dict.fromkeys(f for qt in terms for f in _ts_forms(qt)))
 
 
@@ -104,17 +113,33 @@ def match_articles(terms: list[QueryTerm], filters: Filters, limit: int) -> list
 
 
 def match_tickets(terms: list[QueryTerm], filters: Filters, limit: int) -> list[int]:
+    """Documents holding every query term: exact stems first, then their prefixes.
+
+    Prefixes of common stems expand to long posting lists over millions of messages,
+    so they are only tried when the exact stems find too little.
+    """
+    found = _match_tickets(terms, filters, limit, prefixes=False)
+    if len(found) < limit:
+        more = _match_tickets(terms, filters, limit, prefixes=True)
+        found += [doc for doc in more if doc not in found]
+    return found[:limit]
+
+
+def _match_tickets(
+    terms: list[QueryTerm], filters: Filters, limit: int, *, prefixes: bool
+) -> list[int]:
     if connection.vendor == "postgresql":
         where, params = _ticket_filters(filters, "d")
-        # Newest matches first, at most TICKET_CANDIDATES of them, then ranked.
+        # At most TICKET_CANDIDATES matches (as the index hands them over, no sort of
+        # all matches) are ranked: a common word cannot make the query slow.
         sql = (
             "SELECT c.id FROM (SELECT d.id, d.vector FROM search_searchdocument d, "
             "to_tsquery('simple', %s) q WHERE d.scope <> 'article' AND d.vector @@ q"
             + where
-            + " ORDER BY d.id DESC LIMIT %s) c, to_tsquery('simple', %s) q "
+            + " LIMIT %s) c, to_tsquery('simple', %s) q "
             "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC LIMIT %s"
         )
-        query = _tsquery(terms, all_terms=True)
+        query = _tsquery(terms, all_terms=True, prefixes=prefixes)
         args: list[Any] = [query, *params, TICKET_CANDIDATES, query, limit]
     else:
         where, params = _ticket_filters(filters, "d")
@@ -124,7 +149,7 @@ def match_tickets(terms: list[QueryTerm], filters: Filters, limit: int) -> list[
             "WHERE search_fts_ticket MATCH %s" + where + " "
             "ORDER BY bm25(search_fts_ticket, 5.0, 1.0), d.id DESC LIMIT %s"
         )
-        args = [_fts5_query(terms, all_terms=True), *params, limit]
+        args = [_fts5_query(terms, all_terms=True, prefixes=prefixes), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [row[0] for row in cursor.fetchall()]
