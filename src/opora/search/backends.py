@@ -17,7 +17,7 @@ from opora.search.text import QueryTerm
 
 # Ticket conversations can hold millions of messages: the engine ranks at most this
 # many matches (newest first) so a query on a common word stays fast.
-TICKET_CANDIDATES = 500
+TICKET_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,13 @@ def match_tickets(terms: list[QueryTerm], filters: Filters, limit: int) -> list[
     """Documents holding every query term: exact stems first, then their prefixes.
 
     Prefixes of common stems expand to long posting lists over millions of messages,
-    so they are only tried when the exact stems find too little.
+    so they are only tried when the exact stems (which already join word forms)
+    find nothing.
     """
     found = _match_tickets(terms, filters, limit, prefixes=False)
-    if len(found) < limit:
-        more = _match_tickets(terms, filters, limit, prefixes=True)
-        found += [doc for doc in more if doc not in found]
-    return found[:limit]
+    if not found:
+        found = _match_tickets(terms, filters, limit, prefixes=True)
+    return found
 
 
 def _match_tickets(
