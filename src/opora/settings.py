@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "opora.sla",
     "opora.feedback",
     "opora.reports",
+    # Knowledge base, its search service and the answer bot.
+    "opora.search",
+    "opora.kb",
+    "opora.automation",
 ]
 
 MIDDLEWARE = [

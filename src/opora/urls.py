@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    # Help center (knowledge base), public.
+    path("help/", include("opora.kb.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from opora.api import accounts, tickets
+from opora.api import kb as kb_api
 from opora.api import reports as reports_api
 from opora.api import sla as sla_api
 from opora.api.common import AUTH, install_error_handlers
@@ -25,3 +26,4 @@ api.add_router("", accounts.router)
 api.add_router("", tickets.router)
 api.add_router("", sla_api.router)
 api.add_router("", reports_api.router)
+api.add_router("", kb_api.router)

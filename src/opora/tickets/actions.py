@@ -19,6 +19,7 @@ from opora.accounts.models import Team, User
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.html import sanitize_html, text_to_html
 from opora.core.tasks import enqueue_after_commit
+from opora.search import service as search
 from opora.tickets import errors
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
@@ -181,6 +182,8 @@ def create_ticket(
     if tag_names:
         _set_tags(ticket, tag_names)
     ev.ticket_created_event(ticket=ticket, by=by)
+    # Indexed in the same transaction (a few ms): search never disagrees with the data.
+    search.index_ticket(ticket.pk, subject=ticket.subject, language=ticket.language)
     _write_message(
         ticket,
         author=requester if by.is_agent and channel != Channel.PHONE else by,
@@ -197,6 +200,7 @@ def create_ticket(
     if sla_fields:
         ticket.save(update_fields=sla_fields)
     _apply_rules_later(ticket)
+    _schedule_answer_bot(ticket)
     return ticket
 
 
@@ -224,6 +228,13 @@ def _refresh_sla(ticket: Ticket, now: Any) -> list[str]:
     return apply_sla(ticket, now=now)
 
 
+def _schedule_answer_bot(ticket: Ticket) -> None:
+    # Imported here: the bot itself writes through these actions.
+    from opora.automation.bot import schedule_answer
+
+    schedule_answer(ticket)
+
+
 def _write_message(
     ticket: Ticket,
     *,
@@ -236,6 +247,7 @@ def _write_message(
     attachments: Sequence[IncomingFile],
     by: User | None,
     at: Any,
+    automated: bool = False,
 ) -> Message:
     message = Message.objects.create(
         ticket=ticket,
@@ -249,7 +261,12 @@ def _write_message(
     )
     for incoming in attachments:
         store_attachment(message, incoming)
-    ev.message_added_event(ticket=ticket, by=by, message=message, attachments=len(attachments))
+    search.index_message(
+        message.pk, ticket_id=ticket.pk, subject=ticket.subject, body=body, internal=internal
+    )
+    ev.message_added_event(
+        ticket=ticket, by=by, message=message, attachments=len(attachments), automated=automated
+    )
     return message
 
 
@@ -495,6 +512,13 @@ def add_message(
         at=now,
     )
     fields = ["updated_at"]
+    if not internal and by.pk == ticket.requester_id:
+        from opora.automation.bot import customer_replied
+
+        # A reply to the answer bot's suggestions: "yes" solves the ticket (and must
+        # not reopen it below); anything else hands it to a person at once.
+        if customer_replied(ticket, message):
+            return message
     if not internal:
         if by.is_agent and by.pk != ticket.requester_id:
             if ticket.first_response_at is None:
@@ -562,6 +586,34 @@ def add_followers(ticket: Ticket, users: Sequence[User], *, by: User | None) -> 
     return added
 
 
+@transaction.atomic
+def add_automated_reply(ticket: Ticket, *, by: User, body: str) -> Message:
+    """A public reply written by the answer bot: no first response, no status change."""
+    body = clean_body(body)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationFailed(
+            errors.TICKET_CLOSED, _("A closed ticket cannot be changed."), field="ticket"
+        )
+    now = timezone.now()
+    message = _write_message(
+        ticket,
+        author=by,
+        body=body,
+        body_html="",
+        internal=False,
+        channel=ticket.channel,
+        external_id="",
+        attachments=(),
+        by=by,
+        at=now,
+        automated=True,
+    )
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    return message
+
+
 def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
     # Lock in id order so two opposite merges cannot deadlock.
     locked = {
@@ -590,6 +642,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
         )
     now = timezone.now()
     moved = Message.objects.filter(ticket=source).update(ticket=target)
+    search.move_ticket_documents(source.pk, target.pk)
     followers = set(source.followers.values_list("pk", flat=True))
     if source.requester_id != target.requester_id:
         followers.add(source.requester_id)
@@ -807,6 +860,7 @@ def stop_timer(ticket: Ticket, *, by: User) -> TimeEntry:
 __all__: list[str] = [
     "IncomingFile",
     "TicketChanges",
+    "add_automated_reply",
     "add_followers",
     "add_message",
     "create_ticket",

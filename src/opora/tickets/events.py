@@ -106,16 +106,14 @@ def ticket_tags_changed_event(
 
 
 def message_added_event(
-    *, ticket: Ticket, by: User | None, message: Message, attachments: int
+    *, ticket: Ticket, by: User | None, message: Message, attachments: int, automated: bool = False
 ) -> Event:
     kind = EventKind.NOTE if message.internal else EventKind.REPLY
-    return _event(
-        ticket,
-        by,
-        kind,
-        new=message.pk,
-        data={"channel": message.channel, "attachments": attachments},
-    )
+    data: dict[str, Any] = {"channel": message.channel, "attachments": attachments}
+    if automated:
+        # Written by the answer bot: not a first response, not an agent's work.
+        data["automated"] = True
+    return _event(ticket, by, kind, new=message.pk, data=data)
 
 
 def ticket_merged_into_event(*, ticket: Ticket, by: User | None, target: Ticket) -> Event:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from opora.accounts.actions import create_organization, create_team, create_user
 from opora.accounts.models import Role, Team, User
 from opora.core import demo_data as data
+from opora.kb.demo import load_demo_kb
 from opora.tickets.actions import (
     TicketChanges,
     add_message,
@@ -563,6 +564,8 @@ class Command(BaseCommand):
                 counts = None
             else:
                 counts = DemoLoader(count).run()
+                # The knowledge base: demo articles in Russian and English.
+                counts["articles"] = load_demo_kb()
         if counts is None:
             self.stdout.write("Demo data is already loaded.")
         else:

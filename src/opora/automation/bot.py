@@ -1,0 +1,220 @@
+# ruff: noqa: RUF001
+"""The answer bot: replies to new e-mail and portal requests with knowledge-base articles.
+
+It offers up to three published articles whose match clears its team's confidence
+threshold and asks whether they solved the question. "Yes" solves the ticket as
+solved-by-bot; "no", or any other reply, hands it to a person at once (tag
+`bot-handoff`, the ticket stays new and unassigned in its team's queue, first in line
+for an agent). The bot never sees internal-only or draft articles.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from opora.accounts.models import Language, Role, User
+from opora.automation.models import BotConversation, BotSettings, BotState
+from opora.automation.tasks import answer_new_ticket_task
+from opora.core.tasks import enqueue_after_commit
+from opora.kb.models import Deflection, DeflectionKind
+from opora.kb.selectors import bot_search
+from opora.tickets.models import Channel, Message, Ticket, TicketStatus
+
+BOT_EMAIL = "answer-bot@opora.invalid"
+SOLVED_TAG = "solved-by-bot"
+HANDOFF_TAG = "bot-handoff"
+MAX_ARTICLES = 3
+# Channels whose new requests the bot answers.
+BOT_CHANNELS = (Channel.EMAIL, Channel.WEB)
+_YES = re.compile(r"^\W*(yes|yep|yeah|да|ага|угу)\b\W*(\w+\W*){0,3}$", re.IGNORECASE)
+
+TEXTS: dict[str, dict[str, str]] = {
+    Language.EN: {
+        "intro": "Hello! While a person from our team looks at your request, "
+        "these articles may already answer it:",
+        "ask": "Did this solve your question? Reply “yes” and we will close the request, "
+        "or reply with anything else (or “no”) and an agent will take it at once.",
+    },
+    Language.RU: {
+        "intro": "Здравствуйте! Пока специалист знакомится с обращением, "
+        "возможно, ответ уже есть в этих статьях:",
+        "ask": "Это решило ваш вопрос? Ответьте «да», и мы закроем обращение, "
+        "или напишите что угодно другое (или «нет») — специалист подключится сразу.",
+    },
+}
+
+
+def bot_user() -> User:
+    """The author of the bot's replies: an agent that cannot sign in or be assigned."""
+    user, _ = User.objects.get_or_create(
+        email=BOT_EMAIL,
+        defaults={"name": "Answer bot", "role": Role.AGENT, "is_active": False},
+    )
+    return user
+
+
+def settings_for(ticket: Ticket) -> BotSettings | None:
+    if ticket.team_id is None:
+        found = BotSettings.objects.filter(team__isnull=True).first()
+    else:
+        found = BotSettings.objects.filter(team_id=ticket.team_id).first()
+    if found is None and ticket.team_id is not None:
+        return None
+    return found
+
+
+def schedule_answer(ticket: Ticket) -> None:
+    """Called by create_ticket: queue the bot's reply after commit, if the bot is on."""
+    if ticket.channel not in BOT_CHANNELS:
+        return
+    bot = settings_for(ticket)
+    if bot is not None and bot.enabled:
+        enqueue_after_commit(answer_new_ticket_task, ticket.pk)
+
+
+def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
+    texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
+    lines = [texts["intro"], ""]
+    for i, (article_id, title) in enumerate(articles, 1):
+        lines.append(f"{i}. {title} — {settings.BASE_URL}/help/articles/{article_id}/")
+    lines += ["", texts["ask"]]
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def answer_ticket(ticket_id: int) -> BotConversation | None:
+    from opora.tickets.actions import add_automated_reply
+
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None or ticket.status != TicketStatus.NEW:
+        return None
+    if BotConversation.objects.filter(ticket=ticket).exists():
+        return None  # already tried: safe to run twice
+    bot = settings_for(ticket)
+    if bot is None or not bot.enabled:
+        return None
+    first = ticket.messages.order_by("created_at", "id").first()
+    question = f"{ticket.subject}\n{first.body if first else ''}"
+    hits = [
+        h
+        for h in bot_search(question[:2000], language=ticket.language, limit=MAX_ARTICLES)
+        if h.confidence >= bot.threshold
+    ]
+    if not hits:
+        return BotConversation.objects.create(
+            ticket=ticket, state=BotState.NO_MATCH, closed_at=timezone.now()
+        )
+    add_automated_reply(
+        ticket, by=bot_user(), body=_reply_text(ticket, [(h.object_id, h.title) for h in hits])
+    )
+    return BotConversation.objects.create(
+        ticket=ticket,
+        state=BotState.AWAITING,
+        articles=[h.object_id for h in hits],
+        confidence=hits[0].confidence,
+    )
+
+
+def customer_replied(ticket: Ticket, message: Message) -> bool:
+    """The requester wrote back while the bot waits; True if that solved the ticket."""
+    conversation = (
+        BotConversation.objects.select_for_update()
+        .filter(ticket=ticket, state=BotState.AWAITING)
+        .first()
+    )
+    if conversation is None:
+        return False
+    solved = bool(_YES.match(message.body.strip()))
+    _close(conversation, ticket, solved=solved)
+    return solved
+
+
+@transaction.atomic
+def give_feedback(ticket: Ticket, *, solved: bool) -> BotConversation | None:
+    """The requester answered "did this solve your question?" with a button."""
+    conversation = (
+        BotConversation.objects.select_for_update()
+        .filter(ticket=ticket, state=BotState.AWAITING)
+        .first()
+    )
+    if conversation is None:
+        return None
+    _close(conversation, ticket, solved=solved)
+    return conversation
+
+
+def _close(conversation: BotConversation, ticket: Ticket, *, solved: bool) -> None:
+    from opora.tickets.actions import TicketChanges, update_ticket
+
+    by = bot_user()
+    if solved:
+        update_ticket(
+            ticket, TicketChanges(status=TicketStatus.SOLVED, add_tags=[SOLVED_TAG]), by=by
+        )
+        conversation.state = BotState.SOLVED
+    else:
+        # Back to a person: tagged so the queue shows it, unassigned and still new.
+        update_ticket(ticket, TicketChanges(add_tags=[HANDOFF_TAG]), by=by)
+        conversation.state = BotState.HANDED_OFF
+    conversation.closed_at = timezone.now()
+    conversation.save(update_fields=["state", "closed_at"])
+
+
+@dataclass(frozen=True)
+class BotStats:
+    offered: int
+    solved: int
+    handed_off: int
+    awaiting: int
+    no_match: int
+    resolution_rate: float
+    suggestions_shown: int
+    deflections: int
+    deflection_rate: float
+
+
+def bot_stats() -> BotStats:
+    """How many requests the bot answered, solved and handed off; portal deflections."""
+    counts = BotConversation.objects.aggregate(
+        solved=Count("id", filter=Q(state=BotState.SOLVED)),
+        handed_off=Count("id", filter=Q(state=BotState.HANDED_OFF)),
+        awaiting=Count("id", filter=Q(state=BotState.AWAITING)),
+        no_match=Count("id", filter=Q(state=BotState.NO_MATCH)),
+    )
+    offered = counts["solved"] + counts["handed_off"] + counts["awaiting"]
+    kinds = Deflection.objects.aggregate(
+        shown=Count("id", filter=Q(kind=DeflectionKind.SUGGESTED)),
+        left=Count("id", filter=Q(kind=DeflectionKind.DEFLECTED)),
+    )
+    return BotStats(
+        offered=offered,
+        solved=counts["solved"],
+        handed_off=counts["handed_off"],
+        awaiting=counts["awaiting"],
+        no_match=counts["no_match"],
+        resolution_rate=round(counts["solved"] / offered, 4) if offered else 0.0,
+        suggestions_shown=kinds["shown"],
+        deflections=kinds["left"],
+        deflection_rate=round(kinds["left"] / kinds["shown"], 4) if kinds["shown"] else 0.0,
+    )
+
+
+@transaction.atomic
+def configure_bot(*, team_id: int | None, enabled: bool, threshold: float) -> BotSettings:
+    existing = BotSettings.objects.select_for_update()
+    found = (
+        existing.filter(team__isnull=True) if team_id is None else existing.filter(team_id=team_id)
+    ).first()
+    if found is None:
+        found = BotSettings(team_id=team_id)
+    found.enabled = enabled
+    found.threshold = threshold
+    found.updated_at = timezone.now()
+    found.save()
+    return found

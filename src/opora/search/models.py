@@ -1,0 +1,50 @@
+"""The search index: one row per searchable thing, its stems kept beside its text.
+
+The engine-specific index (an FTS5 table on SQLite, a tsvector column with GIN
+indexes on PostgreSQL) is kept in step with this table by database triggers created
+in the migration, so bulk SQL loads are indexed exactly like rows written here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Scope(models.TextChoices):
+    ARTICLE = "article"
+    TICKET = "ticket"  # the subject of a ticket
+    MESSAGE = "message"  # one message of a ticket's conversation
+
+
+class SearchDocument(models.Model):
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    object_id = models.BigIntegerField()
+    # Tickets and messages: the ticket, for permission checks and grouping.
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    # Articles: draft / published / internal; messages: "internal" for notes.
+    status = models.CharField(max_length=16, blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    title_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "object_id"], name="search_doc_unique")
+        ]
+        indexes = [models.Index(fields=["ticket_id"], name="search_doc_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.object_id}"
+
+
+class SearchTerm(models.Model):
+    """Every term of the knowledge base once: the vocabulary typo correction looks in."""
+
+    term = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.term

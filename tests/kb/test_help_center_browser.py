@@ -1,0 +1,153 @@
+"""The help center in a real browser: search, and suggestions while a request is typed.
+
+Debian's chromium driven by Playwright against pytest-django's live server;
+screenshots go to var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+# The sync Playwright API runs an event loop in this thread; Django's ORM would
+# otherwise refuse the fixtures' queries as "called from an async context".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from opora.kb.models import Deflection
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    subprocess.run([str(ROOT / "scripts" / "ensure-debian-packages"), "chromium"], check=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(chromium: Browser, locale: str) -> Page:
+    context = chromium.new_context(
+        locale=locale,
+        viewport={"width": 1280, "height": 900},
+        extra_http_headers={"Accept-Language": locale},
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def articles(transactional_db: None, alice: Any) -> dict[str, Any]:
+    from opora.kb.actions import create_article
+
+    return {
+        "ru": create_article(
+            by=alice,
+            title="Печать на принтере",
+            body="Проверьте очередь печати и бумагу. Перезапустите *Диспетчер печати*.",
+            language="ru",
+            status="published",
+        ),
+        "en": create_article(
+            by=alice,
+            title="Printer does not print",
+            body="Check the print queue and the paper tray.",
+            status="published",
+        ),
+        "internal": create_article(
+            by=alice,
+            title="Printer admin password",
+            body="Kept in the vault.",
+            status="internal",
+        ),
+    }
+
+
+def test_a_visitor_searches_the_help_center_in_russian(chromium, live_server, articles):
+    # given a Russian-speaking visitor who is not signed in
+    page = new_page(chromium, "ru-RU")
+    page.goto(live_server.url + "/help/")
+    assert page.locator("h1").inner_text() == "Центр помощи"
+    # when they search the way they speak
+    page.fill("input[name=q]", "принтер не печатает")
+    page.click("form.search button")
+    # then the article comes first, its matching words highlighted
+    first = page.locator("#results .result").first
+    assert first.locator("a").inner_text() == "Печать на принтере"
+    assert first.locator("mark").count() >= 1
+    shot(page, "kb-help-center-search")
+    # and reading it counts a view
+    first.locator("a").click()
+    page.wait_for_selector("article.kb")
+    assert page.locator("#views").inner_text() == "1"
+    page.click("#vote button[data-helpful=true]")
+    page.wait_for_selector("#vote-thanks:not([hidden])")
+    shot(page, "kb-help-center-article")
+    articles["ru"].refresh_from_db()
+    assert (articles["ru"].view_count, articles["ru"].helpful_yes) == (1, 1)
+
+
+def test_suggestions_appear_while_a_request_is_typed(chromium, live_server, articles, dana):
+    # given Dana is signed in (her session cookie handed to the browser)
+    client = Client()
+    client.force_login(dana)
+    page = new_page(chromium, "en-US")
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto(live_server.url + "/help/ask/?lang=en")
+    # when she types her request
+    page.locator("#subject").press_sequentially("printing fails", delay=30)
+    # then matching public articles appear, never internal ones
+    page.wait_for_selector("#suggestions:not([hidden])")
+    titles = page.locator("#suggestion-list a").all_inner_texts()
+    assert titles[0] == "Printer does not print"
+    assert "Printer admin password" not in titles
+    shot(page, "kb-request-suggestions")
+    assert Deflection.objects.filter(kind="suggested").count() == 1
+    # when she opens the suggestion and leaves after reading it
+    with page.context.expect_page() as opened:
+        page.locator("#suggestion-list a").first.click()
+    article = opened.value
+    article.wait_for_selector("article.kb")
+    shot(article, "kb-suggested-article")
+    article.goto(live_server.url + "/help/?lang=en")
+    # then it counts as a deflection (the beacon is sent as the page closes)
+    for _ in range(50):
+        if Deflection.objects.filter(kind="deflected").exists():
+            break
+        time.sleep(0.1)
+    deflection = Deflection.objects.get(kind="deflected")
+    assert deflection.article_id == articles["en"].pk
+    # when she sends the request anyway, it was not deflected after all
+    page.fill("#body", "The printer shows error 50.")
+    page.click("#ask button[type=submit]")
+    page.wait_for_selector("text=Your request has been sent")
+    assert not Deflection.objects.filter(kind="deflected").exists()

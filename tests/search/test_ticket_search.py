@@ -1,0 +1,56 @@
+"""Agents search tickets and their messages through the same service as articles."""
+
+from __future__ import annotations
+
+from opora.tickets import actions
+
+
+def test_agents_find_tickets_by_other_word_forms_in_messages(api, alice, dana, make_ticket):
+    # given
+    ticket = make_ticket(
+        dana, subject="Office problem", body="Принтеры на третьем этаже не печатают"
+    )
+    make_ticket(dana, subject="Billing question", body="Where is my invoice?")
+    # when
+    found = api(alice).get("/search/tickets", {"q": "принтер печать"}).json()
+    # then
+    assert [(h["ticket"], h["subject"]) for h in found] == [(ticket.number, "Office problem")]
+    assert "<mark>Принтеры</mark>" in found[0]["snippet"]
+
+
+def test_subjects_are_searched_too(api, alice, dana, make_ticket):
+    ticket = make_ticket(dana, subject="Invoices are missing", body="See above.")
+    found = api(alice).get("/search/tickets", {"q": "invoice missing"}).json()
+    assert ticket.number in {h["ticket"] for h in found}
+
+
+def test_new_replies_and_notes_are_searchable_at_once(api, alice, dana, make_ticket):
+    ticket = make_ticket(dana)
+    actions.add_message(ticket, by=alice, body="Spooler restarted remotely", internal=True)
+    found = api(alice).get("/search/tickets", {"q": "spooler restarted"}).json()
+    assert [h["ticket"] for h in found] == [ticket.number]
+    assert found[0]["message"] is not None
+
+
+def test_agents_only_find_tickets_they_may_see(api, alice, otto, dana, make_ticket, billing):
+    # given a ticket in Support (Alice's team) and one in Billing (Otto's)
+    support_ticket = make_ticket(dana, body="Router firmware upgrade failed")
+    billing_ticket = make_ticket(dana, body="Router invoice upgrade", team=billing)
+    # then each agent finds only their team's ticket
+    alice_found = {h["ticket"] for h in api(alice).get("/search/tickets", {"q": "router"}).json()}
+    otto_found = {h["ticket"] for h in api(otto).get("/search/tickets", {"q": "router"}).json()}
+    assert alice_found == {support_ticket.number}
+    assert otto_found == {billing_ticket.number}
+
+
+def test_customers_cannot_search_tickets_here(api, dana, make_ticket):
+    make_ticket(dana)
+    assert api(dana).get("/search/tickets", {"q": "printer"}).status_code == 403
+
+
+def test_merged_messages_are_found_under_the_target(api, alice, dana, make_ticket):
+    target = make_ticket(dana, subject="Main")
+    source = make_ticket(dana, subject="Duplicate", body="Scanner jams on every page")
+    actions.merge_tickets(source, target, by=alice)
+    found = api(alice).get("/search/tickets", {"q": "scanner jams"}).json()
+    assert target.number in {h["ticket"] for h in found}
