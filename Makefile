@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PYTEST_ARGS ?=
+# Two test processes: the machines have two cores.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install run test lint typecheck migrations-check test-sqlite test-postgres clean
 

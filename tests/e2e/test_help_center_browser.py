@@ -7,9 +7,7 @@ screenshots go to var/screenshots/.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from django.test import Client
 # otherwise refuse the fixtures' queries as "called from an async context".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from opora.kb.models import Deflection
 
@@ -29,17 +27,12 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    subprocess.run([str(ROOT / "scripts" / "ensure-debian-packages"), "chromium"], check=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: Browser) -> Browser:
+    # The session-wide browser of tests/e2e/conftest.py.
+    return browser
 
 
 def new_page(chromium: Browser, locale: str) -> Page:
