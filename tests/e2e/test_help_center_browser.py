@@ -47,6 +47,10 @@ def new_page(chromium: Browser, locale: str) -> Page:
 
 def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # A tab opened by a click may still be in the background, where headless chromium
+    # cannot capture it.
+    page.bring_to_front()
+    page.wait_for_load_state()
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
