@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import Team, User
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.html import sanitize_html, text_to_html
-from opora.core.tasks import enqueue_after_commit
 from opora.search import service as search
-from opora.tickets import errors
+from opora.tickets import errors, reactions
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
 from opora.tickets.models import (
@@ -33,10 +32,10 @@ from opora.tickets.models import (
     Ticket,
     TicketStatus,
     TicketType,
-    TimeEntry,
 )
 from opora.tickets.numbering import next_ticket_number
 from opora.tickets.selectors import access_assignee
+from opora.tickets.time_tracking import log_time, start_timer, stop_timer
 
 MAX_BODY_CHARS = 1_000_000
 MAX_TAGS = 50
@@ -196,43 +195,12 @@ def create_ticket(
         by=by,
         at=now,
     )
-    sla_fields = _refresh_sla(ticket, now)
+    sla_fields = reactions.refresh_sla(ticket, now)
     if sla_fields:
         ticket.save(update_fields=sla_fields)
-    _apply_rules_later(ticket)
-    _schedule_answer_bot(ticket)
+    reactions.apply_rules_later(ticket)
+    reactions.schedule_answer_bot(ticket)
     return ticket
-
-
-def _after_solved(ticket: Ticket) -> None:
-    """Ask for a rating; a solved problem updates its incidents (both after commit)."""
-    from opora.feedback.tasks import send_rating_request
-    from opora.sla.tasks import notify_problem_solved
-
-    enqueue_after_commit(send_rating_request, ticket.pk)
-    if ticket.type == TicketType.PROBLEM:
-        enqueue_after_commit(notify_problem_solved, ticket.pk)
-
-
-def _apply_rules_later(ticket: Ticket) -> None:
-    from opora.sla.tasks import apply_escalation_rules_task
-
-    enqueue_after_commit(apply_escalation_rules_task, ticket.pk)
-
-
-def _refresh_sla(ticket: Ticket, now: Any) -> list[str]:
-    """Recompute the SLA clock in this transaction; returns the ticket fields it set."""
-    # Imported here: the sla app builds on tickets, not the other way round.
-    from opora.sla.clock import apply_sla
-
-    return apply_sla(ticket, now=now)
-
-
-def _schedule_answer_bot(ticket: Ticket) -> None:
-    # Imported here: the bot itself writes through these actions.
-    from opora.automation.bot import schedule_answer
-
-    schedule_answer(ticket)
 
 
 def _write_message(
@@ -290,7 +258,7 @@ def _move_status(ticket: Ticket, new: str, *, by: User | None, now: Any) -> list
     if new == TicketStatus.SOLVED:
         ticket.solved_at = now
         fields.append("solved_at")
-        _after_solved(ticket)
+        reactions.after_solved(ticket)
     elif new == TicketStatus.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
@@ -375,9 +343,9 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
 
     fields = [f for f in dict.fromkeys(touched) if f != "tags"]
     if touched:
-        fields += _refresh_sla(ticket, now)
+        fields += reactions.refresh_sla(ticket, now)
         if "priority" in touched or "type" in touched:
-            _apply_rules_later(ticket)
+            reactions.apply_rules_later(ticket)
         ticket.updated_at = now
         fields.append("updated_at")
         ticket.save(update_fields=fields)
@@ -530,22 +498,12 @@ def add_message(
             # The customer wrote back: the ball is in the desk's court again.
             fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
     if not internal:
-        fields += _refresh_sla(ticket, now)
+        fields += reactions.refresh_sla(ticket, now)
     ticket.updated_at = now
     ticket.save(update_fields=fields)
     if not internal and by.is_agent and by.pk != ticket.requester_id:
-        _schedule_channel_reply(ticket, message)
+        reactions.schedule_channel_reply(ticket, message)
     return message
-
-
-def _schedule_channel_reply(ticket: Ticket, message: Message) -> None:
-    # The reply goes back on the channel the customer used; today that is e-mail.
-    # The e-mail channel queues the mail after commit, or does nothing when no mailbox
-    # serves this ticket.
-    if ticket.channel == Channel.EMAIL:
-        from opora.inbox.email.outbound import schedule_reply
-
-        schedule_reply(ticket, message)
 
 
 @transaction.atomic
@@ -655,7 +613,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
     source.updated_at = now
     ev.ticket_status_changed_event(ticket=source, by=by, previous=previous)
     source_fields = ["status", "closed_at", "merged_into", "updated_at"]
-    source.save(update_fields=source_fields + _refresh_sla(source, now))
+    source.save(update_fields=source_fields + reactions.refresh_sla(source, now))
     ev.ticket_merged_into_event(ticket=source, by=by, target=target)
     ev.ticket_merged_from_event(ticket=target, by=by, source=source, moved_messages=moved)
     target.updated_at = now
@@ -746,7 +704,7 @@ def set_support_level(
 
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     now = timezone.now()
-    _refresh_sla(ticket, now)
+    reactions.refresh_sla(ticket, now)
     sla = TicketSla.objects.get(ticket=ticket)
     previous = sla.level
     if level == previous:
@@ -776,85 +734,8 @@ def set_support_level(
         ticket=ticket, by=by, previous=previous, new=level, reason=reason, extra=extra
     )
     ticket.updated_at = now
-    ticket.save(update_fields=fields + _refresh_sla(ticket, now))
+    ticket.save(update_fields=fields + reactions.refresh_sla(ticket, now))
     return ticket
-
-
-MAX_ENTRY_MINUTES = 24 * 60
-
-
-def _time_entry_ticket(ticket: Ticket, by: User) -> Ticket:
-    _require_agent(by, "time")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.status == TicketStatus.CLOSED:
-        raise ValidationFailed(
-            errors.TICKET_CLOSED, _("A closed ticket cannot be changed."), field="ticket"
-        )
-    return ticket
-
-
-def _time_changed(ticket: Ticket) -> None:
-    # The SLA row carries the ticket's time and cost totals for the reports.
-    fields = _refresh_sla(ticket, timezone.now())
-    if fields:
-        ticket.save(update_fields=fields)
-
-
-@transaction.atomic
-def log_time(ticket: Ticket, *, by: User, minutes: int, note: str = "") -> TimeEntry:
-    """A manual time entry of the agent's work on the ticket, at their current rate."""
-    ticket = _time_entry_ticket(ticket, by)
-    if not 1 <= minutes <= MAX_ENTRY_MINUTES:
-        raise ValidationFailed(
-            errors.INVALID_CHOICE,
-            _("Minutes must be between 1 and %(max)s.") % {"max": MAX_ENTRY_MINUTES},
-            field="minutes",
-        )
-    entry = TimeEntry.objects.create(
-        ticket=ticket, agent=by, minutes=minutes, note=note[:255], rate_per_hour=by.cost_per_hour
-    )
-    ev.time_logged_event(ticket=ticket, by=by, minutes=minutes, entry_id=entry.pk)
-    _time_changed(ticket)
-    return entry
-
-
-@transaction.atomic
-def start_timer(ticket: Ticket, *, by: User, note: str = "") -> TimeEntry:
-    """Start the agent's timer on the ticket (the running one if already started)."""
-    ticket = _time_entry_ticket(ticket, by)
-    running = TimeEntry.objects.filter(
-        ticket=ticket, agent=by, started_at__isnull=False, stopped_at__isnull=True
-    ).first()
-    if running is not None:
-        return running
-    return TimeEntry.objects.create(
-        ticket=ticket,
-        agent=by,
-        started_at=timezone.now(),
-        note=note[:255],
-        rate_per_hour=by.cost_per_hour,
-    )
-
-
-@transaction.atomic
-def stop_timer(ticket: Ticket, *, by: User) -> TimeEntry:
-    """Stop the agent's running timer; the entry gets the elapsed minutes (at least 1)."""
-    ticket = _time_entry_ticket(ticket, by)
-    entry = (
-        TimeEntry.objects.select_for_update()
-        .filter(ticket=ticket, agent=by, started_at__isnull=False, stopped_at__isnull=True)
-        .first()
-    )
-    if entry is None:
-        raise ValidationFailed(errors.NO_TIMER, _("No timer is running."), field="timer")
-    assert entry.started_at is not None
-    entry.stopped_at = timezone.now()
-    seconds = (entry.stopped_at - entry.started_at).total_seconds()
-    entry.minutes = min(MAX_ENTRY_MINUTES, max(1, round(seconds / 60)))
-    entry.save(update_fields=["stopped_at", "minutes"])
-    ev.time_logged_event(ticket=ticket, by=by, minutes=entry.minutes, entry_id=entry.pk)
-    _time_changed(ticket)
-    return entry
 
 
 __all__: list[str] = [
