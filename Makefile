@@ -69,3 +69,10 @@ messages: $(STAMP)
 	@$(BIN)/python scripts/compile-messages
 
 .PHONY: messages
+
+# Developer step: strings marked for translation that a .po lacks (needs GNU gettext).
+untranslated: $(STAMP)
+	@scripts/ensure-debian-packages gettext
+	@$(BIN)/python scripts/untranslated-messages
+
+.PHONY: untranslated

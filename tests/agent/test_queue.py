@@ -121,3 +121,52 @@ def test_root_sends_each_kind_of_user_home(client, alice, dana):
     assert client.get("/")["Location"] == "/portal/"
     client.force_login(alice)
     assert client.get("/")["Location"] == "/agent/"
+
+
+def test_it_sorts_by_the_nearest_sla_due_time(client, alice, dana, make_ticket):
+    # given: tickets falling due at different times, one without any due time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from opora.tickets.models import Ticket
+
+    now = timezone.now()
+    later = make_ticket(dana, subject="Later")
+    sooner = make_ticket(dana, subject="Sooner")
+    none = make_ticket(dana, subject="No SLA")
+    Ticket.objects.filter(pk=later.pk).update(
+        first_response_due_at=now + timedelta(hours=5), resolution_due_at=None
+    )
+    Ticket.objects.filter(pk=sooner.pk).update(
+        first_response_due_at=None, resolution_due_at=now + timedelta(hours=1)
+    )
+    Ticket.objects.filter(pk=none.pk).update(first_response_due_at=None, resolution_due_at=None)
+    client.force_login(alice)
+
+    # when
+    response = client.get("/agent/?view=open&sort=due")
+
+    # then
+    assert [t.subject for t in response.context["page"].object_list] == [
+        "Sooner",
+        "Later",
+        "No SLA",
+    ]
+    assert 'value="due" selected' in response.content.decode()
+
+
+def test_due_sort_keeps_the_query_count_constant(client, alice, many):
+    # given
+    client.force_login(alice)
+    many(10)
+    url = "/agent/?view=open&sort=due"
+    client.get(url)
+
+    # when
+    at_10 = _queries_for(client, url)
+    many(40)
+    at_50 = _queries_for(client, url)
+
+    # then
+    assert at_10 == at_50

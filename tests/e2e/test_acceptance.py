@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from opora.accounts.actions import set_user_language
+from opora.sla.models import BusinessCalendar, SlaPolicy
 from opora.tickets.models import Ticket
 
 pytestmark = pytest.mark.e2e
@@ -75,8 +76,15 @@ def _background_work(make_ticket, requester, bob):
 def test_customer_request_is_answered_and_solved(
     open_session, alice, bob, dana, dave, support, make_ticket
 ):
-    # given: Dana in the portal and Alice in the workspace, with other work waiting
+    # given: Dana in the portal and Alice in the workspace, with other work waiting,
+    # under a round-the-clock SLA
     _background_work(make_ticket, dave, bob)
+    SlaPolicy.objects.create(
+        name="Round the clock",
+        calendar=BusinessCalendar.objects.create(name="24/7", always_open=True),
+        first_response_minutes=60,
+        resolution_minutes=480,
+    )
     customer = open_session("en-US")
     customer.sign_in(dana.email)
     agent = open_session("en-US")
@@ -94,6 +102,11 @@ def test_customer_request_is_answered_and_solved(
     expect(agent.page.locator(".views a.on")).to_contain_text("Unassigned")
     agent.screenshot("agent-queue")
     _agent_takes_and_answers(agent, subject)
+    # the SLA card counts down to the resolution due time, second by second
+    expect(agent.page.locator(".sla .sla-state")).to_have_text("On track")
+    expect(agent.page.locator(".sla [data-countdown]").last).to_have_text(
+        re.compile(r"^0[67]:\d\d:\d\d$")
+    )
     agent.screenshot("agent-ticket")
 
     # then: Dana reads the reply but not the note, and marks the request solved

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Team, User
 from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus, TicketType
-from opora.tickets.selectors import TicketFilter, visible_tickets
+from opora.tickets.selectors import TicketFilter, due_sort_key, visible_tickets
 
 RECENTLY_SOLVED_DAYS = 7
 
@@ -78,8 +78,16 @@ SORTS: dict[str, tuple[str, ...]] = {
     "-priority": ("-priority", "-updated_at", "-id"),
     "-created": ("-created_at", "-id"),
     "created": ("created_at", "id"),
+    # Nearest SLA due time first; the key is the API's sort=due_at (tickets.selectors).
+    "due": ("due_sort", "id"),
 }
 DEFAULT_SORT = "-updated"
+
+
+def sort_tickets(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    if sort == "due":
+        tickets = tickets.annotate(due_sort=due_sort_key())
+    return tickets.order_by(*SORTS[sort])
 
 
 def _int(value: str | None) -> int | None:

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +27,7 @@ from opora.pages import (
     is_htmx,
     not_found_as_404,
 )
+from opora.sla.selectors import sla_state, sla_targets, ticket_sla
 from opora.tickets import actions
 from opora.tickets.models import (
     Channel,
@@ -119,9 +121,14 @@ def _render(
         .exclude(pk=ticket.pk)
         .order_by("-updated_at")[:OTHER_TICKETS]
     )
+    sla = ticket_sla(ticket)
     context = {
         "ticket": ticket,
         "nav": "queue",
+        "sla": sla,
+        "sla_state": sla_state(sla),
+        "sla_targets": sla_targets(ticket, sla),
+        "now": timezone.now(),
         "thread": visible_messages(user, ticket),
         "composer": composer or ComposerForm(),
         "panel_error": panel_error,

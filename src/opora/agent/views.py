@@ -21,6 +21,7 @@ from opora.agent.queues import (
     parse_filter,
     queue_counts,
     queue_tickets,
+    sort_tickets,
 )
 from opora.core.errors import NotFound, OporaError
 from opora.pages import agent_required, current_user, is_htmx, safe_next
@@ -50,7 +51,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         sort = DEFAULT_SORT
     ticket_filter = parse_filter(request.GET)
     tickets = filter_tickets(queue_tickets(user, key), ticket_filter, user=user)
-    rows = ticket_list_queryset(tickets).order_by(*SORTS[sort])
+    rows = sort_tickets(ticket_list_queryset(tickets), sort)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "queue": QUEUES_BY_KEY[key],

@@ -20,7 +20,7 @@ from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
 from opora.sla import actions
 from opora.sla.errors import BAD_SIGNATURE
-from opora.sla.models import TicketSla
+from opora.sla.selectors import ticket_sla
 from opora.sla.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from opora.tickets import actions as ticket_actions
 from opora.tickets.models import Ticket, TimeEntry
@@ -106,9 +106,7 @@ def _agent_ticket(request: HttpRequest, number: int) -> tuple[Any, Ticket]:
 
 
 def sla_out(ticket: Ticket) -> dict[str, Any]:
-    sla = TicketSla.objects.select_related("policy").filter(ticket=ticket).first()
-    if sla is None:
-        sla = TicketSla(ticket=ticket, level=str(ticket.line))
+    sla = ticket_sla(ticket)
     return {
         "policy": sla.policy.name if sla.policy else None,
         "state": sla.state,

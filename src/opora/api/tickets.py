@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import (
-    Case,
-    DateTimeField,
     F,
     Q,
     QuerySet,
-    Value,
-    When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -51,6 +46,7 @@ from opora.tickets.selectors import (
     TicketFilter,
     access_attachment,
     access_ticket,
+    due_sort_key,
     filter_tickets,
     ticket_list_queryset,
     visible_messages,
@@ -243,22 +239,6 @@ def list_tickets(
         "next_cursor": next_cursor,
         "count": total,
     }
-
-
-NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-def due_sort_key() -> Any:
-    """First-response due while unanswered, then resolution due; none sorts last."""
-    return Case(
-        When(
-            first_response_at__isnull=True,
-            first_response_due_at__isnull=False,
-            then=F("first_response_due_at"),
-        ),
-        default=Coalesce(F("resolution_due_at"), Value(NO_DUE)),
-        output_field=DateTimeField(),
-    )
 
 
 def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:

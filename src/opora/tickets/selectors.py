@@ -12,10 +12,22 @@ Anything outside answers "not found", never "forbidden", so numbers leak nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from opora.accounts.models import Team, User
 from opora.core.errors import NotFound
@@ -156,3 +168,20 @@ def ticket_list_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related(
         "requester", "organization", "team", "assignee", "problem", "merged_into"
     ).prefetch_related("tags")
+
+
+# Sorts after every real due time, so tickets without an SLA come last.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def due_sort_key() -> Any:
+    """First-response due while unanswered, then resolution due; none sorts last."""
+    return Case(
+        When(
+            first_response_at__isnull=True,
+            first_response_due_at__isnull=False,
+            then=F("first_response_due_at"),
+        ),
+        default=Coalesce(F("resolution_due_at"), Value(NO_DUE)),
+        output_field=DateTimeField(),
+    )

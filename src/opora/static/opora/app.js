@@ -112,3 +112,35 @@
     document.querySelectorAll(".flash-stack").forEach((el) => { el.style.transition = "opacity .6s"; el.style.opacity = "0"; window.setTimeout(() => el.remove(), 700); });
   }, 6000);
 })();
+
+// SLA countdowns on the ticket page: [data-countdown] holds an ISO due time; the text
+// ticks every second and turns into "overdue by …" once the moment has passed.
+(function () {
+  "use strict";
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  function span(seconds) {
+    const d = Math.floor(seconds / 86400);
+    const h = Math.floor((seconds % 86400) / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+  }
+
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach((el) => {
+      const due = Date.parse(el.dataset.countdown);
+      if (Number.isNaN(due)) return;
+      const left = Math.round((due - Date.now()) / 1000);
+      el.classList.toggle("overdue", left < 0);
+      el.textContent = left < 0 ? el.dataset.overdueLabel + " " + span(-left) : span(left);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    tick();
+    window.setInterval(tick, 1000);
+  });
+  document.addEventListener("htmx:afterSwap", tick);
+})();
