@@ -36,3 +36,10 @@ class MergeForm(PageForm):
 
 class ProblemForm(PageForm):
     problem = forms.IntegerField(label=_("Problem ticket number"), min_value=1)
+
+
+class TimeForm(PageForm):
+    """A manual time entry; the action checks the range and answers in the user's language."""
+
+    minutes = forms.IntegerField(label=_("Minutes"))
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)

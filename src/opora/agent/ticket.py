@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opora.accounts.models import SupportLine, Team, User
-from opora.agent.forms import ComposerForm, MergeForm, ProblemForm
+from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
 from opora.agent.views import agents
 from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.pages import (
@@ -38,7 +38,12 @@ from opora.tickets.models import (
     TicketStatus,
     TicketType,
 )
-from opora.tickets.selectors import access_ticket, visible_messages, visible_tickets
+from opora.tickets.selectors import (
+    access_ticket,
+    time_totals,
+    visible_messages,
+    visible_tickets,
+)
 
 OTHER_TICKETS = 5
 
@@ -111,6 +116,7 @@ def _render(
     composer: ComposerForm | None = None,
     panel_error: str = "",
     side_form: forms.Form | None = None,
+    time_form: TimeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = current_user(request)
@@ -133,6 +139,10 @@ def _render(
         "composer": composer or ComposerForm(),
         "panel_error": panel_error,
         "side_form": side_form,
+        "time_form": time_form,
+        "time": time_totals(ticket, user),
+        # Costs are for the people who plan budgets, not for every agent.
+        "show_cost": user.is_admin or user.is_team_lead,
         "tags": ", ".join(t.name for t in ticket.tags.all()),
         "others": list(others),
         "history": history(ticket),
@@ -293,3 +303,30 @@ def problem(request: HttpRequest, number: int) -> HttpResponse:
         else:
             return _done(request, ticket)
     return _render(request, ticket, side_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def time_card(request: HttpRequest, number: int) -> HttpResponse:
+    """The Time card: start or stop the viewer's timer, or log minutes by hand."""
+    user = current_user(request)
+    ticket = _access(user, number)
+    form = TimeForm(request.POST)
+    try:
+        if request.POST.get("timer") == "start":
+            actions.start_timer(ticket, by=user)
+        elif request.POST.get("timer") == "stop":
+            actions.stop_timer(ticket, by=user)
+        elif form.is_valid():
+            actions.log_time(
+                ticket,
+                by=user,
+                minutes=form.cleaned_data["minutes"],
+                note=form.cleaned_data["note"],
+            )
+        else:
+            return _render(request, ticket, time_form=form, status=400)
+    except OporaError as exc:
+        add_action_error(form, exc, default_field="minutes" if exc.field == "minutes" else None)
+        return _render(request, ticket, time_form=form, status=400)
+    return _done(request, ticket)

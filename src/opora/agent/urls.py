@@ -14,4 +14,5 @@ urlpatterns = [
     path("tickets/<int:number>/update", ticket.update, name="update"),
     path("tickets/<int:number>/merge", ticket.merge, name="merge"),
     path("tickets/<int:number>/problem", ticket.problem, name="problem"),
+    path("tickets/<int:number>/time", ticket.time_card, name="time"),
 ]

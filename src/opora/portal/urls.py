@@ -12,6 +12,7 @@ portal_patterns = (
         path("requests/<int:number>", views.request_page, name="request"),
         path("requests/<int:number>/reply", views.request_reply, name="reply"),
         path("requests/<int:number>/status", views.request_status, name="status"),
+        path("requests/<int:number>/rate", views.request_rate, name="rate"),
     ],
     "portal",
 )

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opora.core.errors import NotFound, OporaError
+from opora.feedback.actions import rate_ticket
+from opora.feedback.models import Rating
 from opora.pages import (
     add_action_error,
     current_user,
@@ -107,6 +109,11 @@ def _request_page(
 ) -> HttpResponse:
     user = current_user(request)
     messages = visible_messages(user, ticket)
+    # Only the requester rates, once the request is solved (see feedback.actions).
+    can_rate = user.pk == ticket.requester_id and ticket.status in (
+        TicketStatus.SOLVED,
+        TicketStatus.CLOSED,
+    )
     return render(
         request,
         "portal/request.html",
@@ -119,6 +126,9 @@ def _request_page(
             "can_solve": ticket.is_active,
             "reopen_days": settings.REOPEN_DAYS,
             "error": error,
+            "can_rate": can_rate,
+            "rating": Rating.objects.filter(ticket=ticket).first() if can_rate else None,
+            "scores": range(1, 6),
         },
         status=status,
     )
@@ -178,6 +188,25 @@ def request_status(request: HttpRequest, number: int) -> HttpResponse:
         actions.update_ticket(ticket, actions.TicketChanges(status=wanted), by=user)
     except OporaError as exc:
         return _request_page(request, ticket, form, status=400, error=exc.message)
+    return redirect("portal:request", number=ticket.number)
+
+
+@require_POST
+@customer_required
+def request_rate(request: HttpRequest, number: int) -> HttpResponse:
+    """Rate a solved request from 1 to 5, or change the rating while that is allowed."""
+    user = current_user(request)
+    ticket = _access(request, number)
+    raw = request.POST.get("score", "")
+    try:
+        rate_ticket(
+            ticket,
+            by=user,
+            score=int(raw) if raw.isdigit() else 0,
+            comment=request.POST.get("comment", ""),
+        )
+    except OporaError as exc:
+        return _request_page(request, ticket, ReplyForm(), status=exc.status, error=exc.message)
     return redirect("portal:request", number=ticket.number)
 
 

@@ -13,17 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
+    DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -31,7 +36,7 @@ from django.db.models.functions import Coalesce
 
 from opora.accounts.models import Team, User
 from opora.core.errors import NotFound
-from opora.tickets.models import Attachment, Message, Ticket
+from opora.tickets.models import Attachment, Message, Ticket, TimeEntry
 
 
 def _agent_team_ids(user: User) -> QuerySet[Any]:
@@ -184,4 +189,37 @@ def due_sort_key() -> Any:
         ),
         default=Coalesce(F("resolution_due_at"), Value(NO_DUE)),
         output_field=DateTimeField(),
+    )
+
+
+# --- Time tracking totals (ticket page "Time" card) ---
+
+
+@dataclass(frozen=True)
+class TimeTotals:
+    minutes: int
+    cost: Decimal
+    timer_running: bool  # the viewer's own timer on this ticket
+
+
+def time_totals(ticket: Ticket, viewer: User) -> TimeTotals:
+    """Logged minutes and cost of a ticket, and whether the viewer's timer runs: one query."""
+    row = TimeEntry.objects.filter(ticket=ticket).aggregate(
+        # A running timer has 0 minutes until it stops, so it adds nothing yet.
+        total_minutes=Sum("minutes"),
+        total_cost=Sum(
+            ExpressionWrapper(
+                F("minutes") * F("rate_per_hour"),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            )
+        ),
+        running_timers=Count(
+            "pk", filter=Q(agent=viewer, started_at__isnull=False, stopped_at__isnull=True)
+        ),
+    )
+    cost = (Decimal(row["total_cost"] or 0) / 60).quantize(Decimal("0.01"))
+    return TimeTotals(
+        minutes=int(row["total_minutes"] or 0),
+        cost=cost,
+        timer_running=row["running_timers"] > 0,
     )
