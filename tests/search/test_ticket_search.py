@@ -54,3 +54,22 @@ def test_merged_messages_are_found_under_the_target(api, alice, dana, make_ticke
     actions.merge_tickets(source, target, by=alice)
     found = api(alice).get("/search/tickets", {"q": "scanner jams"}).json()
     assert target.number in {h["ticket"] for h in found}
+
+
+def test_a_word_typed_half_way_still_finds_its_ticket(api, alice, dana, make_ticket):
+    # given a message with a long word nobody types out in full
+    ticket = make_ticket(
+        dana, subject="Mail client", body="Thunderbird keeps asking for the password"
+    )
+    make_ticket(dana, subject="Other", body="The password expired yesterday")
+    # when the agent types the beginning of it together with a whole word
+    found = api(alice).get("/search/tickets", {"q": "thunderb password"}).json()
+    # then the ticket with both is found, the one with only the whole word is not
+    assert {h["ticket"] for h in found} == {ticket.number}
+
+
+def test_words_that_never_occur_together_find_nothing(api, alice, dana, make_ticket):
+    make_ticket(dana, subject="Scanner", body="The scanner is offline")
+    make_ticket(dana, subject="Printer", body="The printer is offline")
+    found = api(alice).get("/search/tickets", {"q": "scanner printer"}).json()
+    assert found == []

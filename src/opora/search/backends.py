@@ -7,11 +7,12 @@ document ids with the engine's own relevance (title terms weigh more than body t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from opora.search.text import QueryTerm
 
@@ -49,18 +50,12 @@ def _ts_forms(qt: QueryTerm, *, prefixes: bool = True) -> list[str]:
     return exact + [f"{head}:*" for head in heads]
 
 
-def _fts5_query(terms: list[QueryTerm], *, all_terms: bool = False, prefixes: bool = True) -> str:
-    """Any term (articles: customers' words vary) or every term (tickets: agents' lookups)."""
-    if all_terms:
-        return " AND ".join(
-            "(" + " OR ".join(_fts5_forms(qt, prefixes=prefixes)) + ")" for qt in terms
-        )
+def _fts5_query(terms: list[QueryTerm]) -> str:
+    """Any term, prefixes included: customers' words for the same thing vary."""
     return " OR ".join(dict.fromkeys(f for qt in terms for f in _fts5_forms(qt)))
 
 
-def _tsquery(terms: list[QueryTerm], *, all_terms: bool = False, prefixes: bool = True) -> str:
-    if all_terms:
-        return " & ".join("(" + " | ".join(_ts_forms(qt, prefixes=prefixes)) + ")" for qt in terms)
+def _tsquery(terms: list[QueryTerm]) -> str:
     return " | ".join(dict.fromkeys(f for qt in terms for f in _ts_forms(qt)))
 
 
@@ -113,20 +108,79 @@ def match_articles(terms: list[QueryTerm], filters: Filters, limit: int) -> list
 
 
 def match_tickets(terms: list[QueryTerm], filters: Filters, limit: int) -> list[int]:
-    """Documents holding every query term: exact stems first, then their prefixes.
+    """Documents holding every query term: exact stems first, then prefixes where needed.
 
-    Prefixes of common stems expand to long posting lists over millions of messages,
-    so they are only tried when the exact stems (which already join word forms)
-    find nothing.
+    Prefixes of common stems expand to long posting lists over millions of messages
+    (an AND of several prefixes costs PostgreSQL's GIN index tens of milliseconds), so
+    a prefix is only tried for a term whose exact stems occur nowhere in the
+    conversations: a word typed half-way or in a form the stemmer did not join. When
+    every term exists as typed, no document holds them all and prefixes would not
+    change that.
     """
-    found = _match_tickets(terms, filters, limit, prefixes=False)
-    if not found:
-        found = _match_tickets(terms, filters, limit, prefixes=True)
-    return found
+    found = _match_tickets(terms, filters, limit, prefixes=())
+    if found:
+        return found
+    unknown = _unknown_terms(terms)
+    if not unknown:
+        return []
+    return _match_tickets(terms, filters, limit, prefixes=unknown)
+
+
+# Lexemes PostgreSQL's statistics call most common in the index, per process.
+_COMMON_TTL = 600.0
+_common: tuple[float, frozenset[str]] = (-_COMMON_TTL, frozenset())
+
+
+def _common_lexemes() -> frozenset[str]:
+    """The index's most common lexemes (from ANALYZE), re-read every ten minutes."""
+    global _common
+    read_at, lexemes = _common
+    if time.monotonic() - read_at < _COMMON_TTL:
+        return lexemes
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[] FROM pg_stats "
+            "WHERE tablename = 'search_searchdocument' AND attname = 'vector'"
+        )
+        rows = cursor.fetchall()
+    lexemes = frozenset(word for row in rows for word in (row[0] or ()))
+    _common = (time.monotonic(), lexemes)
+    return lexemes
+
+
+def _unknown_terms(terms: list[QueryTerm]) -> tuple[int, ...]:
+    """Positions of the terms none of whose exact forms is in any ticket document."""
+    if connection.vendor == "postgresql":
+        # A common word is known from the statistics; a rare one is probed through the
+        # GIN index (a short posting list). A sequential scan would be the planner's
+        # choice for EXISTS, and reads the whole table for a word that is not there.
+        common = _common_lexemes()
+        probe = [i for i, qt in enumerate(terms) if not common.intersection(qt.forms)]
+        if not probe:
+            return ()
+        probes = ", ".join(
+            "EXISTS (SELECT 1 FROM search_searchdocument d WHERE d.scope <> 'article' "
+            "AND d.vector @@ to_tsquery('simple', %s))"
+            for _ in probe
+        )
+        args: list[Any] = [" | ".join(_ts_forms(terms[i], prefixes=False)) for i in probe]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"SELECT {probes}", args)
+            row = cursor.fetchone() or ()
+        return tuple(i for i, present in zip(probe, row, strict=True) if not present)
+    probes = ", ".join(
+        "EXISTS (SELECT 1 FROM search_fts_ticket WHERE search_fts_ticket MATCH %s)" for _ in terms
+    )
+    args = [" OR ".join(_fts5_forms(qt, prefixes=False)) for qt in terms]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {probes}", args)
+        row = cursor.fetchone() or ()
+    return tuple(i for i, present in enumerate(row) if not present)
 
 
 def _match_tickets(
-    terms: list[QueryTerm], filters: Filters, limit: int, *, prefixes: bool
+    terms: list[QueryTerm], filters: Filters, limit: int, *, prefixes: tuple[int, ...]
 ) -> list[int]:
     if connection.vendor == "postgresql":
         where, params = _ticket_filters(filters, "d")
@@ -139,7 +193,10 @@ def _match_tickets(
             + " LIMIT %s) c, to_tsquery('simple', %s) q "
             "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC LIMIT %s"
         )
-        query = _tsquery(terms, all_terms=True, prefixes=prefixes)
+        query = " & ".join(
+            "(" + " | ".join(_ts_forms(qt, prefixes=i in prefixes)) + ")"
+            for i, qt in enumerate(terms)
+        )
         args: list[Any] = [query, *params, TICKET_CANDIDATES, query, limit]
     else:
         where, params = _ticket_filters(filters, "d")
@@ -149,7 +206,11 @@ def _match_tickets(
             "WHERE search_fts_ticket MATCH %s" + where + " "
             "ORDER BY bm25(search_fts_ticket, 5.0, 1.0), d.id DESC LIMIT %s"
         )
-        args = [_fts5_query(terms, all_terms=True, prefixes=prefixes), *params, limit]
+        match = " AND ".join(
+            "(" + " OR ".join(_fts5_forms(qt, prefixes=i in prefixes)) + ")"
+            for i, qt in enumerate(terms)
+        )
+        args = [match, *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [row[0] for row in cursor.fetchall()]
