@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from opora.api.schemas import TicketOut
 from opora.tickets import actions
 from opora.tickets.models import Ticket
 
@@ -133,3 +134,39 @@ def test_bad_filters_are_refused_with_the_field_named(api, alice):
         response = api(alice).get("/tickets", params)
         assert response.status_code == 422, params
         assert response.json()["errors"][0]["field"] == field, response.json()
+
+
+def test_list_rows_show_a_ticket_exactly_as_the_ticket_endpoint(
+    api, alice, lena, dana, make_ticket
+):
+    # given a ticket with everything a row shows: organization, team, assignee, tags,
+    # a problem, and a duplicate merged into it
+    problem = make_ticket(dana, by=alice, subject="Printers down", type="problem")
+    incident = make_ticket(dana, by=alice, subject="My printer", type="incident")
+    actions.update_ticket(
+        incident,
+        actions.TicketChanges(tags=["printer", "floor-3"], assignee=alice.pk, status="open"),
+        by=alice,
+    )
+    actions.link_problem(incident, problem, by=lena)
+    duplicate = make_ticket(dana, subject="Printer again")
+    actions.merge_tickets(duplicate, incident, by=alice)
+    client = api(alice)
+    # when the agent lists tickets and opens each one
+    listed = {
+        t["number"]: t
+        for t in client.get("/tickets", {"status": "open,new,closed"}).json()["items"]
+    }
+    # then every row is the same object the ticket endpoint answers, field for field
+    assert {incident.number, duplicate.number, problem.number} <= set(listed)
+    for number in (incident.number, duplicate.number, problem.number):
+        shown = client.get(f"/tickets/{number}").json()
+        assert listed[number] == shown
+        # in the documented shape, formats included (datetimes as the schema writes them)
+        assert TicketOut.model_validate(shown).model_dump(mode="json") == shown
+    assert listed[incident.number]["tags"] == ["floor-3", "printer"]
+    assert listed[incident.number]["problem"] == problem.number
+    assert listed[duplicate.number]["merged_into"] == incident.number
+    # and a customer's rows carry no tags
+    mine = api(dana).get("/tickets").json()["items"]
+    assert mine and all(t["tags"] == [] for t in mine)

@@ -26,6 +26,7 @@ from opora.api.common import (
     encode_cursor,
     parse_input,
 )
+from opora.api.rows import json_response, ticket_row, ticket_rows
 from opora.api.schemas import (
     ErrorOut,
     EventOut,
@@ -48,7 +49,6 @@ from opora.tickets.selectors import (
     access_ticket,
     due_sort_key,
     filter_tickets,
-    ticket_list_queryset,
     visible_messages,
     visible_tickets,
 )
@@ -94,8 +94,7 @@ def ticket_out(ticket: Ticket, *, viewer: User) -> dict[str, Any]:
 
 
 def _reload(ticket: Ticket, viewer: User) -> dict[str, Any]:
-    fresh = ticket_list_queryset(Ticket.objects.filter(pk=ticket.pk)).get()
-    return ticket_out(fresh, viewer=viewer)
+    return ticket_row(ticket.pk, viewer=viewer)
 
 
 def message_out(message: Message, *, number: int) -> dict[str, Any]:
@@ -225,20 +224,17 @@ def list_tickets(
     if cursor:
         tickets = _after_cursor(tickets, cursor, field, descending)
     order = [F(field).desc(), F("id").desc()] if descending else [F(field).asc(), F("id").asc()]
-    page = list(ticket_list_queryset(tickets.order_by(*order))[: limit + 1])
+    page = ticket_rows(tickets.order_by(*order)[: limit + 1], viewer=user, extra=(field,))
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        last = page[-1]
-        key = getattr(last, field)
+        _, (last_id, key) = page[-1]
         next_cursor = encode_cursor(
-            [key.isoformat() if isinstance(key, datetime) else key, last.pk]
+            [key.isoformat() if isinstance(key, datetime) else key, last_id]
         )
-    return {
-        "items": [ticket_out(t, viewer=user) for t in page],
-        "next_cursor": next_cursor,
-        "count": total,
-    }
+    return json_response(  # type: ignore[return-value]
+        {"items": [row for row, _ in page], "next_cursor": next_cursor, "count": total}
+    )
 
 
 def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:
@@ -298,7 +294,7 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
         language=payload.language,
         attachments=files,
     )
-    return Status(201, _reload(ticket, user))
+    return json_response(_reload(ticket, user), status=201)  # type: ignore[return-value]
 
 
 @router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
@@ -309,7 +305,7 @@ def get_ticket(request: HttpRequest, number: int) -> dict[str, Any]:
     # are missing (a second full load here cost a quarter of the request).
     if user.is_agent:
         prefetch_related_objects([ticket], "tags")
-    return ticket_out(ticket, viewer=user)
+    return json_response(ticket_out(ticket, viewer=user))  # type: ignore[return-value]
 
 
 @router.patch("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Change a ticket")
