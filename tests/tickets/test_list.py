@@ -170,3 +170,34 @@ def test_list_rows_show_a_ticket_exactly_as_the_ticket_endpoint(
     # and a customer's rows carry no tags
     mine = api(dana).get("/tickets").json()["items"]
     assert mine and all(t["tags"] == [] for t in mine)
+
+
+def test_create_and_reply_answers_match_what_is_read_back(api, alice, dana, support):
+    client = api(alice)
+    # when an agent opens a ticket for a customer with tags, and replies
+    created = client.post(
+        "/tickets",
+        {
+            "subject": "Scanner offline",
+            "body": "It shows *error 5*.",
+            "requester": dana.email,
+            "team": support.pk,
+            "tags": ["Scanner", "floor-2"],
+            "priority": "high",
+        },
+    )
+    assert created.status_code == 201, created.content
+    number = created.json()["number"]
+    reply = client.post(f"/tickets/{number}/messages", {"body": "Restarting it now."})
+    assert reply.status_code == 201, reply.content
+    # then both answers are exactly what reading them back gives
+    assert created.json() == {
+        **client.get(f"/tickets/{number}").json(),
+        # the reply since then moved these on
+        "status": "new",
+        "first_response_at": None,
+        "updated_at": created.json()["updated_at"],
+    }
+    assert created.json()["tags"] == ["floor-2", "scanner"]
+    messages = client.get(f"/tickets/{number}/messages").json()
+    assert messages[-1] == reply.json()

@@ -63,8 +63,15 @@ def _user_ref(user: User | None) -> dict[str, Any] | None:
     return {"id": user.pk, "email": user.email, "name": user.name}
 
 
-def ticket_out(ticket: Ticket, *, viewer: User) -> dict[str, Any]:
-    """A ticket as the API shows it; tags are the desk's own words, agents only."""
+def ticket_out(ticket: Ticket, *, viewer: User, tags: list[str] | None = None) -> dict[str, Any]:
+    """A ticket as the API shows it; tags are the desk's own words, agents only.
+
+    `tags`: the ticket's tag names when the caller knows them (no query then).
+    """
+    if not viewer.is_agent:
+        tags = []
+    elif tags is None:
+        tags = [t.name for t in ticket.tags.all()]
     return {
         "number": ticket.number,
         "subject": ticket.subject,
@@ -74,7 +81,7 @@ def ticket_out(ticket: Ticket, *, viewer: User) -> dict[str, Any]:
         "line": ticket.line,
         "channel": ticket.channel,
         "language": ticket.language,
-        "tags": [t.name for t in ticket.tags.all()] if viewer.is_agent else [],
+        "tags": tags,
         "requester": _user_ref(ticket.requester),
         "organization": (
             {"id": ticket.organization.pk, "name": ticket.organization.name}
@@ -97,7 +104,8 @@ def _reload(ticket: Ticket, viewer: User) -> dict[str, Any]:
     return ticket_row(ticket.pk, viewer=viewer)
 
 
-def message_out(message: Message, *, number: int) -> dict[str, Any]:
+def message_out(message: Message, *, number: int, with_files: bool = True) -> dict[str, Any]:
+    """A message as the API shows it; `with_files=False`: it has no attachments."""
     return {
         "id": message.pk,
         "ticket": number,
@@ -116,7 +124,7 @@ def message_out(message: Message, *, number: int) -> dict[str, Any]:
                 "sha256": a.sha256,
                 "url": f"/api/v1/attachments/{a.pk}",
             }
-            for a in message.attachments.all()
+            for a in (message.attachments.all() if with_files else ())
         ],
     }
 
@@ -294,7 +302,10 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
         language=payload.language,
         attachments=files,
     )
-    return json_response(_reload(ticket, user), status=201)  # type: ignore[return-value]
+    # Built from the objects the action just wrote (their values are the committed ones;
+    # what happens after commit, such as rules, shows on the next read).
+    row = ticket_out(ticket, viewer=user, tags=sorted(actions.clean_tags(payload.tags)))
+    return json_response(row, status=201)  # type: ignore[return-value]
 
 
 @router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
@@ -375,7 +386,8 @@ def unlink_problem(request: HttpRequest, number: int) -> dict[str, Any]:
 def list_messages(request: HttpRequest, number: int) -> list[dict[str, Any]]:
     user = current_user(request)
     ticket = access_ticket(user, number)
-    return [message_out(m, number=ticket.number) for m in visible_messages(user, ticket)]
+    rows = [message_out(m, number=ticket.number) for m in visible_messages(user, ticket)]
+    return json_response(rows)  # type: ignore[return-value]
 
 
 @router.post(
@@ -397,8 +409,8 @@ def add_message(request: HttpRequest, number: int) -> Status[dict[str, Any]]:
         channel=Channel.API if user.is_agent else Channel.WEB,
         attachments=files,
     )
-    fresh = visible_messages(user, ticket).get(pk=message.pk)
-    return Status(201, message_out(fresh, number=ticket.number))
+    row = message_out(message, number=ticket.number, with_files=bool(files))
+    return json_response(row, status=201)  # type: ignore[return-value]
 
 
 @router.get(

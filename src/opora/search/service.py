@@ -70,8 +70,13 @@ def _upsert(
         "ticket_id": ticket_id,
         "updated_at": timezone.now(),
     }
-    doc, _ = SearchDocument.objects.update_or_create(
-        scope=scope, object_id=object_id, defaults=values
+    # One INSERT … ON CONFLICT DO UPDATE (both engines): no read, no savepoint.
+    doc = SearchDocument(scope=scope, object_id=object_id, **values)
+    SearchDocument.objects.bulk_create(
+        [doc],
+        update_conflicts=True,
+        unique_fields=["scope", "object_id"],
+        update_fields=list(values),
     )
     return doc
 

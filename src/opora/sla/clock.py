@@ -50,12 +50,21 @@ class Timeline:
     running: list[tuple[datetime, datetime | None]]
 
     @classmethod
-    def of(cls, ticket: Ticket, *, pause_on_hold: bool, until: datetime) -> Timeline:
+    def of(
+        cls, ticket: Ticket, *, pause_on_hold: bool, until: datetime, new: bool = False
+    ) -> Timeline:
         paused = {TicketStatus.PENDING} | ({TicketStatus.ON_HOLD} if pause_on_hold else set())
-        changes = list(
-            Event.objects.filter(ticket=ticket, kind__in=[EventKind.CREATED, EventKind.STATUS])
-            .order_by("created_at", "id")
-            .values_list("created_at", "new")
+        # A ticket opened in this transaction has one status so far: no history to read.
+        changes = (
+            []
+            if new
+            else list(
+                Event.objects.filter(
+                    ticket=ticket, kind__in=[EventKind.CREATED, EventKind.STATUS]
+                )
+                .order_by("created_at", "id")
+                .values_list("created_at", "new")
+            )
         )
         if not changes:
             changes = [(ticket.created_at, ticket.status)]
@@ -102,14 +111,23 @@ def warning_share() -> float:
     return float(settings.SLA_WARNING_SHARE)
 
 
-def apply_sla(ticket: Ticket, *, now: datetime) -> list[str]:
-    """Recompute the locked ticket's SLA clock; returns the Ticket fields it changed."""
-    sla, _ = TicketSla.objects.get_or_create(
-        ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
-    )
+def apply_sla(ticket: Ticket, *, now: datetime, new: bool = False) -> list[str]:
+    """Recompute the locked ticket's SLA clock; returns the Ticket fields it changed.
+
+    `new`: the ticket was opened in this transaction (no SLA row, history or logged
+    time yet), which saves the reads a later change needs.
+    """
+    if new:
+        sla = TicketSla(ticket=ticket, level=str(ticket.line), level_since=ticket.created_at)
+    else:
+        sla, _ = TicketSla.objects.get_or_create(
+            ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
+        )
     policy = match_policy(ticket)
     hours = hours_for(policy)
-    timeline = Timeline.of(ticket, pause_on_hold=bool(policy and policy.pause_on_hold), until=now)
+    timeline = Timeline.of(
+        ticket, pause_on_hold=bool(policy and policy.pause_on_hold), until=now, new=new
+    )
     share = warning_share()
     dues: list[datetime] = []
     warns: list[datetime] = []
@@ -155,7 +173,7 @@ def apply_sla(ticket: Ticket, *, now: datetime) -> list[str]:
 
     if ticket.status in STOPPED:
         _count_contacts(sla, ticket)
-    _copy_dimensions(sla, ticket, solved)
+    _copy_dimensions(sla, ticket, solved, logged=not new)
     sla.policy = policy
     sla.paused = ticket.status not in STOPPED and not any(b is None for _, b in timeline.running)
     sla.due_at = min(dues) if dues else None
@@ -163,7 +181,10 @@ def apply_sla(ticket: Ticket, *, now: datetime) -> list[str]:
     sla.state = _state(sla, now)
     _track_level(sla, ticket, now)
     sla.updated_at = now
-    sla.save()
+    if new:
+        sla.save(force_insert=True)
+    else:
+        sla.save()
 
     fields = []
     if ticket.first_response_due_at != first_due:
@@ -209,7 +230,9 @@ def _unanswered_since(ticket: Ticket) -> datetime | None:
     return last[0]
 
 
-def _copy_dimensions(sla: TicketSla, ticket: Ticket, solved: datetime | None) -> None:
+def _copy_dimensions(
+    sla: TicketSla, ticket: Ticket, solved: datetime | None, *, logged: bool = True
+) -> None:
     sla.created_at = ticket.created_at
     sla.first_response_at = ticket.first_response_at
     sla.solved_at = solved
@@ -219,6 +242,8 @@ def _copy_dimensions(sla: TicketSla, ticket: Ticket, solved: datetime | None) ->
     sla.channel = ticket.channel
     sla.priority = ticket.priority
     sla.type = ticket.type
+    if not logged:  # nothing can have been logged on a ticket opened just now
+        return
     totals = TimeEntry.objects.filter(ticket=ticket).aggregate(
         total_minutes=Sum("minutes"),
         total_cost=Sum(

@@ -195,7 +195,7 @@ def create_ticket(
         by=by,
         at=now,
     )
-    sla_fields = reactions.refresh_sla(ticket, now)
+    sla_fields = reactions.refresh_sla(ticket, now, new=True)
     if sla_fields:
         ticket.save(update_fields=sla_fields)
     reactions.apply_rules_later(ticket)

@@ -29,12 +29,15 @@ def apply_rules_later(ticket: Ticket) -> None:
     enqueue_after_commit(apply_escalation_rules_task, ticket.pk)
 
 
-def refresh_sla(ticket: Ticket, now: Any) -> list[str]:
-    """Recompute the SLA clock in this transaction; returns the ticket fields it set."""
+def refresh_sla(ticket: Ticket, now: Any, *, new: bool = False) -> list[str]:
+    """Recompute the SLA clock in this transaction; returns the ticket fields it set.
+
+    `new`: the ticket was opened in this transaction.
+    """
     # Imported here: the sla app builds on tickets, not the other way round.
     from opora.sla.clock import apply_sla
 
-    return apply_sla(ticket, now=now)
+    return apply_sla(ticket, now=now, new=new)
 
 
 def schedule_answer_bot(ticket: Ticket) -> None:
