@@ -27,10 +27,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 
 from bench.common import base_env, machine, opora, postgres, serve
-from bench.workload import measure, ok
+from bench.workload import Client, measure, ok
 
 QUEUE = "/api/v1/tickets?status=new,open,pending&limit=50"
 
@@ -69,7 +68,7 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
         open_numbers = [n for n in numbers if (n // 3) % 7 not in (5, 6)]
         rng = random.Random(7)
 
-        async def create(client: httpx.AsyncClient, i: int) -> None:
+        async def create(client: Client, i: int) -> None:
             ok(await client.post("/api/v1/tickets", json={
                 "subject": f"Cannot print invoice {i}",
                 "body": "The invoice PDF prints as empty pages since the update.",
@@ -78,18 +77,18 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
                 "priority": "normal",
             }), 201)  # fmt: skip
 
-        async def page(client: httpx.AsyncClient, i: int) -> None:
+        async def page(client: Client, i: int) -> None:
             n = rng.choice(numbers)
             ok(await client.get(f"/api/v1/tickets/{n}"))
             ok(await client.get(f"/api/v1/tickets/{n}/messages"))
 
-        async def reply(client: httpx.AsyncClient, i: int) -> None:
+        async def reply(client: Client, i: int) -> None:
             n = rng.choice(open_numbers)
             ok(await client.post(f"/api/v1/tickets/{n}/messages", json={
                 "body": "Thank you, we are looking into it and will write back today.",
             }), 201)  # fmt: skip
 
-        async def queue(client: httpx.AsyncClient, i: int) -> None:
+        async def queue(client: Client, i: int) -> None:
             body = ok(await client.get(QUEUE)).json()
             assert len(body["items"]) == 50
 
@@ -104,7 +103,7 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
         current = max(current, size)
         with serve(env, workers=args.web_workers, log=workdir / f"{engine}-serve.log") as base:
 
-            async def queue(client: httpx.AsyncClient, i: int) -> None:
+            async def queue(client: Client, i: int) -> None:
                 body = ok(await client.get(QUEUE)).json()
                 assert len(body["items"]) == 50
 

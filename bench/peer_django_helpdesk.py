@@ -29,10 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 
 from bench.common import ROOT, base_env, free_port, machine, opora, postgres, serve, wait_http
-from bench.workload import measure, ok
+from bench.workload import Client, measure, ok
 
 PEER_SPEC = "django-helpdesk>=2.6,<2.7"
 PEER_VENV = ROOT / "var" / "bench" / "peer-venv"
@@ -172,18 +171,18 @@ def run_peer(base: str, ids: dict[str, Any], args: argparse.Namespace) -> dict[s
     headers = {"Authorization": f"Token {ids['token']}"}
     rng = random.Random(7)
 
-    async def create(client: httpx.AsyncClient, i: int) -> None:
+    async def create(client: Client, i: int) -> None:
         ok(await client.post("/helpdesk/api/tickets/", json={
             "queue": ids["queue"], "title": f"Cannot print invoice {i}",
             "description": "The invoice PDF prints as empty pages since the update.",
             "submitter_email": f"c{i % 60}@org.test", "priority": 3,
         }), 201)  # fmt: skip
 
-    async def listing(client: httpx.AsyncClient, i: int) -> None:
+    async def listing(client: Client, i: int) -> None:
         body = ok(await client.get("/helpdesk/api/tickets/?page_size=50")).json()
         assert len(body["results"]) == 50
 
-    async def follow_up(client: httpx.AsyncClient, i: int) -> None:
+    async def follow_up(client: Client, i: int) -> None:
         ok(await client.post("/helpdesk/api/followups/", json={
             "ticket": rng.choice(ids["tickets"]), "title": "Reply",
             "comment": "Thank you, we are looking into it and will write back today.",
@@ -206,18 +205,18 @@ def run_opora(base: str, ids: dict[str, Any], tickets: int, args: argparse.Names
     open_numbers = [n for n in range(1, tickets + 1) if (n // 3) % 7 not in (5, 6)]
     rng = random.Random(7)
 
-    async def create(client: httpx.AsyncClient, i: int) -> None:
+    async def create(client: Client, i: int) -> None:
         ok(await client.post("/api/v1/tickets", json={
             "subject": f"Cannot print invoice {i}",
             "body": "The invoice PDF prints as empty pages since the update.",
             "requester": customers[i % len(customers)], "team": ids["teams"][0],
         }), 201)  # fmt: skip
 
-    async def listing(client: httpx.AsyncClient, i: int) -> None:
+    async def listing(client: Client, i: int) -> None:
         body = ok(await client.get("/api/v1/tickets?limit=50")).json()
         assert len(body["items"]) == 50
 
-    async def reply(client: httpx.AsyncClient, i: int) -> None:
+    async def reply(client: Client, i: int) -> None:
         ok(await client.post(f"/api/v1/tickets/{rng.choice(open_numbers)}/messages", json={
             "body": "Thank you, we are looking into it and will write back today.",
         }), 201)  # fmt: skip
