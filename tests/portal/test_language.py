@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
+
 from opora.accounts.models import User
 
 
@@ -44,3 +47,19 @@ def test_model_labels_and_core_errors_are_translated(client, alice, dana, make_t
     assert "Срочный" in page and "Новая" in page
     response = client.post(f"/agent/tickets/{ticket.number}/update", {"status": "closed"})
     assert "Заявку нельзя перевести из «new» в «closed»." in response.content.decode()
+
+
+def test_under_asgi_the_users_language_wins_too(alice):
+    # given an agent who chose Russian, signed in, through Django's ASGI handler (the
+    # path `opora serve` takes: the middleware chain runs in async mode)
+    alice.language = "ru"
+    alice.save(update_fields=["language"])
+    client = AsyncClient()
+    async_to_sync(client.aforce_login)(alice)
+    # when the browser asks for English
+    response = async_to_sync(client.get)("/agent/", headers={"accept-language": "en"})
+    # then the page is Russian, and a visitor without a session gets the browser's
+    assert response.status_code == 200
+    assert "Мои открытые заявки" in response.content.decode()
+    visitor = async_to_sync(AsyncClient().get)("/signin", headers={"accept-language": "en"})
+    assert "Sign in" in visitor.content.decode()

@@ -59,9 +59,7 @@ class Timeline:
             []
             if new
             else list(
-                Event.objects.filter(
-                    ticket=ticket, kind__in=[EventKind.CREATED, EventKind.STATUS]
-                )
+                Event.objects.filter(ticket=ticket, kind__in=[EventKind.CREATED, EventKind.STATUS])
                 .order_by("created_at", "id")
                 .values_list("created_at", "new")
             )
