@@ -109,16 +109,21 @@ def warning_share() -> float:
     return float(settings.SLA_WARNING_SHARE)
 
 
-def apply_sla(ticket: Ticket, *, now: datetime, new: bool = False) -> list[str]:
+def apply_sla(
+    ticket: Ticket, *, now: datetime, new: bool = False, time_logged: bool = True
+) -> list[str]:
     """Recompute the locked ticket's SLA clock; returns the Ticket fields it changed.
 
     `new`: the ticket was opened in this transaction (no SLA row, history or logged
-    time yet), which saves the reads a later change needs.
+    time yet), which saves the reads a later change needs. `time_logged=False`: the
+    change did not touch logged time, so the row's totals stand (time tracking and
+    merges recount them).
     """
     if new:
         sla = TicketSla(ticket=ticket, level=str(ticket.line), level_since=ticket.created_at)
+        created = True
     else:
-        sla, _ = TicketSla.objects.get_or_create(
+        sla, created = TicketSla.objects.get_or_create(
             ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
         )
     policy = match_policy(ticket)
@@ -171,7 +176,9 @@ def apply_sla(ticket: Ticket, *, now: datetime, new: bool = False) -> list[str]:
 
     if ticket.status in STOPPED:
         _count_contacts(sla, ticket)
-    _copy_dimensions(sla, ticket, solved, logged=not new)
+    # A row made just now for an older ticket must count the time logged on it before.
+    recount = not new and (time_logged or created)
+    _copy_dimensions(sla, ticket, solved, logged=recount)
     sla.policy = policy
     sla.paused = ticket.status not in STOPPED and not any(b is None for _, b in timeline.running)
     sla.due_at = min(dues) if dues else None
@@ -240,7 +247,7 @@ def _copy_dimensions(
     sla.channel = ticket.channel
     sla.priority = ticket.priority
     sla.type = ticket.type
-    if not logged:  # nothing can have been logged on a ticket opened just now
+    if not logged:  # nothing logged since the totals were last counted
         return
     totals = TimeEntry.objects.filter(ticket=ticket).aggregate(
         total_minutes=Sum("minutes"),

@@ -343,7 +343,7 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
 
     fields = [f for f in dict.fromkeys(touched) if f != "tags"]
     if touched:
-        fields += reactions.refresh_sla(ticket, now)
+        fields += reactions.refresh_sla(ticket, now, time_logged=False)
         if "priority" in touched or "type" in touched:
             reactions.apply_rules_later(ticket)
         ticket.updated_at = now
@@ -498,7 +498,7 @@ def add_message(
             # The customer wrote back: the ball is in the desk's court again.
             fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
     if not internal:
-        fields += reactions.refresh_sla(ticket, now)
+        fields += reactions.refresh_sla(ticket, now, time_logged=False)
     ticket.updated_at = now
     ticket.save(update_fields=fields)
     if not internal and by.is_agent and by.pk != ticket.requester_id:

@@ -29,15 +29,18 @@ def apply_rules_later(ticket: Ticket) -> None:
     enqueue_after_commit(apply_escalation_rules_task, ticket.pk)
 
 
-def refresh_sla(ticket: Ticket, now: Any, *, new: bool = False) -> list[str]:
+def refresh_sla(
+    ticket: Ticket, now: Any, *, new: bool = False, time_logged: bool = True
+) -> list[str]:
     """Recompute the SLA clock in this transaction; returns the ticket fields it set.
 
-    `new`: the ticket was opened in this transaction.
+    `new`: the ticket was opened in this transaction; `time_logged=False`: the change
+    did not log, move or remove time entries.
     """
     # Imported here: the sla app builds on tickets, not the other way round.
     from opora.sla.clock import apply_sla
 
-    return apply_sla(ticket, now=now, new=new)
+    return apply_sla(ticket, now=now, new=new, time_logged=time_logged)
 
 
 def schedule_answer_bot(ticket: Ticket) -> None:
