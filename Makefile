@@ -46,7 +46,7 @@ clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
 
 # --- Benchmarks (bench/RESULTS.md): one command each from a fresh clone ---
-.PHONY: bench-load bench-generate bench-peer
+.PHONY: bench-load bench-generate bench-peer bench-cost
 bench-load: install
 	$(BIN)/python bench/load.py
 
@@ -55,6 +55,9 @@ bench-generate: install
 
 bench-peer: install
 	$(BIN)/python bench/peer_django_helpdesk.py
+
+bench-cost: install
+	scripts/with-postgres $(BIN)/python bench/request_cost.py
 
 # --- Web pages: npm libraries (htmx) and compiled translations ---
 NODE_STAMP := node_modules/.installed
