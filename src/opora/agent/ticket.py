@@ -19,6 +19,7 @@ from opora.accounts.models import SupportLine, Team, User
 from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
 from opora.agent.views import agents
 from opora.core.errors import NotFound, OporaError, ValidationFailed
+from opora.kb.selectors import related_articles
 from opora.pages import (
     add_action_error,
     agent_required,
@@ -330,3 +331,14 @@ def time_card(request: HttpRequest, number: int) -> HttpResponse:
         add_action_error(form, exc, default_field="minutes" if exc.field == "minutes" else None)
         return _render(request, ticket, time_form=form, status=400)
     return _done(request, ticket)
+
+
+@require_GET
+@agent_required
+def related(request: HttpRequest, number: int) -> HttpResponse:
+    """The Related articles card's list: loaded after the page, and for the card's search."""
+    user = current_user(request)
+    ticket = _access(user, number)
+    q = request.GET.get("q", "").strip()
+    context = {"ticket": ticket, "q": q, "articles": related_articles(user, ticket, q=q)}
+    return render(request, "agent/_related.html", context)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("tickets/<int:number>/merge", ticket.merge, name="merge"),
     path("tickets/<int:number>/problem", ticket.problem, name="problem"),
     path("tickets/<int:number>/time", ticket.time_card, name="time"),
+    path("tickets/<int:number>/articles", ticket.related, name="related"),
 ]

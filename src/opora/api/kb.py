@@ -22,7 +22,13 @@ from opora.api.schemas import ErrorOut
 from opora.automation import bot
 from opora.kb import actions
 from opora.kb.models import Article, Category
-from opora.kb.selectors import access_article, search_articles, version_diff, visible_articles
+from opora.kb.selectors import (
+    access_article,
+    search_articles,
+    version_diff,
+    visible_articles,
+)
+from opora.kb.selectors import related_articles as related
 from opora.search import service as search
 from opora.tickets.selectors import access_ticket, visible_tickets
 
@@ -519,22 +525,17 @@ class RelatedArticle(Schema):
 def related_articles(request: HttpRequest, number: int) -> list[dict[str, Any]]:
     user = current_user(request)
     require_agent(user)
-    ticket = access_ticket(user, number)
-    first = ticket.messages.order_by("created_at", "id").first()
-    question = f"{ticket.subject}\n{first.body[:2000] if first else ''}"
-    hits = search_articles(user, question, language=ticket.language, limit=5)
-    articles = {a.pk: a for a in visible_articles(user).filter(pk__in=[h.object_id for h in hits])}
+    found = related(user, access_ticket(user, number))
     return [
         {
-            "id": hit.object_id,
-            "title": hit.title,
-            "snippet": hit.snippet,
-            "url": f"{settings.BASE_URL}/help/articles/{hit.object_id}/",
-            "body": articles[hit.object_id].body,
-            "status": articles[hit.object_id].status,
+            "id": a.id,
+            "title": a.title,
+            "snippet": a.snippet,
+            "url": a.url,
+            "body": a.body,
+            "status": a.status,
         }
-        for hit in hits
-        if hit.object_id in articles
+        for a in found
     ]
 
 
