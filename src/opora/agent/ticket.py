@@ -78,6 +78,9 @@ def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
         return f"#{value}"
     if kind in (EventKind.REPLY, EventKind.NOTE):
         return ""
+    if kind == EventKind.BOT_HANDOFF:
+        reasons = {"declined": _("the customer said no"), "replied": _("the customer replied")}
+        return str(reasons.get(value, value))
     return value
 
 
