@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.params.functions import Query
 from pydantic import BaseModel, ConfigDict
 
@@ -37,7 +38,13 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 
 
 def _anonymous(request: HttpRequest) -> str:
-    # Lets a request without credentials through as an anonymous visitor.
+    """Lets a request without credentials through as an anonymous visitor.
+
+    Only without credentials: a token that failed (unknown, revoked, expired) gets 401,
+    so a script with a stale token learns of it instead of silently seeing less.
+    """
+    if request.headers.get("Authorization", "").strip():
+        raise AuthenticationError()
     return "anonymous"
 
 
