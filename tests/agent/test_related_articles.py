@@ -7,6 +7,7 @@ from django.conf import settings
 
 from opora.kb import actions as kb
 from opora.kb.markdown import markdown_to_text
+from opora.kb.models import Article
 
 
 @pytest.fixture
@@ -109,3 +110,34 @@ def test_markdown_to_text_keeps_links_readable():
     assert markdown_to_text("See [the guide](https://x.test/g) &amp; more") == (
         "See the guide & more"
     )
+
+
+def test_a_solved_ticket_turns_into_a_draft_article(client, alice, dana, make_ticket):
+    # given a ticket Alice answered and solved
+    ticket = make_ticket(dana, subject="Printer jams on A5 paper")
+    client.force_login(alice)
+    page = client.get(f"/agent/tickets/{ticket.number}").content.decode()
+    assert "Turn into article" not in page  # not before it is solved
+    client.post(
+        f"/agent/tickets/{ticket.number}/reply",
+        {"kind": "reply", "body": "Set the tray to A5 in the driver.", "status": "solved"},
+    )
+    assert "Turn into article" in client.get(f"/agent/tickets/{ticket.number}").content.decode()
+    # when she turns it into an article
+    response = client.post(f"/agent/tickets/{ticket.number}/to-article")
+    # then a draft holds the question and her answer, and she is taken to it
+    article = Article.objects.get(source_ticket=ticket)
+    assert (article.status, article.title) == ("draft", "Printer jams on A5 paper")
+    assert "Set the tray to A5 in the driver." in article.body
+    assert response["Location"] == f"/help/articles/{article.pk}/"
+    shown = client.get(response["Location"]).content.decode()
+    assert "A draft article was made from this ticket." in shown and "data-draft" in shown
+
+
+def test_an_unsolved_ticket_does_not_turn_into_an_article(client, alice, dana, make_ticket):
+    ticket = make_ticket(dana)
+    client.force_login(alice)
+    response = client.post(f"/agent/tickets/{ticket.number}/to-article")
+    assert response.status_code == 400
+    assert "Only a solved ticket can become an article." in response.content.decode()
+    assert not Article.objects.exists()

@@ -61,3 +61,30 @@ def test_the_agent_answers_with_a_related_article(open_session, alice, dana, mak
     link = customer.page.locator(f".msg-body a[href='{url}']")
     expect(link).to_have_text(url)
     expect(customer.page.locator(".msg-body", has_text=text)).to_be_visible()
+
+
+def test_the_agent_turns_a_solved_ticket_into_a_draft_article(
+    open_session, alice, dana, make_ticket
+):
+    # given a ticket Alice has answered
+    ticket = make_ticket(dana, subject="Scanner saves blank pages")
+    agent = open_session("en-US")
+    agent.sign_in(alice.email)
+    agent.go(f"/agent/tickets/{ticket.number}")
+    page = agent.page
+    expect(page.locator("[data-to-article]")).to_have_count(0)
+    answer = "Clean the scanner glass and turn off blank page removal."
+    page.fill("#composer-body", answer)
+    page.select_option("#composer select[name=status]", "solved")
+    page.locator("#composer [data-submit]").click()
+    expect(page.locator(".ticket-meta .badge")).to_have_text("Solved")
+
+    # when she turns it into an article
+    page.locator("[data-to-article]").click()
+
+    # then the draft opens with the question and her answer
+    expect(page.locator("article.kb h1")).to_have_text("Scanner saves blank pages")
+    expect(page.locator("article.kb [data-draft]")).to_be_visible()
+    expect(page.locator("article.kb")).to_contain_text(answer)
+    expect(page.locator(".flash-success")).to_contain_text("A draft article was made")
+    agent.screenshot("agent-ticket-to-article")
