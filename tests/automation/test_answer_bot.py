@@ -133,10 +133,11 @@ def test_yes_by_e_mail_solves_too(dana, answered):
 def test_no_hands_the_ticket_to_a_person_at_once(api, dana, alice, answered):
     api(dana).post(f"/bot/tickets/{answered.number}/feedback", {"solved": False})
     answered.refresh_from_db()
-    assert answered.status == "new"
+    assert answered.status == "open"
     assert answered.assignee is None
     assert "bot-handoff" in [t.name for t in answered.tags.all()]
     assert BotConversation.objects.get(ticket=answered).state == "handed_off"
+    assert Event.objects.get(ticket=answered, kind=EventKind.BOT_HANDOFF).new == "declined"
     # and the desk sees it in the queue, tagged
     queue = api(alice).get("/tickets", {"tag": "bot-handoff"}).json()["items"]
     assert [t["number"] for t in queue] == [answered.number]
@@ -145,12 +146,13 @@ def test_no_hands_the_ticket_to_a_person_at_once(api, dana, alice, answered):
 def test_any_other_reply_hands_off_too(dana, answered):
     actions.add_message(answered, by=dana, body="It still does not work, the light blinks red.")
     answered.refresh_from_db()
-    assert answered.status == "new"
+    assert answered.status == "open"
     assert BotConversation.objects.get(ticket=answered).state == "handed_off"
+    assert Event.objects.get(ticket=answered, kind=EventKind.BOT_HANDOFF).new == "replied"
     # later replies are ordinary replies
     actions.add_message(answered, by=dana, body="yes")
     answered.refresh_from_db()
-    assert answered.status == "new"
+    assert answered.status == "open"
 
 
 def test_only_the_requester_answers_the_bot(api, dave, answered):

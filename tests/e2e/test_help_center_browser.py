@@ -148,3 +148,29 @@ def test_suggestions_appear_while_a_request_is_typed(chromium, live_server, arti
     page.click("#ask button[type=submit]")
     page.wait_for_selector("text=Your request has been sent")
     assert not Deflection.objects.filter(kind="deflected").exists()
+
+
+def test_the_help_center_speaks_russian_in_the_portal_layout(chromium, live_server, articles):
+    # given a Russian-speaking visitor
+    page = new_page(chromium, "ru-RU")
+    # when they open the help center
+    page.goto(live_server.url + "/help/")
+    # then the portal's header and the page's own words are Russian
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("h1").inner_text() == "Центр помощи"
+    assert page.locator(".topnav").inner_text().split() == [
+        "Центр",
+        "помощи",
+        "Отправить",
+        "обращение",
+    ]
+    assert page.locator(".lang-switch button.on").inner_text() == "RU"
+    assert page.locator("input[name=q]").get_attribute("placeholder") == "Опишите ваш вопрос…"
+    assert "Популярные статьи" in page.locator(".help-popular h2").inner_text()
+    assert "Печать на принтере" in page.locator(".help-popular").inner_text()
+    shot(page, "help-center-ru")
+    # when they switch to English with the portal's switcher
+    page.click(".lang-switch button[value=en]")
+    page.wait_for_selector("text=Help center")
+    assert page.locator("h1").inner_text() == "Help center"
+    assert "Printer does not print" in page.locator(".help-popular").inner_text()

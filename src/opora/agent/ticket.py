@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +20,8 @@ from opora.accounts.models import SupportLine, Team, User
 from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
 from opora.agent.views import agents
 from opora.core.errors import NotFound, OporaError, ValidationFailed
+from opora.kb.actions import draft_from_ticket
+from opora.kb.selectors import related_articles
 from opora.pages import (
     add_action_error,
     agent_required,
@@ -77,6 +80,9 @@ def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
         return f"#{value}"
     if kind in (EventKind.REPLY, EventKind.NOTE):
         return ""
+    if kind == EventKind.BOT_HANDOFF:
+        reasons = {"declined": _("the customer said no"), "replied": _("the customer replied")}
+        return str(reasons.get(value, value))
     return value
 
 
@@ -330,3 +336,28 @@ def time_card(request: HttpRequest, number: int) -> HttpResponse:
         add_action_error(form, exc, default_field="minutes" if exc.field == "minutes" else None)
         return _render(request, ticket, time_form=form, status=400)
     return _done(request, ticket)
+
+
+@require_GET
+@agent_required
+def related(request: HttpRequest, number: int) -> HttpResponse:
+    """The Related articles card's list: loaded after the page, and for the card's search."""
+    user = current_user(request)
+    ticket = _access(user, number)
+    q = request.GET.get("q", "").strip()
+    context = {"ticket": ticket, "q": q, "articles": related_articles(user, ticket, q=q)}
+    return render(request, "agent/_related.html", context)
+
+
+@require_POST
+@agent_required
+def to_article(request: HttpRequest, number: int) -> HttpResponse:
+    """Turn a solved ticket's answer into a draft article and open it."""
+    user = current_user(request)
+    ticket = _access(user, number)
+    try:
+        article = draft_from_ticket(ticket, by=user)
+    except OporaError as exc:
+        return _render(request, ticket, panel_error=exc.message, status=400)
+    messages.success(request, _("A draft article was made from this ticket."))
+    return redirect("kb:article", article_id=article.pk)

@@ -15,4 +15,6 @@ urlpatterns = [
     path("tickets/<int:number>/merge", ticket.merge, name="merge"),
     path("tickets/<int:number>/problem", ticket.problem, name="problem"),
     path("tickets/<int:number>/time", ticket.time_card, name="time"),
+    path("tickets/<int:number>/articles", ticket.related, name="related"),
+    path("tickets/<int:number>/to-article", ticket.to_article, name="to_article"),
 ]

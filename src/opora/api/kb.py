@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.params.functions import Query
 from pydantic import BaseModel, ConfigDict
 
@@ -22,7 +23,13 @@ from opora.api.schemas import ErrorOut
 from opora.automation import bot
 from opora.kb import actions
 from opora.kb.models import Article, Category
-from opora.kb.selectors import access_article, search_articles, version_diff, visible_articles
+from opora.kb.selectors import (
+    access_article,
+    search_articles,
+    version_diff,
+    visible_articles,
+)
+from opora.kb.selectors import related_articles as related
 from opora.search import service as search
 from opora.tickets.selectors import access_ticket, visible_tickets
 
@@ -31,7 +38,13 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 
 
 def _anonymous(request: HttpRequest) -> str:
-    # Lets a request without credentials through as an anonymous visitor.
+    """Lets a request without credentials through as an anonymous visitor.
+
+    Only without credentials: a token that failed (unknown, revoked, expired) gets 401,
+    so a script with a stale token learns of it instead of silently seeing less.
+    """
+    if request.headers.get("Authorization", "").strip():
+        raise AuthenticationError()
     return "anonymous"
 
 
@@ -519,22 +532,17 @@ class RelatedArticle(Schema):
 def related_articles(request: HttpRequest, number: int) -> list[dict[str, Any]]:
     user = current_user(request)
     require_agent(user)
-    ticket = access_ticket(user, number)
-    first = ticket.messages.order_by("created_at", "id").first()
-    question = f"{ticket.subject}\n{first.body[:2000] if first else ''}"
-    hits = search_articles(user, question, language=ticket.language, limit=5)
-    articles = {a.pk: a for a in visible_articles(user).filter(pk__in=[h.object_id for h in hits])}
+    found = related(user, access_ticket(user, number))
     return [
         {
-            "id": hit.object_id,
-            "title": hit.title,
-            "snippet": hit.snippet,
-            "url": f"{settings.BASE_URL}/help/articles/{hit.object_id}/",
-            "body": articles[hit.object_id].body,
-            "status": articles[hit.object_id].status,
+            "id": a.id,
+            "title": a.title,
+            "snippet": a.snippet,
+            "url": a.url,
+            "body": a.body,
+            "status": a.status,
         }
-        for hit in hits
-        if hit.object_id in articles
+        for a in found
     ]
 
 

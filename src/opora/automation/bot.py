@@ -3,9 +3,10 @@
 
 It offers up to three published articles whose match clears its team's confidence
 threshold and asks whether they solved the question. "Yes" solves the ticket as
-solved-by-bot; "no", or any other reply, hands it to a person at once (tag
-`bot-handoff`, the ticket stays new and unassigned in its team's queue, first in line
-for an agent). The bot never sees internal-only or draft articles.
+solved-by-bot; "no", or any other reply, hands it to a person at once: the ticket
+becomes open in its team's queue (unassigned on the 1st line, or still with its
+assignee), tagged `bot-handoff`, with a `bot_handoff` event. The bot never sees
+internal-only or draft articles.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from opora.accounts.models import Language, Role, User
+from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
 from opora.automation.tasks import answer_new_ticket_task
 from opora.core.tasks import enqueue_after_commit
@@ -29,6 +30,9 @@ from opora.tickets.models import Channel, Message, Ticket, TicketStatus
 BOT_EMAIL = "answer-bot@opora.invalid"
 SOLVED_TAG = "solved-by-bot"
 HANDOFF_TAG = "bot-handoff"
+# Why the bot handed a ticket over (the bot_handoff event's value).
+HANDOFF_DECLINED = "declined"
+HANDOFF_REPLIED = "replied"
 MAX_ARTICLES = 3
 # Channels whose new requests the bot answers.
 BOT_CHANNELS = (Channel.EMAIL, Channel.WEB)
@@ -40,12 +44,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "these articles may already answer it:",
         "ask": "Did this solve your question? Reply “yes” and we will close the request, "
         "or reply with anything else (or “no”) and an agent will take it at once.",
+        "page": "You can also answer on the request's page:",
     },
     Language.RU: {
         "intro": "Здравствуйте! Пока специалист знакомится с обращением, "
         "возможно, ответ уже есть в этих статьях:",
         "ask": "Это решило ваш вопрос? Ответьте «да», и мы закроем обращение, "
         "или напишите что угодно другое (или «нет») — специалист подключится сразу.",
+        "page": "Ответить можно и на странице обращения:",
     },
 }
 
@@ -73,8 +79,9 @@ def schedule_answer(ticket: Ticket) -> None:
     """Called by create_ticket: queue the bot's reply after commit, if the bot is on."""
     if ticket.channel not in BOT_CHANNELS:
         return
-    bot = settings_for(ticket)
-    if bot is not None and bot.enabled:
+    # A channel routes its new ticket to a team only after creating it (a mailbox's
+    # team, for one), so the team's own settings are checked when the job runs.
+    if BotSettings.objects.filter(enabled=True).exists():
         enqueue_after_commit(answer_new_ticket_task, ticket.pk)
 
 
@@ -83,7 +90,11 @@ def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
     lines = [texts["intro"], ""]
     for i, (article_id, title) in enumerate(articles, 1):
         lines.append(f"{i}. {title} — {settings.BASE_URL}/help/articles/{article_id}/")
-    lines += ["", texts["ask"]]
+    lines += [
+        "",
+        texts["ask"],
+        f"{texts['page']} {settings.BASE_URL}/portal/requests/{ticket.number}",
+    ]
     return "\n".join(lines)
 
 
@@ -131,7 +142,7 @@ def customer_replied(ticket: Ticket, message: Message) -> bool:
     if conversation is None:
         return False
     solved = bool(_YES.match(message.body.strip()))
-    _close(conversation, ticket, solved=solved)
+    _close(conversation, ticket, solved=solved, reason=HANDOFF_REPLIED)
     return solved
 
 
@@ -145,12 +156,13 @@ def give_feedback(ticket: Ticket, *, solved: bool) -> BotConversation | None:
     )
     if conversation is None:
         return None
-    _close(conversation, ticket, solved=solved)
+    _close(conversation, ticket, solved=solved, reason=HANDOFF_DECLINED)
     return conversation
 
 
-def _close(conversation: BotConversation, ticket: Ticket, *, solved: bool) -> None:
+def _close(conversation: BotConversation, ticket: Ticket, *, solved: bool, reason: str) -> None:
     from opora.tickets.actions import TicketChanges, update_ticket
+    from opora.tickets.events import bot_handoff_event
 
     by = bot_user()
     if solved:
@@ -159,11 +171,23 @@ def _close(conversation: BotConversation, ticket: Ticket, *, solved: bool) -> No
         )
         conversation.state = BotState.SOLVED
     else:
-        # Back to a person: tagged so the queue shows it, unassigned and still new.
-        update_ticket(ticket, TicketChanges(add_tags=[HANDOFF_TAG]), by=by)
+        # Back to a person at once: open in the team's queue, first line unless an
+        # agent already has it (then it stays theirs), tagged so the queue shows why.
+        changes = TicketChanges(add_tags=[HANDOFF_TAG])
+        if ticket.status in (TicketStatus.NEW, TicketStatus.PENDING):
+            changes.status = TicketStatus.OPEN
+        if ticket.assignee_id is None:
+            changes.line = SupportLine.FIRST
+        ticket = update_ticket(ticket, changes, by=by)
+        bot_handoff_event(ticket=ticket, by=by, reason=reason)
         conversation.state = BotState.HANDED_OFF
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["state", "closed_at"])
+
+
+def awaiting_answer(ticket: Ticket) -> bool:
+    """Whether the bot still waits for the requester's "did this solve it?"."""
+    return BotConversation.objects.filter(ticket=ticket, state=BotState.AWAITING).exists()
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from opora.accounts.models import User
 from opora.core.errors import NotFound
+from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article, ArticleStatus, ArticleVersion
 from opora.search import service
 from opora.search.service import Hit
+from opora.tickets.models import Ticket
 
 PUBLIC_STATUSES: tuple[str, ...] = (ArticleStatus.PUBLISHED,)
 AGENT_STATUSES: tuple[str, ...] = (
@@ -54,6 +57,75 @@ def search_articles(
 def bot_search(q: str, *, language: str | None = None, limit: int = 3) -> list[Hit]:
     """What the answer bot may offer: published articles only, like an anonymous visitor."""
     return service.search_articles(q, statuses=PUBLIC_STATUSES, language=language, limit=limit)
+
+
+def article_path(article_id: int) -> str:
+    return f"/help/articles/{article_id}/"
+
+
+def article_url(article_id: int) -> str:
+    """The help-center address of an article, as customers open it."""
+    return f"{settings.BASE_URL}{article_path(article_id)}"
+
+
+# What the agent's sidebar offers: no drafts, whose links would not open for customers.
+RELATED_STATUSES: tuple[str, ...] = (ArticleStatus.PUBLISHED, ArticleStatus.INTERNAL)
+RELATED_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class RelatedArticle:
+    id: int
+    title: str
+    snippet: str
+    url: str
+    path: str
+    body: str
+    text: str
+    status: str
+
+    @property
+    def internal(self) -> bool:
+        return self.status != ArticleStatus.PUBLISHED
+
+
+def related_articles(
+    user: User, ticket: Ticket, *, q: str = "", limit: int = RELATED_LIMIT
+) -> list[RelatedArticle]:
+    """Articles for a ticket's side panel: matching its question, or the agent's own words.
+
+    Precondition: the ticket was loaded with `access_ticket` for this agent. Three
+    queries at most (first message, search, articles), whatever the thread's length.
+    """
+    statuses = RELATED_STATUSES if user.is_agent else PUBLIC_STATUSES
+    q = q.strip()[:500]
+    if q:
+        # The agent may look in either language, whatever the ticket's.
+        hits = service.search_articles(q, statuses=statuses, limit=limit)
+    else:
+        first = ticket.messages.order_by("created_at", "id").first()
+        question = f"{ticket.subject}\n{first.body[:2000] if first else ''}"
+        hits = service.search_articles(
+            question, statuses=statuses, language=ticket.language, limit=limit
+        )
+    articles = {
+        a.pk: a
+        for a in Article.objects.filter(status__in=statuses, pk__in=[h.object_id for h in hits])
+    }
+    return [
+        RelatedArticle(
+            id=hit.object_id,
+            title=hit.title,
+            snippet=hit.snippet,
+            url=article_url(hit.object_id),
+            path=article_path(hit.object_id),
+            body=articles[hit.object_id].body,
+            text=markdown_to_text(articles[hit.object_id].body),
+            status=articles[hit.object_id].status,
+        )
+        for hit in hits
+        if hit.object_id in articles
+    ]
 
 
 def translations(article: Article, user: User | None) -> QuerySet[Article]:

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001
 """The help center: public pages, readable without signing in, in the visitor's language.
 
 Thin views: pick the language, load through `kb.selectors`, render. Votes, suggestions
@@ -7,8 +6,11 @@ and deflections go through the JSON API from small scripts on these pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,73 +32,58 @@ def _viewer(request: HttpRequest) -> User | None:
 
 
 def _language(request: HttpRequest) -> str:
-    """?lang= first, then the signed-in user's language, then the browser's."""
+    """As on the portal: the user's own language, else ?lang=, the cookie, the browser."""
+    user = _viewer(request)
+    if user is not None and user.language in Language.values:
+        return user.language
     chosen = request.GET.get("lang", "")
     if chosen in Language.values:
         return chosen
-    user = _viewer(request)
-    if user is not None:
-        return user.language
-    browser = translation.get_language_from_request(request)
-    return Language.RU if browser and browser.startswith("ru") else Language.EN
+    # LocaleMiddleware has already read the language cookie and the browser's choice.
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    return Language.RU if current.startswith("ru") else Language.EN
 
 
-# The help center's own words, in both languages.
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Help center",
-        "search": "Search",
-        "placeholder": "Describe your question…",
-        "popular": "Popular articles",
-        "results": "Results for",
-        "nothing": "Nothing found. Try other words or send us a request.",
-        "helpful": "Was this article helpful?",
-        "yes": "Yes",
-        "no": "No",
-        "thanks": "Thank you for your answer!",
-        "views": "views",
-        "ask": "Send a request",
-        "subject": "Subject",
-        "body": "Describe the problem",
-        "send": "Send",
-        "suggest": "These articles may answer your question:",
-        "sent": "Your request has been sent. Its number is",
-        "other": "Русский",
-        "back": "All articles",
-        "internal": "Internal article: customers do not see it.",
-    },
-    "ru": {
-        "title": "Центр помощи",
-        "search": "Найти",
-        "placeholder": "Опишите ваш вопрос…",
-        "popular": "Популярные статьи",
-        "results": "Результаты по запросу",
-        "nothing": "Ничего не найдено. Попробуйте другие слова или отправьте обращение.",
-        "helpful": "Статья была полезна?",
-        "yes": "Да",
-        "no": "Нет",
-        "thanks": "Спасибо за ответ!",
-        "views": "просмотров",
-        "ask": "Отправить обращение",
-        "subject": "Тема",
-        "body": "Опишите проблему",
-        "send": "Отправить",
-        "suggest": "Возможно, ответ есть в этих статьях:",
-        "sent": "Обращение отправлено. Его номер",
-        "other": "English",
-        "back": "Все статьи",
-        "internal": "Внутренняя статья: клиенты её не видят.",
-    },
-}
+def _next_path(request: HttpRequest) -> str:
+    """This page without ?lang=, for the language switcher: a stale ?lang would win."""
+    query = request.GET.copy()
+    query.pop("lang", None)
+    encoded = query.urlencode()
+    return request.path + (f"?{encoded}" if encoded else "")
+
+
+def in_visitor_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render the page in the visitor's language; a visitor's ?lang= sticks in the cookie."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = _language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = view(request, *args, **kwargs)
+        if request.GET.get("lang") == language and _viewer(request) is None:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response
+
+    return wrapper
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    language = _language(request)
-    translation.activate(language)
-    other = "en" if language == "ru" else "ru"
-    return {"lang": language, "other_lang": other, "t": TEXTS[language], **extra}
+    return {
+        "lang": request.LANGUAGE_CODE,
+        "language_next": _next_path(request),
+        "nav": "help",
+        **extra,
+    }
 
 
+@in_visitor_language
 def home(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     lang = context["lang"]
@@ -110,6 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "kb/home.html", {**context, "sections": sections, "popular": popular})
 
 
+@in_visitor_language
 def search(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     q = request.GET.get("q", "").strip()[:500]
@@ -117,6 +105,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "kb/search.html", {**context, "q": q, "results": results})
 
 
+@in_visitor_language
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     context = _context(request)
     found = get_object_or_404(Category, slug=slug)
@@ -133,6 +122,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @ensure_csrf_cookie
+@in_visitor_language
 def article(request: HttpRequest, article_id: int) -> HttpResponse:
     user = _viewer(request)
     try:
@@ -143,8 +133,6 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
         actions.record_view(found)
         found.view_count += 1
     context = _context(request)
-    context["lang"] = found.language
-    context["t"] = TEXTS[found.language]
     other = {a.language: a for a in translations(found, user)}
     return render(
         request,
@@ -155,9 +143,10 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@in_visitor_language
 def ask(request: HttpRequest) -> HttpResponse:
     """A new request, with matching articles suggested while it is typed."""
-    context = _context(request)
+    context = _context(request, nav="ask")
     user = request.user
     assert isinstance(user, User)
     error = ""
@@ -178,7 +167,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             if read.isdigit():
                 # Read a suggested article, then sent the request anyway: not deflected.
                 actions.withdraw_deflection(user=user, article_id=int(read))
-            return redirect(f"/help/ask/sent/{ticket.number}/?lang={context['lang']}")
+            return redirect("kb:sent", number=ticket.number)
     return render(request, "kb/ask.html", {**context, "error": error, "form": request.POST})
 
 
@@ -200,8 +189,9 @@ def deflected(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@in_visitor_language
 def ask_sent(request: HttpRequest, number: int) -> HttpResponse:
-    return render(request, "kb/sent.html", {**_context(request), "number": number})
+    return render(request, "kb/sent.html", _context(request, nav="ask", number=number))
 
 
 __all__ = ["article", "ask", "category", "home", "search"]

@@ -13,6 +13,7 @@ portal_patterns = (
         path("requests/<int:number>/reply", views.request_reply, name="reply"),
         path("requests/<int:number>/status", views.request_status, name="status"),
         path("requests/<int:number>/rate", views.request_rate, name="rate"),
+        path("requests/<int:number>/bot", views.request_bot_answer, name="bot"),
     ],
     "portal",
 )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opora.automation.bot import awaiting_answer, give_feedback
 from opora.core.errors import NotFound, OporaError
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
@@ -129,6 +130,8 @@ def _request_page(
             "can_rate": can_rate,
             "rating": Rating.objects.filter(ticket=ticket).first() if can_rate else None,
             "scores": range(1, 6),
+            # The answer bot's "did this solve your question?", for the requester.
+            "bot_asks": user.pk == ticket.requester_id and awaiting_answer(ticket),
         },
         status=status,
     )
@@ -226,3 +229,19 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
         filename=found.filename,
         content_type=found.content_type,
     )
+
+
+@require_POST
+@customer_required
+def request_bot_answer(request: HttpRequest, number: int) -> HttpResponse:
+    """The requester's answer to the bot: "yes" solves the request, "no" calls a person."""
+    user = current_user(request)
+    ticket = _access(request, number)
+    if user.pk != ticket.requester_id:
+        message = _("Only the person who asked answers this question.")
+        return _request_page(request, ticket, ReplyForm(), status=403, error=message)
+    try:
+        give_feedback(ticket, solved=request.POST.get("solved") == "yes")
+    except OporaError as exc:
+        return _request_page(request, ticket, ReplyForm(), status=400, error=exc.message)
+    return redirect("portal:request", number=ticket.number)

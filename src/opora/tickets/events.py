@@ -184,3 +184,8 @@ def dev_handoff_event(*, ticket: Ticket, by: User | None, url: str) -> Event:
 
 def dev_status_event(*, ticket: Ticket, previous: str, status: str, data: dict[str, Any]) -> Event:
     return _event(ticket, None, EventKind.DEV_STATUS, old=previous, new=status, data=data)
+
+
+def bot_handoff_event(*, ticket: Ticket, by: User | None, reason: str) -> Event:
+    """The answer bot gave up: `reason` is "declined" (the customer said no) or "replied"."""
+    return _event(ticket, by, EventKind.BOT_HANDOFF, new=reason)

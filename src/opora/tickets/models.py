@@ -266,6 +266,8 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Rated by the customer")
     DEV_HANDOFF = "dev_handoff", _("Handed to development")
     DEV_STATUS = "dev_status", _("Development status")
+    # The answer bot (automation app) gave the request to a person.
+    BOT_HANDOFF = "bot_handoff", _("Handed from the answer bot to a person")
 
 
 class AppendOnly(Exception):

@@ -47,6 +47,20 @@
     body.focus();
   }
 
+  // "Insert link" / "Insert text" of the Related articles card: at the cursor, on a
+  // line of its own, leaving the cursor after the inserted words.
+  function insertIntoComposer(text) {
+    const body = document.getElementById("composer-body");
+    if (!body || !text) return;
+    const start = body.selectionStart, end = body.selectionEnd;
+    const before = body.value.slice(0, start), after = body.value.slice(end);
+    const lead = before && !before.endsWith("\n") ? "\n\n" : "";
+    const tail = after && !after.startsWith("\n") ? "\n" : "";
+    body.setRangeText(lead + text + tail, start, end, "end");
+    body.focus();
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   function updateSelection() {
     const count = document.querySelector("[data-selected-count]");
     if (count) count.textContent = document.querySelectorAll('#bulk input[name="ticket"]:checked').length;
@@ -90,6 +104,11 @@
     if (t.closest("[data-help-open]")) {
       const help = document.getElementById("help");
       if (help) help.showModal();
+      return;
+    }
+    const insert = t.closest("[data-insert]");
+    if (insert) {
+      insertIntoComposer(insert.dataset.insert);
       return;
     }
     if (t.matches("[data-check-all]")) {
