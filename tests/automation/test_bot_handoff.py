@@ -13,6 +13,7 @@ from opora.inbox.email.models import Mailbox
 from opora.inbox.email.pipeline import receive_and_process
 from opora.inbox.email.tokens import reply_address
 from opora.kb import actions as kb
+from opora.sla.models import TicketSla
 from opora.tickets import actions
 from opora.tickets.models import Event, EventKind, Ticket
 from tests.inbox.conftest import build_mail
@@ -161,3 +162,18 @@ def test_a_hand_off_brings_an_unassigned_ticket_back_to_the_first_line(
     # Support's agents count it among their unassigned tickets; Billing's do not
     assert queue_counts(alice)["unassigned"] == 1
     assert queue_counts(otto)["unassigned"] == 0
+
+
+def test_the_sla_clock_follows_the_hand_off(mailed, lena: User):
+    # given the ticket went to the 2nd line while the bot waited
+    mailbox, ticket = mailed
+    actions.update_ticket(ticket, actions.TicketChanges(line=2), by=lena)
+    # when Dana's reply hands it back to a person
+    _reply_by_mail(mailbox, ticket, "No, the paper is still stuck.")
+    # then the clock row describes the ticket as it is now: back on the 1st line,
+    # running (the reply was computed from the handed-off ticket, not the old copy)
+    ticket.refresh_from_db()
+    clock = TicketSla.objects.get(ticket=ticket)
+    assert (ticket.status, ticket.line) == ("open", 1)
+    assert clock.level == "1"
+    assert clock.paused is False

@@ -132,18 +132,19 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
     )
 
 
-def customer_replied(ticket: Ticket, message: Message) -> bool:
-    """The requester wrote back while the bot waits; True if that solved the ticket."""
+def customer_replied(ticket: Ticket, message: Message) -> str | None:
+    """The requester wrote back while the bot waits: "solved", "handed_off", or None
+    when the bot was not waiting (the ticket row was changed in the first two cases)."""
     conversation = (
         BotConversation.objects.select_for_update()
         .filter(ticket=ticket, state=BotState.AWAITING)
         .first()
     )
     if conversation is None:
-        return False
+        return None
     solved = bool(_YES.match(message.body.strip()))
     _close(conversation, ticket, solved=solved, reason=HANDOFF_REPLIED)
-    return solved
+    return "solved" if solved else "handed_off"
 
 
 @transaction.atomic

@@ -485,8 +485,12 @@ def add_message(
 
         # A reply to the answer bot's suggestions: "yes" solves the ticket (and must
         # not reopen it below); anything else hands it to a person at once.
-        if customer_replied(ticket, message):
+        outcome = customer_replied(ticket, message)
+        if outcome == "solved":
             return message
+        if outcome == "handed_off":
+            # The hand-off changed status, line and assignee: continue from that row.
+            ticket.refresh_from_db()
     if not internal:
         if by.is_agent and by.pk != ticket.requester_id:
             if ticket.first_response_at is None:
