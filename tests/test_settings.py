@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -87,3 +88,30 @@ def test_the_embedded_database_runs_in_wal_mode(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wal"
     assert (tmp_path / "opora.sqlite3").exists()
+
+
+def _database_in_subprocess(tmp_path, **env: str) -> dict:
+    code = (
+        "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
+        "django.setup(); from django.conf import settings as s; db=s.DATABASES['default'];"
+        "print(json.dumps({'age': db['CONN_MAX_AGE'], 'pool': db['OPTIONS'].get('pool')}))"
+    )
+    base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_postgresql_connections_come_from_a_pool_per_process(tmp_path):
+    # Under ASGI each request runs in a thread of its own: without a pool every
+    # request would open a new connection.
+    url = "postgres://u:p@127.0.0.1:5432/desk"
+    pooled = _database_in_subprocess(tmp_path, OPORA_DATABASE_URL=url, OPORA_DB_POOL_SIZE="5")
+    assert pooled == {"age": 0, "pool": {"min_size": 2, "max_size": 5, "timeout": 30}}
+    # 0 turns the pool off: persistent connections, as long as configured
+    plain = _database_in_subprocess(
+        tmp_path, OPORA_DATABASE_URL=url, OPORA_DB_POOL_SIZE="0", OPORA_DB_CONN_MAX_AGE="90"
+    )
+    assert plain == {"age": 90, "pool": None}

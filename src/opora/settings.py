@@ -122,6 +122,23 @@ TEMPLATES = [
 ]
 
 
+# PostgreSQL connections each process keeps in a pool (psycopg_pool); 0: no pool, one
+# persistent connection per thread for OPORA_DB_CONN_MAX_AGE seconds. Under ASGI
+# (`opora serve`) every request runs in a thread of its own, so without the pool each
+# request would open, and close, a new connection.
+DB_POOL_SIZE = env_int("OPORA_DB_POOL_SIZE", 8, minimum=0)
+
+
+def _pool(config: dict[str, Any]) -> None:
+    if DB_POOL_SIZE:
+        config["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not as well
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_SIZE),
+            "max_size": DB_POOL_SIZE,
+            "timeout": 30,  # seconds a request waits for a free connection
+        }
+
+
 # Database. Unset: SQLite under the data directory. For PostgreSQL:
 # OPORA_DATABASE_URL=postgres://user:password@host:5432/opora
 def _database() -> dict[str, Any]:
@@ -149,6 +166,7 @@ def _database() -> dict[str, Any]:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True
+        _pool(config)
     else:
         raise ImproperlyConfigured("OPORA_DATABASE_URL must be a sqlite:// or postgres:// URL")
     return config
@@ -359,6 +377,7 @@ if _REPLICA_URL:
         )
     )
     _replica["CONN_HEALTH_CHECKS"] = True
+    _pool(_replica)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = _replica
 DATABASE_ROUTERS = ["opora.core.dbrouter.ReplicaRouter"]
