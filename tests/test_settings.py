@@ -90,7 +90,7 @@ def test_the_embedded_database_runs_in_wal_mode(tmp_path):
     assert (tmp_path / "opora.sqlite3").exists()
 
 
-def _database_in_subprocess(tmp_path, **env: str) -> dict:
+def _database_in_subprocess(tmp_path, **env: str) -> dict[str, object]:
     code = (
         "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
         "django.setup(); from django.conf import settings as s; db=s.DATABASES['default'];"
@@ -101,7 +101,8 @@ def _database_in_subprocess(tmp_path, **env: str) -> dict:
         [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    found: dict[str, object] = json.loads(done.stdout)
+    return found
 
 
 def test_postgresql_connections_come_from_a_pool_per_process(tmp_path):

@@ -7,7 +7,8 @@ from django.test import AsyncClient
 
 
 def _body(response) -> bytes:
-    return response.getvalue() if response.streaming else response.content
+    body: bytes = response.getvalue() if response.streaming else response.content
+    return body
 
 
 def test_static_files_are_served_under_wsgi_and_asgi(client, db):
