@@ -1,14 +1,32 @@
-"""The ASGI application: HTTP (Django) and WebSocket (Channels) in one process."""
+"""The ASGI application: HTTP (Django) and WebSocket (Channels) in one process.
+
+HTTP requests run Django's WSGI handler in a fixed pool of threads (a2wsgi). Django's
+own ASGI handler runs every request's synchronous code in a thread of its own, created
+for that request: with the views, the ORM and most middleware synchronous, that thread
+and the switches around it cost several times what the cheapest requests themselves
+cost, and each request opened its own database connection. Measured on the reference
+machine, one process answered /healthz 4-5 times and an authenticated API read twice
+as often through the thread pool (bench/RESULTS.md). WebSocket connections, which are
+asynchronous all the way, stay with Channels.
+"""
 
 from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+
 # Django is set up first: the WebSocket routes import models.
-django_application = get_asgi_application()
+django_application = get_wsgi_application()
+# (The stubs type Django's handler as returning a response, which is iterable bytes.)
+http_application = WSGIMiddleware(
+    django_application,  # type: ignore[arg-type]
+    workers=settings.WEB_THREADS,
+)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -18,7 +36,7 @@ from opora.core.realtime import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": http_application,
         # Browsers must come from an allowed host (no cross-site WebSocket hijacking);
         # scripts authenticate with a bearer token.
         "websocket": AllowedHostsOriginValidator(

@@ -122,10 +122,14 @@ TEMPLATES = [
 ]
 
 
+# Threads per web process that run HTTP requests (`opora serve`): how many requests
+# one process works on at once. Keep OPORA_DB_POOL_SIZE at least as large.
+WEB_THREADS = env_int("OPORA_WEB_THREADS", 8, minimum=1)
+
 # PostgreSQL connections each process keeps in a pool (psycopg_pool); 0: no pool, one
-# persistent connection per thread for OPORA_DB_CONN_MAX_AGE seconds. Under ASGI
-# (`opora serve`) every request runs in a thread of its own, so without the pool each
-# request would open, and close, a new connection.
+# persistent connection per thread for OPORA_DB_CONN_MAX_AGE seconds. The pool lets
+# the web threads, the worker's threads and the WebSocket consumers of one process share
+# a few connections instead of each holding its own.
 DB_POOL_SIZE = env_int("OPORA_DB_POOL_SIZE", 8, minimum=0)
 
 
