@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -18,14 +19,14 @@ from opora.accounts.models import User
 from opora.asgi import application
 from opora.tickets.models import Ticket
 
+Call = tuple[str, str, dict[str, Any]]
 
-def _requests(
-    *calls: tuple[str, str, dict[str, object]], together: bool = True
-) -> list[httpx.Response]:
+
+def _requests(*calls: Call, together: bool = True) -> list[httpx.Response]:
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as web:
-            sends = [web.request(method, path, **options) for method, path, options in calls]  # type: ignore[arg-type]
+            sends = [web.request(method, path, **options) for method, path, options in calls]
             if together:  # the pool answers them side by side
                 return list(await asyncio.gather(*sends))
             return [await send for send in sends]
@@ -55,11 +56,11 @@ def test_a_posted_request_body_reaches_the_api_and_the_answer_comes_back(dana: U
         {"subject": f"Printer {i} is offline", "body": "It says: paper jam. " * 200}
         for i in range(4)
     ]
+    creates: list[Call] = [
+        ("POST", "/api/v1/tickets", {"content": json.dumps(b), "headers": headers}) for b in bodies
+    ]
     answers = _requests(
-        *(
-            ("POST", "/api/v1/tickets", {"content": json.dumps(b), "headers": headers})
-            for b in bodies
-        ),
+        *creates,
         ("POST", "/api/v1/tickets", {"content": "{broken", "headers": headers}),
         ("GET", "/api/v1/tickets", {"headers": {"Authorization": "Bearer wrong"}}),
         # One after the other: the test database (SQLite in memory, shared cache) locks
