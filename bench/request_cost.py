@@ -3,6 +3,7 @@
     .venv/bin/python bench/request_cost.py                         # SQLite, 10k tickets
     scripts/with-postgres .venv/bin/python bench/request_cost.py   # PostgreSQL
     ... bench/request_cost.py --tickets 100000 --requests 300
+    ... bench/request_cost.py --profile create   # + its SQL and a cProfile summary
 
 The load benchmark (bench/load.py) says how fast; this one says why. Each operation of
 the load test (create, ticket page, reply, queue list) runs N times through Django's
@@ -103,16 +104,43 @@ def cost(op: Callable[[int], None], requests: int) -> dict[str, float]:
     }
 
 
+def profile(op: Callable[[int], None], requests: int) -> None:
+    """Print one request's SQL and where the CPU time of `requests` of them goes."""
+    import cProfile
+    import pstats
+
+    with CaptureQueriesContext(connection) as captured:
+        op(10_000)
+    for q in captured.captured_queries:
+        print(f"  sql {float(q['time']) * 1000:5.1f} ms  {q['sql'][:110]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(requests):
+        op(20_000 + i)
+    profiler.disable()
+    if os.environ.get("OPORA_BENCH_PROFILE_OUT"):
+        profiler.dump_stats(os.environ["OPORA_BENCH_PROFILE_OUT"])
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--profile", choices=["create", "ticket_page", "reply", "queue_list"])
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     ids = people()
     generate(args.tickets, 5, ids)
     results: dict[str, Any] = {}
-    for name, op in operations(ids, args.tickets).items():
+    ops = operations(ids, args.tickets)
+    if args.profile:
+        ops[args.profile](0)  # warm up
+        profile(ops[args.profile], args.requests)
+        return
+    for name, op in ops.items():
         results[name] = cost(op, args.requests)
         r = results[name]
         print(
