@@ -6,7 +6,8 @@
 
 Operations: API ticket create (an agent opens a ticket for a customer); the agent
 queue (GET /api/v1/tickets?status=new,open,pending&limit=50) with 10k, 100k and 1M
-tickets present; the ticket page (GET /tickets/{n} and GET /tickets/{n}/messages);
+tickets present, at concurrency 8 and, for the page's own latency, one agent at a
+time; the ticket page (GET /tickets/{n} and GET /tickets/{n}/messages);
 adding a reply. Each engine gets a fresh database, `opora serve --no-worker --workers 2`
 on 127.0.0.1, and data from bench/dataset.py (five messages per ticket). The last line
 printed is JSON.
@@ -58,7 +59,12 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
     ids = _shell(env, "from bench.dataset import people\nprint(json.dumps(people()))")
     agent = {"Authorization": f"Bearer {ids['agent_token']}"}
     customers = [c[0] for c in ids["customers"]]
-    result: dict[str, Any] = {"engine": engine, "queue_list": {}, "generate_seconds": {}}
+    # queue_list: at concurrency 8 (throughput, and latency including the wait for a
+    # free core); queue_one_agent: one request at a time (the page's own latency).
+    result: dict[str, Any] = {
+        "engine": engine, "queue_list": {}, "queue_one_agent": {}, "generate_seconds": {},
+    }  # fmt: skip
+    single = min(args.requests, 500)
     current = 0
     result["generate_seconds"][sizes[0]] = round(_grow(env, ids, sizes[0], current), 1)
     current = sizes[0]
@@ -97,6 +103,9 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
         result["ticket_page"] = measure(base, page, requests=args.requests, **common)
         result["reply"] = measure(base, reply, requests=args.requests, **common)
         result["queue_list"][current] = measure(base, queue, requests=args.requests, **common)
+        result["queue_one_agent"][current] = measure(
+            base, queue, requests=single, concurrency=1, **common
+        )
         current += int(result["create"]["requests"]) + 20
     for size in sizes[1:]:
         result["generate_seconds"][size] = round(_grow(env, ids, size, current), 1)
@@ -110,6 +119,10 @@ def run_engine(engine: str, url: str | None, sizes: list[int], args: argparse.Na
             result["queue_list"][size] = measure(
                 base, queue, requests=args.requests, headers=agent, max_seconds=args.max_seconds
             )
+            result["queue_one_agent"][size] = measure(
+                base, queue, requests=single, concurrency=1, headers=agent,
+                max_seconds=args.max_seconds,
+            )  # fmt: skip
     return result
 
 
@@ -125,6 +138,8 @@ def _print(result: dict[str, Any]) -> None:
         line(name, result[name])
     for size, r in result["queue_list"].items():
         line(f"queue list @{size}", r)
+    for size, r in result["queue_one_agent"].items():
+        line(f"queue, 1 agent @{size}", r)
 
 
 def main() -> None:
