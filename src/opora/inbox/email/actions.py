@@ -172,7 +172,9 @@ def create_mailbox(*, by: User, values: Mapping[str, Any]) -> Mailbox:
 def update_mailbox(mailbox: Mailbox, *, by: User, changes: Mapping[str, Any]) -> Mailbox:
     """Change the given fields only."""
     require_mailbox_admin(by)
-    locked = Mailbox.objects.select_for_update().select_related("team").get(pk=mailbox.pk)
+    locked = (
+        Mailbox.objects.select_for_update(of=("self",)).select_related("team").get(pk=mailbox.pk)
+    )
     _apply(locked, changes)
     return _save(locked)
 
