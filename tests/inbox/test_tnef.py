@@ -122,3 +122,11 @@ def test_a_damaged_stream_yields_files_or_nothing_and_never_raises(changes, cut)
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_after_the_signature_never_raise(data):
     assert isinstance(extract(struct.pack("<I", 0x223E9F78) + data), list)
+
+
+def test_short_titles_name_files_without_a_long_name_and_a_one_byte_file_is_kept():
+    stream = tnef([("report.pdf", PDF), ("flag.txt", b"1")], long_names=False)
+    assert [(f.filename, f.content) for f in extract(stream)] == [
+        ("FILE0~1.PDF", PDF),
+        ("FILE1~1.TXT", b"1"),
+    ]

@@ -27,8 +27,15 @@ def mapi_string(prop: int, value: bytes) -> bytes:
     return struct.pack("<IHHII", 1, PT_STRING8, prop, 1, len(value)) + value + padding
 
 
-def tnef(files: list[tuple[str, bytes]], *, codepage: int = 1252, extra: bytes = b"") -> bytes:
-    """A stream carrying `files` (long name, bytes), as Outlook writes them."""
+def tnef(
+    files: list[tuple[str, bytes]],
+    *,
+    codepage: int = 1252,
+    extra: bytes = b"",
+    long_names: bool = True,
+) -> bytes:
+    """A stream carrying `files` (long name, bytes), as Outlook writes them; without
+    `long_names` only the short 8.3 titles name them."""
     encoding = f"cp{codepage}"
     out = struct.pack("<IH", SIGNATURE, 0x0A5C)
     out += attribute(1, 0x9006, DWORD, struct.pack("<I", 0x00010000))  # TNEF version
@@ -40,6 +47,7 @@ def tnef(files: list[tuple[str, bytes]], *, codepage: int = 1252, extra: bytes =
         out += attribute(2, 0x9002, BYTE, struct.pack("<HIIHI", 1, 0xFFFFFFFF, 0, 0, 0))
         out += attribute(2, 0x8010, STRING, short + b"\x00")
         out += attribute(2, 0x800F, BYTE, content)
-        long_name = mapi_string(PR_ATTACH_LONG_FILENAME, name.encode(encoding))
-        out += attribute(2, 0x9005, BYTE, long_name)
+        if long_names:
+            long_name = mapi_string(PR_ATTACH_LONG_FILENAME, name.encode(encoding))
+            out += attribute(2, 0x9005, BYTE, long_name)
     return out

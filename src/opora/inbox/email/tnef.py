@@ -5,10 +5,10 @@ Nothing here may fail a message: a broken or hostile stream yields no files.
 
 tnefparse trusts the counts inside the stream: a MAPI property block claiming four
 billion properties keeps its loop running for hours, and every object costs a copy of
-the rest of the stream. So it is handed a stream rebuilt from the objects Opora needs
-(the attachments' own), each checked first by a walk here that is bounded by the bytes
-it reads: lengths inside the data, counts no larger than the bytes could hold, no
-embedded messages (which tnefparse would parse again, unchecked).
+the rest of the stream. So it is handed, one attachment at a time, small streams
+rebuilt from the objects Opora needs, each checked first by a walk here that is bounded
+by the bytes it reads: lengths inside the data, counts no larger than the bytes could
+hold, no embedded messages (which tnefparse would parse again, unchecked).
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ logger = logging.getLogger("opora.inbox.email")
 SIGNATURE = struct.pack("<I", 0x223E9F78)
 CONTENT_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 MAX_STREAM = 64 * 1024 * 1024  # larger parts are kept, not opened
-MAX_OBJECTS = 2000
-# tnefparse copies the rest of the stream for every object it reads.
-MAX_COPIED = 512 * 1024 * 1024
+MAX_FILES = 500
 
 LEVEL_MESSAGE, LEVEL_ATTACHMENT = 1, 2
 # Attribute ids (the low 16 bits; the high 16 bits are the type).
@@ -58,24 +56,29 @@ def extract(data: bytes) -> list[TnefFile]:
     if not data.startswith(SIGNATURE) or len(data) > MAX_STREAM:
         return []
     try:
-        stream = _checked_stream(data)
-        if stream is None:
-            return []
-        from tnefparse import TNEF
+        streams = _checked_streams(data)
+    except (struct.error, IndexError):
+        streams = None
+    if streams is None:
+        logger.info("TNEF part not readable")
+        return []
+    from tnefparse import TNEF
 
-        parsed = TNEF(stream, do_checksum=False)
-        files: list[TnefFile] = []
-        for attachment in parsed.attachments:
+    files: list[TnefFile] = []
+    for stream in streams:
+        try:
+            attachments = TNEF(stream, do_checksum=False).attachments
+        except Exception as exc:  # this attachment is broken: the others still count
+            logger.info("TNEF attachment not readable: %s", type(exc).__name__)
+            continue
+        for attachment in attachments:
             content = attachment.data
             if not isinstance(content, bytes) or not content:
                 continue
             name = _filename(attachment) or f"attachment-{len(files) + 1}.bin"
             content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
             files.append(TnefFile(filename=name, content_type=content_type, content=content))
-        return files
-    except Exception as exc:  # a broken stream: winmail.dat stays the only file
-        logger.info("TNEF part not readable: %s", type(exc).__name__)
-        return []
+    return files
 
 
 def _filename(attachment: Any) -> str:
@@ -102,31 +105,39 @@ class _Broken(Exception):
     pass
 
 
-def _checked_stream(data: bytes) -> bytes | None:
-    """The signature, key and the objects worth reading, each checked; None if broken."""
-    out = [data[:6]]
-    offset, kept, copied, in_attachment = 6, 0, 0, False
-    size = len(data)
+def _checked_streams(data: bytes) -> list[bytes] | None:
+    """One small stream per attachment (signature, key, version and code page, then the
+    attachment's own attributes, each checked); None when the stream is broken.
+
+    Read one by one, each costs tnefparse a few copies of its own size, not of the
+    whole stream, and one broken attachment does not cost the others.
+    """
+    head = [data[:6]]
+    groups: list[dict[int, bytes]] = []
+    offset, size = 6, len(data)
     while offset + 11 <= size:
         level = data[offset]
         name, _type, length = struct.unpack_from("<HHI", data, offset + 1)
         end = offset + 9 + length + 2
         if level not in (LEVEL_MESSAGE, LEVEL_ATTACHMENT) or end > size:
             return None
-        value = data[offset + 9 : offset + 9 + length]
-        keep = name in (ATT_TNEF_VERSION, ATT_OEM_CODEPAGE) and level == LEVEL_MESSAGE
-        if level == LEVEL_ATTACHMENT and name in _KEEP:
-            in_attachment = in_attachment or name == ATT_ATTACH_REND_DATA
-            # Attachment attributes before the first rendering record belong to nothing.
-            keep = in_attachment and (name != ATT_ATTACHMENT or _mapi_is_safe(value))
-        if keep:
-            kept += 1
-            copied += size - offset
-            if kept > MAX_OBJECTS or copied > MAX_COPIED:
-                return None
-            out.append(data[offset:end])
+        if level == LEVEL_MESSAGE and name in (ATT_TNEF_VERSION, ATT_OEM_CODEPAGE):
+            head.append(data[offset:end])
+        elif level == LEVEL_ATTACHMENT and name == ATT_ATTACH_REND_DATA:
+            if len(groups) >= MAX_FILES:
+                break
+            groups.append({name: data[offset:end]})
+        elif level == LEVEL_ATTACHMENT and name in _KEEP and groups and name not in groups[-1]:
+            # Attributes before the first rendering record belong to no attachment, and
+            # an attachment has each of them once: repeats are ignored.
+            value = data[offset + 9 : offset + 9 + length]
+            if name != ATT_ATTACHMENT or _mapi_is_safe(value):
+                groups[-1][name] = data[offset:end]
         offset = end
-    return b"".join(out)
+    prefix = b"".join(head[:3])
+    # tnefparse stops 12 bytes short of the end, which would skip a last attribute of
+    # one byte (a one-byte file): two bytes of padding, too short to be read, avoid it.
+    return [prefix + b"".join(group.values()) + b"\x00\x00" for group in groups]
 
 
 def _mapi_is_safe(data: bytes) -> bool:
