@@ -17,6 +17,8 @@ def test_the_openapi_document_describes_the_api(client, db):
         "/api/v1/users",
         "/api/v1/organizations",
         "/api/v1/teams",
+        "/api/v1/mailboxes",
+        "/api/v1/mailboxes/{mailbox_id}",
     ):
         assert path in paths, path
     create = paths["/api/v1/tickets"]["post"]["requestBody"]["content"]
@@ -25,6 +27,14 @@ def test_the_openapi_document_describes_the_api(client, db):
         create["application/json"]["schema"]["properties"]
     )
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
+    # mailboxes: list, create, get, change, delete; a password is no documented field
+    assert set(paths["/api/v1/mailboxes"]) == {"get", "post"}
+    assert set(paths["/api/v1/mailboxes/{mailbox_id}"]) == {"get", "patch", "delete"}
+    schemas = spec["components"]["schemas"]
+    for name in ("MailboxCreate", "MailboxUpdate", "MailboxOut"):
+        fields = set(schemas[name]["properties"])
+        assert "password_env" in fields
+        assert not {"password", "imap_password"} & fields, name
 
 
 def test_the_interactive_docs_are_served(client, db):

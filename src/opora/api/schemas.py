@@ -109,6 +109,9 @@ class AttachmentOut(Schema):
     size: int
     sha256: str
     url: str
+    content_id: str = Field(
+        "", description="Content-ID of an e-mail part; body_html shows it as cid:<content_id>"
+    )
 
 
 class MessageOut(Schema):

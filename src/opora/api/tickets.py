@@ -123,6 +123,7 @@ def message_out(message: Message, *, number: int, with_files: bool = True) -> di
                 "size": a.size,
                 "sha256": a.sha256,
                 "url": f"/api/v1/attachments/{a.pk}",
+                "content_id": a.content_id,
             }
             for a in (message.attachments.all() if with_files else ())
         ],

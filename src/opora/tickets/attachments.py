@@ -25,6 +25,7 @@ class IncomingFile:
     content: IO[bytes]
     size: int
     content_type: str = ""
+    content_id: str = ""  # MIME Content-ID of an e-mail part, without <>
 
 
 def clean_filename(name: str) -> str:
@@ -72,6 +73,7 @@ def store_attachment(message: Message, incoming: IncomingFile) -> Attachment:
         content_type=content_type[:255],
         size=incoming.size,
         sha256=digest.hexdigest(),
+        content_id=incoming.content_id[:255],
     )
     path = attachment_path(attachment, name)
     if not default_storage.exists(path):

@@ -232,6 +232,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    # The MIME Content-ID (without <>) of an e-mail part: the message's HTML shows it
+    # where it says <img src="cid:...">.
+    content_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

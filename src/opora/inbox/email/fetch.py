@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from imapclient import IMAPClient
 
-from opora.inbox.email.models import Mailbox, RawMessage, RawState
+from opora.inbox.email.models import PASSWORD_ENV_PATTERN, Mailbox, RawMessage, RawState
 from opora.inbox.email.pipeline import process, receive
 
 logger = logging.getLogger("opora.inbox.email")
@@ -31,6 +32,9 @@ def mailbox_password(mailbox: Mailbox) -> str:
     name = mailbox.password_env
     if not name:
         raise ImproperlyConfigured(f"mailbox {mailbox.address} has no password_env")
+    if not re.fullmatch(PASSWORD_ENV_PATTERN, name):
+        # Rows written before names were checked: never follow a path out of the directory.
+        raise ImproperlyConfigured(f"mailbox {mailbox.address}: password_env must be a name")
     if settings.MAILBOX_SECRET_DIR:
         path = Path(settings.MAILBOX_SECRET_DIR) / name
         if path.is_file():

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Language, Team
+
+# The name of a variable or of a file in OPORA_MAILBOX_SECRET_DIR, never a path: a name
+# like "../../etc/shadow" would make the secret directory read any file as a password.
+PASSWORD_ENV_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$"  # noqa: S105 - a name pattern
 
 
 class Mailbox(models.Model):
@@ -32,7 +37,15 @@ class Mailbox(models.Model):
     # Processed messages are moved here (created if missing); empty: flagged \Seen only.
     imap_done_folder = models.CharField(_("folder for processed mail"), max_length=255, blank=True)
     password_env = models.CharField(
-        _("password variable or secret file name"), max_length=255, blank=True
+        _("password variable or secret file name"),
+        max_length=255,
+        blank=True,
+        validators=[
+            RegexValidator(
+                PASSWORD_ENV_PATTERN,
+                _("A variable or file name: letters, digits, “_”, “.” and “-”, not a path."),
+            )
+        ],
     )
     created_at = models.DateTimeField(default=timezone.now)
 

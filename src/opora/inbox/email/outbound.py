@@ -8,6 +8,7 @@ at the conversation, a per-ticket reply address (support+<token>@domain) and the
 from __future__ import annotations
 
 from email.utils import formataddr, make_msgid
+from typing import Literal, get_args
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -20,6 +21,11 @@ from opora.inbox.email.tokens import reply_address
 from opora.tickets.models import Message, Ticket
 
 MAX_REFERENCES = 20
+# Every kind of mail this channel sends; each has the template triplet
+# emails/<language>/<kind>-subject.txt, -body.txt, -body.html in every language.
+OutboundKind = Literal["reply", "ticket_created"]
+KINDS: tuple[OutboundKind, ...] = get_args(OutboundKind)
+LANGUAGES = ("en", "ru")
 
 
 def mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
@@ -37,7 +43,9 @@ def mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
     return raw.mailbox if raw is not None else None
 
 
-def _queue(ticket: Ticket, *, kind: str, message: Message | None, mailbox: Mailbox) -> None:
+def _queue(
+    ticket: Ticket, *, kind: OutboundKind, message: Message | None, mailbox: Mailbox
+) -> None:
     from opora.inbox.email.tasks import send_mail_task
 
     domain = settings.EMAIL_REPLY_DOMAIN or mailbox.address.partition("@")[2] or "localhost"
@@ -88,7 +96,7 @@ def build_mail(outbound: OutboundMail) -> EmailMultiAlternatives:
     mailbox = mailbox_for_ticket(ticket)
     sender_address = mailbox.address if mailbox is not None else settings.DEFAULT_FROM_EMAIL
     team_name = ticket.team.name if ticket.team is not None else ""
-    language = ticket.language if ticket.language in ("ru", "en") else "en"
+    language = ticket.language if ticket.language in LANGUAGES else "en"
     message = outbound.ticket_message
     context = {
         "ticket": ticket,

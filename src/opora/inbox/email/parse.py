@@ -20,6 +20,8 @@ from email.message import EmailMessage, Message
 
 import charset_normalizer
 
+from opora.inbox.email import tnef
+
 # Aliases mail clients write that Python does not know, or knows under another name.
 _CHARSET_ALIASES = {
     "cp-1251": "cp1251",
@@ -289,15 +291,22 @@ def _collect(
         return
     content_id = header(part, "Content-ID").strip().strip("<>")
     ext = _EXT.get(ctype) or ctype.split("/")[-1][:10] or "bin"
+    content = _payload_bytes(part)
     out.attachments.append(
         ParsedAttachment(
             filename=filename or (f"{content_id or 'attachment'}.{ext}"),
             content_type=ctype,
-            content=_payload_bytes(part),
+            content=content,
             content_id=content_id,
             inline=disposition == "inline" or bool(content_id and disposition != "attachment"),
         )
     )
+    if tnef.is_tnef(ctype, filename):
+        # Outlook's winmail.dat: kept as it is, and the files inside it beside it.
+        out.attachments.extend(
+            ParsedAttachment(filename=f.filename, content_type=f.content_type, content=f.content)
+            for f in tnef.extract(content)
+        )
 
 
 _BINARY = {"application", "image", "audio", "video", "font", "model", "message"}

@@ -150,6 +150,7 @@ def _incoming_files(parts: list[ParsedAttachment]) -> tuple[list[IncomingFile], 
             content=io.BytesIO(part.content),
             size=len(part.content),
             content_type=part.content_type,
+            content_id=part.content_id,
         )
         try:
             check_attachments([incoming])
