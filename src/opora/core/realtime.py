@@ -64,12 +64,22 @@ websocket_urlpatterns = [path("ws/queue/", QueueConsumer.as_asgi())]
 
 def publish_ticket_event(number: int, kind: str) -> None:
     """Tell connected agents that ticket `number` changed; never fails the caller."""
+    publish_ticket_events([(number, kind)])
+
+
+def publish_ticket_events(changes: list[tuple[int, str]]) -> None:
+    """`publish_ticket_event` for many (number, kind) changes, in one hop to the layer."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not changes:
         return
+
+    async def send_all() -> None:
+        for number, kind in changes:
+            await layer.group_send(
+                QUEUE_GROUP, {"type": "ticket.updated", "number": number, "kind": kind}
+            )
+
     try:
-        async_to_sync(layer.group_send)(
-            QUEUE_GROUP, {"type": "ticket.updated", "number": number, "kind": kind}
-        )
+        async_to_sync(send_all)()
     except Exception:  # a live update is a courtesy; the change itself is committed
         logger.warning("could not publish ticket event", exc_info=True)
