@@ -36,7 +36,7 @@ def enqueue_many_after_commit(task: Task[Any, Any], calls: list[tuple[Any, ...]]
 def _enqueue_many(task: Task[Any, Any], calls: list[tuple[Any, ...]]) -> None:
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.compat import normalize_json, task_enqueued
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     backend = task.get_backend()
     if len(calls) == 1 or not isinstance(backend, DatabaseBackend):
@@ -45,14 +45,16 @@ def _enqueue_many(task: Task[Any, Any], calls: list[tuple[Any, ...]]) -> None:
         return
     backend.validate_task(task)
     # The same row DatabaseBackend.enqueue writes, for each call.
-    rows: list[DBTaskResult] = [
+    rows: list[DBTaskResult[Any, Any]] = [
         DBTaskResult(
             id=backend._get_id(),
             args_kwargs=normalize_json({"args": args, "kwargs": {}}),
             priority=task.priority,
             task_path=task.module_path,
             queue_name=task.queue_name,
-            run_after=task.run_after,  # type: ignore[misc]
+            # "As soon as possible" is stored as the latest date (pre_save does it for
+            # single rows; bulk inserts skip signals).
+            run_after=task.run_after or get_date_max(),
             backend_name=backend.alias,
         )
         for args in calls
