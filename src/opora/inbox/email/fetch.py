@@ -22,7 +22,8 @@ from opora.inbox.email.batch import BATCH_SIZE, process_many, receive_many
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
 
 logger = logging.getLogger("opora.inbox.email")
-BATCH = 200  # messages fetched, stored and processed together
+# Messages fetched, stored and processed together (whole messages are held in memory).
+BATCH = 50
 DONE_KEYWORD = "$OporaFetched"
 
 
