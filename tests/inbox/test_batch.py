@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -74,9 +75,11 @@ def _snapshot() -> dict[str, Any]:
                     m.channel,
                     m.external_id,
                     sorted(
-                        Attachment.objects.filter(message=m).values_list(
-                            "filename", "content_type", "size", "sha256"
-                        )
+                        # The original of unreadable mail is named by its raw row's id.
+                        (re.sub(r"^original-\d+", "original-N", name), kind, size, digest)
+                        for name, kind, size, digest in Attachment.objects.filter(
+                            message=m
+                        ).values_list("filename", "content_type", "size", "sha256")
                     ),
                 )
                 for m in messages
@@ -92,12 +95,14 @@ def _snapshot() -> dict[str, Any]:
                     if e.kind in (EventKind.REPLY, EventKind.NOTE)
                     else e.new,
                     sorted(
-                        (k, str(v))
+                        # People by address: ids differ between the two runs.
+                        (k, str(sorted(email_of[u] for u in v) if k == "added" and ids else v))
                         for k, v in e.data.items()
                         if k not in ("requester", "raw_message")
                     ),
                 )
                 for e in Event.objects.filter(ticket=ticket).order_by("created_at", "id")
+                for ids in [e.kind == EventKind.FOLLOWERS_ADDED]
             ),
             "outbound": sorted(
                 OutboundMail.objects.filter(ticket=ticket).values_list("kind", "recipient")
