@@ -71,28 +71,45 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _worker(args: tuple[list[bytes], int]) -> int:
-    messages, mailbox_id = args
+def _worker(args: tuple[list[list[bytes]], int, bool]) -> dict[str, float]:
+    """Run batches through the pipeline; returns this process's CPU seconds and SQL count."""
+    batches, mailbox_id, one_by_one = args
     _setup_django()
     from django.db import connection
 
+    from opora.inbox.email.batch import receive_and_process_many
     from opora.inbox.email.models import Mailbox
     from opora.inbox.email.pipeline import receive_and_process
 
-    connection.close()
+    statements = 0
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
     box = Mailbox.objects.get(pk=mailbox_id)
-    for raw in messages:
-        receive_and_process(raw, mailbox=box)
-    return len(messages)
+    cpu = time.process_time()
+    with connection.execute_wrapper(count):
+        for batch in batches:
+            if one_by_one:
+                for raw in batch:
+                    receive_and_process(raw, mailbox=box)
+            else:
+                receive_and_process_many(batch, mailbox=box)
+    cpu = time.process_time() - cpu
+    connection.close()
+    return {"cpu_seconds": cpu, "statements": statements}
 
 
-def run_here(n: int, workers: int) -> dict[str, object]:
+def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
     """Migrate the configured database, load the messages, time the pipeline."""
     _setup_django()
     from django.core.management import call_command
     from django.db import connection
 
     from opora.accounts.actions import create_team, create_user
+    from opora.inbox.email.batch import BATCH_SIZE
     from opora.inbox.email.models import Mailbox, RawMessage
     from opora.tickets.models import Ticket
 
@@ -103,29 +120,45 @@ def run_here(n: int, workers: int) -> dict[str, object]:
     box = Mailbox.objects.create(address="support@bench.test", team=team)
     messages = generate(n)
     connection.close()
-    # Replies must find their parents: deliver in order; with workers, each process
-    # takes every W-th message, so a reply's parent is almost always already stored.
+    # Replies must find their parents: deliver in order, in batches as IMAP fetches
+    # them; with W processes each takes every W-th batch, as W job workers would.
+    batches = [messages[i : i + BATCH_SIZE] for i in range(0, n, BATCH_SIZE)]
+    shares = [(batches[w::workers], box.pk, one_by_one) for w in range(workers)]
     started = time.perf_counter()
     if workers <= 1:
-        _worker((messages, box.pk))
+        stats = [_worker(shares[0])]
     else:
-        chunks = [messages[i::workers] for i in range(workers)]
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            pool.map(_worker, [(c, box.pk) for c in chunks])
+        # Fresh processes (not forks): each opens its own connections and pool.
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            stats = pool.map(_worker, shares)
     elapsed = time.perf_counter() - started
     states = dict.fromkeys(("parsed", "failed", "ignored", "received"), 0)
     for state in RawMessage.objects.values_list("state", flat=True):
         states[state] += 1
+    cpu = sum(s["cpu_seconds"] for s in stats)
     return {
         "database": connection.vendor,
+        "path": "one-by-one" if one_by_one else f"batches of {BATCH_SIZE}",
         "messages": n,
         "workers": workers,
         "seconds": round(elapsed, 2),
         "messages_per_second": round(n / elapsed, 1),
+        "sql_per_message": round(sum(s["statements"] for s in stats) / n, 2),
+        "worker_cpu_ms_per_message": round(1000 * cpu / n, 2),
         "tickets": Ticket.objects.count(),
         "states": states,
     }
+
+
+def _report(label: str, result: dict[str, object]) -> None:
+    workers = int(str(result["workers"]))
+    print(
+        f"{label} {result['messages_per_second']} msg/s "
+        f"({workers} process{'es' if workers > 1 else ''}; "
+        f"{result['sql_per_message']} SQL statements and "
+        f"{result['worker_cpu_ms_per_message']} ms worker CPU per message)",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -134,24 +167,34 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument(
+        "--one-by-one", action="store_true", help="the single-message path (for comparison)"
+    )
     args = parser.parse_args()
     os.environ["OPORA_LOG_LEVEL"] = "ERROR"
     os.environ.setdefault("OPORA_SECRET_KEY", "bench")
     if args.here:
-        print(json.dumps(run_here(args.n, args.workers)))
+        print(json.dumps(run_here(args.n, args.workers, args.one_by_one)))
         return
     results = []
     base = [sys.executable, __file__, "--here", "-n", str(args.n)]
+    if args.one_by_one:
+        base.append("--one-by-one")
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             env = {k: v for k, v in os.environ.items() if k != "OPORA_DATABASE_URL"}
             env["OPORA_DATA_DIR"] = tmp
-            # SQLite has one writer at a time: more processes only queue.
-            out = subprocess.run(
-                [*base, "--workers", "1"], env=env, capture_output=True, text=True, check=True
-            )
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(f"SQLite:     {results[-1]['messages_per_second']} msg/s", flush=True)
+            for workers in sorted({1, args.workers}):
+                env["OPORA_DATA_DIR"] = tempfile.mkdtemp(dir=tmp)
+                out = subprocess.run(
+                    [*base, "--workers", str(workers)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                _report("SQLite:    ", results[-1])
     if args.only in (None, "postgresql"):
         for workers in sorted({1, args.workers}):
             with tempfile.TemporaryDirectory() as tmp:
@@ -164,17 +207,14 @@ def main() -> None:
                     check=True,
                 )
                 results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-                print(
-                    f"PostgreSQL: {results[-1]['messages_per_second']} msg/s "
-                    f"({workers} process{'es' if workers > 1 else ''})",
-                    flush=True,
-                )
+                _report("PostgreSQL:", results[-1])
     print(
         json.dumps(
             {
                 "benchmark": "email_ingest",
                 "machine": f"{platform.machine()} {os.cpu_count()} CPUs, "
                 f"Python {platform.python_version()}",
+                "load_average": os.getloadavg(),
                 "results": results,
             }
         )

@@ -61,6 +61,29 @@ def organization_for_email(email: str) -> Organization | None:
     return found.organization if found else None
 
 
+def _user_row(
+    address: str,
+    *,
+    name: str,
+    role: str,
+    organization: Organization | None,
+    language: str | None,
+    support_line: int | None = None,
+    is_team_lead: bool = False,
+) -> User:
+    return User(
+        email=address,
+        name=name.strip()[:200],
+        role=role,
+        support_line=support_line,
+        is_team_lead=is_team_lead,
+        organization=organization,
+        language=language or settings.LANGUAGE_CODE,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+
+
 @transaction.atomic
 def create_user(
     *,
@@ -95,16 +118,14 @@ def create_user(
         )
     if organization is None and role == Role.CUSTOMER:
         organization = organization_for_email(address)
-    user = User(
-        email=address,
-        name=name.strip()[:200],
+    user = _user_row(
+        address,
+        name=name,
         role=role,
         support_line=support_line,
         is_team_lead=is_team_lead,
         organization=organization,
-        language=language or settings.LANGUAGE_CODE,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
+        language=language,
     )
     if password:
         try:
@@ -139,6 +160,51 @@ def get_or_create_requester(email: str, *, name: str = "", language: str | None 
             raise
         # Another process created it a moment ago.
         return User.objects.select_related("organization").get(email=address)
+
+
+def get_or_create_requesters(wanted: dict[str, tuple[str, str]]) -> dict[str, User]:
+    """`get_or_create_requester` for many addresses at once: {address: (name, language)}
+    → {address: user}. Addresses that are not valid are left out of the answer."""
+    address_of: dict[str, str] = {}
+    cleaned: dict[str, tuple[str, str]] = {}
+    for raw, details in wanted.items():
+        try:
+            address_of[raw] = clean_email(raw)
+        except ValidationFailed:
+            continue
+        cleaned.setdefault(address_of[raw], details)
+    found = {
+        u.email: u
+        for u in User.objects.select_related("organization").filter(email__in=list(cleaned))
+    }
+    missing = [a for a in cleaned if a not in found]
+    if missing:
+        domains = {a.rsplit("@", 1)[-1].lower() for a in missing}
+        by_domain = {
+            d.domain: d.organization
+            for d in OrganizationDomain.objects.select_related("organization").filter(
+                domain__in=domains
+            )
+        }
+        rows = []
+        for address in missing:
+            name, language = cleaned[address]
+            user = _user_row(
+                address,
+                name=name,
+                role=Role.CUSTOMER,
+                organization=by_domain.get(address.rsplit("@", 1)[-1].lower()),
+                language=language,
+            )
+            user.set_unusable_password()
+            rows.append(user)
+        # Another process may create some of them meanwhile: theirs count.
+        User.objects.bulk_create(rows, ignore_conflicts=True)
+        found.update(
+            (u.email, u)
+            for u in User.objects.select_related("organization").filter(email__in=missing)
+        )
+    return {raw: found[address] for raw, address in address_of.items() if address in found}
 
 
 def _clean_domains(domains: Sequence[str]) -> list[str]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
 from opora.automation.tasks import answer_new_ticket_task
-from opora.core.tasks import enqueue_after_commit
+from opora.core.tasks import enqueue_many_after_commit
 from opora.kb.models import Deflection, DeflectionKind
 from opora.kb.selectors import bot_search
 from opora.tickets.models import Channel, Message, Ticket, TicketStatus
@@ -77,12 +77,16 @@ def settings_for(ticket: Ticket) -> BotSettings | None:
 
 def schedule_answer(ticket: Ticket) -> None:
     """Called by create_ticket: queue the bot's reply after commit, if the bot is on."""
-    if ticket.channel not in BOT_CHANNELS:
-        return
+    schedule_answers([ticket])
+
+
+def schedule_answers(tickets: list[Ticket]) -> None:
+    """`schedule_answer` for many new tickets, with one look at the settings."""
+    wanted = [(t.pk,) for t in tickets if t.channel in BOT_CHANNELS]
     # A channel routes its new ticket to a team only after creating it (a mailbox's
     # team, for one), so the team's own settings are checked when the job runs.
-    if BotSettings.objects.filter(enabled=True).exists():
-        enqueue_after_commit(answer_new_ticket_task, ticket.pk)
+    if wanted and BotSettings.objects.filter(enabled=True).exists():
+        enqueue_many_after_commit(answer_new_ticket_task, wanted)
 
 
 def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:

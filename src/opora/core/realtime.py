@@ -101,9 +101,14 @@ def _sent(future: Future[None]) -> None:
 
 def publish_ticket_event(number: int, kind: str) -> None:
     """Tell connected agents that ticket `number` changed; never waits, never fails."""
+    publish_ticket_events([(number, kind)])
+
+
+def publish_ticket_events(changes: list[tuple[int, str]]) -> None:
+    """`publish_ticket_event` for many (number, kind) changes, in one hop to the layer."""
     global _pending
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not changes:
         return
     if isinstance(layer, InMemoryChannelLayer):
         loop = _server_loop
@@ -113,13 +118,21 @@ def publish_ticket_event(number: int, kind: str) -> None:
         loop = _publisher_loop()
     with _lock:
         if _pending >= MAX_PENDING:
-            logger.warning("live updates are backing up; ticket event dropped")
+            logger.warning("live updates are backing up; ticket events dropped")
             return
         _pending += 1
-    message = {"type": "ticket.updated", "number": number, "kind": kind}
+
+    async def send_all() -> None:
+        for number, kind in changes:
+            await layer.group_send(
+                QUEUE_GROUP, {"type": "ticket.updated", "number": number, "kind": kind}
+            )
+
+    sending = send_all()
     try:
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(QUEUE_GROUP, message), loop)
+        future = asyncio.run_coroutine_threadsafe(sending, loop)
     except RuntimeError:  # the loop closed meanwhile
+        sending.close()
         with _lock:
             _pending -= 1
         return

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +28,9 @@ from opora.search.text import (
     query_terms,
     title_coverage,
 )
+
+if TYPE_CHECKING:
+    from opora.tickets.models import Message, Ticket
 
 # Candidates fetched from the engine before re-ranking.
 CANDIDATES = 30
@@ -49,7 +53,7 @@ class Hit:
         return max(self.score, self.title_match)
 
 
-def _upsert(
+def _document(
     scope: str,
     object_id: int,
     *,
@@ -60,24 +64,63 @@ def _upsert(
     ticket_id: int | None = None,
 ) -> SearchDocument:
     body = body[:MAX_INDEXED_CHARS]
-    values = {
-        "title": title[:255],
-        "body": body,
-        "title_terms": index_text(title),
-        "body_terms": index_text(body),
-        "language": language,
-        "status": status,
-        "ticket_id": ticket_id,
-        "updated_at": timezone.now(),
-    }
-    # One INSERT … ON CONFLICT DO UPDATE (both engines): no read, no savepoint.
-    doc = SearchDocument(scope=scope, object_id=object_id, **values)
-    SearchDocument.objects.bulk_create(
-        [doc],
-        update_conflicts=True,
-        unique_fields=["scope", "object_id"],
-        update_fields=list(values),
+    return SearchDocument(
+        scope=scope,
+        object_id=object_id,
+        title=title[:255],
+        body=body,
+        title_terms=index_text(title),
+        body_terms=index_text(body),
+        language=language,
+        status=status,
+        ticket_id=ticket_id,
+        updated_at=timezone.now(),
     )
+
+
+_UPDATED = [
+    "title",
+    "body",
+    "title_terms",
+    "body_terms",
+    "language",
+    "status",
+    "ticket_id",
+    "updated_at",
+]
+
+
+def _save_documents(docs: list[SearchDocument]) -> None:
+    # One INSERT … ON CONFLICT DO UPDATE (both engines): no read, no savepoint.
+    if docs:
+        SearchDocument.objects.bulk_create(
+            docs,
+            update_conflicts=True,
+            unique_fields=["scope", "object_id"],
+            update_fields=_UPDATED,
+        )
+
+
+def _upsert(
+    scope: str,
+    object_id: int,
+    *,
+    title: str,
+    body: str,
+    language: str = "",
+    status: str = "",
+    ticket_id: int | None = None,
+) -> SearchDocument:
+    doc = _document(
+        scope,
+        object_id,
+        title=title,
+        body=body,
+        language=language,
+        status=status,
+        ticket_id=ticket_id,
+    )
+    _save_documents([doc])
     return doc
 
 
@@ -91,14 +134,16 @@ def index_article(article_id: int, *, title: str, body: str, language: str, stat
     )
 
 
-def index_ticket(ticket_id: int, *, subject: str, language: str) -> None:
-    _upsert(Scope.TICKET, ticket_id, title=subject, body="", language=language, ticket_id=ticket_id)
+def _ticket_document(ticket_id: int, *, subject: str, language: str) -> SearchDocument:
+    return _document(
+        Scope.TICKET, ticket_id, title=subject, body="", language=language, ticket_id=ticket_id
+    )
 
 
-def index_message(
-    message_id: int, *, ticket_id: int, subject: str, body: str, internal: bool
-) -> None:
-    _upsert(
+def _message_document(
+    message_id: int, *, ticket_id: int, body: str, internal: bool
+) -> SearchDocument:
+    return _document(
         Scope.MESSAGE,
         message_id,
         title="",
@@ -106,6 +151,31 @@ def index_message(
         status="internal" if internal else "",
         ticket_id=ticket_id,
     )
+
+
+def index_ticket(ticket_id: int, *, subject: str, language: str) -> None:
+    _save_documents([_ticket_document(ticket_id, subject=subject, language=language)])
+
+
+def index_message(
+    message_id: int, *, ticket_id: int, subject: str, body: str, internal: bool
+) -> None:
+    _save_documents(
+        [_message_document(message_id, ticket_id=ticket_id, body=body, internal=internal)]
+    )
+
+
+def index_tickets_with_messages(pairs: Sequence[tuple[Ticket, Message]]) -> None:
+    """Index many new tickets and their first messages in one statement."""
+    docs: list[SearchDocument] = []
+    for ticket, message in pairs:
+        docs.append(_ticket_document(ticket.pk, subject=ticket.subject, language=ticket.language))
+        docs.append(
+            _message_document(
+                message.pk, ticket_id=ticket.pk, body=message.body, internal=message.internal
+            )
+        )
+    _save_documents(docs)
 
 
 def move_ticket_documents(source_ticket_id: int, target_ticket_id: int) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 
 from opora.sla.calendar import Hours
 from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
@@ -22,17 +22,28 @@ STOPPED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
 LEVELS = ("1", "2", "3", "lead")
 
 
-def match_policy(ticket: Ticket) -> SlaPolicy | None:
-    """The first active policy (by position) whose non-empty criteria all match."""
-    candidates = (
+def active_policies() -> list[SlaPolicy]:
+    """Active policies in the order they are tried (position, then id)."""
+    return list(
         SlaPolicy.objects.filter(is_active=True)
-        .filter(Q(priority__isnull=True) | Q(priority=ticket.priority))
-        .filter(Q(organization__isnull=True) | Q(organization_id=ticket.organization_id))
-        .filter(Q(type="") | Q(type=ticket.type))
         .select_related("calendar")
         .order_by("position", "id")
     )
-    return candidates.first()
+
+
+def _applies(policy: SlaPolicy, ticket: Ticket) -> bool:
+    # Empty criteria match every ticket.
+    return (
+        (policy.priority is None or policy.priority == ticket.priority)
+        and (policy.organization_id is None or policy.organization_id == ticket.organization_id)
+        and (not policy.type or policy.type == ticket.type)
+    )
+
+
+def match_policy(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The first active policy (by position) whose non-empty criteria all match."""
+    candidates = active_policies() if policies is None else policies
+    return next((p for p in candidates if _applies(p, ticket)), None)
 
 
 def hours_for(policy: SlaPolicy | None) -> Hours:
@@ -41,6 +52,24 @@ def hours_for(policy: SlaPolicy | None) -> Hours:
         return Hours.of(policy.calendar)
     default = BusinessCalendar.objects.filter(is_default=True).first()
     return Hours.of(default) if default else Hours.around_the_clock()
+
+
+@dataclass
+class SlaInputs:
+    """Policies and calendars read once for many new tickets (bulk intake)."""
+
+    policies: list[SlaPolicy]
+    hours_by_policy: dict[int | None, Hours]
+
+    @classmethod
+    def load(cls) -> SlaInputs:
+        return cls(active_policies(), {})
+
+    def hours(self, policy: SlaPolicy | None) -> Hours:
+        key = policy.pk if policy is not None else None
+        if key not in self.hours_by_policy:
+            self.hours_by_policy[key] = hours_for(policy)
+        return self.hours_by_policy[key]
 
 
 @dataclass
@@ -119,6 +148,26 @@ def apply_sla(
     change did not touch logged time, so the row's totals stand (time tracking and
     merges recount them).
     """
+    sla, fields = compute_sla(ticket, now=now, new=new, time_logged=time_logged)
+    if new:
+        sla.save(force_insert=True)
+    else:
+        sla.save()
+    return fields
+
+
+def compute_sla(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    new: bool = False,
+    time_logged: bool = True,
+    inputs: SlaInputs | None = None,
+) -> tuple[TicketSla, list[str]]:
+    """`apply_sla` without saving the SLA row: (row, Ticket fields changed).
+
+    `inputs`: policies and calendars already read (for many new tickets at once).
+    """
     if new:
         sla = TicketSla(ticket=ticket, level=str(ticket.line), level_since=ticket.created_at)
         created = True
@@ -126,8 +175,8 @@ def apply_sla(
         sla, created = TicketSla.objects.get_or_create(
             ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
         )
-    policy = match_policy(ticket)
-    hours = hours_for(policy)
+    policy = match_policy(ticket, inputs.policies if inputs else None)
+    hours = inputs.hours(policy) if inputs else hours_for(policy)
     timeline = Timeline.of(
         ticket, pause_on_hold=bool(policy and policy.pause_on_hold), until=now, new=new
     )
@@ -186,10 +235,6 @@ def apply_sla(
     sla.state = _state(sla, now)
     _track_level(sla, ticket, now)
     sla.updated_at = now
-    if new:
-        sla.save(force_insert=True)
-    else:
-        sla.save()
 
     fields = []
     if ticket.first_response_due_at != first_due:
@@ -198,7 +243,7 @@ def apply_sla(
     if ticket.resolution_due_at != resolution_due:
         ticket.resolution_due_at = resolution_due
         fields.append("resolution_due_at")
-    return fields
+    return sla, fields
 
 
 def _collect(

@@ -126,8 +126,22 @@ def _tag_names(ticket: Ticket) -> list[str]:
     return list(ticket.tags.order_by("name").values_list("name", flat=True))
 
 
-@transaction.atomic
-def create_ticket(
+@dataclass
+class PreparedTicket:
+    """A checked new ticket, not yet written: the ticket row (without a number) and
+    what its first message needs."""
+
+    ticket: Ticket
+    tag_names: list[str]
+    author: User
+    by: User
+    body: str
+    body_html: str
+    external_id: str
+    attachments: Sequence[IncomingFile]
+
+
+def prepare_ticket(
     *,
     requester: User,
     subject: str,
@@ -142,8 +156,8 @@ def create_ticket(
     body_html: str = "",
     external_id: str = "",
     attachments: Sequence[IncomingFile] = (),
-) -> Ticket:
-    """Open a ticket with its first message, for the requester (by them or an agent)."""
+) -> PreparedTicket:
+    """Check a new ticket (raising `OporaError`s) and shape it; nothing is written."""
     if not by.is_agent and by.pk != requester.pk:
         raise Forbidden(
             errors.AGENTS_ONLY,
@@ -164,8 +178,7 @@ def create_ticket(
     check_attachments(list(attachments))
 
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        number=next_ticket_number(),
+    ticket = Ticket(
         subject=subject,
         requester=requester,
         organization=requester.organization,
@@ -178,15 +191,64 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    if tag_names:
-        _set_tags(ticket, tag_names)
+    return PreparedTicket(
+        ticket=ticket,
+        tag_names=tag_names,
+        author=requester if by.is_agent and channel != Channel.PHONE else by,
+        by=by,
+        body=body,
+        body_html=body_html,
+        external_id=external_id,
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def create_ticket(
+    *,
+    requester: User,
+    subject: str,
+    body: str,
+    by: User,
+    channel: str = Channel.API,
+    priority: str | int | None = None,
+    type: str | None = None,
+    tags: Sequence[str] = (),
+    team: Team | None = None,
+    language: str | None = None,
+    body_html: str = "",
+    external_id: str = "",
+    attachments: Sequence[IncomingFile] = (),
+) -> Ticket:
+    """Open a ticket with its first message, for the requester (by them or an agent)."""
+    new = prepare_ticket(
+        requester=requester,
+        subject=subject,
+        body=body,
+        by=by,
+        channel=channel,
+        priority=priority,
+        type=type,
+        tags=tags,
+        team=team,
+        language=language,
+        body_html=body_html,
+        external_id=external_id,
+        attachments=attachments,
+    )
+    ticket = new.ticket
+    now = ticket.created_at
+    ticket.number = next_ticket_number()
+    ticket.save(force_insert=True)
+    if new.tag_names:
+        _set_tags(ticket, new.tag_names)
     ev.ticket_created_event(ticket=ticket, by=by)
     # Indexed in the same transaction (a few ms): search never disagrees with the data.
     search.index_ticket(ticket.pk, subject=ticket.subject, language=ticket.language)
     _write_message(
         ticket,
-        author=requester if by.is_agent and channel != Channel.PHONE else by,
-        body=body,
+        author=new.author,
+        body=new.body,
         body_html=body_html,
         internal=False,
         channel=channel,
@@ -203,6 +265,30 @@ def create_ticket(
     return ticket
 
 
+def message_row(
+    ticket: Ticket,
+    *,
+    author: User | None,
+    body: str,
+    body_html: str,
+    internal: bool,
+    channel: str,
+    external_id: str,
+    at: Any,
+) -> Message:
+    """A message as it will be stored (HTML sanitized, or made from the text); unsaved."""
+    return Message(
+        ticket=ticket,
+        author=author,
+        internal=internal,
+        channel=channel,
+        body=body,
+        body_html=sanitize_html(body_html) if body_html else text_to_html(body),
+        external_id=external_id[:998],
+        created_at=at,
+    )
+
+
 def _write_message(
     ticket: Ticket,
     *,
@@ -217,16 +303,17 @@ def _write_message(
     at: Any,
     automated: bool = False,
 ) -> Message:
-    message = Message.objects.create(
-        ticket=ticket,
+    message = message_row(
+        ticket,
         author=author,
+        body=body,
+        body_html=body_html,
         internal=internal,
         channel=channel,
-        body=body,
-        body_html=sanitize_html(body_html) if body_html else text_to_html(body),
-        external_id=external_id[:998],
-        created_at=at,
+        external_id=external_id,
+        at=at,
     )
+    message.save(force_insert=True)
     for incoming in attachments:
         store_attachment(message, incoming)
     search.index_message(
@@ -517,12 +604,7 @@ def route_new_ticket(ticket: Ticket, *, team: Team | None, tags: Sequence[str] =
     Precondition: the ticket was created in the current transaction, so no one else
     can hold it and it needs no lock.
     """
-    fields = []
-    if team is not None and team.pk != ticket.team_id:
-        previous = ticket.team_id
-        ticket.team = team
-        ev.ticket_team_changed_event(ticket=ticket, by=None, previous=previous)
-        fields.append("team")
+    fields = route_team(ticket, team)
     names = clean_tags(tags)
     if names:
         previous_tags = _tag_names(ticket)
@@ -535,6 +617,16 @@ def route_new_ticket(ticket: Ticket, *, team: Team | None, tags: Sequence[str] =
     if fields:
         ticket.save(update_fields=fields)
     return ticket
+
+
+def route_team(ticket: Ticket, team: Team | None) -> list[str]:
+    """Put a just-opened ticket in the channel's team, with its event; fields to save."""
+    if team is None or team.pk == ticket.team_id:
+        return []
+    previous = ticket.team_id
+    ticket.team = team
+    ev.ticket_team_changed_event(ticket=ticket, by=None, previous=previous)
+    return ["team"]
 
 
 @transaction.atomic

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from opora.accounts.models import User
-from opora.core.realtime import publish_ticket_event
+from opora.core.realtime import publish_ticket_event, publish_ticket_events
 from opora.core.transaction import after_commit
 from opora.tickets.models import Event, EventKind, Message, Priority, Ticket
+
+# Events built while `recorded_together` is active wait here for one multi-row insert.
+_pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
+
+
+@contextmanager
+def recorded_together() -> Iterator[list[Event]]:
+    """Write the events constructed inside in one insert when the block ends.
+
+    For bulk writers (e-mail intake in batches): the constructors below stay the one
+    place an event is shaped. Nothing inside may read events back before the block ends.
+    """
+    events: list[Event] = []
+    token = _pending.set(events)
+    try:
+        yield events
+    finally:
+        _pending.reset(token)
+    if events:
+        Event.objects.bulk_create(events)
+        after_commit(publish_ticket_events, [(e.ticket.number, e.kind) for e in events])
 
 
 def _event(
@@ -19,7 +43,7 @@ def _event(
     new: object = "",
     data: dict[str, Any] | None = None,
 ) -> Event:
-    event = Event.objects.create(
+    event = Event(
         ticket=ticket,
         actor=by,
         kind=kind,
@@ -27,6 +51,11 @@ def _event(
         new="" if new is None else str(new),
         data=data or {},
     )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+        return event
+    event.save(force_insert=True)
     # Agents watching the queue hear about the change once it is committed.
     after_commit(publish_ticket_event, ticket.number, kind)
     return event

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opora.core.tasks import enqueue_after_commit
+from opora.core.tasks import enqueue_after_commit, enqueue_many_after_commit
 from opora.tickets.models import Channel, Message, Ticket, TicketType
 
 
@@ -27,6 +27,12 @@ def apply_rules_later(ticket: Ticket) -> None:
     from opora.sla.tasks import apply_escalation_rules_task
 
     enqueue_after_commit(apply_escalation_rules_task, ticket.pk)
+
+
+def apply_rules_later_many(tickets: list[Ticket]) -> None:
+    from opora.sla.tasks import apply_escalation_rules_task
+
+    enqueue_many_after_commit(apply_escalation_rules_task, [(t.pk,) for t in tickets])
 
 
 def refresh_sla(
@@ -48,6 +54,12 @@ def schedule_answer_bot(ticket: Ticket) -> None:
     from opora.automation.bot import schedule_answer
 
     schedule_answer(ticket)
+
+
+def schedule_answer_bot_many(tickets: list[Ticket]) -> None:
+    from opora.automation.bot import schedule_answers
+
+    schedule_answers(tickets)
 
 
 def schedule_channel_reply(ticket: Ticket, message: Message) -> None:

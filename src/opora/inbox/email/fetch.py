@@ -19,10 +19,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from imapclient import IMAPClient
 
+from opora.inbox.email.batch import BATCH_SIZE, process_many, receive_many
 from opora.inbox.email.models import PASSWORD_ENV_PATTERN, Mailbox, RawMessage, RawState
-from opora.inbox.email.pipeline import process, receive
 
 logger = logging.getLogger("opora.inbox.email")
+# Messages fetched, stored and processed together (whole messages are held in memory).
 BATCH = 50
 DONE_KEYWORD = "$OporaFetched"
 
@@ -56,7 +57,7 @@ def fetch_mailbox(
 ) -> tuple[int, int]:
     """Fetch unseen mail; returns (new, duplicates)."""
     from opora.core.tasks import enqueue_after_commit
-    from opora.inbox.email.tasks import process_raw_message_task
+    from opora.inbox.email.tasks import process_raw_messages_task
 
     context = ssl.create_default_context() if mailbox.imap_tls else None
     new = duplicates = 0
@@ -79,25 +80,27 @@ def fetch_mailbox(
             chunk = uids[start : start + BATCH]
             # BODY.PEEK leaves \Seen alone until the message is safely stored.
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
-            for uid in chunk:
-                data = fetched.get(uid, {}).get(b"BODY[]")
-                if not isinstance(data, bytes):
-                    continue
-                row, created = receive(data, mailbox=mailbox, source="imap")  # committed
-                if created:
-                    new += 1
-                else:
-                    duplicates += 1
-                client.add_flags([uid], [b"\\Seen", DONE_KEYWORD.encode()])
-                if mailbox.imap_done_folder:
-                    client.move([uid], mailbox.imap_done_folder)
-                if row.state == RawState.RECEIVED:
-                    if process_now:
-                        row = process(row.pk)
-                    else:
-                        enqueue_after_commit(process_raw_message_task, row.pk)
-                if on_message is not None:
-                    on_message(row, created)
+            got = [(uid, fetched.get(uid, {}).get(b"BODY[]")) for uid in chunk]
+            present = [(uid, data) for uid, data in got if isinstance(data, bytes)]
+            if not present:
+                continue
+            # One multi-row insert for the chunk, committed before any flag is set.
+            stored = receive_many([data for _, data in present], mailbox=mailbox, source="imap")
+            done = [uid for uid, _ in present]
+            client.add_flags(done, [b"\\Seen", DONE_KEYWORD.encode()])
+            if mailbox.imap_done_folder:
+                client.move(done, mailbox.imap_done_folder)
+            new += sum(1 for _, created in stored if created)
+            duplicates += sum(1 for _, created in stored if not created)
+            waiting = [row.pk for row, _ in stored if row.state == RawState.RECEIVED]
+            processed: dict[int, RawMessage] = {}
+            if waiting and process_now:
+                processed = {row.pk: row for row in process_many(waiting)}
+            elif waiting:
+                enqueue_after_commit(process_raw_messages_task, waiting)
+            if on_message is not None:
+                for row, created in stored:
+                    on_message(processed.get(row.pk, row), created)
     logger.info("mailbox %s: %s new, %s already stored", mailbox.pk, new, duplicates)
     return new, duplicates
 
@@ -109,6 +112,6 @@ def process_pending(limit: int = 10000) -> int:
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
-    for raw_id in ids:
-        process(raw_id)
+    for start in range(0, len(ids), BATCH_SIZE):
+        process_many(ids[start : start + BATCH_SIZE])
     return len(ids)

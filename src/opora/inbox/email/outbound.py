@@ -15,7 +15,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from opora.core.tasks import enqueue_after_commit
+from opora.core.tasks import enqueue_after_commit, enqueue_many_after_commit
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
 from opora.inbox.email.tokens import reply_address
 from opora.tickets.models import Message, Ticket
@@ -43,19 +43,26 @@ def mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
     return raw.mailbox if raw is not None else None
 
 
-def _queue(
+def _outbound(
     ticket: Ticket, *, kind: OutboundKind, message: Message | None, mailbox: Mailbox
-) -> None:
-    from opora.inbox.email.tasks import send_mail_task
-
+) -> OutboundMail:
     domain = settings.EMAIL_REPLY_DOMAIN or mailbox.address.partition("@")[2] or "localhost"
-    outbound = OutboundMail.objects.create(
+    return OutboundMail(
         ticket=ticket,
         ticket_message=message,
         kind=kind,
         message_id=make_msgid(domain=domain).strip("<>"),
         recipient=ticket.requester.email,
     )
+
+
+def _queue(
+    ticket: Ticket, *, kind: OutboundKind, message: Message | None, mailbox: Mailbox
+) -> None:
+    from opora.inbox.email.tasks import send_mail_task
+
+    outbound = _outbound(ticket, kind=kind, message=message, mailbox=mailbox)
+    outbound.save(force_insert=True)
     enqueue_after_commit(send_mail_task, outbound.pk)
 
 
@@ -68,6 +75,15 @@ def schedule_reply(ticket: Ticket, message: Message) -> None:
 
 def schedule_acknowledgement(ticket: Ticket, mailbox: Mailbox) -> None:
     _queue(ticket, kind="ticket_created", message=None, mailbox=mailbox)
+
+
+def schedule_acknowledgements(tickets: list[Ticket], mailbox: Mailbox) -> None:
+    """`schedule_acknowledgement` for many new tickets: one insert, one job insert."""
+    from opora.inbox.email.tasks import send_mail_task
+
+    rows = [_outbound(t, kind="ticket_created", message=None, mailbox=mailbox) for t in tickets]
+    OutboundMail.objects.bulk_create(rows)
+    enqueue_many_after_commit(send_mail_task, [(row.pk,) for row in rows])
 
 
 def _thread_ids(ticket: Ticket, outbound: OutboundMail) -> tuple[list[str], str]:

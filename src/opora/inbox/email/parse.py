@@ -16,7 +16,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage, Message
+from email.message import Message
 
 import charset_normalizer
 
@@ -75,7 +75,7 @@ class ParsedMail:
     report_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     defects: list[str] = field(default_factory=list)
-    forwarded: list[EmailMessage] = field(default_factory=list)
+    forwarded: list[Message] = field(default_factory=list)
 
 
 def _norm_charset(name: str | None) -> str:
@@ -179,9 +179,8 @@ def header(msg: Message, name: str) -> str:
 
 
 def _raw_header(msg: Message, name: str) -> list[str]:
-    if isinstance(msg, EmailMessage):
-        return [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
-    return [str(v) for v in msg.get_all(name) or []]
+    wanted = name.lower()
+    return [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
 
 
 _MSGID = re.compile(r"<([\x21-\x3b\x3d\x3f-\x7e]{1,250})>")
@@ -205,9 +204,20 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+_NAME_HEADERS = ("Content-Disposition", "Content-Type")
+
+
 def _part_filename(part: Message) -> str:
+    source = part
+    raw = [(h, v) for h in _NAME_HEADERS for v in _raw_header(part, h)]
+    if any(not v.isascii() for _, v in raw):
+        # Raw 8-bit bytes in the header (a UTF-8 file name without encoding): read
+        # the parameters from our decoding of it, not from the parser's.
+        source = Message()
+        for h, v in raw:
+            source[h] = _decode_header_value(v)
     try:
-        name = part.get_filename()
+        name = source.get_filename()
     except Exception:
         name = None
     if name:
@@ -315,7 +325,7 @@ _BINARY = {"application", "image", "audio", "video", "font", "model", "message"}
 def _attach_message(part: Message, ctype: str, out: ParsedMail) -> None:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
-    if isinstance(inner, EmailMessage) and ctype == "message/rfc822":
+    if isinstance(inner, Message) and ctype == "message/rfc822":
         out.forwarded.append(inner)
         try:
             data = inner.as_bytes(policy=policy.default.clone(linesep="\r\n"))
@@ -349,8 +359,10 @@ def html_to_text(markup: str) -> str:
 
 def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMail:
     """Everything Opora needs from a raw message. Raises only on unreadable input."""
-    msg = email.message_from_bytes(raw, policy=policy.default)
-    if not isinstance(msg, EmailMessage) or not msg.keys():
+    # compat32 keeps header values raw (we decode them ourselves, see `header`) and
+    # skips the structured header parsing of policy.default, most of the parse time.
+    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    if not msg.keys():
         raise ValueError("no headers found")
     out = ParsedMail()
     out.message_id = (message_ids(" ".join(_raw_header(msg, "Message-ID"))) or [""])[0][:250]

@@ -13,6 +13,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -197,7 +198,17 @@ def _no_nul(text: str) -> str:
     return text.replace("\x00", "") if "\x00" in text else text
 
 
-def _process(ctx: _Context) -> None:
+@dataclass
+class _Reading:
+    """A parsed message and what every step after parsing needs from it."""
+
+    mail: ParsedMail
+    sender: str
+    too_large: bool
+    language: str
+
+
+def _read(ctx: _Context) -> _Reading:
     raw = ctx.raw
     data = bytes(raw.raw)
     too_large = raw.size > settings.EMAIL_MAX_MESSAGE_MB * 1024 * 1024
@@ -207,30 +218,41 @@ def _process(ctx: _Context) -> None:
     mail.html = _no_nul(mail.html)
     mail.from_name = _no_nul(mail.from_name)
     sender = mail.from_address or mail.reply_to or mail.sender or mail.return_path
-    kind = noise.classify(mail)
-    if sender and noise.is_own(sender, ctx.own):
-        kind = kind or "loop"
-    if kind:
-        _record_noise(ctx, mail, kind, sender)
-        return
-    if not sender:
-        raise ValueError("no sender address")
-    if not noise.within_rate_limit(sender):
-        raw.state = RawState.IGNORED
-        raw.error = "rate limited: too many messages from this sender"
-        logger.info("rate limited %s", noise.redact(sender))
-        return
     fallback_language = ctx.mailbox.language if ctx.mailbox else settings.LANGUAGE_CODE
-    language = _language(mail, fallback_language)
-    person = _requester(sender, mail.from_name, language)
-    ticket, _how = find_ticket(mail, sender=person, recipients=mail.delivered_to)
+    return _Reading(mail, sender, too_large, _language(mail, fallback_language))
 
+
+def _noise_kind(ctx: _Context, reading: _Reading) -> str:
+    """ "auto_reply", "bounce", "loop" (our own mail), or "" for a person's mail."""
+    kind = noise.classify(reading.mail)
+    if reading.sender and noise.is_own(reading.sender, ctx.own):
+        kind = kind or "loop"
+    return kind
+
+
+def _admit(ctx: _Context, reading: _Reading) -> bool:
+    """May this person's mail open or continue a ticket? False: ignored (flood)."""
+    if not reading.sender:
+        raise ValueError("no sender address")
+    if not noise.within_rate_limit(reading.sender):
+        ctx.raw.state = RawState.IGNORED
+        ctx.raw.error = "rate limited: too many messages from this sender"
+        logger.info("rate limited %s", noise.redact(reading.sender))
+        return False
+    return True
+
+
+def _content(
+    ctx: _Context, reading: _Reading, *, reply: bool
+) -> tuple[str, str, list[IncomingFile]]:
+    """(text, HTML, files) of the message as the ticket shows it."""
+    mail, raw = reading.mail, ctx.raw
     text = mail.text.strip()
     html = mail.html
-    if ticket is not None:
+    if reply:
         text, html = _visible_reply(text, html)
     files, notes = _incoming_files(mail.attachments)
-    if too_large:
+    if reading.too_large:
         notes.append(
             f"[The message is {raw.size // (1024 * 1024)} MB, over the "
             f"{settings.EMAIL_MAX_MESSAGE_MB} MB limit: only its headers were read. "
@@ -241,51 +263,100 @@ def _process(ctx: _Context) -> None:
         html = ""
     if not text:
         text = "(no text)" if not files else "(attachments only)"
+    return text, html, files
 
-    if ticket is not None and ticket.status != TicketStatus.CLOSED:
-        try:
-            message = ticket_actions.add_message(
-                ticket,
-                by=person,
-                body=text,
-                body_html=html,
-                channel=Channel.EMAIL,
-                external_id=mail.message_id,
-                attachments=files,
-            )
-        except OporaError as exc:
-            if exc.code != ticket_errors.TICKET_CLOSED:
-                raise
-        else:
-            raw.ticket, raw.ticket_message, raw.state = ticket, message, RawState.PARSED
-            _add_cc_followers(ticket, mail, ctx, exclude={sender}, by=person)
-            return
+
+def _continue(
+    ctx: _Context,
+    reading: _Reading,
+    ticket: Ticket,
+    person: User,
+    content: tuple[str, str, list[IncomingFile]],
+) -> bool:
+    """Add the message to the ticket it answers; False when that ticket is closed."""
+    text, html, files = content
+    try:
+        message = ticket_actions.add_message(
+            ticket,
+            by=person,
+            body=text,
+            body_html=html,
+            channel=Channel.EMAIL,
+            external_id=reading.mail.message_id,
+            attachments=files,
+        )
+    except OporaError as exc:
+        if exc.code != ticket_errors.TICKET_CLOSED:
+            raise
+        return False
+    ctx.raw.ticket, ctx.raw.ticket_message, ctx.raw.state = ticket, message, RawState.PARSED
+    _add_cc_followers(ticket, reading.mail, ctx, exclude={reading.sender}, by=person)
+    return True
+
+
+def _new_ticket(
+    reading: _Reading,
+    *,
+    requester: User,
+    person: User,
+    content: tuple[str, str, list[IncomingFile]],
+) -> dict[str, Any]:
+    """The arguments of `create_ticket` (or `prepare_ticket`) for a message's ticket."""
+    text, html, files = content
+    subject = reading.mail.subject.strip() or "(no subject)"
+    return {
+        "requester": requester,
+        "subject": " ".join(subject.split())[:255],
+        "body": text,
+        "by": person,
+        "channel": Channel.EMAIL,
+        "language": reading.language,
+        "body_html": html,
+        "external_id": reading.mail.message_id,
+        "attachments": files,
+    }
+
+
+def _opened(
+    ctx: _Context, reading: _Reading, ticket: Ticket, first: Message | None, *, by: User
+) -> None:
+    """Record the ticket a message opened on its raw row; its Cc become followers."""
+    ctx.raw.ticket, ctx.raw.ticket_message, ctx.raw.state = ticket, first, RawState.PARSED
+    exclude = {reading.sender, ticket.requester.email}
+    _add_cc_followers(ticket, reading.mail, ctx, exclude=exclude, by=by)
+
+
+def _process(ctx: _Context) -> None:
+    reading = _read(ctx)
+    mail, sender = reading.mail, reading.sender
+    kind = _noise_kind(ctx, reading)
+    if kind:
+        _record_noise(ctx, mail, kind, sender)
+        return
+    if not _admit(ctx, reading):
+        return
+    person = _requester(sender, mail.from_name, reading.language)
+    ticket, _how = find_ticket(mail, sender=person, recipients=mail.delivered_to)
+    content = _content(ctx, reading, reply=ticket is not None)
+    open_ticket = ticket is not None and ticket.status != TicketStatus.CLOSED
+    if open_ticket and ticket is not None and _continue(ctx, reading, ticket, person, content):
+        return
 
     requester = person
     if person.is_agent and ticket is None and _FWD_SUBJECT.match(mail.subject):
         # An agent forwarded a customer's mail: the ticket is the customer's.
         original = _forwarded_sender(mail)
         if original and not noise.is_own(original[1], ctx.own):
-            requester = _requester(original[1], original[0], language)
-    subject = mail.subject.strip() or "(no subject)"
+            requester = _requester(original[1], original[0], reading.language)
     new_ticket = ticket_actions.create_ticket(
-        requester=requester,
-        subject=" ".join(subject.split())[:255],
-        body=text,
-        by=person,
-        channel=Channel.EMAIL,
-        language=language,
-        body_html=html,
-        external_id=mail.message_id,
-        attachments=files,
+        **_new_ticket(reading, requester=requester, person=person, content=content)
     )
     team = ctx.mailbox.team if ctx.mailbox else None
-    tags = ["too-large"] if too_large else []
+    tags = ["too-large"] if reading.too_large else []
     if team is not None or tags:
         new_ticket = ticket_actions.route_new_ticket(new_ticket, team=team, tags=tags)
     first = Message.objects.filter(ticket=new_ticket).order_by("id").first()
-    raw.ticket, raw.ticket_message, raw.state = new_ticket, first, RawState.PARSED
-    _add_cc_followers(new_ticket, mail, ctx, exclude={sender, requester.email}, by=person)
+    _opened(ctx, reading, new_ticket, first, by=person)
     if ctx.mailbox is not None:
         outbound.schedule_acknowledgement(new_ticket, ctx.mailbox)
 

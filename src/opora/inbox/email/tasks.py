@@ -26,6 +26,14 @@ def process_raw_message_task(raw_id: int) -> str:
     return process(raw_id).state
 
 
+@task()
+def process_raw_messages_task(raw_ids: list[int]) -> int:
+    """Process stored messages in one batch (see batch.process_many)."""
+    from opora.inbox.email.batch import process_many
+
+    return len(process_many(raw_ids))
+
+
 def _permanent(exc: Exception) -> bool:
     # 5xx answers and refused recipients will not get better by trying again.
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

@@ -1,8 +1,17 @@
-"""Which ticket a message belongs to: reply token, then Message-IDs, then "[#123]"."""
+"""Which ticket a message belongs to: reply token, then Message-IDs, then "[#123]".
+
+The lookups for many messages are read together (`Lookups.load`: at most five
+queries for a whole batch); `thread` then decides for one message in Python.
+`find_ticket` is the one-message form.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
 
 from opora.accounts.models import User
 from opora.inbox.email.models import OutboundMail
@@ -23,42 +32,122 @@ def _final(ticket: Ticket | None) -> Ticket | None:
     return ticket
 
 
+def _token_numbers(mail: ParsedMail, recipients: list[str]) -> list[int]:
+    numbers = []
+    for address in [*recipients, *mail.to, *mail.cc, *mail.delivered_to]:
+        number = ticket_number_from_address(address)
+        if number is not None:
+            numbers.append(number)
+    return numbers
+
+
+def _references(mail: ParsedMail) -> list[str]:
+    return list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))[:MAX_REFERENCES]
+
+
+def _subject_number(mail: ParsedMail) -> int | None:
+    match = _SUBJECT_TAG.search(mail.subject)
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class Lookups:
+    """What threading needs to know about the database, for a set of messages."""
+
+    by_number: dict[int, Ticket] = field(default_factory=dict)
+    by_id: dict[int, Ticket] = field(default_factory=dict)
+    # Message-ID → (row id, ticket id) of the latest mail sent / received with it.
+    sent: dict[str, tuple[int, int]] = field(default_factory=dict)
+    received: dict[str, tuple[int, int]] = field(default_factory=dict)
+    followers: set[tuple[int, int]] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, mails: Sequence[tuple[ParsedMail, list[str]]]) -> Lookups:
+        """Read everything `thread` may need for these (mail, recipients) pairs."""
+        found = cls()
+        numbers: set[int] = set()
+        tagged: set[int] = set()
+        refs: set[str] = set()
+        for mail, recipients in mails:
+            numbers.update(_token_numbers(mail, recipients))
+            refs.update(_references(mail))
+            number = _subject_number(mail)
+            if number is not None:
+                tagged.add(number)
+        ticket_ids: set[int] = set()
+        if refs:
+            for table, into in ((OutboundMail, found.sent), (Message, found.received)):
+                column = "message_id" if table is OutboundMail else "external_id"
+                rows = table.objects.filter(**{f"{column}__in": sorted(refs)}).values_list(
+                    column, "id", "ticket_id"
+                )
+                for key, row_id, ticket_id in rows:
+                    if key not in into or into[key][0] < row_id:
+                        into[key] = (row_id, ticket_id)
+                        ticket_ids.add(ticket_id)
+        if numbers or tagged or ticket_ids:
+            wanted = Q(number__in=sorted(numbers | tagged)) | Q(pk__in=sorted(ticket_ids))
+            for ticket in Ticket.objects.filter(wanted):
+                found.by_number[ticket.number] = ticket
+                found.by_id[ticket.pk] = ticket
+        tagged_ids = [t.pk for n, t in found.by_number.items() if n in tagged]
+        if tagged_ids:
+            found.followers = set(
+                Ticket.followers.through.objects.filter(ticket_id__in=tagged_ids).values_list(
+                    "ticket_id", "user_id"
+                )
+            )
+        return found
+
+
+def thread(
+    mail: ParsedMail,
+    *,
+    sender: User | None,
+    recipients: list[str],
+    found: Lookups,
+    earlier: dict[str, int] | None = None,
+) -> tuple[Ticket | None, str, int | None]:
+    """The ticket this message continues, how it was found ("token", "references",
+    "subject", or ""), and — for a batch — the position of the earlier message in the
+    same batch whose ticket it continues (then the ticket is None: not written yet).
+
+    `earlier`: Message-IDs of messages before this one in the batch → their position;
+    they are newer than anything stored, so they come before stored received mail.
+    """
+    for number in _token_numbers(mail, recipients):
+        if number in found.by_number:
+            return _final(found.by_number[number]), "token", None
+    refs = _references(mail)
+    if refs:
+        sent = [found.sent[r] for r in refs if r in found.sent]
+        if sent:
+            return _final(found.by_id.get(max(sent)[1])), "references", None
+        if earlier:
+            positions = [earlier[r] for r in refs if r in earlier]
+            if positions:
+                return None, "references", max(positions)
+        received = [found.received[r] for r in refs if r in found.received]
+        if received:
+            return _final(found.by_id.get(max(received)[1])), "references", None
+    tag = _subject_number(mail)
+    if tag is not None and sender is not None:
+        tagged = found.by_number.get(tag)
+        # A subject tag is easy to type: only people already on the ticket may use it.
+        if tagged is not None and (
+            sender.is_agent
+            or tagged.requester_id == sender.pk
+            or (tagged.pk, sender.pk) in found.followers
+        ):
+            return _final(tagged), "subject", None
+    return None, "", None
+
+
 def find_ticket(
     mail: ParsedMail, *, sender: User | None, recipients: list[str]
 ) -> tuple[Ticket | None, str]:
     """The ticket this message continues and how it was found ("token", "references",
     "subject"), or (None, "")."""
-    for address in [*recipients, *mail.to, *mail.cc, *mail.delivered_to]:
-        number = ticket_number_from_address(address)
-        if number is not None:
-            found = Ticket.objects.filter(number=number).first()
-            if found is not None:
-                return _final(found), "token"
-    refs = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))[:MAX_REFERENCES]
-    if refs:
-        ticket_id = (
-            OutboundMail.objects.filter(message_id__in=refs)
-            .order_by("-id")
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if ticket_id is None:
-            ticket_id = (
-                Message.objects.filter(external_id__in=refs)
-                .order_by("-id")
-                .values_list("ticket_id", flat=True)
-                .first()
-            )
-        if ticket_id is not None:
-            return _final(Ticket.objects.filter(pk=ticket_id).first()), "references"
-    match = _SUBJECT_TAG.search(mail.subject)
-    if match and sender is not None:
-        found = Ticket.objects.filter(number=int(match.group(1))).first()
-        # A subject tag is easy to type: only people already on the ticket may use it.
-        if found is not None and (
-            sender.is_agent
-            or found.requester_id == sender.pk
-            or found.followers.filter(pk=sender.pk).exists()
-        ):
-            return _final(found), "subject"
-    return None, ""
+    found = Lookups.load([(mail, recipients)])
+    ticket, how, _ = thread(mail, sender=sender, recipients=recipients, found=found)
+    return ticket, how

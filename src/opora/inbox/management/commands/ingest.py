@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opora.inbox.email.batch import BATCH_SIZE, process_many, receive_many
 from opora.inbox.email.models import Mailbox, RawState
-from opora.inbox.email.pipeline import process, receive
 
 
 def _is_mbox(path: Path) -> bool:
@@ -29,6 +29,17 @@ def _messages(paths: list[Path]) -> Iterator[bytes]:
                 yield box.get_bytes(key)
         else:
             yield path.read_bytes()
+
+
+def _batches(messages: Iterator[bytes]) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for data in messages:
+        batch.append(data)
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _count(paths: list[Path]) -> int:
@@ -64,13 +75,17 @@ class Command(BaseCommand):
         total = _count(paths)
         counts = {"new": 0, "duplicate": 0, "parsed": 0, "failed": 0, "ignored": 0}
         show = not options["quiet"] and sys.stderr.isatty()
-        for done, data in enumerate(_messages(paths), start=1):
-            row, created = receive(data, mailbox=box, source="file")
-            counts["new" if created else "duplicate"] += 1
-            if row.state == RawState.RECEIVED:
-                row = process(row.pk)
-            if created:
-                counts[row.state if row.state in counts else "failed"] += 1
+        done = 0
+        for batch in _batches(_messages(paths)):
+            stored = receive_many(batch, mailbox=box, source="file")
+            waiting = [row.pk for row, _ in stored if row.state == RawState.RECEIVED]
+            processed = {row.pk: row for row in process_many(waiting)}
+            for row, created in stored:
+                counts["new" if created else "duplicate"] += 1
+                state = processed.get(row.pk, row).state
+                if created:
+                    counts[state if state in counts else "failed"] += 1
+            done += len(batch)
             if show:
                 width = 30
                 filled = width * done // max(total, 1)
