@@ -105,7 +105,7 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
     with connection.cursor() as c:
         c.execute("SELECT COALESCE(MAX(number), 0), COALESCE(MAX(id), 0) FROM tickets_ticket")
         base_number, base_id = c.fetchone()
-    tables = ["tickets_ticket", "tickets_message", "tickets_event"]
+    tables = ["tickets_ticket", "tickets_message", "tickets_event", "sla_ticketsla"]
     dropped = [idx for t in tables for idx in _indexes(t)]
     customers = ids["customers"]
     n_expr = "s.n"
@@ -169,6 +169,20 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
             f"WHERE t.id > {base_id} AND k.k > 1"
         )
         timings["events"] = time.monotonic() - t0
+        # Every real ticket has its SLA row (written with the ticket): without one, the
+        # first change of a ticket would create it, which real tickets never pay for.
+        t0 = time.monotonic()
+        c.execute(
+            "INSERT INTO sla_ticketsla (ticket_id, state, paused, agent_replies, reopens, "
+            "level, level_since, line1_seconds, line2_seconds, line3_seconds, lead_seconds, "
+            "escalations, updated_at, created_at, team_id, assignee_id, organization_id, "
+            "channel, priority, type, logged_minutes, logged_cost) "
+            "SELECT t.id, 'ok', false, 0, 0, CAST(t.line AS varchar), t.created_at, 0, 0, 0, "
+            "0, 0, t.updated_at, t.created_at, t.team_id, t.assignee_id, t.organization_id, "
+            "t.channel, t.priority, t.type, 0, 0 "
+            f"FROM tickets_ticket t WHERE t.id > {base_id}"
+        )
+        timings["sla"] = time.monotonic() - t0
         t0 = time.monotonic()
         for _name, sql in dropped:
             c.execute(sql)
