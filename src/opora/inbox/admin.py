@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from opora.inbox.email.actions import EDITABLE
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
 
 
@@ -12,19 +13,7 @@ from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
 class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     list_display = ("address", "team", "language", "imap_host", "active")
     # The password is never a field: password_env names where it is kept.
-    fields = (
-        "address",
-        "team",
-        "language",
-        "active",
-        "imap_host",
-        "imap_port",
-        "imap_tls",
-        "imap_user",
-        "imap_folder",
-        "imap_done_folder",
-        "password_env",
-    )
+    fields = EDITABLE
 
 
 @admin.register(RawMessage)
