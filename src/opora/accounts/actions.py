@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import timedelta
 from functools import cache
-from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from opora.accounts import errors
@@ -31,8 +28,7 @@ from opora.accounts.models import (
     normalize_email,
 )
 from opora.core.errors import Forbidden, ValidationFailed
-
-_M = TypeVar("_M", bound=Model)
+from opora.core.rows import columns, from_row, utc
 
 TOKEN_PREFIX = "opora_"  # noqa: S105 - a public prefix that makes leaked tokens easy to spot
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -297,40 +293,24 @@ def revoke_api_token(token: ApiToken) -> None:
     token.save(update_fields=["revoked_at"])
 
 
-def _utc(value: Any) -> Any:
-    """A timestamp as read by a raw cursor (SQLite: naive or text), aware in UTC."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
-    return value
-
-
 @cache
-def _token_lookup_sql() -> tuple[str, list[str], list[str]]:
+def _token_lookup_sql() -> str:
     """SELECT of a token with its user and the user's organization, built once.
 
     Every API request runs it: as a fixed statement it costs a tenth of the same
     lookup composed by the ORM each time.
     """
     quote = connection.ops.quote_name
-    user_cols = [f.column for f in User._meta.concrete_fields]
-    org_cols = [f.column for f in Organization._meta.concrete_fields]
     # Identifiers come from the models' metadata, quoted; the hash is a parameter.
-    sql = (
+    return (
         "SELECT t.id, t.expires_at, t.last_used_at, "  # noqa: S608
-        + ", ".join(f"u.{quote(c)}" for c in user_cols)
+        + columns(User, "u")
         + ", "
-        + ", ".join(f"o.{quote(c)}" for c in org_cols)
+        + columns(Organization, "o")
         + f" FROM {quote(ApiToken._meta.db_table)} t"
         + f" JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
         + f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = u.organization_id"
         + " WHERE t.key_hash = %s AND t.revoked_at IS NULL"
-    )
-    return (
-        sql,
-        [f.attname for f in User._meta.concrete_fields],
-        [f.attname for f in Organization._meta.concrete_fields],
     )
 
 
@@ -338,49 +318,28 @@ def authenticate_token(raw: str) -> User | None:
     """The active user a raw token belongs to, or None (unknown, revoked, expired)."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    sql, user_fields, org_fields = _token_lookup_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [hash_token(raw)])
+        cursor.execute(_token_lookup_sql(), [hash_token(raw)])
         row = cursor.fetchone()
     if row is None:
         return None
     token_id, expires_at, last_used_at = row[:3]
-    user_values = row[3 : 3 + len(user_fields)]
-    org_values = row[3 + len(user_fields) :]
+    width = len(User._meta.concrete_fields)
+    user_values, org_values = row[3 : 3 + width], row[3 + width :]
     # The database's own converters (SQLite stores datetimes and booleans as text/int).
-    user = _from_row(User, user_fields, user_values)
+    user = from_row(User, user_values)
     if not user.is_active:
         return None
     if org_values[0] is not None:
-        user.organization = _from_row(Organization, org_fields, org_values)
+        user.organization = from_row(Organization, org_values)
     now = timezone.now()
-    expires_at, last_used_at = _utc(expires_at), _utc(last_used_at)
+    expires_at, last_used_at = utc(expires_at), utc(last_used_at)
     if expires_at is not None and expires_at <= now:
         return None
     # Write the last-use time at most once a minute: reads should not cost a write each.
     if last_used_at is None or now - last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user
-
-
-@cache
-def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
-    """Per column, the converters Django applies to a value read from this database."""
-    out = []
-    for field in model._meta.concrete_fields:
-        col = field.get_col(model._meta.db_table)
-        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return out
-
-
-def _from_row(model: type[_M], names: list[str], values: Sequence[Any]) -> _M:
-    """A model instance from raw column values, converted as the ORM would."""
-    converted = []
-    for (col, converters), value in zip(_converters(model), values, strict=True):
-        for converter in converters:
-            value = converter(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
 
 
 # --- Used by the workspace and portal pages ---

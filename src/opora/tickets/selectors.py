@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -34,8 +36,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from opora.accounts.models import Team, User
+from opora.accounts.models import Organization, Team, User
 from opora.core.errors import NotFound
+from opora.core.rows import columns, from_row
 from opora.tickets.models import Attachment, Message, Ticket, TimeEntry
 
 
@@ -62,17 +65,92 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
 
 
 def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticket:
-    """The ticket with this number if the user may see it; NotFound otherwise."""
-    tickets = visible_tickets(user)
+    """The ticket with this number if the user may see it; NotFound otherwise.
+
+    Loaded with its requester, organization, team and assignee.
+    """
     if for_update:
-        tickets = tickets.select_for_update(of=("self",))
-    ticket = tickets.select_related("requester", "organization", "team", "assignee").filter(
-        number=number
-    )
-    found = ticket.first()
+        found = (
+            visible_tickets(user)
+            .select_for_update(of=("self",))
+            .select_related("requester", "organization", "team", "assignee")
+            .filter(number=number)
+            .first()
+        )
+    else:
+        found = _ticket_for(user, number)
     if found is None:
         raise NotFound("ticket")
     return found
+
+
+@cache
+def _ticket_sql() -> str:
+    """The ticket by number with its related rows, and whether a user is in its team.
+
+    Every ticket page and API call on a ticket reads it: a fixed statement, not an ORM
+    query composed (and compiled) each time.
+    """
+    quote = connection.ops.quote_name
+    members = quote(Team.members.through._meta.db_table)
+    related = [(Ticket, "t"), (User, "r"), (Organization, "o"), (Team, "m"), (User, "a")]
+    selected = ", ".join(columns(model, alias) for model, alias in related)
+    # Identifiers come from the models' metadata, quoted; values are parameters.
+    return (
+        f"SELECT {selected}, EXISTS (SELECT 1 FROM {members} tm"  # noqa: S608
+        " WHERE tm.team_id = t.team_id AND tm.user_id = %s)"
+        f" FROM {quote(Ticket._meta.db_table)} t"
+        f" JOIN {quote(User._meta.db_table)} r ON r.id = t.requester_id"
+        f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = t.organization_id"
+        f" LEFT JOIN {quote(Team._meta.db_table)} m ON m.id = t.team_id"
+        f" LEFT JOIN {quote(User._meta.db_table)} a ON a.id = t.assignee_id"
+        " WHERE t.number = %s"
+    )
+
+
+def _ticket_for(user: User, number: int) -> Ticket | None:
+    if not user.is_active:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_ticket_sql(), [user.pk, number])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    parts: list[Any] = []
+    at = 0
+    for model in (Ticket, User, Organization, Team, User):
+        width = len(model._meta.concrete_fields)
+        values = row[at : at + width]
+        parts.append(from_row(model, values) if values[0] is not None else None)
+        at += width
+    ticket, requester, organization, team, assignee = parts
+    in_team = bool(row[at])
+    if not may_see(user, ticket, in_team=in_team):
+        return None
+    ticket.requester, ticket.organization = requester, organization
+    ticket.team, ticket.assignee = team, assignee
+    return ticket  # type: ignore[no-any-return]
+
+
+def may_see(user: User, ticket: Ticket, *, in_team: bool) -> bool:
+    """`visible_tickets` for one loaded ticket (`in_team`: the user is in its team).
+
+    tests/tickets/test_access.py checks that both agree for every kind of user.
+    """
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if user.is_agent:
+        return ticket.team_id is None or in_team or ticket.assignee_id == user.pk
+    if ticket.requester_id == user.pk:
+        return True
+    organization = user.organization
+    return (
+        organization is not None
+        and organization.shared_tickets
+        and ticket.organization_id == organization.pk
+    )
 
 
 def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
