@@ -219,22 +219,23 @@ def test_replies_in_batches_give_what_replies_one_by_one_give(
         next_response_minutes=120,
         resolution_minutes=480,
     )
+
     # when replies to new, open, pending, solved, closed and bot-held tickets (several
     # to one ticket, one to a ticket opened in the same batch) arrive one at a time,
     # and (from the same start) in one batch
-    snapshots = [
-        _run(
-            lambda raws, deliver_all=deliver_all: _replies_to_tickets_in_every_state(
-                mailbox, alice, deliver_all
-            ),
-            raws=[],
-        )
-        for deliver_all in (
-            lambda raws: [receive_and_process(r, mailbox=mailbox) for r in raws],
-            lambda raws: receive_and_process_many(raws, mailbox=mailbox),
-        )
-    ]
-    one_by_one, batched = snapshots
+    def one_at_a_time(raws: list[bytes]) -> None:
+        for raw in raws:
+            receive_and_process(raw, mailbox=mailbox)
+
+    def in_one_batch(raws: list[bytes]) -> None:
+        receive_and_process_many(raws, mailbox=mailbox)
+
+    one_by_one = _run(
+        lambda _: _replies_to_tickets_in_every_state(mailbox, alice, one_at_a_time), raws=[]
+    )
+    batched = _run(
+        lambda _: _replies_to_tickets_in_every_state(mailbox, alice, in_one_batch), raws=[]
+    )
     # then tickets, statuses, messages, events and SLA clocks are the same
     assert batched["raw"] == one_by_one["raw"]
     assert batched["tickets"].keys() == one_by_one["tickets"].keys()
