@@ -87,11 +87,21 @@ def _worker(args: tuple[list[list[bytes]], int, bool]) -> dict[str, float]:
     _setup_django()
     from django.db import connection
 
+    from opora.inbox.email import batch as batch_module
     from opora.inbox.email.batch import receive_and_process_many
     from opora.inbox.email.models import Mailbox
     from opora.inbox.email.pipeline import receive_and_process
 
     statements = 0
+    fallbacks = 0  # messages a batch left to the one-by-one path
+    one_by_one_path = batch_module.process
+
+    def counted(raw_id: int) -> object:
+        nonlocal fallbacks
+        fallbacks += 1
+        return one_by_one_path(raw_id)
+
+    batch_module.process = counted  # type: ignore[assignment]
 
     def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         nonlocal statements
@@ -116,7 +126,13 @@ def _worker(args: tuple[list[list[bytes]], int, bool]) -> dict[str, float]:
     cpu = time.process_time() - cpu
     finished = time.time()
     connection.close()
-    return {"cpu_seconds": cpu, "statements": statements, "started": started, "finished": finished}
+    return {
+        "cpu_seconds": cpu,
+        "statements": statements,
+        "fallbacks": fallbacks,
+        "started": started,
+        "finished": finished,
+    }
 
 
 def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
@@ -163,6 +179,7 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
         "messages_per_second": round(n / elapsed, 1),
         "sql_per_message": round(sum(s["statements"] for s in stats) / n, 2),
         "worker_cpu_ms_per_message": round(1000 * cpu / n, 2),
+        "left_to_one_by_one": 0 if one_by_one else sum(int(s["fallbacks"]) for s in stats),
         "tickets": Ticket.objects.count(),
         "states": states,
     }

@@ -11,11 +11,13 @@ import pytest
 from django.db import transaction
 
 from opora.accounts.models import User
+from opora.automation.models import BotConversation, BotState
 from opora.inbox.email.batch import process_many, receive_and_process_many, receive_many
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
 from opora.inbox.email.pipeline import receive_and_process
 from opora.search.models import SearchDocument
 from opora.sla.models import BusinessCalendar, SlaPolicy, TicketSla
+from opora.tickets.actions import TicketChanges, add_message, update_ticket
 from opora.tickets.models import Attachment, Event, EventKind, Message, Ticket
 from tests.inbox.conftest import build_mail
 from tests.inbox.corpus import BASE_ID, all_cases
@@ -39,6 +41,7 @@ def _snapshot() -> dict[str, Any]:
         messages = list(Message.objects.filter(ticket=ticket).order_by("created_at", "id"))
         position_of.update({m.pk: i for i, m in enumerate(messages)})
         sla = TicketSla.objects.get(ticket=ticket)
+        last_public = max((m.created_at for m in messages if not m.internal), default=None)
         tickets[key.get(ticket.pk, -ticket.pk)] = {
             "fields": (
                 ticket.subject,
@@ -65,6 +68,9 @@ def _snapshot() -> dict[str, Any]:
                 sla.organization_id,
                 _since(ticket.created_at, sla.due_at),
                 _since(ticket.created_at, sla.warn_at),
+                # The next response is due from the customer's latest message.
+                _since(last_public, sla.next_response_due_at) if last_public else None,
+                ticket.solved_at is None,
             ),
             "messages": [
                 (
@@ -118,10 +124,14 @@ def _snapshot() -> dict[str, Any]:
     }
 
 
-def _run(deliver_all: Callable[[list[bytes]], object]) -> dict[str, Any]:
+def _run(
+    deliver_all: Callable[[list[bytes]], object], raws: list[bytes] | None = None
+) -> dict[str, Any]:
     with transaction.atomic():
-        base = build_mail(message_id=f"<{BASE_ID}>", subject="Printer", body="It is broken.")
-        deliver_all([base, *[case.raw for case in all_cases()]])
+        if raws is None:
+            base = build_mail(message_id=f"<{BASE_ID}>", subject="Printer", body="It is broken.")
+            raws = [base, *[case.raw for case in all_cases()]]
+        deliver_all(raws)
         snapshot = _snapshot()
         transaction.set_rollback(True)  # the next run starts from the same database
     return snapshot
@@ -149,6 +159,92 @@ def test_the_corpus_in_batches_gives_what_one_by_one_gives(
     assert batched["tickets"].keys() == one_by_one["tickets"].keys()
     for key, expected in one_by_one["tickets"].items():
         assert batched["tickets"][key] == expected, key
+
+
+def _reply(to: str, number: int, sender: str = "Dana <dana@acme.test>") -> bytes:
+    return build_mail(
+        sender=sender,
+        message_id=f"<reply-{number}-to-{to}>",
+        subject="Re: a question",
+        body=f"Reply {number}: still broken.\n\nOn Mon, Support wrote:\n> What do you see?",
+        headers={"In-Reply-To": f"<{to}>", "References": f"<{to}>"},
+    )
+
+
+def _replies_to_tickets_in_every_state(
+    mailbox: Mailbox, alice: User, deliver_replies: Callable[[list[bytes]], object]
+) -> None:
+    """Open tickets, move them to every status, then deliver replies to all of them."""
+    originals = ["new", "open", "pending", "solved", "closed", "bot"]
+    for name in originals:
+        receive_and_process(
+            build_mail(message_id=f"<{name}@acme.test>", subject=f"Ticket {name}"),
+            mailbox=mailbox,
+        )
+    ticket = {n: Ticket.objects.get(subject=f"Ticket {n}") for n in originals}
+    for name in ("open", "pending", "solved", "closed"):
+        add_message(ticket[name], by=alice, body="What do you see?")
+    for name, status in [("pending", "pending"), ("solved", "solved"), ("closed", "solved")]:
+        update_ticket(ticket[name], TicketChanges(status=status), by=alice)
+    update_ticket(ticket["closed"], TicketChanges(status="closed"), by=alice)
+    BotConversation.objects.create(ticket=ticket["bot"], state=BotState.AWAITING)
+    deliver_replies(
+        [
+            _reply("pending@acme.test", 1),
+            _reply("solved@acme.test", 2),
+            _reply("pending@acme.test", 3),
+            _reply("new@acme.test", 4),
+            _reply("open@acme.test", 5, sender="Dave <dave@acme.test>"),  # not the requester
+            _reply("closed@acme.test", 6),  # a follow-up ticket
+            _reply("bot@acme.test", 7),  # hands the ticket to a person
+            build_mail(message_id="<fresh@acme.test>", subject="A new one"),
+            _reply("fresh@acme.test", 8),
+            _reply("reply-8-to-fresh@acme.test", 9),  # a reply to a reply in the batch
+            _reply("solved@acme.test", 10),
+        ]
+    )
+
+
+@pytest.mark.django_db
+def test_replies_in_batches_give_what_replies_one_by_one_give(
+    mailbox: Mailbox, alice: User, dana: User, dave: User, settings: Any
+):
+    # given an SLA policy with a next-response target
+    settings.EMAIL_RATE_LIMIT_PER_HOUR = 100_000
+    calendar = BusinessCalendar.objects.create(name="24/7", always_open=True)
+    SlaPolicy.objects.create(
+        name="All",
+        calendar=calendar,
+        first_response_minutes=60,
+        next_response_minutes=120,
+        resolution_minutes=480,
+    )
+
+    # when replies to new, open, pending, solved, closed and bot-held tickets (several
+    # to one ticket, one to a ticket opened in the same batch) arrive one at a time,
+    # and (from the same start) in one batch
+    def one_at_a_time(raws: list[bytes]) -> None:
+        for raw in raws:
+            receive_and_process(raw, mailbox=mailbox)
+
+    def in_one_batch(raws: list[bytes]) -> None:
+        receive_and_process_many(raws, mailbox=mailbox)
+
+    one_by_one = _run(
+        lambda _: _replies_to_tickets_in_every_state(mailbox, alice, one_at_a_time), raws=[]
+    )
+    batched = _run(
+        lambda _: _replies_to_tickets_in_every_state(mailbox, alice, in_one_batch), raws=[]
+    )
+    # then tickets, statuses, messages, events and SLA clocks are the same
+    assert batched["raw"] == one_by_one["raw"]
+    assert batched["tickets"].keys() == one_by_one["tickets"].keys()
+    for key, expected in one_by_one["tickets"].items():
+        assert batched["tickets"][key] == expected, key
+    # and the replies moved the tickets as a desk expects
+    statuses = [one_by_one["tickets"][key]["fields"][4] for key in range(6)]
+    assert statuses == ["new", "open", "open", "open", "closed", "open"]
+    assert len(one_by_one["tickets"]) == 8  # six opened, a follow-up, a fresh one
 
 
 @pytest.mark.django_db

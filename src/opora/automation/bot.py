@@ -195,6 +195,15 @@ def awaiting_answer(ticket: Ticket) -> bool:
     return BotConversation.objects.filter(ticket=ticket, state=BotState.AWAITING).exists()
 
 
+def awaiting_answers(ticket_ids: list[int]) -> set[int]:
+    """Those of the tickets whose bot still waits for the requester (one query)."""
+    return set(
+        BotConversation.objects.filter(
+            ticket_id__in=ticket_ids, state=BotState.AWAITING
+        ).values_list("ticket_id", flat=True)
+    )
+
+
 @dataclass(frozen=True)
 class BotStats:
     offered: int

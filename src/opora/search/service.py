@@ -165,6 +165,16 @@ def index_message(
     )
 
 
+def index_messages(messages: Sequence[Message]) -> None:
+    """Index many new messages in one statement."""
+    _save_documents(
+        [
+            _message_document(m.pk, ticket_id=m.ticket_id, body=m.body, internal=m.internal)
+            for m in messages
+        ]
+    )
+
+
 def index_tickets_with_messages(pairs: Sequence[tuple[Ticket, Message]]) -> None:
     """Index many new tickets and their first messages in one statement."""
     docs: list[SearchDocument] = []

@@ -7,12 +7,12 @@ pause stops the clock in the same commit that set "pending".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 
 from opora.sla.calendar import Hours
 from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
@@ -56,20 +56,51 @@ def hours_for(policy: SlaPolicy | None) -> Hours:
 
 @dataclass
 class SlaInputs:
-    """Policies and calendars read once for many new tickets (bulk intake)."""
+    """What the clock reads, read once for many tickets (bulk intake): policies and
+    calendars, and for existing tickets (`read_tickets`) their SLA rows and histories."""
 
     policies: list[SlaPolicy]
     hours_by_policy: dict[int | None, Hours]
+    rows: dict[int, TicketSla] = field(default_factory=dict)
+    history: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
+    # ticket id -> (created_at, author id) of its latest public message
+    last_public: dict[int, tuple[datetime, int | None]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> SlaInputs:
         return cls(active_policies(), {})
+
+    def read_tickets(
+        self, ticket_ids: list[int], *, last_public: dict[int, tuple[datetime, int | None]]
+    ) -> None:
+        """Read the SLA rows and status histories of these tickets (two queries).
+
+        `last_public`: each ticket's latest public message, known to the caller (who
+        just wrote it). Precondition: the tickets are locked, their events written.
+        """
+        self.rows.update(
+            (r.ticket_id, r) for r in TicketSla.objects.filter(ticket_id__in=ticket_ids)
+        )
+        for pk in ticket_ids:
+            self.history[pk] = []
+        for pk, at, status in _status_history(Event.objects.filter(ticket_id__in=ticket_ids)):
+            self.history[pk].append((at, status))
+        self.last_public.update(last_public)
 
     def hours(self, policy: SlaPolicy | None) -> Hours:
         key = policy.pk if policy is not None else None
         if key not in self.hours_by_policy:
             self.hours_by_policy[key] = hours_for(policy)
         return self.hours_by_policy[key]
+
+
+def _status_history(events: QuerySet[Event]) -> QuerySet[Event, tuple[int, datetime, str]]:
+    """(ticket id, when, new status) of each creation and status move, in order."""
+    return (
+        events.filter(kind__in=[EventKind.CREATED, EventKind.STATUS])
+        .order_by("created_at", "id")
+        .values_list("ticket_id", "created_at", "new")
+    )
 
 
 @dataclass
@@ -80,19 +111,26 @@ class Timeline:
 
     @classmethod
     def of(
-        cls, ticket: Ticket, *, pause_on_hold: bool, until: datetime, new: bool = False
+        cls,
+        ticket: Ticket,
+        *,
+        pause_on_hold: bool,
+        until: datetime,
+        new: bool = False,
+        history: list[tuple[datetime, str]] | None = None,
     ) -> Timeline:
+        """`history`: the ticket's (when, status) changes when already read."""
         paused = {TicketStatus.PENDING} | ({TicketStatus.ON_HOLD} if pause_on_hold else set())
         # A ticket opened in this transaction has one status so far: no history to read.
-        changes = (
-            []
-            if new
-            else list(
-                Event.objects.filter(ticket=ticket, kind__in=[EventKind.CREATED, EventKind.STATUS])
-                .order_by("created_at", "id")
-                .values_list("created_at", "new")
-            )
-        )
+        if new:
+            changes: list[tuple[datetime, str]] = []
+        elif history is not None:
+            changes = list(history)
+        else:
+            changes = [
+                (at, status)
+                for _, at, status in _status_history(Event.objects.filter(ticket=ticket))
+            ]
         if not changes:
             changes = [(ticket.created_at, ticket.status)]
         running: list[tuple[datetime, datetime | None]] = []
@@ -166,11 +204,14 @@ def compute_sla(
 ) -> tuple[TicketSla, list[str]]:
     """`apply_sla` without saving the SLA row: (row, Ticket fields changed).
 
-    `inputs`: policies and calendars already read (for many new tickets at once).
+    `inputs`: policies and calendars already read (for many tickets at once), and for
+    tickets in `inputs.read_tickets` their SLA row, history and latest public message.
     """
     if new:
         sla = TicketSla(ticket=ticket, level=str(ticket.line), level_since=ticket.created_at)
         created = True
+    elif inputs is not None and ticket.pk in inputs.rows:
+        sla, created = inputs.rows[ticket.pk], False
     else:
         sla, created = TicketSla.objects.get_or_create(
             ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
@@ -178,7 +219,11 @@ def compute_sla(
     policy = match_policy(ticket, inputs.policies if inputs else None)
     hours = inputs.hours(policy) if inputs else hours_for(policy)
     timeline = Timeline.of(
-        ticket, pause_on_hold=bool(policy and policy.pause_on_hold), until=now, new=new
+        ticket,
+        pause_on_hold=bool(policy and policy.pause_on_hold),
+        until=now,
+        new=new,
+        history=inputs.history.get(ticket.pk) if inputs else None,
     )
     share = warning_share()
     dues: list[datetime] = []
@@ -216,7 +261,7 @@ def compute_sla(
 
     sla.next_response_due_at = None
     if policy and policy.next_response_minutes is not None and responded is not None:
-        asked = _unanswered_since(ticket)
+        asked = _unanswered_since(ticket, inputs.last_public if inputs else {})
         if asked is not None:
             target = policy.next_response_minutes * 60
             sla.next_response_due_at = hours.add(asked, target)
@@ -263,11 +308,15 @@ def _collect(
         warns.append(warn)
 
 
-def _unanswered_since(ticket: Ticket) -> datetime | None:
-    """When the customer's latest public message arrived, if no agent answered it yet."""
+def _unanswered_since(
+    ticket: Ticket, known: dict[int, tuple[datetime, int | None]]
+) -> datetime | None:
+    """When the customer's latest public message arrived, if no agent answered it yet.
+
+    `known`: latest public messages by ticket id, already read."""
     if ticket.status in STOPPED or ticket.status == TicketStatus.PENDING:
         return None
-    last = (
+    last = known.get(ticket.pk) or (
         Message.objects.filter(ticket=ticket, internal=False)
         .order_by("-created_at", "-id")
         .values_list("created_at", "author_id")

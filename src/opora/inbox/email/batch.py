@@ -17,11 +17,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from opora.accounts.actions import get_or_create_requesters
 from opora.accounts.models import User
+from opora.core.bulk import update_rows
 from opora.core.errors import OporaError
 from opora.inbox.email import noise, outbound
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
@@ -29,19 +30,19 @@ from opora.inbox.email.pipeline import (
     _admit,
     _content,
     _Context,
-    _continue,
     _new_ticket,
     _noise_kind,
     _opened,
     _read,
     _Reading,
+    _replied,
     process,
     quick_message_id,
 )
 from opora.inbox.email.threading import Lookups, thread
 from opora.tickets.actions import PreparedTicket, prepare_ticket
-from opora.tickets.bulk import create_tickets
-from opora.tickets.models import Ticket, TicketStatus
+from opora.tickets.bulk import PreparedReply, add_replies, create_tickets
+from opora.tickets.models import Channel, Ticket, TicketStatus
 
 logger = logging.getLogger("opora.inbox.email")
 
@@ -120,22 +121,11 @@ def process_many(raw_ids: Sequence[int]) -> list[RawMessage]:
 
 
 def _save_outcomes(rows: list[RawMessage]) -> None:
-    """The state, ticket and message of each processed raw row, in one statement.
-
-    (`bulk_update` builds a CASE per column and row: it would cost more than the rest
-    of the batch.)
-    """
-    if not rows:
-        return
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    columns = ("state", "error", "ticket_id", "ticket_message_id", "processed_at")
-    sets = ", ".join(f"{c} = %s" for c in columns)
-    sql = f"UPDATE {RawMessage._meta.db_table} SET {sets} WHERE id = %s"  # noqa: S608
-    params = [
-        (raw.state, raw.error, raw.ticket_id, raw.ticket_message_id, now, raw.pk) for raw in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    """The state, ticket and message of each processed raw row, in one batch."""
+    now = timezone.now()
+    for raw in rows:
+        raw.processed_at = now
+    update_rows(RawMessage, rows, ("state", "error", "ticket", "ticket_message", "processed_at"))
 
 
 @dataclass
@@ -263,6 +253,7 @@ class _Batch:
                 outbound.schedule_acknowledgements([t for t, _ in opened], mailbox)
 
     def _add_replies(self) -> None:
+        items: list[_Item] = []
         for item in self.items:
             if not item.reply or item.alone:
                 continue
@@ -272,15 +263,29 @@ class _Batch:
                     self._leave(item)
                     continue
                 item.ticket = parent.ticket
+            items.append(item)
+        replies = []
+        for item in items:
             assert item.person is not None and item.ticket is not None
-            content = _content(item.ctx, item.reading, reply=True)
-            try:
-                with transaction.atomic():
-                    added = _continue(item.ctx, item.reading, item.ticket, item.person, content)
-            except Exception:
-                added = False
-            if added:
-                self.finished.append(item.ctx.raw)
-            else:
-                # Closed meanwhile, or it failed: the one-by-one path decides.
+            text, html, files = _content(item.ctx, item.reading, reply=True)
+            replies.append(
+                PreparedReply(
+                    ticket_id=item.ticket.pk,
+                    by=item.person,
+                    body=text,
+                    body_html=html,
+                    channel=Channel.EMAIL,
+                    external_id=item.reading.mail.message_id,
+                    attachments=files,
+                )
+            )
+        for item, message in zip(items, add_replies(replies), strict=True):
+            if message is None:
+                # A closed ticket (a follow-up opens), the answer bot waiting, a reply
+                # the ticket refuses: the one-by-one path decides, in arrival order.
                 self._leave(item)
+                continue
+            assert item.person is not None
+            item.ticket = message.ticket
+            _replied(item.ctx, item.reading, message.ticket, message, by=item.person)
+            self.finished.append(item.ctx.raw)

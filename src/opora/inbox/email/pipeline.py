@@ -289,9 +289,16 @@ def _continue(
         if exc.code != ticket_errors.TICKET_CLOSED:
             raise
         return False
-    ctx.raw.ticket, ctx.raw.ticket_message, ctx.raw.state = ticket, message, RawState.PARSED
-    _add_cc_followers(ticket, reading.mail, ctx, exclude={reading.sender}, by=person)
+    _replied(ctx, reading, ticket, message, by=person)
     return True
+
+
+def _replied(
+    ctx: _Context, reading: _Reading, ticket: Ticket, message: Message, *, by: User
+) -> None:
+    """Record the reply a message became on its raw row; its Cc become followers."""
+    ctx.raw.ticket, ctx.raw.ticket_message, ctx.raw.state = ticket, message, RawState.PARSED
+    _add_cc_followers(ticket, reading.mail, ctx, exclude={reading.sender}, by=by)
 
 
 def _new_ticket(
