@@ -84,7 +84,8 @@ def test_pending_pauses_the_resolution_clock(policy, make_ticket, dana, alice, c
 def test_on_hold_pauses_only_if_the_policy_says_so(
     policy, make_ticket, dana, alice, clock, pause_on_hold, expected
 ):
-    SlaPolicy.objects.filter(pk=policy.pk).update(pause_on_hold=pause_on_hold)
+    policy.pause_on_hold = pause_on_hold
+    policy.save(update_fields=["pause_on_hold"])
     ticket = _open(make_ticket, dana, alice, clock, msk(2026, 3, 2, 16, 0))
     ticket = actions.update_ticket(ticket, TicketChanges(status="on_hold"), by=alice)
     assert ticket.resolution_due_at == expected

@@ -137,4 +137,7 @@ def load_production_calendar(calendar: BusinessCalendar, path: Path = RU_CALENDA
     CalendarDay.objects.bulk_create(
         [CalendarDay(calendar=calendar, date=d, kind=k) for d, k in sorted(entries.items())]
     )
+    from opora.sla.config import configuration_changed  # (it builds on this module)
+
+    configuration_changed()  # bulk writes send no signals
     return len(entries)

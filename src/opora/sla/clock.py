@@ -14,21 +14,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 
+from opora.sla import config
 from opora.sla.calendar import Hours
-from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
+from opora.sla.models import SlaPolicy, SlaState, TicketSla
 from opora.tickets.models import Event, EventKind, Message, Ticket, TicketStatus, TimeEntry
 
 STOPPED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
 LEVELS = ("1", "2", "3", "lead")
-
-
-def active_policies() -> list[SlaPolicy]:
-    """Active policies in the order they are tried (position, then id)."""
-    return list(
-        SlaPolicy.objects.filter(is_active=True)
-        .select_related("calendar")
-        .order_by("position", "id")
-    )
 
 
 def _applies(policy: SlaPolicy, ticket: Ticket) -> bool:
@@ -42,16 +34,13 @@ def _applies(policy: SlaPolicy, ticket: Ticket) -> bool:
 
 def match_policy(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
     """The first active policy (by position) whose non-empty criteria all match."""
-    candidates = active_policies() if policies is None else policies
+    candidates = config.configuration().policies if policies is None else policies
     return next((p for p in candidates if _applies(p, ticket)), None)
 
 
 def hours_for(policy: SlaPolicy | None) -> Hours:
     """The policy's calendar; without a policy the default calendar, else 24/7."""
-    if policy is not None:
-        return Hours.of(policy.calendar)
-    default = BusinessCalendar.objects.filter(is_default=True).first()
-    return Hours.of(default) if default else Hours.around_the_clock()
+    return config.hours(config.configuration(), policy)
 
 
 @dataclass
@@ -68,7 +57,8 @@ class SlaInputs:
 
     @classmethod
     def load(cls) -> SlaInputs:
-        return cls(active_policies(), {})
+        current = config.configuration()
+        return cls(current.policies, current.hours_by_policy)
 
     def read_tickets(
         self, ticket_ids: list[int], *, last_public: dict[int, tuple[datetime, int | None]]
@@ -90,7 +80,7 @@ class SlaInputs:
     def hours(self, policy: SlaPolicy | None) -> Hours:
         key = policy.pk if policy is not None else None
         if key not in self.hours_by_policy:
-            self.hours_by_policy[key] = hours_for(policy)
+            self.hours_by_policy[key] = config.read_hours(policy)
         return self.hours_by_policy[key]
 
 

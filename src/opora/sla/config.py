@@ -1,0 +1,111 @@
+"""SLA policies and business calendars, kept per process between ticket changes.
+
+Every ticket change recomputes the ticket's SLA clock, and that needs the active
+policies and the calendars' working hours, which change a few times a year. Reading
+them each time cost two or three queries per change; here they are read once and kept
+until one of them changes:
+- in this process, at once: saving or deleting a policy, calendar or calendar day
+  (signals, at commit) or `configuration_changed()` after bulk writes;
+- in other processes: a version number in the shared cache (Redis with
+  OPORA_REDIS_URL) moves, checked on each use; without a shared cache, at the latest
+  after `MAX_AGE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from opora.sla.calendar import Hours
+from opora.sla.models import BusinessCalendar, CalendarDay, SlaPolicy
+
+MAX_AGE_SECONDS = 30
+VERSION_KEY = "opora:sla:configuration"
+
+
+@dataclass
+class Configuration:
+    policies: list[SlaPolicy]  # active, in the order they are tried
+    hours_by_policy: dict[int | None, Hours]  # filled as policies are used
+    version: Any
+    read_at: float
+
+
+_current: Configuration | None = None
+_lock = threading.Lock()
+
+
+def active_policies() -> list[SlaPolicy]:
+    """Active policies in the order they are tried (position, then id), from the database."""
+    return list(
+        SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .order_by("position", "id")
+    )
+
+
+def read_hours(policy: SlaPolicy | None) -> Hours:
+    """The policy's calendar; without a policy the default calendar, else 24/7."""
+    if policy is not None:
+        return Hours.of(policy.calendar)
+    default = BusinessCalendar.objects.filter(is_default=True).first()
+    return Hours.of(default) if default else Hours.around_the_clock()
+
+
+def configuration() -> Configuration:
+    """The policies and calendars in force (read from the database when they changed)."""
+    global _current
+    version = cache.get(VERSION_KEY)
+    found = _current
+    if (
+        found is None
+        or found.version != version
+        or time.monotonic() - found.read_at > MAX_AGE_SECONDS
+    ):
+        found = Configuration(active_policies(), {}, version, time.monotonic())
+        with _lock:
+            _current = found
+    return found
+
+
+def hours(config: Configuration, policy: SlaPolicy | None) -> Hours:
+    key = policy.pk if policy is not None else None
+    found = config.hours_by_policy.get(key)
+    if found is None:
+        found = config.hours_by_policy[key] = read_hours(policy)
+    return found
+
+
+def forget() -> None:
+    """Drop what this process keeps (the next use reads the database)."""
+    global _current
+    with _lock:
+        _current = None
+
+
+def configuration_changed() -> None:
+    """Policies or calendars changed: every process reads them again."""
+    forget()
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet
+        cache.set(VERSION_KEY, 1, timeout=None)
+    # A process may read the old rows again before this transaction commits.
+    transaction.on_commit(forget)
+
+
+def _changed(**kwargs: Any) -> None:
+    configuration_changed()
+
+
+for _model in (SlaPolicy, BusinessCalendar, CalendarDay):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"sla-config-save-{_model.__name__}")
+    post_delete.connect(
+        _changed, sender=_model, dispatch_uid=f"sla-config-delete-{_model.__name__}"
+    )
