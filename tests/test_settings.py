@@ -94,7 +94,8 @@ def _database_in_subprocess(tmp_path, **env: str) -> dict[str, object]:
     code = (
         "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
         "django.setup(); from django.conf import settings as s; db=s.DATABASES['default'];"
-        "print(json.dumps({'age': db['CONN_MAX_AGE'], 'pool': db['OPTIONS'].get('pool')}))"
+        "print(json.dumps({'age': db['CONN_MAX_AGE'], 'pool': db['OPTIONS'].get('pool'),"
+        " 'threads': s.WEB_THREADS}))"
     )
     base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
@@ -106,13 +107,23 @@ def _database_in_subprocess(tmp_path, **env: str) -> dict[str, object]:
 
 
 def test_postgresql_connections_come_from_a_pool_per_process(tmp_path):
-    # Under ASGI each request runs in a thread of its own: without a pool every
-    # request would open a new connection.
+    # The web threads, the in-process worker and WebSocket consumers share the pool.
     url = "postgres://u:p@127.0.0.1:5432/desk"
     pooled = _database_in_subprocess(tmp_path, OPORA_DATABASE_URL=url, OPORA_DB_POOL_SIZE="5")
-    assert pooled == {"age": 0, "pool": {"min_size": 2, "max_size": 5, "timeout": 30}}
+    assert pooled["age"] == 0
+    assert pooled["pool"] == {"min_size": 2, "max_size": 5, "timeout": 30}
     # 0 turns the pool off: persistent connections, as long as configured
     plain = _database_in_subprocess(
         tmp_path, OPORA_DATABASE_URL=url, OPORA_DB_POOL_SIZE="0", OPORA_DB_CONN_MAX_AGE="90"
     )
-    assert plain == {"age": 90, "pool": None}
+    assert (plain["age"], plain["pool"]) == (90, None)
+
+
+def test_web_threads_default_to_few_on_sqlite_and_more_on_postgresql(tmp_path):
+    # SQLite takes one writer at a time: two request threads per process
+    assert _database_in_subprocess(tmp_path)["threads"] == 2
+    on_postgres = _database_in_subprocess(
+        tmp_path, OPORA_DATABASE_URL="postgres://u:p@127.0.0.1:5432/desk"
+    )
+    assert on_postgres["threads"] == 8
+    assert _database_in_subprocess(tmp_path, OPORA_WEB_THREADS="3")["threads"] == 3

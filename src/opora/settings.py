@@ -122,10 +122,6 @@ TEMPLATES = [
 ]
 
 
-# Threads per web process that run HTTP requests (`opora serve`): how many requests
-# one process works on at once. Keep OPORA_DB_POOL_SIZE at least as large.
-WEB_THREADS = env_int("OPORA_WEB_THREADS", 8, minimum=1)
-
 # PostgreSQL connections each process keeps in a pool (psycopg_pool); 0: no pool, one
 # persistent connection per thread for OPORA_DB_CONN_MAX_AGE seconds. The pool lets
 # the web threads, the worker's threads and the WebSocket consumers of one process share
@@ -177,6 +173,14 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+
+# Threads per web process that run HTTP requests (`opora serve`): how many requests
+# one process works on at once. Keep OPORA_DB_POOL_SIZE at least as large. SQLite takes
+# one writer at a time and puts waiting ones to sleep in growing steps: with 8 threads
+# per process a write's 99th percentile under load was 3-4 times that with 2, for no
+# more throughput (bench/RESULTS.md).
+_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+WEB_THREADS = env_int("OPORA_WEB_THREADS", 2 if _SQLITE else 8, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
