@@ -37,13 +37,14 @@ from opora.tickets.numbering import next_ticket_numbers
 
 
 def create_tickets(
-    prepared: Sequence[PreparedTicket], *, team: Team | None = None
+    prepared: Sequence[PreparedTicket], *, team: Team | None = None, savepoint: bool = True
 ) -> list[tuple[Ticket, Message]]:
     """Open the prepared tickets (see `actions.prepare_ticket`), each routed to `team`;
-    returns (ticket, first message) pairs in the same order. Runs in one transaction."""
+    returns (ticket, first message) pairs in the same order. Runs in one transaction
+    (`savepoint=False`: inside the caller's, which fails as a whole)."""
     if not prepared:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         return _create(prepared, team)
 
 
