@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+import time_machine
 
 from opora.sla.models import SlaPolicy, SlaState, TicketSla
 from opora.tickets import actions
 from opora.tickets.actions import TicketChanges
+from opora.tickets.models import Ticket
 from tests.sla.conftest import msk
 
 
@@ -142,3 +146,32 @@ def test_the_queue_sorts_by_the_nearest_due_time(
     # then the most urgent deadline comes first and the ticket without one last
     numbers = [t["number"] for t in first["items"] + second["items"]]
     assert numbers == [urgent.number, normal.number, low.number]
+
+
+def _stored_due(ticket: Ticket) -> datetime | None:
+    return Ticket.objects.get(pk=ticket.pk).resolution_due_at
+
+
+def test_status_changes_move_the_clock_at_once_in_real_time(policy, make_ticket, dana, alice):
+    # given the clock running as in production (time moves on during each change)
+    with time_machine.travel(msk(2026, 3, 2, 10, 0), tick=True):
+        ticket = make_ticket(dana, by=alice)
+        actions.add_message(ticket, by=alice, body="Could you send a screenshot?")
+        # when the agent sets it pending, the resolution clock pauses with that change
+        ticket = actions.update_ticket(ticket, TicketChanges(status="pending"), by=alice)
+        assert TicketSla.objects.get(ticket=ticket).state == SlaState.PAUSED
+        assert _stored_due(ticket) is None
+    with time_machine.travel(msk(2026, 3, 3, 10, 0), tick=True):
+        # when the customer answers, the clock runs again with that reply
+        actions.add_message(ticket, by=dana, body="Here it is.")
+        ticket.refresh_from_db()
+        sla = TicketSla.objects.get(ticket=ticket)
+        assert (ticket.status, sla.state, sla.paused) == ("open", SlaState.OK, False)
+        assert _stored_due(ticket) is not None
+        # and the same when a solved ticket is reopened by the customer's reply
+        ticket = actions.update_ticket(ticket, TicketChanges(status="solved"), by=alice)
+        actions.add_message(ticket, by=dana, body="It is broken again.")
+        ticket.refresh_from_db()
+        sla = TicketSla.objects.get(ticket=ticket)
+        assert (ticket.status, sla.state, sla.paused) == ("open", SlaState.OK, False)
+        assert _stored_due(ticket) is not None

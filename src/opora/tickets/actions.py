@@ -330,7 +330,7 @@ def _move_status(ticket: Ticket, new: str, *, by: User | None, now: Any) -> list
     elif previous == TicketStatus.SOLVED:  # reopened
         ticket.solved_at = None
         fields.append("solved_at")
-    ev.ticket_status_changed_event(ticket=ticket, by=by, previous=previous)
+    ev.ticket_status_changed_event(ticket=ticket, by=by, previous=previous, at=now)
     return fields
 
 
@@ -685,7 +685,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
     source.closed_at = now
     source.merged_into = target
     source.updated_at = now
-    ev.ticket_status_changed_event(ticket=source, by=by, previous=previous)
+    ev.ticket_status_changed_event(ticket=source, by=by, previous=previous, at=now)
     source_fields = ["status", "closed_at", "merged_into", "updated_at"]
     source.save(update_fields=source_fields + reactions.refresh_sla(source, now))
     ev.ticket_merged_into_event(ticket=source, by=by, target=target)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.core.realtime import publish_ticket_event, publish_ticket_events
@@ -42,6 +45,7 @@ def _event(
     old: object = "",
     new: object = "",
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Event:
     event = Event(
         ticket=ticket,
@@ -50,6 +54,7 @@ def _event(
         old="" if old is None else str(old),
         new="" if new is None else str(new),
         data=data or {},
+        created_at=at or timezone.now(),
     )
     pending = _pending.get()
     if pending is not None:
@@ -62,10 +67,12 @@ def _event(
 
 
 def ticket_created_event(*, ticket: Ticket, by: User | None) -> Event:
+    # Stamped with the ticket's own creation time: the SLA clock starts from this event.
     return _event(
         ticket,
         by,
         EventKind.CREATED,
+        at=ticket.created_at,
         new=ticket.status,
         data={
             "channel": ticket.channel,
@@ -76,8 +83,12 @@ def ticket_created_event(*, ticket: Ticket, by: User | None) -> Event:
     )
 
 
-def ticket_status_changed_event(*, ticket: Ticket, by: User | None, previous: str) -> Event:
-    return _event(ticket, by, EventKind.STATUS, old=previous, new=ticket.status)
+def ticket_status_changed_event(
+    *, ticket: Ticket, by: User | None, previous: str, at: datetime | None = None
+) -> Event:
+    """`at`: the moment of the change the caller recomputes the SLA clock for (the clock
+    reads status events up to that moment, so the event must not be later)."""
+    return _event(ticket, by, EventKind.STATUS, old=previous, new=ticket.status, at=at)
 
 
 def ticket_priority_changed_event(*, ticket: Ticket, by: User | None, previous: int) -> Event:
