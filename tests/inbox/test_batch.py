@@ -294,3 +294,24 @@ def test_a_batch_received_twice_is_stored_and_processed_once(mailbox, dana):
     assert [created for _, created in again] == [False, False, False]
     assert process_many([row.pk for row, _ in again])[0].state == "parsed"
     assert RawMessage.objects.count() == 2 and Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_flood_in_one_batch_is_cut_at_the_senders_limit(settings, mailbox, dana):
+    settings.EMAIL_RATE_LIMIT_PER_HOUR = 2
+    rows = receive_and_process_many(
+        [build_mail(subject=f"Spam {i}") for i in range(3)], mailbox=mailbox
+    )
+    assert [r.state for r in rows] == ["parsed", "parsed", "ignored"]
+    assert Ticket.objects.count() == 2 and RawMessage.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_mail_left_to_the_single_path_is_counted_once_against_the_limit(settings, mailbox, alice):
+    # given an agent's mail, which a batch leaves to the one-by-one path after admitting it
+    settings.EMAIL_RATE_LIMIT_PER_HOUR = 3
+    raws = [build_mail(sender="Alice <alice@desk.test>", subject=f"Note {i}") for i in range(3)]
+    rows = receive_and_process_many(raws, mailbox=mailbox)
+    # then none of the three is taken for a flood
+    assert "ignored" not in [r.state for r in rows]
+    assert not any("rate limited" in (r.error or "") for r in rows)

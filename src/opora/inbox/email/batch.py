@@ -101,9 +101,10 @@ def process_many(raw_ids: Sequence[int]) -> list[RawMessage]:
     ids = list(dict.fromkeys(raw_ids))
     if not ids:
         return []
+    batch = _Batch()
     try:
         with transaction.atomic():
-            alone = _Batch().run(ids)
+            alone = batch.run(ids)
     except Exception as exc:
         # Database trouble or a bug in the batch: nothing of it was written; each
         # message gets its own chance, and its own needs-review fallback.
@@ -114,8 +115,10 @@ def process_many(raw_ids: Sequence[int]) -> list[RawMessage]:
             exc_info=True,
         )
         alone = ids
+    admitted = {item.ctx.raw.pk for item in batch.items if item.ctx.admitted}
     for raw_id in sorted(alone):  # in arrival order, so replies follow their originals
-        process(raw_id)
+        # Counted against its sender's rate limit once, whichever path takes it.
+        process(raw_id, admitted=raw_id in admitted)
     rows = {r.pk: r for r in RawMessage.objects.filter(pk__in=ids).defer("raw")}
     return [rows[i] for i in ids if i in rows]
 

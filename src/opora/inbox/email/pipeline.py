@@ -92,10 +92,13 @@ class _Context:
     raw: RawMessage
     mailbox: Mailbox | None
     own: set[str]
+    admitted: bool = False  # already counted against the sender's rate limit
 
 
-def process(raw_id: int) -> RawMessage:
-    """Turn one stored message into a ticket or a reply; safe to call twice."""
+def process(raw_id: int, *, admitted: bool = False) -> RawMessage:
+    """Turn one stored message into a ticket or a reply; safe to call twice.
+
+    `admitted`: a batch already counted it against its sender's rate limit."""
     try:
         with transaction.atomic():
             raw = (
@@ -105,7 +108,9 @@ def process(raw_id: int) -> RawMessage:
             )
             if raw.state != RawState.RECEIVED:
                 return raw
-            ctx = _Context(raw=raw, mailbox=raw.mailbox, own=noise.own_addresses())
+            ctx = _Context(
+                raw=raw, mailbox=raw.mailbox, own=noise.own_addresses(), admitted=admitted
+            )
             try:
                 with transaction.atomic():
                     _process(ctx)
@@ -234,11 +239,14 @@ def _admit(ctx: _Context, reading: _Reading) -> bool:
     """May this person's mail open or continue a ticket? False: ignored (flood)."""
     if not reading.sender:
         raise ValueError("no sender address")
+    if ctx.admitted:
+        return True
     if not noise.within_rate_limit(reading.sender):
         ctx.raw.state = RawState.IGNORED
         ctx.raw.error = "rate limited: too many messages from this sender"
         logger.info("rate limited %s", noise.redact(reading.sender))
         return False
+    ctx.admitted = True
     return True
 
 
