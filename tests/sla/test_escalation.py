@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from opora.core.errors import ValidationFailed
 from opora.sla import actions as sla_actions
@@ -112,3 +113,32 @@ def test_changing_the_line_through_the_api_counts_as_a_hop(api, make_ticket, dan
     actions.update_ticket(ticket, actions.TicketChanges(line=3), by=alice)
     sla = TicketSla.objects.get(ticket=ticket)
     assert (sla.level, sla.line1_seconds, sla.escalations) == ("3", 600, 1)
+
+
+def _rule_jobs() -> list[list[int]]:
+    jobs = DBTaskResult.objects.filter(task_path__endswith="apply_escalation_rules_task")
+    return [job.args_kwargs["args"] for job in jobs]
+
+
+def test_rule_jobs_are_queued_only_while_a_rule_is_active(
+    make_ticket, dana, alice, django_capture_on_commit_callbacks
+):
+    # given no escalation rule: a new ticket queues no job that would find nothing to do
+    with django_capture_on_commit_callbacks(execute=True):
+        quiet = make_ticket(dana, by=alice, priority="urgent", type="incident")
+    assert _rule_jobs() == []
+    # when an admin adds a rule, the next ticket's job is queued (and escalates it)
+    rule = EscalationRule.objects.create(
+        name="Urgent incidents", priority=4, type="incident", to_level="2", reason="Urgent"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        loud = make_ticket(dana, by=alice, priority="urgent", type="incident")
+    assert [loud.pk] in _rule_jobs() and [quiet.pk] not in _rule_jobs()
+    assert apply_escalation_rules_task.call(loud.pk) is True
+    # and once the rule is switched off, no more jobs
+    rule.is_active = False
+    rule.save()
+    before = len(_rule_jobs())
+    with django_capture_on_commit_callbacks(execute=True):
+        make_ticket(dana, by=alice)
+    assert len(_rule_jobs()) == before

@@ -1,10 +1,11 @@
-"""SLA policies and business calendars, kept per process between ticket changes.
+"""SLA policies, business calendars and escalation rules, kept per process.
 
 Every ticket change recomputes the ticket's SLA clock, and that needs the active
-policies and the calendars' working hours, which change a few times a year. Reading
-them each time cost two or three queries per change; here they are read once and kept
-until one of them changes:
-- in this process, at once: saving or deleting a policy, calendar or calendar day
+policies and the calendars' working hours, which change a few times a year; every new
+or changed ticket would also queue an escalation-rules job, which only matters when a
+rule exists. Reading them each time cost two or three queries per change; here they are
+read once and kept until one of them changes:
+- in this process, at once: saving or deleting a policy, calendar, calendar day or rule
   (signals, at commit) or `configuration_changed()` after bulk writes;
 - in other processes: a version number in the shared cache (Redis with
   OPORA_REDIS_URL) moves, checked on each use; without a shared cache, at the latest
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from opora.sla.calendar import Hours
-from opora.sla.models import BusinessCalendar, CalendarDay, SlaPolicy
+from opora.sla.models import BusinessCalendar, CalendarDay, EscalationRule, SlaPolicy
 
 MAX_AGE_SECONDS = 30
 VERSION_KEY = "opora:sla:configuration"
@@ -35,6 +36,7 @@ class Configuration:
     hours_by_policy: dict[int | None, Hours]  # filled as policies are used
     version: Any
     read_at: float
+    any_rule: bool = True  # some escalation rule is active
 
 
 _current: Configuration | None = None
@@ -68,7 +70,13 @@ def configuration() -> Configuration:
         or found.version != version
         or time.monotonic() - found.read_at > MAX_AGE_SECONDS
     ):
-        found = Configuration(active_policies(), {}, version, time.monotonic())
+        found = Configuration(
+            active_policies(),
+            {},
+            version,
+            time.monotonic(),
+            any_rule=EscalationRule.objects.filter(is_active=True).exists(),
+        )
         with _lock:
             _current = found
     return found
@@ -104,7 +112,7 @@ def _changed(**kwargs: Any) -> None:
     configuration_changed()
 
 
-for _model in (SlaPolicy, BusinessCalendar, CalendarDay):
+for _model in (SlaPolicy, BusinessCalendar, CalendarDay, EscalationRule):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"sla-config-save-{_model.__name__}")
     post_delete.connect(
         _changed, sender=_model, dispatch_uid=f"sla-config-delete-{_model.__name__}"

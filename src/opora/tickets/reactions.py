@@ -24,14 +24,15 @@ def after_solved(ticket: Ticket) -> None:
 
 
 def apply_rules_later(ticket: Ticket) -> None:
-    from opora.sla.tasks import apply_escalation_rules_task
-
-    enqueue_after_commit(apply_escalation_rules_task, ticket.pk)
+    apply_rules_later_many([ticket])
 
 
 def apply_rules_later_many(tickets: list[Ticket]) -> None:
+    from opora.sla.config import configuration
     from opora.sla.tasks import apply_escalation_rules_task
 
+    if not configuration().any_rule:
+        return  # no job to run: with no active rule it would find nothing to do
     enqueue_many_after_commit(apply_escalation_rules_task, [(t.pk,) for t in tickets])
 
 
