@@ -67,6 +67,21 @@ def test_an_agent_opens_a_ticket_on_behalf_of_a_new_customer(api, alice, support
     assert created.actor == alice
 
 
+def test_an_agent_opens_a_ticket_for_a_customer_given_by_id(api, alice, dana, charlie, acme):
+    # given customers with and without an organization, named by their user id
+    for customer, organization in ((dana, acme.pk), (charlie, None)):
+        response = api(alice).post(
+            "/tickets", {"subject": "Printer", "body": "It jams.", "requester": customer.pk}
+        )
+        assert response.status_code == 201, response.content
+        body = response.json()
+        # then the ticket is theirs, with their organization
+        assert body["requester"]["email"] == customer.email
+        assert (body["organization"] or {}).get("id") == organization
+        ticket = Ticket.objects.get(number=body["number"])
+        assert (ticket.requester_id, ticket.organization_id) == (customer.pk, organization)
+
+
 def test_a_customer_cannot_open_a_ticket_for_someone_else(api, dana, charlie):
     response = api(dana).post(
         "/tickets", {"subject": "x", "body": "y", "requester": "charlie@outside.test"}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.db import connection
 from django.db.models import QuerySet
 
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import Forbidden, NotFound
+from opora.core.rows import columns, from_row
 
 
 def require_agent(user: User) -> None:
@@ -41,3 +45,32 @@ def access_team(user: User, team_id: int) -> Team:
     if found is None:
         raise NotFound("team")
     return found
+
+
+@cache
+def _user_sql() -> str:
+    quote = connection.ops.quote_name
+    # Identifiers come from the models' metadata, quoted; the id is a parameter.
+    return (
+        f"SELECT {columns(User, 'u')}, {columns(Organization, 'o')}"  # noqa: S608
+        f" FROM {quote(User._meta.db_table)} u"
+        f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = u.organization_id"
+        " WHERE u.id = %s"
+    )
+
+
+def user_by_id(pk: int) -> User | None:
+    """A user with their organization, by id (one fixed statement: API creates for a
+    requester given by id run it on every call)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(User._meta.concrete_fields)
+    user = from_row(User, row[:width])
+    organization = row[width:]
+    user.organization = (
+        from_row(Organization, organization) if organization[0] is not None else None
+    )
+    return user

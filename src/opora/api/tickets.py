@@ -19,6 +19,7 @@ from ninja.params.functions import Query
 
 from opora.accounts.actions import get_or_create_requester
 from opora.accounts.models import Team, User
+from opora.accounts.selectors import user_by_id
 from opora.api.common import (
     body_doc,
     current_user,
@@ -260,9 +261,7 @@ def _requester_for(user: User, payload: TicketCreate) -> User:
             "agents_only", "only agents may open tickets for someone else", field="requester"
         )
     if isinstance(payload.requester, int) or str(payload.requester).isdigit():
-        found = (
-            User.objects.select_related("organization").filter(pk=int(payload.requester)).first()
-        )
+        found = user_by_id(int(payload.requester))
         if found is None:
             raise ValidationFailed("unknown_requester", "no user with this id", field="requester")
         return found
