@@ -33,3 +33,47 @@ def update_rows(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def insert_rows(
+    model: type[models.Model],
+    rows: Sequence[models.Model],
+    *,
+    unique: Sequence[str] = (),
+    update: Sequence[str] = (),
+) -> None:
+    """INSERT many rows with multi-row statements; no ids are read back.
+
+    With `unique` and `update`: an upsert (ON CONFLICT (unique) DO UPDATE SET update),
+    on PostgreSQL and SQLite alike. What `bulk_create` does for these rows, without
+    building a query object and a model-instance round trip per row: for the small
+    inserts of every ticket change (events, search documents) that was most of their cost.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    suffix = ""
+    if unique:
+        by_name = {f.name: quote(str(f.column)) for f in fields}
+        targets = ", ".join(by_name[n] for n in unique)
+        sets = ", ".join(f"{by_name[n]} = excluded.{by_name[n]}" for n in update)
+        suffix = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+    size = max(1, connection.ops.bulk_batch_size(fields, list(rows)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES "  # noqa: S608
+                + ", ".join([one] * len(chunk))
+                + suffix
+            )
+            params = [
+                f.get_db_prep_save(f.pre_save(row, add=True), connection)
+                for row in chunk
+                for f in fields
+            ]
+            cursor.execute(sql, params)

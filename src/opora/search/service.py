@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.utils import timezone
 
+from opora.core.bulk import insert_rows
 from opora.search.backends import Filters, match_articles, match_tickets
 from opora.search.models import Scope, SearchDocument, SearchTerm
 from opora.search.text import (
@@ -92,13 +93,7 @@ _UPDATED = [
 
 def _save_documents(docs: list[SearchDocument]) -> None:
     # One INSERT … ON CONFLICT DO UPDATE (both engines): no read, no savepoint.
-    if docs:
-        SearchDocument.objects.bulk_create(
-            docs,
-            update_conflicts=True,
-            unique_fields=["scope", "object_id"],
-            update_fields=_UPDATED,
-        )
+    insert_rows(SearchDocument, docs, unique=["scope", "object_id"], update=_UPDATED)
 
 
 def _upsert(

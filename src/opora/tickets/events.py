@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from opora.accounts.models import User
+from opora.core.bulk import insert_rows
 from opora.core.realtime import publish_ticket_event, publish_ticket_events
 from opora.core.transaction import after_commit
 from opora.tickets.models import Event, EventKind, Message, Priority, Ticket
@@ -33,7 +34,7 @@ def recorded_together() -> Iterator[list[Event]]:
     finally:
         _pending.reset(token)
     if events:
-        Event.objects.bulk_create(events)
+        insert_rows(Event, events)
         after_commit(publish_ticket_events, [(e.ticket.number, e.kind) for e in events])
 
 
