@@ -127,3 +127,26 @@ def test_web_threads_default_to_few_on_sqlite_and_more_on_postgresql(tmp_path):
     )
     assert on_postgres["threads"] == 8
     assert _database_in_subprocess(tmp_path, OPORA_WEB_THREADS="3")["threads"] == 3
+
+
+def _base_url(tmp_path, **env: str) -> str:
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings'; django.setup();"
+        "from django.conf import settings; print(settings.BASE_URL)"
+    )
+    base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_links_point_where_opora_serve_listens_unless_told_otherwise(tmp_path):
+    assert _base_url(tmp_path) == "http://127.0.0.1:8000"
+    assert _base_url(tmp_path, OPORA_PORT="8765") == "http://127.0.0.1:8765"
+    wildcard = "0.0.0.0"  # noqa: S104 - listening everywhere, linked on this machine
+    assert _base_url(tmp_path, OPORA_HOST=wildcard, OPORA_PORT="80") == "http://127.0.0.1:80"
+    assert _base_url(tmp_path, OPORA_HOST="::1") == "http://[::1]:8000"
+    public = "https://support.example.com"
+    assert _base_url(tmp_path, OPORA_BASE_URL=public + "/", OPORA_PORT="8765") == public

@@ -56,7 +56,15 @@ ALLOWED_HOSTS = env_list("OPORA_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1
 CSRF_TRUSTED_ORIGINS = env_list("OPORA_CSRF_TRUSTED_ORIGINS", [])
 
 # The public address of this instance, used in links sent by e-mail.
-BASE_URL = env_str("OPORA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset: where `opora serve` listens (OPORA_HOST / OPORA_PORT), as seen from this machine.
+_LISTEN_HOST = env_str("OPORA_HOST", "127.0.0.1")
+if _LISTEN_HOST in ("0.0.0.0", "::", ""):  # noqa: S104 - a wildcard is no address to link to
+    _LISTEN_HOST = "127.0.0.1"
+elif ":" in _LISTEN_HOST:  # an IPv6 address
+    _LISTEN_HOST = f"[{_LISTEN_HOST}]"
+BASE_URL = env_str(
+    "OPORA_BASE_URL", f"http://{_LISTEN_HOST}:{env_int('OPORA_PORT', 8000, minimum=1)}"
+).rstrip("/")
 
 # Set to true when Opora is served over HTTPS: secure cookies and HSTS.
 SECURE_COOKIES = env_bool("OPORA_SECURE_COOKIES", False)
