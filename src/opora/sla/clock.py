@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 
+from opora.core.bulk import update_rows
 from opora.sla import config
 from opora.sla.calendar import Hours
 from opora.sla.models import SlaPolicy, SlaState, TicketSla
@@ -180,8 +181,12 @@ def apply_sla(
     if new:
         sla.save(force_insert=True)
     else:
-        sla.save()
+        # The row exists (compute_sla read or created it): one plain UPDATE of it.
+        update_rows(TicketSla, [sla], SLA_FIELDS)
     return fields
+
+
+SLA_FIELDS = tuple(f.name for f in TicketSla._meta.concrete_fields if not f.primary_key)
 
 
 def compute_sla(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Team, User
+from opora.core.bulk import update_rows
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.html import sanitize_html, text_to_html
 from opora.search import service as search
@@ -569,7 +570,7 @@ def add_message(
     if not internal:
         fields += reactions.refresh_sla(ticket, now, time_logged=False)
     ticket.updated_at = now
-    ticket.save(update_fields=fields)
+    update_rows(Ticket, [ticket], list(dict.fromkeys(fields)))
     if not internal and by.is_agent and by.pk != ticket.requester_id:
         reactions.schedule_channel_reply(ticket, message)
     return message

@@ -19,7 +19,7 @@ from opora.accounts.models import Team, User
 from opora.core.bulk import update_rows
 from opora.core.errors import OporaError
 from opora.search import service as search
-from opora.sla.clock import SlaInputs, compute_sla
+from opora.sla.clock import SLA_FIELDS, SlaInputs, compute_sla
 from opora.sla.models import TicketSla
 from opora.tickets import events as ev
 from opora.tickets import reactions
@@ -115,7 +115,6 @@ class PreparedReply:
 
 # What `add_message` may change on the ticket row for a customer's reply.
 _REPLY_FIELDS = ("status", "solved_at", "updated_at", "first_response_due_at", "resolution_due_at")
-_SLA_FIELDS = tuple(f.name for f in TicketSla._meta.concrete_fields if not f.primary_key)
 
 
 def add_replies(replies: Sequence[PreparedReply]) -> list[Message | None]:
@@ -201,5 +200,5 @@ def _add_replies(replies: Sequence[PreparedReply]) -> list[Message | None]:
         )
         slas.append(sla)
     update_rows(Ticket, [tickets[pk] for pk in latest], _REPLY_FIELDS)
-    update_rows(TicketSla, slas, _SLA_FIELDS)
+    update_rows(TicketSla, slas, SLA_FIELDS)
     return [added.get(i) for i in range(len(replies))]
