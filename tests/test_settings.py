@@ -90,19 +90,30 @@ def test_the_embedded_database_runs_in_wal_mode(tmp_path):
     assert (tmp_path / "opora.sqlite3").exists()
 
 
-def _database_in_subprocess(tmp_path, **env: str) -> dict[str, object]:
+def _read_in_subprocess(tmp_path, expression: str, **env: str) -> object:
+    """The value of `expression` (over `settings`) in a fresh process with this environment."""
     code = (
         "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
-        "django.setup(); from django.conf import settings as s; db=s.DATABASES['default'];"
-        "print(json.dumps({'age': db['CONN_MAX_AGE'], 'pool': db['OPTIONS'].get('pool'),"
-        " 'threads': s.WEB_THREADS}))"
+        "django.setup(); from django.conf import settings;"
+        f"print(json.dumps({expression}))"
     )
     base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    found: dict[str, object] = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def _database_in_subprocess(tmp_path, **env: str) -> dict[str, object]:
+    found = _read_in_subprocess(
+        tmp_path,
+        "{'age': settings.DATABASES['default']['CONN_MAX_AGE'],"
+        " 'pool': settings.DATABASES['default']['OPTIONS'].get('pool'),"
+        " 'threads': settings.WEB_THREADS}",
+        **env,
+    )
+    assert isinstance(found, dict)
     return found
 
 
@@ -130,16 +141,7 @@ def test_web_threads_default_to_few_on_sqlite_and_more_on_postgresql(tmp_path):
 
 
 def _base_url(tmp_path, **env: str) -> str:
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings'; django.setup();"
-        "from django.conf import settings; print(settings.BASE_URL)"
-    )
-    base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    return str(_read_in_subprocess(tmp_path, "settings.BASE_URL", **env))
 
 
 def test_links_point_where_opora_serve_listens_unless_told_otherwise(tmp_path):
