@@ -43,6 +43,7 @@ from opora.api.schemas import (
 )
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.tickets import actions
+from opora.tickets.cleaning import clean_tags
 from opora.tickets.models import Channel, Message, Priority, Ticket
 from opora.tickets.selectors import (
     TicketFilter,
@@ -304,7 +305,7 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
     )
     # Built from the objects the action just wrote (their values are the committed ones;
     # what happens after commit, such as rules, shows on the next read).
-    row = ticket_out(ticket, viewer=user, tags=sorted(actions.clean_tags(payload.tags)))
+    row = ticket_out(ticket, viewer=user, tags=sorted(clean_tags(payload.tags)))
     return json_response(row, status=201)  # type: ignore[return-value]
 
 

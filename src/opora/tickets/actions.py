@@ -7,7 +7,7 @@ transitions) and raise `OporaError`s that entry points turn into 4xx answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +23,17 @@ from opora.search import service as search
 from opora.tickets import errors, reactions
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
+from opora.tickets.cleaning import (
+    MAX_TAGS,
+    clean_body,
+    clean_subject,
+    clean_tags,
+    parse_priority,
+    parse_type,
+    require_agent,
+)
 from opora.tickets.models import (
     ALLOWED_TRANSITIONS,
-    CUSTOMER_TYPES,
     Channel,
     Message,
     Priority,
@@ -37,83 +45,8 @@ from opora.tickets.models import (
 from opora.tickets.selectors import access_assignee
 from opora.tickets.time_tracking import log_time, start_timer, stop_timer
 
-MAX_BODY_CHARS = 1_000_000
-MAX_TAGS = 50
 
-
-def _require_agent(by: User, field: str) -> None:
-    if not by.is_agent:
-        raise Forbidden(
-            errors.AGENTS_ONLY,
-            _("Only agents may change %(field)s.") % {"field": field},
-            field=field,
-        )
-
-
-def clean_subject(subject: str) -> str:
-    text = " ".join(subject.split())
-    if not text:
-        raise ValidationFailed(errors.REQUIRED, _("A subject is required."), field="subject")
-    if len(text) > 255:
-        raise ValidationFailed(
-            errors.TOO_LONG, _("The subject is longer than 255 characters."), field="subject"
-        )
-    return text
-
-
-def clean_body(body: str, *, field: str = "body") -> str:
-    text = body.replace("\r\n", "\n").strip()
-    if not text:
-        raise ValidationFailed(errors.REQUIRED, _("The message text is required."), field=field)
-    if len(text) > MAX_BODY_CHARS:
-        raise ValidationFailed(errors.TOO_LONG, _("The message text is too long."), field=field)
-    return text
-
-
-def clean_tags(tags: Iterable[str]) -> list[str]:
-    """Tags are lower-case words without spaces; order is kept, duplicates dropped."""
-    cleaned: list[str] = []
-    for raw in tags:
-        tag = "-".join(str(raw).strip().lower().split())
-        if not tag:
-            continue
-        if len(tag) > 64:
-            raise ValidationFailed(
-                errors.TOO_LONG, _("Tag “%(tag)s” is too long.") % {"tag": tag[:20]}, field="tags"
-            )
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationFailed(errors.TOO_MANY, _("Too many tags."), field="tags")
-    return cleaned
-
-
-def _priority(value: str | int | None) -> Priority | None:
-    if value is None:
-        return None
-    try:
-        return Priority(value) if isinstance(value, int) else Priority.by_name(value)
-    except (KeyError, ValueError):
-        raise ValidationFailed(
-            errors.INVALID_CHOICE,
-            _("Unknown priority “%(value)s”.") % {"value": value},
-            field="priority",
-        ) from None
-
-
-def _ticket_type(value: str | None, *, by: User) -> str | None:
-    if value is None:
-        return None
-    if value not in TicketType.values:
-        raise ValidationFailed(
-            errors.INVALID_CHOICE, _("Unknown type “%(value)s”.") % {"value": value}, field="type"
-        )
-    if not by.is_agent and value not in CUSTOMER_TYPES:
-        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may set this type."), field="type")
-    return value
-
-
-def _set_tags(ticket: Ticket, names: list[str]) -> None:
+def set_tags(ticket: Ticket, names: list[str]) -> None:
     existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
     missing = [Tag(name=n) for n in names if n not in existing]
     if missing:
@@ -165,13 +98,13 @@ def prepare_ticket(
             field="requester",
         )
     if team is not None:
-        _require_agent(by, "team")
+        require_agent(by, "team")
     if tags:
-        _require_agent(by, "tags")
+        require_agent(by, "tags")
     subject = clean_subject(subject)
     body = clean_body(body)
-    prio = _priority(priority) or Priority.NORMAL
-    kind = _ticket_type(type, by=by) or TicketType.QUESTION
+    prio = parse_priority(priority) or Priority.NORMAL
+    kind = parse_type(type, by=by) or TicketType.QUESTION
     tag_names = clean_tags(tags)
     if channel not in Channel.values:
         raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown channel."), field="channel")
@@ -304,7 +237,7 @@ def _write_message(
     return message
 
 
-def _move_status(ticket: Ticket, new: str, *, by: User | None, now: Any) -> list[str]:
+def move_status(ticket: Ticket, new: str, *, by: User | None, now: Any) -> list[str]:
     """Set a new status on a locked ticket; returns the fields to save."""
     previous = ticket.status
     if new == previous:
@@ -371,14 +304,14 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
     if changes.assignee is not None or changes.unassign:
         touched += _change_assignee(ticket, changes, by=by)
     if changes.priority is not None:
-        prio = _priority(changes.priority)
+        prio = parse_priority(changes.priority)
         if prio is not None and prio != ticket.priority:
             previous = ticket.priority
             ticket.priority = prio
             ev.ticket_priority_changed_event(ticket=ticket, by=by, previous=previous)
             touched.append("priority")
     if changes.type is not None:
-        kind = _ticket_type(changes.type, by=by)
+        kind = parse_type(changes.type, by=by)
         if kind is not None and kind != ticket.type:
             if ticket.incidents.exists() and kind != TicketType.PROBLEM:
                 raise ValidationFailed(
@@ -405,7 +338,7 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
         _change_tags(ticket, changes, by=by)
         touched.append("tags")
     if changes.status is not None:
-        touched += _move_status(ticket, changes.status, by=by, now=now)
+        touched += move_status(ticket, changes.status, by=by, now=now)
 
     fields = [f for f in dict.fromkeys(touched) if f != "tags"]
     if touched:
@@ -502,7 +435,7 @@ def _change_tags(ticket: Ticket, changes: TicketChanges, *, by: User) -> None:
         raise ValidationFailed(errors.TOO_MANY, _("Too many tags."), field="tags")
     if current == previous:
         return
-    _set_tags(ticket, current)
+    set_tags(ticket, current)
     ev.ticket_tags_changed_event(ticket=ticket, by=by, previous=previous, current=current)
 
 
@@ -563,10 +496,10 @@ def add_message(
                 ticket.first_response_at = now
                 fields.append("first_response_at")
             if ticket.status == TicketStatus.NEW:
-                fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
+                fields += move_status(ticket, TicketStatus.OPEN, by=by, now=now)
         elif ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
             # The customer wrote back: the ball is in the desk's court again.
-            fields += _move_status(ticket, TicketStatus.OPEN, by=by, now=now)
+            fields += move_status(ticket, TicketStatus.OPEN, by=by, now=now)
     if not internal:
         fields += reactions.refresh_sla(ticket, now, time_logged=False)
     ticket.updated_at = now
@@ -589,7 +522,7 @@ def route_new_ticket(ticket: Ticket, *, team: Team | None, tags: Sequence[str] =
         previous_tags = _tag_names(ticket)
         current = sorted(set(previous_tags) | set(names))
         if current != previous_tags:
-            _set_tags(ticket, current)
+            set_tags(ticket, current)
             ev.ticket_tags_changed_event(
                 ticket=ticket, by=None, previous=previous_tags, current=current
             )
@@ -659,7 +592,7 @@ def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
 @transaction.atomic
 def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
     """Merge a duplicate into another ticket: its messages move, it closes with a link."""
-    _require_agent(by, "merge")
+    require_agent(by, "merge")
     if source.pk == target.pk:
         raise ValidationFailed(
             errors.MERGE_SELF, _("A ticket cannot be merged into itself."), field="into"
@@ -699,7 +632,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
 @transaction.atomic
 def link_problem(incident: Ticket, problem: Ticket, *, by: User) -> Ticket:
     """Link an incident to the problem behind it; the ticket becomes an incident."""
-    _require_agent(by, "problem")
+    require_agent(by, "problem")
     if incident.pk == problem.pk:
         raise ValidationFailed(
             errors.NOT_A_PROBLEM, _("A ticket cannot be its own problem."), field="problem"
@@ -748,7 +681,7 @@ def _unlink(ticket: Ticket, *, by: User) -> list[str]:
 
 @transaction.atomic
 def unlink_problem(incident: Ticket, *, by: User) -> Ticket:
-    _require_agent(by, "problem")
+    require_agent(by, "problem")
     incident = Ticket.objects.select_for_update().get(pk=incident.pk)
     fields = _unlink(incident, by=by)
     if fields:

@@ -23,15 +23,9 @@ from opora.sla.clock import SLA_FIELDS, SlaInputs, compute_sla
 from opora.sla.models import TicketSla
 from opora.tickets import events as ev
 from opora.tickets import reactions
-from opora.tickets.actions import (
-    PreparedTicket,
-    _move_status,
-    _set_tags,
-    clean_body,
-    message_row,
-    route_team,
-)
+from opora.tickets.actions import PreparedTicket, message_row, move_status, route_team, set_tags
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
+from opora.tickets.cleaning import clean_body
 from opora.tickets.models import Message, Ticket, TicketStatus
 from opora.tickets.numbering import next_ticket_numbers
 
@@ -62,7 +56,7 @@ def _create(prepared: Sequence[PreparedTicket], team: Team | None) -> list[tuple
     Ticket.objects.bulk_create(tickets)
     for new in prepared:
         if new.tag_names:
-            _set_tags(new.ticket, new.tag_names)
+            set_tags(new.ticket, new.tag_names)
     messages = [
         message_row(
             new.ticket,
@@ -172,7 +166,7 @@ def _add_replies(replies: Sequence[PreparedReply]) -> list[Message | None]:
             )
             if ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
                 # The customer wrote back: the ball is in the desk's court again.
-                _move_status(ticket, TicketStatus.OPEN, by=reply.by, now=now)
+                move_status(ticket, TicketStatus.OPEN, by=reply.by, now=now)
             ticket.updated_at = now
         Message.objects.bulk_create(list(added.values()))
         for i, message in added.items():
