@@ -39,13 +39,13 @@ def _require_admin(by: User | None) -> None:
         raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
 
 
-def clean_email(email: str) -> str:
+def clean_email(email: str, *, field: str = "email") -> str:
     address = normalize_email(email)
     try:
         validate_email(address)
     except ValidationError:
         raise ValidationFailed(
-            errors.INVALID_EMAIL, _("Enter a valid e-mail address."), field="email"
+            errors.INVALID_EMAIL, _("Enter a valid e-mail address."), field=field
         ) from None
     return address
 

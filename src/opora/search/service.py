@@ -96,33 +96,11 @@ def _save_documents(docs: list[SearchDocument]) -> None:
     insert_rows(SearchDocument, docs, unique=["scope", "object_id"], update=_UPDATED)
 
 
-def _upsert(
-    scope: str,
-    object_id: int,
-    *,
-    title: str,
-    body: str,
-    language: str = "",
-    status: str = "",
-    ticket_id: int | None = None,
-) -> SearchDocument:
-    doc = _document(
-        scope,
-        object_id,
-        title=title,
-        body=body,
-        language=language,
-        status=status,
-        ticket_id=ticket_id,
-    )
-    _save_documents([doc])
-    return doc
-
-
 def index_article(article_id: int, *, title: str, body: str, language: str, status: str) -> None:
-    doc = _upsert(
+    doc = _document(
         Scope.ARTICLE, article_id, title=title, body=body, language=language, status=status
     )
+    _save_documents([doc])
     vocabulary = {t for t in f"{doc.title_terms} {doc.body_terms}".split() if len(t) <= 64}
     SearchTerm.objects.bulk_create(
         [SearchTerm(term=t) for t in sorted(vocabulary)], ignore_conflicts=True
@@ -152,16 +130,8 @@ def index_ticket(ticket_id: int, *, subject: str, language: str) -> None:
     _save_documents([_ticket_document(ticket_id, subject=subject, language=language)])
 
 
-def index_message(
-    message_id: int, *, ticket_id: int, subject: str, body: str, internal: bool
-) -> None:
-    _save_documents(
-        [_message_document(message_id, ticket_id=ticket_id, body=body, internal=internal)]
-    )
-
-
 def index_messages(messages: Sequence[Message]) -> None:
-    """Index many new messages in one statement."""
+    """Index new messages (a reply, or many at once) in one statement."""
     _save_documents(
         [
             _message_document(m.pk, ticket_id=m.ticket_id, body=m.body, internal=m.internal)

@@ -33,24 +33,18 @@ def _applies(policy: SlaPolicy, ticket: Ticket) -> bool:
     )
 
 
-def match_policy(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+def match_policy(ticket: Ticket, policies: list[SlaPolicy]) -> SlaPolicy | None:
     """The first active policy (by position) whose non-empty criteria all match."""
-    candidates = config.configuration().policies if policies is None else policies
-    return next((p for p in candidates if _applies(p, ticket)), None)
-
-
-def hours_for(policy: SlaPolicy | None) -> Hours:
-    """The policy's calendar; without a policy the default calendar, else 24/7."""
-    return config.hours(config.configuration(), policy)
+    return next((p for p in policies if _applies(p, ticket)), None)
 
 
 @dataclass
 class SlaInputs:
-    """What the clock reads, read once for many tickets (bulk intake): policies and
-    calendars, and for existing tickets (`read_tickets`) their SLA rows and histories."""
+    """What the clock reads: the policies and calendars in force (kept per process, see
+    sla/config.py) and, for tickets read together (`read_tickets`, bulk intake), their SLA
+    rows and histories."""
 
-    policies: list[SlaPolicy]
-    hours_by_policy: dict[int | None, Hours]
+    configuration: config.Configuration
     rows: dict[int, TicketSla] = field(default_factory=dict)
     history: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
     # ticket id -> (created_at, author id) of its latest public message
@@ -58,8 +52,7 @@ class SlaInputs:
 
     @classmethod
     def load(cls) -> SlaInputs:
-        current = config.configuration()
-        return cls(current.policies, current.hours_by_policy)
+        return cls(config.configuration())
 
     def read_tickets(
         self, ticket_ids: list[int], *, last_public: dict[int, tuple[datetime, int | None]]
@@ -79,10 +72,7 @@ class SlaInputs:
         self.last_public.update(last_public)
 
     def hours(self, policy: SlaPolicy | None) -> Hours:
-        key = policy.pk if policy is not None else None
-        if key not in self.hours_by_policy:
-            self.hours_by_policy[key] = config.read_hours(policy)
-        return self.hours_by_policy[key]
+        return config.hours(self.configuration, policy)
 
 
 def _status_history(events: QuerySet[Event]) -> QuerySet[Event, tuple[int, datetime, str]]:
@@ -199,26 +189,27 @@ def compute_sla(
 ) -> tuple[TicketSla, list[str]]:
     """`apply_sla` without saving the SLA row: (row, Ticket fields changed).
 
-    `inputs`: policies and calendars already read (for many tickets at once), and for
-    tickets in `inputs.read_tickets` their SLA row, history and latest public message.
+    `inputs`: for tickets in `inputs.read_tickets`, their SLA row, history and latest
+    public message, read together (otherwise read here).
     """
+    inputs = inputs or SlaInputs.load()
     if new:
         sla = TicketSla(ticket=ticket, level=str(ticket.line), level_since=ticket.created_at)
         created = True
-    elif inputs is not None and ticket.pk in inputs.rows:
+    elif ticket.pk in inputs.rows:
         sla, created = inputs.rows[ticket.pk], False
     else:
         sla, created = TicketSla.objects.get_or_create(
             ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
         )
-    policy = match_policy(ticket, inputs.policies if inputs else None)
-    hours = inputs.hours(policy) if inputs else hours_for(policy)
+    policy = match_policy(ticket, inputs.configuration.policies)
+    hours = inputs.hours(policy)
     timeline = Timeline.of(
         ticket,
         pause_on_hold=bool(policy and policy.pause_on_hold),
         until=now,
         new=new,
-        history=inputs.history.get(ticket.pk) if inputs else None,
+        history=inputs.history.get(ticket.pk),
     )
     share = warning_share()
     dues: list[datetime] = []
@@ -256,7 +247,7 @@ def compute_sla(
 
     sla.next_response_due_at = None
     if policy and policy.next_response_minutes is not None and responded is not None:
-        asked = _unanswered_since(ticket, inputs.last_public if inputs else {})
+        asked = _unanswered_since(ticket, inputs.last_public)
         if asked is not None:
             target = policy.next_response_minutes * 60
             sla.next_response_due_at = hours.add(asked, target)

@@ -228,9 +228,7 @@ def _write_message(
     message.save(force_insert=True)
     for incoming in attachments:
         store_attachment(message, incoming)
-    search.index_message(
-        message.pk, ticket_id=ticket.pk, subject=ticket.subject, body=body, internal=internal
-    )
+    search.index_messages([message])
     ev.message_added_event(
         ticket=ticket, by=by, message=message, attachments=len(attachments), automated=automated
     )

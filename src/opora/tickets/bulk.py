@@ -173,13 +173,12 @@ def _add_replies(replies: Sequence[PreparedReply]) -> list[Message | None]:
             reply = replies[i]
             for incoming in reply.attachments:
                 store_attachment(message, incoming)
-            event = ev.message_added_event(
+            ev.message_added_event(
                 ticket=message.ticket,
                 by=reply.by,
                 message=message,
                 attachments=len(reply.attachments),
             )
-            event.created_at = message.created_at  # as add_message writes it: at once
     search.index_messages(list(added.values()))
     # The clock once per ticket, as it stands after its last reply, from history read
     # for all of them at once (the status moves above are in it).

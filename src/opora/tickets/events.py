@@ -154,7 +154,8 @@ def message_added_event(
     if automated:
         # Written by the answer bot: not a first response, not an agent's work.
         data["automated"] = True
-    return _event(ticket, by, kind, new=message.pk, data=data)
+    # Stamped with the message's own time, on every path (one by one or in batches).
+    return _event(ticket, by, kind, new=message.pk, data=data, at=message.created_at)
 
 
 def ticket_merged_into_event(*, ticket: Ticket, by: User | None, target: Ticket) -> Event:

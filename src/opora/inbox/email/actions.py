@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from opora.accounts.actions import clean_email
 from opora.accounts.models import Language, Team, User
 from opora.core.errors import ValidationFailed
 from opora.core.transaction import after_commit
@@ -53,17 +52,6 @@ def password_refused(field: str = "password") -> ValidationFailed:
     )
 
 
-def _address(value: Any) -> str:
-    address = str(value or "").strip().lower()
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise ValidationFailed(
-            errors.INVALID_EMAIL, _("Enter a valid e-mail address."), field="address"
-        ) from None
-    return address
-
-
 def _team(value: Any) -> Team | None:
     if value is None:
         return None
@@ -87,7 +75,7 @@ def _apply(mailbox: Mailbox, values: Mapping[str, Any]) -> None:
         if field not in EDITABLE:
             raise ValidationFailed("unknown_field", _("Unknown field."), field=field)
         if field == "address":
-            mailbox.address = _address(value)
+            mailbox.address = clean_email(str(value or ""), field="address")
         elif field == "team":
             mailbox.team = _team(value)
         elif field == "language":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 ADMINS_ONLY = "admins_only"
-INVALID_EMAIL = "invalid_email"
 ADDRESS_TAKEN = "address_taken"
 UNKNOWN_TEAM = "unknown_team"
 INVALID_LANGUAGE = "invalid_language"
