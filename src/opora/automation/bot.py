@@ -75,13 +75,9 @@ def settings_for(ticket: Ticket) -> BotSettings | None:
     return found
 
 
-def schedule_answer(ticket: Ticket) -> None:
-    """Called by create_ticket: queue the bot's reply after commit, if the bot is on."""
-    schedule_answers([ticket])
-
-
 def schedule_answers(tickets: list[Ticket]) -> None:
-    """`schedule_answer` for many new tickets, with one look at the settings."""
+    """Called for new tickets: queue the bot's replies after commit, if the bot is on
+    (one look at the settings for all of them)."""
     wanted = [(t.pk,) for t in tickets if t.channel in BOT_CHANNELS]
     # A channel routes its new ticket to a team only after creating it (a mailbox's
     # team, for one), so the team's own settings are checked when the job runs.

@@ -126,10 +126,6 @@ def _message_document(
     )
 
 
-def index_ticket(ticket_id: int, *, subject: str, language: str) -> None:
-    _save_documents([_ticket_document(ticket_id, subject=subject, language=language)])
-
-
 def index_messages(messages: Sequence[Message]) -> None:
     """Index new messages (a reply, or many at once) in one statement."""
     _save_documents(

@@ -7,11 +7,6 @@ from django.db import connection
 PG_SEQUENCE = "tickets_ticket_number_seq"
 
 
-def next_ticket_number() -> int:
-    """Reserve the next ticket number (see `next_ticket_numbers`)."""
-    return next_ticket_numbers(1)[0]
-
-
 def next_ticket_numbers(count: int) -> list[int]:
     """Reserve `count` ticket numbers in one statement, in increasing order.
 

@@ -50,14 +50,8 @@ def refresh_sla(
     return apply_sla(ticket, now=now, new=new, time_logged=time_logged)
 
 
-def schedule_answer_bot(ticket: Ticket) -> None:
-    # Imported here: the bot itself writes through these actions.
-    from opora.automation.bot import schedule_answer
-
-    schedule_answer(ticket)
-
-
 def schedule_answer_bot_many(tickets: list[Ticket]) -> None:
+    # Imported here: the bot itself writes through these actions.
     from opora.automation.bot import schedule_answers
 
     schedule_answers(tickets)
