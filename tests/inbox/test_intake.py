@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import mailbox as mboxlib
+import sys
 from io import StringIO
 
 import pytest
@@ -90,3 +91,27 @@ def test_a_bounce_of_our_mail_is_recorded_on_its_ticket(deliver, dana, alice):
     assert row.state == "ignored" and row.ticket == ticket
     assert Event.objects.filter(ticket=ticket, kind="mail_ignored", new="bounce").exists()
     assert Ticket.objects.count() == 1
+
+
+def test_ingest_shows_its_progress_on_a_terminal_unless_quiet(
+    tmp_path, mailbox, dana, capsys, monkeypatch
+):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.eml").write_bytes(build_mail(subject=f"File {i}"))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as when run by a person
+    call_command("ingest", str(folder), mailbox="support@desk.test", stdout=StringIO())
+    assert "] 3/3" in capsys.readouterr().err
+    (folder / "3.eml").write_bytes(build_mail(subject="File 3"))
+    call_command("ingest", str(folder), "--quiet", mailbox="support@desk.test", stdout=StringIO())
+    assert "/4" not in capsys.readouterr().err
+
+
+def test_logs_name_senders_only_redacted(settings, deliver, dana, caplog):
+    settings.EMAIL_RATE_LIMIT_PER_HOUR = 1
+    with caplog.at_level("INFO", logger="opora.inbox.email"):
+        for i in range(2):
+            deliver(build_mail(subject=f"Spam {i}"))
+    assert "rate limited d***@acme.test" in caplog.text
+    assert "dana@acme.test" not in caplog.text
