@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from opora.core.tasks import run_queued_tasks
 from opora.inbox.email.models import OutboundMail, RawMessage
 from opora.inbox.email.pipeline import receive
 from opora.tickets import actions
+from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Event, Ticket
 from tests.inbox.conftest import build_mail
 
@@ -201,3 +203,33 @@ def test_receive_stores_the_raw_bytes_before_anything_else(db):
     row, created = receive(raw)
     assert created and bytes(row.raw) == raw and row.state == "received"
     assert not Ticket.objects.exists()
+
+
+def test_an_agent_reply_goes_out_with_its_attachment(
+    deliver, dana, alice, django_capture_on_commit_callbacks
+):
+    deliver(build_mail())
+    ticket = Ticket.objects.get()
+    djmail.outbox.clear()
+    report = b"%PDF-1.4 the service report"
+    upload = IncomingFile(
+        name="report.pdf",
+        content=io.BytesIO(report),
+        size=len(report),
+        content_type="application/pdf",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_message(ticket, by=alice, body="The report is attached.", attachments=[upload])
+    run_queued_tasks()
+    [sent] = [m for m in djmail.outbox if "report is attached" in m.body]
+    assert [(name, content, kind) for name, content, kind in sent.attachments] == [
+        ("report.pdf", report, "application/pdf")
+    ]
+
+
+def test_mailboxes_are_fetched_by_a_periodic_job():
+    from opora.core.scheduler import PERIODIC
+    from opora.inbox.email.tasks import fetch_mailboxes_task
+
+    jobs = [job for job in PERIODIC.values() if job.task is fetch_mailboxes_task]
+    assert len(jobs) == 1 and jobs[0].every.total_seconds() <= 300
