@@ -87,21 +87,26 @@ def _worker(args: tuple[list[list[bytes]], int, bool]) -> dict[str, float]:
     _setup_django()
     from django.db import connection
 
-    from opora.inbox.email import batch as batch_module
-    from opora.inbox.email.batch import receive_and_process_many
+    from opora.inbox.email import pipeline
     from opora.inbox.email.models import Mailbox
-    from opora.inbox.email.pipeline import receive_and_process
+    from opora.inbox.email.pipeline import receive_and_process, receive_and_process_many
 
     statements = 0
-    fallbacks = 0  # messages a batch left to the one-by-one path
-    one_by_one_path = batch_module.process
+    fallbacks = 0  # messages a batch left to be processed again as batches of one
+    depth = 0
+    process_many = pipeline.process_many
 
-    def counted(raw_id: int) -> object:
-        nonlocal fallbacks
-        fallbacks += 1
-        return one_by_one_path(raw_id)
+    def counted(raw_ids, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal fallbacks, depth
+        if depth:
+            fallbacks += len(raw_ids)
+        depth += 1
+        try:
+            return process_many(raw_ids, **kwargs)
+        finally:
+            depth -= 1
 
-    batch_module.process = counted  # type: ignore[assignment]
+    pipeline.process_many = counted
 
     def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         nonlocal statements
@@ -142,8 +147,8 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
     from django.db import connection
 
     from opora.accounts.actions import create_team, create_user
-    from opora.inbox.email.batch import BATCH_SIZE
     from opora.inbox.email.models import Mailbox, RawMessage
+    from opora.inbox.email.pipeline import BATCH_SIZE
     from opora.tickets.models import Ticket
 
     call_command("migrate", verbosity=0)

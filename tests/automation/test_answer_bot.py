@@ -123,8 +123,10 @@ def test_yes_solves_the_ticket_as_solved_by_the_bot(api, dana, answered):
     assert stats.status_code == 403  # customers do not see the desk's figures
 
 
-def test_yes_by_e_mail_solves_too(dana, answered):
-    actions.add_message(answered, by=dana, body="Yes, thank you!", channel="email")
+def test_yes_by_e_mail_solves_too(django_capture_on_commit_callbacks, dana, answered):
+    # The bot reads the reply once it is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_message(answered, by=dana, body="Yes, thank you!", channel="email")
     answered.refresh_from_db()
     assert answered.status == "solved"
     assert BotConversation.objects.get(ticket=answered).state == "solved"
@@ -143,14 +145,16 @@ def test_no_hands_the_ticket_to_a_person_at_once(api, dana, alice, answered):
     assert [t["number"] for t in queue] == [answered.number]
 
 
-def test_any_other_reply_hands_off_too(dana, answered):
-    actions.add_message(answered, by=dana, body="It still does not work, the light blinks red.")
+def test_any_other_reply_hands_off_too(django_capture_on_commit_callbacks, dana, answered):
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_message(answered, by=dana, body="It still does not work, the light blinks red.")
     answered.refresh_from_db()
     assert answered.status == "open"
     assert BotConversation.objects.get(ticket=answered).state == "handed_off"
     assert Event.objects.get(ticket=answered, kind=EventKind.BOT_HANDOFF).new == "replied"
     # later replies are ordinary replies
-    actions.add_message(answered, by=dana, body="yes")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_message(answered, by=dana, body="yes")
     answered.refresh_from_db()
     assert answered.status == "open"
 

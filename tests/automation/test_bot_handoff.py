@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from opora.accounts.models import User
@@ -122,28 +125,41 @@ def mailed(django_capture_on_commit_callbacks, dana, support, bot_for_support):
     return mailbox, ticket
 
 
-def _reply_by_mail(mailbox: Mailbox, ticket: Ticket, body: str) -> None:
-    receive_and_process(
-        build_mail(to=reply_address(mailbox.address, ticket.number), subject="Re", body=body),
-        mailbox=mailbox,
-        source="file",
-    )
+@pytest.fixture
+def reply_by_mail(
+    django_capture_on_commit_callbacks: Any,
+) -> Callable[[Mailbox, Ticket, str], None]:
+    """Dana answers by e-mail; what reacts after commit (the bot) runs too."""
+
+    def reply(mailbox: Mailbox, ticket: Ticket, body: str) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            receive_and_process(
+                build_mail(
+                    to=reply_address(mailbox.address, ticket.number), subject="Re", body=body
+                ),
+                mailbox=mailbox,
+                source="file",
+            )
+
+    return reply
 
 
-def test_yes_by_e_mail_solves_the_request(mailed):
+def test_yes_by_e_mail_solves_the_request(reply_by_mail, mailed):
     mailbox, ticket = mailed
-    _reply_by_mail(mailbox, ticket, "Yes, that helped, thanks!")
+    reply_by_mail(mailbox, ticket, "Yes, that helped, thanks!")
     ticket.refresh_from_db()
     assert ticket.status == "solved"
     assert BotConversation.objects.get(ticket=ticket).state == "solved"
 
 
-def test_any_e_mail_reply_hands_off_and_keeps_the_assignee(mailed, bob: User, lena: User):
+def test_any_e_mail_reply_hands_off_and_keeps_the_assignee(
+    reply_by_mail, mailed, bob: User, lena: User
+):
     # given Bob (2nd line) already took the ticket while the bot waited
     mailbox, ticket = mailed
     actions.update_ticket(ticket, actions.TicketChanges(assignee=bob.pk, line=2), by=lena)
     # when Dana writes back something else
-    _reply_by_mail(mailbox, ticket, "The light blinks red and the paper is stuck.")
+    reply_by_mail(mailbox, ticket, "The light blinks red and the paper is stuck.")
     # then it is open and stays Bob's, on his line, with the hand-off recorded
     ticket.refresh_from_db()
     assert (ticket.status, ticket.assignee_id, ticket.line) == ("open", bob.pk, 2)
@@ -152,11 +168,11 @@ def test_any_e_mail_reply_hands_off_and_keeps_the_assignee(mailed, bob: User, le
 
 
 def test_a_hand_off_brings_an_unassigned_ticket_back_to_the_first_line(
-    mailed, alice: User, otto: User, lena: User
+    reply_by_mail, mailed, alice: User, otto: User, lena: User
 ):
     mailbox, ticket = mailed
     actions.update_ticket(ticket, actions.TicketChanges(line=2), by=lena)
-    _reply_by_mail(mailbox, ticket, "No")
+    reply_by_mail(mailbox, ticket, "No")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.assignee_id, ticket.line) == ("open", None, 1)
     # Support's agents count it among their unassigned tickets; Billing's do not
@@ -164,14 +180,14 @@ def test_a_hand_off_brings_an_unassigned_ticket_back_to_the_first_line(
     assert queue_counts(otto)["unassigned"] == 0
 
 
-def test_the_sla_clock_follows_the_hand_off(mailed, lena: User):
+def test_the_sla_clock_follows_the_hand_off(reply_by_mail, mailed, lena: User):
     # given the ticket went to the 2nd line while the bot waited
     mailbox, ticket = mailed
     actions.update_ticket(ticket, actions.TicketChanges(line=2), by=lena)
     # when Dana's reply hands it back to a person
-    _reply_by_mail(mailbox, ticket, "No, the paper is still stuck.")
+    reply_by_mail(mailbox, ticket, "No, the paper is still stuck.")
     # then the clock row describes the ticket as it is now: back on the 1st line,
-    # running (the reply was computed from the handed-off ticket, not the old copy)
+    # running
     ticket.refresh_from_db()
     clock = TicketSla.objects.get(ticket=ticket)
     assert (ticket.status, ticket.line) == ("open", 1)

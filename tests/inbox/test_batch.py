@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import transaction
 
 from opora.accounts.models import User
 from opora.automation.models import BotConversation, BotState
-from opora.inbox.email.batch import process_many, receive_and_process_many, receive_many
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
-from opora.inbox.email.pipeline import receive_and_process
+from opora.inbox.email.pipeline import (
+    process_many,
+    receive_and_process,
+    receive_and_process_many,
+    receive_many,
+)
 from opora.search.models import SearchDocument
 from opora.sla.models import BusinessCalendar, SlaPolicy, TicketSla
 from opora.tickets.actions import TicketChanges, add_message, update_ticket
 from opora.tickets.models import Attachment, Event, EventKind, Message, Ticket
 from tests.inbox.conftest import build_mail
 from tests.inbox.corpus import BASE_ID, all_cases
+
+FROZEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def _since(start: datetime, moment: datetime | None) -> float | None:
@@ -127,7 +134,9 @@ def _snapshot() -> dict[str, Any]:
 def _run(
     deliver_all: Callable[[list[bytes]], object], raws: list[bytes] | None = None
 ) -> dict[str, Any]:
-    with transaction.atomic():
+    # A frozen clock: both runs see the same moments, however loaded the machine is
+    # (with a running clock, rounding of SLA seconds differed between runs now and then).
+    with time_machine.travel(FROZEN, tick=False), transaction.atomic():
         if raws is None:
             base = build_mail(message_id=f"<{BASE_ID}>", subject="Printer", body="It is broken.")
             raws = [base, *[case.raw for case in all_cases()]]
@@ -207,7 +216,12 @@ def _replies_to_tickets_in_every_state(
 
 @pytest.mark.django_db
 def test_replies_in_batches_give_what_replies_one_by_one_give(
-    mailbox: Mailbox, alice: User, dana: User, dave: User, settings: Any
+    mailbox: Mailbox,
+    alice: User,
+    dana: User,
+    dave: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
 ):
     # given an SLA policy with a next-response target
     settings.EMAIL_RATE_LIMIT_PER_HOUR = 100_000
@@ -223,12 +237,15 @@ def test_replies_in_batches_give_what_replies_one_by_one_give(
     # when replies to new, open, pending, solved, closed and bot-held tickets (several
     # to one ticket, one to a ticket opened in the same batch) arrive one at a time,
     # and (from the same start) in one batch
+    # (what reacts after commit, such as the answer bot, runs after each commit)
     def one_at_a_time(raws: list[bytes]) -> None:
         for raw in raws:
-            receive_and_process(raw, mailbox=mailbox)
+            with django_capture_on_commit_callbacks(execute=True):
+                receive_and_process(raw, mailbox=mailbox)
 
     def in_one_batch(raws: list[bytes]) -> None:
-        receive_and_process_many(raws, mailbox=mailbox)
+        with django_capture_on_commit_callbacks(execute=True):
+            receive_and_process_many(raws, mailbox=mailbox)
 
     one_by_one = _run(
         lambda _: _replies_to_tickets_in_every_state(mailbox, alice, one_at_a_time), raws=[]
@@ -307,11 +324,64 @@ def test_a_flood_in_one_batch_is_cut_at_the_senders_limit(settings, mailbox, dan
 
 
 @pytest.mark.django_db
-def test_mail_left_to_the_single_path_is_counted_once_against_the_limit(settings, mailbox, alice):
-    # given an agent's mail, which a batch leaves to the one-by-one path after admitting it
-    settings.EMAIL_RATE_LIMIT_PER_HOUR = 3
-    raws = [build_mail(sender="Alice <alice@desk.test>", subject=f"Note {i}") for i in range(3)]
+def test_a_refused_reply_goes_one_by_one_and_is_counted_once_against_the_limit(
+    settings, monkeypatch, mailbox, dana
+):
+    # given a ticket, and a batch of three replies to it of which the first is too long
+    # for a message (the ticket refuses it, and with it the batch's other replies to it)
+    settings.EMAIL_RATE_LIMIT_PER_HOUR = 4
+    receive_and_process(build_mail(message_id="<q@acme.test>", subject="Q"), mailbox=mailbox)
+    monkeypatch.setattr("opora.tickets.cleaning.MAX_BODY_CHARS", 200)
+    raws = [
+        build_mail(
+            message_id=f"<r{i}@acme.test>",
+            subject="Re: Q",
+            body=("x" * 300) if i == 0 else f"Reply {i}",
+            headers={"In-Reply-To": "<q@acme.test>"},
+        )
+        for i in range(3)
+    ]
+    # when the batch is processed
     rows = receive_and_process_many(raws, mailbox=mailbox)
-    # then none of the three is taken for a flood
-    assert "ignored" not in [r.state for r in rows]
+    # then each was decided again as a batch of one: the long one is a ticket for a
+    # person to review, the other two joined the ticket, and none was taken for a flood
+    ticket = Ticket.objects.get(subject="Q")
+    assert [r.state for r in rows] == ["failed", "parsed", "parsed"]
+    assert [r.ticket_id for r in rows[1:]] == [ticket.pk, ticket.pk]
+    assert list(ticket.messages.values_list("body", flat=True))[1:] == ["Reply 1", "Reply 2"]
+    review = Ticket.objects.get(tags__name="needs-review")
+    assert rows[0].ticket_id == review.pk
     assert not any("rate limited" in (r.error or "") for r in rows)
+
+
+@pytest.mark.django_db
+def test_agents_mail_and_forwards_are_taken_in_the_batch(settings, mailbox, alice, dana):
+    # given an agent's reply to Dana's ticket and an agent's forward of a customer's mail
+    settings.EMAIL_RATE_LIMIT_PER_HOUR = 3
+    receive_and_process(build_mail(message_id="<q@acme.test>", subject="Q"), mailbox=mailbox)
+    raws = [
+        build_mail(
+            sender="Alice <alice@desk.test>",
+            message_id="<a1@desk.test>",
+            subject="Re: Q",
+            body="Please restart it.",
+            headers={"In-Reply-To": "<q@acme.test>"},
+        ),
+        build_mail(
+            sender="Alice <alice@desk.test>",
+            message_id="<a2@desk.test>",
+            subject="Fwd: Invoice",
+            body="---------- Forwarded message ---------\nFrom: Erin <erin@example.test>\n\n"
+            "My invoice is wrong.",
+        ),
+    ]
+    # when they arrive in one batch
+    rows = receive_and_process_many(raws, mailbox=mailbox)
+    # then the reply is the desk's first response (and goes out to Dana), and the
+    # forward opens a ticket for the customer it came from
+    assert [r.state for r in rows] == ["parsed", "parsed"]
+    ticket = Ticket.objects.get(subject="Q")
+    assert ticket.first_response_at is not None and ticket.status == "open"
+    assert OutboundMail.objects.filter(ticket=ticket, kind="reply").count() == 1
+    forwarded = Ticket.objects.get(subject="Fwd: Invoice")
+    assert forwarded.requester.email == "erin@example.test"

@@ -191,6 +191,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         return _render(request, ticket, composer=form, status=400)
     internal = form.cleaned_data["kind"] == "note"
     try:
+        # The reply and the status it sets are one change: both or neither.
         actions.add_message(
             ticket,
             by=user,
@@ -199,11 +200,8 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
             # Replies go back on the customer's channel; notes stay in the desk.
             channel=Channel.WEB if internal else ticket.channel,
             attachments=incoming_files(request),
+            status=form.cleaned_data["status"] or None,
         )
-        if form.cleaned_data["status"]:
-            actions.update_ticket(
-                ticket, actions.TicketChanges(status=form.cleaned_data["status"]), by=user
-            )
     except OporaError as exc:
         add_action_error(form, exc, default_field="body" if exc.field == "body" else None)
         return _render(request, ticket, composer=form, status=400)

@@ -17,7 +17,6 @@ from ninja import Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params.functions import Query
 
-from opora.accounts.actions import get_or_create_requester
 from opora.accounts.models import Team, User
 from opora.accounts.selectors import user_by_id
 from opora.api.common import (
@@ -254,22 +253,20 @@ def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:
             raise ValidationFailed("invalid_choice", f"unknown {field} '{value}'", field=field)
 
 
-def _requester_for(user: User, payload: TicketCreate) -> User:
+def _requester_for(user: User, payload: TicketCreate) -> User | str:
+    """The requester named by id (read here), or an address the action finds or creates."""
     if payload.requester is None or payload.requester in (user.pk, user.email):
         return user
     if not user.is_agent:
         raise Forbidden(
             "agents_only", "only agents may open tickets for someone else", field="requester"
         )
-    if isinstance(payload.requester, int) or str(payload.requester).isdigit():
+    if isinstance(payload.requester, int) or str(payload.requester).isdecimal():
         found = user_by_id(int(payload.requester))
         if found is None:
             raise ValidationFailed("unknown_requester", "no user with this id", field="requester")
         return found
-    try:
-        return get_or_create_requester(payload.requester, name=payload.requester_name)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.code, exc.message, field="requester") from None
+    return str(payload.requester)
 
 
 @router.post(
@@ -289,8 +286,10 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
     channel = payload.channel or (Channel.API if user.is_agent else Channel.WEB)
     if not user.is_agent and payload.channel not in (None, Channel.WEB, Channel.API):
         raise Forbidden("agents_only", "only agents may set the channel", field="channel")
+    # One action, one transaction: a requester it creates goes away with a refused ticket.
     ticket = actions.create_ticket(
         requester=_requester_for(user, payload),
+        requester_name=payload.requester_name,
         subject=payload.subject,
         body=payload.body,
         body_html=payload.body_html,

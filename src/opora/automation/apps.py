@@ -7,3 +7,11 @@ class AutomationConfig(AppConfig):
     name = "opora.automation"
     label = "automation"
     verbose_name = "Automation"
+
+    def ready(self) -> None:
+        from opora.automation import handlers
+        from opora.core.dispatch import subscribe
+        from opora.tickets.domain_events import MessageAdded, TicketOpened
+
+        subscribe(TicketOpened, handlers.schedule_answers)
+        subscribe(MessageAdded, handlers.read_replies)

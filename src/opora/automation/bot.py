@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
-from opora.automation.tasks import answer_new_ticket_task
-from opora.core.tasks import enqueue_many_after_commit
 from opora.kb.models import Deflection, DeflectionKind
 from opora.kb.selectors import bot_search
-from opora.tickets.models import Channel, Message, Ticket, TicketStatus
+from opora.tickets.actions import TicketChanges, add_automated_reply, update_ticket
+from opora.tickets.events import bot_handoff_event
+from opora.tickets.models import Channel, Ticket, TicketStatus
 
 BOT_EMAIL = "answer-bot@opora.invalid"
 SOLVED_TAG = "solved-by-bot"
@@ -75,16 +75,6 @@ def settings_for(ticket: Ticket) -> BotSettings | None:
     return found
 
 
-def schedule_answers(tickets: list[Ticket]) -> None:
-    """Called for new tickets: queue the bot's replies after commit, if the bot is on
-    (one look at the settings for all of them)."""
-    wanted = [(t.pk,) for t in tickets if t.channel in BOT_CHANNELS]
-    # A channel routes its new ticket to a team only after creating it (a mailbox's
-    # team, for one), so the team's own settings are checked when the job runs.
-    if wanted and BotSettings.objects.filter(enabled=True).exists():
-        enqueue_many_after_commit(answer_new_ticket_task, wanted)
-
-
 def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
     texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
     lines = [texts["intro"], ""]
@@ -100,8 +90,6 @@ def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
 
 @transaction.atomic
 def answer_ticket(ticket_id: int) -> BotConversation | None:
-    from opora.tickets.actions import add_automated_reply
-
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
     if ticket is None or ticket.status != TicketStatus.NEW:
         return None
@@ -132,19 +120,21 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
     )
 
 
-def customer_replied(ticket: Ticket, message: Message) -> str | None:
-    """The requester wrote back while the bot waits: "solved", "handed_off", or None
-    when the bot was not waiting (the ticket row was changed in the first two cases)."""
+@transaction.atomic
+def read_reply(ticket_id: int, text: str) -> BotConversation | None:
+    """The requester wrote back while the bot waits: "yes" solves the ticket, anything
+    else hands it to a person at once. None when the bot was not waiting."""
     conversation = (
         BotConversation.objects.select_for_update()
-        .filter(ticket=ticket, state=BotState.AWAITING)
+        .filter(ticket_id=ticket_id, state=BotState.AWAITING)
+        .select_related("ticket")
         .first()
     )
     if conversation is None:
         return None
-    solved = bool(_YES.match(message.body.strip()))
-    _close(conversation, ticket, solved=solved, reason=HANDOFF_REPLIED)
-    return "solved" if solved else "handed_off"
+    solved = bool(_YES.match(text.strip()))
+    _close(conversation, conversation.ticket, solved=solved, reason=HANDOFF_REPLIED)
+    return conversation
 
 
 @transaction.atomic
@@ -162,9 +152,6 @@ def give_feedback(ticket: Ticket, *, solved: bool) -> BotConversation | None:
 
 
 def _close(conversation: BotConversation, ticket: Ticket, *, solved: bool, reason: str) -> None:
-    from opora.tickets.actions import TicketChanges, update_ticket
-    from opora.tickets.events import bot_handoff_event
-
     by = bot_user()
     if solved:
         update_ticket(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from opora.automation.bot import answer_ticket
+
 
 @task()
 def answer_new_ticket_task(ticket_id: int) -> None:
     """Let the answer bot reply to a new request (idempotent: one attempt per ticket)."""
-    from opora.automation.bot import answer_ticket
-
     answer_ticket(ticket_id)

@@ -33,6 +33,12 @@ def enqueue_many_after_commit(task: Task[Any, Any], calls: list[tuple[Any, ...]]
         after_commit(_enqueue_many, task, calls)
 
 
+def enqueue_many(task: Task[Any, Any], calls: list[tuple[Any, ...]]) -> None:
+    """Queue many calls of one task now (with the database queue: one multi-row insert)."""
+    if calls:
+        _enqueue_many(task, calls)
+
+
 def _enqueue_many(task: Task[Any, Any], calls: list[tuple[Any, ...]]) -> None:
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.compat import normalize_json, task_enqueued

@@ -12,6 +12,7 @@ from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.tasks import enqueue_after_commit
 from opora.sla import errors
 from opora.sla.clock import LEVELS
+from opora.sla.levels import set_support_level
 from opora.sla.models import DevHandoff, EscalationRule, SlaState, TicketSla
 from opora.tickets import actions as ticket_actions
 from opora.tickets import events as ev
@@ -74,7 +75,7 @@ def escalate_ticket(
     extra: dict[str, object] = {"direction": "up"}
     if rule is not None:
         extra["rule"] = rule.pk
-    return ticket_actions.set_support_level(
+    return set_support_level(
         ticket, level=level, by=by, reason=reason, assignee=assignee, extra=extra
     )
 
@@ -91,7 +92,7 @@ def de_escalate_ticket(ticket: Ticket, *, to: str | int, reason: str, by: User) 
             _("The ticket is already on level %(level)s.") % {"level": current},
             field="to",
         )
-    return ticket_actions.set_support_level(
+    return set_support_level(
         ticket, level=level, by=by, reason=" ".join(reason.split()), extra={"direction": "down"}
     )
 

@@ -9,5 +9,17 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        # Connects the signals that drop the policies and calendars a process keeps.
-        from opora.sla import config  # noqa: F401
+        from opora.core.dispatch import subscribe
+        from opora.sla import (
+            config,  # noqa: F401 - connects the signals that drop kept policies
+            handlers,
+        )
+        from opora.sla.clock import SlaClock
+        from opora.tickets import clock
+        from opora.tickets.domain_events import TicketOpened, TicketReclassified, TicketSolved
+
+        # Due dates are part of every ticket change: the actions call this clock.
+        clock.register(SlaClock())
+        subscribe(TicketOpened, handlers.apply_rules)
+        subscribe(TicketReclassified, handlers.apply_rules)
+        subscribe(TicketSolved, handlers.update_incidents)

@@ -1,12 +1,14 @@
 """A ticket's SLA clock, recomputed from its status history whenever the ticket changes.
 
-`apply_sla` is called by tickets.actions inside the transaction that changed the
-ticket (the ticket row is locked), so due dates never disagree with the status: a
-pause stops the clock in the same commit that set "pending".
+`SlaClock` is the clock the ticket actions call (see tickets/clock.py, registered in
+`SlaConfig.ready()`) inside the transaction that changed the ticket (the ticket row is
+locked), so due dates never disagree with the status: a pause stops the clock in the
+same commit that set "pending".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -157,25 +159,6 @@ def warning_share() -> float:
     return float(settings.SLA_WARNING_SHARE)
 
 
-def apply_sla(
-    ticket: Ticket, *, now: datetime, new: bool = False, time_logged: bool = True
-) -> list[str]:
-    """Recompute the locked ticket's SLA clock; returns the Ticket fields it changed.
-
-    `new`: the ticket was opened in this transaction (no SLA row, history or logged
-    time yet), which saves the reads a later change needs. `time_logged=False`: the
-    change did not touch logged time, so the row's totals stand (time tracking and
-    merges recount them).
-    """
-    sla, fields = compute_sla(ticket, now=now, new=new, time_logged=time_logged)
-    if new:
-        sla.save(force_insert=True)
-    else:
-        # The row exists (compute_sla read or created it): one plain UPDATE of it.
-        update_rows(TicketSla, [sla], SLA_FIELDS)
-    return fields
-
-
 SLA_FIELDS = tuple(f.name for f in TicketSla._meta.concrete_fields if not f.primary_key)
 
 
@@ -187,10 +170,13 @@ def compute_sla(
     time_logged: bool = True,
     inputs: SlaInputs | None = None,
 ) -> tuple[TicketSla, list[str]]:
-    """`apply_sla` without saving the SLA row: (row, Ticket fields changed).
+    """The ticket's SLA row, recomputed but not saved, and the Ticket fields changed.
 
-    `inputs`: for tickets in `inputs.read_tickets`, their SLA row, history and latest
-    public message, read together (otherwise read here).
+    `new`: the ticket was opened in this transaction (no SLA row, history or logged
+    time yet), which saves the reads a later change needs. `time_logged=False`: the
+    change did not touch logged time, so the row's totals stand (time tracking and
+    merges recount them). `inputs`: for tickets in `inputs.read_tickets`, their SLA
+    row, history and latest public message, read together (otherwise read here).
     """
     inputs = inputs or SlaInputs.load()
     if new:
@@ -275,6 +261,41 @@ def compute_sla(
         ticket.resolution_due_at = resolution_due
         fields.append("resolution_due_at")
     return sla, fields
+
+
+class SlaClock:
+    """The SLA clock of `tickets.clock.Clock`: policies, business hours, pauses."""
+
+    def start(self, tickets: Sequence[Ticket]) -> Callable[[], None]:
+        inputs = SlaInputs.load()
+        rows = [compute_sla(t, now=t.created_at, new=True, inputs=inputs)[0] for t in tickets]
+
+        def write() -> None:
+            TicketSla.objects.bulk_create(rows)
+
+        return write
+
+    def recompute(
+        self,
+        tickets: Sequence[Ticket],
+        *,
+        at: Mapping[int, datetime],
+        time_logged: bool = True,
+        last_public: Mapping[int, tuple[datetime, int | None]] | None = None,
+    ) -> dict[int, list[str]]:
+        inputs = SlaInputs.load()
+        inputs.read_tickets([t.pk for t in tickets], last_public=dict(last_public or {}))
+        rows = []
+        changed: dict[int, list[str]] = {}
+        for ticket in tickets:
+            sla, fields = compute_sla(
+                ticket, now=at[ticket.pk], time_logged=time_logged, inputs=inputs
+            )
+            rows.append(sla)
+            changed[ticket.pk] = fields
+        # Each row exists (read above, or made by compute_sla): one plain UPDATE.
+        update_rows(TicketSla, rows, SLA_FIELDS)
+        return changed
 
 
 def _collect(

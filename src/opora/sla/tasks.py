@@ -18,10 +18,10 @@ from django_tasks import task
 from opora.accounts.models import User
 from opora.core.scheduler import register_periodic
 from opora.sla import actions
-from opora.sla.clock import apply_sla
 from opora.sla.models import DevHandoff, HandoffStatus, SlaState, TicketSla
 from opora.sla.webhooks import signed_headers
 from opora.tickets import actions as ticket_actions
+from opora.tickets import clock
 from opora.tickets import events as ev
 from opora.tickets.models import ACTIVE_STATUSES, EventKind, Priority, Ticket
 
@@ -58,7 +58,10 @@ def _mark(ticket_id: int, now: Any) -> str | None:
         ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
         if ticket is None:
             return None
-        apply_sla(ticket, now=now)  # the clock may have paused or moved since
+        # The clock may have paused or moved since it was last computed.
+        fields = clock.refresh(ticket, now)
+        if fields:
+            ticket.save(update_fields=fields)
         sla = TicketSla.objects.get(ticket=ticket)
         kind = None
         if sla.due_at is not None and sla.due_at <= now and sla.breached_at is None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.core.errors import Forbidden, ValidationFailed
-from opora.tickets import errors, reactions
+from opora.tickets import clock, errors
 from opora.tickets import events as ev
 from opora.tickets.models import Ticket, TicketStatus, TimeEntry
 
@@ -36,7 +36,7 @@ def _time_entry_ticket(ticket: Ticket, by: User) -> Ticket:
 
 def _time_changed(ticket: Ticket) -> None:
     # The SLA row carries the ticket's time and cost totals for the reports.
-    fields = reactions.refresh_sla(ticket, timezone.now())
+    fields = clock.refresh(ticket, timezone.now())
     if fields:
         ticket.save(update_fields=fields)
 

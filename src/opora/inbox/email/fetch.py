@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from imapclient import IMAPClient
 
-from opora.inbox.email.batch import BATCH_SIZE, process_many, receive_many
 from opora.inbox.email.models import PASSWORD_ENV_PATTERN, Mailbox, RawMessage, RawState
+from opora.inbox.email.pipeline import BATCH_SIZE, process_many, receive_many
 
 logger = logging.getLogger("opora.inbox.email")
 # Messages fetched, stored and processed together (whole messages are held in memory).

@@ -18,7 +18,8 @@ from django.utils import translation
 from opora.core.tasks import enqueue_after_commit, enqueue_many_after_commit
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
 from opora.inbox.email.tokens import reply_address
-from opora.tickets.models import Message, Ticket
+from opora.tickets.domain_events import MessageAdded
+from opora.tickets.models import Channel, Message, Ticket
 
 MAX_REFERENCES = 20
 # Every kind of mail this channel sends; each has the template triplet
@@ -64,6 +65,13 @@ def _queue(
     outbound = _outbound(ticket, kind=kind, message=message, mailbox=mailbox)
     outbound.save(force_insert=True)
     enqueue_after_commit(send_mail_task, outbound.pk)
+
+
+def queue_replies(events: list[MessageAdded]) -> None:
+    """The desk's public replies on e-mail tickets go out by mail (in their transaction)."""
+    for event in events:
+        if event.from_desk and event.ticket.channel == Channel.EMAIL:
+            schedule_reply(event.ticket, event.message)
 
 
 def schedule_reply(ticket: Ticket, message: Message) -> None:

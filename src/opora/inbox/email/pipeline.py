@@ -1,9 +1,16 @@
 """The one way mail comes in: receive → store raw → process (parse, thread, ticket).
 
-IMAP polling, the SMTP/LMTP receiver and file imports all call `receive` (which
-commits the raw bytes, deduplicated) and then `process` (directly or in a task).
-`process` never loses a message: whatever goes wrong while reading it, the message
-still becomes a ticket tagged "needs-review" with the original attached.
+IMAP polling, the SMTP/LMTP receiver, `opora ingest` and the intake job all store raw
+messages with `receive_many` (committed, deduplicated on Message-ID + SHA-256) and then
+`process_many` them. One message is a batch of one: `receive` and `process` are the
+same functions with a single message, so every rule is written once.
+
+A batch reads all its messages, finds or creates all senders at once, threads them
+against the database and against each other, opens new tickets with one insert per
+table and adds replies likewise (tickets/opening.py, tickets/replies.py). Nothing a
+customer sends is lost: a message that cannot be read, or that a ticket refuses,
+becomes a ticket tagged "needs-review" with the original attached; if a whole batch
+fails, each of its messages is processed again as a batch of one.
 """
 
 from __future__ import annotations
@@ -11,410 +18,451 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from opora.accounts.actions import get_or_create_requester
+from opora.accounts.actions import get_or_create_requester, get_or_create_requesters
 from opora.accounts.models import User
+from opora.core.bulk import update_rows
 from opora.core.errors import OporaError
 from opora.inbox.email import noise, outbound
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
-from opora.inbox.email.parse import (
-    ParsedAttachment,
-    ParsedMail,
-    addresses,
-    html_to_text,
-    parse_message,
+from opora.inbox.email.parse import ParsedMail
+from opora.inbox.email.reading import (
+    FORWARD_SUBJECT,
+    Reading,
+    best_effort_headers,
+    content,
+    forwarded_sender,
+    no_nul,
+    quick_message_id,
+    read,
+    report_references,
+    subject_of,
 )
-from opora.inbox.email.quotes import strip_html_quotes, strip_quotes
-from opora.inbox.email.threading import find_ticket
+from opora.inbox.email.threading import Lookups, find_ticket, thread
 from opora.tickets import actions as ticket_actions
-from opora.tickets import errors as ticket_errors
 from opora.tickets import events as ticket_events
-from opora.tickets.attachments import IncomingFile, check_attachments
+from opora.tickets.actions import NewMessage, PreparedTicket
+from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Channel, Message, Ticket, TicketStatus
 
 logger = logging.getLogger("opora.inbox.email")
 
+BATCH_SIZE = 200
 NEEDS_REVIEW = "needs-review"
+TOO_LARGE = "too-large"
 UNKNOWN_SENDER = "unknown-sender@opora.invalid"
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_QUICK_MSGID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
-_ANGLE = re.compile(rb"<([\x21-\x3b\x3d\x3f-\x7e]{1,250})>")
-_FWD_SUBJECT = re.compile(r"^\s*(fwd?|пересл|переслано|tr)\s*:", re.IGNORECASE)
-_FWD_FROM = re.compile(r"^\s*[>*\s]*(from|от)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
-_REPORT_MSGID = re.compile(r"^message-id:\s*<([^<>\s]{1,250})>", re.IGNORECASE | re.MULTILINE)
+
+__all__ = [
+    "BATCH_SIZE",
+    "process",
+    "process_many",
+    "quick_message_id",
+    "receive",
+    "receive_and_process",
+    "receive_and_process_many",
+    "receive_many",
+]
 
 
-def quick_message_id(raw: bytes) -> str:
-    """The Message-ID from the header block, found without parsing the whole message."""
-    end = _HEADER_END.search(raw, 0, 256 * 1024)
-    head = raw[: end.start()] if end else raw[: 256 * 1024]
-    match = _QUICK_MSGID.search(head)
-    if not match:
-        return ""
-    value = match.group(1)
-    angle = _ANGLE.search(value)
-    found = angle.group(1) if angle else value.strip()
-    # Only printable ASCII: it is an identifier and a database key.
-    return bytes(b for b in found if 0x21 <= b <= 0x7E).decode("ascii")[:250]
+# --- receive: store the raw bytes first --------------------------------------------
 
 
 def receive(
     raw: bytes, *, mailbox: Mailbox | None = None, source: str = "file"
 ) -> tuple[RawMessage, bool]:
     """Store the raw bytes (committed on return); (row, False) when already received."""
-    digest = hashlib.sha256(raw).hexdigest()
-    message_id = quick_message_id(raw)
-    try:
-        # Insert first: new mail is the common case, the unique constraint the check.
-        with transaction.atomic():
-            row = RawMessage.objects.create(
+    [(row, created)] = receive_many([raw], mailbox=mailbox, source=source)
+    return row, created
+
+
+def receive_many(
+    raws: Sequence[bytes], *, mailbox: Mailbox | None = None, source: str = "file"
+) -> list[tuple[RawMessage, bool]]:
+    """Store many messages: (row, created) for each, stored and committed."""
+    keys = [(quick_message_id(raw), hashlib.sha256(raw).hexdigest()) for raw in raws]
+    digests = sorted({digest for _, digest in keys})
+    stored = {(r.message_id, r.sha256) for r in _stored(digests)}
+    fresh: dict[tuple[str, str], RawMessage] = {}
+    for raw, key in zip(raws, keys, strict=True):
+        if key not in stored and key not in fresh:
+            fresh[key] = RawMessage(
                 mailbox=mailbox,
-                message_id=message_id,
-                sha256=digest,
+                message_id=key[0],
+                sha256=key[1],
                 size=len(raw),
                 raw=raw,
                 source=source[:16],
             )
-    except IntegrityError:  # already stored (a re-fetch, a retry, a re-import)
-        return RawMessage.objects.get(message_id=message_id, sha256=digest), False
-    return row, True
+    with transaction.atomic():
+        # A message another process stores meanwhile is simply theirs.
+        RawMessage.objects.bulk_create(list(fresh.values()), ignore_conflicts=True)
+    rows = {(r.message_id, r.sha256): r for r in _stored(digests)}
+    out = []
+    for key in keys:
+        created = key in fresh
+        fresh.pop(key, None)  # a second copy in the same batch is a duplicate
+        out.append((rows[key], created))
+    return out
 
 
-@dataclass
-class _Context:
-    raw: RawMessage
-    mailbox: Mailbox | None
-    own: set[str]
-    admitted: bool = False  # already counted against the sender's rate limit
+def _stored(digests: list[str]) -> list[RawMessage]:
+    return list(RawMessage.objects.filter(sha256__in=digests).defer("raw"))
 
 
-def process(raw_id: int, *, admitted: bool = False) -> RawMessage:
-    """Turn one stored message into a ticket or a reply; safe to call twice.
+def receive_and_process(
+    raw: bytes, *, mailbox: Mailbox | None = None, source: str = "file"
+) -> RawMessage:
+    [row] = receive_and_process_many([raw], mailbox=mailbox, source=source)
+    return row
 
-    `admitted`: a batch already counted it against its sender's rate limit."""
+
+def receive_and_process_many(
+    raws: Sequence[bytes], *, mailbox: Mailbox | None = None, source: str = "file"
+) -> list[RawMessage]:
+    """Store and process many messages, in batches of `BATCH_SIZE`."""
+    out: list[RawMessage] = []
+    for start in range(0, len(raws), BATCH_SIZE):
+        rows = receive_many(raws[start : start + BATCH_SIZE], mailbox=mailbox, source=source)
+        waiting = [row.pk for row, _ in rows if row.state == RawState.RECEIVED]
+        done = {row.pk: row for row in process_many(waiting)}
+        out += [done.get(row.pk, row) for row, _ in rows]
+    return out
+
+
+# --- process: parse, thread, write ---------------------------------------------------
+
+
+def process(raw_id: int) -> RawMessage:
+    """Turn one stored message into a ticket or a reply; safe to call twice."""
+    process_many([raw_id])
+    return RawMessage.objects.defer("raw").get(pk=raw_id)
+
+
+def process_many(raw_ids: Sequence[int], *, admitted: Collection[int] = ()) -> list[RawMessage]:
+    """Process stored messages (those still waiting); safe to call twice. Returns their
+    rows. `admitted`: ids already counted against their senders' rate limits."""
+    ids = list(dict.fromkeys(raw_ids))
+    if not ids:
+        return []
+    batch = _Batch(admitted=set(admitted))
     try:
         with transaction.atomic():
-            raw = (
-                RawMessage.objects.select_for_update(of=("self",))
-                .select_related("mailbox", "mailbox__team")
-                .get(pk=raw_id)
-            )
-            if raw.state != RawState.RECEIVED:
-                return raw
-            ctx = _Context(
-                raw=raw, mailbox=raw.mailbox, own=noise.own_addresses(), admitted=admitted
-            )
-            try:
-                with transaction.atomic():
-                    _process(ctx)
-            except Exception as exc:
-                logger.warning("message %s flagged for review: %s", raw.pk, type(exc).__name__)
-                with transaction.atomic():
-                    _flag_for_review(ctx, _no_nul(f"{type(exc).__name__}: {exc}"[:2000]))
-            raw.processed_at = timezone.now()
-            raw.save(update_fields=["state", "error", "ticket", "ticket_message", "processed_at"])
-            return raw
+            alone = batch.run(ids)
     except Exception as exc:
-        # Even the fallback failed (database trouble): the raw message stays stored and
-        # visible as failed; re-running `process` on it is safe.
-        logger.exception("message %s could not be processed", raw_id)
-        RawMessage.objects.filter(pk=raw_id, state=RawState.RECEIVED).update(
-            state=RawState.FAILED, error=_no_nul(f"{type(exc).__name__}: {exc}"[:2000])
-        )
-        return RawMessage.objects.get(pk=raw_id)
-
-
-def _requester(address: str, name: str, language: str) -> User:
-    return get_or_create_requester(address, name=name, language=language)
-
-
-def _language(mail: ParsedMail, fallback: str) -> str:
-    sample = (mail.subject + " " + mail.text[:2000]).lower()
-    cyrillic = sum(1 for ch in sample if "а" <= ch <= "я" or ch == "ё")
-    latin = sum(1 for ch in sample if "a" <= ch <= "z")
-    if cyrillic > 20 and cyrillic > latin / 2:
-        return "ru"
-    if latin > 20 and cyrillic == 0:
-        return "en"
-    return fallback
-
-
-def _incoming_files(parts: list[ParsedAttachment]) -> tuple[list[IncomingFile], list[str]]:
-    """Attachments that may be stored, and a note line for each refused one."""
-    files: list[IncomingFile] = []
-    notes: list[str] = []
-    for part in parts:
-        incoming = IncomingFile(
-            name=part.filename,
-            content=io.BytesIO(part.content),
-            size=len(part.content),
-            content_type=part.content_type,
-            content_id=part.content_id,
-        )
-        try:
-            check_attachments([incoming])
-        except OporaError as exc:
-            notes.append(f"[{exc}]")
-            continue
-        files.append(incoming)
-    return files, notes
-
-
-_REPORT_PARTS = ("message/rfc822", "text/rfc822-headers", "message/delivery-status")
-
-
-def _report_references(mail: ParsedMail) -> list[str]:
-    # Bounces carry the original headers in an attached part, not in In-Reply-To.
-    found: list[str] = _REPORT_MSGID.findall(mail.text[:65536])
-    for part in mail.attachments:
-        if part.content_type in (
-            "message/rfc822",
-            "text/rfc822-headers",
-            "message/delivery-status",
-        ):
-            found += _REPORT_MSGID.findall(part.content[:65536].decode("utf-8", "replace"))
-    return found
-
-
-def _visible_reply(text: str, html: str) -> tuple[str, str]:
-    """The new part of a reply, as text and HTML; the full original stays in the raw."""
-    text_cut = strip_quotes(text)
-    html_cut = strip_html_quotes(html) if html else ""
-    if html and html_cut != html:
-        if text_cut == text:
-            # Only the HTML shows where the history starts (clients that quote
-            # without attribution lines in their plain part, HTML-only mail).
-            text_cut = strip_quotes(html_to_text(html_cut)) or text_cut
-        return text_cut, html_cut
-    if text_cut != text:
-        return text_cut, ""  # HTML is rebuilt from the shortened text
-    return text, html
-
-
-def _no_nul(text: str) -> str:
-    # PostgreSQL text cannot hold NUL characters; mail sometimes carries them.
-    return text.replace("\x00", "") if "\x00" in text else text
+        if len(ids) == 1:
+            _give_up(ids[0], exc)
+            alone = []
+        else:
+            # Database trouble or a bug: nothing of the batch was written; each message
+            # gets its own chance, as a batch of one.
+            logger.warning(
+                "batch of %s messages failed (%s): one by one",
+                len(ids),
+                type(exc).__name__,
+                exc_info=True,
+            )
+            alone = ids
+    if len(ids) > 1:
+        for raw_id in sorted(alone):  # in arrival order: replies follow their originals
+            # Counted against its sender's rate limit once, whichever run takes it.
+            process_many([raw_id], admitted=batch.admitted)
+    rows = {r.pk: r for r in RawMessage.objects.filter(pk__in=ids).defer("raw")}
+    return [rows[i] for i in ids if i in rows]
 
 
 @dataclass
-class _Reading:
-    """A parsed message and what every step after parsing needs from it."""
+class _Item:
+    raw: RawMessage
+    language: str  # the mailbox's, until the message says otherwise
+    reading: Reading | None = None
+    person: User | None = None
+    requester: User | None = None
+    ticket: Ticket | None = None  # the ticket it continues or opened
+    first: Message | None = None  # the message it became
+    via: int | None = None  # position of an earlier message of the batch it continues
+    reply: bool = False
+    prepared: PreparedTicket | None = None
+    error: str = ""  # why it needs a review
+    noise: str = ""  # an auto-reply, a bounce or our own mail: kept, not answered
+    alone: bool = False  # processed again as a batch of one
+    done: bool = False
 
-    mail: ParsedMail
-    sender: str
-    too_large: bool
-    language: str
+    @property
+    def mailbox(self) -> Mailbox | None:
+        return self.raw.mailbox
 
-
-def _read(ctx: _Context) -> _Reading:
-    raw = ctx.raw
-    data = bytes(raw.raw)
-    too_large = raw.size > settings.EMAIL_MAX_MESSAGE_MB * 1024 * 1024
-    mail = parse_message(data, headers_only=too_large)
-    mail.subject = _no_nul(mail.subject)
-    mail.text = _no_nul(mail.text)
-    mail.html = _no_nul(mail.html)
-    mail.from_name = _no_nul(mail.from_name)
-    sender = mail.from_address or mail.reply_to or mail.sender or mail.return_path
-    fallback_language = ctx.mailbox.language if ctx.mailbox else settings.LANGUAGE_CODE
-    return _Reading(mail, sender, too_large, _language(mail, fallback_language))
-
-
-def _noise_kind(ctx: _Context, reading: _Reading) -> str:
-    """ "auto_reply", "bounce", "loop" (our own mail), or "" for a person's mail."""
-    kind = noise.classify(reading.mail)
-    if reading.sender and noise.is_own(reading.sender, ctx.own):
-        kind = kind or "loop"
-    return kind
+    @property
+    def live(self) -> bool:
+        return not (self.alone or self.done or self.error)
 
 
-def _admit(ctx: _Context, reading: _Reading) -> bool:
-    """May this person's mail open or continue a ticket? False: ignored (flood)."""
-    if not reading.sender:
-        raise ValueError("no sender address")
-    if ctx.admitted:
-        return True
-    if not noise.within_rate_limit(reading.sender):
-        ctx.raw.state = RawState.IGNORED
-        ctx.raw.error = "rate limited: too many messages from this sender"
-        logger.info("rate limited %s", noise.redact(reading.sender))
-        return False
-    ctx.admitted = True
-    return True
+@dataclass
+class _Batch:
+    admitted: set[int] = field(default_factory=set)
+    items: list[_Item] = field(default_factory=list)
+    finished: list[RawMessage] = field(default_factory=list)
+    own: set[str] = field(default_factory=set)
 
-
-def _content(
-    ctx: _Context, reading: _Reading, *, reply: bool
-) -> tuple[str, str, list[IncomingFile]]:
-    """(text, HTML, files) of the message as the ticket shows it."""
-    mail, raw = reading.mail, ctx.raw
-    text = mail.text.strip()
-    html = mail.html
-    if reply:
-        text, html = _visible_reply(text, html)
-    files, notes = _incoming_files(mail.attachments)
-    if reading.too_large:
-        notes.append(
-            f"[The message is {raw.size // (1024 * 1024)} MB, over the "
-            f"{settings.EMAIL_MAX_MESSAGE_MB} MB limit: only its headers were read. "
-            f"The full original is kept as raw message {raw.pk}.]"
+    def run(self, ids: list[int]) -> list[int]:
+        """Process the messages; returns the ids to process again one by one."""
+        rows = list(
+            RawMessage.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("mailbox", "mailbox__team")
+            .filter(pk__in=ids, state=RawState.RECEIVED)
+            .order_by("id")
         )
-    if notes:
-        text = "\n\n".join([text, *notes]).strip()
-        html = ""
-    if not text:
-        text = "(no text)" if not files else "(attachments only)"
-    return text, html, files
+        self.own = noise.own_addresses()
+        for raw in rows:
+            language = raw.mailbox.language if raw.mailbox else settings.LANGUAGE_CODE
+            self._read(_Item(raw, language))
+        self._find_people()
+        self._thread()
+        self._open([i for i in self.items if i.prepared is not None])
+        refused = self._add_replies()
+        self._open(refused)
+        self._finish()
+        return [i.raw.pk for i in self.items if i.alone]
 
+    def _fail(self, item: _Item, exc: BaseException | str) -> None:
+        """The message needs a person to look at it: a needs-review ticket."""
+        item.error = no_nul(exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:2000]
+        logger.warning("message %s flagged for review: %s", item.raw.pk, item.error[:80])
+        item.prepared = _review_ticket(item.raw, item.error, language=item.language)
 
-def _continue(
-    ctx: _Context,
-    reading: _Reading,
-    ticket: Ticket,
-    person: User,
-    content: tuple[str, str, list[IncomingFile]],
-) -> bool:
-    """Add the message to the ticket it answers; False when that ticket is closed."""
-    text, html, files = content
-    try:
-        message = ticket_actions.add_message(
-            ticket,
-            by=person,
+    def _read(self, item: _Item) -> None:
+        self.items.append(item)
+        raw = item.raw
+        try:
+            reading = item.reading = read(raw, fallback_language=item.language)
+        except Exception as exc:
+            self._fail(item, exc)
+            return
+        item.language = reading.language
+        kind = noise.classify(reading.mail)
+        if reading.sender and noise.is_own(reading.sender, self.own):
+            kind = kind or "loop"
+        if kind:
+            item.noise = kind  # recorded once the batch's own tickets exist
+            self._done(item)
+        elif not reading.sender:
+            self._fail(item, "ValueError: no sender address")
+        elif raw.pk not in self.admitted and not noise.within_rate_limit(reading.sender):
+            raw.state = RawState.IGNORED
+            raw.error = "rate limited: too many messages from this sender"
+            logger.info("rate limited %s", noise.redact(reading.sender))
+            self._done(item)
+        else:
+            self.admitted.add(raw.pk)
+
+    def _done(self, item: _Item) -> None:
+        item.done = True
+        self.finished.append(item.raw)
+
+    def _find_people(self) -> None:
+        live = [i for i in self.items if i.live and i.reading is not None]
+        wanted: dict[str, tuple[str, str]] = {}
+        for item in live:
+            assert item.reading is not None
+            wanted.setdefault(item.reading.sender, (item.reading.mail.from_name, item.language))
+        people = get_or_create_requesters(wanted)
+        for item in live:
+            assert item.reading is not None
+            item.person = people.get(item.reading.sender)
+            if item.person is None:
+                # An address we cannot accept: say why on the review ticket.
+                try:
+                    item.person = get_or_create_requester(
+                        item.reading.sender, name=item.reading.mail.from_name
+                    )
+                except OporaError as exc:
+                    self._fail(item, exc)
+
+    def _thread(self) -> None:
+        live = [i for i in self.items if i.live]
+        found = Lookups.load(
+            [(i.reading.mail, i.reading.mail.delivered_to) for i in live if i.reading]
+        )
+        earlier: dict[str, int] = {}
+        for position, item in enumerate(self.items):
+            if not item.live or item.reading is None:
+                continue
+            mail = item.reading.mail
+            ticket, _how, via = thread(
+                mail, sender=item.person, recipients=mail.delivered_to, found=found, earlier=earlier
+            )
+            if via is not None and not self.items[via].live:
+                # It follows a message of this batch that did not make it into a
+                # ticket here: it goes one by one, after that one.
+                item.alone = True
+                continue
+            item.via, item.ticket = via, ticket
+            item.reply = via is not None or (
+                ticket is not None and ticket.status != TicketStatus.CLOSED
+            )
+            if not item.reply:
+                try:
+                    item.prepared = self._prepare(item, continued=ticket is not None)
+                except OporaError as exc:
+                    self._fail(item, exc)
+                    continue
+            if mail.message_id:
+                earlier[mail.message_id] = position
+
+    def _prepare(self, item: _Item, *, continued: bool) -> PreparedTicket:
+        """A new ticket for the message (a follow-up when the ticket it answers is closed)."""
+        reading, person = item.reading, item.person
+        assert reading is not None and person is not None
+        requester = person
+        if person.is_agent and not continued and FORWARD_SUBJECT.match(reading.mail.subject):
+            # An agent forwarded a customer's mail: the ticket is the customer's.
+            original = forwarded_sender(reading.mail)
+            if original and not noise.is_own(original[1], self.own):
+                requester = get_or_create_requester(
+                    original[1], name=original[0], language=item.language
+                )
+        item.requester = requester
+        text, html, files = content(item.raw, reading, reply=continued)
+        prepared = ticket_actions.prepare_ticket(
+            requester=requester,
+            subject=subject_of(reading),
             body=text,
-            body_html=html,
+            by=person,
             channel=Channel.EMAIL,
+            language=item.language,
+            body_html=html,
             external_id=reading.mail.message_id,
             attachments=files,
         )
-    except OporaError as exc:
-        if exc.code != ticket_errors.TICKET_CLOSED:
-            raise
-        return False
-    _replied(ctx, reading, ticket, message, by=person)
-    return True
+        prepared.route_to = item.mailbox.team if item.mailbox else None
+        if reading.too_large:
+            prepared.channel_tags = [TOO_LARGE]
+        return prepared
+
+    def _open(self, items: list[_Item]) -> None:
+        items = [i for i in items if i.prepared is not None]
+        opened = ticket_actions.create_tickets([i.prepared for i in items if i.prepared])
+        for item, (ticket, first) in zip(items, opened, strict=True):
+            item.ticket, item.first, item.reply = ticket, first, False
+
+    def _add_replies(self) -> list[_Item]:
+        """Add the replies; returns those that must open a ticket instead."""
+        items: list[_Item] = []
+        for item in self.items:
+            if not item.live or not item.reply:
+                continue
+            if item.via is not None:
+                parent = self.items[item.via]
+                if parent.ticket is None:
+                    item.alone = True
+                    continue
+                item.ticket = parent.ticket
+            items.append(item)
+        replies = []
+        for item in items:
+            assert item.reading is not None and item.person is not None and item.ticket
+            text, html, files = content(item.raw, item.reading, reply=True)
+            replies.append(
+                NewMessage(
+                    ticket_id=item.ticket.pk,
+                    by=item.person,
+                    body=text,
+                    body_html=html,
+                    channel=Channel.EMAIL,
+                    external_id=item.reading.mail.message_id,
+                    attachments=files,
+                )
+            )
+        refused = []
+        added = ticket_actions.add_messages(replies, refused="skip")
+        for item, message in zip(items, added, strict=True):
+            if message is not None:
+                item.first = message
+                continue
+            if len(self.items) > 1:
+                item.alone = True  # decided precisely as a batch of one
+                continue
+            # A batch of one: the ticket closed meanwhile (a follow-up opens), or it
+            # refused this message (a person looks at it).
+            assert item.ticket is not None
+            current = Ticket.objects.filter(pk=item.ticket.pk).values_list("status", flat=True)
+            try:
+                if current.first() in (None, TicketStatus.CLOSED):
+                    item.prepared = self._prepare(item, continued=True)
+                else:
+                    self._fail(item, "the ticket refused this message")
+            except OporaError as exc:
+                self._fail(item, exc)
+            refused.append(item)
+        return refused
+
+    def _finish(self) -> None:
+        acknowledge: dict[int, tuple[Mailbox, list[Ticket]]] = {}
+        for item in self.items:
+            if item.noise and item.reading is not None:
+                _record_noise(item.raw, item.reading.mail, item.noise, item.reading.sender)
+            if item.done or item.alone or item.ticket is None:
+                continue
+            raw = item.raw
+            raw.ticket, raw.ticket_message = item.ticket, item.first
+            if item.error:
+                raw.state, raw.error = RawState.FAILED, item.error
+                self.finished.append(raw)
+                continue
+            raw.state = RawState.PARSED
+            self.finished.append(raw)
+            assert item.reading is not None and item.person is not None
+            exclude = {item.reading.sender}
+            if not item.reply:
+                exclude.add(item.ticket.requester.email)
+                if item.mailbox is not None:
+                    acknowledge.setdefault(item.mailbox.pk, (item.mailbox, []))[1].append(
+                        item.ticket
+                    )
+            self._add_cc_followers(item, exclude)
+        for mailbox, tickets in acknowledge.values():
+            outbound.schedule_acknowledgements(tickets, mailbox)
+        now = timezone.now()
+        for raw in self.finished:
+            raw.processed_at = now
+        update_rows(
+            RawMessage,
+            self.finished,
+            ("state", "error", "ticket", "ticket_message", "processed_at"),
+        )
+
+    def _add_cc_followers(self, item: _Item, exclude: set[str]) -> None:
+        assert item.reading is not None and item.ticket is not None
+        mail = item.reading.mail
+        wanted = [
+            a
+            for a in dict.fromkeys([*mail.to, *mail.cc])
+            if a not in exclude and not noise.is_own(a, self.own)
+        ][:20]
+        if not wanted:
+            return
+        people = []
+        for address in wanted:
+            try:
+                people.append(get_or_create_requester(address, language=item.ticket.language))
+            except OporaError:
+                continue  # an address we cannot accept is simply not a follower
+        if people:
+            ticket_actions.add_followers(item.ticket, people, by=item.person)
 
 
-def _replied(
-    ctx: _Context, reading: _Reading, ticket: Ticket, message: Message, *, by: User
-) -> None:
-    """Record the reply a message became on its raw row; its Cc become followers."""
-    ctx.raw.ticket, ctx.raw.ticket_message, ctx.raw.state = ticket, message, RawState.PARSED
-    _add_cc_followers(ticket, reading.mail, ctx, exclude={reading.sender}, by=by)
-
-
-def _new_ticket(
-    reading: _Reading,
-    *,
-    requester: User,
-    person: User,
-    content: tuple[str, str, list[IncomingFile]],
-) -> dict[str, Any]:
-    """The arguments of `create_ticket` (or `prepare_ticket`) for a message's ticket."""
-    text, html, files = content
-    subject = reading.mail.subject.strip() or "(no subject)"
-    return {
-        "requester": requester,
-        "subject": " ".join(subject.split())[:255],
-        "body": text,
-        "by": person,
-        "channel": Channel.EMAIL,
-        "language": reading.language,
-        "body_html": html,
-        "external_id": reading.mail.message_id,
-        "attachments": files,
-    }
-
-
-def _opened(
-    ctx: _Context, reading: _Reading, ticket: Ticket, first: Message | None, *, by: User
-) -> None:
-    """Record the ticket a message opened on its raw row; its Cc become followers."""
-    ctx.raw.ticket, ctx.raw.ticket_message, ctx.raw.state = ticket, first, RawState.PARSED
-    exclude = {reading.sender, ticket.requester.email}
-    _add_cc_followers(ticket, reading.mail, ctx, exclude=exclude, by=by)
-
-
-def _process(ctx: _Context) -> None:
-    reading = _read(ctx)
-    mail, sender = reading.mail, reading.sender
-    kind = _noise_kind(ctx, reading)
-    if kind:
-        _record_noise(ctx, mail, kind, sender)
-        return
-    if not _admit(ctx, reading):
-        return
-    person = _requester(sender, mail.from_name, reading.language)
-    ticket, _how = find_ticket(mail, sender=person, recipients=mail.delivered_to)
-    content = _content(ctx, reading, reply=ticket is not None)
-    open_ticket = ticket is not None and ticket.status != TicketStatus.CLOSED
-    if open_ticket and ticket is not None and _continue(ctx, reading, ticket, person, content):
-        return
-
-    requester = person
-    if person.is_agent and ticket is None and _FWD_SUBJECT.match(mail.subject):
-        # An agent forwarded a customer's mail: the ticket is the customer's.
-        original = _forwarded_sender(mail)
-        if original and not noise.is_own(original[1], ctx.own):
-            requester = _requester(original[1], original[0], reading.language)
-    new_ticket = ticket_actions.create_ticket(
-        **_new_ticket(reading, requester=requester, person=person, content=content)
-    )
-    team = ctx.mailbox.team if ctx.mailbox else None
-    tags = ["too-large"] if reading.too_large else []
-    if team is not None or tags:
-        new_ticket = ticket_actions.route_new_ticket(new_ticket, team=team, tags=tags)
-    first = Message.objects.filter(ticket=new_ticket).order_by("id").first()
-    _opened(ctx, reading, new_ticket, first, by=person)
-    if ctx.mailbox is not None:
-        outbound.schedule_acknowledgement(new_ticket, ctx.mailbox)
-
-
-def _forwarded_sender(mail: ParsedMail) -> tuple[str, str] | None:
-    for inner in mail.forwarded:
-        found = addresses([str(inner.get("From", ""))])
-        if found:
-            return found[0]
-    for match in _FWD_FROM.finditer(mail.text):
-        found = addresses([match.group(2)])
-        if found:
-            return found[0]
-    return None
-
-
-def _add_cc_followers(
-    ticket: Ticket, mail: ParsedMail, ctx: _Context, *, exclude: set[str], by: User
-) -> None:
-    wanted = [
-        a
-        for a in dict.fromkeys([*mail.to, *mail.cc])
-        if a not in exclude and not noise.is_own(a, ctx.own)
-    ][:20]
-    if not wanted:
-        return
-    people = []
-    for address in wanted:
-        try:
-            people.append(_requester(address, "", ticket.language))
-        except OporaError:
-            continue  # an address we cannot accept is simply not a follower
-    if people:
-        ticket_actions.add_followers(ticket, people, by=by)
-
-
-def _record_noise(ctx: _Context, mail: ParsedMail, kind: str, sender: str) -> None:
-    raw = ctx.raw
+def _record_noise(raw: RawMessage, mail: ParsedMail, kind: str, sender: str) -> None:
+    """Auto-replies and bounces are kept, not answered; the ticket they concern notes them."""
     raw.state = RawState.IGNORED
     raw.error = kind
     if kind == "loop":
         return
-    mail.references += _report_references(mail)
+    mail.references += report_references(mail)
     ticket, _ = find_ticket(mail, sender=None, recipients=mail.delivered_to)
     if ticket is not None:
         raw.ticket = ticket
@@ -423,38 +471,23 @@ def _record_noise(ctx: _Context, mail: ParsedMail, kind: str, sender: str) -> No
         )
 
 
-def _best_effort_headers(data: bytes) -> tuple[str, str, str]:
-    """(subject, name, address) read with regular expressions from a broken message."""
-    head = data[:65536].decode("utf-8", "replace")
-    subject = ""
-    match = re.search(r"^subject:[ \t]*(.*)$", head, re.IGNORECASE | re.MULTILINE)
-    if match:
-        subject = " ".join(match.group(1).split())[:200]
-    match = re.search(r"^from:[ \t]*(.*)$", head, re.IGNORECASE | re.MULTILINE)
-    name, address = "", ""
-    if match:
-        found = addresses([match.group(1)])
-        if found:
-            name, address = found[0]
-    return subject, name, address
-
-
-def _flag_for_review(ctx: _Context, error: str) -> None:
-    """The message could not be read: open a ticket for a person to look at it."""
-    raw = ctx.raw
+def _review_ticket(raw: RawMessage, error: str, *, language: str) -> PreparedTicket:
+    """A ticket for a person to look at a message that could not be taken as it is."""
     data = bytes(raw.raw)
-    subject, name, address = (_no_nul(v) for v in _best_effort_headers(data))
-    language = ctx.mailbox.language if ctx.mailbox else settings.LANGUAGE_CODE
-    try:
-        requester = _requester(address, name, language) if address else None
-    except OporaError:
-        requester = None
+    subject, name, address = best_effort_headers(data)
+    requester = None
+    if address:
+        try:
+            requester = get_or_create_requester(address, name=name, language=language)
+        except OporaError:
+            requester = None
     if requester is None:
-        requester = _requester(UNKNOWN_SENDER, "Unknown sender", language)
-    limit = settings.MAX_ATTACHMENT_MB * 1024 * 1024
+        requester = get_or_create_requester(
+            UNKNOWN_SENDER, name="Unknown sender", language=language
+        )
     files = []
     note = "The original message is attached."
-    if len(data) <= limit:
+    if len(data) <= settings.MAX_ATTACHMENT_MB * 1024 * 1024:
         files = [
             IncomingFile(
                 name=f"original-{raw.pk}.eml",
@@ -469,7 +502,7 @@ def _flag_for_review(ctx: _Context, error: str) -> None:
         "This message could not be read automatically and needs a review.\n"
         f"{note}\n\nReason: {error.splitlines()[0][:300] if error else 'unknown'}"
     )
-    ticket = ticket_actions.create_ticket(
+    prepared = ticket_actions.prepare_ticket(
         requester=requester,
         subject=subject or "(unreadable message)",
         body=body,
@@ -479,16 +512,36 @@ def _flag_for_review(ctx: _Context, error: str) -> None:
         external_id=raw.message_id,
         attachments=files,
     )
-    team = ctx.mailbox.team if ctx.mailbox else None
-    ticket = ticket_actions.route_new_ticket(ticket, team=team, tags=[NEEDS_REVIEW])
-    raw.ticket = ticket
-    raw.ticket_message = Message.objects.filter(ticket=ticket).order_by("id").first()
-    raw.state = RawState.FAILED
-    raw.error = _no_nul(error)
+    prepared.route_to = raw.mailbox.team if raw.mailbox else None
+    prepared.channel_tags = [NEEDS_REVIEW]
+    return prepared
 
 
-def receive_and_process(
-    raw: bytes, *, mailbox: Mailbox | None = None, source: str = "file"
-) -> RawMessage:
-    row, _ = receive(raw, mailbox=mailbox, source=source)
-    return process(row.pk) if row.state == RawState.RECEIVED else row
+def _give_up(raw_id: int, exc: Exception) -> None:
+    """A batch of one failed: a review ticket in a transaction of its own, or, when
+    even that fails (database trouble), the raw message stays stored, marked failed;
+    processing it again is safe."""
+    error = no_nul(f"{type(exc).__name__}: {exc}")[:2000]
+    logger.warning("message %s flagged for review: %s", raw_id, type(exc).__name__)
+    try:
+        with transaction.atomic():
+            raw = (
+                RawMessage.objects.select_for_update(of=("self",))
+                .select_related("mailbox", "mailbox__team")
+                .filter(pk=raw_id, state=RawState.RECEIVED)
+                .first()
+            )
+            if raw is None:
+                return
+            language = raw.mailbox.language if raw.mailbox else settings.LANGUAGE_CODE
+            [(ticket, first)] = ticket_actions.create_tickets(
+                [_review_ticket(raw, error, language=language)]
+            )
+            raw.ticket, raw.ticket_message = ticket, first
+            raw.state, raw.error, raw.processed_at = RawState.FAILED, error, timezone.now()
+            raw.save(update_fields=["state", "error", "ticket", "ticket_message", "processed_at"])
+    except Exception as again:
+        logger.exception("message %s could not be processed", raw_id)
+        RawMessage.objects.filter(pk=raw_id, state=RawState.RECEIVED).update(
+            state=RawState.FAILED, error=no_nul(f"{type(again).__name__}: {again}"[:2000])
+        )

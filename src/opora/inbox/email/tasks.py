@@ -28,8 +28,8 @@ def process_raw_message_task(raw_id: int) -> str:
 
 @task()
 def process_raw_messages_task(raw_ids: list[int]) -> int:
-    """Process stored messages in one batch (see batch.process_many)."""
-    from opora.inbox.email.batch import process_many
+    """Process stored messages in one batch (see pipeline.process_many)."""
+    from opora.inbox.email.pipeline import process_many
 
     return len(process_many(raw_ids))
 

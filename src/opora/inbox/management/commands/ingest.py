@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opora.inbox.email.batch import BATCH_SIZE, process_many, receive_many
 from opora.inbox.email.models import Mailbox, RawState
+from opora.inbox.email.pipeline import BATCH_SIZE, process_many, receive_many
 
 
 def _is_mbox(path: Path) -> bool:

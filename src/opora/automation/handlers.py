@@ -1,0 +1,30 @@
+"""How automation reacts to ticket changes (subscribed in `AutomationConfig.ready()`)."""
+
+from __future__ import annotations
+
+from opora.automation import bot
+from opora.automation.models import BotSettings
+from opora.automation.tasks import answer_new_ticket_task
+from opora.core.tasks import enqueue_many
+from opora.tickets.domain_events import MessageAdded, TicketOpened
+
+
+def schedule_answers(events: list[TicketOpened]) -> None:
+    """New requests on the bot's channels get its answer in a job, if the bot is on."""
+    wanted = [(e.ticket.pk,) for e in events if e.ticket.channel in bot.BOT_CHANNELS]
+    # The team's own settings are checked when the job runs; here only whether the bot
+    # is on anywhere (one look for the whole batch).
+    if wanted and BotSettings.objects.filter(enabled=True).exists():
+        enqueue_many(answer_new_ticket_task, wanted)
+
+
+def read_replies(events: list[MessageAdded]) -> None:
+    """A requester's reply to a ticket whose bot waits is the answer to its question."""
+    replies = [e for e in events if e.from_requester]
+    if not replies:
+        return
+    waiting = bot.awaiting_answers(sorted({e.ticket.pk for e in replies}))
+    for event in replies:  # in order: the first reply is the answer
+        if event.ticket.pk in waiting:
+            waiting.discard(event.ticket.pk)
+            bot.read_reply(event.ticket.pk, event.message.body)

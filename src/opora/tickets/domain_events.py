@@ -1,0 +1,63 @@
+"""What the ticket actions publish for the apps above them (see `core/dispatch.py`).
+
+The audit trail is `events.py` (rows a person reads); these are messages between apps.
+They carry the objects the action wrote, as they stand at publishing: a handler that
+runs in the transaction may use them as they are; one that runs after commit reads by
+id what it needs, since others may have changed the rows since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opora.accounts.models import User
+from opora.tickets.models import Message, Ticket
+
+
+@dataclass(frozen=True)
+class TicketOpened:
+    """A new ticket with its first message (published once per ticket of a batch)."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class TicketSolved:
+    """The ticket moved to solved (by an agent, the requester or a bot)."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class TicketReclassified:
+    """Priority or type changed: what SLA rules match it may have changed."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class MessageAdded:
+    """A reply or an internal note was added to the ticket."""
+
+    ticket: Ticket
+    message: Message
+    by: User
+    automated: bool = False  # written by the answer bot, not a person
+
+    @property
+    def public(self) -> bool:
+        return not self.message.internal
+
+    @property
+    def from_desk(self) -> bool:
+        """A person of the desk answered the customer (not the requester's own words)."""
+        return (
+            self.public
+            and not self.automated
+            and self.by.is_agent
+            and self.by.pk != self.ticket.requester_id
+        )
+
+    @property
+    def from_requester(self) -> bool:
+        return self.public and self.by.pk == self.ticket.requester_id
