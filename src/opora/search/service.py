@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db.models import Q
 from django.utils import timezone
@@ -30,8 +30,21 @@ from opora.search.text import (
     title_coverage,
 )
 
-if TYPE_CHECKING:
-    from opora.tickets.models import Message, Ticket
+
+
+class Ticket(Protocol):
+    """What indexing needs of a ticket (search builds on nothing above it)."""
+
+    pk: int
+    subject: str
+    language: str
+
+
+class Message(Protocol):
+    pk: int
+    ticket_id: int
+    body: str
+    internal: bool
 
 # Candidates fetched from the engine before re-ranking.
 CANDIDATES = 30
