@@ -45,6 +45,27 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
+def _anonymous(request: HttpRequest) -> str:
+    """Lets a request without credentials through as an anonymous visitor.
+
+    Only without credentials: a token that failed (unknown, revoked, expired) gets 401,
+    so a script with a stale token learns of it instead of silently seeing less.
+    """
+    if request.headers.get("Authorization", "").strip():
+        raise AuthenticationError()
+    return "anonymous"
+
+
+# For what the help center shows to anyone: a token, a session, or nobody at all.
+OPTIONAL_AUTH = [*AUTH, _anonymous]
+
+
+def viewer(request: HttpRequest) -> User | None:
+    """The signed-in user of an OPTIONAL_AUTH endpoint, or None for an anonymous visitor."""
+    user = getattr(request, "auth", None)
+    return user if isinstance(user, User) and user.is_active else None
+
+
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     """The one shape of every error answer: a summary plus one entry per field."""
     return {

@@ -1,7 +1,7 @@
-"""Knowledge base, search and the answer bot: thin handlers over kb, search and automation.
+"""Knowledge base: articles, their versions and votes, categories, help-center deflections.
 
-Public articles and the article search are open to anonymous visitors; they, like
-customers, see published articles only.
+Public articles are open to anonymous visitors; they, like customers, see published
+articles only.
 """
 
 from __future__ import annotations
@@ -12,48 +12,24 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.params.functions import Query
 from pydantic import BaseModel, ConfigDict
 
 from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
-from opora.api.common import AUTH, current_user
+from opora.api.common import OPTIONAL_AUTH, current_user, viewer
 from opora.api.schemas import ErrorOut
-from opora.automation import bot
 from opora.kb import actions
 from opora.kb.models import Article, Category
 from opora.kb.selectors import (
     access_article,
-    search_articles,
     version_diff,
     visible_articles,
 )
-from opora.kb.selectors import related_articles as related
-from opora.search import service as search
-from opora.tickets.selectors import access_ticket, visible_tickets
+from opora.tickets.selectors import access_ticket
 
 router = Router(tags=["knowledge base"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-def _anonymous(request: HttpRequest) -> str:
-    """Lets a request without credentials through as an anonymous visitor.
-
-    Only without credentials: a token that failed (unknown, revoked, expired) gets 401,
-    so a script with a stale token learns of it instead of silently seeing less.
-    """
-    if request.headers.get("Authorization", "").strip():
-        raise AuthenticationError()
-    return "anonymous"
-
-
-OPTIONAL_AUTH = [*AUTH, _anonymous]
-
-
-def viewer(request: HttpRequest) -> User | None:
-    user = getattr(request, "auth", None)
-    return user if isinstance(user, User) and user.is_active else None
 
 
 # Schemas
@@ -116,15 +92,6 @@ class ArticlePage(Schema):
     pages: int
 
 
-class SearchResult(Schema):
-    id: int
-    title: str
-    snippet: str = Field(description="HTML with matched words in <mark>")
-    score: float
-    language: str
-    url: str
-
-
 class VersionOut(Schema):
     number: int
     title: str
@@ -165,14 +132,6 @@ class DeflectionIn(_Strict):
     kind: Literal["suggested", "deflected"]
     article: int | None = None
     query: str = Field("", max_length=255)
-
-
-class TicketHit(Schema):
-    ticket: int = Field(description="ticket number")
-    subject: str
-    message: int | None = Field(description="id of the matching message, if any")
-    snippet: str
-    score: float
 
 
 def article_out(article: Article, *, viewer: User | None) -> dict[str, Any]:
@@ -422,52 +381,6 @@ def create_category(request: HttpRequest, payload: CategoryIn) -> Status[dict[st
     )
 
 
-# Search
-
-
-def _results(user: User | None, q: str, lang: str | None, limit: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": hit.object_id,
-            "title": hit.title,
-            "snippet": hit.snippet,
-            "score": hit.score,
-            "language": hit.language,
-            "url": f"{settings.BASE_URL}/help/articles/{hit.object_id}/",
-        }
-        for hit in search_articles(user, q, language=lang, limit=limit)
-    ]
-
-
-@router.get(
-    "/kb/search",
-    response={200: list[SearchResult], **ERRORS},
-    auth=OPTIONAL_AUTH,
-    summary="Search articles, best first",
-)
-def search_kb(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    lang: Lang | None = None,
-    limit: int = Query(10, ge=1, le=50),
-) -> list[dict[str, Any]]:
-    return _results(viewer(request), q, lang, limit)
-
-
-@router.get(
-    "/kb/suggest",
-    response={200: list[SearchResult], **ERRORS},
-    auth=OPTIONAL_AUTH,
-    summary="Articles matching a request being typed",
-)
-def suggest(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    lang: Lang | None = None,
-) -> list[dict[str, Any]]:
-    return _results(viewer(request), q, lang, 5)
-
-
 @router.post(
     "/kb/deflections",
     response={201: None, **ERRORS},
@@ -479,146 +392,3 @@ def record_deflection(request: HttpRequest, payload: DeflectionIn) -> Status[Non
     article = access_article(user, payload.article) if payload.article else None
     actions.record_deflection(payload.kind, article=article, user=user, query=payload.query)
     return Status(201, None)
-
-
-@router.get(
-    "/search/tickets", response={200: list[TicketHit], **ERRORS}, summary="Search tickets (agents)"
-)
-def search_tickets(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    limit: int = Query(20, ge=1, le=100),
-) -> list[dict[str, Any]]:
-    user = current_user(request)
-    require_agent(user)
-    scope = None
-    if not user.is_admin:
-        scope = visible_tickets(user).values("id").query.sql_with_params()
-    hits = search.search_tickets(
-        q, visible_tickets_sql=scope, include_internal_notes=True, limit=limit
-    )
-    tickets = {t.pk: t for t in visible_tickets(user).filter(pk__in={h.ticket_id for h in hits})}
-    out = []
-    for hit in hits:
-        ticket = tickets.get(hit.ticket_id or 0)
-        if ticket is None:
-            continue
-        out.append(
-            {
-                "ticket": ticket.number,
-                "subject": ticket.subject,
-                "message": hit.object_id if hit.scope == "message" else None,
-                "snippet": hit.snippet,
-                "score": hit.score,
-            }
-        )
-    return out
-
-
-class RelatedArticle(Schema):
-    id: int
-    title: str
-    snippet: str
-    url: str
-    body: str = Field(description="Markdown, to insert into a reply")
-    status: str
-
-
-@router.get(
-    "/kb/related/{number}",
-    response={200: list[RelatedArticle], **ERRORS},
-    summary="Articles related to a ticket (the agent's sidebar)",
-)
-def related_articles(request: HttpRequest, number: int) -> list[dict[str, Any]]:
-    user = current_user(request)
-    require_agent(user)
-    found = related(user, access_ticket(user, number))
-    return [
-        {
-            "id": a.id,
-            "title": a.title,
-            "snippet": a.snippet,
-            "url": a.url,
-            "body": a.body,
-            "status": a.status,
-        }
-        for a in found
-    ]
-
-
-# The answer bot
-
-
-class BotSettingsIn(_Strict):
-    team: int | None = None
-    enabled: bool
-    threshold: float = Field(0.5, ge=0, le=1)
-
-
-class BotSettingsOut(Schema):
-    team: int | None
-    enabled: bool
-    threshold: float
-
-
-class FeedbackIn(_Strict):
-    solved: bool
-
-
-class BotStatsOut(Schema):
-    offered: int
-    solved: int
-    handed_off: int
-    awaiting: int
-    no_match: int
-    resolution_rate: float = Field(description="solved / offered")
-    suggestions_shown: int
-    deflections: int
-    deflection_rate: float = Field(description="deflections / suggestions shown")
-
-
-@router.post(
-    "/bot/settings",
-    response={200: BotSettingsOut, **ERRORS},
-    tags=["answer bot"],
-    summary="Turn the answer bot on or off for a team",
-)
-def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any]:
-    user = current_user(request)
-    require_agent(user)
-    if not (user.is_admin or user.is_team_lead):
-        from opora.core.errors import Forbidden
-
-        raise Forbidden("leads_only", "Only team leads and admins configure the bot.")
-    found = bot.configure_bot(
-        team_id=payload.team, enabled=payload.enabled, threshold=payload.threshold
-    )
-    return {"team": found.team_id, "enabled": found.enabled, "threshold": found.threshold}
-
-
-@router.get(
-    "/bot/stats",
-    response={200: BotStatsOut, **ERRORS},
-    tags=["answer bot"],
-    summary="Bot resolution and deflection rates",
-)
-def bot_stats(request: HttpRequest) -> dict[str, Any]:
-    require_agent(current_user(request))
-    return bot.bot_stats().__dict__
-
-
-@router.post(
-    "/bot/tickets/{number}/feedback",
-    response={204: None, **ERRORS},
-    tags=["answer bot"],
-    summary="Answer “did this solve your question?”",
-)
-def bot_feedback(request: HttpRequest, number: int, payload: FeedbackIn) -> Status[None]:
-    user = current_user(request)
-    ticket = access_ticket(user, number)
-    if ticket.requester_id != user.pk:
-        from opora.core.errors import Forbidden
-
-        raise Forbidden("requester_only", "Only the requester answers the bot.")
-    bot.give_feedback(ticket, solved=payload.solved)
-    return Status(204, None)
