@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Query
 
@@ -18,24 +19,79 @@ from opora.accounts.selectors import (
     visible_teams,
     visible_users,
 )
-from opora.api.common import current_user
-from opora.api.schemas import (
-    ErrorOut,
-    OrganizationCreate,
-    OrganizationOut,
-    RoleName,
-    TeamCreate,
-    TeamOut,
-    TokenIn,
-    TokenOut,
-    UserCreate,
-    UserOut,
-)
+from opora.api.common import ErrorOut, LanguageName, Ref, UserRef, current_user
 from opora.core import ratelimit
 from opora.core.errors import RateLimited, ValidationFailed
 
 router = Router(tags=["accounts"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+RoleName = Literal["customer", "agent", "admin"]
+
+
+class TokenIn(Schema):
+    email: str
+    password: str
+    name: str = "api"
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: RoleName
+    support_line: int | None
+    is_team_lead: bool
+    organization: Ref | None
+    language: str
+    time_zone: str
+    is_active: bool
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime | None
+    user: UserOut
+
+
+class UserCreate(Schema):
+    email: str
+    name: str = ""
+    password: str | None = None
+    role: RoleName = "customer"
+    support_line: Literal[1, 2, 3] | None = None
+    is_team_lead: bool = False
+    organization: int | None = None
+    language: LanguageName | None = None
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    domains: list[str]
+    shared_tickets: bool
+
+
+class OrganizationCreate(Schema):
+    name: str
+    domains: list[str] = []
+    shared_tickets: bool = False
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    email: str
+    description: str
+    members: list[UserRef]
+
+
+class TeamCreate(Schema):
+    name: str
+    email: str = ""
+    description: str = ""
+    members: list[int] = []
 
 
 def user_out(user: User) -> dict[str, Any]:

@@ -10,11 +10,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import BaseModel, ConfigDict
 
 from opora.accounts.selectors import require_agent
-from opora.api.common import current_user
-from opora.api.schemas import ErrorOut
+from opora.api.common import ErrorOut, StrictInput, current_user
 from opora.automation import bot
 from opora.tickets.selectors import access_ticket
 
@@ -22,11 +20,7 @@ router = Router(tags=["answer bot"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BotSettingsIn(_Strict):
+class BotSettingsIn(StrictInput):
     team: int | None = None
     enabled: bool
     threshold: float = Field(0.5, ge=0, le=1)
@@ -38,7 +32,7 @@ class BotSettingsOut(Schema):
     threshold: float
 
 
-class FeedbackIn(_Strict):
+class FeedbackIn(StrictInput):
     solved: bool
 
 

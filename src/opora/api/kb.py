@@ -13,12 +13,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Query
-from pydantic import BaseModel, ConfigDict
 
 from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
-from opora.api.common import OPTIONAL_AUTH, current_user, viewer
-from opora.api.schemas import ErrorOut
+from opora.api.common import OPTIONAL_AUTH, ErrorOut, StrictInput, current_user, viewer
 from opora.kb import actions
 from opora.kb.models import Article, Category
 from opora.kb.selectors import (
@@ -35,15 +33,11 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 # Schemas
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 Lang = Literal["ru", "en"]
 StatusName = Literal["draft", "published", "internal"]
 
 
-class ArticleCreate(_Strict):
+class ArticleCreate(StrictInput):
     title: str = Field(max_length=255)
     body: str = Field(description="Markdown")
     language: Lang = "en"
@@ -55,7 +49,7 @@ class ArticleCreate(_Strict):
     )
 
 
-class ArticleUpdate(_Strict):
+class ArticleUpdate(StrictInput):
     title: str | None = Field(None, max_length=255)
     body: str | None = None
     language: Lang | None = None
@@ -107,11 +101,11 @@ class DiffOut(Schema):
     diff: str = Field(description="unified diff of title and text against the previous version")
 
 
-class VoteIn(_Strict):
+class VoteIn(StrictInput):
     helpful: bool
 
 
-class CategoryIn(_Strict):
+class CategoryIn(StrictInput):
     slug: str = Field(max_length=80, pattern=r"^[a-z0-9-]+$")
     name_en: str = Field(max_length=120)
     name_ru: str = Field(max_length=120)
@@ -128,7 +122,7 @@ class CategoryOut(Schema):
     position: int
 
 
-class DeflectionIn(_Strict):
+class DeflectionIn(StrictInput):
     kind: Literal["suggested", "deflected"]
     article: int | None = None
     query: str = Field("", max_length=255)

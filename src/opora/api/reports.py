@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.params.functions import Query
 
-from opora.api.common import current_user
-from opora.api.schemas import ErrorOut
+from opora.api.common import ErrorOut, current_user
 from opora.core.errors import NotFound
 from opora.reports import kpis
 from opora.reports.export import kpis_csv

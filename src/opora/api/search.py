@@ -18,9 +18,8 @@ from ninja.params.functions import Query
 
 from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
-from opora.api.common import OPTIONAL_AUTH, current_user, viewer
+from opora.api.common import OPTIONAL_AUTH, ErrorOut, current_user, viewer
 from opora.api.kb import Lang
-from opora.api.schemas import ErrorOut
 from opora.kb.selectors import related_articles as related
 from opora.kb.selectors import search_articles
 from opora.search import service as search

@@ -13,8 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from opora.api.common import current_user
-from opora.api.schemas import ErrorOut
+from opora.api.common import ErrorOut, current_user
 from opora.core.errors import Forbidden, NotFound
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
