@@ -6,15 +6,19 @@ generated clients are built from them.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from opora.accounts.selectors import require_agent
 from opora.api.common import ErrorOut, StrictInput, current_user
-from opora.automation import bot
-from opora.tickets.selectors import access_ticket
+from opora.automation import actions, bot
+from opora.automation.selectors import (
+    access_bot_question,
+    access_bot_settings,
+    access_bot_stats,
+)
 
 router = Router(tags=["answer bot"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -56,13 +60,9 @@ class BotStatsOut(Schema):
 )
 def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any]:
     user = current_user(request)
-    require_agent(user)
-    if not (user.is_admin or user.is_team_lead):
-        from opora.core.errors import Forbidden
-
-        raise Forbidden("leads_only", "Only team leads and admins configure the bot.")
-    found = bot.configure_bot(
-        team_id=payload.team, enabled=payload.enabled, threshold=payload.threshold
+    access_bot_settings(user)
+    found = actions.configure_bot(
+        by=user, team_id=payload.team, enabled=payload.enabled, threshold=payload.threshold
     )
     return {"team": found.team_id, "enabled": found.enabled, "threshold": found.threshold}
 
@@ -74,8 +74,8 @@ def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any
     operation_id="opora_api_kb_bot_stats",
 )
 def bot_stats(request: HttpRequest) -> dict[str, Any]:
-    require_agent(current_user(request))
-    return bot.bot_stats().__dict__
+    access_bot_stats(current_user(request))
+    return asdict(bot.bot_stats())
 
 
 @router.post(
@@ -85,11 +85,6 @@ def bot_stats(request: HttpRequest) -> dict[str, Any]:
     operation_id="opora_api_kb_bot_feedback",
 )
 def bot_feedback(request: HttpRequest, number: int, payload: FeedbackIn) -> Status[None]:
-    user = current_user(request)
-    ticket = access_ticket(user, number)
-    if ticket.requester_id != user.pk:
-        from opora.core.errors import Forbidden
-
-        raise Forbidden("requester_only", "Only the requester answers the bot.")
+    ticket = access_bot_question(current_user(request), number)
     bot.give_feedback(ticket, solved=payload.solved)
     return Status(204, None)
