@@ -21,16 +21,17 @@ from opora.kb import actions
 from opora.kb.models import Article, Category
 from opora.kb.selectors import (
     access_article,
+    article_page,
+    article_translations,
+    article_url,
+    article_versions,
+    categories,
     version_diff,
-    visible_articles,
 )
 from opora.tickets.selectors import access_ticket
 
 router = Router(tags=["knowledge base"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-# Schemas
 
 
 Lang = Literal["ru", "en"]
@@ -128,14 +129,42 @@ class DeflectionIn(StrictInput):
     query: str = Field("", max_length=255)
 
 
-def article_out(article: Article, *, viewer: User | None) -> dict[str, Any]:
-    translations = dict(
-        visible_articles(viewer)
-        .filter(group=article.group)
-        .exclude(pk=article.pk)
-        .values_list("language", "id")
-    )
-    return article_out_fast(article, translations)
+def article_out(article: Article, translations: dict[str, int]) -> dict[str, Any]:
+    """An article as the API shows it; `translations`: {language: id} of its others."""
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "body": article.body,
+        "body_html": article.body_html,
+        "language": article.language,
+        "status": article.status,
+        "category": article.category_id,
+        "tags": article.tags,
+        "author": article.author.display_name if article.author else None,
+        "version": article.version,
+        "view_count": article.view_count,
+        "helpful_yes": article.helpful_yes,
+        "helpful_no": article.helpful_no,
+        "translations": translations,
+        "url": article_url(article.pk),
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+    }
+
+
+def _article(article: Article, *, viewer: User | None) -> dict[str, Any]:
+    return article_out(article, article_translations(article, viewer))
+
+
+def category_out(category: Category) -> dict[str, Any]:
+    return {
+        "id": category.pk,
+        "slug": category.slug,
+        "name_en": category.name_en,
+        "name_ru": category.name_ru,
+        "parent": category.parent_id,
+        "position": category.position,
+    }
 
 
 # Articles
@@ -155,50 +184,19 @@ def list_articles(
     page: int = Query(1, ge=1),
     page_size: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    user = viewer(request)
-    articles = visible_articles(user).select_related("author")
-    if lang:
-        articles = articles.filter(language=lang)
-    if status:
-        articles = articles.filter(status=status)
-    if category is not None:
-        articles = articles.filter(category_id=category)
-    count = articles.count()
-    start = (page - 1) * page_size
-    items = list(articles.order_by("-updated_at", "-id")[start : start + page_size])
-    groups = {a.group for a in items}
-    siblings: dict[Any, dict[str, int]] = {}
-    for group, language, pk in (
-        visible_articles(user).filter(group__in=groups).values_list("group", "language", "id")
-    ):
-        siblings.setdefault(group, {})[language] = pk
-    out = []
-    for article in items:
-        data = article_out_fast(article, siblings.get(article.group, {}))
-        out.append(data)
-    return {"items": out, "count": count, "page": page, "pages": max(1, -(-count // page_size))}
-
-
-def article_out_fast(article: Article, group: dict[str, int]) -> dict[str, Any]:
-    """article_out without a query per row (lists)."""
+    found = article_page(
+        viewer(request),
+        language=lang,
+        status=status,
+        category=category,
+        page=page,
+        page_size=page_size,
+    )
     return {
-        "id": article.pk,
-        "title": article.title,
-        "body": article.body,
-        "body_html": article.body_html,
-        "language": article.language,
-        "status": article.status,
-        "category": article.category_id,
-        "tags": article.tags,
-        "author": article.author.display_name if article.author else None,
-        "version": article.version,
-        "view_count": article.view_count,
-        "helpful_yes": article.helpful_yes,
-        "helpful_no": article.helpful_no,
-        "translations": {k: v for k, v in group.items() if v != article.pk},
-        "url": f"{settings.BASE_URL}/help/articles/{article.pk}/",
-        "created_at": article.created_at,
-        "updated_at": article.updated_at,
+        "items": [article_out(a, found.translations[a.pk]) for a in found.articles],
+        "count": found.count,
+        "page": found.page,
+        "pages": found.pages,
     }
 
 
@@ -216,7 +214,7 @@ def create_article(request: HttpRequest, payload: ArticleCreate) -> Status[dict[
         tags=payload.tags,
         translation_of=original,
     )
-    return Status(201, article_out(article, viewer=user))
+    return Status(201, _article(article, viewer=user))
 
 
 @router.get(
@@ -228,11 +226,8 @@ def create_article(request: HttpRequest, payload: ArticleCreate) -> Status[dict[
 def get_article(request: HttpRequest, article_id: int) -> dict[str, Any]:
     user = viewer(request)
     article = access_article(user, article_id)
-    if user is None or not user.is_agent:
-        # Readers' views count; the desk's own edits and checks do not.
-        actions.record_view(article)
-        article.view_count += 1
-    return article_out(article, viewer=user)
+    actions.record_view(article, by=user)
+    return _article(article, viewer=user)
 
 
 @router.patch(
@@ -253,7 +248,7 @@ def update_article(request: HttpRequest, article_id: int, payload: ArticleUpdate
         note=payload.note,
     )
     article = actions.update_article(article, changes, by=user)
-    return article_out(article, viewer=user)
+    return _article(article, viewer=user)
 
 
 @router.delete(
@@ -274,7 +269,6 @@ def delete_article(request: HttpRequest, article_id: int) -> Status[None]:
 def list_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]:
     user = current_user(request)
     require_agent(user)
-    article = access_article(user, article_id)
     return [
         {
             "number": v.number,
@@ -284,7 +278,7 @@ def list_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]
             "note": v.note,
             "created_at": v.created_at,
         }
-        for v in article.versions.select_related("author").order_by("number")
+        for v in article_versions(access_article(user, article_id))
     ]
 
 
@@ -300,14 +294,6 @@ def get_diff(request: HttpRequest, article_id: int, number: int) -> dict[str, An
     return {"number": found.number, "previous": found.previous, "diff": found.diff}
 
 
-def voter_key(request: HttpRequest, user: User | None) -> str:
-    if user is not None:
-        return f"user:{user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    return f"session:{request.session.session_key}"
-
-
 @router.post(
     "/kb/articles/{article_id}/vote",
     response={200: ArticleOut, **ERRORS},
@@ -317,8 +303,9 @@ def voter_key(request: HttpRequest, user: User | None) -> str:
 def vote(request: HttpRequest, article_id: int, payload: VoteIn) -> dict[str, Any]:
     user = viewer(request)
     article = access_article(user, article_id)
-    article = actions.vote(article, voter=voter_key(request, user), helpful=payload.helpful)
-    return article_out(article, viewer=user)
+    voter = actions.voter_key(user, request.session)
+    article = actions.vote(article, voter=voter, helpful=payload.helpful)
+    return _article(article, viewer=user)
 
 
 @router.post(
@@ -330,7 +317,7 @@ def draft_from_ticket(request: HttpRequest, number: int) -> Status[dict[str, Any
     user = current_user(request)
     require_agent(user)
     article = actions.draft_from_ticket(access_ticket(user, number), by=user)
-    return Status(201, article_out(article, viewer=user))
+    return Status(201, _article(article, viewer=user))
 
 
 # Categories
@@ -343,12 +330,7 @@ def draft_from_ticket(request: HttpRequest, number: int) -> Status[dict[str, Any
     summary="Categories",
 )
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        dict(row)
-        for row in Category.objects.order_by("position", "slug").values(
-            "id", "slug", "name_en", "name_ru", "parent", "position"
-        )
-    ]
+    return [category_out(c) for c in categories()]
 
 
 @router.post("/kb/categories", response={201: CategoryOut, **ERRORS}, summary="Add a category")
@@ -362,17 +344,10 @@ def create_category(request: HttpRequest, payload: CategoryIn) -> Status[dict[st
         parent=payload.parent,
         position=payload.position,
     )
-    return Status(
-        201,
-        {
-            "id": category.pk,
-            "slug": category.slug,
-            "name_en": category.name_en,
-            "name_ru": category.name_ru,
-            "parent": category.parent_id,
-            "position": category.position,
-        },
-    )
+    return Status(201, category_out(category))
+
+
+# Help-center deflections
 
 
 @router.post(
