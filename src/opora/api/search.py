@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.params.functions import Query
@@ -20,9 +19,9 @@ from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
 from opora.api.common import OPTIONAL_AUTH, ErrorOut, current_user, viewer
 from opora.api.kb import Lang
+from opora.kb.selectors import article_url, search_articles
 from opora.kb.selectors import related_articles as related
-from opora.kb.selectors import search_articles
-from opora.search import service as search
+from opora.search.selectors import search_tickets as search_tickets_for
 from opora.tickets.selectors import access_ticket, visible_tickets
 
 router = Router(tags=["knowledge base"])
@@ -63,7 +62,7 @@ def _results(user: User | None, q: str, lang: str | None, limit: int) -> list[di
             "snippet": hit.snippet,
             "score": hit.score,
             "language": hit.language,
-            "url": f"{settings.BASE_URL}/help/articles/{hit.object_id}/",
+            "url": article_url(hit.object_id),
         }
         for hit in search_articles(user, q, language=lang, limit=limit)
     ]
@@ -113,28 +112,17 @@ def search_tickets(
 ) -> list[dict[str, Any]]:
     user = current_user(request)
     require_agent(user)
-    scope = None
-    if not user.is_admin:
-        scope = visible_tickets(user).values("id").query.sql_with_params()
-    hits = search.search_tickets(
-        q, visible_tickets_sql=scope, include_internal_notes=True, limit=limit
-    )
-    tickets = {t.pk: t for t in visible_tickets(user).filter(pk__in={h.ticket_id for h in hits})}
-    out = []
-    for hit in hits:
-        ticket = tickets.get(hit.ticket_id or 0)
-        if ticket is None:
-            continue
-        out.append(
-            {
-                "ticket": ticket.number,
-                "subject": ticket.subject,
-                "message": hit.object_id if hit.scope == "message" else None,
-                "snippet": hit.snippet,
-                "score": hit.score,
-            }
-        )
-    return out
+    hits = search_tickets_for(user, q, visible=visible_tickets(user), limit=limit)
+    return [
+        {
+            "ticket": hit.ticket.number,
+            "subject": hit.ticket.subject,
+            "message": hit.message_id,
+            "snippet": hit.snippet,
+            "score": hit.score,
+        }
+        for hit in hits
+    ]
 
 
 @router.get(
