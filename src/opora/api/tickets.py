@@ -13,6 +13,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params.functions import Query
@@ -34,7 +35,7 @@ from opora.api.common import (
 )
 from opora.api.rows import json_response, ticket_row, ticket_rows
 from opora.core.errors import Forbidden, ValidationFailed
-from opora.tickets import actions
+from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
 from opora.tickets.models import Channel, Message, Priority, Ticket
 from opora.tickets.selectors import (
@@ -48,6 +49,9 @@ from opora.tickets.selectors import (
 )
 
 router = Router(tags=["tickets"])
+# Codes of the list's query parameters that tickets/errors.py does not define.
+TOO_LARGE = "too_large"
+INVALID = "invalid"
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
@@ -309,7 +313,9 @@ def list_tickets(
         limit = settings.API_PAGE_SIZE
     elif limit > settings.API_MAX_PAGE_SIZE:
         raise ValidationFailed(
-            "too_large", f"limit may be at most {settings.API_MAX_PAGE_SIZE}", field="limit"
+            TOO_LARGE,
+            _("limit may be at most %(max)d") % {"max": settings.API_MAX_PAGE_SIZE},
+            field="limit",
         )
     statuses = _split(status)
     priorities = _split(priority)
@@ -319,7 +325,7 @@ def list_tickets(
     _check_choices("type", types, {"question", "incident", "problem", "complaint", "suggestion"})
     if assignee not in (None, "me", "none") and not str(assignee).isdigit():
         raise ValidationFailed(
-            "invalid", "assignee must be 'me', 'none' or a user id", field="assignee"
+            INVALID, _("assignee must be 'me', 'none' or a user id"), field="assignee"
         )
     filters = TicketFilter(
         status=statuses or None,
@@ -346,19 +352,23 @@ def list_tickets(
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        _, (last_id, key) = page[-1]
+        _row, (last_id, key) = page[-1]
         next_cursor = encode_cursor(
             [key.isoformat() if isinstance(key, datetime) else key, last_id]
         )
     return json_response(  # type: ignore[return-value]
-        {"items": [row for row, _ in page], "next_cursor": next_cursor, "count": total}
+        {"items": [row for row, _key in page], "next_cursor": next_cursor, "count": total}
     )
 
 
 def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:
     for value in values:
         if value not in allowed:
-            raise ValidationFailed("invalid_choice", f"unknown {field} '{value}'", field=field)
+            raise ValidationFailed(
+                errors.INVALID_CHOICE,
+                _("unknown %(field)s '%(value)s'") % {"field": field, "value": value},
+                field=field,
+            )
 
 
 def _requester_for(user: User, payload: TicketCreate) -> User:
@@ -530,7 +540,7 @@ def list_events(request: HttpRequest, number: int) -> list[dict[str, Any]]:
     user = current_user(request)
     ticket = access_ticket(user, number)
     if not user.is_agent:
-        raise Forbidden("agents_only", "only agents may read the history")
+        raise Forbidden(errors.AGENTS_ONLY, _("only agents may read the history"))
     return [
         {
             "id": e.pk,
