@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from opora.api.schemas import TicketOut
+from opora.api.tickets import TicketOut
 from opora.tickets import actions
 from opora.tickets.models import Ticket
 

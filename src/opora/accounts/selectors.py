@@ -6,16 +6,18 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from opora.accounts.models import Organization, Team, User
-from opora.core.errors import Forbidden, NotFound
+from opora.accounts import errors
+from opora.accounts.models import ApiToken, Organization, Team, User, hash_token
+from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.rows import columns, from_row
 
 
 def require_agent(user: User) -> None:
     """Directories of users, organizations and teams are for the desk's staff."""
     if not user.is_agent:
-        raise Forbidden("agents_only", "only agents may list this")
+        raise Forbidden(errors.AGENTS_ONLY, _("only agents may list this"))
 
 
 def visible_users(user: User) -> QuerySet[User]:
@@ -44,6 +46,22 @@ def access_team(user: User, team_id: int) -> Team:
     found = visible_teams(user).filter(pk=team_id).first()
     if found is None:
         raise NotFound("team")
+    return found
+
+
+def organization_by_id(organization_id: int, *, field: str = "organization") -> Organization:
+    """An organization named in input; unknown is a mistake in the input (422), not a 404."""
+    found = Organization.objects.filter(pk=organization_id).first()
+    if found is None:
+        raise ValidationFailed(errors.UNKNOWN_ORGANIZATION, _("no such organization"), field=field)
+    return found
+
+
+def access_own_token(user: User, raw: str) -> ApiToken:
+    """The user's own API token with this raw value (the one their request was made with)."""
+    found = user.api_tokens.filter(key_hash=hash_token(raw)).first() if raw else None
+    if found is None:
+        raise ValidationFailed(errors.NO_TOKEN, _("This request was not made with a token."))
     return found
 
 

@@ -2,40 +2,99 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Status
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Query
 
-from opora.accounts import actions
-from opora.accounts.models import Organization, Team, User, hash_token
+from opora.accounts import actions, errors
+from opora.accounts.models import Organization, Team, User
 from opora.accounts.selectors import (
+    access_own_token,
+    organization_by_id,
     visible_organizations,
     visible_teams,
     visible_users,
 )
-from opora.api.common import current_user
-from opora.api.schemas import (
-    ErrorOut,
-    OrganizationCreate,
-    OrganizationOut,
-    RoleName,
-    TeamCreate,
-    TeamOut,
-    TokenIn,
-    TokenOut,
-    UserCreate,
-    UserOut,
-)
+from opora.api.common import ErrorOut, LanguageName, Ref, UserRef, current_user
 from opora.core import ratelimit
-from opora.core.errors import RateLimited, ValidationFailed
+from opora.core.errors import RateLimited
 
 router = Router(tags=["accounts"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+RoleName = Literal["customer", "agent", "admin"]
+
+
+class TokenIn(Schema):
+    email: str
+    password: str
+    name: str = "api"
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: RoleName
+    support_line: int | None
+    is_team_lead: bool
+    organization: Ref | None
+    language: str
+    time_zone: str
+    is_active: bool
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime | None
+    user: UserOut
+
+
+class UserCreate(Schema):
+    email: str
+    name: str = ""
+    password: str | None = None
+    role: RoleName = "customer"
+    support_line: Literal[1, 2, 3] | None = None
+    is_team_lead: bool = False
+    organization: int | None = None
+    language: LanguageName | None = None
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    domains: list[str]
+    shared_tickets: bool
+
+
+class OrganizationCreate(Schema):
+    name: str
+    domains: list[str] = []
+    shared_tickets: bool = False
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    email: str
+    description: str
+    members: list[UserRef]
+
+
+class TeamCreate(Schema):
+    name: str
+    email: str = ""
+    description: str = ""
+    members: list[int] = []
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -82,25 +141,20 @@ def team_out(team: Team) -> dict[str, Any]:
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     key = f"{ratelimit.client_address(request.META)}|{payload.email.strip().lower()}"
     if not ratelimit.hit("auth", key, limit=settings.AUTH_RATE_LIMIT_PER_MINUTE):
-        raise RateLimited("rate_limited", "Too many sign-in attempts; wait a minute.")
+        raise RateLimited(errors.RATE_LIMITED, _("Too many sign-in attempts; wait a minute."))
     user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
     if not isinstance(user, User):
-        raise HttpError(401, "Wrong e-mail or password.")
+        raise HttpError(401, _("Wrong e-mail or password."))
     token, raw = actions.issue_api_token(user, name=payload.name)
     return Status(201, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
 
 
 @router.delete("/auth/token", response={204: None, **ERRORS}, summary="Revoke the token in use")
 def revoke_token(request: HttpRequest) -> Status[None]:
-    current_user(request)
+    user = current_user(request)
     header = request.headers.get("Authorization", "")
     raw = header.split(" ", 1)[1].strip() if " " in header else ""
-    token = (
-        current_user(request).api_tokens.filter(key_hash=hash_token(raw)).first() if raw else None
-    )
-    if token is None:
-        raise ValidationFailed("no_token", "This request was not made with a token.")
-    actions.revoke_api_token(token)
+    actions.revoke_api_token(access_own_token(user, raw))
     return Status(204, None)
 
 
@@ -133,11 +187,7 @@ def create_user(request: HttpRequest, payload: UserCreate) -> Status[dict[str, A
     user = current_user(request)
     organization = None
     if payload.organization is not None:
-        organization = Organization.objects.filter(pk=payload.organization).first()
-        if organization is None:
-            raise ValidationFailed(
-                "unknown_organization", "no such organization", field="organization"
-            )
+        organization = organization_by_id(payload.organization)
     created = actions.create_user(
         email=payload.email,
         by=user,

@@ -1,4 +1,4 @@
-"""What every API module shares: authentication, error answers, body parsing, cursors."""
+"""What every API module shares: authentication, error answers and shapes, body parsing, cursors."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from opora.accounts.actions import authenticate_token
@@ -23,6 +23,40 @@ from opora.core.errors import OporaError
 from opora.tickets.attachments import IncomingFile
 
 M = TypeVar("M", bound=BaseModel)
+
+
+# Shapes several routers share; field names here are a public contract.
+
+LanguageName = Literal["en", "ru"]
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    email: str
+    name: str
+
+
+class ErrorItem(Schema):
+    field: str | None
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    errors: list[ErrorItem]
+
+
+class StrictInput(BaseModel):
+    """A request body that refuses unknown fields: a misspelt field is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class BearerToken(HttpBearer):
@@ -43,6 +77,27 @@ def current_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise AuthenticationError()
     return user
+
+
+def _anonymous(request: HttpRequest) -> str:
+    """Lets a request without credentials through as an anonymous visitor.
+
+    Only without credentials: a token that failed (unknown, revoked, expired) gets 401,
+    so a script with a stale token learns of it instead of silently seeing less.
+    """
+    if request.headers.get("Authorization", "").strip():
+        raise AuthenticationError()
+    return "anonymous"
+
+
+# For what the help center shows to anyone: a token, a session, or nobody at all.
+OPTIONAL_AUTH = [*AUTH, _anonymous]
+
+
+def viewer(request: HttpRequest) -> User | None:
+    """The signed-in user of an OPTIONAL_AUTH endpoint, or None for an anonymous visitor."""
+    user = getattr(request, "auth", None)
+    return user if isinstance(user, User) and user.is_active else None
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""Knowledge base, search and the answer bot: thin handlers over kb, search and automation.
+"""Knowledge base: articles, their versions and votes, categories, help-center deflections.
 
-Public articles and the article search are open to anonymous visitors; they, like
-customers, see published articles only.
+Public articles are open to anonymous visitors; they, like customers, see published
+articles only.
 """
 
 from __future__ import annotations
@@ -12,62 +12,33 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.params.functions import Query
-from pydantic import BaseModel, ConfigDict
 
 from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
-from opora.api.common import AUTH, current_user
-from opora.api.schemas import ErrorOut
-from opora.automation import bot
+from opora.api.common import OPTIONAL_AUTH, ErrorOut, StrictInput, current_user, viewer
 from opora.kb import actions
 from opora.kb.models import Article, Category
 from opora.kb.selectors import (
     access_article,
-    search_articles,
+    article_page,
+    article_translations,
+    article_url,
+    article_versions,
+    categories,
     version_diff,
-    visible_articles,
 )
-from opora.kb.selectors import related_articles as related
-from opora.search import service as search
-from opora.tickets.selectors import access_ticket, visible_tickets
+from opora.tickets.selectors import access_ticket
 
 router = Router(tags=["knowledge base"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-def _anonymous(request: HttpRequest) -> str:
-    """Lets a request without credentials through as an anonymous visitor.
-
-    Only without credentials: a token that failed (unknown, revoked, expired) gets 401,
-    so a script with a stale token learns of it instead of silently seeing less.
-    """
-    if request.headers.get("Authorization", "").strip():
-        raise AuthenticationError()
-    return "anonymous"
-
-
-OPTIONAL_AUTH = [*AUTH, _anonymous]
-
-
-def viewer(request: HttpRequest) -> User | None:
-    user = getattr(request, "auth", None)
-    return user if isinstance(user, User) and user.is_active else None
-
-
-# Schemas
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 Lang = Literal["ru", "en"]
 StatusName = Literal["draft", "published", "internal"]
 
 
-class ArticleCreate(_Strict):
+class ArticleCreate(StrictInput):
     title: str = Field(max_length=255)
     body: str = Field(description="Markdown")
     language: Lang = "en"
@@ -79,7 +50,7 @@ class ArticleCreate(_Strict):
     )
 
 
-class ArticleUpdate(_Strict):
+class ArticleUpdate(StrictInput):
     title: str | None = Field(None, max_length=255)
     body: str | None = None
     language: Lang | None = None
@@ -116,15 +87,6 @@ class ArticlePage(Schema):
     pages: int
 
 
-class SearchResult(Schema):
-    id: int
-    title: str
-    snippet: str = Field(description="HTML with matched words in <mark>")
-    score: float
-    language: str
-    url: str
-
-
 class VersionOut(Schema):
     number: int
     title: str
@@ -140,11 +102,11 @@ class DiffOut(Schema):
     diff: str = Field(description="unified diff of title and text against the previous version")
 
 
-class VoteIn(_Strict):
+class VoteIn(StrictInput):
     helpful: bool
 
 
-class CategoryIn(_Strict):
+class CategoryIn(StrictInput):
     slug: str = Field(max_length=80, pattern=r"^[a-z0-9-]+$")
     name_en: str = Field(max_length=120)
     name_ru: str = Field(max_length=120)
@@ -161,28 +123,48 @@ class CategoryOut(Schema):
     position: int
 
 
-class DeflectionIn(_Strict):
+class DeflectionIn(StrictInput):
     kind: Literal["suggested", "deflected"]
     article: int | None = None
     query: str = Field("", max_length=255)
 
 
-class TicketHit(Schema):
-    ticket: int = Field(description="ticket number")
-    subject: str
-    message: int | None = Field(description="id of the matching message, if any")
-    snippet: str
-    score: float
+def article_out(article: Article, translations: dict[str, int]) -> dict[str, Any]:
+    """An article as the API shows it; `translations`: {language: id} of its others."""
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "body": article.body,
+        "body_html": article.body_html,
+        "language": article.language,
+        "status": article.status,
+        "category": article.category_id,
+        "tags": article.tags,
+        "author": article.author.display_name if article.author else None,
+        "version": article.version,
+        "view_count": article.view_count,
+        "helpful_yes": article.helpful_yes,
+        "helpful_no": article.helpful_no,
+        "translations": translations,
+        "url": article_url(article.pk),
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+    }
 
 
-def article_out(article: Article, *, viewer: User | None) -> dict[str, Any]:
-    translations = dict(
-        visible_articles(viewer)
-        .filter(group=article.group)
-        .exclude(pk=article.pk)
-        .values_list("language", "id")
-    )
-    return article_out_fast(article, translations)
+def _article(article: Article, *, viewer: User | None) -> dict[str, Any]:
+    return article_out(article, article_translations(article, viewer))
+
+
+def category_out(category: Category) -> dict[str, Any]:
+    return {
+        "id": category.pk,
+        "slug": category.slug,
+        "name_en": category.name_en,
+        "name_ru": category.name_ru,
+        "parent": category.parent_id,
+        "position": category.position,
+    }
 
 
 # Articles
@@ -202,50 +184,19 @@ def list_articles(
     page: int = Query(1, ge=1),
     page_size: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    user = viewer(request)
-    articles = visible_articles(user).select_related("author")
-    if lang:
-        articles = articles.filter(language=lang)
-    if status:
-        articles = articles.filter(status=status)
-    if category is not None:
-        articles = articles.filter(category_id=category)
-    count = articles.count()
-    start = (page - 1) * page_size
-    items = list(articles.order_by("-updated_at", "-id")[start : start + page_size])
-    groups = {a.group for a in items}
-    siblings: dict[Any, dict[str, int]] = {}
-    for group, language, pk in (
-        visible_articles(user).filter(group__in=groups).values_list("group", "language", "id")
-    ):
-        siblings.setdefault(group, {})[language] = pk
-    out = []
-    for article in items:
-        data = article_out_fast(article, siblings.get(article.group, {}))
-        out.append(data)
-    return {"items": out, "count": count, "page": page, "pages": max(1, -(-count // page_size))}
-
-
-def article_out_fast(article: Article, group: dict[str, int]) -> dict[str, Any]:
-    """article_out without a query per row (lists)."""
+    found = article_page(
+        viewer(request),
+        language=lang,
+        status=status,
+        category=category,
+        page=page,
+        page_size=page_size,
+    )
     return {
-        "id": article.pk,
-        "title": article.title,
-        "body": article.body,
-        "body_html": article.body_html,
-        "language": article.language,
-        "status": article.status,
-        "category": article.category_id,
-        "tags": article.tags,
-        "author": article.author.display_name if article.author else None,
-        "version": article.version,
-        "view_count": article.view_count,
-        "helpful_yes": article.helpful_yes,
-        "helpful_no": article.helpful_no,
-        "translations": {k: v for k, v in group.items() if v != article.pk},
-        "url": f"{settings.BASE_URL}/help/articles/{article.pk}/",
-        "created_at": article.created_at,
-        "updated_at": article.updated_at,
+        "items": [article_out(a, found.translations[a.pk]) for a in found.articles],
+        "count": found.count,
+        "page": found.page,
+        "pages": found.pages,
     }
 
 
@@ -263,7 +214,7 @@ def create_article(request: HttpRequest, payload: ArticleCreate) -> Status[dict[
         tags=payload.tags,
         translation_of=original,
     )
-    return Status(201, article_out(article, viewer=user))
+    return Status(201, _article(article, viewer=user))
 
 
 @router.get(
@@ -275,11 +226,8 @@ def create_article(request: HttpRequest, payload: ArticleCreate) -> Status[dict[
 def get_article(request: HttpRequest, article_id: int) -> dict[str, Any]:
     user = viewer(request)
     article = access_article(user, article_id)
-    if user is None or not user.is_agent:
-        # Readers' views count; the desk's own edits and checks do not.
-        actions.record_view(article)
-        article.view_count += 1
-    return article_out(article, viewer=user)
+    actions.record_view(article, by=user)
+    return _article(article, viewer=user)
 
 
 @router.patch(
@@ -300,7 +248,7 @@ def update_article(request: HttpRequest, article_id: int, payload: ArticleUpdate
         note=payload.note,
     )
     article = actions.update_article(article, changes, by=user)
-    return article_out(article, viewer=user)
+    return _article(article, viewer=user)
 
 
 @router.delete(
@@ -321,7 +269,6 @@ def delete_article(request: HttpRequest, article_id: int) -> Status[None]:
 def list_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]:
     user = current_user(request)
     require_agent(user)
-    article = access_article(user, article_id)
     return [
         {
             "number": v.number,
@@ -331,7 +278,7 @@ def list_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]
             "note": v.note,
             "created_at": v.created_at,
         }
-        for v in article.versions.select_related("author").order_by("number")
+        for v in article_versions(access_article(user, article_id))
     ]
 
 
@@ -347,14 +294,6 @@ def get_diff(request: HttpRequest, article_id: int, number: int) -> dict[str, An
     return {"number": found.number, "previous": found.previous, "diff": found.diff}
 
 
-def voter_key(request: HttpRequest, user: User | None) -> str:
-    if user is not None:
-        return f"user:{user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    return f"session:{request.session.session_key}"
-
-
 @router.post(
     "/kb/articles/{article_id}/vote",
     response={200: ArticleOut, **ERRORS},
@@ -364,8 +303,9 @@ def voter_key(request: HttpRequest, user: User | None) -> str:
 def vote(request: HttpRequest, article_id: int, payload: VoteIn) -> dict[str, Any]:
     user = viewer(request)
     article = access_article(user, article_id)
-    article = actions.vote(article, voter=voter_key(request, user), helpful=payload.helpful)
-    return article_out(article, viewer=user)
+    voter = actions.voter_key(user, request.session)
+    article = actions.vote(article, voter=voter, helpful=payload.helpful)
+    return _article(article, viewer=user)
 
 
 @router.post(
@@ -377,7 +317,7 @@ def draft_from_ticket(request: HttpRequest, number: int) -> Status[dict[str, Any
     user = current_user(request)
     require_agent(user)
     article = actions.draft_from_ticket(access_ticket(user, number), by=user)
-    return Status(201, article_out(article, viewer=user))
+    return Status(201, _article(article, viewer=user))
 
 
 # Categories
@@ -390,12 +330,7 @@ def draft_from_ticket(request: HttpRequest, number: int) -> Status[dict[str, Any
     summary="Categories",
 )
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        dict(row)
-        for row in Category.objects.order_by("position", "slug").values(
-            "id", "slug", "name_en", "name_ru", "parent", "position"
-        )
-    ]
+    return [category_out(c) for c in categories()]
 
 
 @router.post("/kb/categories", response={201: CategoryOut, **ERRORS}, summary="Add a category")
@@ -409,63 +344,10 @@ def create_category(request: HttpRequest, payload: CategoryIn) -> Status[dict[st
         parent=payload.parent,
         position=payload.position,
     )
-    return Status(
-        201,
-        {
-            "id": category.pk,
-            "slug": category.slug,
-            "name_en": category.name_en,
-            "name_ru": category.name_ru,
-            "parent": category.parent_id,
-            "position": category.position,
-        },
-    )
+    return Status(201, category_out(category))
 
 
-# Search
-
-
-def _results(user: User | None, q: str, lang: str | None, limit: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": hit.object_id,
-            "title": hit.title,
-            "snippet": hit.snippet,
-            "score": hit.score,
-            "language": hit.language,
-            "url": f"{settings.BASE_URL}/help/articles/{hit.object_id}/",
-        }
-        for hit in search_articles(user, q, language=lang, limit=limit)
-    ]
-
-
-@router.get(
-    "/kb/search",
-    response={200: list[SearchResult], **ERRORS},
-    auth=OPTIONAL_AUTH,
-    summary="Search articles, best first",
-)
-def search_kb(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    lang: Lang | None = None,
-    limit: int = Query(10, ge=1, le=50),
-) -> list[dict[str, Any]]:
-    return _results(viewer(request), q, lang, limit)
-
-
-@router.get(
-    "/kb/suggest",
-    response={200: list[SearchResult], **ERRORS},
-    auth=OPTIONAL_AUTH,
-    summary="Articles matching a request being typed",
-)
-def suggest(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    lang: Lang | None = None,
-) -> list[dict[str, Any]]:
-    return _results(viewer(request), q, lang, 5)
+# Help-center deflections
 
 
 @router.post(
@@ -479,146 +361,3 @@ def record_deflection(request: HttpRequest, payload: DeflectionIn) -> Status[Non
     article = access_article(user, payload.article) if payload.article else None
     actions.record_deflection(payload.kind, article=article, user=user, query=payload.query)
     return Status(201, None)
-
-
-@router.get(
-    "/search/tickets", response={200: list[TicketHit], **ERRORS}, summary="Search tickets (agents)"
-)
-def search_tickets(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    limit: int = Query(20, ge=1, le=100),
-) -> list[dict[str, Any]]:
-    user = current_user(request)
-    require_agent(user)
-    scope = None
-    if not user.is_admin:
-        scope = visible_tickets(user).values("id").query.sql_with_params()
-    hits = search.search_tickets(
-        q, visible_tickets_sql=scope, include_internal_notes=True, limit=limit
-    )
-    tickets = {t.pk: t for t in visible_tickets(user).filter(pk__in={h.ticket_id for h in hits})}
-    out = []
-    for hit in hits:
-        ticket = tickets.get(hit.ticket_id or 0)
-        if ticket is None:
-            continue
-        out.append(
-            {
-                "ticket": ticket.number,
-                "subject": ticket.subject,
-                "message": hit.object_id if hit.scope == "message" else None,
-                "snippet": hit.snippet,
-                "score": hit.score,
-            }
-        )
-    return out
-
-
-class RelatedArticle(Schema):
-    id: int
-    title: str
-    snippet: str
-    url: str
-    body: str = Field(description="Markdown, to insert into a reply")
-    status: str
-
-
-@router.get(
-    "/kb/related/{number}",
-    response={200: list[RelatedArticle], **ERRORS},
-    summary="Articles related to a ticket (the agent's sidebar)",
-)
-def related_articles(request: HttpRequest, number: int) -> list[dict[str, Any]]:
-    user = current_user(request)
-    require_agent(user)
-    found = related(user, access_ticket(user, number))
-    return [
-        {
-            "id": a.id,
-            "title": a.title,
-            "snippet": a.snippet,
-            "url": a.url,
-            "body": a.body,
-            "status": a.status,
-        }
-        for a in found
-    ]
-
-
-# The answer bot
-
-
-class BotSettingsIn(_Strict):
-    team: int | None = None
-    enabled: bool
-    threshold: float = Field(0.5, ge=0, le=1)
-
-
-class BotSettingsOut(Schema):
-    team: int | None
-    enabled: bool
-    threshold: float
-
-
-class FeedbackIn(_Strict):
-    solved: bool
-
-
-class BotStatsOut(Schema):
-    offered: int
-    solved: int
-    handed_off: int
-    awaiting: int
-    no_match: int
-    resolution_rate: float = Field(description="solved / offered")
-    suggestions_shown: int
-    deflections: int
-    deflection_rate: float = Field(description="deflections / suggestions shown")
-
-
-@router.post(
-    "/bot/settings",
-    response={200: BotSettingsOut, **ERRORS},
-    tags=["answer bot"],
-    summary="Turn the answer bot on or off for a team",
-)
-def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any]:
-    user = current_user(request)
-    require_agent(user)
-    if not (user.is_admin or user.is_team_lead):
-        from opora.core.errors import Forbidden
-
-        raise Forbidden("leads_only", "Only team leads and admins configure the bot.")
-    found = bot.configure_bot(
-        team_id=payload.team, enabled=payload.enabled, threshold=payload.threshold
-    )
-    return {"team": found.team_id, "enabled": found.enabled, "threshold": found.threshold}
-
-
-@router.get(
-    "/bot/stats",
-    response={200: BotStatsOut, **ERRORS},
-    tags=["answer bot"],
-    summary="Bot resolution and deflection rates",
-)
-def bot_stats(request: HttpRequest) -> dict[str, Any]:
-    require_agent(current_user(request))
-    return bot.bot_stats().__dict__
-
-
-@router.post(
-    "/bot/tickets/{number}/feedback",
-    response={204: None, **ERRORS},
-    tags=["answer bot"],
-    summary="Answer “did this solve your question?”",
-)
-def bot_feedback(request: HttpRequest, number: int, payload: FeedbackIn) -> Status[None]:
-    user = current_user(request)
-    ticket = access_ticket(user, number)
-    if ticket.requester_id != user.pk:
-        from opora.core.errors import Forbidden
-
-        raise Forbidden("requester_only", "Only the requester answers the bot.")
-    bot.give_feedback(ticket, solved=payload.solved)
-    return Status(204, None)

@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from opora.api.common import current_user
-from opora.api.schemas import ErrorOut
+from opora.api.common import ErrorOut, current_user
 from opora.inbox.email import actions
 from opora.inbox.email.errors import PASSWORD_NOT_STORED
 from opora.inbox.email.models import Mailbox

@@ -5,9 +5,11 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from opora.api import accounts, tickets
+from opora.api import automation as automation_api
 from opora.api import kb as kb_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import reports as reports_api
+from opora.api import search as search_api
 from opora.api import sla as sla_api
 from opora.api.common import AUTH, install_error_handlers
 
@@ -28,4 +30,6 @@ api.add_router("", tickets.router)
 api.add_router("", sla_api.router)
 api.add_router("", reports_api.router)
 api.add_router("", kb_api.router)
+api.add_router("", search_api.router)
+api.add_router("", automation_api.router)
 api.add_router("", mailboxes_api.router)

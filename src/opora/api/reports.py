@@ -9,12 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.params.functions import Query
 
-from opora.api.common import current_user
-from opora.api.schemas import ErrorOut
-from opora.core.errors import NotFound
+from opora.api.common import ErrorOut, current_user
 from opora.reports import kpis
 from opora.reports.export import kpis_csv
-from opora.reports.selectors import access_reports, build_filter
+from opora.reports.selectors import access_reports, build_filter, kpi_group
 
 router = Router(tags=["reports"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -57,7 +55,4 @@ def export_csv(request: HttpRequest, query: ReportQuery = Query(...)) -> HttpRes
 )
 def one_kpi(request: HttpRequest, kpi: str, query: ReportQuery = Query(...)) -> dict[str, Any]:
     f = _filter(request, query)
-    fn = kpis.KPIS.get(kpi)
-    if fn is None:
-        raise NotFound("report")
-    return {"start": f.start, "end": f.end, **fn(f)}
+    return {"start": f.start, "end": f.end, **kpi_group(kpi)(f)}

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from opora.api.common import current_user
-from opora.api.schemas import ErrorOut
-from opora.core.errors import Forbidden, NotFound
+from opora.api.common import ErrorOut, current_user
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
+from opora.feedback.selectors import ticket_rating
 from opora.sla import actions
-from opora.sla.errors import BAD_SIGNATURE
-from opora.sla.selectors import ticket_sla
-from opora.sla.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from opora.sla.selectors import (
+    access_desk_ticket,
+    entry_cost,
+    ticket_sla,
+    time_log,
+    verify_dev_callback,
+)
+from opora.sla.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from opora.tickets import actions as ticket_actions
-from opora.tickets.models import Ticket, TimeEntry
+from opora.tickets.models import Ticket
 from opora.tickets.selectors import access_ticket
 
 router = Router(tags=["sla"])
@@ -97,14 +100,6 @@ class DevCallbackIn(Schema):
     reference: str = ""
 
 
-def _agent_ticket(request: HttpRequest, number: int) -> tuple[Any, Ticket]:
-    user = current_user(request)
-    ticket = access_ticket(user, number)
-    if not user.is_agent:
-        raise NotFound("ticket")  # SLA internals are the desk's business
-    return user, ticket
-
-
 def sla_out(ticket: Ticket) -> dict[str, Any]:
     sla = ticket_sla(ticket)
     return {
@@ -129,7 +124,7 @@ def sla_out(ticket: Ticket) -> dict[str, Any]:
 
 @router.get("/tickets/{number}/sla", response={200: SlaOut, **ERRORS}, summary="SLA clock")
 def get_sla(request: HttpRequest, number: int) -> dict[str, Any]:
-    _, ticket = _agent_ticket(request, number)
+    ticket = access_desk_ticket(current_user(request), number)
     return sla_out(ticket)
 
 
@@ -137,7 +132,8 @@ def get_sla(request: HttpRequest, number: int) -> dict[str, Any]:
     "/tickets/{number}/escalate", response={200: SlaOut, **ERRORS}, summary="Escalate a ticket"
 )
 def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> dict[str, Any]:
-    user, ticket = _agent_ticket(request, number)
+    user = current_user(request)
+    ticket = access_desk_ticket(user, number)
     ticket = actions.escalate_ticket(ticket, to=payload.to, reason=payload.reason, by=user)
     return sla_out(ticket)
 
@@ -148,42 +144,43 @@ def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> dict[str
     summary="Hand a ticket back down",
 )
 def de_escalate(request: HttpRequest, number: int, payload: EscalateIn) -> dict[str, Any]:
-    user, ticket = _agent_ticket(request, number)
+    user = current_user(request)
+    ticket = access_desk_ticket(user, number)
     ticket = actions.de_escalate_ticket(ticket, to=payload.to, reason=payload.reason, by=user)
     return sla_out(ticket)
 
 
 def _time_out(ticket: Ticket) -> dict[str, Any]:
-    entries = list(TimeEntry.objects.filter(ticket=ticket).order_by("created_at", "id"))
-    rows: list[dict[str, Any]] = [
-        {
-            "id": e.pk,
-            "agent": e.agent_id,
-            "minutes": e.minutes,
-            "started_at": e.started_at,
-            "stopped_at": e.stopped_at,
-            "note": e.note,
-            "cost": (e.rate_per_hour * e.minutes / 60).quantize(Decimal("0.01")),
-        }
-        for e in entries
-    ]
+    log = time_log(ticket)
     return {
-        "entries": rows,
-        "total_minutes": sum(e.minutes for e in entries),
-        "total_cost": sum((Decimal(r["cost"]) for r in rows), Decimal("0.00")),
-        "running": any(e.started_at and not e.stopped_at for e in entries),
+        "entries": [
+            {
+                "id": e.pk,
+                "agent": e.agent_id,
+                "minutes": e.minutes,
+                "started_at": e.started_at,
+                "stopped_at": e.stopped_at,
+                "note": e.note,
+                "cost": entry_cost(e),
+            }
+            for e in log.entries
+        ],
+        "total_minutes": log.total_minutes,
+        "total_cost": log.total_cost,
+        "running": log.running,
     }
 
 
 @router.get("/tickets/{number}/time", response={200: TimeOut, **ERRORS}, summary="Time logged")
 def list_time(request: HttpRequest, number: int) -> dict[str, Any]:
-    _, ticket = _agent_ticket(request, number)
+    ticket = access_desk_ticket(current_user(request), number)
     return _time_out(ticket)
 
 
 @router.post("/tickets/{number}/time", response={201: TimeOut, **ERRORS}, summary="Log time")
 def log_time(request: HttpRequest, number: int, payload: TimeIn) -> Status[Any]:
-    user, ticket = _agent_ticket(request, number)
+    user = current_user(request)
+    ticket = access_desk_ticket(user, number)
     ticket_actions.log_time(ticket, by=user, minutes=payload.minutes, note=payload.note)
     return Status(201, _time_out(ticket))
 
@@ -192,7 +189,8 @@ def log_time(request: HttpRequest, number: int, payload: TimeIn) -> Status[Any]:
     "/tickets/{number}/timer/start", response={200: TimeOut, **ERRORS}, summary="Start a timer"
 )
 def start_timer(request: HttpRequest, number: int) -> dict[str, Any]:
-    user, ticket = _agent_ticket(request, number)
+    user = current_user(request)
+    ticket = access_desk_ticket(user, number)
     ticket_actions.start_timer(ticket, by=user)
     return _time_out(ticket)
 
@@ -201,7 +199,8 @@ def start_timer(request: HttpRequest, number: int) -> dict[str, Any]:
     "/tickets/{number}/timer/stop", response={200: TimeOut, **ERRORS}, summary="Stop the timer"
 )
 def stop_timer(request: HttpRequest, number: int) -> dict[str, Any]:
-    user, ticket = _agent_ticket(request, number)
+    user = current_user(request)
+    ticket = access_desk_ticket(user, number)
     ticket_actions.stop_timer(ticket, by=user)
     return _time_out(ticket)
 
@@ -218,10 +217,7 @@ def _rating_out(rating: Rating) -> dict[str, Any]:
 @router.get("/tickets/{number}/rating", response={200: RatingOut, **ERRORS}, summary="Rating")
 def get_rating(request: HttpRequest, number: int) -> dict[str, Any]:
     ticket = access_ticket(current_user(request), number)
-    rating = Rating.objects.filter(ticket=ticket).first()
-    if rating is None:
-        raise NotFound("rating")
-    return _rating_out(rating)
+    return _rating_out(ticket_rating(ticket))
 
 
 @router.post(
@@ -240,7 +236,8 @@ def put_rating(request: HttpRequest, number: int, payload: RatingIn) -> dict[str
     summary="Hand the ticket's problem to development",
 )
 def hand_to_development(request: HttpRequest, number: int) -> Status[Any]:
-    user, ticket = _agent_ticket(request, number)
+    user = current_user(request)
+    ticket = access_desk_ticket(user, number)
     handoff = actions.hand_to_development(ticket, by=user)
     return Status(
         202,
@@ -261,19 +258,15 @@ def hand_to_development(request: HttpRequest, number: int) -> Status[Any]:
 )
 def dev_callback(request: HttpRequest) -> dict[str, Any]:
     body = request.body
-    ok = verify(
-        settings.DEV_WEBHOOK_SECRET,
-        request.headers.get(TIMESTAMP_HEADER, ""),
-        request.headers.get(SIGNATURE_HEADER, ""),
-        body,
-        now=time.time(),
+    verify_dev_callback(
+        timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
+        signature=request.headers.get(SIGNATURE_HEADER, ""),
+        body=body,
     )
-    if not ok:
-        raise Forbidden(BAD_SIGNATURE, "The signature is missing or wrong.")
     try:
         payload = DevCallbackIn.model_validate(json.loads(body))
     except ValueError:
-        raise HttpError(400, "The body must be a JSON object with problem and status.") from None
+        raise HttpError(400, _("The body must be a JSON object with problem and status.")) from None
     handoff = actions.record_dev_status(
         payload.problem, status=payload.status, note=payload.note, reference=payload.reference
     )

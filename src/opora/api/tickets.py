@@ -13,13 +13,19 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import FileResponse, HttpRequest
-from ninja import Router, Status
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params.functions import Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from opora.accounts.models import Team, User
 from opora.accounts.selectors import user_by_id
 from opora.api.common import (
+    ErrorOut,
+    LanguageName,
+    Ref,
+    UserRef,
     body_doc,
     current_user,
     decode_cursor,
@@ -27,21 +33,8 @@ from opora.api.common import (
     parse_input,
 )
 from opora.api.rows import json_response, ticket_row, ticket_rows
-from opora.api.schemas import (
-    ErrorOut,
-    EventOut,
-    MergeIn,
-    MessageCreate,
-    MessageOut,
-    ProblemLinkIn,
-    StatusName,
-    TicketCreate,
-    TicketOut,
-    TicketPage,
-    TicketUpdate,
-)
 from opora.core.errors import Forbidden, ValidationFailed
-from opora.tickets import actions
+from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
 from opora.tickets.models import Channel, Message, Priority, Ticket
 from opora.tickets.selectors import (
@@ -55,7 +48,125 @@ from opora.tickets.selectors import (
 )
 
 router = Router(tags=["tickets"])
+# Codes of the list's query parameters that tickets/errors.py does not define.
+TOO_LARGE = "too_large"
+INVALID = "invalid"
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+PriorityName = Literal["low", "normal", "high", "urgent"]
+TypeName = Literal["question", "incident", "problem", "complaint", "suggestion"]
+ChannelName = Literal["web", "email", "chat", "telegram", "vk", "phone", "api", "monitoring"]
+
+
+class TicketOut(Schema):
+    number: int
+    subject: str
+    status: StatusName
+    priority: PriorityName
+    type: TypeName
+    line: int
+    channel: str
+    language: str
+    tags: list[str]
+    requester: UserRef
+    organization: Ref | None
+    team: Ref | None
+    assignee: UserRef | None
+    problem: int | None = Field(description="number of the problem this incident belongs to")
+    merged_into: int | None = Field(description="number of the ticket this one was merged into")
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= to get the next page")
+    count: int | None = Field(description="total matching tickets, when asked with count=true")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=1_000_000)
+
+
+class TicketCreate(_Strict):
+    subject: str = Field(max_length=255)
+    body: str = Field(description="text of the first message")
+    body_html: str = ""
+    priority: PriorityName | None = None
+    type: TypeName | None = None
+    tags: list[str] = []
+    requester: str | int | None = Field(
+        None, description="agents only: e-mail or id of the customer the ticket is for"
+    )
+    requester_name: str = ""
+    team: int | None = None
+    channel: ChannelName | None = None
+    language: LanguageName | None = None
+
+
+class TicketUpdate(_Strict):
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    type: TypeName | None = None
+    assignee: int | Literal["me"] | None = Field(None, description="user id, 'me', or null")
+    team: int | None = Field(None, description="team id, or null to clear")
+    line: Literal[1, 2, 3] | None = None
+    tags: list[str] | None = Field(None, description="replace all tags")
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+
+
+class MessageCreate(_Strict):
+    body: str
+    body_html: str = ""
+    internal: bool = Field(False, description="true for an internal note agents only see")
+
+
+class MergeIn(Schema):
+    into: int = Field(description="number of the ticket that stays")
+
+
+class ProblemLinkIn(Schema):
+    problem: int = Field(description="number of the problem ticket")
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+    content_id: str = Field(
+        "", description="Content-ID of an e-mail part; body_html shows it as cid:<content_id>"
+    )
+
+
+class MessageOut(Schema):
+    id: int
+    ticket: int
+    author: UserRef | None
+    internal: bool
+    channel: str
+    body: str
+    body_html: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: UserRef | None
+    old: str
+    new: str
+    data: dict[str, object]
+    created_at: datetime
 
 
 def _user_ref(user: User | None) -> dict[str, Any] | None:
@@ -201,7 +312,9 @@ def list_tickets(
         limit = settings.API_PAGE_SIZE
     elif limit > settings.API_MAX_PAGE_SIZE:
         raise ValidationFailed(
-            "too_large", f"limit may be at most {settings.API_MAX_PAGE_SIZE}", field="limit"
+            TOO_LARGE,
+            _("limit may be at most %(max)d") % {"max": settings.API_MAX_PAGE_SIZE},
+            field="limit",
         )
     statuses = _split(status)
     priorities = _split(priority)
@@ -211,7 +324,7 @@ def list_tickets(
     _check_choices("type", types, {"question", "incident", "problem", "complaint", "suggestion"})
     if assignee not in (None, "me", "none") and not str(assignee).isdigit():
         raise ValidationFailed(
-            "invalid", "assignee must be 'me', 'none' or a user id", field="assignee"
+            INVALID, _("assignee must be 'me', 'none' or a user id"), field="assignee"
         )
     filters = TicketFilter(
         status=statuses or None,
@@ -238,19 +351,23 @@ def list_tickets(
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        _, (last_id, key) = page[-1]
+        _row, (last_id, key) = page[-1]
         next_cursor = encode_cursor(
             [key.isoformat() if isinstance(key, datetime) else key, last_id]
         )
     return json_response(  # type: ignore[return-value]
-        {"items": [row for row, _ in page], "next_cursor": next_cursor, "count": total}
+        {"items": [row for row, _key in page], "next_cursor": next_cursor, "count": total}
     )
 
 
 def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:
     for value in values:
         if value not in allowed:
-            raise ValidationFailed("invalid_choice", f"unknown {field} '{value}'", field=field)
+            raise ValidationFailed(
+                errors.INVALID_CHOICE,
+                _("unknown %(field)s '%(value)s'") % {"field": field, "value": value},
+                field=field,
+            )
 
 
 def _requester_for(user: User, payload: TicketCreate) -> User | str:
@@ -422,7 +539,7 @@ def list_events(request: HttpRequest, number: int) -> list[dict[str, Any]]:
     user = current_user(request)
     ticket = access_ticket(user, number)
     if not user.is_agent:
-        raise Forbidden("agents_only", "only agents may read the history")
+        raise Forbidden(errors.AGENTS_ONLY, _("only agents may read the history"))
     return [
         {
             "id": e.pk,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -225,9 +226,29 @@ def delete_article(article: Article, *, by: User) -> None:
     article.delete()
 
 
-def record_view(article: Article) -> None:
-    """Count one view; an UPDATE with F() so concurrent readers never lose a count."""
+def record_view(article: Article, *, by: User | None) -> None:
+    """Count a reader's view of the article (also on the instance, to show it).
+
+    The desk's own reads do not count: agents open articles to edit and check them.
+    An UPDATE with F(), so concurrent readers never lose a count.
+    """
+    if by is not None and by.is_agent:
+        return
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    article.view_count += 1
+
+
+def voter_key(user: User | None, session: SessionBase) -> str:
+    """Who casts a vote: the signed-in user, else the visitor's session.
+
+    The session is started if it has none, so an anonymous visitor's second vote
+    replaces the first instead of counting twice.
+    """
+    if user is not None:
+        return f"user:{user.pk}"
+    if not session.session_key:
+        session.save()
+    return f"session:{session.session_key}"
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ agents also see internal-only articles and drafts.
 from __future__ import annotations
 
 import difflib
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.db.models import QuerySet
 from opora.accounts.models import User
 from opora.core.errors import NotFound
 from opora.kb.markdown import markdown_to_text
-from opora.kb.models import Article, ArticleStatus, ArticleVersion
+from opora.kb.models import Article, ArticleStatus, ArticleVersion, Category
 from opora.search import service
 from opora.search.service import Hit
 from opora.tickets.models import Ticket
@@ -130,6 +131,73 @@ def related_articles(
 
 def translations(article: Article, user: User | None) -> QuerySet[Article]:
     return visible_articles(user).filter(group=article.group).exclude(pk=article.pk)
+
+
+def article_translations(article: Article, user: User | None) -> dict[str, int]:
+    """The ids of the article's translations this viewer may see, by language."""
+    return dict(translations(article, user).values_list("language", "id"))
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    articles: list[Article]
+    # Article id -> {language: id} of its translations the viewer may see.
+    translations: dict[int, dict[str, int]]
+    count: int
+    page: int
+    pages: int
+
+
+def article_page(
+    user: User | None,
+    *,
+    language: str | None = None,
+    status: str | None = None,
+    category: int | None = None,
+    page: int = 1,
+    page_size: int,
+) -> ArticlePage:
+    """One page of the viewer's articles, newest change first.
+
+    Three queries whatever the page size: the count, the page, and its translations.
+    """
+    articles = visible_articles(user).select_related("author")
+    if language:
+        articles = articles.filter(language=language)
+    if status:
+        articles = articles.filter(status=status)
+    if category is not None:
+        articles = articles.filter(category_id=category)
+    count = articles.count()
+    start = (page - 1) * page_size
+    items = list(articles.order_by("-updated_at", "-id")[start : start + page_size])
+    groups: dict[uuid.UUID, dict[str, int]] = {}
+    for group, lang, pk in (
+        visible_articles(user)
+        .filter(group__in={a.group for a in items})
+        .values_list("group", "language", "id")
+    ):
+        groups.setdefault(group, {})[lang] = pk
+    return ArticlePage(
+        articles=items,
+        translations={
+            a.pk: {lang: pk for lang, pk in groups.get(a.group, {}).items() if pk != a.pk}
+            for a in items
+        },
+        count=count,
+        page=page,
+        pages=max(1, -(-count // page_size)),
+    )
+
+
+def article_versions(article: Article) -> list[ArticleVersion]:
+    """The article's versions, oldest first. Precondition: an agent loaded the article."""
+    return list(article.versions.select_related("author").order_by("number"))
+
+
+def categories() -> list[Category]:
+    """Every category, in the help center's order; they are public, like its sections."""
+    return list(Category.objects.order_by("position", "slug"))
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,7 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
         found = access_article(user, article_id)
     except NotFound:
         raise Http404("article") from None
-    if user is None or not user.is_agent:
-        actions.record_view(found)
-        found.view_count += 1
+    actions.record_view(found, by=user)
     context = _context(request)
     other = {a.language: a for a in translations(found, user)}
     return render(

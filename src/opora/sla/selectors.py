@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from opora.accounts.models import User
+from opora.core.errors import Forbidden, NotFound
+from opora.sla.errors import BAD_SIGNATURE
 from opora.sla.models import SlaState, TicketSla
-from opora.tickets.models import Ticket
+from opora.sla.webhooks import verify
+from opora.tickets.models import Ticket, TimeEntry
+from opora.tickets.selectors import access_ticket
+
+
+def access_desk_ticket(user: User, number: int) -> Ticket:
+    """A ticket whose SLA clock, escalations, time log and hand-off the user may work with.
+
+    Agents only: a customer gets 404 even for their own ticket, as these are the
+    desk's internals, not a refusal worth explaining.
+    """
+    ticket = access_ticket(user, number)
+    if not user.is_agent:
+        raise NotFound("ticket")
+    return ticket
+
+
+def verify_dev_callback(*, timestamp: str, signature: str, body: bytes) -> None:
+    """Only development's own callbacks, signed with the shared secret, are accepted."""
+    if not verify(settings.DEV_WEBHOOK_SECRET, timestamp, signature, body, now=time.time()):
+        raise Forbidden(BAD_SIGNATURE, gettext("The signature is missing or wrong."))
 
 
 def ticket_sla(ticket: Ticket) -> TicketSla:
@@ -44,3 +71,28 @@ def sla_targets(ticket: Ticket, sla: TicketSla) -> list[Target]:
 def sla_state(sla: TicketSla) -> str:
     """Paused wins over the stored state: a paused clock cannot breach."""
     return str(SlaState.PAUSED) if sla.paused else str(sla.state)
+
+
+def entry_cost(entry: TimeEntry) -> Decimal:
+    """What a time entry cost at its agent's rate when it was logged, to the cent."""
+    return (entry.rate_per_hour * entry.minutes / 60).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class TimeLog:
+    entries: list[TimeEntry]
+    total_minutes: int
+    # The sum of the entries' rounded costs, so that the listed costs add up to it.
+    total_cost: Decimal
+    running: bool
+
+
+def time_log(ticket: Ticket) -> TimeLog:
+    """The time logged on a ticket, oldest first, with its totals (one query)."""
+    entries = list(TimeEntry.objects.filter(ticket=ticket).order_by("created_at", "id"))
+    return TimeLog(
+        entries=entries,
+        total_minutes=sum(e.minutes for e in entries),
+        total_cost=sum((entry_cost(e) for e in entries), Decimal("0.00")),
+        running=any(e.started_at and not e.stopped_at for e in entries),
+    )

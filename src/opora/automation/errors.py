@@ -1,0 +1,7 @@
+"""Error codes of automation (the answer bot), returned by the API."""
+
+from __future__ import annotations
+
+LEADS_ONLY = "leads_only"
+REQUESTER_ONLY = "requester_only"
+UNKNOWN_TEAM = "unknown_team"

@@ -1,0 +1,36 @@
+"""Who may configure the answer bot, read its figures, and answer it."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from opora.accounts.models import User
+from opora.accounts.selectors import require_agent
+from opora.automation import errors
+from opora.core.errors import Forbidden
+from opora.tickets.models import Ticket
+from opora.tickets.selectors import access_ticket
+
+
+def access_bot_settings(user: User) -> None:
+    """Team leads and admins configure the bot; other agents only work beside it."""
+    require_agent(user)
+    if not (user.is_admin or user.is_team_lead):
+        raise Forbidden(errors.LEADS_ONLY, _("Only team leads and admins configure the bot."))
+
+
+def access_bot_stats(user: User) -> None:
+    """The bot's figures are the desk's business, not its customers'."""
+    require_agent(user)
+
+
+def access_bot_question(user: User, number: int) -> Ticket:
+    """A ticket whose "did this solve your question?" this user may answer.
+
+    Only its requester answers: a colleague who may see a shared ticket, or an agent,
+    would otherwise solve or hand off someone else's request.
+    """
+    ticket = access_ticket(user, number)
+    if ticket.requester_id != user.pk:
+        raise Forbidden(errors.REQUESTER_ONLY, _("Only the requester answers the bot."))
+    return ticket
