@@ -48,9 +48,6 @@ from opora.tickets.selectors import (
 )
 
 router = Router(tags=["tickets"])
-# Codes of the list's query parameters that tickets/errors.py does not define.
-TOO_LARGE = "too_large"
-INVALID = "invalid"
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
@@ -312,7 +309,7 @@ def list_tickets(
         limit = settings.API_PAGE_SIZE
     elif limit > settings.API_MAX_PAGE_SIZE:
         raise ValidationFailed(
-            TOO_LARGE,
+            errors.TOO_LARGE,
             _("limit may be at most %(max)d") % {"max": settings.API_MAX_PAGE_SIZE},
             field="limit",
         )
@@ -324,7 +321,7 @@ def list_tickets(
     _check_choices("type", types, {"question", "incident", "problem", "complaint", "suggestion"})
     if assignee not in (None, "me", "none") and not str(assignee).isdigit():
         raise ValidationFailed(
-            INVALID, _("assignee must be 'me', 'none' or a user id"), field="assignee"
+            errors.INVALID, _("assignee must be 'me', 'none' or a user id"), field="assignee"
         )
     filters = TicketFilter(
         status=statuses or None,
@@ -376,12 +373,16 @@ def _requester_for(user: User, payload: TicketCreate) -> User | str:
         return user
     if not user.is_agent:
         raise Forbidden(
-            "agents_only", "only agents may open tickets for someone else", field="requester"
+            errors.AGENTS_ONLY,
+            _("Only agents may open tickets for someone else."),
+            field="requester",
         )
     if isinstance(payload.requester, int) or str(payload.requester).isdecimal():
         found = user_by_id(int(payload.requester))
         if found is None:
-            raise ValidationFailed("unknown_requester", "no user with this id", field="requester")
+            raise ValidationFailed(
+                errors.UNKNOWN_REQUESTER, _("No user with this id."), field="requester"
+            )
         return found
     return str(payload.requester)
 
@@ -399,10 +400,10 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
     if payload.team is not None:
         team = Team.objects.filter(pk=payload.team).first()
         if team is None:
-            raise ValidationFailed("unknown_team", "no such team", field="team")
+            raise ValidationFailed(errors.UNKNOWN_TEAM, _("No such team."), field="team")
     channel = payload.channel or (Channel.API if user.is_agent else Channel.WEB)
     if not user.is_agent and payload.channel not in (None, Channel.WEB, Channel.API):
-        raise Forbidden("agents_only", "only agents may set the channel", field="channel")
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may set the channel."), field="channel")
     # One action, one transaction: a requester it creates goes away with a refused ticket.
     ticket = actions.create_ticket(
         requester=_requester_for(user, payload),

@@ -31,7 +31,6 @@ from opora.search.text import (
 )
 
 
-
 class Ticket(Protocol):
     """What indexing needs of a ticket (search builds on nothing above it)."""
 
@@ -45,6 +44,7 @@ class Message(Protocol):
     ticket_id: int
     body: str
     internal: bool
+
 
 # Candidates fetched from the engine before re-ranking.
 CANDIDATES = 30

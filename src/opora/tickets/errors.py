@@ -5,6 +5,8 @@ from __future__ import annotations
 REQUIRED = "required"
 TOO_LONG = "too_long"
 TOO_MANY = "too_many"
+TOO_LARGE = "too_large"
+INVALID = "invalid"
 INVALID_CHOICE = "invalid_choice"
 INVALID_TRANSITION = "invalid_transition"
 AGENTS_ONLY = "agents_only"
