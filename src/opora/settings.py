@@ -1,7 +1,7 @@
 """Opora settings: every knob is an OPORA_* environment variable with a working default.
 
-The defaults give the embedded set-up (SQLite in WAL mode under ./var, local memory
-cache, files on disk); production overrides a handful of variables (see README).
+The defaults give the embedded set-up (SQLite in WAL mode under the data directory,
+local memory cache, files on disk); production overrides a handful of variables (see README).
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from opora.conf import env_bool, env_int, env_list, env_str
+from opora.conf import default_data_dir, env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Where Opora keeps its own files (SQLite database, uploaded attachments, generated
-# secret key). Relative paths are taken from the directory Opora is started in.
-DATA_DIR = Path(env_str("OPORA_DATA_DIR", "var")).resolve()
+# secret key). Unset: the checkout's own var/ when run from a source checkout, else
+# $XDG_DATA_HOME/opora (~/.local/share/opora); never the directory Opora happens to be
+# started in, so every command of one installation finds the same database and key.
+# A relative OPORA_DATA_DIR is taken from the directory Opora is started in.
+DATA_DIR = Path(env_str("OPORA_DATA_DIR", "") or default_data_dir(PACKAGE_DIR)).resolve()
 
 # Development mode: detailed error pages. Never enable on a server others can reach.
 DEBUG = env_bool("OPORA_DEBUG", False)
