@@ -221,3 +221,28 @@ def test_the_default_data_dir_ignores_a_relative_xdg_data_home(tmp_path, monkeyp
     assert default_data_dir(tmp_path / "src" / "opora") == tmp_path / ".local" / "share" / "opora"
     (tmp_path / "pyproject.toml").write_text("")
     assert default_data_dir(tmp_path / "src" / "opora") == tmp_path / "var"
+
+
+def test_each_app_is_installed_once_and_no_two_share_a_template_or_static_path():
+    from collections import Counter
+
+    from django.apps import apps
+    from django.conf import settings
+
+    assert len(settings.INSTALLED_APPS) == len(set(settings.INSTALLED_APPS))
+    # Lookups stop at the first app holding a path: a shared one would depend on the order.
+    held: Counter[str] = Counter()
+    template_dirs = settings.TEMPLATES[0]["DIRS"]
+    assert isinstance(template_dirs, list)
+    folders = [Path(folder) for folder in template_dirs]
+    folders += [Path(entry) for entry in settings.STATICFILES_DIRS if isinstance(entry, str | Path)]
+    for config in apps.get_app_configs():
+        if config.name.startswith("opora."):
+            folders += [Path(config.path) / "templates", Path(config.path) / "static"]
+    for folder in folders:
+        held.update(
+            f"{folder.name}:{path.relative_to(folder)}"
+            for path in folder.rglob("*")
+            if path.is_file()
+        )
+    assert [path for path, count in held.items() if count > 1] == []

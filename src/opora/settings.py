@@ -77,6 +77,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Every app, once, lower layers first (docs/architecture.md). The order is also the
+# order templates and static files are looked up in, after the project-level folders
+# (TEMPLATES DIRS, STATICFILES_DIRS): the first app holding a path wins. No two Opora
+# apps share a template or static path, and Django's own apps come first, so none of
+# ours shadows the admin's.
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,8 +92,10 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    # people, settings, jobs, realtime plumbing
     "opora.core",
     "opora.accounts",
+    # the core domain
     "opora.tickets",
     # SLA, escalation, satisfaction ratings and reports
     "opora.sla",
@@ -98,6 +105,11 @@ INSTALLED_APPS = [
     "opora.search",
     "opora.kb",
     "opora.automation",
+    # channels in: e-mail
+    "opora.inbox",
+    # entry points: the agent workspace and the customer portal (server-rendered pages)
+    "opora.agent",
+    "opora.portal",
 ]
 
 MIDDLEWARE = [
@@ -283,7 +295,6 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 
 # --- E-mail channel (opora.inbox) --------------------------------------------------
-INSTALLED_APPS += ["opora.inbox"]
 # Outgoing mail (agent replies, notifications) goes through this SMTP server.
 EMAIL_HOST = env_str("OPORA_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("OPORA_SMTP_PORT", 25, minimum=1)
@@ -422,7 +433,6 @@ READY_WORKER_SECONDS = env_int("OPORA_READY_WORKER_SECONDS", 60, minimum=1)
 SCHEDULER_LEASE_SECONDS = env_int("OPORA_SCHEDULER_LEASE_SECONDS", 30, minimum=2)
 
 # --- Agent workspace and customer portal (server-rendered pages) ---
-INSTALLED_APPS += ["opora.agent", "opora.portal"]
 # The shared layout, sign-in pages and error pages live in the project-level folders.
 TEMPLATES[0]["DIRS"] = [PACKAGE_DIR / "templates"]
 # Front-end libraries come from npm (`make install` runs `npm ci`); never copied in.
