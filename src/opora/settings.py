@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",
+    # `opora demo`: writes through every domain above
+    "opora.demo",
 ]
 
 MIDDLEWARE = [
