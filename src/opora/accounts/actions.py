@@ -98,7 +98,7 @@ def create_user(
         _require_admin(by)
     address = clean_email(email)
     if role not in Role.values:
-        raise ValidationFailed("invalid_choice", _("Unknown role."), field="role")
+        raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown role."), field="role")
     if role == Role.CUSTOMER:
         support_line = None
         is_team_lead = False
@@ -225,7 +225,7 @@ def create_organization(
     _require_admin(by)
     title = " ".join(name.split())
     if not title:
-        raise ValidationFailed("required", _("A name is required."), field="name")
+        raise ValidationFailed(errors.REQUIRED, _("A name is required."), field="name")
     if Organization.objects.filter(name__iexact=title).exists():
         raise ValidationFailed(
             errors.NAME_TAKEN, _("An organization with this name exists."), field="name"
@@ -260,7 +260,7 @@ def create_team(
     _require_admin(by)
     title = " ".join(name.split())
     if not title:
-        raise ValidationFailed("required", _("A name is required."), field="name")
+        raise ValidationFailed(errors.REQUIRED, _("A name is required."), field="name")
     if Team.objects.filter(name__iexact=title).exists():
         raise ValidationFailed(errors.NAME_TAKEN, _("A team with this name exists."), field="name")
     address = clean_email(email) if email else ""
@@ -346,7 +346,7 @@ def authenticate_token(raw: str) -> User | None:
 def set_user_language(user: User, language: str) -> User:
     """Remember the language a user chose for the pages and the e-mails they get."""
     if language not in dict(settings.LANGUAGES):
-        raise ValidationFailed("invalid_choice", _("Unknown language."), field="language")
+        raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown language."), field="language")
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])

@@ -6,7 +6,9 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from opora.accounts import errors
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import Forbidden, NotFound
 from opora.core.rows import columns, from_row
@@ -15,7 +17,7 @@ from opora.core.rows import columns, from_row
 def require_agent(user: User) -> None:
     """Directories of users, organizations and teams are for the desk's staff."""
     if not user.is_agent:
-        raise Forbidden("agents_only", "only agents may list this")
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may list this."))
 
 
 def visible_users(user: User) -> QuerySet[User]:
@@ -36,14 +38,14 @@ def visible_teams(user: User) -> QuerySet[Team]:
 def access_organization(user: User, organization_id: int) -> Organization:
     found = visible_organizations(user).filter(pk=organization_id).first()
     if found is None:
-        raise NotFound("organization")
+        raise NotFound(_("organization"))
     return found
 
 
 def access_team(user: User, team_id: int) -> Team:
     found = visible_teams(user).filter(pk=team_id).first()
     if found is None:
-        raise NotFound("team")
+        raise NotFound(_("team"))
     return found
 
 

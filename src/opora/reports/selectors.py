@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.core.errors import Forbidden, ValidationFailed
+from opora.reports import errors
 from opora.reports.kpis import MAX_TREND_DAYS, ReportFilter
 from opora.tickets.models import Channel, Priority
 
@@ -16,7 +17,7 @@ from opora.tickets.models import Channel, Priority
 def access_reports(user: User) -> None:
     """Reports are for agents, leads and admins."""
     if not user.is_active or not user.is_agent:
-        raise Forbidden("agents_only", _("Reports are for agents only."))
+        raise Forbidden(errors.AGENTS_ONLY, _("Reports are for agents only."))
 
 
 def month_start(day: date) -> date:
@@ -38,18 +39,20 @@ def build_filter(
     first = start or month_start(today)
     last = end or today
     if last < first:
-        raise ValidationFailed("invalid_period", _("The end is before the start."), field="end")
+        raise ValidationFailed(
+            errors.INVALID_PERIOD, _("The end is before the start."), field="end"
+        )
     if (last - first).days >= MAX_TREND_DAYS:
-        raise ValidationFailed("period_too_long", _("The period is too long."), field="end")
+        raise ValidationFailed(errors.PERIOD_TOO_LONG, _("The period is too long."), field="end")
     if channel is not None and channel not in Channel.values:
-        raise ValidationFailed("invalid_choice", _("Unknown channel."), field="channel")
+        raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown channel."), field="channel")
     prio = None
     if priority is not None:
         try:
             prio = Priority.by_name(priority).value
         except KeyError:
             raise ValidationFailed(
-                "invalid_choice", _("Unknown priority."), field="priority"
+                errors.INVALID_CHOICE, _("Unknown priority."), field="priority"
             ) from None
     return ReportFilter(
         start=datetime.combine(first, time.min, tzinfo=UTC),

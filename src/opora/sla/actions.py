@@ -52,7 +52,7 @@ def escalate_ticket(
 ) -> Ticket:
     """Move a ticket up to line 2, 3 or the team lead; `by` None means a rule did it."""
     if by is not None and not by.is_agent:
-        raise Forbidden("agents_only", _("Only agents may escalate tickets."), field="to")
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may escalate tickets."), field="to")
     level = _level(to)
     reason = " ".join(reason.split())
     if not reason:
@@ -82,7 +82,7 @@ def escalate_ticket(
 def de_escalate_ticket(ticket: Ticket, *, to: str | int, reason: str, by: User) -> Ticket:
     """Hand a ticket back down (e.g. from the lead to line 2, or to line 1 to close)."""
     if not by.is_agent:
-        raise Forbidden("agents_only", _("Only agents may de-escalate tickets."), field="to")
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may de-escalate tickets."), field="to")
     level = _level(to)
     current = current_level(ticket)
     if LEVELS.index(level) >= LEVELS.index(current):
@@ -133,7 +133,7 @@ def hand_to_development(ticket: Ticket, *, by: User) -> DevHandoff:
     from opora.sla.tasks import deliver_dev_webhook
 
     if not by.is_agent:
-        raise Forbidden("agents_only", _("Only agents may hand tickets to development."))
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may hand tickets to development."))
     if not settings.DEV_WEBHOOK_URL:
         raise ValidationFailed(
             errors.HANDOFF_DISABLED, _("No development webhook is configured."), field="ticket"
