@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts import errors
 from opora.accounts.models import Organization, Team, User
-from opora.core.errors import Forbidden, NotFound
+from opora.core.errors import Forbidden
 from opora.core.rows import columns, from_row
 
 
@@ -33,20 +33,6 @@ def visible_organizations(user: User) -> QuerySet[Organization]:
 def visible_teams(user: User) -> QuerySet[Team]:
     require_agent(user)
     return Team.objects.prefetch_related("members").order_by("name")
-
-
-def access_organization(user: User, organization_id: int) -> Organization:
-    found = visible_organizations(user).filter(pk=organization_id).first()
-    if found is None:
-        raise NotFound(_("organization"))
-    return found
-
-
-def access_team(user: User, team_id: int) -> Team:
-    found = visible_teams(user).filter(pk=team_id).first()
-    if found is None:
-        raise NotFound(_("team"))
-    return found
 
 
 @cache
