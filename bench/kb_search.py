@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 
 from bench.kb_search_queries import QUERIES  # noqa: E402
 from opora.accounts.actions import create_user  # noqa: E402
-from opora.kb.demo import demo_content, load_demo_articles  # noqa: E402
+from opora.demo.kb import demo_content, load_demo_articles  # noqa: E402
 from opora.search import service  # noqa: E402
 from opora.search.text import index_text  # noqa: E402
 

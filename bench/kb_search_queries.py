@@ -1,7 +1,7 @@
 # ruff: noqa: RUF001
 """Customer queries as people write them, each with the demo article it should find.
 
-Keys are `<demo article key>:<language>` from src/opora/kb/demo/*.json.
+Keys are `<demo article key>:<language>` from src/opora/demo/kb/*.json.
 """
 
 from __future__ import annotations

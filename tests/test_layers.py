@@ -45,7 +45,7 @@ def _imported_apps(path: Path) -> set[tuple[str, int]]:
         for name in names:
             parts = name.split(".")
             if parts[0] == "opora" and len(parts) > 1:
-                found.add((parts[1], node.lineno))
+                found.add((parts[1], getattr(node, "lineno", 0)))
     return found
 
 

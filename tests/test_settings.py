@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from opora.conf import env_bool, env_int, env_list
+import opora
+from opora.conf import default_data_dir, env_bool, env_int, env_list
+
+PACKAGE_DIR = Path(opora.__file__).resolve().parent
 
 
 def test_env_readers_are_strict(monkeypatch):
@@ -92,6 +97,11 @@ def test_the_embedded_database_runs_in_wal_mode(tmp_path):
 
 def _read_in_subprocess(tmp_path, expression: str, **env: str) -> object:
     """The value of `expression` (over `settings`) in a fresh process with this environment."""
+    return _read_in(tmp_path, expression, env=env)
+
+
+def _read_in(tmp_path, expression: str, *, env: dict[str, str], cwd: Path | None = None) -> object:
+    """`_read_in_subprocess` started in `cwd`; OPORA_DATA_DIR="" in `env` means the default."""
     code = (
         "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
         "django.setup(); from django.conf import settings;"
@@ -99,7 +109,11 @@ def _read_in_subprocess(tmp_path, expression: str, **env: str) -> object:
     )
     base = {"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -152,3 +166,83 @@ def test_links_point_where_opora_serve_listens_unless_told_otherwise(tmp_path):
     assert _base_url(tmp_path, OPORA_HOST="::1") == "http://[::1]:8000"
     public = "https://support.example.com"
     assert _base_url(tmp_path, OPORA_BASE_URL=public + "/", OPORA_PORT="8765") == public
+
+
+def _default_data_dir_in(tmp_path, cwd: Path, **env: str) -> str:
+    # An explicit key, so reading the settings writes no key file into the data folder.
+    env = {"OPORA_DATA_DIR": "", "OPORA_SECRET_KEY": "test-only-key", **env}
+    return str(_read_in(tmp_path, "str(settings.DATA_DIR)", env=env, cwd=cwd))
+
+
+def test_a_checkout_keeps_its_data_in_its_own_var_from_any_working_directory(tmp_path):
+    # given two unrelated working directories
+    first, second = tmp_path / "one", tmp_path / "two" / "deeper"
+    first.mkdir()
+    second.mkdir(parents=True)
+    # when Opora reads its settings from each of them with no OPORA_DATA_DIR
+    seen = {_default_data_dir_in(tmp_path, cwd) for cwd in (first, second, PACKAGE_DIR)}
+    # then both use the checkout's var/, not a folder under where they were started
+    assert seen == {str(PACKAGE_DIR.parents[1] / "var")}
+    assert not (first / "var").exists() and not (second / "var").exists()
+
+
+def test_opora_data_dir_still_wins_and_a_relative_one_is_taken_from_the_working_dir(tmp_path):
+    assert _read_in_subprocess(tmp_path, "str(settings.DATA_DIR)") == str(tmp_path)
+    (tmp_path / "here").mkdir()
+    found = _read_in(
+        tmp_path, "str(settings.DATA_DIR)", env={"OPORA_DATA_DIR": "data"}, cwd=tmp_path / "here"
+    )
+    assert found == str(tmp_path / "here" / "data")
+
+
+def test_an_installed_package_keeps_its_data_in_the_users_data_home(tmp_path):
+    # given the package installed outside any checkout (copied into a bare folder)
+    site = tmp_path / "site"
+    shutil.copytree(
+        PACKAGE_DIR, site / "opora", ignore=shutil.ignore_patterns("__pycache__", "var")
+    )
+    home = tmp_path / "home"
+    env = {"PYTHONPATH": str(site), "HOME": str(home)}
+    # when it is started without XDG_DATA_HOME, and with one
+    plain = _default_data_dir_in(tmp_path, tmp_path, **env)
+    xdg = _default_data_dir_in(tmp_path, tmp_path, XDG_DATA_HOME=str(tmp_path / "xdg"), **env)
+    # then the data lives in ~/.local/share/opora, or under XDG_DATA_HOME
+    assert plain == str(home / ".local" / "share" / "opora")
+    assert xdg == str(tmp_path / "xdg" / "opora")
+
+
+def test_the_default_data_dir_ignores_a_relative_xdg_data_home(tmp_path, monkeypatch):
+    # The XDG specification: relative paths in these variables are invalid.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/share")
+    package = tmp_path / "lib" / "opora"
+    assert default_data_dir(package) == tmp_path / ".local" / "share" / "opora"
+    # a folder named src without a project file around it is no checkout either
+    assert default_data_dir(tmp_path / "src" / "opora") == tmp_path / ".local" / "share" / "opora"
+    (tmp_path / "pyproject.toml").write_text("")
+    assert default_data_dir(tmp_path / "src" / "opora") == tmp_path / "var"
+
+
+def test_each_app_is_installed_once_and_no_two_share_a_template_or_static_path():
+    from collections import Counter
+
+    from django.apps import apps
+    from django.conf import settings
+
+    assert len(settings.INSTALLED_APPS) == len(set(settings.INSTALLED_APPS))
+    # Lookups stop at the first app holding a path: a shared one would depend on the order.
+    held: Counter[str] = Counter()
+    template_dirs = settings.TEMPLATES[0]["DIRS"]
+    assert isinstance(template_dirs, list)
+    folders = [Path(folder) for folder in template_dirs]
+    folders += [Path(entry) for entry in settings.STATICFILES_DIRS if isinstance(entry, str | Path)]
+    for config in apps.get_app_configs():
+        if config.name.startswith("opora."):
+            folders += [Path(config.path) / "templates", Path(config.path) / "static"]
+    for folder in folders:
+        held.update(
+            f"{folder.name}:{path.relative_to(folder)}"
+            for path in folder.rglob("*")
+            if path.is_file()
+        )
+    assert [path for path, count in held.items() if count > 1] == []

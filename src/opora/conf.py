@@ -7,6 +7,7 @@ A value that cannot be read is a configuration error, never a silent default:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +55,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def default_data_dir(package_dir: Path) -> Path:
+    """Where Opora keeps its files unless OPORA_DATA_DIR says otherwise.
+
+    `package_dir` is the folder of the `opora` package. In a source checkout
+    (src/opora under a folder with pyproject.toml) that is the checkout's var/; an
+    installed package has no checkout around it and follows the XDG base directory
+    specification: $XDG_DATA_HOME/opora, or ~/.local/share/opora.
+    """
+    checkout = package_dir.parent.parent
+    if package_dir.parent.name == "src" and (checkout / "pyproject.toml").is_file():
+        return checkout / "var"
+    # The specification says a relative XDG_DATA_HOME is invalid and to be ignored.
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "opora"

@@ -1,7 +1,7 @@
 """Opora settings: every knob is an OPORA_* environment variable with a working default.
 
-The defaults give the embedded set-up (SQLite in WAL mode under ./var, local memory
-cache, files on disk); production overrides a handful of variables (see README).
+The defaults give the embedded set-up (SQLite in WAL mode under the data directory,
+local memory cache, files on disk); production overrides a handful of variables (see README).
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from opora.conf import env_bool, env_int, env_list, env_str
+from opora.conf import default_data_dir, env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Where Opora keeps its own files (SQLite database, uploaded attachments, generated
-# secret key). Relative paths are taken from the directory Opora is started in.
-DATA_DIR = Path(env_str("OPORA_DATA_DIR", "var")).resolve()
+# secret key). Unset: the checkout's own var/ when run from a source checkout, else
+# $XDG_DATA_HOME/opora (~/.local/share/opora); never the directory Opora happens to be
+# started in, so every command of one installation finds the same database and key.
+# A relative OPORA_DATA_DIR is taken from the directory Opora is started in.
+DATA_DIR = Path(env_str("OPORA_DATA_DIR", "") or default_data_dir(PACKAGE_DIR)).resolve()
 
 # Development mode: detailed error pages. Never enable on a server others can reach.
 DEBUG = env_bool("OPORA_DEBUG", False)
@@ -74,6 +77,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Every app, once, lower layers first (docs/architecture.md). The order is also the
+# order templates and static files are looked up in, after the project-level folders
+# (TEMPLATES DIRS, STATICFILES_DIRS): the first app holding a path wins. No two Opora
+# apps share a template or static path, and Django's own apps come first, so none of
+# ours shadows the admin's.
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,8 +92,10 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    # people, settings, jobs, realtime plumbing
     "opora.core",
     "opora.accounts",
+    # the core domain
     "opora.tickets",
     # SLA, escalation, satisfaction ratings and reports
     "opora.sla",
@@ -95,6 +105,13 @@ INSTALLED_APPS = [
     "opora.search",
     "opora.kb",
     "opora.automation",
+    # channels in: e-mail
+    "opora.inbox",
+    # entry points: the agent workspace and the customer portal (server-rendered pages)
+    "opora.agent",
+    "opora.portal",
+    # `opora demo`: writes through every domain above
+    "opora.demo",
 ]
 
 MIDDLEWARE = [
@@ -280,7 +297,6 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 
 # --- E-mail channel (opora.inbox) --------------------------------------------------
-INSTALLED_APPS += ["opora.inbox"]
 # Outgoing mail (agent replies, notifications) goes through this SMTP server.
 EMAIL_HOST = env_str("OPORA_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("OPORA_SMTP_PORT", 25, minimum=1)
@@ -419,7 +435,6 @@ READY_WORKER_SECONDS = env_int("OPORA_READY_WORKER_SECONDS", 60, minimum=1)
 SCHEDULER_LEASE_SECONDS = env_int("OPORA_SCHEDULER_LEASE_SECONDS", 30, minimum=2)
 
 # --- Agent workspace and customer portal (server-rendered pages) ---
-INSTALLED_APPS += ["opora.agent", "opora.portal"]
 # The shared layout, sign-in pages and error pages live in the project-level folders.
 TEMPLATES[0]["DIRS"] = [PACKAGE_DIR / "templates"]
 # Front-end libraries come from npm (`make install` runs `npm ci`); never copied in.

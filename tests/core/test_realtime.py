@@ -84,3 +84,14 @@ def test_changes_with_nobody_listening_go_through(dana: User):
     ticket = create_ticket(requester=dana, subject="Invoice", body="Wrong total.", by=dana)
     # then the change is saved as usual
     assert ticket.pk is not None and ticket.messages.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nobody_listens_until_accounts_tells_core_who_connected(alice: User, monkeypatch):
+    from opora.core import realtime
+
+    # given core's plumbing without the authenticator accounts registers at start
+    monkeypatch.setattr(realtime, "_authenticator", None)
+    _, token = issue_api_token(alice)
+    # when even an agent connects, then the connection is refused
+    assert asyncio.run(Listener(token).connect()) is False

@@ -8,3 +8,10 @@ class AccountsConfig(AppConfig):
     name = "opora.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # Core's WebSocket plumbing knows no users; it asks accounts who connected.
+        from opora.accounts.realtime import connection_user
+        from opora.core.realtime import set_authenticator
+
+        set_authenticator(connection_user)

@@ -133,10 +133,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
     @property
-    def is_customer(self) -> bool:
-        return self.role == Role.CUSTOMER
-
-    @property
     def is_agent(self) -> bool:
         """Agents and admins both work tickets; 'agent' here means staff of the desk."""
         return self.role in (Role.AGENT, Role.ADMIN)

@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 
 from opora.accounts import errors
 from opora.accounts.models import ApiToken, Organization, Team, User, hash_token
-from opora.core.errors import Forbidden, NotFound, ValidationFailed
+from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.rows import columns, from_row
 
 
 def require_agent(user: User) -> None:
     """Directories of users, organizations and teams are for the desk's staff."""
     if not user.is_agent:
-        raise Forbidden(errors.AGENTS_ONLY, _("only agents may list this"))
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may list this."))
 
 
 def visible_users(user: User) -> QuerySet[User]:
@@ -33,20 +33,6 @@ def visible_organizations(user: User) -> QuerySet[Organization]:
 def visible_teams(user: User) -> QuerySet[Team]:
     require_agent(user)
     return Team.objects.prefetch_related("members").order_by("name")
-
-
-def access_organization(user: User, organization_id: int) -> Organization:
-    found = visible_organizations(user).filter(pk=organization_id).first()
-    if found is None:
-        raise NotFound("organization")
-    return found
-
-
-def access_team(user: User, team_id: int) -> Team:
-    found = visible_teams(user).filter(pk=team_id).first()
-    if found is None:
-        raise NotFound("team")
-    return found
 
 
 def organization_by_id(organization_id: int, *, field: str = "organization") -> Organization:

@@ -32,6 +32,7 @@ from opora.pages import (
 )
 from opora.sla.selectors import sla_state, sla_targets, ticket_sla
 from opora.tickets import actions
+from opora.tickets import errors as ticket_errors
 from opora.tickets.models import (
     Channel,
     Event,
@@ -243,7 +244,9 @@ def _panel_changes(request: HttpRequest, ticket: Ticket, user: User) -> actions.
         line = _int_or_none(post["line"])
         if line is None:
             raise ValidationFailed(
-                "invalid_choice", _("The support line must be 1, 2 or 3."), field="line"
+                ticket_errors.INVALID_CHOICE,
+                _("The support line must be 1, 2 or 3."),
+                field="line",
             )
         if line != ticket.line:
             changes.line = line

@@ -21,8 +21,8 @@ from opora.api.common import OPTIONAL_AUTH, ErrorOut, current_user, viewer
 from opora.api.kb import Lang
 from opora.kb.selectors import article_url, search_articles
 from opora.kb.selectors import related_articles as related
-from opora.search.selectors import search_tickets as search_tickets_for
-from opora.tickets.selectors import access_ticket, visible_tickets
+from opora.tickets.search import search_tickets as search_tickets_for
+from opora.tickets.selectors import access_ticket
 
 router = Router(tags=["knowledge base"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -112,7 +112,7 @@ def search_tickets(
 ) -> list[dict[str, Any]]:
     user = current_user(request)
     require_agent(user)
-    hits = search_tickets_for(user, q, visible=visible_tickets(user), limit=limit)
+    hits = search_tickets_for(user, q, limit=limit)
     return [
         {
             "ticket": hit.ticket.number,

@@ -6,6 +6,10 @@ concerns (if any) and a human message; the API answers 4xx with all three.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+NOT_FOUND = "not_found"
+
 
 class OporaError(Exception):
     """Base for errors a user can cause; never a 500."""
@@ -36,8 +40,12 @@ class NotFound(OporaError):
 
     status = 404
 
-    def __init__(self, what: str = "object") -> None:
-        super().__init__("not_found", f"{what} not found")
+    def __init__(self, what: str | None = None) -> None:
+        """`what` names the missing thing for people, translated: `NotFound(_("ticket"))`."""
+        # One template rather than a sentence per thing: Russian nouns differ in gender,
+        # and its translation puts the noun last ("not found: ticket") to fit them all.
+        message = _("%(what)s not found") % {"what": what} if what else _("Not found.")
+        super().__init__(NOT_FOUND, message)
 
 
 class TooLarge(OporaError):

@@ -18,35 +18,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.urls import path
-
-from opora.accounts.models import User
 
 logger = logging.getLogger("opora.realtime")
 QUEUE_GROUP = "agents.queue"
 
 
-@database_sync_to_async
-def _token_user(raw: str) -> User | None:
-    from opora.accounts.actions import authenticate_token
+class Listener(Protocol):
+    """Who a connection belongs to, as far as the queue needs to know."""
 
-    return authenticate_token(raw)
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def is_agent(self) -> bool: ...
 
 
-async def _user_of(scope: dict[str, Any]) -> User | None:
-    # Scripts send "Authorization: Bearer <token>"; browsers come with their session.
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return await _token_user(token.strip()) if scheme.lower() == "bearer" else None
-    user = scope.get("user")
-    return user if isinstance(user, User) and user.is_authenticated else None
+# Who a WebSocket connection belongs to (from its ASGI scope), or None. Core knows no
+# user model: accounts registers the authenticator in its AppConfig.ready(), and until
+# one is registered nobody may listen.
+Authenticator = Callable[[dict[str, Any]], Awaitable[Listener | None]]
+_authenticator: Authenticator | None = None
+
+
+def set_authenticator(authenticator: Authenticator) -> None:
+    """Use `authenticator(scope)` to tell who opened a WebSocket connection."""
+    global _authenticator
+    _authenticator = authenticator
 
 
 # The loop the in-process consumers run on (uvicorn's), known once one has connected.
@@ -61,7 +65,9 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         global _server_loop
         _server_loop = asyncio.get_running_loop()
-        user = await _user_of(self.scope)
+        authenticate = _authenticator
+        user = await authenticate(self.scope) if authenticate is not None else None
+        # Ticket numbers and changes are for agents' eyes only.
         if user is None or not user.is_active or not user.is_agent:
             await self.close(code=4403)
             return

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.core.errors import NotFound
@@ -44,7 +45,7 @@ def access_article(user: User | None, article_id: int) -> Article:
         visible_articles(user).select_related("category", "author").filter(pk=article_id).first()
     )
     if article is None:
-        raise NotFound("article")
+        raise NotFound(_("article"))
     return article
 
 
@@ -212,7 +213,7 @@ def version_diff(article: Article, number: int) -> VersionDiff:
     versions = {v.number: v for v in ArticleVersion.objects.filter(article=article)}
     current = versions.get(number)
     if current is None:
-        raise NotFound("version")
+        raise NotFound(_("article version"))
     before = versions.get(number - 1)
     old = f"# {before.title}\n\n{before.body}" if before else ""
     new = f"# {current.title}\n\n{current.body}"

@@ -1,4 +1,4 @@
-"""Error codes of the reports, returned by the API."""
+"""Error codes of the reports (stable: API clients match on them)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def kpi_group(name: str) -> Callable[[ReportFilter], dict[str, Any]]:
     """The report of one KPI group, by its name in the address (nst, afrt, ...)."""
     found = KPIS.get(name)
     if found is None:
-        raise NotFound("report")
+        raise NotFound(_("report"))
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 INVALID_LEVEL = "invalid_level"
+AGENTS_ONLY = "agents_only"
 REASON_REQUIRED = "reason_required"
 NOT_HIGHER = "not_higher"
 NOT_LOWER = "not_lower"

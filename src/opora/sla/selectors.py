@@ -29,7 +29,7 @@ def access_desk_ticket(user: User, number: int) -> Ticket:
     """
     ticket = access_ticket(user, number)
     if not user.is_agent:
-        raise NotFound("ticket")
+        raise NotFound(gettext("ticket"))
     return ticket
 
 

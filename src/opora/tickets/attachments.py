@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from opora.core.errors import TooLarge, ValidationFailed
+from opora.tickets import errors
 from opora.tickets.models import Attachment, Message, attachment_path
 
 
@@ -42,7 +43,7 @@ def check_attachments(files: list[IncomingFile], *, field: str = "attachments") 
         name = clean_filename(f.name)
         if f.size > limit:
             raise TooLarge(
-                "attachment_too_large",
+                errors.ATTACHMENT_TOO_LARGE,
                 _("“%(name)s” is larger than the %(limit)s MB limit.")
                 % {"name": name, "limit": settings.MAX_ATTACHMENT_MB},
                 field=field,
@@ -50,7 +51,7 @@ def check_attachments(files: list[IncomingFile], *, field: str = "attachments") 
         ext = PurePath(name).suffix.lower().lstrip(".")
         if ext in settings.BLOCKED_ATTACHMENT_EXTENSIONS:
             raise ValidationFailed(
-                "attachment_type_blocked",
+                errors.ATTACHMENT_TYPE_BLOCKED,
                 _("Files of type .%(ext)s are not accepted (“%(name)s”).")
                 % {"ext": ext, "name": name},
                 field=field,

@@ -179,7 +179,7 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
         if skip:
             skipped.add(pk)
         elif ticket is None:
-            raise NotFound("ticket")
+            raise NotFound(_("ticket"))
         else:
             raise ValidationFailed(
                 errors.TICKET_CLOSED,

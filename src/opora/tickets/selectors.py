@@ -35,6 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import NotFound
@@ -80,7 +81,7 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
     else:
         found = _ticket_for(user, number)
     if found is None:
-        raise NotFound("ticket")
+        raise NotFound(_("ticket"))
     return found
 
 
@@ -169,12 +170,12 @@ def access_attachment(user: User, attachment_id: int) -> Attachment:
         Attachment.objects.select_related("message__ticket").filter(pk=attachment_id).first()
     )
     if attachment is None:
-        raise NotFound("attachment")
+        raise NotFound(_("attachment"))
     message = attachment.message
     if message.internal and not user.is_agent:
-        raise NotFound("attachment")
+        raise NotFound(_("attachment"))
     if not visible_tickets(user).filter(pk=message.ticket_id).exists():
-        raise NotFound("attachment")
+        raise NotFound(_("attachment"))
     return attachment
 
 
@@ -182,7 +183,7 @@ def access_assignee(user_id: int) -> User:
     """A user who can be assigned tickets: an active agent or admin."""
     found = User.objects.filter(pk=user_id, is_active=True, role__in=("agent", "admin")).first()
     if found is None:
-        raise NotFound("agent")
+        raise NotFound(_("agent"))
     return found
 
 

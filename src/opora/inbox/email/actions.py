@@ -73,7 +73,7 @@ def _apply(mailbox: Mailbox, values: Mapping[str, Any]) -> None:
         if field in ("password", "imap_password"):
             raise password_refused(field)
         if field not in EDITABLE:
-            raise ValidationFailed("unknown_field", _("Unknown field."), field=field)
+            raise ValidationFailed(errors.UNKNOWN_FIELD, _("Unknown field."), field=field)
         if field == "address":
             mailbox.address = clean_email(str(value or ""), field="address")
         elif field == "team":
@@ -86,7 +86,7 @@ def _apply(mailbox: Mailbox, values: Mapping[str, Any]) -> None:
             mailbox.language = value
         elif field in ("active", "imap_tls"):
             if not isinstance(value, bool):
-                raise ValidationFailed("invalid", _("Enter true or false."), field=field)
+                raise ValidationFailed(errors.INVALID, _("Enter true or false."), field=field)
             setattr(mailbox, field, value)
         elif field == "imap_port":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
@@ -150,7 +150,7 @@ def create_mailbox(*, by: User, values: Mapping[str, Any]) -> Mailbox:
     """A new mailbox from `values` (keys of EDITABLE; `address` required)."""
     require_mailbox_admin(by)
     if "address" not in values:
-        raise ValidationFailed("required", _("An address is required."), field="address")
+        raise ValidationFailed(errors.REQUIRED, _("An address is required."), field="address")
     mailbox = Mailbox()
     _apply(mailbox, values)
     return _save(mailbox)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 ADMINS_ONLY = "admins_only"
+REQUIRED = "required"
+INVALID = "invalid"
+UNKNOWN_FIELD = "unknown_field"
 ADDRESS_TAKEN = "address_taken"
 UNKNOWN_TEAM = "unknown_team"
 INVALID_LANGUAGE = "invalid_language"

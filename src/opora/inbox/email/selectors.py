@@ -25,5 +25,5 @@ def visible_mailboxes(user: User) -> QuerySet[Mailbox]:
 def access_mailbox(user: User, mailbox_id: int) -> Mailbox:
     found = visible_mailboxes(user).filter(pk=mailbox_id).first()
     if found is None:
-        raise NotFound("mailbox")
+        raise NotFound(_("mailbox"))
     return found

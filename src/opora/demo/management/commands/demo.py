@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from opora.accounts.actions import create_organization, create_team, create_user
 from opora.accounts.models import Role, Team, User
-from opora.core import demo_data as data
-from opora.kb.demo import load_demo_kb
+from opora.demo import data
+from opora.demo.kb import load_demo_kb
 from opora.tickets.actions import (
     TicketChanges,
     add_message,
@@ -64,7 +64,7 @@ STATUS_WEIGHTS: dict[str, int] = {
 PRIORITY_WEIGHTS: dict[Priority, int] = {
     Priority.LOW: 20, Priority.NORMAL: 45, Priority.HIGH: 25, Priority.URGENT: 10,
 }
-# Problems are opened by agents (see demo_data.PROBLEMS), not drawn here.
+# Problems are opened by agents (see data.PROBLEMS), not drawn here.
 TYPE_WEIGHTS: dict[str, int] = {
     TicketType.QUESTION: 40, TicketType.INCIDENT: 30,
     TicketType.COMPLAINT: 15, TicketType.SUGGESTION: 15,

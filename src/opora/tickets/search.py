@@ -1,18 +1,14 @@
-"""Searches for a user: what they find is limited to what they may see."""
+"""Ticket search for a person: what they find is limited to the tickets they may see."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from opora.accounts.models import User
 from opora.search import service
 from opora.search.models import Scope
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
-    from opora.tickets.models import Ticket
+from opora.tickets.models import Ticket
+from opora.tickets.selectors import visible_tickets
 
 
 @dataclass(frozen=True)
@@ -23,14 +19,12 @@ class TicketHit:
     score: float
 
 
-def search_tickets(
-    user: User, q: str, *, visible: QuerySet[Ticket], limit: int = 20
-) -> list[TicketHit]:
+def search_tickets(user: User, q: str, *, limit: int = 20) -> list[TicketHit]:
     """Tickets whose subject or messages match `q`, best first, internal notes included.
 
-    Precondition: the user is an agent. `visible` is `tickets.selectors.visible_tickets(user)`,
-    passed in because tickets imports search, not the other way round.
+    Precondition: the user is an agent.
     """
+    visible = visible_tickets(user)
     # An admin sees every ticket: no restriction keeps the engine's query simple.
     scope = None if user.is_admin else visible.values("id").query.sql_with_params()
     hits = service.search_tickets(
