@@ -92,6 +92,19 @@ def test_unknown_requester_id(api, alice):
         )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="api.tickets.create_ticket makes the requester's account before the ticket is refused",
+)
+def test_a_refused_ticket_for_a_new_requester_makes_no_account(api, alice):
+    desk = api(alice)
+    with nothing_written():
+        response = desk.post(
+            "/tickets", {"subject": " ", "body": "y", "requester": "new.person@acme.test"}
+        )
+    _error(response, 422, "subject")
+
+
 def test_oversized_attachment_is_refused_and_nothing_is_written(api, dana, settings):
     # given a limit of 1 MB and a 1 MB + 1 byte file
     settings.MAX_ATTACHMENT_MB = 1
