@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from opora.accounts.actions import set_user_language
+from opora.automation.models import BotConversation
 from opora.tickets import actions
 from opora.tickets.models import Ticket
 from tests.writes import nothing_written
@@ -104,6 +105,19 @@ def test_agents_and_visitors_do_not_write_through_the_portal(client, alice, dana
     with nothing_written(ticket):
         answers = [client.post(path, data) for path, data in forms]
     assert all(a.status_code == 302 and a["Location"].startswith("/signin") for a in answers)
+
+
+def test_only_the_requester_answers_the_bot_on_the_portal(client, dana, dave, make_ticket):
+    # given the bot waiting for Dana's answer on her shared request
+    ticket = make_ticket(dana)
+    conversation = BotConversation.objects.create(ticket=ticket, state="awaiting")
+    client.force_login(dave)
+    # when her colleague says it is solved
+    with nothing_written(ticket, conversation):
+        response = client.post(f"/portal/requests/{ticket.number}/bot", {"solved": "yes"})
+    # then he is told it is not his to answer, and the bot keeps waiting
+    assert response.status_code == 403
+    assert "Only the person who asked answers this question." in response.content.decode()
 
 
 def test_colleagues_see_shared_requests_but_never_notes(client, alice, dana, dave, make_ticket):
