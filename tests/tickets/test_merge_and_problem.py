@@ -89,12 +89,14 @@ def test_linking_incidents_to_a_problem(api, alice, dana, dave, make_ticket):
 def test_only_problems_take_incidents(api, alice, dana, make_ticket):
     question = make_ticket(dana)
     other = make_ticket(dana)
-    response = api(alice).post(f"/tickets/{other.number}/problem", {"problem": question.number})
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "problem"
     problem = make_ticket(dana, type="problem")
-    response = api(alice).post(f"/tickets/{problem.number}/problem", {"problem": problem.number})
-    assert response.status_code == 422
+    desk = api(alice)
+    with nothing_written(question, other, problem):
+        not_a_problem = desk.post(f"/tickets/{other.number}/problem", {"problem": question.number})
+        itself = desk.post(f"/tickets/{problem.number}/problem", {"problem": problem.number})
+    assert (not_a_problem.status_code, not_a_problem.json()["code"]) == (422, "not_a_problem")
+    assert not_a_problem.json()["errors"][0]["field"] == "problem"
+    assert itself.status_code == 422
 
 
 def test_a_customer_cannot_link_or_unlink_problems(api, alice, dana, make_ticket):
