@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from opora.accounts.models import ApiToken
 from tests.conftest import PASSWORD
+from tests.writes import nothing_written
 
 
 def test_it_exchanges_email_and_password_for_a_token(api, alice):
@@ -23,10 +24,11 @@ def test_it_exchanges_email_and_password_for_a_token(api, alice):
 
 
 def test_a_wrong_password_is_refused(api, alice):
-    response = api(None).post("/auth/token", {"email": "alice@desk.test", "password": "nope"})
-    assert response.status_code == 401
+    visitor = api(None)
+    with nothing_written(alice):
+        response = visitor.post("/auth/token", {"email": "alice@desk.test", "password": "nope"})
+    assert (response.status_code, response.json()["code"]) == (401, "unauthorized")
     assert response.json()["detail"]
-    assert not ApiToken.objects.exists()
 
 
 def test_sign_in_attempts_are_rate_limited(api, alice, settings):
@@ -37,8 +39,9 @@ def test_sign_in_attempts_are_rate_limited(api, alice, settings):
         for _ in range(4)
     ]
     assert codes == [401, 401, 401, 429]
-    # even the right password waits out the window
-    right = client.post("/auth/token", {"email": "alice@desk.test", "password": PASSWORD})
+    # even the right password waits out the window, and gets no token
+    with nothing_written(alice):
+        right = client.post("/auth/token", {"email": "alice@desk.test", "password": PASSWORD})
     assert right.status_code == 429
     assert right.json()["code"] == "rate_limited"
 
@@ -68,3 +71,19 @@ def test_me_shows_role_and_line(api, lena, dana):
         None,
         "Acme",
     )
+
+
+def test_a_token_is_revoked_only_with_itself(api, client, alice):
+    # given Alice's token, and Alice signed in to the pages as well
+    desk = api(alice)
+    client.force_login(alice)
+    anonymous = api(None)
+    token = ApiToken.objects.get(user=alice)
+    # when a request without a token, or with the browser session, asks to revoke one
+    with nothing_written(token):
+        unsigned = anonymous.delete("/auth/token")
+        session = client.delete("/api/v1/auth/token")
+    # then nothing is revoked
+    assert (unsigned.status_code, unsigned.json()["code"]) == (401, "unauthorized")
+    assert (session.status_code, session.json()["code"]) == (422, "no_token")
+    assert desk.get("/me").status_code == 200

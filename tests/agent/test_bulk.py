@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from opora.tickets.models import Ticket
+from tests.writes import nothing_written
 
 
 def _bulk(client, numbers, action, value):
@@ -51,7 +52,22 @@ def test_bulk_reports_tickets_it_could_not_change(client, alice, otto, billing, 
     assert Ticket.objects.get(pk=theirs.pk).status == "new"
 
 
-def test_bulk_without_selection_or_action_says_what_is_missing(client, alice):
+def test_bulk_without_selection_or_action_says_what_is_missing(client, alice, dana, make_ticket):
+    ticket = make_ticket(dana)
     client.force_login(alice)
-    assert "Select at least one ticket." in _bulk(client, [], "assign", "me").content.decode()
-    assert "Choose what to change." in _bulk(client, [1], "explode", "x").content.decode()
+    with nothing_written(ticket):
+        no_selection = _bulk(client, [], "assign", "me")
+        no_action = _bulk(client, [ticket.number], "explode", "x")
+    assert "Select at least one ticket." in no_selection.content.decode()
+    assert "Choose what to change." in no_action.content.decode()
+
+
+def test_customers_cannot_use_bulk_actions(client, dana, make_ticket):
+    ticket = make_ticket(dana)
+    client.force_login(dana)
+    with nothing_written(ticket):
+        response = client.post(
+            "/agent/bulk",
+            {"ticket": [str(ticket.number)], "action": "status", "value_status": "solved"},
+        )
+    assert (response.status_code, response["Location"]) == (302, "/portal/")

@@ -8,6 +8,7 @@ from django.conf import settings
 from opora.kb import actions as kb
 from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article
+from tests.writes import nothing_written
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_a_solved_ticket_turns_into_a_draft_article(client, alice, dana, make_ti
 def test_an_unsolved_ticket_does_not_turn_into_an_article(client, alice, dana, make_ticket):
     ticket = make_ticket(dana)
     client.force_login(alice)
-    response = client.post(f"/agent/tickets/{ticket.number}/to-article")
+    with nothing_written(ticket):
+        response = client.post(f"/agent/tickets/{ticket.number}/to-article")
     assert response.status_code == 400
     assert "Only a solved ticket can become an article." in response.content.decode()
-    assert not Article.objects.exists()

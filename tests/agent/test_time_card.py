@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from opora.tickets.models import TimeEntry
+from tests.writes import nothing_written
 
 
 def test_start_then_stop_creates_an_entry(client, alice, dana, make_ticket):
@@ -77,11 +78,11 @@ def test_a_customer_cannot_post_time(client, dana, make_ticket):
     client.force_login(dana)
 
     # when
-    response = client.post(f"/agent/tickets/{ticket.number}/time", {"minutes": "10"})
+    with nothing_written(ticket):
+        response = client.post(f"/agent/tickets/{ticket.number}/time", {"minutes": "10"})
 
     # then: staff pages send customers to their portal; nothing is logged
     assert response.status_code == 302 and response["Location"] == "/portal/"
-    assert not TimeEntry.objects.filter(ticket=ticket).exists()
 
 
 def test_a_post_without_csrf_token_is_refused(alice, dana, make_ticket):
@@ -91,11 +92,11 @@ def test_a_post_without_csrf_token_is_refused(alice, dana, make_ticket):
     strict.force_login(alice)
 
     # when
-    response = strict.post(f"/agent/tickets/{ticket.number}/time", {"minutes": "10"})
+    with nothing_written(ticket):
+        response = strict.post(f"/agent/tickets/{ticket.number}/time", {"minutes": "10"})
 
     # then
     assert response.status_code == 403
-    assert not TimeEntry.objects.filter(ticket=ticket).exists()
 
 
 def test_bad_minutes_show_an_error_in_the_users_language(client, alice, dana, make_ticket):
@@ -106,12 +107,26 @@ def test_bad_minutes_show_an_error_in_the_users_language(client, alice, dana, ma
     client.force_login(alice)
 
     # when
-    response = client.post(f"/agent/tickets/{ticket.number}/time", {"minutes": "0"})
+    with nothing_written(ticket):
+        response = client.post(f"/agent/tickets/{ticket.number}/time", {"minutes": "0"})
 
     # then
     assert response.status_code == 400
     assert "Минут должно быть от 1" in response.content.decode()
-    assert not TimeEntry.objects.filter(ticket=ticket).exists()
+
+
+def test_stopping_a_timer_that_is_not_running_changes_nothing(client, alice, dana, make_ticket):
+    # given
+    ticket = make_ticket(dana)
+    client.force_login(alice)
+
+    # when
+    with nothing_written(ticket):
+        response = client.post(f"/agent/tickets/{ticket.number}/time", {"timer": "stop"})
+
+    # then
+    assert response.status_code == 400
+    assert "No timer is running." in response.content.decode()
 
 
 def test_the_time_card_costs_one_query_whatever_the_entries(client, alice, dana, make_ticket):

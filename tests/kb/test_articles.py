@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 
 from opora.kb.actions import ArticleChanges, update_article
+from opora.kb.models import Category
+from tests.writes import nothing_written
 
 ARTICLE_FIELDS = {
     "id", "title", "body", "body_html", "language", "status", "category", "tags", "author",
@@ -57,18 +59,50 @@ def test_markdown_cannot_smuggle_scripts(api, alice):
     assert 'href="javascript' not in article["body_html"]
 
 
-def test_customers_cannot_write_articles(api, dana):
-    answer = api(dana).post("/kb/articles", {"title": "Mine", "body": "text"})
-    assert answer.status_code == 403
+@pytest.mark.parametrize("who", ["dana", "anonymous"])
+def test_customers_and_visitors_cannot_write_articles(api, who, request, make_article, make_ticket):
+    # given a published article, a category and a solved ticket of Dana's
+    article = make_article("Reset your router")
+    category = Category.objects.create(slug="network", name_en="Network", name_ru="Сеть")
+    ticket = make_ticket(request.getfixturevalue("dana"))
+    client = api(None if who == "anonymous" else request.getfixturevalue(who))
+    # when they try every write of the desk
+    with nothing_written(article, category, ticket):
+        answers = [
+            client.post("/kb/articles", {"title": "Mine", "body": "text"}),
+            client.post(
+                "/kb/articles", {"title": "Мой", "body": "x", "translation_of": article.pk}
+            ),
+            client.patch(f"/kb/articles/{article.pk}", {"title": "Hijacked"}),
+            client.delete(f"/kb/articles/{article.pk}"),
+            client.post("/kb/categories", {"slug": "mine", "name_en": "Mine", "name_ru": "Моё"}),
+            client.post(f"/kb/articles/from-ticket/{ticket.number}"),
+        ]
+    # then a customer is refused and a visitor asked to sign in
+    expected = (403, "agents_only") if who == "dana" else (401, "unauthorized")
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [expected] * len(answers)
 
 
-def test_bad_input_is_a_clear_error(api, alice):
-    answer = api(alice).post("/kb/articles", {"title": "x", "body": "y", "status": "secret"})
-    assert answer.status_code == 422
-    assert answer.json()["errors"][0]["field"] == "status"
-    answer = api(alice).post("/kb/articles", {"title": " ", "body": "y"})
-    assert answer.status_code == 422
-    assert answer.json()["errors"][0]["field"] == "title"
+def test_bad_input_is_a_clear_error(api, alice, make_article):
+    desk = api(alice)
+    article = make_article("Reset your router")
+    with nothing_written(article):
+        answers = [
+            desk.post("/kb/articles", {"title": "x", "body": "y", "status": "secret"}),
+            desk.post("/kb/articles", {"title": " ", "body": "y"}),
+            desk.post("/kb/articles", {"title": "x", "body": "y", "category": 4242}),
+            desk.patch(f"/kb/articles/{article.pk}", {"title": " ", "note": "blank"}),
+            desk.patch(f"/kb/articles/{article.pk}", {"body": "y", "status": "secret"}),
+            desk.post("/kb/categories", {"slug": "Not A Slug", "name_en": "x", "name_ru": "x"}),
+        ]
+    assert [(a.status_code, a.json()["errors"][0]["field"]) for a in answers] == [
+        (422, "status"),
+        (422, "title"),
+        (422, "category"),
+        (422, "title"),
+        (422, "status"),
+        (422, "slug"),
+    ]
 
 
 @pytest.fixture
@@ -91,9 +125,12 @@ def test_only_published_articles_reach_customers_and_visitors(api, three, who, r
     # list
     listed = {a["id"] for a in client.get("/kb/articles").json()["items"]}
     assert listed == {three["published"].pk}
-    # direct access answers "not found", as if it did not exist
+    # direct access answers "not found", as if it did not exist, and counts no view or vote
     for hidden in ("internal", "draft"):
-        assert client.get(f"/kb/articles/{three[hidden].pk}").status_code == 404
+        with nothing_written(three[hidden]):
+            assert client.get(f"/kb/articles/{three[hidden].pk}").status_code == 404
+            vote = client.post(f"/kb/articles/{three[hidden].pk}/vote", {"helpful": True})
+        assert (vote.status_code, vote.json()["code"]) == (404, "not_found")
     # suggestions while typing
     suggested = {r["id"] for r in client.get("/kb/suggest", {"q": "router"}).json()}
     assert suggested == {three["published"].pk}
@@ -139,6 +176,7 @@ def test_every_change_is_a_version_with_a_diff(api, alice, make_article):
 def test_customers_cannot_read_the_history(api, dana, make_article):
     article = make_article("Pay by card")
     assert api(dana).get(f"/kb/articles/{article.pk}/versions").status_code == 403
+    assert api(dana).get(f"/kb/articles/{article.pk}/versions/1/diff").status_code == 403
 
 
 def test_saving_without_changes_adds_no_version(alice, make_article):
@@ -197,10 +235,11 @@ def test_translations_are_linked(api, alice):
         },
     ).json()
     assert desk.get(f"/kb/articles/{en['id']}").json()["translations"] == {"ru": ru["id"]}
-    again = desk.post(
-        "/kb/articles",
-        {"title": "Ещё", "body": "x", "language": "ru", "translation_of": en["id"]},
-    )
+    with nothing_written():
+        again = desk.post(
+            "/kb/articles",
+            {"title": "Ещё", "body": "x", "language": "ru", "translation_of": en["id"]},
+        )
     assert again.status_code == 422
     assert again.json()["code"] == "translation_exists"
 
@@ -212,7 +251,8 @@ def test_a_solved_ticket_becomes_a_draft_article(api, alice, dana, make_ticket):
     ticket = make_ticket(dana, subject="Invoice missing")
     actions.add_message(ticket, by=alice, body="Invoices are under Billing → Documents.")
     desk = api(alice)
-    assert desk.post(f"/kb/articles/from-ticket/{ticket.number}").status_code == 422
+    with nothing_written(ticket):
+        assert desk.post(f"/kb/articles/from-ticket/{ticket.number}").status_code == 422
     actions.update_ticket(ticket, actions.TicketChanges(status="solved"), by=alice)
     # when
     draft = desk.post(f"/kb/articles/from-ticket/{ticket.number}")

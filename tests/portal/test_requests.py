@@ -8,8 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from opora.accounts.actions import set_user_language
+from opora.automation.models import BotConversation
 from opora.tickets import actions
 from opora.tickets.models import Ticket
+from tests.writes import nothing_written
 
 
 def _new(client, **extra):
@@ -45,7 +47,10 @@ def test_a_customer_submits_a_request_with_an_attachment(client, dana):
 def test_missing_fields_show_errors_in_the_users_language_and_keep_input(client, dana):
     set_user_language(dana, "ru")
     client.force_login(dana)
-    response = client.post("/portal/new", {"subject": "Принтер", "body": "", "type": "question"})
+    with nothing_written():
+        response = client.post(
+            "/portal/new", {"subject": "Принтер", "body": "", "type": "question"}
+        )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Обязательное поле." in page
@@ -56,26 +61,63 @@ def test_oversized_and_forbidden_files_are_refused_clearly(client, dana, setting
     settings.MAX_ATTACHMENT_MB = 1
     client.force_login(dana)
     big = SimpleUploadedFile("dump.bin", b"x" * (1024 * 1024 + 1))
-    response = _new(client, attachments=big)
+    with nothing_written():
+        response = _new(client, attachments=big)
     assert response.status_code == 400
     assert "“dump.bin” is larger than the 1 MB limit." in response.content.decode()
     assert 'value="Printer is silent"' in response.content.decode()
-    response = _new(client, attachments=SimpleUploadedFile("setup.exe", b"MZ"))
+    with nothing_written():
+        response = _new(client, attachments=SimpleUploadedFile("setup.exe", b"MZ"))
+    assert response.status_code == 400
     assert "Files of type .exe are not accepted" in response.content.decode()
-    assert not Ticket.objects.exists()
 
 
 def test_another_customers_request_is_a_404_page(client, charlie, dana, make_ticket):
     ticket = make_ticket(dana, subject="Private")
     client.force_login(charlie)
-    for response in (
-        client.get(f"/portal/requests/{ticket.number}"),
-        client.post(f"/portal/requests/{ticket.number}/reply", {"body": "me too"}),
-        client.post(f"/portal/requests/{ticket.number}/status", {"status": "solved"}),
-    ):
+    with nothing_written(ticket):
+        answers = [
+            client.get(f"/portal/requests/{ticket.number}"),
+            client.post(f"/portal/requests/{ticket.number}/reply", {"body": "me too"}),
+            client.post(f"/portal/requests/{ticket.number}/status", {"status": "solved"}),
+            client.post(f"/portal/requests/{ticket.number}/rate", {"score": "1"}),
+            client.post(f"/portal/requests/{ticket.number}/bot", {"solved": "yes"}),
+        ]
+    for response in answers:
         assert response.status_code == 404
         assert "Page not found" in response.content.decode()
-    assert ticket.messages.count() == 1
+
+
+def test_agents_and_visitors_do_not_write_through_the_portal(client, alice, dana, make_ticket):
+    ticket = make_ticket(dana)
+    forms = [
+        ("/portal/new", {"subject": "x", "body": "y", "type": "question", "priority": ""}),
+        (f"/portal/requests/{ticket.number}/reply", {"body": "from the portal"}),
+        (f"/portal/requests/{ticket.number}/status", {"status": "solved"}),
+    ]
+    # an agent is sent to the workspace
+    client.force_login(alice)
+    with nothing_written(ticket):
+        answers = [client.post(path, data) for path, data in forms]
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, "/agent/")}
+    # and a visitor to the sign-in page
+    client.logout()
+    with nothing_written(ticket):
+        answers = [client.post(path, data) for path, data in forms]
+    assert all(a.status_code == 302 and a["Location"].startswith("/signin") for a in answers)
+
+
+def test_only_the_requester_answers_the_bot_on_the_portal(client, dana, dave, make_ticket):
+    # given the bot waiting for Dana's answer on her shared request
+    ticket = make_ticket(dana)
+    conversation = BotConversation.objects.create(ticket=ticket, state="awaiting")
+    client.force_login(dave)
+    # when her colleague says it is solved
+    with nothing_written(ticket, conversation):
+        response = client.post(f"/portal/requests/{ticket.number}/bot", {"solved": "yes"})
+    # then he is told it is not his to answer, and the bot keeps waiting
+    assert response.status_code == 403
+    assert "Only the person who asked answers this question." in response.content.decode()
 
 
 def test_colleagues_see_shared_requests_but_never_notes(client, alice, dana, dave, make_ticket):
@@ -115,13 +157,13 @@ def test_after_the_window_the_customer_is_asked_for_a_new_request(
     page = client.get(f"/portal/requests/{ticket.number}").content.decode()
     assert "Reopen the request" not in page
     assert "Write a new request" in page
-    response = client.post(f"/portal/requests/{ticket.number}/status", {"status": "open"})
-    assert response.status_code == 400
-    response = client.post(f"/portal/requests/{ticket.number}/reply", {"body": "Again!"})
-    assert response.status_code == 400
-    assert "please write a new one" in response.content.decode()
-    ticket.refresh_from_db()
-    assert ticket.status == "solved"
+    with nothing_written(ticket):
+        reopen = client.post(f"/portal/requests/{ticket.number}/status", {"status": "open"})
+        reply = client.post(f"/portal/requests/{ticket.number}/reply", {"body": "Again!"})
+        unknown = client.post(f"/portal/requests/{ticket.number}/status", {"status": "closed"})
+    assert reopen.status_code == reply.status_code == unknown.status_code == 400
+    assert "please write a new one" in reply.content.decode()
+    assert "Unknown action." in unknown.content.decode()
 
 
 def test_a_customer_reply_reopens_a_pending_request(client, alice, dana, make_ticket):
@@ -132,7 +174,8 @@ def test_a_customer_reply_reopens_a_pending_request(client, alice, dana, make_ti
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "open"
-    response = client.post(f"/portal/requests/{ticket.number}/reply", {"body": ""})
+    with nothing_written(ticket):
+        response = client.post(f"/portal/requests/{ticket.number}/reply", {"body": ""})
     assert response.status_code == 400
 
 

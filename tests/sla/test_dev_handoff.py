@@ -15,6 +15,7 @@ from opora.sla.models import DevHandoff
 from opora.sla.webhooks import signed_headers, verify
 from opora.tickets import actions
 from opora.tickets.models import Message
+from tests.writes import nothing_written
 
 SECRET = "s3cret-for-tests"
 
@@ -105,14 +106,20 @@ def test_the_signed_callback_solves_the_problem_and_updates_every_incident(
         actions.link_problem(incident, problem, by=alice)
     api(alice).post(f"/tickets/{problem.number}/hand-to-development")
     body = json.dumps({"problem": problem.number, "status": "fixed", "reference": "DEV-42"})
-    # when development calls back with a forged signature, it is refused
-    forged = api(None).client.post(
-        "/api/v1/sla/dev-callback",
-        body,
-        content_type="application/json",
-        headers={"X-Opora-Timestamp": str(int(time.time())), "X-Opora-Signature": "sha256=00"},
-    )
-    assert forged.status_code == 403
+    # when development calls back with a forged signature, or none, it is refused
+    caller = api(None).client
+    handoff = DevHandoff.objects.get(problem=problem)
+    with nothing_written(problem, *incidents, handoff):
+        forged = caller.post(
+            "/api/v1/sla/dev-callback",
+            body,
+            content_type="application/json",
+            headers={"X-Opora-Timestamp": str(int(time.time())), "X-Opora-Signature": "sha256=00"},
+        )
+        unsigned = caller.post("/api/v1/sla/dev-callback", body, content_type="application/json")
+    assert [(r.status_code, r.json()["code"]) for r in (forged, unsigned)] == [
+        (403, "bad_signature")
+    ] * 2
     # when it calls back signed
     headers = signed_headers(SECRET, body.encode())
     headers.pop("Content-Type")

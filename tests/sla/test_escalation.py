@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from django_tasks_db.models import DBTaskResult
 
-from opora.core.errors import ValidationFailed
-from opora.sla import actions as sla_actions
 from opora.sla.models import EscalationRule, TicketSla
 from opora.sla.tasks import apply_escalation_rules_task, check_sla
 from opora.tickets import actions
 from opora.tickets.models import Event
 from tests.sla.conftest import msk
+from tests.writes import nothing_written
 
 
 def test_escalate_to_line_2_then_lead_then_back_records_hops_and_time(
@@ -55,20 +53,30 @@ def test_escalate_to_line_2_then_lead_then_back_records_hops_and_time(
     assert body["escalations"] == 2
 
 
-def test_escalation_needs_a_reason_and_a_higher_level(make_ticket, dana, alice):
+def test_customers_and_other_teams_cannot_escalate(api, make_ticket, dana, alice, otto, billing):
     ticket = make_ticket(dana, by=alice)
-    with pytest.raises(ValidationFailed) as missing:
-        sla_actions.escalate_ticket(ticket, to="2", reason="  ", by=alice)
-    assert missing.value.code == "reason_required"
-    with pytest.raises(ValidationFailed) as same:
-        sla_actions.escalate_ticket(ticket, to="1", reason="why", by=alice)
-    assert same.value.code == "not_higher"
+    for outsider in (api(dana), api(otto)):
+        with nothing_written(ticket):
+            answers = [
+                outsider.post(f"/tickets/{ticket.number}/escalate", {"to": "2", "reason": "x"}),
+                outsider.post(f"/tickets/{ticket.number}/de-escalate", {"to": "1", "reason": "x"}),
+                outsider.post(f"/tickets/{ticket.number}/hand-to-development"),
+            ]
+        assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "not_found")] * 3
 
 
-def test_customers_cannot_escalate(api, make_ticket, dana, alice):
+def test_escalation_needs_a_reason_and_a_higher_level(api, make_ticket, dana, alice):
     ticket = make_ticket(dana, by=alice)
-    response = api(dana).post(f"/tickets/{ticket.number}/escalate", {"to": "2", "reason": "x"})
-    assert response.status_code == 404
+    desk = api(alice)
+    with nothing_written(ticket):
+        answers = [
+            desk.post(f"/tickets/{ticket.number}/escalate", {"to": "2", "reason": "  "}),
+            desk.post(f"/tickets/{ticket.number}/escalate", {"to": "1", "reason": "why"}),
+        ]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (422, "reason_required"),
+        (422, "not_higher"),
+    ]
 
 
 def test_a_rule_escalates_urgent_incidents_to_line_2(make_ticket, dana, alice):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from opora.tickets.models import Attachment, Event, Message, Ticket
+from opora.tickets.models import Message
+from tests.writes import nothing_written
 
 
 def _error(response, status: int, field: str | None):
@@ -19,33 +18,30 @@ def _error(response, status: int, field: str | None):
     return body
 
 
-def _nothing_written():
-    assert not Ticket.objects.exists()
-    assert not Message.objects.exists()
-    assert not Event.objects.exists()
-    assert not Attachment.objects.exists()
-
-
 def test_broken_json(api, dana):
-    response = api(dana).client.post(
-        "/api/v1/tickets", '{"subject": "x", "body":', content_type="application/json"
-    )
+    client = api(dana).client
+    with nothing_written():
+        response = client.post(
+            "/api/v1/tickets", '{"subject": "x", "body":', content_type="application/json"
+        )
     _error(response, 400, None)
     assert "JSON" in response.json()["detail"]
-    _nothing_written()
 
 
 def test_json_that_is_not_an_object(api, dana):
-    response = api(dana).client.post("/api/v1/tickets", "[1, 2]", content_type="application/json")
+    client = api(dana).client
+    with nothing_written():
+        response = client.post("/api/v1/tickets", "[1, 2]", content_type="application/json")
     _error(response, 400, None)
-    _nothing_written()
 
 
 def test_broken_json_on_update(api, alice, make_ticket, dana):
     ticket = make_ticket(dana)
-    response = api(alice).client.patch(
-        f"/api/v1/tickets/{ticket.number}", "{oops", content_type="application/json"
-    )
+    client = api(alice).client
+    with nothing_written(ticket):
+        response = client.patch(
+            f"/api/v1/tickets/{ticket.number}", "{oops", content_type="application/json"
+        )
     assert response.status_code == 400
     assert response.json()["detail"]
 
@@ -65,70 +61,87 @@ def test_broken_json_on_update(api, alice, make_ticket, dana):
     ],
 )
 def test_invalid_ticket_fields(api, dana, payload, field):
-    response = api(dana).post("/tickets", payload)
+    client = api(dana)
+    with nothing_written():
+        response = client.post("/tickets", payload)
     assert response.status_code == 422, response.content
     assert field in [e["field"] for e in response.json()["errors"]]
-    _nothing_written()
 
 
 def test_unknown_status_and_team_on_update(api, alice, make_ticket, dana):
     ticket = make_ticket(dana)
-    _error(api(alice).patch(f"/tickets/{ticket.number}", {"status": "archived"}), 422, "status")
-    _error(api(alice).patch(f"/tickets/{ticket.number}", {"team": 98765}), 422, "team")
-    _error(api(alice).patch(f"/tickets/{ticket.number}", {"line": 4}), 422, "line")
+    client = api(alice)
+    with nothing_written(ticket):
+        _error(client.patch(f"/tickets/{ticket.number}", {"status": "archived"}), 422, "status")
+        _error(client.patch(f"/tickets/{ticket.number}", {"team": 98765}), 422, "team")
+        _error(client.patch(f"/tickets/{ticket.number}", {"line": 4}), 422, "line")
 
 
 def test_unknown_requester_id(api, alice):
-    _error(
-        api(alice).post("/tickets", {"subject": "x", "body": "y", "requester": 4242}),
-        422,
-        "requester",
-    )
-    _error(
-        api(alice).post("/tickets", {"subject": "x", "body": "y", "requester": "not an address"}),
-        422,
-        "requester",
-    )
-    _nothing_written()
+    client = api(alice)
+    with nothing_written():
+        _error(
+            client.post("/tickets", {"subject": "x", "body": "y", "requester": 4242}),
+            422,
+            "requester",
+        )
+        _error(
+            client.post("/tickets", {"subject": "x", "body": "y", "requester": "not an address"}),
+            422,
+            "requester",
+        )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api.tickets.create_ticket makes the requester's account before the ticket is refused",
+)
+def test_a_refused_ticket_for_a_new_requester_makes_no_account(api, alice):
+    desk = api(alice)
+    with nothing_written():
+        response = desk.post(
+            "/tickets", {"subject": " ", "body": "y", "requester": "new.person@acme.test"}
+        )
+    _error(response, 422, "subject")
 
 
 def test_oversized_attachment_is_refused_and_nothing_is_written(api, dana, settings):
     # given a limit of 1 MB and a 1 MB + 1 byte file
     settings.MAX_ATTACHMENT_MB = 1
     big = SimpleUploadedFile("dump.bin", b"\0" * (1024 * 1024 + 1))
-    # when it is sent with a new ticket
-    response = api(dana).upload("/tickets", {"subject": "x", "body": "y", "attachments": [big]})
-    # then the answer names the field and the limit, and there is no ticket and no file
+    client = api(dana)
+    # when it is sent with a new ticket: then there is no ticket and no file
+    with nothing_written():
+        response = client.upload("/tickets", {"subject": "x", "body": "y", "attachments": [big]})
+    # and the answer names the field and the limit
     body = _error(response, 413, "attachments")
     assert body["code"] == "attachment_too_large"
     assert "1 MB" in body["detail"]
-    _nothing_written()
-    media = Path(settings.MEDIA_ROOT)
-    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
 def test_forbidden_file_types_are_refused(api, dana, make_ticket):
     ticket = make_ticket(dana)
+    client = api(dana)
     for name in ("setup.exe", "run.BAT", "macro.js", "C:\\fakepath\\evil.ps1"):
         upload = SimpleUploadedFile(name, b"MZ...")
-        response = api(dana).upload(
-            f"/tickets/{ticket.number}/messages", {"body": "see file", "attachments": [upload]}
-        )
+        with nothing_written(ticket):
+            response = client.upload(
+                f"/tickets/{ticket.number}/messages", {"body": "see file", "attachments": [upload]}
+            )
         body = _error(response, 422, "attachments")
         assert body["code"] == "attachment_type_blocked"
-    assert ticket.messages.count() == 1
 
 
 def test_a_failing_attachment_among_good_ones_writes_nothing(api, dana, make_ticket):
     ticket = make_ticket(dana)
     good = SimpleUploadedFile("notes.txt", b"fine")
     bad = SimpleUploadedFile("virus.exe", b"MZ")
-    response = api(dana).upload(
-        f"/tickets/{ticket.number}/messages", {"body": "two files", "attachments": [good, bad]}
-    )
+    client = api(dana)
+    with nothing_written(ticket):
+        response = client.upload(
+            f"/tickets/{ticket.number}/messages", {"body": "two files", "attachments": [good, bad]}
+        )
     assert response.status_code == 422
-    assert ticket.messages.count() == 1
-    assert not Attachment.objects.exists()
 
 
 def test_filenames_are_cleaned(api, dana, make_ticket):
@@ -142,8 +155,10 @@ def test_filenames_are_cleaned(api, dana, make_ticket):
 
 
 def test_unknown_ticket_number(api, alice):
-    _error(api(alice).get("/tickets/31337"), 404, None)
-    _error(api(alice).patch("/tickets/31337", {"priority": "low"}), 404, None)
+    client = api(alice)
+    _error(client.get("/tickets/31337"), 404, None)
+    with nothing_written():
+        _error(client.patch("/tickets/31337", {"priority": "low"}), 404, None)
 
 
 def test_non_numeric_ticket_number(api, alice):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from opora.tickets.models import Event, Message, Ticket
+from tests.writes import nothing_written
 
 
 def test_it_opens_a_ticket_for_the_customer_herself(api, dana, support):
@@ -83,24 +84,30 @@ def test_an_agent_opens_a_ticket_for_a_customer_given_by_id(api, alice, dana, ch
 
 
 def test_a_customer_cannot_open_a_ticket_for_someone_else(api, dana, charlie):
-    response = api(dana).post(
-        "/tickets", {"subject": "x", "body": "y", "requester": "charlie@outside.test"}
-    )
-    assert response.status_code == 403
-    assert response.json()["errors"][0]["field"] == "requester"
-    assert not Ticket.objects.exists()
+    customer = api(dana)
+    for requester in ("charlie@outside.test", "newcomer@outside.test", charlie.pk):
+        with nothing_written(charlie):
+            response = customer.post(
+                "/tickets", {"subject": "x", "body": "y", "requester": requester}
+            )
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["field"] == "requester"
+        assert response.json()["code"] == "agents_only"
 
 
-def test_a_customer_cannot_file_an_incident_or_set_tags_or_team(api, dana, support):
+def test_a_customer_cannot_file_an_incident_or_set_tags_or_team_or_channel(api, dana, support):
+    customer = api(dana)
     for extra, field in (
         ({"type": "incident"}, "type"),
         ({"tags": ["vip"]}, "tags"),
         ({"team": support.pk}, "team"),
+        ({"channel": "phone"}, "channel"),
     ):
-        response = api(dana).post("/tickets", {"subject": "x", "body": "y", **extra})
+        with nothing_written():
+            response = customer.post("/tickets", {"subject": "x", "body": "y", **extra})
         assert response.status_code == 403, extra
         assert response.json()["errors"][0]["field"] == field
-    assert not Ticket.objects.exists()
+        assert response.json()["code"] == "agents_only"
 
 
 def test_it_accepts_a_multipart_ticket_with_attachments(api, dana, settings, support):

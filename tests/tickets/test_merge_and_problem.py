@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from opora.tickets.models import Event, Ticket
+from opora.tickets import actions
+from opora.tickets.models import Event
+from tests.writes import nothing_written
 
 
 def test_merging_moves_messages_and_closes_the_duplicate(api, alice, dana, dave, make_ticket):
@@ -28,20 +30,42 @@ def test_merging_moves_messages_and_closes_the_duplicate(api, alice, dana, dave,
 def test_merge_rules(api, alice, dana, make_ticket):
     a = make_ticket(dana)
     b = make_ticket(dana)
-    assert api(alice).post(f"/tickets/{a.number}/merge", {"into": a.number}).status_code == 422
-    api(alice).post(f"/tickets/{a.number}/merge", {"into": b.number})
+    desk = api(alice)
+    with nothing_written(a):
+        assert desk.post(f"/tickets/{a.number}/merge", {"into": a.number}).status_code == 422
+    desk.post(f"/tickets/{a.number}/merge", {"into": b.number})
     # a merged (closed) ticket can be merged neither again nor into
-    assert api(alice).post(f"/tickets/{a.number}/merge", {"into": b.number}).status_code == 422
-    assert api(alice).post(f"/tickets/{b.number}/merge", {"into": a.number}).status_code == 422
-    assert api(alice).post(f"/tickets/{b.number}/merge", {"into": 424242}).status_code == 404
+    with nothing_written(a, b):
+        assert desk.post(f"/tickets/{a.number}/merge", {"into": b.number}).status_code == 422
+        assert desk.post(f"/tickets/{b.number}/merge", {"into": a.number}).status_code == 422
+        assert desk.post(f"/tickets/{b.number}/merge", {"into": 424242}).status_code == 404
 
 
 def test_a_customer_cannot_merge(api, dana, make_ticket):
     a = make_ticket(dana)
     b = make_ticket(dana)
-    response = api(dana).post(f"/tickets/{a.number}/merge", {"into": b.number})
-    assert response.status_code == 403
-    assert Ticket.objects.get(pk=a.pk).status == "new"
+    customer = api(dana)
+    with nothing_written(a, b):
+        response = customer.post(f"/tickets/{a.number}/merge", {"into": b.number})
+    assert (response.status_code, response.json()["code"]) == (403, "agents_only")
+
+
+def test_an_agent_cannot_merge_into_or_link_a_ticket_of_another_team(
+    api, alice, otto, dana, billing, make_ticket
+):
+    # given a Support ticket of Alice's and a Billing problem she may not see
+    ours = make_ticket(dana)
+    theirs = make_ticket(dana, team=billing, type="problem")
+    desk, other_desk = api(alice), api(otto)
+    # when she names the Billing ticket, or Otto names hers
+    with nothing_written(ours, theirs):
+        answers = [
+            desk.post(f"/tickets/{ours.number}/merge", {"into": theirs.number}),
+            desk.post(f"/tickets/{ours.number}/problem", {"problem": theirs.number}),
+            other_desk.post(f"/tickets/{theirs.number}/merge", {"into": ours.number}),
+        ]
+    # then both tickets look as if the other did not exist, and neither changed
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "not_found")] * 3
 
 
 def test_linking_incidents_to_a_problem(api, alice, dana, dave, make_ticket):
@@ -65,17 +89,25 @@ def test_linking_incidents_to_a_problem(api, alice, dana, dave, make_ticket):
 def test_only_problems_take_incidents(api, alice, dana, make_ticket):
     question = make_ticket(dana)
     other = make_ticket(dana)
-    response = api(alice).post(f"/tickets/{other.number}/problem", {"problem": question.number})
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "problem"
     problem = make_ticket(dana, type="problem")
-    response = api(alice).post(f"/tickets/{problem.number}/problem", {"problem": problem.number})
-    assert response.status_code == 422
+    desk = api(alice)
+    with nothing_written(question, other, problem):
+        not_a_problem = desk.post(f"/tickets/{other.number}/problem", {"problem": question.number})
+        itself = desk.post(f"/tickets/{problem.number}/problem", {"problem": problem.number})
+    assert (not_a_problem.status_code, not_a_problem.json()["code"]) == (422, "not_a_problem")
+    assert not_a_problem.json()["errors"][0]["field"] == "problem"
+    assert itself.status_code == 422
 
 
-def test_a_customer_cannot_link_problems(api, dana, make_ticket):
+def test_a_customer_cannot_link_or_unlink_problems(api, alice, dana, make_ticket):
     problem = make_ticket(dana, type="problem")
     incident = make_ticket(dana)
-    response = api(dana).post(f"/tickets/{incident.number}/problem", {"problem": problem.number})
-    assert response.status_code == 403
-    assert Ticket.objects.get(pk=incident.pk).problem is None
+    linked = make_ticket(dana)
+    actions.link_problem(linked, problem, by=alice)
+    customer = api(dana)
+    with nothing_written(problem, incident, linked):
+        answers = [
+            customer.post(f"/tickets/{incident.number}/problem", {"problem": problem.number}),
+            customer.delete(f"/tickets/{linked.number}/problem"),
+        ]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(403, "agents_only")] * 2

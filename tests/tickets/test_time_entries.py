@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.tickets.models import Event
+from tests.writes import nothing_written
 
 
 def test_manual_entries_and_a_timer_add_up_to_time_and_cost(api, make_ticket, dana, alice, bob):
@@ -35,12 +36,24 @@ def test_manual_entries_and_a_timer_add_up_to_time_and_cost(api, make_ticket, da
 
 def test_stopping_without_a_timer_and_bad_minutes_are_refused(api, make_ticket, dana, alice):
     ticket = make_ticket(dana, by=alice)
-    assert api(alice).post(f"/tickets/{ticket.number}/timer/stop").json()["code"] == "no_timer"
-    bad = api(alice).post(f"/tickets/{ticket.number}/time", {"minutes": 0})
+    desk = api(alice)
+    with nothing_written(ticket):
+        stop = desk.post(f"/tickets/{ticket.number}/timer/stop")
+        bad = desk.post(f"/tickets/{ticket.number}/time", {"minutes": 0})
+    assert (stop.status_code, stop.json()["code"]) == (422, "no_timer")
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "minutes")
 
 
-def test_customers_cannot_see_or_log_time(api, make_ticket, dana, alice):
+def test_customers_and_other_teams_cannot_see_or_log_time(
+    api, make_ticket, dana, alice, otto, billing
+):
     ticket = make_ticket(dana, by=alice)
-    assert api(dana).post(f"/tickets/{ticket.number}/time", {"minutes": 5}).status_code == 404
-    assert api(dana).get(f"/tickets/{ticket.number}/time").status_code == 404
+    for outsider in (api(dana), api(otto)):
+        with nothing_written(ticket):
+            answers = [
+                outsider.post(f"/tickets/{ticket.number}/time", {"minutes": 5}),
+                outsider.post(f"/tickets/{ticket.number}/timer/start"),
+                outsider.post(f"/tickets/{ticket.number}/timer/stop"),
+            ]
+        assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "not_found")] * 3
+        assert outsider.get(f"/tickets/{ticket.number}/time").status_code == 404
