@@ -113,10 +113,6 @@ def test_an_empty_reply_shows_an_error_and_keeps_the_choices(client, alice, dana
     assert 'value="pending" selected' in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent.ticket.reply stores and queues the reply before the status change is refused",
-)
 def test_a_reply_whose_status_change_is_refused_stores_nothing(client, alice, dana, make_ticket):
     # given a solved ticket, which cannot go to pending
     ticket = make_ticket(dana)

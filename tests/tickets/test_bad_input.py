@@ -92,10 +92,6 @@ def test_unknown_requester_id(api, alice):
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.tickets.create_ticket makes the requester's account before the ticket is refused",
-)
 def test_a_refused_ticket_for_a_new_requester_makes_no_account(api, alice):
     desk = api(alice)
     with nothing_written():
