@@ -38,12 +38,21 @@ def machine() -> dict[str, Any]:
         "memory_mb": mem,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # PostgreSQL runs with fsync and synchronous_commit on unless OPORA_PG_DURABLE=0.
+        "postgres_durable": os.environ.get("OPORA_PG_DURABLE", "1") == "1",
     }
+
+
+def postgres_env(**extra: str) -> dict[str, str]:
+    """The environment for scripts/with-postgres in a benchmark: durable by default."""
+    return dict(os.environ, OPORA_PG_DURABLE=os.environ.get("OPORA_PG_DURABLE", "1"), **extra)
 
 
 @contextmanager
 def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster (scripts/with-postgres) for the duration; its URL."""
+    """A throwaway PostgreSQL cluster (scripts/with-postgres) for the duration; its URL.
+
+    With production durability (fsync, synchronous_commit) unless OPORA_PG_DURABLE=0."""
     holder = subprocess.Popen(
         [
             str(ROOT / "scripts" / "with-postgres"),
@@ -54,6 +63,7 @@ def postgres() -> Iterator[str]:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        env=postgres_env(),
     )
     assert holder.stdout is not None and holder.stdin is not None
     url = holder.stdout.readline().strip()

@@ -238,7 +238,9 @@ def main() -> None:
     if args.only in (None, "postgresql"):
         for workers in sorted({1, args.workers}):
             with tempfile.TemporaryDirectory() as tmp:
-                env = dict(os.environ, OPORA_DATA_DIR=tmp)
+                # Production durability (fsync, synchronous_commit) unless told otherwise.
+                durable = os.environ.get("OPORA_PG_DURABLE", "1")
+                env = dict(os.environ, OPORA_DATA_DIR=tmp, OPORA_PG_DURABLE=durable)
                 out = subprocess.run(
                     [str(REPO / "scripts" / "with-postgres"), *base, "--workers", str(workers)],
                     env=env,
@@ -252,6 +254,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "email_ingest",
+                "postgres_durable": os.environ.get("OPORA_PG_DURABLE", "1") == "1",
                 "machine": f"{platform.machine()} {os.cpu_count()} CPUs, "
                 f"Python {platform.python_version()}",
                 "load_average": os.getloadavg(),
