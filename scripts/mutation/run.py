@@ -47,7 +47,9 @@ MODULES = (
             "tests/tickets/test_access.py",
             "tests/tickets/test_permissions.py",
             "tests/tickets/test_list.py",
+            "tests/tickets/test_time_entries.py",
             "tests/tickets/test_visibility_rules.py",
+            "tests/sla/test_due_dates.py::test_the_queue_sorts_by_the_nearest_due_time",
         ),
     ),
     Module(
@@ -93,7 +95,7 @@ def _pyproject(module: Module) -> str:
 
 
 def _existing(tests: tuple[str, ...]) -> list[str]:
-    missing = [t for t in tests if not (ROOT / t).exists()]
+    missing = [t for t in tests if not (ROOT / t.partition("::")[0]).exists()]
     if missing:
         print(f"warning: no such test path(s): {', '.join(missing)}", file=sys.stderr)
     return [t for t in tests if t not in missing]
