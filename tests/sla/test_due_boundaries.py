@@ -16,12 +16,16 @@ import pytest
 import time_machine
 
 from opora.accounts.actions import create_organization, create_user
-from opora.accounts.models import Organization, User
+from opora.accounts.models import Organization, Team, User
+from opora.inbox.email.batch import receive_and_process_many
+from opora.inbox.email.models import Mailbox
+from opora.inbox.email.tokens import reply_address
 from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
 from opora.sla.tasks import check_sla
 from opora.tickets import actions
 from opora.tickets.actions import TicketChanges
 from opora.tickets.models import Ticket
+from tests.inbox.conftest import build_mail
 from tests.sla.conftest import msk
 
 SECOND = timedelta(seconds=1)
@@ -392,3 +396,44 @@ def test_a_ticket_without_any_policy_has_no_clock(
     assert sla.first_response_breached is None
     # and the response time is still measured, in the default calendar's hours
     assert sla.first_response_seconds == 5 * 9 * 3600  # Mon-Fri; 9 March is a holiday
+
+
+def test_a_reply_fetched_in_a_mail_batch_restarts_the_clock_where_it_stopped(
+    policy: SlaPolicy,
+    make_ticket: MakeTicket,
+    dana: User,
+    charlie: User,
+    alice: User,
+    support: Team,
+    clock: Clock,
+) -> None:
+    # given a ticket answered at 10:00 and set pending at 11:00 on Monday (2 h used)
+    ticket = _opened_monday(make_ticket, dana, alice, clock)
+    clock.move_to(msk(2026, 3, 2, 10, 0))
+    actions.add_message(ticket, by=alice, body="Which model is it?")
+    clock.move_to(msk(2026, 3, 2, 11, 0))
+    actions.update_ticket(ticket, TicketChanges(status="pending"), by=alice)
+    # when Dana's answer arrives on Wednesday at 10:00 in one fetch with another mail
+    mailbox = Mailbox.objects.create(address="support@desk.test", team=support, language="en")
+    clock.move_to(msk(2026, 3, 4, 10, 0))
+    rows = receive_and_process_many(
+        [
+            build_mail(to=reply_address(mailbox.address, ticket.number), body="The big one."),
+            build_mail(sender="charlie@outside.test", subject="Fax", body="No dial tone."),
+        ],
+        mailbox=mailbox,
+    )
+    assert [r.state for r in rows] == ["parsed", "parsed"]
+    assert rows[0].ticket_id == ticket.pk
+    # then the ticket is open again with the 14 h it had left: Wednesday 8 h, Thursday 6 h
+    ticket = _reload(ticket)
+    assert ticket.status == "open"
+    assert ticket.resolution_due_at == msk(2026, 3, 5, 15, 0)
+    # and her message is due an answer by 12:00, the nearest due time
+    sla = _sla(ticket)
+    assert sla.next_response_due_at == msk(2026, 3, 4, 12, 0)
+    assert (sla.due_at, sla.paused, sla.state) == (msk(2026, 3, 4, 12, 0), False, SlaState.OK)
+    assert (sla.first_response_seconds, sla.first_response_breached) == (3600, False)
+    # and the mail that opened a ticket got a clock of its own from that moment
+    assert rows[1].ticket is not None
+    assert rows[1].ticket.first_response_due_at == msk(2026, 3, 4, 14, 0)
