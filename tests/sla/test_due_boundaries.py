@@ -105,8 +105,9 @@ def test_solving_at_the_due_moment_is_in_time_one_second_later_it_is_late(
     assert sla.resolution_breached is breached
     assert sla.first_response_breached is False
     assert sla.state == (SlaState.BREACHED if breached else SlaState.OK)
-    # and a solved ticket has nothing left to fall due
+    # and a solved ticket has nothing left to fall due, but keeps its due time on record
     assert (sla.due_at, sla.warn_at, sla.paused) == (None, None, False)
+    assert _reload(ticket).resolution_due_at == RESOLUTION_DUE
 
 
 @pytest.mark.parametrize(
@@ -437,3 +438,32 @@ def test_a_reply_fetched_in_a_mail_batch_restarts_the_clock_where_it_stopped(
     # and the mail that opened a ticket got a clock of its own from that moment
     assert rows[1].ticket is not None
     assert rows[1].ticket.first_response_due_at == msk(2026, 3, 4, 14, 0)
+
+
+def test_a_ticket_without_a_clock_row_gets_one_counting_from_its_creation(
+    api: Callable[[User | None], Any],
+    policy: SlaPolicy,
+    make_ticket: MakeTicket,
+    dana: User,
+    alice: User,
+    clock: Clock,
+) -> None:
+    # given a ticket on line 2 since it was opened on Monday at 09:00, with 30 minutes
+    # logged, whose clock row is missing (a ticket from before the SLA records)
+    ticket = _opened_monday(make_ticket, dana, alice, clock)
+    ticket = actions.update_ticket(ticket, TicketChanges(line=2), by=alice)
+    response = api(alice).post(f"/tickets/{ticket.number}/time", {"minutes": 30})
+    assert response.status_code == 201, response.content
+    TicketSla.objects.filter(ticket=ticket).delete()
+    # when the ticket next changes, at 10:00, and is solved at 11:00
+    clock.move_to(msk(2026, 3, 2, 10, 0))
+    ticket = actions.update_ticket(ticket, TicketChanges(priority="high"), by=alice)
+    sla = _sla(ticket)
+    assert (sla.level, sla.logged_minutes, sla.policy) == ("2", 30, policy)
+    clock.move_to(msk(2026, 3, 2, 11, 0))
+    actions.add_message(ticket, by=alice, body="Done.")
+    actions.update_ticket(ticket, TicketChanges(status="solved"), by=alice)
+    # then its time on line 2 counts from its creation, with no escalation recorded
+    sla = _sla(ticket)
+    assert (sla.line1_seconds, sla.line2_seconds, sla.escalations) == (0, 2 * 3600, 0)
+    assert (sla.resolution_seconds, sla.logged_minutes) == (2 * 3600, 30)
