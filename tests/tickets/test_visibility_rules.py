@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from opora.accounts.actions import create_organization, create_team, create_user
@@ -319,3 +320,74 @@ def test_time_totals_show_the_viewers_own_running_timer_only(
     assert time_totals(ticket, alice).timer_running is False
     totals = time_totals(ticket, alice)
     assert (totals.minutes, totals.cost) == (0, Decimal("0.00"))
+
+
+def test_a_ticket_opened_for_update_comes_with_its_people_and_team(
+    make_ticket: MakeTicket,
+    dana: User,
+    alice: User,
+    ada: User,
+    django_assert_num_queries: Any,
+) -> None:
+    ticket = make_ticket(dana)
+    actions.update_ticket(ticket, actions.TicketChanges(assignee=alice.pk), by=ada)
+    with transaction.atomic(), django_assert_num_queries(1):
+        opened = access_ticket(alice, ticket.number, for_update=True)
+        assert opened.organization is not None and opened.team is not None
+        assert opened.assignee is not None
+        names = [opened.requester.email, opened.organization.name]
+        names += [opened.team.name, opened.assignee.email]
+    assert names == ["dana@acme.test", "Acme", "Support", "alice@desk.test"]
+
+
+def test_the_conversation_is_read_in_the_same_number_of_queries_however_long(
+    api: ApiFor, make_ticket: MakeTicket, dana: User, alice: User
+) -> None:
+    ticket = make_ticket(dana)
+    client = api(dana)
+    client.get(f"/tickets/{ticket.number}/messages")  # first use of the token writes to it
+
+    def queries_for_the_conversation() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/tickets/{ticket.number}/messages").status_code == 200
+        return len(queries)
+
+    actions.add_message(ticket, by=alice, body="One", attachments=[_file()])
+    short = queries_for_the_conversation()
+    for i in range(4):
+        actions.add_message(ticket, by=alice, body=f"More {i}", attachments=[_file(), _file()])
+    assert queries_for_the_conversation() == short
+
+
+def test_what_is_not_visible_answers_exactly_like_what_does_not_exist(
+    api: ApiFor, make_ticket: MakeTicket, dana: User, charlie: User, alice: User
+) -> None:
+    # given Dana's ticket with a public file and a file on an internal note
+    ticket = make_ticket(dana)
+    actions.add_message(ticket, by=alice, body="Driver", attachments=[_file("driver.txt")])
+    actions.add_message(ticket, by=alice, body="Ours", internal=True, attachments=[_file()])
+    public = Attachment.objects.get(filename="driver.txt")
+    note = Attachment.objects.exclude(pk=public.pk).get()
+    missing = {"code": "not_found", "detail": "ticket not found"}
+    # then Charlie gets for her ticket what anyone gets for a number no ticket has
+    for user, number in ((charlie, ticket.number), (dana, 424242)):
+        response = api(user).get(f"/tickets/{number}")
+        assert response.status_code == 404
+        assert {k: response.json()[k] for k in missing} == missing
+    # and a file he may not read answers like a file that does not exist
+    no_file = {"code": "not_found", "detail": "attachment not found"}
+    for user, attachment_id in ((charlie, public.pk), (dana, note.pk), (dana, note.pk + 1000)):
+        response = api(user).get(f"/attachments/{attachment_id}")
+        assert response.status_code == 404
+        assert {k: response.json()[k] for k in no_file} == no_file
+
+
+def test_a_number_in_the_search_matches_the_text_as_well_as_the_ticket_number(
+    api: ApiFor, make_ticket: MakeTicket, dana: User, alice: User
+) -> None:
+    about = make_ticket(dana, subject="Invoice 2026 is wrong")
+    numbered = make_ticket(dana, subject="Printer")
+    found = api(alice).get("/tickets", {"q": "2026"}).json()["items"]
+    assert about.number in [t["number"] for t in found]
+    found = api(alice).get("/tickets", {"q": str(numbered.number)}).json()["items"]
+    assert numbered.number in [t["number"] for t in found]
