@@ -228,7 +228,7 @@ def test_a_pause_before_the_first_reply_stops_the_first_response_clock(
 
 
 def test_a_reopened_ticket_continues_its_resolution_clock(
-    policy: SlaPolicy, make_ticket: MakeTicket, dana: User, alice: User, clock: Clock
+    policy: SlaPolicy, make_ticket: MakeTicket, dana: User, alice: User, ada: User, clock: Clock
 ) -> None:
     # given a ticket answered at 10:00 and solved at 12:00 on Monday (3 h used)
     ticket = _opened_monday(make_ticket, dana, alice, clock)
@@ -246,13 +246,15 @@ def test_a_reopened_ticket_continues_its_resolution_clock(
     assert ticket.resolution_due_at == msk(2026, 3, 4, 13, 0)
     sla = _sla(ticket)
     assert (sla.resolution_seconds, sla.resolution_breached) == (None, None)
-    # when it is solved again on Tuesday at 11:00
+    # when Ada (an admin) answers and solves it again on Tuesday at 11:00
     clock.move_to(msk(2026, 3, 3, 11, 0))
-    actions.add_message(ticket, by=alice, body="Replaced the roller.")
-    actions.update_ticket(ticket, TicketChanges(status="solved"), by=alice)
+    actions.add_message(ticket, by=ada, body="Replaced the roller.")
+    actions.add_message(ticket, by=alice, body="Roller part number", internal=True)
+    actions.update_ticket(ticket, TicketChanges(status="solved"), by=ada)
     # then the time while it was solved does not count, and the reopening does
     sla = _sla(ticket)
     assert (sla.resolution_seconds, sla.resolution_breached) == (5 * 3600, False)
+    # and the record counts one reopening and two public answers of the desk
     assert (sla.reopens, sla.agent_replies) == (1, 2)
 
 
@@ -283,6 +285,38 @@ def test_a_customer_message_waits_for_an_answer_only_after_the_first_reply(
     sla = _sla(ticket)
     assert sla.next_response_due_at is None
     assert sla.due_at == _reload(ticket).resolution_due_at
+
+
+def test_an_internal_note_or_another_tickets_reply_does_not_answer_the_customer(
+    policy: SlaPolicy, make_ticket: MakeTicket, dana: User, alice: User, clock: Clock
+) -> None:
+    # given Dana's message at 17:00 after the first reply: due an answer by Tuesday 10:00
+    ticket = _opened_monday(make_ticket, dana, alice, clock)
+    other = make_ticket(dana, by=alice, subject="Scanner")
+    clock.move_to(msk(2026, 3, 2, 10, 0))
+    actions.add_message(ticket, by=alice, body="Please switch it off.")
+    clock.move_to(msk(2026, 3, 2, 17, 0))
+    actions.add_message(ticket, by=dana, body="Done. Now what?")
+    # when Alice writes an internal note on it and answers another ticket
+    clock.move_to(msk(2026, 3, 2, 17, 10))
+    actions.add_message(ticket, by=alice, body="Ask second line", internal=True)
+    actions.add_message(other, by=alice, body="Scanner fixed.")
+    # and the ticket's clock is recomputed by a change of priority
+    clock.move_to(msk(2026, 3, 2, 17, 20))
+    actions.update_ticket(ticket, TicketChanges(priority="high"), by=alice)
+    # then Dana's message still waits for its answer
+    assert _sla(ticket).next_response_due_at == msk(2026, 3, 3, 10, 0)
+
+
+def test_a_ticket_solved_the_moment_it_opened_spent_no_time_on_its_line(
+    policy: SlaPolicy, make_ticket: MakeTicket, dana: User, alice: User, clock: Clock
+) -> None:
+    ticket = _opened_monday(make_ticket, dana, alice, clock)
+    actions.add_message(ticket, by=alice, body="Answered in the FAQ.")
+    actions.update_ticket(ticket, TicketChanges(status="solved"), by=alice)
+    sla = _sla(ticket)
+    assert (sla.line1_seconds, sla.first_response_seconds, sla.resolution_seconds) == (0, 0, 0)
+    assert (sla.first_response_breached, sla.resolution_breached) == (False, False)
 
 
 def test_a_pending_ticket_owes_no_next_response(
