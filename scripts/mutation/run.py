@@ -195,24 +195,27 @@ def _result(module: Module) -> Result | None:
     return Result(module, {name: status_by_exit_code[code] for name, code in codes.items()})
 
 
-def _changed_line(module: Module, mutant: str, env: dict[str, str]) -> str:
-    shown = subprocess.run(  # noqa: S603
-        [str(BIN / "mutmut"), "show", mutant],
-        cwd=WORK / module.name,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+def _changed_line(module: Module, mutant: str) -> str:
+    """The mutated line(s) of a mutant: what `mutmut show` prints, read in this process."""
+    from mutmut.configuration import reset_config
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = Path.cwd()
+    os.chdir(WORK / module.name)
+    try:
+        reset_config()  # mutmut reads the work directory's pyproject.toml
+        diff = get_diff_for_mutant(mutant, path=module.source)
+    finally:
+        os.chdir(here)
     added = [
         line[1:].strip()
-        for line in shown.splitlines()
+        for line in diff.splitlines()
         if line.startswith("+") and not line.startswith("+++")
     ]
     return " / ".join(added) or "(see `mutmut show`)"
 
 
-def _report(results: list[Result], env: dict[str, str]) -> bool:
+def _report(results: list[Result]) -> bool:
     header = (
         f"{'module':<42} {'mutants':>7} {'killed':>6} {'survived':>8} {'timeout':>7} "
         f"{'no tests':>8} {'kill rate':>9}"
@@ -235,7 +238,7 @@ def _report(results: list[Result], env: dict[str, str]) -> bool:
         print(f"\nSurvivors in {r.module.source}:")
         for name in r.survivors:
             short = name.removeprefix(_dotted(r.module.source) + ".")
-            print(f"  {short} [{r.statuses[name]}]: {_changed_line(r.module, name, env)}")
+            print(f"  {short} [{r.statuses[name]}]: {_changed_line(r.module, name)}")
     print(
         "\nWhy each survivor is accepted: docs/mutation.md. "
         "A mutant's diff: cd var/mutation/<module> && ../../../.venv/bin/mutmut show <name>"
@@ -269,7 +272,7 @@ def main() -> int:
     if not results:
         print("No results yet: run `make mutation` first.", file=sys.stderr)
         return 1
-    return 0 if _report(results, env) else 1
+    return 0 if _report(results) else 1
 
 
 if __name__ == "__main__":

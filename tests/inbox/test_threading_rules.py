@@ -306,7 +306,12 @@ def test_a_reply_to_a_closed_ticket_opens_a_follow_up(
 
 
 def test_in_a_batch_replies_follow_earlier_messages_of_the_same_batch(
-    mailbox: Mailbox, dana: User, dave: User, alice: User, deliver: Deliver
+    mailbox: Mailbox,
+    dana: User,
+    dave: User,
+    alice: User,
+    deliver: Deliver,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a stored ticket opened by Dave's mail, and one with a reply of ours
     daves = deliver(
@@ -330,7 +335,9 @@ def test_in_a_batch_replies_follow_earlier_messages_of_the_same_batch(
         ],
         mailbox=mailbox,
     )
-    # then the three VPN mails are one ticket: messages of the batch are newer than
+    # then the batch held (nothing was left to the one-by-one path after a failure)
+    assert not [r for r in caplog.records if r.getMessage().startswith("batch of")]
+    # and the three VPN mails are one ticket: messages of the batch are newer than
     # stored mail of customers
     vpn = Ticket.objects.get(subject="VPN is down")
     assert [r.ticket_id for r in rows] == [vpn.pk, vpn.pk, vpn.pk, ours_on.pk]

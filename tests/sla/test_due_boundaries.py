@@ -441,6 +441,7 @@ def test_a_reply_fetched_in_a_mail_batch_restarts_the_clock_where_it_stopped(
     alice: User,
     support: Team,
     clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a ticket answered at 10:00 and set pending at 11:00 on Monday (2 h used)
     ticket = _opened_monday(make_ticket, dana, alice, clock)
@@ -459,6 +460,7 @@ def test_a_reply_fetched_in_a_mail_batch_restarts_the_clock_where_it_stopped(
         mailbox=mailbox,
     )
     assert [r.state for r in rows] == ["parsed", "parsed"]
+    assert not [r for r in caplog.records if r.getMessage().startswith("batch of")]
     assert rows[0].ticket_id == ticket.pk
     # then the ticket is open again with the 14 h it had left: Wednesday 8 h, Thursday 6 h
     ticket = _reload(ticket)
