@@ -140,7 +140,10 @@ def test_the_state_turns_at_risk_and_breached_at_the_exact_moments(
     clock.move_to(moment)
     actions.add_message(ticket, by=dana, body="Any news?")
     # then the state is the one of that second
-    assert _sla(ticket).state == state
+    sla = _sla(ticket)
+    assert sla.state == state
+    # and neither target is decided before the answer and the solving
+    assert (sla.first_response_breached, sla.resolution_breached) == (None, None)
 
 
 def test_the_periodic_check_marks_a_ticket_breached_at_the_due_second(
