@@ -391,3 +391,53 @@ def test_a_number_in_the_search_matches_the_text_as_well_as_the_ticket_number(
     assert about.number in [t["number"] for t in found]
     found = api(alice).get("/tickets", {"q": str(numbered.number)}).json()["items"]
     assert numbered.number in [t["number"] for t in found]
+
+
+def test_a_customer_keeps_her_tickets_from_before_she_joined_an_organization(
+    make_ticket: MakeTicket, charlie: User, dana: User, acme: Organization
+) -> None:
+    # given Charlie's ticket from when he had no organization, and Dana's of Acme
+    before = make_ticket(charlie)
+    danas = make_ticket(dana)
+    assert before.organization_id is None
+    # when he joins Acme, which shares its tickets
+    User.objects.filter(pk=charlie.pk).update(organization=acme)
+    charlie.refresh_from_db()
+    # then he sees his old ticket and Acme's
+    assert _opens(charlie, before) and _opens(charlie, danas)
+    assert _listed(charlie) == {before.number, danas.number}
+    # and Acme's people do not see the ticket from before he joined
+    assert not _opens(dana, before)
+
+
+def test_the_queue_sorts_by_the_due_time_that_matters_now(
+    api: ApiFor, make_ticket: MakeTicket, dana: User, alice: User
+) -> None:
+    # given an unanswered ticket (its first response due in 2 h, resolution in 1 h), an
+    # answered one (resolution due in 1.5 h, the old first-response time 3 h away), one
+    # with only a resolution time (4 h) and one without any
+    now = timezone.now()
+
+    def ticket(first: float | None, resolution: float | None, *, answered: bool) -> Ticket:
+        made = make_ticket(dana)
+        Ticket.objects.filter(pk=made.pk).update(
+            first_response_due_at=None if first is None else now + timedelta(hours=first),
+            resolution_due_at=None if resolution is None else now + timedelta(hours=resolution),
+            first_response_at=now if answered else None,
+        )
+        return made
+
+    unanswered = ticket(2, 1, answered=False)
+    answered = ticket(3, 1.5, answered=True)
+    resolution_only = ticket(None, 4, answered=False)
+    without = ticket(None, None, answered=False)
+    # when the queue is sorted by due time
+    response = api(alice).get("/tickets", {"sort": "due_at"})
+    # then an unanswered ticket waits on its first response, an answered one on its
+    # resolution, and a ticket without any due time comes last
+    assert [t["number"] for t in response.json()["items"]] == [
+        answered.number,
+        unanswered.number,
+        resolution_only.number,
+        without.number,
+    ]
