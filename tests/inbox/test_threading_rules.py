@@ -8,6 +8,7 @@ Each test delivers mail through the intake pipeline, one by one or in a batch.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 
@@ -282,6 +283,18 @@ def test_a_reply_to_a_merged_ticket_goes_where_it_was_merged(
     by_tag = deliver(_reply(subject=f"Re: [#{first.number}]", body="Three"))
     # then each mail lands on the ticket that holds the conversation now
     assert [_landed(r) for r in (by_id, by_address, by_tag)] == [third] * 3
+
+
+def test_a_reply_follows_a_chain_of_ten_merges(deliver: Deliver, dana: User, alice: User) -> None:
+    # given a ticket merged into another, that one into a third, ... ten times over
+    chain = [_opened(deliver, f"Printer {i}") for i in range(11)]
+    ours = _our_reply(chain[0], alice)
+    for source, target in pairwise(chain):
+        actions.merge_tickets(source, target, by=alice)
+    # when the customer answers our mail on the first
+    raw = deliver(_reply(in_reply_to=ours, body="Any news?"))
+    # then the mail lands on the last ticket of the chain
+    assert _landed(raw) == chain[-1]
 
 
 def test_a_reply_to_a_closed_ticket_opens_a_follow_up(
