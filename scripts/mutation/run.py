@@ -66,7 +66,24 @@ MODULES = (
         # under the slowdown of a mutation run.
         ("tests/inbox/test_pipeline.py", "tests/inbox/test_threading_rules.py"),
     ),
-    Module("actions", "src/opora/tickets/actions.py", ("tests/tickets",)),
+    Module(
+        "actions",
+        "src/opora/tickets/actions.py",
+        tuple(
+            f"tests/tickets/test_{name}.py"
+            for name in (
+                "create",
+                "update",
+                "messages",
+                "merge_and_problem",
+                "bad_input",
+                "channel_actions",
+                "numbering",
+                "time_entries",
+                "state_changes",
+            )
+        ),
+    ),
 )
 
 # pytest options of every mutation run: the migrated SQLite copy (sqlite_template.py),
