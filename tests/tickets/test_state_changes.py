@@ -187,6 +187,16 @@ def test_the_timeline_records_who_changed_team_assignee_and_tags_and_what_was_be
     assert Event.objects.filter(ticket=ticket, kind="team_changed").count() == 2
 
 
+def test_a_ticket_sent_back_to_triage_leaves_its_team(
+    api: ApiFor, ticket: Ticket, alice: User, support: Team
+) -> None:
+    response = api(alice).patch(f"/tickets/{ticket.number}", {"team": None})
+    assert response.status_code == 200, response.content
+    assert Ticket.objects.get(pk=ticket.pk).team_id is None
+    event = _latest(ticket, "team_changed")
+    assert (event.actor, event.old, event.new) == (alice, str(support.pk), "")
+
+
 def test_unlinking_a_problem_records_who_did_it(
     make_ticket: MakeTicket, dana: User, alice: User
 ) -> None:
@@ -276,9 +286,20 @@ def test_a_new_ticket_keeps_its_tags_language_and_formatted_text(dana: User, ali
     assert "<b>not</b>" in html and "script" not in html
 
 
-def test_a_message_keeps_its_mail_identity(ticket: Ticket, dana: User) -> None:
+def test_a_message_keeps_its_mail_identity_and_formatting(
+    ticket: Ticket, dana: User, alice: User
+) -> None:
     actions.add_message(
-        ticket, by=dana, body="See below", channel="email", external_id="abc@acme.test"
+        ticket,
+        by=dana,
+        body="See below",
+        body_html="<p><i>See</i> below</p>",
+        channel="email",
+        external_id="abc@acme.test",
     )
     stored = Message.objects.get(external_id="abc@acme.test")
     assert (stored.ticket_id, stored.channel, stored.author) == (ticket.pk, "email", dana)
+    assert "<i>See</i>" in stored.body_html
+    # and a plain-text reply gets an HTML version of its text
+    plain = actions.add_message(ticket, by=alice, body="Plain words")
+    assert "Plain words" in Message.objects.get(pk=plain.pk).body_html
