@@ -228,12 +228,13 @@ def _changed_line(module: Module, mutant: str) -> str:
         diff = get_diff_for_mutant(mutant, path=module.source)
     finally:
         os.chdir(here)
-    added = [
-        line[1:].strip()
-        for line in diff.splitlines()
-        if line.startswith("+") and not line.startswith("+++")
-    ]
-    return " / ".join(added) or "(see `mutmut show`)"
+    lines = diff.splitlines()
+    added = [x[1:].strip() for x in lines if x.startswith("+") and not x.startswith("+++")]
+    removed = [x[1:].strip() for x in lines if x.startswith("-") and not x.startswith("---")]
+    if any(any(c.isalnum() for c in line) for line in added):
+        return " / ".join(added)
+    # Only something left out (an argument, a line): name what was dropped.
+    return "drops " + " / ".join(line for line in removed if line not in added)
 
 
 def _report(results: list[Result]) -> bool:
