@@ -45,6 +45,14 @@ test-postgres: install
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
 
+# --- Mutation testing (docs/mutation.md): not part of `make test`, it takes a while ---
+# MUTATION_MODULES: some of sla, selectors, threading, actions (default: all four).
+MUTATION_MODULES ?=
+mutation: install
+	$(BIN)/python scripts/mutation/run.py --jobs 2 $(MUTATION_MODULES)
+
+.PHONY: mutation
+
 # --- Benchmarks (bench/RESULTS.md): one command each from a fresh clone ---
 .PHONY: bench-load bench-generate bench-peer bench-cost
 bench-load: install
