@@ -46,7 +46,7 @@ clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
 
 # --- Mutation testing (docs/mutation.md): not part of `make test`, it takes a while ---
-# MUTATION_MODULES: some of sla, selectors, threading, actions (default: all four).
+# MUTATION_MODULES: some of sla, selectors, threading, actions, opening, replies, transitions (default: all).
 MUTATION_MODULES ?=
 mutation: install
 	$(BIN)/python scripts/mutation/run.py --jobs 2 $(MUTATION_MODULES)

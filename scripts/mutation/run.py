@@ -38,6 +38,30 @@ class Module:
     fail_under: float = 85.0
 
 
+# The ticket actions: every change (actions.py), opening tickets (opening.py), adding
+# messages (replies.py) and the small writes they share (transitions.py).
+ACTION_TESTS = (
+    *(
+        f"tests/tickets/test_{name}.py"
+        for name in (
+            "create",
+            "update",
+            "messages",
+            "merge_and_problem",
+            "bad_input",
+            "channel_actions",
+            "numbering",
+            "time_entries",
+            "state_changes",
+            "one_change",
+        )
+    ),
+    # Status events are stamped with the change's own moment, which the clock reads.
+    "tests/sla/test_due_dates.py::test_status_changes_move_the_clock_at_once_in_real_time",
+    # The answer bot's replies and a customer's answer to it go through add_messages.
+    "tests/automation/test_answer_bot.py",
+)
+
 MODULES = (
     Module(
         "sla",
@@ -66,27 +90,9 @@ MODULES = (
         # under the slowdown of a mutation run.
         ("tests/inbox/test_pipeline.py", "tests/inbox/test_threading_rules.py"),
     ),
-    Module(
-        "actions",
-        "src/opora/tickets/actions.py",
-        (
-            *(
-                f"tests/tickets/test_{name}.py"
-                for name in (
-                    "create",
-                    "update",
-                    "messages",
-                    "merge_and_problem",
-                    "bad_input",
-                    "channel_actions",
-                    "numbering",
-                    "time_entries",
-                    "state_changes",
-                )
-            ),
-            # Status events are stamped with the change's own moment, which the clock reads.
-            "tests/sla/test_due_dates.py::test_status_changes_move_the_clock_at_once_in_real_time",
-        ),
+    *(
+        Module(name, f"src/opora/tickets/{name}.py", ACTION_TESTS)
+        for name in ("actions", "opening", "replies", "transitions")
     ),
 )
 

@@ -105,3 +105,19 @@ def test_a_reply_with_a_status_the_ticket_cannot_take_writes_nothing(
     assert OutboundMail.objects.count() == outbox
     ticket.refresh_from_db()
     assert ticket.status == "solved"
+
+
+def test_many_long_tags_are_kept_and_the_history_summarises_them(
+    api: Any, alice: User, make_ticket: Any, dana: User
+) -> None:
+    # given Dana's ticket
+    ticket = make_ticket(requester=dana)
+    tags = [f"customer-segment-{i:02d}-enterprise-plan" for i in range(40)]
+    # when Alice tags it with forty long tags at once
+    response = api(alice).patch(f"/tickets/{ticket.number}", {"tags": tags})
+    # then all of them are on the ticket, and its history keeps the whole list
+    assert response.status_code == 200, response.content
+    assert sorted(response.json()["tags"]) == sorted(tags)
+    event = Event.objects.get(ticket=ticket, kind=EventKind.TAGS)
+    assert len(event.new) <= 255 and event.new.endswith("…")
+    assert event.data["current"] == sorted(tags)

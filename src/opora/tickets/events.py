@@ -38,6 +38,13 @@ def recorded_together() -> Iterator[list[Event]]:
         after_commit(publish_ticket_events, [(e.ticket.number, e.kind) for e in events])
 
 
+_SHORT = Event._meta.get_field("old").max_length or 255
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= _SHORT else value[: _SHORT - 1] + "…"
+
+
 def _event(
     ticket: Ticket,
     by: User | None,
@@ -52,8 +59,10 @@ def _event(
         ticket=ticket,
         actor=by,
         kind=kind,
-        old="" if old is None else str(old),
-        new="" if new is None else str(new),
+        # The columns hold a short summary (a list of tags can be longer); the whole
+        # value is in `data` wherever it may not fit.
+        old=_short("" if old is None else str(old)),
+        new=_short("" if new is None else str(new)),
         data=data or {},
         created_at=at or timezone.now(),
     )
@@ -142,6 +151,8 @@ def ticket_tags_changed_event(
         data={
             "added": sorted(set(current) - set(previous)),
             "removed": sorted(set(previous) - set(current)),
+            # Many or long tags do not fit the summary column: the list is kept whole.
+            **({"current": current} if len(",".join(current)) > _SHORT else {}),
         },
     )
 
