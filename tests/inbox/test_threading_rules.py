@@ -13,8 +13,8 @@ from itertools import pairwise
 import pytest
 
 from opora.accounts.models import User
-from opora.inbox.email.batch import receive_and_process_many
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
+from opora.inbox.email.pipeline import receive_and_process_many
 from opora.inbox.email.tokens import reply_address
 from opora.tickets import actions
 from opora.tickets.models import Event, Message, Ticket

@@ -17,8 +17,8 @@ import time_machine
 
 from opora.accounts.actions import create_organization, create_user
 from opora.accounts.models import Organization, Team, User
-from opora.inbox.email.batch import receive_and_process_many
 from opora.inbox.email.models import Mailbox
+from opora.inbox.email.pipeline import receive_and_process_many
 from opora.inbox.email.tokens import reply_address
 from opora.sla.models import BusinessCalendar, SlaPolicy, SlaState, TicketSla
 from opora.sla.tasks import check_sla
