@@ -54,8 +54,11 @@ ACTION_TESTS = (
             "time_entries",
             "state_changes",
             "one_change",
+            "write_paths",
         )
     ),
+    # What a reply does to the SLA clock (due moments, next response).
+    "tests/sla/test_due_boundaries.py",
     # Status events are stamped with the change's own moment, which the clock reads.
     "tests/sla/test_due_dates.py::test_status_changes_move_the_clock_at_once_in_real_time",
     # The answer bot's replies and a customer's answer to it go through add_messages.
