@@ -245,3 +245,42 @@ def test_the_next_response_is_due_from_the_customers_reply(
     sla = TicketSla.objects.get(ticket=ticket)
     assert sla.next_response_due_at is not None
     assert round((sla.next_response_due_at - reply.created_at).total_seconds()) == 1800
+
+
+def test_a_new_requester_named_only_by_address_has_no_made_up_name(alice: User) -> None:
+    ticket = actions.create_ticket(requester="finn@example.test", subject="x", body="x", by=alice)
+    assert ticket.requester.name == ""
+
+
+def test_only_agents_write_internal_notes(dana: User, make_ticket: Any) -> None:
+    ticket = make_ticket(dana)
+    with pytest.raises(Forbidden) as refused:
+        actions.add_message(ticket, by=dana, body="psst", internal=True)
+    assert (refused.value.code, refused.value.field) == ("agents_only", "internal")
+    assert refused.value.message == "Only agents may write internal notes."
+
+
+def test_a_reply_that_solves_records_when(alice: User, dana: User, make_ticket: Any) -> None:
+    ticket = make_ticket(dana)
+    reply = actions.add_message(ticket, by=alice, body="Fixed.", status="solved")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.solved_at) == ("solved", reply.created_at)
+    assert ticket.first_response_at == reply.created_at
+    assert ticket.updated_at == reply.created_at
+
+
+def test_in_a_batch_messages_after_a_refused_one_still_go_in(
+    alice: User, dana: User, dave: User, make_ticket: Any
+) -> None:
+    closed, open_one = make_ticket(dave), make_ticket(dana)
+    actions.update_ticket(closed, actions.TicketChanges(status="solved"), by=alice)
+    actions.update_ticket(closed, actions.TicketChanges(status="closed"), by=alice)
+    added = actions.add_messages(
+        [
+            actions.NewMessage(ticket_id=closed.pk, by=dave, body="Still broken"),
+            actions.NewMessage(ticket_id=open_one.pk, by=dana, body="Thanks"),
+        ],
+        refused="skip",
+    )
+    assert added[0] is None
+    assert added[1] is not None and added[1].ticket_id == open_one.pk
