@@ -63,6 +63,8 @@ ACTION_TESTS = (
     "tests/sla/test_due_dates.py::test_status_changes_move_the_clock_at_once_in_real_time",
     # The answer bot's replies and a customer's answer to it go through add_messages.
     "tests/automation/test_answer_bot.py",
+    # A solved ticket asks for a rating, after commit.
+    "tests/feedback/test_rating.py",
 )
 
 MODULES = (
@@ -89,8 +91,7 @@ MODULES = (
     Module(
         "threading",
         "src/opora/inbox/email/threading.py",
-        # Not test_batch.py: it compares real-time clocks of two runs, which drift apart
-        # under the slowdown of a mutation run.
+        # Not test_batch.py: it replays the whole corpus twice (slow for every survivor).
         ("tests/inbox/test_pipeline.py", "tests/inbox/test_threading_rules.py"),
     ),
     *(
