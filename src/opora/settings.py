@@ -144,6 +144,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (the text part and subject of mails): nothing is HTML-escaped, so
+        # "Don't & <b>" stays as written. Used through core/text.render_text.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 
@@ -436,7 +445,8 @@ SCHEDULER_LEASE_SECONDS = env_int("OPORA_SCHEDULER_LEASE_SECONDS", 30, minimum=2
 
 # --- Agent workspace and customer portal (server-rendered pages) ---
 # The shared layout, sign-in pages and error pages live in the project-level folders.
-TEMPLATES[0]["DIRS"] = [PACKAGE_DIR / "templates"]
+for _engine in TEMPLATES:  # pages and plain text alike
+    _engine["DIRS"] = [PACKAGE_DIR / "templates"]
 # Front-end libraries come from npm (`make install` runs `npm ci`); never copied in.
 NODE_MODULES_DIR = Path(
     env_str("OPORA_NODE_MODULES_DIR", str(PACKAGE_DIR.parents[1] / "node_modules"))

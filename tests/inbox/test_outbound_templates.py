@@ -72,3 +72,31 @@ def test_each_kind_renders_in_the_tickets_language(kind, language, mailbox, dana
         assert "Перезапустите очередь печати." in str(html)
     else:
         assert "Dana" in str(built.body)
+
+
+def test_the_text_part_and_subject_are_plain_text(mailbox, dana, alice):
+    # given an e-mail ticket whose subject and answer hold characters HTML would escape
+    ticket = actions.create_ticket(
+        requester=dana,
+        subject='Can\'t print "A & B" <reports>',
+        body="...",
+        by=alice,
+        channel="email",
+        team=mailbox.team,
+    )
+    answer = actions.add_message(ticket, by=alice, body="Don't worry: A & B <b>works</b> now.")
+    mail = OutboundMail.objects.create(
+        ticket=ticket,
+        ticket_message=answer,
+        kind="reply",
+        message_id="plain@desk.test",
+        recipient=dana.email,
+    )
+    # when the mail is built
+    built = outbound.build_mail(mail)
+    # then the subject and the text part say it as written; only the HTML part escapes
+    assert 'Can\'t print "A & B" <reports>' in built.subject
+    assert "Don't worry: A & B <b>works</b> now." in str(built.body)
+    assert "&amp;" not in str(built.body) and "&#x27;" not in str(built.body)
+    html, _ = built.alternatives[0]
+    assert "A &amp; B" in str(html) and "<b>works</b>" not in str(html)

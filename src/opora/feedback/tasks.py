@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
+from opora.core.text import render_text
 from opora.feedback.actions import rating_url, record_rating_request
 from opora.tickets.models import Ticket, TicketStatus
 
@@ -21,7 +21,7 @@ def send_rating_request(ticket_id: int) -> bool:
         return False
     context = {"ticket": ticket, "url": rating_url(ticket), "scores": range(1, 6)}
     with translation.override(ticket.language):
-        subject = render_to_string("emails/rating-request-subject.txt", context).strip()
-        body = render_to_string("emails/rating-request-body.txt", context)
+        subject = render_text("emails/rating-request-subject.txt", context).strip()
+        body = render_text("emails/rating-request-body.txt", context)
     send_mail(subject, body, None, [ticket.requester.email])
     return True

@@ -13,11 +13,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from opora.accounts.models import User
+from opora.core.text import render_text
 
 SALT = "opora.portal.signin-link"
 
@@ -53,6 +53,6 @@ def send_signin_link(user: User) -> None:
     link = settings.BASE_URL + reverse("signin-link-use", args=[make_token(user)])
     with translation.override(user.language):
         context = {"user": user, "link": link, "hours": settings.SIGNIN_LINK_HOURS}
-        subject = render_to_string("emails/signin-link-subject.txt", context).strip()
-        body = render_to_string("emails/signin-link-body.txt", context)
+        subject = render_text("emails/signin-link-subject.txt", context).strip()
+        body = render_text("emails/signin-link-body.txt", context)
     send_mail(subject, body, None, [user.email])

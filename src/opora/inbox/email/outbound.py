@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from opora.core.tasks import enqueue_after_commit, enqueue_many_after_commit
+from opora.core.text import render_text
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
 from opora.inbox.email.tokens import reply_address
 from opora.tickets.domain_events import MessageAdded
@@ -134,8 +135,8 @@ def build_mail(outbound: OutboundMail) -> EmailMultiAlternatives:
     }
     with translation.override(language):
         name = f"emails/{language}/{outbound.kind}"
-        subject = " ".join(render_to_string(f"{name}-subject.txt", context).split())
-        text = render_to_string(f"{name}-body.txt", context)
+        subject = " ".join(render_text(f"{name}-subject.txt", context).split())
+        text = render_text(f"{name}-body.txt", context)
         html = render_to_string(f"{name}-body.html", context)
     if f"[#{ticket.number}]" not in subject:
         subject = f"{subject} [#{ticket.number}]"
