@@ -246,3 +246,33 @@ def test_each_app_is_installed_once_and_no_two_share_a_template_or_static_path()
             if path.is_file()
         )
     assert [path for path, count in held.items() if count > 1] == []
+
+
+def test_mail_goes_to_the_local_outbox_until_an_smtp_server_is_set(tmp_path):
+    backend = "[settings.EMAIL_BACKEND, getattr(settings, 'EMAIL_FILE_PATH', '')]"
+    assert _read_in_subprocess(tmp_path, backend) == [
+        "django.core.mail.backends.filebased.EmailBackend",
+        str(tmp_path.resolve() / "outbox"),
+    ]
+    assert _read_in_subprocess(tmp_path, backend, OPORA_SMTP_HOST="mail.example.test")[0] == (
+        "django.core.mail.backends.smtp.EmailBackend"
+    )
+
+
+def test_a_mail_sent_without_smtp_lands_in_the_outbox(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
+        "django.setup(); from django.core.mail import send_mail;"
+        "send_mail('Ticket #1', 'Don\\'t worry', 'desk@example.test', ['dana@example.test'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PATH": "/usr/bin:/bin", "OPORA_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [written] = list((tmp_path / "outbox").iterdir())
+    text = written.read_text()
+    assert "To: dana@example.test" in text and "Don't worry" in text

@@ -306,8 +306,10 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 
 # --- E-mail channel (opora.inbox) --------------------------------------------------
-# Outgoing mail (agent replies, notifications) goes through this SMTP server.
-EMAIL_HOST = env_str("OPORA_SMTP_HOST", "127.0.0.1")
+# Outgoing mail (agent replies, notifications) goes through this SMTP server. Until one
+# is set, mail is written to the data folder's outbox (a file per sending connection),
+# so the embedded default needs no outside service.
+EMAIL_HOST = env_str("OPORA_SMTP_HOST", "")
 EMAIL_PORT = env_int("OPORA_SMTP_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("OPORA_SMTP_USER", "")
 
@@ -331,7 +333,11 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("set only one of OPORA_SMTP_STARTTLS and OPORA_SMTP_TLS")
 # Seconds an SMTP conversation may block before the send is retried later.
 EMAIL_TIMEOUT = env_int("OPORA_SMTP_TIMEOUT", 30, minimum=1)
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 # Sender of mail for tickets whose team has no mailbox; also the reply-token domain.
 DEFAULT_FROM_EMAIL = env_str("OPORA_EMAIL_FROM", "support@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
