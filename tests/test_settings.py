@@ -254,9 +254,9 @@ def test_mail_goes_to_the_local_outbox_until_an_smtp_server_is_set(tmp_path):
         "django.core.mail.backends.filebased.EmailBackend",
         str(tmp_path.resolve() / "outbox"),
     ]
-    assert _read_in_subprocess(tmp_path, backend, OPORA_SMTP_HOST="mail.example.test")[0] == (
-        "django.core.mail.backends.smtp.EmailBackend"
-    )
+    with_smtp = _read_in_subprocess(tmp_path, backend, OPORA_SMTP_HOST="mail.example.test")
+    assert isinstance(with_smtp, list)
+    assert with_smtp[0] == "django.core.mail.backends.smtp.EmailBackend"
 
 
 def test_a_mail_sent_without_smtp_lands_in_the_outbox(tmp_path):
