@@ -9,10 +9,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_channel_routes_a_ticket_it_opened_with_events(dana, support):
-    # given a ticket a customer opened herself (she may not choose a team or tags)
-    ticket = actions.create_ticket(requester=dana, subject="Hi", body="Hello", by=dana)
-    # when the channel routes it
-    actions.route_new_ticket(ticket, team=support, tags=["needs-review"])
+    # given a ticket a customer opens herself (she may not choose a team or tags)
+    prepared = actions.prepare_ticket(requester=dana, subject="Hi", body="Hello", by=dana)
+    # when the channel that opens it routes it
+    prepared.route_to, prepared.channel_tags = support, ["needs-review"]
+    [(ticket, _first)] = actions.create_tickets([prepared])
     # then team and tags are set, each change recorded without a person as actor
     ticket.refresh_from_db()
     assert ticket.team == support

@@ -52,10 +52,6 @@ def subscribe(
         found.append(handler)
 
 
-def subscribers(kind: type, moment: Moment) -> list[Handler]:
-    return list(_handlers.get((kind, moment), ()))
-
-
 def publish(events: Sequence[object]) -> None:
     """Hand events to their subscribers: now (in-transaction ones), then after commit."""
     by_kind: dict[type, list[object]] = defaultdict(list)

@@ -99,21 +99,12 @@ class Timeline:
         *,
         pause_on_hold: bool,
         until: datetime,
-        new: bool = False,
-        history: list[tuple[datetime, str]] | None = None,
+        history: list[tuple[datetime, str]],
     ) -> Timeline:
-        """`history`: the ticket's (when, status) changes when already read."""
+        """`history`: the ticket's (when, status) changes, read by `SlaInputs.read_tickets`
+        (empty for a ticket opened in this transaction: it has one status so far)."""
         paused = {TicketStatus.PENDING} | ({TicketStatus.ON_HOLD} if pause_on_hold else set())
-        # A ticket opened in this transaction has one status so far: no history to read.
-        if new:
-            changes: list[tuple[datetime, str]] = []
-        elif history is not None:
-            changes = list(history)
-        else:
-            changes = [
-                (at, status)
-                for _, at, status in _status_history(Event.objects.filter(ticket=ticket))
-            ]
+        changes = list(history)
         if not changes:
             changes = [(ticket.created_at, ticket.status)]
         running: list[tuple[datetime, datetime | None]] = []
@@ -166,19 +157,19 @@ def compute_sla(
     ticket: Ticket,
     *,
     now: datetime,
+    inputs: SlaInputs,
     new: bool = False,
     time_logged: bool = True,
-    inputs: SlaInputs | None = None,
 ) -> tuple[TicketSla, list[str]]:
     """The ticket's SLA row, recomputed but not saved, and the Ticket fields changed.
 
     `new`: the ticket was opened in this transaction (no SLA row, history or logged
     time yet), which saves the reads a later change needs. `time_logged=False`: the
     change did not touch logged time, so the row's totals stand (time tracking and
-    merges recount them). `inputs`: for tickets in `inputs.read_tickets`, their SLA
-    row, history and latest public message, read together (otherwise read here).
+    merges recount them). `inputs`: the configuration and, for a ticket that is not
+    new, its SLA row (if it has one), history and latest public message, read for all
+    tickets at once (`SlaInputs.read_tickets`).
     """
-    inputs = inputs or SlaInputs.load()
     if new:
         sla = TicketSla(ticket=ticket, level=str(ticket.line), level_since=ticket.created_at)
         created = True
@@ -194,8 +185,7 @@ def compute_sla(
         ticket,
         pause_on_hold=bool(policy and policy.pause_on_hold),
         until=now,
-        new=new,
-        history=inputs.history.get(ticket.pk),
+        history=[] if new else inputs.history[ticket.pk],
     )
     share = warning_share()
     dues: list[datetime] = []

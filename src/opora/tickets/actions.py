@@ -34,9 +34,7 @@ from opora.tickets.replies import (
 from opora.tickets.selectors import access_assignee
 from opora.tickets.time_tracking import log_time, start_timer, stop_timer
 from opora.tickets.transitions import (
-    add_tags_by_channel,
     move_status,
-    route_team,
     set_tags,
     tag_names,
 )
@@ -214,22 +212,6 @@ def _change_tags(ticket: Ticket, changes: TicketChanges, *, by: User) -> None:
 
 
 @transaction.atomic
-def route_new_ticket(ticket: Ticket, *, team: Team | None, tags: Sequence[str] = ()) -> Ticket:
-    """Routing by a channel (not a person) of a ticket it just opened: team and tags.
-
-    Precondition: the ticket was created in the current transaction, so no one else
-    can hold it and it needs no lock.
-    """
-    fields = route_team(ticket, team)
-    names = clean_tags(tags)
-    if names:
-        add_tags_by_channel(ticket, names)
-    if fields:
-        ticket.save(update_fields=fields)
-    return ticket
-
-
-@transaction.atomic
 def add_followers(ticket: Ticket, users: Sequence[User], *, by: User | None) -> list[int]:
     """Add people who get copies of the conversation (e.g. the Cc of an e-mail)."""
     current = set(ticket.followers.values_list("pk", flat=True))
@@ -366,7 +348,6 @@ __all__: list[str] = [
     "merge_tickets",
     "move_status",
     "prepare_ticket",
-    "route_new_ticket",
     "start_timer",
     "stop_timer",
     "unlink_problem",

@@ -1,4 +1,4 @@
-"""The small writes several ticket actions share: a status move, tags, a channel's team.
+"""The small writes several ticket actions share: a status move, tags.
 
 Each one changes a locked (or just created) ticket in memory, records its audit event
 and returns the fields the caller saves; none saves the ticket itself.
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from opora.accounts.models import Team, User
+from opora.accounts.models import User
 from opora.core.dispatch import publish
 from opora.core.errors import ValidationFailed
 from opora.tickets import errors
@@ -61,16 +61,6 @@ def set_tags(ticket: Ticket, names: list[str]) -> None:
 
 def tag_names(ticket: Ticket) -> list[str]:
     return list(ticket.tags.order_by("name").values_list("name", flat=True))
-
-
-def route_team(ticket: Ticket, team: Team | None) -> list[str]:
-    """Put a just-opened ticket in the channel's team, with its event; fields to save."""
-    if team is None or team.pk == ticket.team_id:
-        return []
-    previous = ticket.team_id
-    ticket.team = team
-    ev.ticket_team_changed_event(ticket=ticket, by=None, previous=previous)
-    return ["team"]
 
 
 def add_tags_by_channel(ticket: Ticket, names: list[str]) -> None:

@@ -140,8 +140,8 @@ def receive_and_process_many(
 
 def process(raw_id: int) -> RawMessage:
     """Turn one stored message into a ticket or a reply; safe to call twice."""
-    process_many([raw_id])
-    return RawMessage.objects.defer("raw").get(pk=raw_id)
+    [row] = process_many([raw_id])
+    return row
 
 
 def process_many(raw_ids: Sequence[int], *, admitted: Collection[int] = ()) -> list[RawMessage]:
