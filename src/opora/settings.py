@@ -356,6 +356,8 @@ SMTPD_HOST = env_str("OPORA_SMTPD_HOST", "127.0.0.1")
 SMTPD_PORT = env_int("OPORA_SMTPD_PORT", 2525, minimum=1)
 # Sending attempts before a failure is reported on the ticket (backoff doubles).
 EMAIL_SEND_ATTEMPTS = env_int("OPORA_EMAIL_SEND_ATTEMPTS", 5, minimum=1)
+# Delivery attempts of a reply on any channel before the failure shows on the ticket.
+DELIVERY_ATTEMPTS = env_int("OPORA_DELIVERY_ATTEMPTS", EMAIL_SEND_ATTEMPTS, minimum=1)
 # --- end e-mail channel ------------------------------------------------------------
 
 

@@ -114,6 +114,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("cost per hour"), max_digits=10, decimal_places=2, default=0
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Customers: an e-mail when an agent answers a request made in the portal or chat.
+    notify_by_email = models.BooleanField(_("e-mail me when my request is answered"), default=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -140,6 +142,51 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def reachable_by_email(self) -> bool:
+        """Whether mail to this person's address can arrive (not a channel-only account)."""
+        return not self.email.endswith("@" + UNREACHABLE_DOMAIN)
+
+
+# Addresses of people known only by a channel (a chat visitor, a messenger account):
+# the domain is reserved (RFC 2606), so no mail is ever sent to them.
+UNREACHABLE_DOMAIN = "customers.opora.invalid"
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Live chat")
+    TELEGRAM = "telegram", _("Telegram")
+    VK = "vk", _("VK")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Identity(models.Model):
+    """How a person reaches the desk on one channel: an address, a phone number, a chat
+    visitor, a messenger account. One person may have many; each belongs to one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=255)
+    name = models.CharField(_("name on the channel"), max_length=200, blank=True)
+    # Proven to belong to the person (a confirmed address, a phone number the
+    # messenger vouches for): only verified identities merge people.
+    verified = models.BooleanField(_("verified"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_kind_value_unique")
+        ]
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
 
 
 class Team(models.Model):

@@ -1,7 +1,54 @@
-"""Channels in: the models of the e-mail channel live in inbox/email/models.py."""
+"""The channel layer's outbox (`Delivery`); the e-mail channel's own models live in
+inbox/email/models.py."""
 
 from __future__ import annotations
 
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage, RawState
 
-__all__ = ["Mailbox", "OutboundMail", "RawMessage", "RawState"]
+__all__ = ["Delivery", "DeliveryState", "Mailbox", "OutboundMail", "RawMessage", "RawState"]
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One public message of the desk on its way to the customer through a channel.
+
+    Written in the same transaction as the message (queued if and only if the message
+    is stored), delivered by a job, retried with backoff; its state is shown beside the
+    message on the ticket."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    ticket_message = models.ForeignKey(
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=32, default="reply")  # reply, notification …
+    address = models.CharField(max_length=320)  # where to: an address, a visitor, a chat id
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)  # the provider's id
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "channel"], name="delivery_state")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} {self.pk} ({self.state})"

@@ -219,6 +219,18 @@ def mail_failed_event(*, ticket: Ticket, outbound: int, recipient: str, error: s
     )
 
 
+def delivery_failed_event(
+    *, ticket: Ticket, delivery: int, channel: str, address: str, error: str
+) -> Event:
+    return _event(
+        ticket,
+        None,
+        EventKind.DELIVERY_FAILED,
+        new=channel,
+        data={"delivery": delivery, "address": address, "error": error[:500]},
+    )
+
+
 def sla_event(*, ticket: Ticket, kind: str, target: str, due_at: str) -> Event:
     return _event(ticket, None, kind, new=target, data={"due_at": due_at})
 

@@ -262,6 +262,7 @@ class EventKind(models.TextChoices):
     FOLLOWERS_ADDED = "followers_added", _("Followers added")
     MAIL_IGNORED = "mail_ignored", _("Auto-reply or bounce received")
     MAIL_FAILED = "mail_failed", _("E-mail could not be delivered")
+    DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
     # SLA, time tracking, satisfaction and development hand-off (sla, feedback apps).
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
