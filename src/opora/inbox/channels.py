@@ -29,6 +29,7 @@ from django.db import transaction
 
 from opora.accounts.identities import Contact, requester_for
 from opora.accounts.models import User
+from opora.core.text import guess_language
 from opora.tickets.actions import add_messages, create_ticket
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import ACTIVE_STATUSES, Message, Ticket, TicketStatus
@@ -52,6 +53,9 @@ class Adapter(Protocol):
 
     # The tickets' channel this adapter speaks for (a tickets.Channel value).
     channel: str
+    # Try each delivery at once after commit in the process that stored the message
+    # (someone is waiting live), not only through a worker's job.
+    immediate: bool
 
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
         """Where the desk's public message on `ticket` goes (an e-mail address, a chat
@@ -151,7 +155,11 @@ def receive(inbound: Inbound) -> tuple[Ticket, Message]:
             by=requester,
             channel=inbound.channel,
             tags=inbound.tags,
-            language=inbound.contact.language,
+            language=guess_language(
+                f"{inbound.subject} {inbound.body[:2000]}",
+                inbound.contact.language or requester.language,
+                minimum=3,
+            ),
             body_html=inbound.body_html,
             external_id=inbound.external_id,
             attachments=inbound.attachments,

@@ -5,8 +5,14 @@ a `Delivery` row is written if and only if the message is stored, and a job is q
 after commit. `deliver` sends one through the channel's adapter: on success it is
 marked sent; on failure it is tried again with exponential backoff, and after the last
 attempt (or a permanent refusal) it is marked failed and a `delivery_failed` event is
-recorded on the ticket. A worker killed mid-send leaves the job to the reaper, which
-runs it again: a delivery is sent at least once, and never again once marked sent.
+recorded on the ticket.
+
+Each attempt first claims the row (`next_attempt_at` moved a lease ahead, in one
+conditional update), so two runners never send the same delivery at once. Channels
+whose adapter is `immediate` (live chat: the visitor is waiting) are also tried at once
+after commit, in the process that stored the message, without waiting for a worker.
+Nothing is lost when a process dies: `sweep` (every minute) queues a job again for any
+delivery still queued whose lease or backoff has run out.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from opora.core.tasks import enqueue_many_after_commit
+from opora.core.tasks import enqueue_many, enqueue_many_after_commit
+from opora.core.transaction import after_commit
 from opora.inbox.channels import DeliveryFailed, adapter_for
 from opora.inbox.models import Delivery, DeliveryState
 from opora.tickets import events as ticket_events
@@ -27,6 +34,8 @@ from opora.tickets.domain_events import MessageAdded
 logger = logging.getLogger("opora.inbox.delivery")
 BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
+# How long one attempt may take before another runner may try the delivery again.
+LEASE = timedelta(seconds=120)
 
 
 def queue_deliveries(events: list[MessageAdded]) -> None:
@@ -59,7 +68,48 @@ def schedule(rows: list[Delivery]) -> None:
     from opora.inbox.tasks import deliver_task
 
     Delivery.objects.bulk_create(rows)
-    enqueue_many_after_commit(deliver_task, [(row.pk,) for row in rows])
+    now_ids = [row.pk for row in rows if getattr(adapter_for(row.channel), "immediate", False)]
+    if now_ids:
+        after_commit(_deliver_now, now_ids)
+    later = [(row.pk,) for row in rows if row.pk not in now_ids]
+    enqueue_many_after_commit(deliver_task, later)
+
+
+def _deliver_now(ids: list[int]) -> None:
+    for delivery_id in ids:
+        try:
+            deliver(delivery_id)
+        except Exception:
+            # The row is still queued: the sweep hands it to a worker.
+            logger.exception("immediate delivery %s failed", delivery_id)
+
+
+def sweep() -> int:
+    """Queue a job again for every delivery still queued whose lease or backoff ran out
+    (its process died, or its job was lost); returns how many."""
+    from opora.inbox.tasks import deliver_task
+
+    due = timezone.now() - timedelta(seconds=10)
+    stale = list(
+        Delivery.objects.filter(state=DeliveryState.QUEUED)
+        .filter(
+            models.Q(next_attempt_at__isnull=True, created_at__lt=due - LEASE / 2)
+            | models.Q(next_attempt_at__lt=due)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:1000]
+    )
+    enqueue_many(deliver_task, [(pk,) for pk in stale])
+    return len(stale)
+
+
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, state=DeliveryState.QUEUED)
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .update(next_attempt_at=now + LEASE)
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -70,6 +120,8 @@ def deliver(delivery_id: int) -> str:
     """Send one delivery; "sent", "retry", "failed" or "skipped" (not queued)."""
     from opora.inbox.tasks import deliver_task
 
+    if not _claim(delivery_id):
+        return "skipped"  # sent, failed, being tried elsewhere, or not due yet
     delivery = (
         Delivery.objects.select_related("ticket", "ticket__requester", "ticket_message")
         .filter(pk=delivery_id)

@@ -23,6 +23,15 @@ def deliver_task(delivery_id: int) -> str:
     return deliver(delivery_id)
 
 
+@task()
+def sweep_deliveries_task() -> int:
+    """Deliveries whose attempt was lost (a process died) are queued again."""
+    from opora.inbox.delivery import sweep
+
+    return sweep()
+
+
+register_periodic(sweep_deliveries_task, every=timedelta(minutes=1))
 # How often IMAP mailboxes are polled.
 register_periodic(fetch_mailboxes_task, every=timedelta(minutes=1))
 
@@ -32,4 +41,5 @@ __all__ = [
     "process_raw_message_task",
     "process_raw_messages_task",
     "send_mail_task",
+    "sweep_deliveries_task",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from opora.core.errors import OporaError
+from opora.core.text import guess_language
 from opora.inbox.email.models import RawMessage
 from opora.inbox.email.parse import (
     ParsedAttachment,
@@ -76,14 +77,7 @@ def read(raw: RawMessage, *, fallback_language: str) -> Reading:
 
 
 def _language(mail: ParsedMail, fallback: str) -> str:
-    sample = (mail.subject + " " + mail.text[:2000]).lower()
-    cyrillic = sum(1 for ch in sample if "а" <= ch <= "я" or ch == "ё")
-    latin = sum(1 for ch in sample if "a" <= ch <= "z")
-    if cyrillic > 20 and cyrillic > latin / 2:
-        return "ru"
-    if latin > 20 and cyrillic == 0:
-        return "en"
-    return fallback
+    return guess_language(mail.subject + " " + mail.text[:2000], fallback, minimum=21)
 
 
 def _incoming_files(parts: list[ParsedAttachment]) -> tuple[list[IncomingFile], list[str]]:
