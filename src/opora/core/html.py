@@ -23,6 +23,49 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
 
+# Bounds checked before the sanitizer sees a document: its tree builder's cost grows
+# faster than the nesting depth (40,000 nested elements took seconds). Deeper or more
+# elements than any real message has are flattened (the tags dropped, the text kept).
+MAX_DEPTH = 200
+MAX_ELEMENTS = 200_000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>|<!--.*?-->|<![^>]*>|<\?[^>]*>", re.S)
+# Elements that never hold children, or that the parser closes on its own when a
+# sibling starts: they do not deepen the tree.
+_FLAT = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "option",
+        "optgroup",
+        "thead",
+        "tbody",
+        "tfoot",
+        "colgroup",
+        "rb",
+        "rt",
+        "rp",
+    ]
+)
+
 
 def sanitize_html(raw: str) -> str:
     """Keep formatting, drop scripts, styles, event handlers and foreign URL schemes."""
@@ -58,9 +101,42 @@ def cid_of(value: str) -> str | None:
     return unquote(value[4:]).strip().strip("<>")
 
 
+def bound_markup(raw: str) -> str:
+    """`raw` with the tags beyond MAX_DEPTH levels or MAX_ELEMENTS elements removed (the
+    text between them kept); unchanged when within the bounds. One pass, linear time."""
+    if raw.count("<") <= MAX_DEPTH:
+        return raw  # too few tags to exceed either bound
+    out: list[str] = []
+    depth = elements = kept_from = 0
+    flattened = False
+    for match in _TAG.finditer(raw):
+        closing, name = match.group(1), match.group(2)
+        if name is None:
+            continue  # a comment, doctype or processing instruction: left to the sanitizer
+        name = name.lower()
+        flat = name in _FLAT
+        if closing:
+            keep = depth <= MAX_DEPTH and elements <= MAX_ELEMENTS
+            if not flat and depth > 0:
+                depth -= 1
+        else:
+            elements += 1
+            if not flat:
+                depth += 1
+            keep = depth <= MAX_DEPTH and elements <= MAX_ELEMENTS
+        if not keep:
+            flattened = True
+            out.append(raw[kept_from : match.start()])
+            kept_from = match.end()
+    if not flattened:
+        return raw
+    out.append(raw[kept_from:])
+    return "".join(out)
+
+
 def _clean(raw: str, attribute_filter: Callable[[str, str, str], str | None] | None) -> str:
     return nh3.clean(
-        raw,
+        bound_markup(raw),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=attribute_filter,
