@@ -31,40 +31,11 @@ MAX_ELEMENTS = 200_000
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>|<!--.*?-->|<![^>]*>|<\?[^>]*>", re.S)
 # Elements that never hold children, or that the parser closes on its own when a
 # sibling starts: they do not deepen the tree.
-_FLAT = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-        "p",
-        "li",
-        "dt",
-        "dd",
-        "tr",
-        "td",
-        "th",
-        "option",
-        "optgroup",
-        "thead",
-        "tbody",
-        "tfoot",
-        "colgroup",
-        "rb",
-        "rt",
-        "rp",
-    ]
-)
+_FLAT = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+    "optgroup", "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+})  # fmt: skip
 
 
 def sanitize_html(raw: str) -> str:
