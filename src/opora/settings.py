@@ -289,6 +289,12 @@ API_TOKEN_TTL_DAYS = env_int("OPORA_API_TOKEN_TTL_DAYS", 0, minimum=0)
 # Sign-in attempts allowed per client address and e-mail per minute (token endpoint
 # and sign-in forms); more answer 429.
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("OPORA_AUTH_RATE_LIMIT_PER_MINUTE", 10, minimum=1)
+# Failed sign-ins per minute over the whole desk before every sign-in waits a minute
+# (a spray across many accounts and addresses).
+AUTH_GLOBAL_FAILURES_PER_MINUTE = env_int("OPORA_AUTH_GLOBAL_FAILURES_PER_MINUTE", 300, minimum=1)
+# Addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated
+# IPs). Empty: the connecting address is the client, whatever headers say.
+TRUSTED_PROXIES = env_list("OPORA_TRUSTED_PROXIES", [])
 
 # Log level of Opora's own loggers (DEBUG, INFO, WARNING, ERROR).
 LOG_LEVEL = env_str("OPORA_LOG_LEVEL", "INFO").upper()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -139,11 +138,12 @@ def team_out(team: Team) -> dict[str, Any]:
     summary="Exchange e-mail and password for an API token",
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    key = f"{ratelimit.client_address(request.META)}|{payload.email.strip().lower()}"
-    if not ratelimit.hit("auth", key, limit=settings.AUTH_RATE_LIMIT_PER_MINUTE):
+    address = ratelimit.client_address(request.META)
+    if not ratelimit.sign_in_allowed("auth", address, payload.email):
         raise RateLimited(errors.RATE_LIMITED, _("Too many sign-in attempts; wait a minute."))
     user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
     if not isinstance(user, User):
+        ratelimit.sign_in_failed("auth")
         raise HttpError(401, _("Wrong e-mail or password."))
     token, raw = actions.issue_api_token(user, name=payload.name)
     return Status(201, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})

@@ -25,13 +25,9 @@ def _home_for(user: User) -> str:
 
 
 def _within_limit(request: HttpRequest, scope: str, email: str) -> bool:
-    # Both per address+e-mail and per address alone, so guessing many e-mails from one
-    # client is slowed down too.
-    address = ratelimit.client_address(request.META)
-    limit = settings.AUTH_RATE_LIMIT_PER_MINUTE
-    per_email = ratelimit.hit(scope, f"{address}|{normalize_email(email)}", limit=limit)
-    per_client = ratelimit.hit(scope + "-client", address, limit=limit * 5)
-    return per_email and per_client
+    # Per address and e-mail, per address alone (many e-mails guessed from one client)
+    # and per e-mail alone (one account guessed from many clients).
+    return ratelimit.sign_in_allowed(scope, ratelimit.client_address(request.META), email)
 
 
 def root_redirect(request: HttpRequest) -> HttpResponse:
@@ -50,7 +46,8 @@ def signin(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if not _within_limit(request, "signin", email):
+        # The same budget as the API's token endpoint: both check passwords.
+        if not _within_limit(request, "auth", email):
             form.add_error(None, _("Too many attempts. Please wait a minute and try again."))
             status = 429
         else:
@@ -60,6 +57,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             if isinstance(found, User):
                 login(request, found)
                 return redirect(safe_next(request, _home_for(found)))
+            ratelimit.sign_in_failed("auth")
             form.add_error(None, _("The e-mail or password is not right."))
     elif request.method == "POST":
         status = 400

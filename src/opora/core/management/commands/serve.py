@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -50,6 +51,10 @@ class Command(BaseCommand):
             port=options["port"],
             workers=options["workers"],
             lifespan="off",
+            # Client addresses come from X-Forwarded-For only when the proxy in front
+            # is named in OPORA_TRUSTED_PROXIES (uvicorn would trust 127.0.0.1 by default).
+            proxy_headers=bool(settings.TRUSTED_PROXIES),
+            forwarded_allow_ips=",".join(settings.TRUSTED_PROXIES) or None,
             log_level="info",
             access_log=False,
         )
