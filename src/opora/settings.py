@@ -6,6 +6,7 @@ local memory cache, files on disk); production overrides a handful of variables 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -295,6 +296,12 @@ AUTH_GLOBAL_FAILURES_PER_MINUTE = env_int("OPORA_AUTH_GLOBAL_FAILURES_PER_MINUTE
 # Addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated
 # IPs). Empty: the connecting address is the client, whatever headers say.
 TRUSTED_PROXIES = env_list("OPORA_TRUSTED_PROXIES", [])
+# Who may read /readyz and /metrics: these networks, or a bearer of the token.
+INTERNAL_NETWORKS = [
+    str(ipaddress.ip_network(n, strict=False))  # a malformed network stops the start
+    for n in env_list("OPORA_INTERNAL_NETWORKS", ["127.0.0.0/8", "::1/128"])
+]
+INTERNAL_TOKEN = env_str("OPORA_INTERNAL_TOKEN", "")
 
 # Log level of Opora's own loggers (DEBUG, INFO, WARNING, ERROR).
 LOG_LEVEL = env_str("OPORA_LOG_LEVEL", "INFO").upper()

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from opora.api.main import api
-from opora.core.health import healthz, readyz
+from opora.core.health import healthz, internal_only, readyz
 from opora.core.metrics import metrics_view
 from opora.feedback import views as feedback_views
 from opora.portal.urls import root_redirect
@@ -20,8 +20,8 @@ urlpatterns = [
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),
     # Production mode: readiness for load balancers, Prometheus metrics.
-    path("readyz", readyz),
-    path("metrics", metrics_view),
+    path("readyz", internal_only(readyz)),
+    path("metrics", internal_only(metrics_view)),
     # Agent workspace, customer portal, sign-in pages.
     path("", root_redirect, name="root"),
     path("agent/", include("opora.agent.urls")),
