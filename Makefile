@@ -53,6 +53,13 @@ mutation: install
 
 .PHONY: mutation
 
+# --- API fuzzing (scripts/fuzz.py): every operation as anonymous, customer and agent ---
+FUZZ_EXAMPLES ?= 20
+fuzz: install
+	$(BIN)/python scripts/fuzz.py --examples $(FUZZ_EXAMPLES)
+
+.PHONY: fuzz
+
 # --- Benchmarks (bench/RESULTS.md): one command each from a fresh clone ---
 .PHONY: bench-load bench-generate bench-peer bench-cost
 bench-load: install
