@@ -98,37 +98,45 @@ def _run(schema: str, persona: str, token: str | None, args: argparse.Namespace)
         command += ["-H", f"Authorization: Bearer {token}"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     tail = [line for line in done.stdout.splitlines() if line.strip()][-25:]
-    requests = operations = server_errors = failures = 0
+    requests = server_errors = failures = 0
+    operations: set[str] = set()
+    undocumented: dict[str, set[int]] = {}
     for line in report.read_text().splitlines():
         event = json.loads(line)
-        if "ScenarioFinished" in event:
-            finished = event["ScenarioFinished"]
-            recorder = finished.get("recorder", {})
-            for interaction in recorder.get("interactions", {}).values():
-                requests += 1
-                status = (interaction.get("response") or {}).get("status_code", 0)
-                if status >= 500:
-                    server_errors += 1
-            checks = recorder.get("checks", {})
-            failures += sum(
-                1 for results in checks.values() for r in results if r.get("status") == "FAILURE"
-            )
-        elif "EngineFinished" in event:
-            operations = event["EngineFinished"].get("outcome_statistic", {}).get("total", 0) or (
-                operations
-            )
+        finished = event.get("ScenarioFinished")
+        if not finished:
+            continue
+        recorder = finished.get("recorder", {})
+        label = recorder.get("label", "")
+        if label.startswith(("GET ", "POST ", "PUT ", "PATCH ", "DELETE ")):
+            operations.add(label)
+        interactions = recorder.get("interactions", {})
+        for interaction in interactions.values():
+            requests += 1
+            status = (interaction.get("response") or {}).get("status_code") or 0
+            if status >= 500:
+                server_errors += 1
+        for case_id, results in recorder.get("checks", {}).items():
+            for result in results:
+                if str(result.get("status", "")).lower() != "failure":
+                    continue
+                failures += 1
+                response = (interactions.get(case_id) or {}).get("response") or {}
+                undocumented.setdefault(label, set()).add(response.get("status_code") or 0)
     print(
         f"{persona}: {requests} requests, {server_errors} answered 5xx, "
         f"{failures} check failures, exit {done.returncode}"
     )
-    if done.returncode != 0:
+    for label, statuses in sorted(undocumented.items()):
+        print(f"  {label}: {sorted(statuses)}")
+    if done.returncode != 0 and not undocumented:
         print("\n".join(tail))
     return {
         "requests": requests,
+        "operations": len(operations),
         "server_errors": server_errors,
         "failures": failures,
         "exit": done.returncode,
-        "operations": operations,
     }
 
 
@@ -170,6 +178,7 @@ def main() -> int:
         server.wait(timeout=30)
     summary = {
         "examples_per_operation": args.examples,
+        "operations": max(r["operations"] for r in results.values()),
         "requests": sum(r["requests"] for r in results.values()),
         "server_errors": sum(r["server_errors"] for r in results.values()),
         "check_failures": sum(r["failures"] for r in results.values()),
