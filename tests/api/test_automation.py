@@ -40,3 +40,15 @@ def test_only_the_requester_answers_the_bot(api, dana, dave, make_ticket):
     answer = api(dave).post(f"/bot/tickets/{ticket.number}/feedback", {"solved": True})
     # then
     assert (answer.status_code, answer.json()["code"]) == (403, "requester_only")
+
+
+def test_a_team_lead_configures_only_her_own_teams_bot(api, lena, support, billing):
+    # when
+    other = api(lena).post("/bot/settings", {"team": billing.pk, "enabled": True})
+    triage = api(lena).post("/bot/settings", {"team": None, "enabled": True})
+    own = api(lena).post("/bot/settings", {"team": support.pk, "enabled": True})
+    # then
+    assert (other.status_code, other.json()["code"]) == (403, "not_your_team")
+    assert (triage.status_code, triage.json()["code"]) == (403, "not_your_team")
+    assert own.status_code == 200
+    assert list(BotSettings.objects.values_list("team_id", flat=True)) == [support.pk]

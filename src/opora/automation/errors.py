@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 LEADS_ONLY = "leads_only"
+NOT_YOUR_TEAM = "not_your_team"
 REQUESTER_ONLY = "requester_only"
 UNKNOWN_TEAM = "unknown_team"

@@ -19,6 +19,18 @@ def access_bot_settings(user: User) -> None:
         raise Forbidden(errors.LEADS_ONLY, _("Only team leads and admins configure the bot."))
 
 
+def access_team_bot(user: User, team_id: int | None) -> None:
+    """A team lead configures the bot of her own teams; the bot of requests in no team
+    (every team's triage) and other teams' bots are the admins'."""
+    access_bot_settings(user)
+    if user.is_admin:
+        return
+    if team_id is None or not user.teams.filter(pk=team_id).exists():
+        raise Forbidden(
+            errors.NOT_YOUR_TEAM, _("Team leads configure the bot of their own teams only.")
+        )
+
+
 def access_bot_stats(user: User) -> None:
     """The bot's figures are the desk's business, not its customers'."""
     require_agent(user)
