@@ -143,12 +143,25 @@ def create_user(
     return user
 
 
+def kept_person(user: User) -> User:
+    """The account that speaks for `user`: itself, or the customer it was merged into."""
+    seen = {user.pk}
+    # Merges keep the chain one link long; the bound guards against a hand-made loop.
+    while user.merged_into_id is not None and user.merged_into_id not in seen:
+        following = User.objects.select_related("organization").get(pk=user.merged_into_id)
+        seen.add(following.pk)
+        user = following
+    return user
+
+
 def get_or_create_requester(email: str, *, name: str = "", language: str | None = None) -> User:
-    """The account behind an incoming address: found, or created as a customer."""
+    """The account behind an incoming address: found, or created as a customer.
+
+    An address of a customer merged into another finds the one it was merged into."""
     address = clean_email(email)
     existing = User.objects.select_related("organization").filter(email=address).first()
     if existing is not None:
-        return existing
+        return kept_person(existing)
     try:
         return create_user(email=address, by=None, name=name, language=language)
     except ValidationFailed as exc:
@@ -200,6 +213,17 @@ def get_or_create_requesters(wanted: dict[str, tuple[str, str]]) -> dict[str, Us
             (u.email, u)
             for u in User.objects.select_related("organization").filter(email__in=missing)
         )
+    merged = {u.merged_into_id for u in found.values() if u.merged_into_id is not None}
+    if merged:
+        # Addresses of merged duplicates speak for the customers they were merged into.
+        kept = {
+            u.pk: kept_person(u)
+            for u in User.objects.select_related("organization").filter(pk__in=merged)
+        }
+        found = {
+            a: kept[u.merged_into_id] if u.merged_into_id is not None else u
+            for a, u in found.items()
+        }
     return {raw: found[address] for raw, address in address_of.items() if address in found}
 
 

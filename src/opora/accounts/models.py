@@ -116,6 +116,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Customers: an e-mail when an agent answers a request made in the portal or chat.
     notify_by_email = models.BooleanField(_("e-mail me when my request is answered"), default=True)
+    # A duplicate customer merged into another: the account stays (deactivated) as the
+    # record of the merge, and whatever still finds it (an old address) is sent on.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_accounts",
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts import errors
-from opora.accounts.models import ApiToken, Organization, Team, User, hash_token
-from opora.core.errors import Forbidden, ValidationFailed
+from opora.accounts.models import (
+    ApiToken,
+    Identity,
+    Organization,
+    Role,
+    Team,
+    User,
+    hash_token,
+)
+from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.core.rows import columns, from_row
 
 
@@ -33,6 +41,94 @@ def visible_organizations(user: User) -> QuerySet[Organization]:
 def visible_teams(user: User) -> QuerySet[Team]:
     require_agent(user)
     return Team.objects.prefetch_related("members").order_by("name")
+
+
+def access_user(viewer: User, user_id: int) -> User:
+    """A person the viewer may look up (agents: anyone `visible_users` shows); anyone
+    else, and a missing id, get NotFound, so ids reveal nothing to customers."""
+    if not (viewer.is_active and viewer.is_agent):
+        raise NotFound(_("user"))
+    found = visible_users(viewer).filter(pk=user_id).select_related("merged_into").first()
+    if found is None:
+        raise NotFound(_("user"))
+    return found
+
+
+def access_customer(viewer: User, user_id: int) -> User:
+    """`access_user` for a customer's card: agents and admins are no customers."""
+    found = access_user(viewer, user_id)
+    if found.role != Role.CUSTOMER:
+        raise NotFound(_("customer"))
+    return found
+
+
+def may_merge_customers(viewer: User) -> bool:
+    """Merging people rewrites whose tickets are whose: for team leads and admins."""
+    return viewer.is_active and (viewer.is_admin or (viewer.is_agent and viewer.is_team_lead))
+
+
+def require_merger(viewer: User) -> None:
+    if not may_merge_customers(viewer):
+        raise Forbidden(errors.LEADS_ONLY, _("Only team leads and administrators may do this."))
+
+
+def access_identity(user: User, identity_id: int) -> Identity:
+    """One of `user`'s stored identities (loaded through `access_user` first)."""
+    found = Identity.objects.filter(pk=identity_id, user=user).first()
+    if found is None:
+        raise NotFound(_("identity"))
+    return found
+
+
+def handle_variants(value: str) -> set[str]:
+    """The forms one address, phone number or account name may be stored in: a phone
+    typed "+7 (900) 123-45-67" in one place is "+79001234567" or "79001234567" in
+    another, an address or a messenger name differs in case."""
+    text = value.strip()
+    if not text:
+        return set()
+    variants = {text, text.lower(), text.lstrip("@").lower()}
+    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    looks_like_phone = len(digits) >= 6 and all(ch in "+-() .0123456789" for ch in text)
+    if looks_like_phone:
+        variants |= {digits, "+" + digits}
+    return variants
+
+
+def _handles(user: User) -> set[str]:
+    values = [i.value for i in Identity.objects.filter(user=user)]
+    if user.reachable_by_email:
+        values.append(user.email)
+    if user.phone:
+        values.append(user.phone)
+    found: set[str] = set()
+    for value in values:
+        found |= handle_variants(value)
+    return found
+
+
+def possible_duplicates(viewer: User, user: User, *, limit: int = 10) -> list[User]:
+    """Other active customers who may be the same person as `user`: one of them holds an
+    address, phone or account name `user` holds (under any kind: a phone typed in a
+    chat, a WhatsApp number), or both have the same name and organization (an account
+    without an organization may belong to any)."""
+    handles = sorted(_handles(user))
+    match = Q(pk__in=[])
+    if handles:
+        match |= Q(email__in=handles) | Q(phone__in=handles)
+        match |= Q(pk__in=Identity.objects.filter(value__in=handles).values("user_id"))
+    name = " ".join(user.name.split())
+    if name:
+        same_name = Q(name__iexact=name)
+        if user.organization_id is not None:
+            same_name &= Q(organization_id=user.organization_id) | Q(organization__isnull=True)
+        match |= same_name
+    return list(
+        visible_users(viewer)
+        .filter(match, role=Role.CUSTOMER, is_active=True, merged_into__isnull=True)
+        .exclude(pk=user.pk)
+        .order_by("name", "email", "id")[:limit]
+    )
 
 
 def organization_by_id(organization_id: int, *, field: str = "organization") -> Organization:

@@ -68,7 +68,7 @@ def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
         return str(Priority.by_name(value).label)
     if kind == EventKind.TYPE and value in TicketType.values:
         return str(TicketType(value).label)
-    if kind in (EventKind.ASSIGNED, EventKind.TEAM):
+    if kind in (EventKind.ASSIGNED, EventKind.TEAM, EventKind.REQUESTER_MERGED):
         return names.get(f"{kind}:{value}", value)
     if kind == EventKind.LINE and value.isdigit() and int(value) in SupportLine.values:
         return str(SupportLine(int(value)).label)
@@ -90,18 +90,15 @@ def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
 def history(ticket: Ticket) -> list[dict[str, Any]]:
     """The audit events in the reader's language; user and team ids become names."""
     events = list(Event.objects.filter(ticket=ticket).select_related("actor"))
-    user_ids = {
-        int(v)
-        for e in events
-        if e.kind == EventKind.ASSIGNED
-        for v in (e.old, e.new)
-        if v.isdigit()
-    }
+    people = (EventKind.ASSIGNED, EventKind.REQUESTER_MERGED)
+    user_ids = {int(v) for e in events if e.kind in people for v in (e.old, e.new) if v.isdigit()}
     team_ids = {
         int(v) for e in events if e.kind == EventKind.TEAM for v in (e.old, e.new) if v.isdigit()
     }
     names = {
-        f"{EventKind.ASSIGNED}:{u.pk}": u.display_name for u in User.objects.filter(pk__in=user_ids)
+        f"{kind}:{u.pk}": u.display_name
+        for u in User.objects.filter(pk__in=user_ids)
+        for kind in people
     }
     names |= {f"{EventKind.TEAM}:{t.pk}": t.name for t in Team.objects.filter(pk__in=team_ids)}
     return [

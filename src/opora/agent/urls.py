@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import ticket, views
+from opora.agent import customers, ticket, views
 
 app_name = "agent"
 
@@ -17,4 +17,16 @@ urlpatterns = [
     path("tickets/<int:number>/time", ticket.time_card, name="time"),
     path("tickets/<int:number>/articles", ticket.related, name="related"),
     path("tickets/<int:number>/to-article", ticket.to_article, name="to_article"),
+    path("customers/<int:user_id>", customers.customer_card, name="customer"),
+    path(
+        "customers/<int:user_id>/identities",
+        customers.add_identity_view,
+        name="customer_identities",
+    ),
+    path(
+        "customers/<int:user_id>/identities/<int:identity_id>/remove",
+        customers.remove_identity_view,
+        name="customer_identity_remove",
+    ),
+    path("customers/<int:user_id>/merge", customers.merge, name="customer_merge"),
 ]

@@ -13,15 +13,20 @@ from ninja.errors import HttpError
 from ninja.params.functions import Query
 
 from opora.accounts import actions, errors
-from opora.accounts.models import Organization, Team, User
+from opora.accounts.identities import add_identity, identities_of, remove_identity
+from opora.accounts.merging import merge_customers
+from opora.accounts.models import Identity, Organization, Team, User
 from opora.accounts.selectors import (
+    access_customer,
+    access_identity,
     access_own_token,
+    access_user,
     organization_by_id,
     visible_organizations,
     visible_teams,
     visible_users,
 )
-from opora.api.common import ErrorOut, LanguageName, Ref, UserRef, current_user
+from opora.api.common import ErrorOut, LanguageName, Ref, StrictInput, UserRef, current_user
 from opora.core import ratelimit
 from opora.core.errors import RateLimited
 
@@ -49,6 +54,12 @@ class UserOut(Schema):
     language: str
     time_zone: str
     is_active: bool
+    # False for a person known only by a channel (chat, messenger): their address is a
+    # placeholder in a reserved domain and no mail is sent to it.
+    reachable_by_email: bool
+    # A duplicate merged into another customer: that customer's id (the account is
+    # deactivated).
+    merged_into: int | None
 
 
 class TokenOut(Schema):
@@ -109,6 +120,42 @@ def user_out(user: User) -> dict[str, Any]:
         "language": user.language,
         "time_zone": user.time_zone,
         "is_active": user.is_active,
+        "reachable_by_email": user.reachable_by_email,
+        "merged_into": user.merged_into_id,
+    }
+
+
+IdentityKindName = Literal["email", "phone", "chat", "telegram", "vk", "whatsapp"]
+ManualKindName = Literal["email", "phone", "telegram", "whatsapp", "vk"]
+
+
+class IdentityOut(Schema):
+    # null for the account's own address, which is no stored identity and stays.
+    id: int | None
+    kind: IdentityKindName
+    value: str
+    name: str
+    verified: bool
+    last_seen_at: datetime | None
+
+
+class IdentityIn(StrictInput):
+    kind: ManualKindName
+    value: str
+
+
+class MergeIn(StrictInput):
+    duplicate: int
+
+
+def identity_out(identity: Identity) -> dict[str, Any]:
+    return {
+        "id": identity.pk,
+        "kind": identity.kind,
+        "value": identity.value,
+        "name": identity.name,
+        "verified": identity.verified,
+        "last_seen_at": identity.last_seen_at,
     }
 
 
@@ -200,6 +247,68 @@ def create_user(request: HttpRequest, payload: UserCreate) -> Status[dict[str, A
         language=payload.language,
     )
     return Status(201, user_out(created))
+
+
+@router.get(
+    "/users/{user_id}",
+    response={200: UserOut, **ERRORS},
+    summary="Get a user (agents)",
+    operation_id="opora_api_accounts_get_user",
+)
+def get_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
+    return user_out(access_user(current_user(request), user_id))
+
+
+@router.get(
+    "/users/{user_id}/identities",
+    response={200: list[IdentityOut], **ERRORS},
+    summary="Every way a person reaches the desk (agents)",
+    operation_id="opora_api_accounts_list_identities",
+)
+def list_identities(request: HttpRequest, user_id: int) -> list[dict[str, Any]]:
+    person = access_user(current_user(request), user_id)
+    return [identity_out(i) for i in identities_of(person)]
+
+
+@router.post(
+    "/users/{user_id}/identities",
+    response={201: IdentityOut, **ERRORS},
+    summary="Record a customer's phone, address or messenger account (agents; unverified)",
+    operation_id="opora_api_accounts_add_identity",
+)
+def create_identity(
+    request: HttpRequest, user_id: int, payload: IdentityIn
+) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    customer = access_customer(user, user_id)
+    identity = add_identity(customer, kind=payload.kind, value=payload.value, by=user)
+    return Status(201, identity_out(identity))
+
+
+@router.delete(
+    "/users/{user_id}/identities/{identity_id}",
+    response={204: None, **ERRORS},
+    summary="Forget one of a customer's identities (agents; not the account's own address)",
+    operation_id="opora_api_accounts_remove_identity",
+)
+def delete_identity(request: HttpRequest, user_id: int, identity_id: int) -> Status[None]:
+    user = current_user(request)
+    customer = access_customer(user, user_id)
+    remove_identity(access_identity(customer, identity_id), by=user)
+    return Status(204, None)
+
+
+@router.post(
+    "/users/{user_id}/merge",
+    response={200: UserOut, **ERRORS},
+    summary="Merge a duplicate customer into this one (team leads and admins)",
+    operation_id="opora_api_accounts_merge_customers",
+)
+def merge_users(request: HttpRequest, user_id: int, payload: MergeIn) -> dict[str, Any]:
+    user = current_user(request)
+    keep = access_user(user, user_id)
+    drop = access_user(user, payload.duplicate)
+    return user_out(merge_customers(keep, drop, by=user))
 
 
 @router.get(

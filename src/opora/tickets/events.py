@@ -185,6 +185,13 @@ def ticket_merged_from_event(
     )
 
 
+def requester_merged_event(
+    *, ticket: Ticket, by: User | None, previous: int, current: int
+) -> Event:
+    """The ticket's requester was merged into another customer (ids, old → new)."""
+    return _event(ticket, by, EventKind.REQUESTER_MERGED, old=previous, new=current)
+
+
 def problem_linked_event(
     *, ticket: Ticket, by: User | None, previous: int | None, problem: Ticket
 ) -> Event:

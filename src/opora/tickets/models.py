@@ -272,6 +272,8 @@ class EventKind(models.TextChoices):
     DEV_STATUS = "dev_status", _("Development status")
     # The answer bot (automation app) gave the request to a person.
     BOT_HANDOFF = "bot_handoff", _("Handed from the answer bot to a person")
+    # Two customer accounts were merged (accounts app): the ticket changed requester.
+    REQUESTER_MERGED = "requester_merged", _("Requester merged from another customer")
 
 
 class AppendOnly(Exception):
