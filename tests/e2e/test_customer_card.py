@@ -15,10 +15,12 @@ pytestmark = pytest.mark.e2e
 
 
 def _widest_right_edge(page: Page) -> int:
-    """Where the card's furthest element ends, in px (the shared top bar is not the card)."""
+    """Where the page's furthest element ends, in px (the top bar's navigation scrolls
+    inside itself, so its own overflow does not count)."""
     return int(
         page.evaluate(
-            "Math.max(...Array.from(document.querySelectorAll('main, main *'))"
+            "Math.max(document.documentElement.scrollWidth, ...Array.from("
+            "document.querySelectorAll('main, main *, .topbar, .topbar-right, .topbar-right *'))"
             ".map(e => e.getBoundingClientRect().right))"
         )
     )
