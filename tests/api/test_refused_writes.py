@@ -41,7 +41,13 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
     writes = _writes()
     answers = {}
     for method, path in writes:
-        url = path.format(number=ticket.number, article_id=article.pk, mailbox_id=mailbox.pk)
+        url = path.format(
+            number=ticket.number,
+            article_id=article.pk,
+            mailbox_id=mailbox.pk,
+            session_id=1,  # live chat: refused before anything is looked up
+            widget_id=1,
+        )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):
             response = visitor.generic(method, url, "{}", content_type="application/json")
