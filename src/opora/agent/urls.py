@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import customers, ticket, views
+from opora.agent import chat_settings, customers, ticket, views
 
 app_name = "agent"
 
@@ -29,4 +29,6 @@ urlpatterns = [
         name="customer_identity_remove",
     ),
     path("customers/<int:user_id>/merge", customers.merge, name="customer_merge"),
+    path("chat/settings", chat_settings.widgets, name="chat_settings"),
+    path("chat/settings/<int:widget_id>", chat_settings.widgets, name="chat_widget"),
 ]
