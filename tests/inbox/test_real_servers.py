@@ -21,8 +21,9 @@ from django.db import connections
 
 from opora.core.tasks import run_queued_tasks
 from opora.inbox.email.fetch import fetch_mailbox
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
+from opora.inbox.email.models import Mailbox, RawMessage
 from opora.inbox.email.smtpd import make_controller
+from opora.inbox.models import Delivery
 from opora.tickets import actions
 from opora.tickets.models import Event, Ticket
 from tests.inbox.conftest import build_mail
@@ -212,9 +213,7 @@ def test_swaks_delivers_into_smtpd_and_replies_thread_back(smtpd, sink, support,
     customer_id = ticket.messages.order_by("id")[0].external_id
     assert reply["In-Reply-To"] == f"<{customer_id}>"
     assert f"<{customer_id}>" in reply["References"]
-    assert reply["Message-ID"].strip("<>") in OutboundMail.objects.values_list(
-        "message_id", flat=True
-    )
+    assert reply["Message-ID"].strip("<>") in Delivery.objects.values_list("external_id", flat=True)
     assert f"[#{ticket.number}]" in reply["Subject"]
     reply_to = str(reply["Reply-To"])
     assert reply_to.startswith("support+") and reply_to.endswith("@desk.test")
@@ -255,9 +254,9 @@ def test_a_refused_reply_is_reported_on_the_ticket(
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_message(ticket, by=alice, body="Hello?")
     run_queued_tasks()
-    failed = OutboundMail.objects.get(kind="reply")
+    failed = Delivery.objects.get(kind="reply")
     assert failed.state == "failed"
-    assert Event.objects.filter(ticket=ticket, kind="mail_failed").exists()
+    assert Event.objects.filter(ticket=ticket, kind="delivery_failed").exists()
 
 
 @pytest.mark.django_db
@@ -274,9 +273,9 @@ def test_a_temporary_failure_is_retried_later(
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_message(ticket, by=alice, body="Hello?")
     run_queued_tasks()
-    outbound = OutboundMail.objects.get(kind="reply")
+    outbound = Delivery.objects.get(kind="reply")
     assert outbound.state == "queued" and outbound.attempts == 1
-    assert not Event.objects.filter(ticket=ticket, kind="mail_failed").exists()
+    assert not Event.objects.filter(ticket=ticket, kind="delivery_failed").exists()
     waiting = DBTaskResult.objects.filter(status="READY").get()
     assert waiting.run_after is not None
     assert sink.messages == []
