@@ -41,7 +41,9 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
     writes = _writes()
     answers = {}
     for method, path in writes:
-        url = path.format(number=ticket.number, article_id=article.pk, mailbox_id=mailbox.pk)
+        url = path.format(
+            number=ticket.number, article_id=article.pk, mailbox_id=mailbox.pk, delivery_id=1
+        )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):
             response = visitor.generic(method, url, "{}", content_type="application/json")
