@@ -16,18 +16,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from asgiref.sync import SyncToAsync
-from django.db import connections
 
 from opora.core.tasks import run_queued_tasks
 from opora.inbox.email.fetch import fetch_mailbox
 from opora.inbox.email.models import Mailbox, RawMessage
-from opora.inbox.email.smtpd import make_controller
 from opora.inbox.models import Delivery
 from opora.tickets import actions
 from opora.tickets.models import Event, Ticket
 from tests.inbox.conftest import build_mail
-from tests.inbox.servers import Dovecot, Sink, ensure_packages, free_port, run_dovecot, run_sink
+from tests.inbox.servers import Dovecot, run_dovecot, swaks
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -147,39 +144,6 @@ def test_killing_the_fetch_midway_loses_and_duplicates_nothing(dovecot, tmp_path
     # and one more run finds nothing new
     out = _opora(env, "fetchmail").stdout
     assert "0 new" in out
-
-
-@pytest.fixture
-def smtpd(transactional_db) -> Iterator[int]:
-    ensure_packages("swaks")
-    port = free_port()
-    controller = make_controller(host="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-        # The receiver's database work runs in asgiref's one sync thread: close the
-        # connection it holds there, or the test database cannot be dropped.
-        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
-
-
-@pytest.fixture
-def sink(settings) -> Iterator[Sink]:
-    with run_sink() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        yield server
-
-
-def swaks(port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["swaks", "--server", f"127.0.0.1:{port}", "--timeout", "20", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def _parse(raw: bytes) -> EmailMessage:

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -270,7 +270,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 request, "portal/profile.html", {"form": form, "nav": "profile"}, status=400
             )
         set_email_notifications(user, enabled=form.cleaned_data["notify_by_email"])
-        flash.success(request, _("Your settings are saved."))
+        with translation.override(user.language):  # said in the language just chosen
+            flash.success(request, _("Your settings are saved."))
         response = redirect("portal:profile")
         # The page language follows the choice at once, as the header's switch does.
         response.set_cookie(
