@@ -79,11 +79,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(copy_outbound_mail, copy_back),
+        # The index first: on PostgreSQL a table with rows inserted in this transaction
+        # (deferred foreign-key checks pending) cannot be given an index.
         migrations.AddConstraint(
             model_name='delivery',
             constraint=models.UniqueConstraint(condition=models.Q(('channel__in', ('email', 'web')), models.Q(('external_id', ''), _negated=True)), fields=('external_id',), name='delivery_message_id'),
         ),
+        migrations.RunPython(copy_outbound_mail, copy_back),
         migrations.DeleteModel(
             name='OutboundMail',
         ),
