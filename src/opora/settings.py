@@ -374,6 +374,9 @@ SMTPD_PORT = env_int("OPORA_SMTPD_PORT", 2525, minimum=1)
 EMAIL_SEND_ATTEMPTS = env_int("OPORA_EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 # Delivery attempts of a reply on any channel before the failure shows on the ticket.
 DELIVERY_ATTEMPTS = env_int("OPORA_DELIVERY_ATTEMPTS", EMAIL_SEND_ATTEMPTS, minimum=1)
+# Seconds one delivery attempt may take before another worker may try it again (a
+# worker that died mid-attempt); longer than OPORA_SMTP_TIMEOUT and any provider's.
+DELIVERY_LEASE_SECONDS = env_int("OPORA_DELIVERY_LEASE_SECONDS", 120, minimum=1)
 # --- end e-mail channel ------------------------------------------------------------
 
 # --- Live chat (opora.chat) -----------------------------------------------------------

@@ -169,11 +169,22 @@ class Sink:
 
 
 @contextmanager
-def run_sink() -> Iterator[Sink]:
-    sink = Sink(port=free_port())
+def run_sink(sink: Sink | None = None) -> Iterator[Sink]:
+    """Serve `sink` (a fresh one by default) on its port of 127.0.0.1."""
+    sink = sink or Sink(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port, decode_data=False)
     controller.start()
     try:
         yield sink
     finally:
         controller.stop()
+
+
+def swaks(port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """Send a mail with swaks to the SMTP server on `port` of 127.0.0.1."""
+    return subprocess.run(
+        ["swaks", "--server", f"127.0.0.1:{port}", "--timeout", "20", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

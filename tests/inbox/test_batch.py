@@ -13,13 +13,14 @@ from django.db import transaction
 
 from opora.accounts.models import User
 from opora.automation.models import BotConversation, BotState
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
+from opora.inbox.email.models import Mailbox, RawMessage
 from opora.inbox.email.pipeline import (
     process_many,
     receive_and_process,
     receive_and_process_many,
     receive_many,
 )
+from opora.inbox.models import Delivery
 from opora.search.models import SearchDocument
 from opora.sla.models import BusinessCalendar, SlaPolicy, TicketSla
 from opora.tickets.actions import TicketChanges, add_message, update_ticket
@@ -118,7 +119,7 @@ def _snapshot() -> dict[str, Any]:
                 for ids in [e.kind == EventKind.FOLLOWERS_ADDED]
             ),
             "outbound": sorted(
-                OutboundMail.objects.filter(ticket=ticket).values_list("kind", "recipient")
+                Delivery.objects.filter(ticket=ticket).values_list("kind", "address")
             ),
             "search": SearchDocument.objects.filter(ticket_id=ticket.pk).count(),
         }
@@ -382,6 +383,6 @@ def test_agents_mail_and_forwards_are_taken_in_the_batch(settings, mailbox, alic
     assert [r.state for r in rows] == ["parsed", "parsed"]
     ticket = Ticket.objects.get(subject="Q")
     assert ticket.first_response_at is not None and ticket.status == "open"
-    assert OutboundMail.objects.filter(ticket=ticket, kind="reply").count() == 1
+    assert Delivery.objects.filter(ticket=ticket, kind="reply").count() == 1
     forwarded = Ticket.objects.get(subject="Fwd: Invoice")
     assert forwarded.requester.email == "erin@example.test"

@@ -68,14 +68,14 @@ def test_a_flood_from_one_sender_is_kept_but_opens_no_more_tickets(settings, del
 
 
 def test_a_bounce_of_our_mail_is_recorded_on_its_ticket(deliver, dana, alice):
-    from opora.inbox.email.models import OutboundMail
+    from opora.inbox.models import Delivery
     from opora.tickets import actions
     from opora.tickets.models import Event
 
     deliver(build_mail())
     ticket = Ticket.objects.get()
     actions.add_message(ticket, by=alice, body="Answer")
-    sent = OutboundMail.objects.get(kind="reply")
+    sent = Delivery.objects.get(kind="reply")
     bounce = (
         b"From: MAILER-DAEMON@mx.acme.test\r\nTo: support@desk.test\r\nSubject: Undelivered\r\n"
         b"Message-ID: <b1@mx.acme.test>\r\nMIME-Version: 1.0\r\n"
@@ -84,7 +84,7 @@ def test_a_bounce_of_our_mail_is_recorded_on_its_ticket(deliver, dana, alice):
         b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
         b"Final-Recipient: rfc822; dana@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        + f"Message-ID: <{sent.message_id}>\r\nSubject: Re: x\r\n".encode()
+        + f"Message-ID: <{sent.external_id}>\r\nSubject: Re: x\r\n".encode()
         + b"--B--\r\n"
     )
     row = deliver(bounce)

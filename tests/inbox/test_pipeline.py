@@ -8,8 +8,9 @@ from django.core import mail as djmail
 from django.core.mail import EmailMultiAlternatives
 
 from opora.core.tasks import run_queued_tasks
-from opora.inbox.email.models import OutboundMail, RawMessage
+from opora.inbox.email.models import RawMessage
 from opora.inbox.email.pipeline import receive
+from opora.inbox.models import Delivery
 from opora.tickets import actions
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Event, Ticket
@@ -120,13 +121,13 @@ def test_an_auto_reply_opens_no_ticket_and_is_recorded(deliver, dana, alice):
     deliver(build_mail())
     ticket = Ticket.objects.get()
     actions.add_message(ticket, by=alice, body="We are on it")
-    sent = OutboundMail.objects.filter(kind="reply").get()
+    sent = Delivery.objects.filter(kind="reply").get()
     # when Dana's out-of-office answers the agent's reply
     raw = deliver(
         build_mail(
             subject="Automatic reply: Printer",
             body="I am out of office until Monday.",
-            headers={"Auto-Submitted": "auto-replied", "In-Reply-To": f"<{sent.message_id}>"},
+            headers={"Auto-Submitted": "auto-replied", "In-Reply-To": f"<{sent.external_id}>"},
         )
     )
     # then no ticket and no answer, only an entry on the ticket's timeline
@@ -185,7 +186,7 @@ def test_an_internal_note_is_not_mailed(deliver, dana, alice, django_capture_on_
     ticket = Ticket.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_message(ticket, by=alice, body="secret", internal=True)
-    assert not OutboundMail.objects.filter(kind="reply").exists()
+    assert not Delivery.objects.filter(kind="reply").exists()
 
 
 def test_an_agent_forward_opens_a_ticket_for_the_original_sender(deliver, alice, charlie):

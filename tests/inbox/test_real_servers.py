@@ -16,17 +16,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from asgiref.sync import SyncToAsync
-from django.db import connections
 
 from opora.core.tasks import run_queued_tasks
 from opora.inbox.email.fetch import fetch_mailbox
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
-from opora.inbox.email.smtpd import make_controller
+from opora.inbox.email.models import Mailbox, RawMessage
+from opora.inbox.models import Delivery
 from opora.tickets import actions
 from opora.tickets.models import Event, Ticket
 from tests.inbox.conftest import build_mail
-from tests.inbox.servers import Dovecot, Sink, ensure_packages, free_port, run_dovecot, run_sink
+from tests.inbox.servers import Dovecot, run_dovecot, swaks
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -148,39 +146,6 @@ def test_killing_the_fetch_midway_loses_and_duplicates_nothing(dovecot, tmp_path
     assert "0 new" in out
 
 
-@pytest.fixture
-def smtpd(transactional_db) -> Iterator[int]:
-    ensure_packages("swaks")
-    port = free_port()
-    controller = make_controller(host="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-        # The receiver's database work runs in asgiref's one sync thread: close the
-        # connection it holds there, or the test database cannot be dropped.
-        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
-
-
-@pytest.fixture
-def sink(settings) -> Iterator[Sink]:
-    with run_sink() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        yield server
-
-
-def swaks(port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["swaks", "--server", f"127.0.0.1:{port}", "--timeout", "20", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def _parse(raw: bytes) -> EmailMessage:
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert isinstance(msg, EmailMessage)
@@ -212,9 +177,7 @@ def test_swaks_delivers_into_smtpd_and_replies_thread_back(smtpd, sink, support,
     customer_id = ticket.messages.order_by("id")[0].external_id
     assert reply["In-Reply-To"] == f"<{customer_id}>"
     assert f"<{customer_id}>" in reply["References"]
-    assert reply["Message-ID"].strip("<>") in OutboundMail.objects.values_list(
-        "message_id", flat=True
-    )
+    assert reply["Message-ID"].strip("<>") in Delivery.objects.values_list("external_id", flat=True)
     assert f"[#{ticket.number}]" in reply["Subject"]
     reply_to = str(reply["Reply-To"])
     assert reply_to.startswith("support+") and reply_to.endswith("@desk.test")
@@ -255,9 +218,9 @@ def test_a_refused_reply_is_reported_on_the_ticket(
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_message(ticket, by=alice, body="Hello?")
     run_queued_tasks()
-    failed = OutboundMail.objects.get(kind="reply")
+    failed = Delivery.objects.get(kind="reply")
     assert failed.state == "failed"
-    assert Event.objects.filter(ticket=ticket, kind="mail_failed").exists()
+    assert Event.objects.filter(ticket=ticket, kind="delivery_failed").exists()
 
 
 @pytest.mark.django_db
@@ -274,9 +237,9 @@ def test_a_temporary_failure_is_retried_later(
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_message(ticket, by=alice, body="Hello?")
     run_queued_tasks()
-    outbound = OutboundMail.objects.get(kind="reply")
+    outbound = Delivery.objects.get(kind="reply")
     assert outbound.state == "queued" and outbound.attempts == 1
-    assert not Event.objects.filter(ticket=ticket, kind="mail_failed").exists()
+    assert not Event.objects.filter(ticket=ticket, kind="delivery_failed").exists()
     waiting = DBTaskResult.objects.filter(status="READY").get()
     assert waiting.run_after is not None
     assert sink.messages == []

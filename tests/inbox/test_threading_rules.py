@@ -13,9 +13,10 @@ from itertools import pairwise
 import pytest
 
 from opora.accounts.models import User
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
+from opora.inbox.email.models import Mailbox, RawMessage
 from opora.inbox.email.pipeline import receive_and_process_many
 from opora.inbox.email.tokens import reply_address
+from opora.inbox.models import Delivery
 from opora.tickets import actions
 from opora.tickets.models import Event, Message, Ticket
 from tests.inbox.conftest import build_mail
@@ -36,7 +37,7 @@ def _opened(deliver: Deliver, subject: str, message_id: str | None = None) -> Ti
 def _our_reply(ticket: Ticket, agent: User, body: str = "What do you see?") -> str:
     """The Message-ID of an agent's reply as mailed to the customer."""
     actions.add_message(ticket, by=agent, body=body)
-    return OutboundMail.objects.filter(ticket=ticket, kind="reply").latest("id").message_id
+    return Delivery.objects.filter(ticket=ticket, kind="reply").latest("id").external_id
 
 
 def _landed(raw: RawMessage) -> Ticket:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from opora.accounts.models import User
-from opora.inbox.email.models import OutboundMail
+from opora.inbox.models import Delivery
 from opora.tickets.models import Event, EventKind, Message, Ticket
 from tests.conftest import PASSWORD
 
@@ -93,7 +93,7 @@ def test_a_reply_with_a_status_the_ticket_cannot_take_writes_nothing(
 
     actions.update_ticket(ticket, actions.TicketChanges(status="solved"), by=alice)
     before = _counts()
-    outbox = OutboundMail.objects.count()
+    outbox = Delivery.objects.count()
     # when Alice replies and asks for a status a solved ticket cannot go to
     response = _agent_client(alice).post(
         f"/agent/tickets/{ticket.number}/reply",
@@ -102,7 +102,7 @@ def test_a_reply_with_a_status_the_ticket_cannot_take_writes_nothing(
     # then the page says why, and neither the reply nor anything else was written
     assert response.status_code == 400
     assert _counts() == before
-    assert OutboundMail.objects.count() == outbox
+    assert Delivery.objects.count() == outbox
     ticket.refresh_from_db()
     assert ticket.status == "solved"
 

@@ -20,6 +20,8 @@ from opora.accounts.models import SupportLine, Team, User
 from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
 from opora.agent.views import agents
 from opora.core.errors import NotFound, OporaError, ValidationFailed
+from opora.inbox.actions import retry_delivery
+from opora.inbox.selectors import access_delivery, ticket_deliveries
 from opora.kb.actions import draft_from_ticket
 from opora.kb.selectors import related_articles
 from opora.pages import (
@@ -113,6 +115,16 @@ def history(ticket: Ticket) -> list[dict[str, Any]]:
     ]
 
 
+def _thread(user: User, ticket: Ticket) -> list[Any]:
+    """The messages, each public one of the desk with the delivery that took it to the
+    customer (`m.delivery`, None if none): one query for all of them."""
+    messages = list(visible_messages(user, ticket))
+    deliveries = ticket_deliveries(ticket)
+    for message in messages:
+        message.delivery = deliveries.get(message.pk)  # type: ignore[attr-defined]
+    return messages
+
+
 def _render(
     request: HttpRequest,
     ticket: Ticket,
@@ -139,7 +151,7 @@ def _render(
         "sla_state": sla_state(sla),
         "sla_targets": sla_targets(ticket, sla),
         "now": timezone.now(),
-        "thread": visible_messages(user, ticket),
+        "thread": _thread(user, ticket),
         "composer": composer or ComposerForm(),
         "panel_error": panel_error,
         "side_form": side_form,
@@ -204,6 +216,22 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         add_action_error(form, exc, default_field="body" if exc.field == "body" else None)
         return _render(request, ticket, composer=form, status=400)
     return _done(request, ticket)
+
+
+@require_POST
+@agent_required
+def retry(request: HttpRequest, number: int, delivery_id: int) -> HttpResponse:
+    """ "Send again": a failed delivery of a reply goes back into the outbox."""
+    user = current_user(request)
+    try:
+        found = access_delivery(user, number, delivery_id)
+    except NotFound as exc:
+        raise not_found_as_404(exc) from None
+    try:
+        retry_delivery(found, by=user)
+    except OporaError as exc:
+        return _render(request, found.ticket, panel_error=exc.message, status=exc.status)
+    return _done(request, found.ticket)
 
 
 def _int_or_none(value: str) -> int | None:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("bulk", views.bulk, name="bulk"),
     path("tickets/<int:number>", ticket.ticket_page, name="ticket"),
     path("tickets/<int:number>/reply", ticket.reply, name="reply"),
+    path(
+        "tickets/<int:number>/deliveries/<int:delivery_id>/retry",
+        ticket.retry,
+        name="retry_delivery",
+    ),
     path("tickets/<int:number>/update", ticket.update, name="update"),
     path("tickets/<int:number>/merge", ticket.merge, name="merge"),
     path("tickets/<int:number>/problem", ticket.problem, name="problem"),

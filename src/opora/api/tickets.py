@@ -34,6 +34,9 @@ from opora.api.common import (
 )
 from opora.api.rows import json_response, ticket_row, ticket_rows
 from opora.core.errors import Forbidden, ValidationFailed
+from opora.inbox.actions import retry_delivery
+from opora.inbox.models import Delivery
+from opora.inbox.selectors import access_delivery, latest_deliveries, ticket_deliveries
 from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
 from opora.tickets.models import Channel, Message, Priority, Ticket
@@ -144,6 +147,13 @@ class AttachmentOut(Schema):
     )
 
 
+class DeliveryOut(Schema):
+    id: int = Field(description="for POST /tickets/{number}/deliveries/{id}/retry")
+    channel: str = Field(description="the channel it goes out on (e-mail for portal requests)")
+    state: Literal["queued", "sent", "failed"]
+    error: str = Field(description="why the last attempt failed; empty once sent")
+
+
 class MessageOut(Schema):
     id: int
     ticket: int
@@ -154,6 +164,10 @@ class MessageOut(Schema):
     body_html: str
     created_at: datetime
     attachments: list[AttachmentOut]
+    delivery: DeliveryOut | None = Field(
+        description="agents only: how the desk's public reply reached the customer; "
+        "null for the customer's own messages, notes, and for customers"
+    )
 
 
 class EventOut(Schema):
@@ -213,8 +227,26 @@ def _reload(ticket: Ticket, viewer: User) -> dict[str, Any]:
     return ticket_row(ticket.pk, viewer=viewer)
 
 
-def message_out(message: Message, *, number: int, with_files: bool = True) -> dict[str, Any]:
-    """A message as the API shows it; `with_files=False`: it has no attachments."""
+def delivery_out(delivery: Delivery | None) -> dict[str, Any] | None:
+    if delivery is None:
+        return None
+    return {
+        "id": delivery.pk,
+        "channel": delivery.channel,
+        "state": delivery.state,
+        "error": delivery.error,
+    }
+
+
+def message_out(
+    message: Message,
+    *,
+    number: int,
+    with_files: bool = True,
+    delivery: Delivery | None = None,
+) -> dict[str, Any]:
+    """A message as the API shows it; `with_files=False`: it has no attachments;
+    `delivery`: the one that took it to the customer (for agents)."""
     return {
         "id": message.pk,
         "ticket": number,
@@ -236,6 +268,7 @@ def message_out(message: Message, *, number: int, with_files: bool = True) -> di
             }
             for a in (message.attachments.all() if with_files else ())
         ],
+        "delivery": delivery_out(delivery),
     }
 
 
@@ -504,7 +537,12 @@ def unlink_problem(request: HttpRequest, number: int) -> dict[str, Any]:
 def list_messages(request: HttpRequest, number: int) -> list[dict[str, Any]]:
     user = current_user(request)
     ticket = access_ticket(user, number)
-    rows = [message_out(m, number=ticket.number) for m in visible_messages(user, ticket)]
+    # One query for the deliveries of all messages; customers are not shown them.
+    deliveries = ticket_deliveries(ticket) if user.is_agent else {}
+    rows = [
+        message_out(m, number=ticket.number, delivery=deliveries.get(m.pk))
+        for m in visible_messages(user, ticket)
+    ]
     return json_response(rows)  # type: ignore[return-value]
 
 
@@ -527,8 +565,25 @@ def add_message(request: HttpRequest, number: int) -> Status[dict[str, Any]]:
         channel=Channel.API if user.is_agent else Channel.WEB,
         attachments=files,
     )
-    row = message_out(message, number=ticket.number, with_files=bool(files))
+    delivery = None
+    if user.is_agent and not message.internal:
+        delivery = latest_deliveries([message.pk]).get(message.pk)
+    row = message_out(message, number=ticket.number, with_files=bool(files), delivery=delivery)
     return json_response(row, status=201)  # type: ignore[return-value]
+
+
+@router.post(
+    "/tickets/{number}/deliveries/{delivery_id}/retry",
+    response={200: DeliveryOut, **ERRORS},
+    summary="Send a failed reply again (agents)",
+    operation_id="opora_api_tickets_retry_delivery",
+)
+def retry_delivery_endpoint(request: HttpRequest, number: int, delivery_id: int) -> dict[str, Any]:
+    user = current_user(request)
+    found = access_delivery(user, number, delivery_id)
+    row = delivery_out(retry_delivery(found, by=user))
+    assert row is not None
+    return row
 
 
 @router.get(

@@ -1,7 +1,10 @@
-"""Prometheus metrics: request latency by route, the job queue, e-mail ingest counters.
+"""Prometheus metrics: request latency by route, the job queue, e-mail ingest and
+delivery counters, and whatever figures domain apps add.
 
 Other modules increment the counters defined here, e.g.
-`metrics.EMAIL_INGESTED.labels(result="ticket").inc()`.
+`metrics.EMAIL_INGESTED.labels(result="ticket").inc()`. A domain app whose figures are
+read from the database at scrape time adds a collector with `register_collector` in
+its AppConfig.ready() (core imports no domain app).
 
 Several web processes: `opora serve` runs prometheus-client in multiprocess mode (see
 opora.cli: it points PROMETHEUS_MULTIPROC_DIR at a fresh directory before anything
@@ -51,6 +54,21 @@ EMAIL_FETCH_ERRORS = Counter(
     "opora_email_fetch_errors",
     "Failed attempts to fetch mail from a mailbox.",
 )
+DELIVERY_ATTEMPTS = Counter(
+    "opora_delivery_attempts",
+    "Attempts to deliver the desk's messages to customers, by channel and result "
+    "(sent, retry, failed).",
+    ["channel", "result"],
+)
+# Collectors read at every scrape, added by domain apps (`register_collector`).
+_COLLECTORS: list[Collector] = []
+
+
+def register_collector(collector: Collector) -> None:
+    """Add figures to /metrics that are read when Prometheus scrapes (from the
+    database, so the same on every node); call from an AppConfig.ready()."""
+    if not any(type(c) is type(collector) for c in _COLLECTORS):  # ready() may run twice
+        _COLLECTORS.append(collector)
 
 
 def _route_of(request: HttpRequest) -> str:
@@ -131,9 +149,17 @@ def render() -> tuple[bytes, str]:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry = CollectorRegistry()
-        for collector in (REQUEST_LATENCY, TASKS_FINISHED, EMAIL_INGESTED, EMAIL_FETCH_ERRORS):
+        for collector in (
+            REQUEST_LATENCY,
+            TASKS_FINISHED,
+            EMAIL_INGESTED,
+            EMAIL_FETCH_ERRORS,
+            DELIVERY_ATTEMPTS,
+        ):
             registry.register(collector)
     registry.register(QueueCollector())
+    for added in _COLLECTORS:
+        registry.register(added)
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

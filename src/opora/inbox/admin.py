@@ -6,7 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from opora.inbox.email.actions import EDITABLE
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
+from opora.inbox.email.models import Mailbox, RawMessage
+from opora.inbox.models import Delivery
 
 
 @admin.register(Mailbox)
@@ -27,7 +28,7 @@ class RawMessageAdmin(admin.ModelAdmin[RawMessage]):
         return False
 
 
-@admin.register(OutboundMail)
-class OutboundMailAdmin(admin.ModelAdmin[OutboundMail]):
-    list_display = ("id", "ticket", "kind", "state", "attempts", "created_at", "sent_at")
-    list_filter = ("state", "kind")
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+    list_display = ("id", "ticket", "channel", "kind", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "channel", "kind")

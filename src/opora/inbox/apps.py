@@ -10,12 +10,18 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from opora.core.dispatch import IN_TRANSACTION, subscribe
-        from opora.inbox import delivery
-        from opora.inbox.email import outbound
-        from opora.tickets.domain_events import MessageAdded
+        from opora.core.metrics import register_collector
+        from opora.inbox import channels, delivery, portal
+        from opora.inbox.email.adapter import EmailAdapter
+        from opora.inbox.metrics import DeliveryCollector
+        from opora.tickets.domain_events import MessageAdded, TicketOpened
 
-        # In the reply's own transaction: the outgoing mail is queued (a row in the
-        # outbox) if and only if the reply is stored.
-        subscribe(MessageAdded, outbound.queue_replies, moment=IN_TRANSACTION)
-        # The same for every other channel, through its adapter (inbox/channels.py).
+        # E-mail tickets are answered by mail; portal customers hear of answers by mail.
+        channels.register(EmailAdapter())
+        channels.register(portal.PortalAdapter())
+        # In the reply's own transaction: the reply is queued in the outbox (a Delivery
+        # row for its channel's adapter) if and only if it is stored.
         subscribe(MessageAdded, delivery.queue_deliveries, moment=IN_TRANSACTION)
+        # New portal requests are acknowledged by mail, queued the same way.
+        subscribe(TicketOpened, portal.queue_acknowledgements, moment=IN_TRANSACTION)
+        register_collector(DeliveryCollector())

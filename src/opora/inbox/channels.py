@@ -14,7 +14,8 @@ A channel is a plugin with one small interface (`Adapter`), registered at start-
   adapter of the ticket's channel, and a job delivers it: retried with backoff, failures
   recorded on the ticket and counted in /metrics (`inbox/delivery.py`).
 
-E-mail is one such adapter (`inbox/email`); live chat another (`opora.chat`). A new
+E-mail is one such adapter (`inbox/email/adapter.py`), the portal's notices by mail
+another (`inbox/portal.py`), live chat a third (`opora.chat`). A new
 messenger is one module: an `Adapter` and the code that turns its webhook into
 `Inbound` objects.
 """
@@ -63,9 +64,15 @@ class Adapter(Protocol):
         ...
 
     def deliver(self, delivery: Delivery) -> str:
-        """Send one queued delivery; return the provider's id for it ("" if none).
-        Raise `DeliveryFailed` (or any exception: retried) when it did not go out."""
+        """Send one queued delivery; return the provider's id for it ("" if none: the
+        id given by `prepare`, if any, is kept). Raise `DeliveryFailed` (or any
+        exception: retried) when it did not go out."""
         ...
+
+    # Optional: `prepare(self, delivery: Delivery) -> None`, called on each new row
+    # before it is stored (in the message's transaction), for a channel that must name
+    # what it will send before sending it: e-mail sets the Message-ID there, so the
+    # customer's answer threads even while the mail still waits in the outbox.
 
 
 _adapters: dict[str, Adapter] = {}

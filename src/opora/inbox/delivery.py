@@ -5,7 +5,9 @@ a `Delivery` row is written if and only if the message is stored, and a job is q
 after commit. `deliver` sends one through the channel's adapter: on success it is
 marked sent; on failure it is tried again with exponential backoff, and after the last
 attempt (or a permanent refusal) it is marked failed and a `delivery_failed` event is
-recorded on the ticket.
+recorded on the ticket. Every attempt is counted in /metrics
+(`opora_delivery_attempts` by channel and result); a failed delivery can be queued
+again by an agent (`retry`: "Send again" on the ticket page and in the API).
 
 Each attempt first claims the row (`next_attempt_at` moved a lease ahead, in one
 conditional update), so two runners never send the same delivery at once. Channels
@@ -24,18 +26,23 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from opora.core import metrics
 from opora.core.tasks import enqueue_many, enqueue_many_after_commit
 from opora.core.transaction import after_commit
 from opora.inbox.channels import DeliveryFailed, adapter_for
 from opora.inbox.models import Delivery, DeliveryState
 from opora.tickets import events as ticket_events
 from opora.tickets.domain_events import MessageAdded
+from opora.tickets.models import Message, Ticket
 
 logger = logging.getLogger("opora.inbox.delivery")
 BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
-# How long one attempt may take before another runner may try the delivery again.
-LEASE = timedelta(seconds=120)
+
+
+def lease() -> timedelta:
+    """How long one attempt may take before another runner may try the delivery again."""
+    return timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 
 
 def queue_deliveries(events: list[MessageAdded]) -> None:
@@ -44,23 +51,34 @@ def queue_deliveries(events: list[MessageAdded]) -> None:
     for event in events:
         if not event.from_desk:
             continue
-        adapter = adapter_for(event.ticket.channel)
-        if adapter is None:
-            continue
-        address = adapter.address_for(event.ticket, event.message)
-        if not address:
-            continue
-        rows.append(
-            Delivery(
-                ticket=event.ticket,
-                ticket_message=event.message,
-                channel=adapter.channel,
-                kind="reply",
-                address=address[:320],
-            )
-        )
+        row = delivery_for(event.ticket, event.message, kind="reply")
+        if row is not None:
+            rows.append(row)
     if rows:
         schedule(rows)
+
+
+def delivery_for(ticket: Ticket, message: Message | None, *, kind: str) -> Delivery | None:
+    """An unsaved delivery of `message` (None: a notice about the ticket, such as
+    "ticket_created") through the adapter of the ticket's channel; None when the
+    channel has no adapter or cannot reach the requester."""
+    adapter = adapter_for(ticket.channel)
+    if adapter is None:
+        return None
+    address = adapter.address_for(ticket, message)
+    if not address:
+        return None
+    row = Delivery(
+        ticket=ticket,
+        ticket_message=message,
+        channel=adapter.channel,
+        kind=kind,
+        address=address[:320],
+    )
+    prepare = getattr(adapter, "prepare", None)  # optional, see channels.Adapter
+    if prepare is not None:
+        prepare(row)
+    return row
 
 
 def schedule(rows: list[Delivery]) -> None:
@@ -93,7 +111,7 @@ def sweep() -> int:
     stale = list(
         Delivery.objects.filter(state=DeliveryState.QUEUED)
         .filter(
-            models.Q(next_attempt_at__isnull=True, created_at__lt=due - LEASE / 2)
+            models.Q(next_attempt_at__isnull=True, created_at__lt=due - lease() / 2)
             | models.Q(next_attempt_at__lt=due)
         )
         .order_by("id")
@@ -108,7 +126,7 @@ def _claim(delivery_id: int) -> bool:
     return bool(
         Delivery.objects.filter(pk=delivery_id, state=DeliveryState.QUEUED)
         .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
-        .update(next_attempt_at=now + LEASE)
+        .update(next_attempt_at=now + lease())
     )
 
 
@@ -118,17 +136,25 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver(delivery_id: int) -> str:
     """Send one delivery; "sent", "retry", "failed" or "skipped" (not queued)."""
-    from opora.inbox.tasks import deliver_task
-
     if not _claim(delivery_id):
         return "skipped"  # sent, failed, being tried elsewhere, or not due yet
     delivery = (
-        Delivery.objects.select_related("ticket", "ticket__requester", "ticket_message")
+        Delivery.objects.select_related(
+            "ticket", "ticket__requester", "ticket__team", "ticket_message"
+        )
         .filter(pk=delivery_id)
         .first()
     )
     if delivery is None or delivery.state != DeliveryState.QUEUED:
         return "skipped"
+    result = _attempt(delivery)
+    metrics.DELIVERY_ATTEMPTS.labels(channel=delivery.channel, result=result).inc()
+    return result
+
+
+def _attempt(delivery: Delivery) -> str:
+    from opora.inbox.tasks import deliver_task
+
     adapter = adapter_for(delivery.channel)
     try:
         if adapter is None:
@@ -160,9 +186,24 @@ def deliver(delivery_id: int) -> str:
     delivery.state = DeliveryState.SENT
     delivery.sent_at = timezone.now()
     delivery.next_attempt_at = None
-    delivery.external_id = (external_id or "")[:255]
+    # An id the adapter named when the row was queued (a Message-ID) stays.
+    delivery.external_id = (external_id or delivery.external_id)[:255]
     delivery.error = ""
     delivery.save(
         update_fields=["attempts", "state", "sent_at", "next_attempt_at", "external_id", "error"]
     )
     return "sent"
+
+
+def retry(delivery: Delivery) -> Delivery:
+    """Queue a failed delivery again, with a fresh round of attempts ("Send again")."""
+    from opora.inbox.tasks import deliver_task
+
+    with transaction.atomic():
+        updated = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
+            state=DeliveryState.QUEUED, attempts=0, error="", next_attempt_at=None
+        )
+        if updated:
+            enqueue_many_after_commit(deliver_task, [(delivery.pk,)])
+    delivery.refresh_from_db()
+    return delivery

@@ -1,5 +1,5 @@
-"""The channel layer's outbox (`Delivery`); the e-mail channel's own models live in
-inbox/email/models.py."""
+"""The channel layer's outbox (`Delivery`): every message the desk sends a customer, on
+any channel; the e-mail channel's own models live in inbox/email/models.py."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage, RawState
+from opora.inbox.email.models import Mailbox, RawMessage, RawState
 
-__all__ = ["Delivery", "DeliveryState", "Mailbox", "OutboundMail", "RawMessage", "RawState"]
+__all__ = ["MAIL_CHANNELS", "Delivery", "DeliveryState", "Mailbox", "RawMessage", "RawState"]
+
+# Channels whose deliveries go out as e-mail: their `external_id` is the mail's
+# Message-ID, set when the delivery is queued, and a customer's answer to the mail is
+# threaded by it (inbox/email/threading.py).
+MAIL_CHANNELS = ("email", "web")
 
 
 class DeliveryState(models.TextChoices):
@@ -34,14 +39,15 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     channel = models.CharField(max_length=16)
-    kind = models.CharField(max_length=32, default="reply")  # reply, notification …
+    kind = models.CharField(max_length=32, default="reply")  # reply, ticket_created
     address = models.CharField(max_length=320)  # where to: an address, a visitor, a chat id
     state = models.CharField(
         max_length=16, choices=DeliveryState.choices, default=DeliveryState.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
-    external_id = models.CharField(max_length=255, blank=True)  # the provider's id
+    # The provider's id of what was sent; for mail, the Message-ID (set when queued).
+    external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -49,6 +55,15 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["state", "channel"], name="delivery_state")]
+        constraints = [
+            # A Message-ID names one mail; the unique index also serves threading's
+            # lookup of a customer's References (the same condition in the query).
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=models.Q(channel__in=MAIL_CHANNELS) & ~models.Q(external_id=""),
+                name="delivery_message_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.kind} {self.pk} ({self.state})"

@@ -49,3 +49,16 @@ class RequestForm(PageForm):
 
 class ReplyForm(PageForm):
     body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ProfileForm(PageForm):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("en", "English"), ("ru", "Русский")],
+        help_text=_("Of these pages and of the e-mails we send you."),
+    )
+    notify_by_email = forms.BooleanField(
+        label=_("E-mail me when my request is answered"),
+        required=False,
+        help_text=_("Also confirms each new request. Answers always show on the request page."),
+    )

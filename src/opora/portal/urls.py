@@ -9,6 +9,7 @@ portal_patterns = (
     [
         path("", views.home, name="home"),
         path("new", views.new_request, name="new"),
+        path("profile", views.profile, name="profile"),
         path("requests/<int:number>", views.request_page, name="request"),
         path("requests/<int:number>/reply", views.request_reply, name="reply"),
         path("requests/<int:number>/status", views.request_status, name="status"),

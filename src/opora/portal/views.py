@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opora.accounts.actions import set_user_language
 from opora.automation.bot import awaiting_answer, give_feedback
 from opora.core.errors import NotFound, OporaError
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
+from opora.inbox.actions import set_email_notifications
 from opora.pages import (
     add_action_error,
     current_user,
@@ -25,7 +28,7 @@ from opora.pages import (
     not_found_as_404,
     signed_in_user,
 )
-from opora.portal.forms import ReplyForm, RequestForm
+from opora.portal.forms import ProfileForm, ReplyForm, RequestForm
 from opora.tickets import actions
 from opora.tickets.models import Channel, Ticket, TicketStatus
 from opora.tickets.selectors import (
@@ -245,3 +248,38 @@ def request_bot_answer(request: HttpRequest, number: int) -> HttpResponse:
     except OporaError as exc:
         return _request_page(request, ticket, ReplyForm(), status=400, error=exc.message)
     return redirect("portal:request", number=ticket.number)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The customer's own settings: language, and whether answers come by e-mail."""
+    user = current_user(request)
+    initial = {"language": user.language, "notify_by_email": user.notify_by_email}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(
+                request, "portal/profile.html", {"form": form, "nav": "profile"}, status=400
+            )
+        try:
+            set_user_language(user, form.cleaned_data["language"])
+        except OporaError as exc:
+            add_action_error(form, exc, default_field="language")
+            return render(
+                request, "portal/profile.html", {"form": form, "nav": "profile"}, status=400
+            )
+        set_email_notifications(user, enabled=form.cleaned_data["notify_by_email"])
+        with translation.override(user.language):  # said in the language just chosen
+            flash.success(request, _("Your settings are saved."))
+        response = redirect("portal:profile")
+        # The page language follows the choice at once, as the header's switch does.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+    return render(request, "portal/profile.html", {"form": form, "nav": "profile"})

@@ -1,4 +1,5 @@
-"""Mailboxes, every raw message received (stored before parsing), and mail sent out."""
+"""Mailboxes and every raw message received (stored before parsing); mail sent out is a
+`Delivery` of the channel layer (inbox/models.py)."""
 
 from __future__ import annotations
 
@@ -104,34 +105,3 @@ class RawMessage(models.Model):
 
     def __str__(self) -> str:
         return f"raw message {self.pk} ({self.state})"
-
-
-class OutboundState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class OutboundMail(models.Model):
-    """A mail Opora sends (agent reply, acknowledgement); its Message-ID threads replies."""
-
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    ticket_message = models.ForeignKey(
-        "tickets.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    kind = models.CharField(max_length=32)  # reply, ticket_created
-    message_id = models.CharField(max_length=255, unique=True)
-    recipient = models.EmailField()
-    state = models.CharField(
-        max_length=16, choices=OutboundState.choices, default=OutboundState.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} mail {self.message_id}"

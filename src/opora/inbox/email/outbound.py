@@ -1,5 +1,8 @@
 """Mail going out: agent replies and notifications, threaded so replies come back.
 
+Each mail is a `Delivery` of the channel layer (queued in the reply's transaction, sent
+by `inbox/delivery.deliver` through the e-mail adapter, `inbox/email/adapter.py`).
+
 Every mail carries a Message-ID Opora remembers, In-Reply-To and References pointing
 at the conversation, a per-ticket reply address (support+<token>@domain) and the
 "[#123]" subject tag: any one of them is enough to thread the customer's answer.
@@ -15,18 +18,21 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from opora.core.tasks import enqueue_after_commit, enqueue_many_after_commit
 from opora.core.text import render_text
-from opora.inbox.email.models import Mailbox, OutboundMail, RawMessage
+from opora.inbox.email.models import Mailbox, RawMessage
 from opora.inbox.email.tokens import reply_address
-from opora.tickets.domain_events import MessageAdded
+from opora.inbox.models import MAIL_CHANNELS, Delivery
 from opora.tickets.models import Channel, Message, Ticket
 
 MAX_REFERENCES = 20
-# Every kind of mail this channel sends; each has the template triplet
-# emails/<language>/<kind>-subject.txt, -body.txt, -body.html in every language.
+# Every kind of mail sent about a ticket (`Delivery.kind`).
 OutboundKind = Literal["reply", "ticket_created"]
 KINDS: tuple[OutboundKind, ...] = get_args(OutboundKind)
+# Each template set has the triplet emails/<language>/<name>-subject.txt, -body.txt,
+# -body.html in every language: the e-mail channel's own, and the portal's (which
+# links back to the request page), one per kind.
+TEMPLATE_SETS = ("", "portal_")
+TEMPLATES = tuple(f"{prefix}{kind}" for prefix in TEMPLATE_SETS for kind in KINDS)
 LANGUAGES = ("en", "ru")
 
 
@@ -45,57 +51,39 @@ def mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
     return raw.mailbox if raw is not None else None
 
 
-def _outbound(
-    ticket: Ticket, *, kind: OutboundKind, message: Message | None, mailbox: Mailbox
-) -> OutboundMail:
-    domain = settings.EMAIL_REPLY_DOMAIN or mailbox.address.partition("@")[2] or "localhost"
-    return OutboundMail(
-        ticket=ticket,
-        ticket_message=message,
-        kind=kind,
-        message_id=make_msgid(domain=domain).strip("<>"),
-        recipient=ticket.requester.email,
-    )
+def sender_address(mailbox: Mailbox | None) -> str:
+    """The From address: the ticket's mailbox, else the desk's default sender (portal
+    and chat requests of a team without a mailbox)."""
+    return mailbox.address if mailbox is not None else settings.DEFAULT_FROM_EMAIL
 
 
-def _queue(
-    ticket: Ticket, *, kind: OutboundKind, message: Message | None, mailbox: Mailbox
-) -> None:
-    from opora.inbox.email.tasks import send_mail_task
-
-    outbound = _outbound(ticket, kind=kind, message=message, mailbox=mailbox)
-    outbound.save(force_insert=True)
-    enqueue_after_commit(send_mail_task, outbound.pk)
-
-
-def queue_replies(events: list[MessageAdded]) -> None:
-    """The desk's public replies on e-mail tickets go out by mail (in their transaction)."""
-    for event in events:
-        if event.from_desk and event.ticket.channel == Channel.EMAIL:
-            schedule_reply(event.ticket, event.message)
-
-
-def schedule_reply(ticket: Ticket, message: Message) -> None:
-    """Queue an agent's public reply for the requester; nothing when no mailbox serves it."""
-    mailbox = mailbox_for_ticket(ticket)
-    if mailbox is not None:
-        _queue(ticket, kind="reply", message=message, mailbox=mailbox)
-
-
-def schedule_acknowledgement(ticket: Ticket, mailbox: Mailbox) -> None:
-    _queue(ticket, kind="ticket_created", message=None, mailbox=mailbox)
+def new_message_id(mailbox: Mailbox | None) -> str:
+    """A fresh Message-ID (without angle brackets) in the domain replies come back to."""
+    domain = settings.EMAIL_REPLY_DOMAIN or sender_address(mailbox).partition("@")[2] or "localhost"
+    return make_msgid(domain=domain).strip("<>")
 
 
 def schedule_acknowledgements(tickets: list[Ticket], mailbox: Mailbox) -> None:
-    """`schedule_acknowledgement` for many new tickets: one insert, one job insert."""
-    from opora.inbox.email.tasks import send_mail_task
+    """Tell the senders of new e-mail tickets their request is registered: one insert,
+    one job insert."""
+    from opora.inbox.delivery import schedule
 
-    rows = [_outbound(t, kind="ticket_created", message=None, mailbox=mailbox) for t in tickets]
-    OutboundMail.objects.bulk_create(rows)
-    enqueue_many_after_commit(send_mail_task, [(row.pk,) for row in rows])
+    rows = [
+        Delivery(
+            ticket=ticket,
+            channel=Channel.EMAIL,
+            kind="ticket_created",
+            address=ticket.requester.email,
+            external_id=new_message_id(mailbox),
+        )
+        for ticket in tickets
+        if ticket.requester.reachable_by_email
+    ]
+    if rows:
+        schedule(rows)
 
 
-def _thread_ids(ticket: Ticket, outbound: OutboundMail) -> tuple[list[str], str]:
+def _thread_ids(ticket: Ticket, delivery: Delivery) -> tuple[list[str], str]:
     """(References, In-Reply-To): the conversation so far; the reply answers the
     customer's latest mail."""
     inbound = list(
@@ -105,9 +93,10 @@ def _thread_ids(ticket: Ticket, outbound: OutboundMail) -> tuple[list[str], str]
         .values_list("id", "external_id")
     )
     sent = list(
-        OutboundMail.objects.filter(ticket=ticket, id__lt=outbound.pk)
+        Delivery.objects.filter(ticket=ticket, channel__in=MAIL_CHANNELS, id__lt=delivery.pk)
+        .exclude(external_id="")
         .order_by("id")
-        .values_list("id", "message_id")
+        .values_list("id", "external_id")
     )
     # Chronological order of both kinds; ids of different tables are close enough in
     # time order for References, which clients only use as a set.
@@ -116,13 +105,15 @@ def _thread_ids(ticket: Ticket, outbound: OutboundMail) -> tuple[list[str], str]
     return ids[-MAX_REFERENCES:], parent
 
 
-def build_mail(outbound: OutboundMail) -> EmailMultiAlternatives:
-    ticket = outbound.ticket
+def build_mail(delivery: Delivery, *, templates: str = "") -> EmailMultiAlternatives:
+    """The mail for one queued delivery (`delivery.external_id` is its Message-ID);
+    `templates`: the template set's prefix ("" for the e-mail channel, "portal_")."""
+    ticket = delivery.ticket
     mailbox = mailbox_for_ticket(ticket)
-    sender_address = mailbox.address if mailbox is not None else settings.DEFAULT_FROM_EMAIL
+    sender = sender_address(mailbox)
     team_name = ticket.team.name if ticket.team is not None else ""
     language = ticket.language if ticket.language in LANGUAGES else "en"
-    message = outbound.ticket_message
+    message = delivery.ticket_message
     context = {
         "ticket": ticket,
         "number": ticket.number,
@@ -132,21 +123,22 @@ def build_mail(outbound: OutboundMail) -> EmailMultiAlternatives:
         "author": message.author.display_name if message and message.author else team_name,
         "team": team_name,
         "base_url": settings.BASE_URL,
+        "link": f"{settings.BASE_URL.rstrip('/')}/portal/requests/{ticket.number}",
     }
     with translation.override(language):
-        name = f"emails/{language}/{outbound.kind}"
+        name = f"emails/{language}/{templates}{delivery.kind}"
         subject = " ".join(render_text(f"{name}-subject.txt", context).split())
         text = render_text(f"{name}-body.txt", context)
         html = render_to_string(f"{name}-body.html", context)
     if f"[#{ticket.number}]" not in subject:
         subject = f"{subject} [#{ticket.number}]"
-    refs, parent = _thread_ids(ticket, outbound)
+    refs, parent = _thread_ids(ticket, delivery)
     headers = {
-        "Message-ID": f"<{outbound.message_id}>",
-        "Reply-To": reply_address(sender_address, ticket.number),
+        "Message-ID": f"<{delivery.external_id}>",
+        "Reply-To": reply_address(sender, ticket.number),
         # Our own mail coming back (a loop through an auto-responder) is recognised.
         "X-Opora-Ticket": str(ticket.number),
-        "Auto-Submitted": "auto-replied" if outbound.kind != "reply" else "no",
+        "Auto-Submitted": "auto-replied" if delivery.kind != "reply" else "no",
     }
     if refs:
         headers["In-Reply-To"] = f"<{parent}>"
@@ -154,8 +146,8 @@ def build_mail(outbound: OutboundMail) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=formataddr((team_name, sender_address)) if team_name else sender_address,
-        to=[outbound.recipient],
+        from_email=formataddr((team_name, sender)) if team_name else sender,
+        to=[delivery.address],
         headers=headers,
         connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
     )

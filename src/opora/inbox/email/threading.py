@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from opora.accounts.models import User
-from opora.inbox.email.models import OutboundMail
 from opora.inbox.email.parse import ParsedMail
 from opora.inbox.email.tokens import ticket_number_from_address
+from opora.inbox.models import MAIL_CHANNELS, Delivery
 from opora.tickets.models import Message, Ticket
 
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,18})\]")
@@ -76,11 +76,16 @@ class Lookups:
                 tagged.add(number)
         ticket_ids: set[int] = set()
         if refs:
-            for table, into in ((OutboundMail, found.sent), (Message, found.received)):
-                column = "message_id" if table is OutboundMail else "external_id"
-                rows = table.objects.filter(**{f"{column}__in": sorted(refs)}).values_list(
-                    column, "id", "ticket_id"
-                )
+            # The mail we sent: the condition of Delivery's unique Message-ID index.
+            sent = (
+                Delivery.objects.filter(channel__in=MAIL_CHANNELS, external_id__in=sorted(refs))
+                .exclude(external_id="")
+                .values_list("external_id", "id", "ticket_id")
+            )
+            received = Message.objects.filter(external_id__in=sorted(refs)).values_list(
+                "external_id", "id", "ticket_id"
+            )
+            for rows, into in ((sent, found.sent), (received, found.received)):
                 for key, row_id, ticket_id in rows:
                     if key not in into or into[key][0] < row_id:
                         into[key] = (row_id, ticket_id)

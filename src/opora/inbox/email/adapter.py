@@ -1,0 +1,51 @@
+"""The e-mail channel as an adapter of the channel layer (`inbox/channels.py`).
+
+The desk's public replies on e-mail tickets, and the acknowledgements of new ones, are
+`Delivery` rows like every channel's; this adapter gives each its Message-ID when it is
+queued (so the customer's answer threads even before the mail is sent) and sends it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from opora.inbox.channels import DeliveryFailed
+from opora.inbox.email.outbound import build_mail, mailbox_for_ticket, new_message_id
+from opora.inbox.models import Delivery
+from opora.tickets.models import Channel, Message, Ticket
+
+
+def permanent_failure(exc: Exception) -> bool:
+    """5xx answers and refused recipients will not get better by trying again."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+class EmailAdapter:
+    """Replies on e-mail tickets go back by mail to the requester."""
+
+    channel: str = Channel.EMAIL
+    immediate = False
+    # The template set (see outbound.TEMPLATE_SETS).
+    templates = ""
+
+    def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
+        requester = ticket.requester
+        return requester.email if requester.reachable_by_email else None
+
+    def prepare(self, delivery: Delivery) -> None:
+        if not delivery.external_id:
+            delivery.external_id = new_message_id(mailbox_for_ticket(delivery.ticket))
+
+    def deliver(self, delivery: Delivery) -> str:
+        try:
+            build_mail(delivery, templates=self.templates).send()
+        except Exception as exc:
+            if permanent_failure(exc):
+                raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=True) from exc
+            raise
+        return delivery.external_id

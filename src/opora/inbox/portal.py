@@ -1,0 +1,39 @@
+"""Portal requests (Channel.WEB): the customer hears of answers by e-mail.
+
+A public reply of the desk on a request made in the portal is mailed to the requester
+in the ticket's language, with the reply's text and a link back to the request page;
+the mail is threaded and carries the ticket's reply address, so answering it adds to
+the same ticket. A new portal request is acknowledged the same way. Nothing is mailed
+to a customer who turned notifications off (`User.notify_by_email`) or who has no
+address mail can reach.
+"""
+
+from __future__ import annotations
+
+from opora.inbox.delivery import delivery_for, schedule
+from opora.inbox.email.adapter import EmailAdapter
+from opora.tickets.domain_events import TicketOpened
+from opora.tickets.models import Channel, Message, Ticket
+
+
+class PortalAdapter(EmailAdapter):
+    channel: str = Channel.WEB
+    templates = "portal_"
+
+    def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
+        if not ticket.requester.notify_by_email:
+            return None
+        return super().address_for(ticket, message)
+
+
+def queue_acknowledgements(events: list[TicketOpened]) -> None:
+    """New portal requests are acknowledged by mail (in the opening transaction)."""
+    rows = [
+        row
+        for event in events
+        if event.ticket.channel == Channel.WEB
+        for row in [delivery_for(event.ticket, None, kind="ticket_created")]
+        if row is not None
+    ]
+    if rows:
+        schedule(rows)
