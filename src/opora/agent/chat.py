@@ -72,8 +72,7 @@ def _texts() -> dict[str, str]:
         "file_failed": _("The file could not be sent."),
         "no_articles": _("No related articles."),
         "insert_article": _("Insert the article link"),
-        "none": _("—"),
-        "new_chat": _("New chat"),
+        "none": "—",
         "choose": _("Choose a conversation on the left."),
     }
 

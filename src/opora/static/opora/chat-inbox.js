@@ -38,6 +38,7 @@
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
   const clock = (iso) => { const d = iso ? new Date(iso) : new Date(); return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
   const mine = (c) => c.agent_id === cfg.me && c.state !== "offered";
+  const offeredToMe = (c) => c.state === "offered" && (c.offered_to === undefined || c.offered_to === cfg.me);
 
   // -- counts: the nav badge and the page title ------------------------------------------
   function renderCounts() {
@@ -95,7 +96,8 @@
     switch (f.type) {
       case "chats":
         state.chats = new Map((f.chats || []).map((c) => [c.id, c]));
-        for (const c of state.chats.values()) if (c.state === "offered" && !state.offers.has(c.id)) state.offers.set(c.id, { chat: c, until: 0 });
+        for (const c of state.chats.values()) if (offeredToMe(c) && !state.offers.has(c.id)) state.offers.set(c.id, { chat: c, until: 0 });
+        for (const id of [...state.offers.keys()]) if (!state.chats.has(id) || !offeredToMe(state.chats.get(id))) state.offers.delete(id);
         if (f.presence) setPresence(f.presence);
         for (const item of state.outbox) send({ type: "message", chat_id: item.chat_id, text: item.text, client_id: item.client_id });
         for (const [id, msgs] of state.transcripts) {
@@ -115,7 +117,7 @@
         const c = f.chat;
         const before = state.chats.get(c.id);
         state.chats.set(c.id, { ...(before || {}), ...c });
-        if (c.state !== "offered" || (c.agent_id && c.agent_id !== cfg.me)) state.offers.delete(c.id);
+        if (!offeredToMe(state.chats.get(c.id))) state.offers.delete(c.id);
         if (state.accepting.has(c.id) && mine(c)) { state.accepting.delete(c.id); select(c.id); }
         if (c.id === state.selected) renderPane();
         break;
@@ -295,7 +297,8 @@
     }
     const past = $("[data-past]");
     past.replaceChildren();
-    for (const p of v.past_tickets || []) {
+    const pastTickets = Array.isArray(v.past_tickets) ? v.past_tickets : (v.past_tickets && v.past_tickets.recent) || [];
+    for (const p of pastTickets) {
       const number = typeof p === "object" ? p.number : p;
       const subject = typeof p === "object" ? p.subject || "" : "";
       past.append(h("li", {}, h("a", { href: `/agent/tickets/${number}`, text: `#${number}` }), subject ? ` ${subject}` : ""));
@@ -458,7 +461,11 @@
     input.value = "";
   }
 
-  if (inbox) wire();
+  // An open chat socket makes its agent available for chats. Other workspace pages
+  // keep one open (for the badge) only once the agent has worked in the chat inbox in
+  // this tab: reading the queue alone must not put anyone online.
+  const JOINED = "opora.chat.joined";
+  if (inbox) { wire(); sessionStorage.setItem(JOINED, "1"); }
   render();
-  connect();
+  if (inbox || sessionStorage.getItem(JOINED)) connect();
 })();

@@ -457,8 +457,11 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
   // Messages wait in the outbox (kept across page loads) until the server echoes their
   // client_id; the server stores a resent client_id once.
   function flush() {
-    for (const item of state.outbox) send({ type: "message", text: item.text, client_id: item.client_id });
+    for (const item of state.outbox) send(frameOf(item));
   }
+
+  // With nobody online the message is answered by e-mail: it carries the address.
+  const frameOf = (item) => ({ type: "message", text: item.text, client_id: item.client_id, ...(!state.online && state.email ? { email: state.email } : {}) });
 
   function sendText(text) {
     text = text.trim();
@@ -467,7 +470,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     state.outbox.push(item);
     store.set("outbox", state.outbox);
     addMessage({ author: "visitor", text, client_id: item.client_id, created_at: new Date().toISOString() });
-    send({ type: "message", text, client_id: item.client_id });
+    send(frameOf(item));
     typingOff();
   }
 
@@ -558,7 +561,11 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     if (!ok) return;
     const value = (name) => (form.querySelector(`[name=${name}]`) || { value: "" }).value.trim();
     const first = value("message");
-    if (await register(value("name"), value("email")) && first) sendText(first);
+    const offline = !state.online;
+    if (await register(value("name"), value("email")) && first) {
+      sendText(first);
+      if (offline) system(t("offlineDone"));
+    }
   });
 
   async function register(name, email) {
@@ -570,6 +577,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
       });
       state.token = answer.token;
       store.set("token", answer.token);
+      state.email = email;
       showChat();
       setSession(answer.session, state.online);
       for (const m of answer.messages || []) addMessage(m);
