@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"accounts"},  # people, organizations, teams, tokens
     {"search"},  # the search index, for any domain
     {"tickets"},  # the core of the desk
-    {"sla", "inbox", "automation", "kb", "feedback", "reports", "monitoring"},
+    {"sla", "inbox", "automation", "kb", "feedback", "reports", "monitoring", "chat"},
     {"pages", "agent", "portal", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process
 ]

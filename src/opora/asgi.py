@@ -28,19 +28,39 @@ http_application = WSGIMiddleware(
     workers=settings.WEB_THREADS,
 )
 
+from typing import Any  # noqa: E402
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from opora.chat.consumers import (  # noqa: E402
+    VISITOR_PREFIX,
+    agent_urlpatterns,
+    visitor_urlpatterns,
+)
 from opora.core.realtime import websocket_urlpatterns  # noqa: E402
+
+# Browsers must come from an allowed host (no cross-site WebSocket hijacking); scripts
+# authenticate with a bearer token.
+staff_sockets = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *agent_urlpatterns]))
+)
+# The chat widget runs on customers' sites: its visitors connect from any origin and
+# carry no cookies; the widget key and the signed visitor token say who they are.
+visitor_sockets = URLRouter(visitor_urlpatterns)
+
+
+async def websocket_application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if str(scope.get("path", "")).startswith(VISITOR_PREFIX):
+        await visitor_sockets(scope, receive, send)
+    else:
+        await staff_sockets(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        # Browsers must come from an allowed host (no cross-site WebSocket hijacking);
-        # scripts authenticate with a bearer token.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket_application,
     }
 )

@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "opora.automation",
     # channels in: e-mail
     "opora.inbox",
+    # live chat: the widget, visitors' and agents' sockets, routing to agents
+    "opora.chat",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",
@@ -359,6 +361,23 @@ EMAIL_SEND_ATTEMPTS = env_int("OPORA_EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 # Delivery attempts of a reply on any channel before the failure shows on the ticket.
 DELIVERY_ATTEMPTS = env_int("OPORA_DELIVERY_ATTEMPTS", EMAIL_SEND_ATTEMPTS, minimum=1)
 # --- end e-mail channel ------------------------------------------------------------
+
+# --- Live chat (opora.chat) -----------------------------------------------------------
+# Chats an agent takes at once unless their own setting says otherwise.
+CHAT_CAPACITY = env_int("OPORA_CHAT_CAPACITY", 3, minimum=1)
+# Seconds an agent has to accept an offered chat before it goes to the next agent.
+CHAT_OFFER_SECONDS = env_int("OPORA_CHAT_OFFER_SECONDS", 30, minimum=1)
+# Longest visitor message, in characters; longer ones are refused with an error frame.
+CHAT_MAX_MESSAGE_CHARS = env_int("OPORA_CHAT_MAX_MESSAGE_CHARS", 5000, minimum=1)
+# Messages (and uploads) one visitor may send per minute, and all visitors of one
+# client address together; more are refused and nothing is stored.
+CHAT_RATE_LIMIT_PER_MINUTE = env_int("OPORA_CHAT_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
+CHAT_IP_RATE_LIMIT_PER_MINUTE = env_int("OPORA_CHAT_IP_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# New visitor tokens one client address may ask for per minute.
+CHAT_VISITOR_RATE_LIMIT_PER_MINUTE = env_int(
+    "OPORA_CHAT_VISITOR_RATE_LIMIT_PER_MINUTE", 20, minimum=1
+)
+# --- end live chat ------------------------------------------------------------------
 
 
 # --- SLA, escalation, satisfaction, reports ----------------------------------------

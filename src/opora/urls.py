@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", healthz),
     # Help center (knowledge base), public.
     path("help/", include("opora.kb.urls")),
+    # Live chat: the widget's script and its HTTP endpoints (any origin).
+    path("chat/", include("opora.chat.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
-from opora.kb.models import Deflection, DeflectionKind
+from opora.kb.markdown import markdown_to_text
+from opora.kb.models import Article, Deflection, DeflectionKind
 from opora.kb.selectors import bot_search
 from opora.tickets.actions import TicketChanges, add_automated_reply, update_ticket
 from opora.tickets.events import bot_handoff_event
@@ -45,6 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask": "Did this solve your question? Reply “yes” and we will close the request, "
         "or reply with anything else (or “no”) and an agent will take it at once.",
         "page": "You can also answer on the request's page:",
+        "chat": "Here is what our knowledge base says:",
+        "more": "More:",
     },
     Language.RU: {
         "intro": "Здравствуйте! Пока специалист знакомится с обращением, "
@@ -52,6 +55,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask": "Это решило ваш вопрос? Ответьте «да», и мы закроем обращение, "
         "или напишите что угодно другое (или «нет») — специалист подключится сразу.",
         "page": "Ответить можно и на странице обращения:",
+        "chat": "Вот что об этом есть в базе знаний:",
+        "more": "Подробнее:",
     },
 }
 
@@ -75,7 +80,45 @@ def settings_for(ticket: Ticket) -> BotSettings | None:
     return found
 
 
+# How much of an article a chat answer quotes: whole paragraphs up to this length.
+CHAT_ANSWER_CHARS = 600
+
+
+def _answer_of(body: str) -> str:
+    """The first paragraph(s) of an article, as plain text, for a chat answer."""
+    paragraphs = [p.strip() for p in markdown_to_text(body).split("\n\n") if p.strip()]
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        if kept and len("\n\n".join([*kept, paragraph])) > CHAT_ANSWER_CHARS:
+            break
+        kept.append(paragraph)
+    answer = "\n\n".join(kept)
+    return answer if len(answer) <= CHAT_ANSWER_CHARS else answer[: CHAT_ANSWER_CHARS - 1] + "…"
+
+
+def _chat_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
+    """In a chat the answer itself, not only links; the widget asks with buttons whether
+    it helped, so no "reply yes" here."""
+    texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
+    bodies = dict(
+        Article.objects.filter(pk__in=[pk for pk, _ in articles]).values_list("pk", "body")
+    )
+    lines = [texts["chat"]]
+    for article_id, title in articles[:1]:
+        lines += ["", title, "", _answer_of(bodies.get(article_id, ""))]
+        lines += ["", f"{settings.BASE_URL}/help/articles/{article_id}/"]
+    if len(articles) > 1:
+        lines += ["", texts["more"]]
+        lines += [
+            f"- {title} — {settings.BASE_URL}/help/articles/{article_id}/"
+            for article_id, title in articles[1:]
+        ]
+    return "\n".join(lines)
+
+
 def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
+    if ticket.channel == Channel.CHAT:
+        return _chat_text(ticket, articles)
     texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
     lines = [texts["intro"], ""]
     for i, (article_id, title) in enumerate(articles, 1):

@@ -61,10 +61,16 @@ _pending = 0
 MAX_PENDING = 1000  # sends in flight; past this (layer down or stuck) new ones are dropped
 
 
+def serving_here() -> None:
+    """Note the running loop as this process's server loop: called by every consumer on
+    connect, so publishing from synchronous code reaches the in-process layer."""
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+
+
 class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
-        global _server_loop
-        _server_loop = asyncio.get_running_loop()
+        serving_here()
         authenticate = _authenticator
         user = await authenticate(self.scope) if authenticate is not None else None
         # Ticket numbers and changes are for agents' eyes only.
@@ -102,7 +108,7 @@ def _sent(future: Future[None]) -> None:
         _pending -= 1
     if not future.cancelled() and future.exception() is not None:
         # A live update is a courtesy; the change itself is committed.
-        logger.warning("could not publish ticket event", exc_info=future.exception())
+        logger.warning("could not publish a live update", exc_info=future.exception())
 
 
 def publish_ticket_event(number: int, kind: str) -> None:
@@ -112,27 +118,47 @@ def publish_ticket_event(number: int, kind: str) -> None:
 
 def publish_ticket_events(changes: list[tuple[int, str]]) -> None:
     """`publish_ticket_event` for many (number, kind) changes, in one hop to the layer."""
+    if changes:
+        _submit(
+            [
+                (QUEUE_GROUP, {"type": "ticket.updated", "number": number, "kind": kind})
+                for number, kind in changes
+            ]
+        )
+
+
+def publish_to_group(group: str, payload: dict[str, Any]) -> None:
+    """Send `payload` (a channel-layer message: its "type" names the consumers' handler)
+    to everyone in `group`; never waits, never fails."""
+    _submit([(group, payload)])
+
+
+def publish_to_groups(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """`publish_to_group` for many (group, payload) pairs, in order, in one hop."""
+    if messages:
+        _submit(messages)
+
+
+def _submit(messages: list[tuple[str, dict[str, Any]]]) -> None:
     global _pending
     layer = get_channel_layer()
-    if layer is None or not changes:
+    if layer is None:
         return
     if isinstance(layer, InMemoryChannelLayer):
         loop = _server_loop
         if loop is None or loop.is_closed():
-            return  # no agent has connected to this process: nobody to tell
+            return  # nobody has connected to this process: nobody to tell
     else:
         loop = _publisher_loop()
     with _lock:
         if _pending >= MAX_PENDING:
-            logger.warning("live updates are backing up; ticket events dropped")
+            logger.warning("live updates are backing up; events dropped")
             return
         _pending += 1
 
     async def send_all() -> None:
-        for number, kind in changes:
-            await layer.group_send(
-                QUEUE_GROUP, {"type": "ticket.updated", "number": number, "kind": kind}
-            )
+        for group, payload in messages:
+            await layer.group_send(group, payload)
 
     sending = send_all()
     try:

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Protocol
 from django.db import transaction
 
 from opora.accounts.identities import Contact, requester_for
-from opora.accounts.models import User
+from opora.accounts.models import Team, User
 from opora.core.text import guess_language
-from opora.tickets.actions import add_messages, create_ticket
+from opora.tickets.actions import add_messages, create_tickets, prepare_ticket
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import ACTIVE_STATUSES, Message, Ticket, TicketStatus
 from opora.tickets.replies import NewMessage
@@ -100,6 +100,8 @@ class Inbound:
     # ticket on this channel, else a new one.
     ticket_id: int | None = None
     tags: Sequence[str] = field(default_factory=tuple)
+    # The team a new ticket goes to (a chat widget's team); None: the usual routing.
+    team_id: int | None = None
 
 
 def _subject_from(body: str) -> str:
@@ -148,7 +150,7 @@ def receive(inbound: Inbound) -> tuple[Ticket, Message]:
             )
             assert message is not None  # refusals raise
             return ticket, message
-        ticket = create_ticket(
+        new = prepare_ticket(
             requester=requester,
             subject=inbound.subject or _subject_from(inbound.body) or inbound.channel,
             body=inbound.body,
@@ -164,6 +166,7 @@ def receive(inbound: Inbound) -> tuple[Ticket, Message]:
             external_id=inbound.external_id,
             attachments=inbound.attachments,
         )
-        first = ticket.messages.order_by("id").first()
-        assert first is not None
+        if inbound.team_id is not None:
+            new.route_to = Team.objects.filter(pk=inbound.team_id).first()
+        [(ticket, first)] = create_tickets([new], savepoint=False)
         return ticket, first

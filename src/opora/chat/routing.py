@@ -1,0 +1,158 @@
+"""Who gets a chat: the least-loaded online agent of the widget's team.
+
+1st-line agents come before 2nd and 3rd (an agent without a line counts as 1st); among
+them the one with the fewest chats (active ones plus offers waiting for them); nobody
+over their capacity, nobody who passed on this chat. The chosen agent gets an `offer`
+frame and `OPORA_CHAT_OFFER_SECONDS` to accept; a pass or the time running out offers
+it to the next. Checked on every routing event (a new chat, a pass, an agent coming
+online or ending a chat) and by a periodic job.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from opora.accounts.models import User
+from opora.chat.frames import chat_frame, send_after_commit
+from opora.chat.models import (
+    AgentPresence,
+    ChatSession,
+    PresenceStatus,
+    SessionState,
+    agent_group,
+    visitor_group,
+)
+from opora.chat.selectors import active_load, online_agent_ids, team_online
+
+
+def _candidates(session: ChatSession) -> list[User]:
+    line = session.ticket.line if session.ticket is not None else 1
+    passed = {int(pk) for pk in session.passed_by}
+    presences = {
+        p.agent_id: p
+        for p in AgentPresence.objects.filter(
+            status=PresenceStatus.ONLINE,
+            agent__is_active=True,
+            agent__role__in=("agent", "admin"),
+            agent__teams=session.widget.team_id,
+        ).select_related("agent")
+    }
+    ids = [pk for pk in presences if pk not in passed]
+    if not ids:
+        return []
+    load = active_load(ids)
+    chosen = [
+        presences[pk]
+        for pk in ids
+        if load[pk] < presences[pk].capacity and (presences[pk].agent.support_line or 1) >= line
+    ]
+    chosen.sort(key=lambda p: (p.agent.support_line or 1, load[p.agent_id], p.updated_at, p.pk))
+    return [p.agent for p in chosen]
+
+
+def route(session_id: int) -> User | None:
+    """Offer a waiting chat to the best agent now; None when nobody can take it."""
+    with transaction.atomic():
+        session = (
+            ChatSession.objects.select_for_update(of=("self",))
+            .select_related("widget", "ticket")
+            .filter(pk=session_id, state=SessionState.WAITING)
+            .first()
+        )
+        if session is None:
+            return None
+        candidates = _candidates(session)
+        if not candidates:
+            return None
+        agent = candidates[0]
+        session.state = SessionState.OFFERED
+        session.offered_to = agent
+        session.offered_at = timezone.now()
+        session.save(update_fields=["state", "offered_to", "offered_at"])
+        send_after_commit(
+            [
+                (
+                    agent_group(agent.pk),
+                    {
+                        "type": "offer",
+                        "chat": chat_frame(session),
+                        "expires_in": settings.CHAT_OFFER_SECONDS,
+                    },
+                ),
+                (visitor_group(session.widget_id, session.visitor_id), state_frame(session)),
+            ]
+        )
+        return agent
+
+
+def state_frame(session: ChatSession) -> dict[str, object]:
+    agent = session.agent if session.agent_id else None
+    return {
+        "type": "state",
+        "state": session.state,
+        "agent": (agent.name or agent.email.partition("@")[0]) if agent else None,
+        "online": team_online(session.widget.team_id),
+    }
+
+
+def announce_waiting(session: ChatSession) -> None:
+    """Tell the team's online agents that a chat waits (after commit)."""
+    frame = {"type": "chat", "chat": chat_frame(session)}
+    send_after_commit([(agent_group(pk), frame) for pk in online_agent_ids(session.widget.team_id)])
+
+
+def requeue(session: ChatSession, *, passed: User | None) -> None:
+    """Take a locked offered chat back from its agent (who passed, or let it lapse)."""
+    if passed is not None and passed.pk not in session.passed_by:
+        session.passed_by = [*session.passed_by, passed.pk]
+    previous = session.offered_to_id
+    session.state = SessionState.WAITING
+    session.offered_to = None
+    session.offered_at = None
+    session.save(update_fields=["state", "offered_to", "offered_at", "passed_by"])
+    if previous is not None:
+        send_after_commit([(agent_group(previous), {"type": "chat", "chat": chat_frame(session)})])
+
+
+def expire_offers() -> int:
+    """Offers not accepted in time go to the next agent; returns how many lapsed."""
+    due = timezone.now() - timedelta(seconds=settings.CHAT_OFFER_SECONDS)
+    lapsed = list(
+        ChatSession.objects.filter(state=SessionState.OFFERED, offered_at__lte=due)
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    for session_id in lapsed:
+        with transaction.atomic():
+            session = (
+                ChatSession.objects.select_for_update(of=("self",))
+                .select_related("widget", "ticket", "offered_to")
+                .filter(pk=session_id, state=SessionState.OFFERED, offered_at__lte=due)
+                .first()
+            )
+            if session is None:
+                continue
+            requeue(session, passed=session.offered_to)
+        route(session_id)
+    return len(lapsed)
+
+
+def route_waiting(team_id: int | None = None) -> int:
+    """Offer every waiting chat (of one team) that someone can take; returns how many."""
+    waiting = ChatSession.objects.filter(state=SessionState.WAITING, ticket__isnull=False)
+    if team_id is not None:
+        waiting = waiting.filter(widget__team_id=team_id)
+    offered = 0
+    for session_id in waiting.order_by("id").values_list("id", flat=True)[:500]:
+        if route(session_id) is not None:
+            offered += 1
+    return offered
+
+
+def sweep() -> int:
+    """The periodic check: lapsed offers move on, waiting chats find agents."""
+    return expire_offers() + route_waiting()
