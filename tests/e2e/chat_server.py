@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,6 +69,15 @@ class AsgiLiveServer:
         if not self.server.started:
             raise RuntimeError(f"the ASGI live server did not start: {self.failure!r}")
 
+    def wait_idle(self, timeout_s: float = 10) -> None:
+        """Until the server runs no request or socket: closing a browser ends its sockets,
+        and their last writes (an agent going offline) must not meet the next test's
+        clean-up of the database."""
+        deadline = time.monotonic() + timeout_s
+        state = self.server.server_state
+        while (state.tasks or state.connections) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def stop(self) -> None:
         self.server.should_exit = True
         if self.thread is not None:
@@ -115,3 +125,4 @@ def open_chat_session(
     yield make
     for session in sessions:
         session.context.close()
+    asgi_live_server.wait_idle()

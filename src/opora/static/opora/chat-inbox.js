@@ -22,6 +22,16 @@
     for (const kid of kids) if (kid) el.append(kid);
     return el;
   };
+  const clip = () => {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M21 11.5 12.5 20a5.5 5.5 0 0 1-7.8-7.8l8.5-8.5a3.7 3.7 0 0 1 5.2 5.2l-8.5 8.5a1.8 1.8 0 0 1-2.6-2.6L15 7");
+    svg.append(path);
+    return svg;
+  };
   const style = document.createElement("style");
   style.textContent = ".chat-badge{display:inline-block;min-width:18px;padding:0 6px;margin-left:4px;border-radius:9px;background:#dc2626;color:#fff;font-size:11px;font-weight:700;line-height:18px;text-align:center}.chat-badge[hidden]{display:none}";
   document.head.append(style);
@@ -195,7 +205,7 @@
   const lastText = (c) => {
     const m = c.last_message;
     if (!m) return "";
-    return typeof m === "string" ? m : m.text || (m.attachments && m.attachments.length ? `📎 ${m.attachments[0].name}` : "");
+    return typeof m === "string" ? m : m.text || (m.attachments && m.attachments.length ? m.attachments[0].name : "");
   };
   setInterval(() => {
     const now = Date.now();
@@ -244,10 +254,13 @@
   function addMessage(chatId, m, history) {
     let msgs = state.transcripts.get(chatId);
     if (!msgs) { msgs = new Map(); state.transcripts.set(chatId, msgs); }
-    if (m.client_id) {
+    // The server echoes an agent's client_id as "a-<client_id>" (kept apart from the
+    // visitor's in its duplicate check): the same message either way.
+    if (m.client_id && m.id) m = { ...m, client_id: String(m.client_id).replace(/^a-/, "") };
+    if (m.client_id && m.id) {
       state.outbox = state.outbox.filter((o) => o.client_id !== m.client_id);
       saveOutbox();
-      if (m.id) msgs.delete(`c:${m.client_id}`);
+      msgs.delete(`c:${m.client_id}`);
     }
     const key = m.id ? String(m.id) : `c:${m.client_id}`;
     if (msgs.has(key)) return;
@@ -320,7 +333,7 @@
         else if (part) text.append(part);
       });
       const files = h("div", { class: "files" });
-      for (const a of m.attachments || []) files.append(h("a", { href: a.url, target: "_blank", rel: "noopener", text: `📎 ${a.name}` }));
+      for (const a of m.attachments || []) files.append(h("a", { href: a.url, target: "_blank", rel: "noopener" }, clip(), a.name));
       const name = m.author === "agent" && m.name ? m.name : m.author === "visitor" ? m.name || T("visitor") : m.author === "bot" ? m.name || T("bot") : m.name || "";
       box.append(h("div", { class: `cmsg ${m.author}${m.id ? "" : " pending"}`, "data-id": m.id || "", "data-author": m.author },
         m.author === "system" ? null : h("div", { class: "meta", text: `${name} · ${clock(m.created_at)}` }),

@@ -20,7 +20,7 @@
       open: "Chat with us", title: "Chat with us", close: "Close the chat", end: "End chat",
       online: "We are online", offline: "We are offline", messages: "Messages",
       message: "Message", send: "Send", attach: "Attach a file", emoji: "Emoji", emojiList: "Choose an emoji",
-      name: "Your name", email: "E-mail", optional: "(optional)", start: "Start the chat",
+      name: "Your name", email: "E-mail", yourMessage: "Your message", optional: "(optional)", start: "Start the chat",
       offlineNote: "Nobody is online right now. Leave your message and e-mail: the answer will come by e-mail.",
       offlineSend: "Send the message", offlineDone: "Thank you! We will answer by e-mail.",
       required: "Please fill in this field.", badEmail: "Please enter a valid e-mail address.",
@@ -37,7 +37,7 @@
       open: "Напишите нам", title: "Чат с поддержкой", close: "Закрыть чат", end: "Завершить чат",
       online: "Мы на связи", offline: "Сейчас никого нет", messages: "Сообщения",
       message: "Сообщение", send: "Отправить", attach: "Прикрепить файл", emoji: "Эмодзи", emojiList: "Выберите эмодзи",
-      name: "Ваше имя", email: "E-mail", optional: "(необязательно)", start: "Начать чат",
+      name: "Ваше имя", email: "E-mail", yourMessage: "Ваше сообщение", optional: "(необязательно)", start: "Начать чат",
       offlineNote: "Сейчас никого нет на связи. Оставьте сообщение и e-mail — ответ придёт по почте.",
       offlineSend: "Отправить сообщение", offlineDone: "Спасибо! Мы ответим по e-mail.",
       required: "Заполните это поле.", badEmail: "Введите правильный адрес e-mail.",
@@ -64,6 +64,9 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible{
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .launcher{width:56px;height:56px;border-radius:50%;background:#4f46e5;color:#fff;border:0;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;position:relative;margin-left:auto}
 .launcher svg{width:26px;height:26px;fill:#fff}
+.ico{width:18px;height:18px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round;vertical-align:-4px}
+.files .ico{width:14px;height:14px;margin-right:3px;vertical-align:-2px}
+button.icon{display:inline-grid;place-items:center}
 .count{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;display:grid;place-items:center;padding:0 5px}
 .panel{position:absolute;right:0;bottom:68px;width:min(370px,calc(100vw - 32px));height:min(580px,calc(100vh - 100px));background:#fff;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;transition:opacity .15s,transform .15s}
 .head{background:#4f46e5;color:#fff;padding:12px 14px;display:flex;gap:8px;align-items:center}
@@ -106,7 +109,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
 .stars button{font-size:20px;padding:2px 8px;color:#d1d5db}
 .stars button[aria-pressed=true]{color:#f59e0b;border-color:#f59e0b}
 .drop{position:absolute;inset:0;background:rgba(79,70,229,.9);color:#fff;display:grid;place-items:center;font-weight:700;font-size:16px;pointer-events:none}
-@media (max-width:480px){:host{right:12px!important;bottom:12px!important}.panel{position:fixed;inset:0;width:100vw;height:100%;border-radius:0}}
+@media (max-width:480px){:host{right:12px!important;bottom:12px!important}.panel{position:fixed;inset:0;width:100vw;height:100%;border-radius:0}.panel:not([hidden])+.launcher{display:none}}
 @media (prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}}`;
 
   // -- small DOM helpers -----------------------------------------------------------
@@ -120,6 +123,24 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     }
     for (const kid of kids) if (kid) el.append(kid);
     return el;
+  };
+  // Icons are drawn, not emoji: every system has the shapes, not every one the font.
+  const ICONS = {
+    clip: "M21 11.5 12.5 20a5.5 5.5 0 0 1-7.8-7.8l8.5-8.5a3.7 3.7 0 0 1 5.2 5.2l-8.5 8.5a1.8 1.8 0 0 1-2.6-2.6L15 7",
+    smile: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8 14s1.5 2 4 2 4-2 4-2M9 9.5h.01M15 9.5h.01",
+    send: "M4 12 20 4l-6 16-3-7-7-1z",
+    close: "M6 6l12 12M18 6 6 18",
+  };
+  const icon = (name) => {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "ico");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
   };
   const store = {
     get(name, fallback) {
@@ -163,19 +184,20 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
   const dot = h("span", { class: "dot", "aria-hidden": "true" });
   const sub = h("span", { text: "" });
   const endButton = h("button", { type: "button", hidden: true, onclick: () => send({ type: "end" }), text: t("end") });
-  const closeButton = h("button", { type: "button", "aria-label": t("close"), onclick: () => toggle(false), text: "✕" });
+  const closeButton = h("button", { type: "button", "aria-label": t("close"), onclick: () => toggle(false) }, icon("close"));
   const statusBar = h("div", { class: "status", role: "status", hidden: true });
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": t("messages"), tabindex: "0" });
   const typingLine = h("div", { class: "typing", "aria-live": "polite" });
   const input = h("textarea", { id: "input", rows: "1", placeholder: t("message"), "aria-label": t("message") });
-  const fileInput = h("input", { type: "file", class: "sr", tabindex: "-1", "aria-label": t("attach") });
+  // Opened by the attach button, which is the control people and assistive technology use.
+  const fileInput = h("input", { type: "file", class: "sr", tabindex: "-1", "aria-hidden": "true" });
   const emojiGrid = h("div", { class: "emojis", role: "group", "aria-label": t("emojiList"), hidden: true });
-  const emojiButton = h("button", { type: "button", class: "icon", "aria-label": t("emoji"), "aria-expanded": "false", text: "😊" });
+  const emojiButton = h("button", { type: "button", class: "icon", "aria-label": t("emoji"), "aria-expanded": "false" }, icon("smile"));
   const composer = h(
     "form", { class: "composer", hidden: true },
-    h("button", { type: "button", class: "icon", "aria-label": t("attach"), text: "📎", onclick: () => fileInput.click() }),
+    h("button", { type: "button", class: "icon", "aria-label": t("attach"), onclick: () => fileInput.click() }, icon("clip")),
     emojiButton, input, fileInput,
-    h("button", { type: "submit", class: "icon primary", "aria-label": t("send"), text: "➤" }),
+    h("button", { type: "submit", class: "icon primary", "aria-label": t("send") }, icon("send")),
     emojiGrid,
   );
   const form = h("form", { class: "form", hidden: true, novalidate: true });
@@ -238,7 +260,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     linkify(bubble, m.text);
     const files = h("div", { class: "files" });
     for (const a of m.attachments || []) {
-      files.append(h("a", { href: fileUrl(a.url), target: "_blank", rel: "noopener", download: a.name, text: `📄 ${a.name} (${size(a.size || 0)})` }));
+      files.append(h("a", { href: fileUrl(a.url), target: "_blank", rel: "noopener", download: a.name }, icon("clip"), `${a.name} (${size(a.size || 0)})`));
     }
     const el = h(
       "div", { class: `msg ${m.author}${pending ? " pending" : ""}`, "data-author": m.author, "data-id": m.id || "" },
@@ -250,7 +272,8 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
   }
 
   function addMessage(m) {
-    if (m.client_id) {
+    if (m.client_id && m.id) {
+      // The server has it: no longer waiting to be sent.
       state.outbox = state.outbox.filter((o) => o.client_id !== m.client_id);
       store.set("outbox", state.outbox);
       const pending = state.messages.get(`c:${m.client_id}`);
@@ -537,7 +560,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     if (offline) form.append(h("p", { class: "note", text: t("offlineNote") }));
     if (prechat.name !== "off") form.append(field("name", t("name"), "text", prechat.name));
     if (email !== "off") form.append(field("email", t("email"), "email", email));
-    if (offline) form.append(field("message", t("message"), "textarea", "required"));
+    if (offline) form.append(field("message", t("yourMessage"), "textarea", "required"));
     form.append(h("button", { type: "submit", class: "primary", text: offline ? t("offlineSend") : t("start") }));
     form.hidden = false;
     composer.hidden = true;
