@@ -73,9 +73,23 @@ class Socket:
             if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
                 return frame
 
+    async def reply(self, author: str = "agent") -> dict[str, Any]:
+        """The next message frame written by `author` (a visitor's own echoes skipped)."""
+        while True:
+            frame = await self.expect("message")
+            if frame["message"]["author"] == author:
+                return frame
+
     async def nothing_more(self) -> bool:
         """True when nothing arrives for a moment (used only to show absence)."""
         return bool(await self.app.receive_nothing(timeout=0.3))
+
+    async def pending(self) -> list[dict[str, Any]]:
+        """The frames that arrive until none comes for a moment."""
+        frames = []
+        while not await self.nothing_more():
+            frames.append(await self.receive())
+        return frames
 
     async def close(self) -> None:
         await self.app.send_input({"type": "websocket.disconnect", "code": 1000})

@@ -285,3 +285,70 @@ def test_two_web_nodes_and_two_workers_share_one_state(cluster: Cluster, tmp_pat
     latency = 'opora_http_request_duration_seconds_count{method="POST",route="api/v1/tickets"'
     assert latency in metrics
     assert "opora_task_queue_depth 0.0" in metrics
+
+
+def test_a_visitor_on_one_node_and_an_agent_on_the_other_chat(cluster: Cluster):
+    c = cluster
+    node_a, node_b = c.web
+    token = _agent_token(c)
+    key = (
+        c.opora(
+            "shell",
+            "-c",
+            "from opora.accounts.models import User;"
+            "from opora.accounts.actions import create_team;"
+            "from opora.chat.actions import WidgetFields, save_widget;"
+            "u = User.objects.get(email='alice@desk.test');"
+            "t = create_team(name='Support', members=[u.pk], by=None);"
+            "print(save_widget(None, WidgetFields(name='Shop', team_id=t.pk), by=u).public_key)",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    # given a visitor of the widget, set up through node A
+    visitor = httpx.post(f"{node_a}/chat/api/{key}/visitor", json={"name": "Vera"}, timeout=10)
+    assert visitor.status_code == 200, visitor.text
+    visitor_token = visitor.json()["token"]
+
+    def frames_until(ws: Any, kind: str, **fields: Any) -> dict[str, Any]:
+        while True:
+            frame: dict[str, Any] = json.loads(ws.recv(timeout=10))
+            if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
+                return frame
+
+    # and an agent on node B (connecting makes her online)
+    with connect(
+        node_b.replace("http", "ws") + "/ws/chat/agent/",
+        additional_headers={"Authorization": f"Bearer {token}"},
+        origin=Origin(node_b),
+        open_timeout=10,
+    ) as agent:
+        assert frames_until(agent, "chats")["presence"]["status"] == "online"
+        # when the visitor writes from another site through node A
+        with connect(
+            node_a.replace("http", "ws") + f"/ws/chat/visitor/{key}/?token={visitor_token}",
+            origin=Origin("https://shop.example.com"),
+            open_timeout=10,
+        ) as chat:
+            assert frames_until(chat, "hello")["online"] is True
+            chat.send(json.dumps({"type": "message", "text": "Hello from A", "client_id": "1"}))
+            # then the agent on node B is offered the chat, accepts, and they talk
+            offer = frames_until(agent, "offer")
+            chat_id = offer["chat"]["id"]
+            assert offer["chat"]["last_message"]["text"] == "Hello from A"
+            agent.send(json.dumps({"type": "accept", "chat_id": chat_id}))
+            assert frames_until(chat, "state", state="active")["agent"] == "Alice"
+            agent.send(
+                json.dumps(
+                    {"type": "message", "chat_id": chat_id, "text": "Hi from B", "client_id": "b"}
+                )
+            )
+            reply = frames_until(chat, "message")
+            while reply["message"]["author"] != "agent":
+                reply = frames_until(chat, "message")
+            assert reply["message"]["text"] == "Hi from B"
+            chat.send(json.dumps({"type": "message", "text": "Thanks", "client_id": "2"}))
+            heard = frames_until(agent, "message", chat_id=chat_id)
+            while heard["message"]["text"] != "Thanks":
+                heard = frames_until(agent, "message", chat_id=chat_id)
+            assert heard["message"]["author"] == "visitor"

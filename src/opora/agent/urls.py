@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat, ticket, views
+from opora.agent import chat, chat_settings, ticket, views
 
 app_name = "agent"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("tickets/<int:number>/time", ticket.time_card, name="time"),
     path("tickets/<int:number>/articles", ticket.related, name="related"),
     path("tickets/<int:number>/to-article", ticket.to_article, name="to_article"),
+    path("chat/settings", chat_settings.widgets, name="chat_settings"),
+    path("chat/settings/<int:widget_id>", chat_settings.widgets, name="chat_widget"),
 ]

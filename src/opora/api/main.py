@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from opora.api import accounts, tickets
 from opora.api import automation as automation_api
+from opora.api import chat as chat_api
 from opora.api import kb as kb_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import reports as reports_api
@@ -33,3 +34,4 @@ api.add_router("", kb_api.router)
 api.add_router("", search_api.router)
 api.add_router("", automation_api.router)
 api.add_router("", mailboxes_api.router)
+api.add_router("", chat_api.router)

@@ -243,9 +243,9 @@ class AgentConsumer(_ChatConsumer):
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
             raise OporaError(errors.BAD_FRAME, _("Say which chat (chat_id)."))
         if kind == "accept":
-            await run(self.language, actions.accept, user, chat_id)
+            await run(self.language, self._accept, chat_id)
         elif kind == "pass":
-            await run(self.language, actions.pass_chat, user, chat_id)
+            await run(self.language, self._pass, chat_id)
         elif kind == "end":
             await run(self.language, self._end, chat_id)
         elif kind == "message":
@@ -268,6 +268,16 @@ class AgentConsumer(_ChatConsumer):
             )
         else:
             raise OporaError(errors.BAD_FRAME, _("Unknown frame type."))
+
+    def _accept(self, chat_id: int) -> None:
+        assert self.user is not None
+        access_chat(self.user, chat_id)
+        actions.accept(self.user, chat_id)
+
+    def _pass(self, chat_id: int) -> None:
+        assert self.user is not None
+        access_chat(self.user, chat_id)
+        actions.pass_chat(self.user, chat_id)
 
     def _end(self, chat_id: int) -> None:
         assert self.user is not None

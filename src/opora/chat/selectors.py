@@ -95,7 +95,7 @@ def current_session(visitor: Visitor, *, for_update: bool = False) -> ChatSessio
         widget_id=visitor.widget.pk, visitor_id=visitor.visitor_id, state__in=OPEN_STATES
     )
     if for_update:
-        sessions = sessions.select_for_update()
+        sessions = sessions.select_for_update(of=("self",))
     return sessions.select_related("agent", "ticket").order_by("-id").first()
 
 

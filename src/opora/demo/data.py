@@ -587,3 +587,39 @@ PROBLEMS = (
         days_ago=12,
     ),
 )
+
+
+# The live chat of the demo: a widget anyone can embed with data-key="demo", answered
+# by the Support team with the answer bot on, its agents online.
+CHAT_WIDGET_KEY = "demo"
+
+
+def set_up_chat() -> int:
+    """The demo's chat widget, bot and agents' presence; returns how many widgets."""
+    from opora.accounts.models import Team, User
+    from opora.automation.bot import configure_bot
+    from opora.chat.actions import WidgetFields, save_widget, set_presence
+    from opora.chat.models import ChatWidget
+
+    team = Team.objects.get(name="Support")
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    if not ChatWidget.objects.filter(public_key=CHAT_WIDGET_KEY).exists():
+        widget = save_widget(
+            None,
+            WidgetFields(
+                name="Demo site",
+                team_id=team.pk,
+                prechat_name="optional",
+                prechat_email="optional",
+                greeting_en="Hi! Ask us anything: the bot answers at once, a person if needed.",
+                greeting_ru="Здравствуйте! Спросите нас: бот ответит сразу, а если нужно — "
+                "специалист.",
+            ),
+            by=admin,
+        )
+        # A fixed key, so the demo page and the README's snippet work as written.
+        ChatWidget.objects.filter(pk=widget.pk).update(public_key=CHAT_WIDGET_KEY)
+    configure_bot(team_id=team.pk, enabled=True, threshold=0.5)
+    for agent in team.members.filter(is_active=True):
+        set_presence(agent, "online")
+    return 1

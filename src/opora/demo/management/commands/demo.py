@@ -566,6 +566,8 @@ class Command(BaseCommand):
                 counts = DemoLoader(count).run()
                 # The knowledge base: demo articles in Russian and English.
                 counts["articles"] = load_demo_kb()
+                # The live chat: a widget with the key "demo", the bot on, agents online.
+                counts["chat widgets"] = data.set_up_chat()
         if counts is None:
             self.stdout.write("Demo data is already loaded.")
         else:
