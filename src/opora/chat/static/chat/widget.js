@@ -408,7 +408,8 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     if (state.token) headers["X-Chat-Visitor"] = state.token;
     const response = await fetch(API + path, { ...options, headers, credentials: "omit" });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw Object.assign(new Error(body.message || response.statusText), { body });
+    if (response.status === 401 && state.token) forget(); // a forged or foreign token
+    if (!response.ok) throw Object.assign(new Error(body.detail || response.statusText), { body });
     return body;
   }
 
@@ -472,7 +473,11 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
         if (frame.state === "ended") showTyping(false);
         break;
       case "rating": if (frame.asked) askRating(); break;
-      case "error": if (frame.message) system(frame.message); break;
+      case "error":
+        if (frame.message) system(frame.message);
+        // Nobody online and no address yet: the queued message waits for one.
+        if (frame.code === "email_required") { state.online = false; setSession(state.session); showForm(); }
+        break;
       default: break;
     }
   }
@@ -527,7 +532,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
       const answer = await http("upload", { method: "POST", body });
       if (answer.message) addMessage(answer.message);
     } catch (err) {
-      system(err.body && err.body.message ? err.body.message : t("uploadFailed"));
+      system(err.body && err.body.detail ? err.body.detail : t("uploadFailed"));
     }
   }
   fileInput.addEventListener("change", () => { upload(fileInput.files[0]); fileInput.value = ""; });
@@ -560,7 +565,7 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     if (offline) form.append(h("p", { class: "note", text: t("offlineNote") }));
     if (prechat.name !== "off") form.append(field("name", t("name"), "text", prechat.name));
     if (email !== "off") form.append(field("email", t("email"), "email", email));
-    if (offline) form.append(field("message", t("yourMessage"), "textarea", "required"));
+    if (offline && !state.outbox.length) form.append(field("message", t("yourMessage"), "textarea", "required"));
     form.append(h("button", { type: "submit", class: "primary", text: offline ? t("offlineSend") : t("start") }));
     form.hidden = false;
     composer.hidden = true;
@@ -605,9 +610,10 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
       setSession(answer.session, state.online);
       for (const m of answer.messages || []) addMessage(m);
       connect();
+      flush(); // what waited for the address (sent again on connect; stored once)
       return true;
     } catch (err) {
-      setStatus(err.body && err.body.message ? err.body.message : t("failed"));
+      setStatus(err.body && err.body.detail ? err.body.detail : t("failed"));
       return false;
     }
   }
