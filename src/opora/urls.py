@@ -24,6 +24,8 @@ urlpatterns = [
     # Production mode: readiness for load balancers, Prometheus metrics.
     path("readyz", internal_only(readyz)),
     path("metrics", internal_only(metrics_view)),
+    # Live chat: the widget's script and the demo page.
+    path("chat/", include("opora.chat.urls_widget")),
     # Agent workspace, customer portal, sign-in pages.
     path("", root_redirect, name="root"),
     path("agent/", include("opora.agent.urls")),

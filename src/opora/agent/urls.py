@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat_settings, customers, ticket, views
+from opora.agent import chat, chat_settings, customers, ticket, views
 
 app_name = "agent"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk", views.bulk, name="bulk"),
+    path("chat/", chat.inbox, name="chat"),
     path("tickets/<int:number>", ticket.ticket_page, name="ticket"),
     path("tickets/<int:number>/reply", ticket.reply, name="reply"),
     path(

@@ -7,7 +7,6 @@ from opora.chat import views
 app_name = "chat"
 
 urlpatterns = [
-    path("widget.js", views.widget_script, name="widget-js"),
     path("api/<str:public_key>/config", views.config, name="config"),
     path("api/<str:public_key>/visitor", views.visitor, name="visitor"),
     path("api/<str:public_key>/history", views.messages, name="history"),

@@ -13,7 +13,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -207,15 +206,4 @@ def file(request: HttpRequest, signed: str) -> HttpResponseBase:
     response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.filename)
     response["Content-Type"] = found.content_type
     response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-def widget_script(request: HttpRequest) -> HttpResponseBase:
-    """/chat/widget.js: the widget's script, for any site to load."""
-    path = finders.find("chat/widget.js")
-    if not path:
-        raise Http404("widget.js")
-    response = FileResponse(open(path, "rb"), content_type="text/javascript")  # noqa: SIM115
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Cache-Control"] = "public, max-age=300"
     return response
