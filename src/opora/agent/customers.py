@@ -28,6 +28,7 @@ from opora.accounts.selectors import (
     possible_duplicates,
 )
 from opora.core.errors import Forbidden, NotFound, OporaError
+from opora.core.numbers import parse_int
 from opora.pages import PageForm, add_action_error, agent_required, current_user, not_found_as_404
 from opora.tickets.selectors import visible_tickets
 
@@ -56,7 +57,7 @@ def _access(viewer: User, user_id: int) -> User:
 
 def _limit(request: HttpRequest) -> int:
     raw = request.GET.get("limit", "")
-    wanted = int(raw) if raw.isdigit() else TICKETS_PAGE
+    wanted = parse_int(raw) or TICKETS_PAGE
     return max(TICKETS_PAGE, min(wanted, MAX_TICKETS))
 
 

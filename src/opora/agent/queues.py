@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Team, User
+from opora.core.numbers import parse_id
 from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus, TicketType
 from opora.tickets.selectors import TicketFilter, due_sort_key, visible_tickets
 
@@ -91,8 +92,7 @@ def sort_tickets(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
 
 
 def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return parse_id(value or "")
 
 
 def parse_filter(params: QueryDict) -> TicketFilter:

@@ -20,6 +20,7 @@ from opora.accounts.models import SupportLine, Team, User
 from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
 from opora.agent.views import agents
 from opora.core.errors import NotFound, OporaError, ValidationFailed
+from opora.core.numbers import parse_id
 from opora.inbox.actions import retry_delivery
 from opora.inbox.selectors import access_delivery, ticket_deliveries
 from opora.kb.actions import draft_from_ticket
@@ -235,7 +236,7 @@ def retry(request: HttpRequest, number: int, delivery_id: int) -> HttpResponse:
 
 
 def _int_or_none(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 def _panel_changes(request: HttpRequest, ticket: Ticket, user: User) -> actions.TicketChanges:

@@ -24,6 +24,7 @@ from opora.agent.queues import (
     sort_tickets,
 )
 from opora.core.errors import NotFound, OporaError
+from opora.core.numbers import parse_id
 from opora.pages import agent_required, current_user, is_htmx, safe_next
 from opora.tickets import actions
 from opora.tickets.models import Priority, TicketStatus, TicketType
@@ -86,7 +87,8 @@ def _bulk_changes(action: str, value: str, user: User) -> actions.TicketChanges 
             return actions.TicketChanges(unassign=True)
         if value == "me":
             return actions.TicketChanges(assignee=user.pk)
-        return actions.TicketChanges(assignee=int(value)) if value.isdigit() else None
+        assignee = parse_id(value)
+        return actions.TicketChanges(assignee=assignee) if assignee is not None else None
     if action == "status" and value in TicketStatus.values:
         return actions.TicketChanges(status=value)
     if action == "priority" and value:
@@ -102,7 +104,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """Apply one change to the selected tickets; each ticket succeeds or fails on its own."""
     user = current_user(request)
     back = safe_next(request, reverse("agent:queue"))
-    numbers = [int(n) for n in request.POST.getlist("ticket") if n.isdigit()][:MAX_BULK]
+    numbers = [n for n in map(parse_id, request.POST.getlist("ticket")) if n is not None][:MAX_BULK]
     action = request.POST.get("action", "")
     changes = _bulk_changes(action, request.POST.get(f"value_{action}", ""), user)
     if not numbers:

@@ -34,6 +34,7 @@ from opora.api.common import (
 )
 from opora.api.rows import json_response, ticket_row, ticket_rows
 from opora.core.errors import Forbidden, ValidationFailed
+from opora.core.numbers import parse_id
 from opora.inbox.actions import retry_delivery
 from opora.inbox.models import Delivery
 from opora.inbox.selectors import access_delivery, latest_deliveries, ticket_deliveries
@@ -352,7 +353,7 @@ def list_tickets(
     _check_choices("status", statuses, {"new", "open", "pending", "on_hold", "solved", "closed"})
     _check_choices("priority", priorities, {p.code for p in Priority})
     _check_choices("type", types, {"question", "incident", "problem", "complaint", "suggestion"})
-    if assignee not in (None, "me", "none") and not str(assignee).isdigit():
+    if assignee not in (None, "me", "none") and parse_id(assignee) is None:
         raise ValidationFailed(
             errors.INVALID, _("assignee must be 'me', 'none' or a user id"), field="assignee"
         )

@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Opora"
 
     def ready(self) -> None:
+        # The `<id:…>` URL converter, before any URL pattern is read.
         # Each app's tasks.py registers its jobs and periodic schedules on import.
         from django.utils.module_loading import autodiscover_modules
+
+        import opora.core.numbers  # noqa: F401
 
         autodiscover_modules("tasks")

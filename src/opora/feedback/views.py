@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from opora.core.errors import OporaError
+from opora.core.numbers import parse_int
 from opora.feedback.actions import rate_ticket, ticket_for_token
 from opora.feedback.models import Rating
 
@@ -25,8 +26,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            raw = request.POST.get("score", "")
-            score = int(raw) if raw.isdigit() else 0
+            score = parse_int(request.POST.get("score", ""), maximum=100) or 0
             rating = rate_ticket(
                 ticket, by=ticket.requester, score=score, comment=request.POST.get("comment", "")
             )
@@ -34,6 +34,6 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         except OporaError as exc:
             context["error"] = exc.message
             status = exc.status
-    elif request.GET.get("score", "").isdigit():
-        context["score"] = int(request.GET["score"])
+    elif parse_int(request.GET.get("score", ""), minimum=1, maximum=5) is not None:
+        context["score"] = parse_int(request.GET["score"])
     return render(request, "feedback/rate.html", context, status=status)

@@ -9,8 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("categories/<slug:slug>/", views.category, name="category"),
-    path("articles/<int:article_id>/", views.article, name="article"),
+    path("articles/<id:article_id>/", views.article, name="article"),
     path("ask/", views.ask, name="ask"),
     path("deflected/", views.deflected, name="deflected"),
-    path("ask/sent/<int:number>/", views.ask_sent, name="sent"),
+    path("ask/sent/<id:number>/", views.ask_sent, name="sent"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opora.accounts.models import Language, User
 from opora.core.errors import NotFound, OporaError
+from opora.core.numbers import parse_id
 from opora.kb import actions
 from opora.kb.models import Category
 from opora.kb.selectors import access_article, search_articles, translations, visible_articles
@@ -161,10 +162,10 @@ def ask(request: HttpRequest) -> HttpResponse:
         except OporaError as exc:
             error = exc.message
         else:
-            read = request.POST.get("read", "")
-            if read.isdigit():
+            read = parse_id(request.POST.get("read", ""))
+            if read is not None:
                 # Read a suggested article, then sent the request anyway: not deflected.
-                actions.withdraw_deflection(user=user, article_id=int(read))
+                actions.withdraw_deflection(user=user, article_id=read)
             return redirect("kb:sent", number=ticket.number)
     return render(request, "kb/ask.html", {**context, "error": error, "form": request.POST})
 
@@ -176,9 +177,12 @@ def deflected(request: HttpRequest) -> HttpResponse:
     Sent with navigator.sendBeacon (a form with the CSRF token) as the page closes.
     """
     user = _viewer(request)
+    article_id = parse_id(request.POST.get("article", ""))
+    if article_id is None:
+        return HttpResponse(status=400)
     try:
-        found = access_article(user, int(request.POST.get("article", "")))
-    except (ValueError, NotFound):
+        found = access_article(user, article_id)
+    except NotFound:
         return HttpResponse(status=400)
     actions.record_deflection(
         "deflected", article=found, user=user, query=request.POST.get("query", "")

@@ -10,11 +10,11 @@ portal_patterns = (
         path("", views.home, name="home"),
         path("new", views.new_request, name="new"),
         path("profile", views.profile, name="profile"),
-        path("requests/<int:number>", views.request_page, name="request"),
-        path("requests/<int:number>/reply", views.request_reply, name="reply"),
-        path("requests/<int:number>/status", views.request_status, name="status"),
-        path("requests/<int:number>/rate", views.request_rate, name="rate"),
-        path("requests/<int:number>/bot", views.request_bot_answer, name="bot"),
+        path("requests/<id:number>", views.request_page, name="request"),
+        path("requests/<id:number>/reply", views.request_reply, name="reply"),
+        path("requests/<id:number>/status", views.request_status, name="status"),
+        path("requests/<id:number>/rate", views.request_rate, name="rate"),
+        path("requests/<id:number>/bot", views.request_bot_answer, name="bot"),
     ],
     "portal",
 )
@@ -27,7 +27,7 @@ urlpatterns = [
     path("signin/link", auth.signin_link_request, name="signin-link"),
     path("signin/link/<str:token>", auth.signin_link_use, name="signin-link-use"),
     path("language", auth.set_language, name="set-language"),
-    path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
+    path("attachments/<id:attachment_id>", views.attachment, name="attachment"),
 ]
 
 __all__ = ["root_redirect", "urlpatterns"]

@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import OporaError
+from opora.core.numbers import parse_id
 from opora.reports import charts, kpis
 from opora.reports.selectors import access_reports, build_filter
 from opora.tickets.models import Channel, Priority
@@ -20,7 +21,7 @@ FILTER_KEYS = ("start", "end", "team", "agent", "channel", "priority", "organiza
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _date(value: str | None) -> date | None:
