@@ -24,7 +24,7 @@ run: install
 	$(BIN)/opora demo
 	$(BIN)/opora serve
 
-test: install lint typecheck migrations-check test-sqlite test-postgres
+test: install lint typecheck migrations-check test-sqlite test-postgres fuzz-smoke
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -58,7 +58,11 @@ FUZZ_EXAMPLES ?= 20
 fuzz: install
 	$(BIN)/python scripts/fuzz.py --examples $(FUZZ_EXAMPLES)
 
-.PHONY: fuzz
+# In `make test`: the same run with few examples per operation.
+fuzz-smoke: install
+	$(BIN)/python scripts/fuzz.py --examples 3
+
+.PHONY: fuzz fuzz-smoke
 
 # --- Benchmarks (bench/RESULTS.md): one command each from a fresh clone ---
 .PHONY: bench-load bench-generate bench-peer bench-cost

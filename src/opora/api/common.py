@@ -252,3 +252,48 @@ def decode_cursor(cursor: str, *, length: int) -> list[Any]:
             [{"loc": ("query", "cursor"), "msg": "invalid cursor", "type": "invalid_cursor"}]
         )
     return values
+
+
+# Answers any operation may give whatever its handler declares, by what it takes:
+# these come from the shared machinery (authentication, parsing, the body size limit),
+# so they are documented here once rather than on every endpoint.
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+_COMMON_ANSWERS = {
+    "400": "The body is not valid JSON.",
+    "401": "No valid token or session.",
+    "404": "Not found, or not visible to you.",
+    "413": "The request body is too large.",
+    "422": "A parameter or a field is not valid.",
+}
+
+
+class OporaAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document lists the shared error answers of each operation."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    _document_common_answers(operation)
+        return schema
+
+
+def _document_common_answers(operation: dict[str, Any]) -> None:
+    params = operation.get("parameters", [])
+    wanted = set()
+    if operation.get("security"):
+        wanted.add("401")
+    if params or "requestBody" in operation:
+        wanted.add("422")
+    if any(p.get("in") == "path" for p in params):
+        wanted.add("404")
+    if "requestBody" in operation:
+        wanted |= {"400", "413"}
+    responses = operation["responses"]
+    for status in sorted(wanted):
+        if status not in responses and int(status) not in responses:
+            responses[status] = {
+                "description": _COMMON_ANSWERS[status],
+                "content": {"application/json": {"schema": _ERROR_REF}},
+            }

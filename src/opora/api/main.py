@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from opora.api import accounts, tickets
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
@@ -12,9 +10,9 @@ from opora.api import mailboxes as mailboxes_api
 from opora.api import reports as reports_api
 from opora.api import search as search_api
 from opora.api import sla as sla_api
-from opora.api.common import AUTH, install_error_handlers
+from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
-api = NinjaAPI(
+api = OporaAPI(
     title="Opora API",
     version="1",
     description=(

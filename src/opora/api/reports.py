@@ -39,7 +39,16 @@ def all_kpis(request: HttpRequest, query: ReportQuery = Query(...)) -> dict[str,
     return {"start": f.start, "end": f.end, **kpis.all_kpis(f)}
 
 
-@router.get("/reports/export.csv", summary="Every KPI as CSV")
+@router.get(
+    "/reports/export.csv",
+    response=ERRORS,
+    summary="Every KPI as CSV",
+    openapi_extra={
+        "responses": {
+            200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+        }
+    },
+)
 def export_csv(request: HttpRequest, query: ReportQuery = Query(...)) -> HttpResponse:
     f = _filter(request, query)
     response = HttpResponse(kpis_csv(kpis.all_kpis(f)), content_type="text/csv; charset=utf-8")
