@@ -41,11 +41,26 @@ from opora.chat.consumers import (  # noqa: E402
 )
 from opora.core.realtime import websocket_urlpatterns  # noqa: E402
 
-# Browsers must come from an allowed host (no cross-site WebSocket hijacking); scripts
-# authenticate with a bearer token.
-staff_sockets = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *agent_urlpatterns]))
-)
+# Browsers must come from an allowed host: their cookies would otherwise let another
+# site's page listen in (cross-site WebSocket hijacking). Scripts authenticate with a
+# bearer token instead, which no browser page can attach to a WebSocket, and often send
+# no Origin at all: for them the origin proves nothing and is not checked.
+staff_routes = AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *agent_urlpatterns]))
+browser_sockets = AllowedHostsOriginValidator(staff_routes)
+
+
+def _bearer(scope: dict[str, Any]) -> bool:
+    return any(
+        name == b"authorization" and value[:7].lower() == b"bearer "
+        for name, value in scope.get("headers", [])
+    )
+
+
+async def staff_sockets(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if _bearer(scope):
+        await staff_routes(scope, receive, send)
+    else:
+        await browser_sockets(scope, receive, send)
 # The chat widget runs on customers' sites: its visitors connect from any origin and
 # carry no cookies; the widget key and the signed visitor token say who they are.
 visitor_sockets = URLRouter(visitor_urlpatterns)

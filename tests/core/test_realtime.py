@@ -22,16 +22,15 @@ from opora.tickets.actions import create_ticket
 class Listener:
     """A WebSocket client of /ws/queue/ speaking ASGI to the application directly."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, origin: bytes | None = b"http://testserver") -> None:
+        headers = [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())]
+        if origin is not None:
+            headers.append((b"origin", origin))
         scope = {
             "type": "websocket",
             "path": "/ws/queue/",
             "query_string": b"",
-            "headers": [
-                (b"host", b"testserver"),
-                (b"origin", b"http://testserver"),
-                (b"authorization", f"Bearer {token}".encode()),
-            ],
+            "headers": headers,
             "subprotocols": [],
         }
         self.app = ApplicationCommunicator(application, scope)
@@ -95,3 +94,48 @@ def test_nobody_listens_until_accounts_tells_core_who_connected(alice: User, mon
     _, token = issue_api_token(alice)
     # when even an agent connects, then the connection is refused
     assert asyncio.run(Listener(token).connect()) is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agents_hear_only_about_tickets_they_may_open(
+    alice: User, otto: User, ada: User, dana: User, support: Any, billing: Any
+) -> None:
+    from opora.tickets.actions import TicketChanges, update_ticket
+
+    tokens = {u.email: issue_api_token(u)[1] for u in (alice, otto, ada)}
+
+    async def collect() -> dict[str, list[str]]:
+        listeners = {email: Listener(token) for email, token in tokens.items()}
+        for listener in listeners.values():
+            assert await listener.connect()
+        ticket = await sync_to_async(create_ticket)(
+            requester=dana, subject="Printer", body="Offline.", by=ada, team=support
+        )
+        await sync_to_async(update_ticket)(ticket, by=ada, changes=TicketChanges(team=billing.pk))
+        await sync_to_async(update_ticket)(ticket, by=ada, changes=TicketChanges(priority="high"))
+        heard: dict[str, list[str]] = {}
+        for email, listener in listeners.items():
+            kinds = []
+            while True:
+                try:
+                    message = await listener.app.receive_output(timeout=0.5)
+                except TimeoutError:  # nothing more (the communicator stops the app)
+                    break
+                kinds.append(json.loads(message["text"])["kind"])
+            heard[email] = kinds
+        return heard
+
+    heard = asyncio.run(collect())
+    assert heard[alice.email] == ["created", "reply_added", "team_changed"]
+    assert heard[otto.email] == ["team_changed", "priority_changed"]
+    assert heard[ada.email] == ["created", "reply_added", "team_changed", "priority_changed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_script_with_a_token_needs_no_origin_but_a_foreign_page_is_refused(
+    alice: User,
+) -> None:
+    _, token = issue_api_token(alice)
+    assert asyncio.run(Listener(token, origin=None).connect()) is True
+    # a page of another site cannot attach a token, and its origin is refused
+    assert asyncio.run(Listener("", origin=b"https://evil.example").connect()) is False

@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Core's WebSocket plumbing knows no users; it asks accounts who connected.
-        from opora.accounts.realtime import connection_user
+        from opora.accounts.realtime import queue_listener
         from opora.core.realtime import set_authenticator
 
-        set_authenticator(connection_user)
+        set_authenticator(queue_listener)

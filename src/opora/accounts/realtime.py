@@ -6,12 +6,14 @@ Channels' AuthMiddlewareStack has already put in the scope.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
 
 from opora.accounts.actions import authenticate_token
 from opora.accounts.models import User
+from opora.core.realtime import EVERY_TICKET, TRIAGE, agent_group, team_group
 
 
 @database_sync_to_async
@@ -27,3 +29,30 @@ async def connection_user(scope: dict[str, Any]) -> User | None:
             return await _token_user(token.strip()) if scheme.lower() == "bearer" else None
     user = scope.get("user")
     return user if isinstance(user, User) and user.is_authenticated else None
+
+
+@dataclass(frozen=True)
+class QueueListener:
+    """A connection to the live queue: who it is and which tickets' changes it hears —
+    the tickets the person may open (docs/architecture.md, "who sees which ticket")."""
+
+    is_active: bool
+    is_agent: bool
+    queue_groups: tuple[str, ...]
+
+
+@database_sync_to_async
+def _groups_of(user: User) -> tuple[str, ...]:
+    if user.is_admin:
+        return (EVERY_TICKET,)
+    teams = user.teams.values_list("pk", flat=True)
+    return (TRIAGE, agent_group(user.pk), *(team_group(pk) for pk in teams))
+
+
+async def queue_listener(scope: dict[str, Any]) -> QueueListener | None:
+    """The listener behind a connection to the live queue, or None."""
+    user = await connection_user(scope)
+    if user is None:
+        return None
+    groups = await _groups_of(user) if user.is_agent else ()
+    return QueueListener(user.is_active, user.is_agent, groups)

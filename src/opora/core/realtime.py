@@ -2,9 +2,13 @@
 
 Each message is `{"type": "ticket.updated", "number": N, "kind": "<event kind>"}`: only
 the ticket number and what happened, so a client re-reads the ticket through the API,
-which applies the viewer's permissions. The channel layer is in-process by default and
-Redis with OPORA_REDIS_URL, which lets events from any web node or worker reach agents
-connected to any other node.
+which applies the viewer's permissions. Even the number goes only to those who may open
+the ticket: a change is sent to the groups of its audience (its team, or triage when it
+has none; its assignee; admins), and a connection joins the groups its listener names
+(`Listener.queue_groups`). A connection in two groups of one change hears it once.
+
+The channel layer is in-process by default and Redis with OPORA_REDIS_URL, which lets
+events from any web node or worker reach agents connected to any other node.
 
 Publishing never waits: the message is handed to an event loop and the request goes
 on. The in-process layer is only heard by consumers on this process's server loop, so
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import threading
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -27,7 +33,27 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.urls import path
 
 logger = logging.getLogger("opora.realtime")
-QUEUE_GROUP = "agents.queue"
+# The queue's groups: who hears about which ticket.
+EVERY_TICKET = "queue.all"  # admins
+TRIAGE = "queue.triage"  # tickets in no team yet
+
+
+def team_group(team_id: int) -> str:
+    return f"queue.team.{team_id}"
+
+
+def agent_group(user_id: int) -> str:
+    return f"queue.agent.{user_id}"
+
+
+def audience(team_ids: Iterable[int | None], assignee_id: int | None) -> tuple[str, ...]:
+    """The groups that hear about a ticket of these teams (before and after a move) and
+    this assignee."""
+    groups = [EVERY_TICKET]
+    groups += [TRIAGE if t is None else team_group(t) for t in dict.fromkeys(team_ids)]
+    if assignee_id is not None:
+        groups.append(agent_group(assignee_id))
+    return tuple(groups)
 
 
 class Listener(Protocol):
@@ -38,6 +64,11 @@ class Listener(Protocol):
 
     @property
     def is_agent(self) -> bool: ...
+
+    @property
+    def queue_groups(self) -> Sequence[str]:
+        """The groups whose changes this listener may hear (see `audience`)."""
+        ...
 
 
 # Who a WebSocket connection belongs to (from its ASGI scope), or None. Core knows no
@@ -69,21 +100,32 @@ def serving_here() -> None:
 
 
 class QueueConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: Sequence[str] = ()
+
     async def connect(self) -> None:
         serving_here()
+        self.heard: deque[str] = deque(maxlen=64)
         authenticate = _authenticator
         user = await authenticate(self.scope) if authenticate is not None else None
         # Ticket numbers and changes are for agents' eyes only.
         if user is None or not user.is_active or not user.is_agent:
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
+        self.groups_joined = tuple(user.queue_groups)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def ticket_updated(self, event: dict[str, Any]) -> None:
+        change = event.get("id", "")
+        if change:
+            if change in self.heard:
+                return  # the same change through a second group
+            self.heard.append(change)
         await self.send_json(
             {"type": "ticket.updated", "number": event["number"], "kind": event["kind"]}
         )
@@ -111,20 +153,25 @@ def _sent(future: Future[None]) -> None:
         logger.warning("could not publish a live update", exc_info=future.exception())
 
 
-def publish_ticket_event(number: int, kind: str) -> None:
-    """Tell connected agents that ticket `number` changed; never waits, never fails."""
-    publish_ticket_events([(number, kind)])
+def publish_ticket_event(number: int, kind: str, groups: Sequence[str]) -> None:
+    """Tell the agents in `groups` (see `audience`) that ticket `number` changed; never
+    waits, never fails."""
+    publish_ticket_events([(number, kind, groups)])
 
 
-def publish_ticket_events(changes: list[tuple[int, str]]) -> None:
-    """`publish_ticket_event` for many (number, kind) changes, in one hop to the layer."""
-    if changes:
-        _submit(
-            [
-                (QUEUE_GROUP, {"type": "ticket.updated", "number": number, "kind": kind})
-                for number, kind in changes
-            ]
-        )
+def publish_ticket_events(changes: list[tuple[int, str, Sequence[str]]]) -> None:
+    """`publish_ticket_event` for many (number, kind, groups), in one hop to the layer."""
+    messages = []
+    for number, kind, groups in changes:
+        payload = {
+            "type": "ticket.updated",
+            "number": number,
+            "kind": kind,
+            "id": secrets.token_hex(6),
+        }
+        messages += [(group, payload) for group in groups]
+    if messages:
+        _submit(messages)
 
 
 def publish_to_group(group: str, payload: dict[str, Any]) -> None:

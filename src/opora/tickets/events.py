@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.core.bulk import insert_rows
-from opora.core.realtime import publish_ticket_event, publish_ticket_events
+from opora.core.numbers import parse_id
+from opora.core.realtime import audience, publish_ticket_event, publish_ticket_events
 from opora.core.transaction import after_commit
 from opora.tickets.models import Event, EventKind, Message, Priority, Ticket
 
@@ -35,7 +36,9 @@ def recorded_together() -> Iterator[list[Event]]:
         _pending.reset(token)
     if events:
         insert_rows(Event, events)
-        after_commit(publish_ticket_events, [(e.ticket.number, e.kind) for e in events])
+        after_commit(
+            publish_ticket_events, [(e.ticket.number, e.kind, _audience(e)) for e in events]
+        )
 
 
 _SHORT = Event._meta.get_field("old").max_length or 255
@@ -71,9 +74,19 @@ def _event(
         pending.append(event)
         return event
     event.save(force_insert=True)
-    # Agents watching the queue hear about the change once it is committed.
-    after_commit(publish_ticket_event, ticket.number, kind)
+    # Agents who may open the ticket hear about the change once it is committed.
+    after_commit(publish_ticket_event, ticket.number, kind, _audience(event))
     return event
+
+
+def _audience(event: Event) -> tuple[str, ...]:
+    """Who hears about the event: the ticket's team (and, when it moved, the one it left),
+    or triage; its assignee; admins."""
+    ticket = event.ticket
+    teams: list[int | None] = [ticket.team_id]
+    if event.kind == EventKind.TEAM:
+        teams.append(parse_id(event.old))
+    return audience(teams, ticket.assignee_id)
 
 
 def ticket_created_event(*, ticket: Ticket, by: User | None) -> Event:
