@@ -61,6 +61,8 @@ async def staff_sockets(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await staff_routes(scope, receive, send)
     else:
         await browser_sockets(scope, receive, send)
+
+
 # The chat widget runs on customers' sites: its visitors connect from any origin and
 # carry no cookies; the widget key and the signed visitor token say who they are.
 visitor_sockets = URLRouter(visitor_urlpatterns)

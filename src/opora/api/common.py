@@ -13,12 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from opora.accounts.actions import authenticate_token
 from opora.accounts.models import User
+from opora.core import jsonin
 from opora.core.errors import OporaError
 from opora.tickets.attachments import IncomingFile
 
@@ -197,9 +199,9 @@ def parse_input(request: HttpRequest, model: type[M]) -> tuple[M, list[IncomingF
             data = {}
         else:
             try:
-                data = json.loads(request.body)
-            except (ValueError, UnicodeDecodeError):
-                raise HttpError(400, "The request body is not valid JSON.") from None
+                data = jsonin.loads(request.body)
+            except jsonin.BadJson as exc:
+                raise HttpError(400, f"The request body is not valid JSON: {exc}.") from None
         if not isinstance(data, dict):
             raise HttpError(400, "The request body must be a JSON object.")
     try:
@@ -267,8 +269,20 @@ _COMMON_ANSWERS = {
 }
 
 
+class BoundedParser(Parser):
+    """Request bodies read with `core.jsonin`: bounded depth, never a RecursionError."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return jsonin.loads(request.body)
+
+
 class OporaAPI(NinjaAPI):
-    """NinjaAPI whose OpenAPI document lists the shared error answers of each operation."""
+    """NinjaAPI whose OpenAPI document lists the shared error answers of each operation,
+    reading bodies with `BoundedParser`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("parser", BoundedParser())
+        super().__init__(*args, **kwargs)
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)

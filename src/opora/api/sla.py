@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from opora.api.common import ErrorOut, current_user
+from opora.core import jsonin
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
 from opora.feedback.selectors import ticket_rating
@@ -264,7 +264,7 @@ def dev_callback(request: HttpRequest) -> dict[str, Any]:
         body=body,
     )
     try:
-        payload = DevCallbackIn.model_validate(json.loads(body))
+        payload = DevCallbackIn.model_validate(jsonin.loads(body))
     except ValueError:
         raise HttpError(400, _("The body must be a JSON object with problem and status.")) from None
     handoff = actions.record_dev_status(

@@ -50,21 +50,23 @@ def clean_body(body: str, *, field: str = "body") -> str:
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
-    """Tags are lower-case words without spaces; order is kept, duplicates dropped."""
-    cleaned: list[str] = []
+    """Tags are lower-case words without spaces; order is kept, duplicates dropped.
+
+    Refused as soon as there are more than MAX_TAGS distinct ones: a flood of tags costs
+    no more than MAX_TAGS of them."""
+    cleaned: dict[str, None] = {}
     for raw in tags:
-        tag = "-".join(str(raw).strip().lower().split())
+        tag = "-".join(str(raw)[:200].strip().lower().split())
         if not tag:
             continue
         if len(tag) > 64:
             raise ValidationFailed(
                 errors.TOO_LONG, _("Tag “%(tag)s” is too long.") % {"tag": tag[:20]}, field="tags"
             )
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationFailed(errors.TOO_MANY, _("Too many tags."), field="tags")
-    return cleaned
+        cleaned[tag] = None
+        if len(cleaned) > MAX_TAGS:
+            raise ValidationFailed(errors.TOO_MANY, _("Too many tags."), field="tags")
+    return list(cleaned)
 
 
 def parse_priority(value: str | int | None) -> Priority | None:
