@@ -6,6 +6,7 @@ form posts are redirected back to the page (or re-rendered with their errors).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -21,6 +22,7 @@ from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
 from opora.agent.views import agents
 from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.core.numbers import parse_id
+from opora.core.security import allow_remote_images
 from opora.inbox.actions import retry_delivery
 from opora.inbox.selectors import access_delivery, ticket_deliveries
 from opora.kb.actions import draft_from_ticket
@@ -116,6 +118,9 @@ def history(ticket: Ticket) -> list[dict[str, Any]]:
     ]
 
 
+_REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']?(?:https?:)?//", re.IGNORECASE)
+
+
 def _thread(user: User, ticket: Ticket) -> list[Any]:
     """The messages, each public one of the desk with the delivery that took it to the
     customer (`m.delivery`, None if none): one query for all of them."""
@@ -145,14 +150,23 @@ def _render(
         .order_by("-updated_at")[:OTHER_TICKETS]
     )
     sla = ticket_sla(ticket)
+    thread = _thread(user, ticket)
+    # Images from other sites are not loaded unless the agent asks (the page's policy
+    # blocks them): a tracking pixel would tell the sender when and where she read it.
+    remote_images = any(_REMOTE_IMAGE.search(m.body_html) for m in thread)
+    show_remote = remote_images and request.GET.get("images") == "remote"
+    if show_remote:
+        allow_remote_images(request)
     context = {
         "ticket": ticket,
+        "remote_images": remote_images,
+        "show_remote": show_remote,
         "nav": "queue",
         "sla": sla,
         "sla_state": sla_state(sla),
         "sla_targets": sla_targets(ticket, sla),
         "now": timezone.now(),
-        "thread": _thread(user, ticket),
+        "thread": thread,
         "composer": composer or ComposerForm(),
         "panel_error": panel_error,
         "side_form": side_form,
