@@ -265,7 +265,8 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     const el = h(
       "div", { class: `msg ${m.author}${pending ? " pending" : ""}`, "data-author": m.author, "data-id": m.id || "" },
       m.author === "system" ? null : h("div", { class: "meta", text: `${authorName(m)} · ${clock(m.created_at)}` }),
-      bubble, files.childNodes.length ? files : null,
+      // A message of files alone shows the files, no empty bubble.
+      m.text || !files.childNodes.length ? bubble : null, files.childNodes.length ? files : null,
       m.author === "visitor" ? h("div", { class: "receipt", text: pending ? t("sending") : "" }) : null,
     );
     return el;
