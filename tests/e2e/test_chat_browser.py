@@ -393,3 +393,38 @@ def test_an_admin_reaches_the_chat_settings_at_390_pixels(open_chat_session, dem
     assert new_key != "demo"
     expect(page.locator("[data-public-key]")).to_have_text(new_key)
     assert page.request.get(f"{session.base_url}/chat/api/demo/config").status == 404
+
+
+def test_a_chat_passed_on_waits_in_every_inbox_of_the_team_and_anyone_takes_it(
+    open_chat_session, demo_widget, alice, bob
+):
+    # given Alice online and Bob away, both in the chat inbox
+    alice_desk = _agent_in_inbox(open_chat_session, alice).page
+    bob_session = open_chat_session("en-US")
+    bob_session.sign_in(bob.email)
+    bob_session.go("/agent/chat/")
+    bob_desk = bob_session.page
+    bob_desk.get_by_role("radio", name="Away").check()
+    expect(bob_desk.locator("[data-presence-dot]")).to_have_class("presence-dot away")
+
+    # when a visitor writes and Alice passes
+    visitor = open_chat_session("en-US")
+    visitor.go("/chat/demo/")
+    _start_chat(visitor.page, name="Pavel")
+    _say(visitor.page, "Is anyone there?")
+    offer = alice_desk.locator("[data-offer]", has_text="Pavel")
+    offer.get_by_role("button", name="Pass").click()
+
+    # then the chat waits, with its waiting time, in both inboxes
+    for desk in (alice_desk, bob_desk):
+        waiting = desk.locator("[data-waiting-chat]", has_text="Pavel")
+        expect(waiting).to_contain_text("waiting less than a minute")
+    # and Bob takes it with the keyboard
+    take = bob_desk.get_by_role("button", name="Take: Pavel")
+    take.focus()
+    bob_desk.keyboard.press("Enter")
+    expect(bob_desk.locator("[data-pane-title]")).to_contain_text("Pavel")
+    transcript = bob_desk.get_by_role("log", name="Transcript")
+    expect(transcript).to_contain_text("Is anyone there?")
+    expect(alice_desk.locator("[data-waiting-chat]")).to_have_count(0)
+    expect(visitor.page.get_by_role("log", name="Messages")).to_contain_text("Bob joined the chat")

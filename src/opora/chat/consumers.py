@@ -261,7 +261,11 @@ class AgentConsumer(_ChatConsumer):
             await run(self.language, self._end, chat_id)
         elif kind == "message":
             await run(
-                self.language, self._message, chat_id, content.get("text"), content.get("client_id")
+                self.language,
+                self._message,
+                chat_id,
+                content.get("text", ""),
+                content.get("client_id"),
             )
         elif kind == "typing":
             await run(self.language, self._typing, chat_id, bool(content.get("on")))

@@ -239,7 +239,7 @@
         h("span", { class: "waiting-time", "data-since": c.waiting_since || c.created_at || "" }),
         c.state === "offered" ? h("span", { class: "muted", text: T("offered_to_other") }) : null,
         h("div", { class: "row" },
-          h("button", { type: "button", class: "btn btn-primary btn-sm", text: T("take"), onclick: () => { state.accepting.add(c.id); send({ type: "accept", chat_id: c.id }); } }))));
+          h("button", { type: "button", class: "btn btn-primary btn-sm", text: T("take"), "aria-label": `${T("take")}: ${v.name || v.email || T("visitor")}`, onclick: () => { state.accepting.add(c.id); send({ type: "accept", chat_id: c.id }); } }))));
     }
     if (!rows.length) list.append(h("li", { class: "muted", text: T("no_waiting") }));
     waitingTimes();
