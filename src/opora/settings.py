@@ -384,6 +384,9 @@ DELIVERY_LEASE_SECONDS = env_int("OPORA_DELIVERY_LEASE_SECONDS", 120, minimum=1)
 CHAT_CAPACITY = env_int("OPORA_CHAT_CAPACITY", 3, minimum=1)
 # Seconds an agent has to accept an offered chat before it goes to the next agent.
 CHAT_OFFER_SECONDS = env_int("OPORA_CHAT_OFFER_SECONDS", 30, minimum=1)
+# Seconds an online or away agent stays so with no chat socket heard from (the inbox
+# pings every 25 s): moving between pages or a short network drop costs nothing.
+CHAT_PRESENCE_GRACE_SECONDS = env_int("OPORA_CHAT_PRESENCE_GRACE_SECONDS", 60, minimum=30)
 # Longest visitor message, in characters; longer ones are refused with an error frame.
 CHAT_MAX_MESSAGE_CHARS = env_int("OPORA_CHAT_MAX_MESSAGE_CHARS", 5000, minimum=1)
 # Messages (and uploads) one visitor may send per minute, and all visitors of one

@@ -8,9 +8,16 @@ from django.test import Client
 
 from opora.accounts.actions import set_user_language
 from opora.accounts.models import Team, User
-from opora.chat.actions import post_message, set_presence
-from opora.chat.models import ChatSession, ChatWidget
+from opora.chat.actions import (
+    WidgetFields,
+    change_widget_key,
+    post_message,
+    save_widget,
+    set_presence,
+)
+from opora.chat.models import AgentPresence, ChatSession, ChatWidget
 from opora.chat.selectors import Visitor
+from opora.core.errors import ValidationFailed
 from tests.conftest import PASSWORD
 from tests.writes import nothing_written
 
@@ -20,17 +27,17 @@ def waiting_chat(widget: ChatWidget, text: str = "Hello") -> ChatSession:
     return ChatSession.objects.get(visitor_id="visitor-rest-1")
 
 
+def put_presence(client: Any, body: str) -> Any:
+    return client.put("/api/v1/chat/presence", body, content_type="application/json")
+
+
 def test_an_agent_goes_online_and_accepts_a_chat_over_rest(
     api: Any, widget: ChatWidget, alice: User
 ):
     alice_api = api(alice)
-    response = alice_api.client.put(
-        "/api/v1/chat/presence",
-        '{"status": "online", "capacity": 2}',
-        content_type="application/json",
-    )
+    response = put_presence(alice_api.client, '{"status": "online"}')
     assert response.status_code == 200, response.content
-    assert response.json() == {"status": "online", "capacity": 2, "active_chats": 0}
+    assert response.json() == {"status": "online", "capacity": 3, "active_chats": 0}
     session = waiting_chat(widget)
     listed = alice_api.get("/chat/sessions").json()
     assert [c["id"] for c in listed] == [session.pk]
@@ -136,3 +143,117 @@ def test_the_settings_screen_creates_a_widget_and_shows_the_snippet(
     set_user_language(ada, "ru")
     ru = client.get("/agent/chat/settings").content.decode()
     assert "Виджеты чата" in ru
+
+
+def test_an_admin_sets_how_many_chats_an_agent_takes_and_the_agent_cannot(
+    api: Any, ada: User, alice: User, bob: User
+):
+    # given Alice online with the default capacity
+    set_presence(alice, "online")
+    alice_api, ada_api = api(alice), api(ada)
+    # when Alice tries to raise her own capacity, or to set anyone's: refused, unchanged
+    presence = AgentPresence.objects.get(agent=alice)
+    with nothing_written(presence):
+        own = put_presence(alice_api.client, '{"status": "online", "capacity": 9}')
+        other = alice_api.patch(f"/chat/agents/{bob.pk}", {"capacity": 9})
+    assert (own.status_code, own.json()["errors"][0]["field"]) == (422, "capacity")
+    assert (other.status_code, other.json()["code"]) == (403, "admins_only")
+    # then an administrator sees everyone's and sets Alice's
+    listed = {a["email"]: a for a in ada_api.get("/chat/agents").json()}
+    assert listed["alice@desk.test"] == {
+        "id": alice.pk,
+        "name": "Alice",
+        "email": "alice@desk.test",
+        "status": "online",
+        "capacity": 3,
+        "active_chats": 0,
+    }
+    assert listed["bob@desk.test"]["status"] == "offline"
+    changed = ada_api.patch(f"/chat/agents/{alice.pk}", {"capacity": 5})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["capacity"] == 5
+    assert alice_api.get("/chat/presence").json()["capacity"] == 5
+    # out of range, or someone who is no agent: refused
+    with nothing_written(AgentPresence.objects.get(agent=alice)):
+        assert ada_api.patch(f"/chat/agents/{alice.pk}", {"capacity": 0}).status_code == 422
+        assert ada_api.patch(f"/chat/agents/{alice.pk}", {"capacity": 51}).status_code == 422
+    assert ada_api.patch("/chat/agents/999999", {"capacity": 2}).status_code == 404
+
+
+def test_a_new_public_key_stops_the_old_one(api: Any, ada: User, alice: User, widget: ChatWidget):
+    old = widget.public_key
+    assert Client().get(f"/chat/api/{old}/config").status_code == 200
+    # an agent may not change it
+    alice_api = api(alice)
+    with nothing_written(widget):
+        refused = alice_api.post(f"/chat/widgets/{widget.pk}/key")
+    assert refused.status_code == 403
+    answer = api(ada).post(f"/chat/widgets/{widget.pk}/key")
+    assert answer.status_code == 200, answer.content
+    new = answer.json()["public_key"]
+    assert new != old and f'data-key="{new}"' in answer.json()["snippet"]
+    assert Client().get(f"/chat/api/{old}/config").status_code == 404
+    assert Client().get(f"/chat/api/{new}/config").status_code == 200
+    # a chosen key (the demo's) goes through the same action; a taken one is refused
+    other = save_widget(None, WidgetFields(name="Other", team_id=widget.team_id), by=ada)
+    change_widget_key(other, by=ada, key="demo")
+    assert ChatWidget.objects.get(pk=other.pk).public_key == "demo"
+    with nothing_written(widget):
+        try:
+            change_widget_key(widget, by=ada, key="demo")
+        except ValidationFailed as exc:
+            assert exc.code == "key_taken"
+        else:
+            raise AssertionError("a taken key was accepted")
+
+
+def test_admins_reach_the_chat_settings_from_the_navigation(
+    client: Client, ada: User, alice: User, widget: ChatWidget
+):
+    client.force_login(alice)
+    assert "/agent/chat/settings" not in client.get("/agent/").content.decode()
+    client.force_login(ada)
+    queue = client.get("/agent/").content.decode()
+    assert 'href="/agent/chat/settings"' in queue
+    # the settings show the public key and give a new one on request
+    page = client.get("/agent/chat/settings").content.decode()
+    assert widget.public_key in page
+    old = widget.public_key
+    response = client.post(f"/agent/chat/settings/{widget.pk}", {"action": "new-key"})
+    assert response.status_code == 302
+    widget.refresh_from_db()
+    assert widget.public_key != old
+    shown = client.get(response["Location"]).content.decode()
+    assert widget.public_key in shown and old not in shown
+    assert "has a new key" in shown
+
+
+def test_the_settings_screen_sets_the_agents_capacity(
+    client: Client, ada: User, alice: User, bob: User
+):
+    client.force_login(ada)
+    page = client.get("/agent/chat/settings").content.decode()
+    assert f'name="capacity-{alice.pk}"' in page
+    with nothing_written():
+        refused = client.post(
+            "/agent/chat/settings",
+            {"action": "capacity", f"capacity-{alice.pk}": "4", f"capacity-{bob.pk}": "0"},
+        )
+    assert refused.status_code == 422
+    assert "Capacity is from 1 to 50 chats." in refused.content.decode()
+    saved = client.post(
+        "/agent/chat/settings",
+        {"action": "capacity", f"capacity-{alice.pk}": "4", f"capacity-{bob.pk}": "2"},
+    )
+    assert saved.status_code == 302
+    assert AgentPresence.objects.get(agent=alice).capacity == 4
+    assert AgentPresence.objects.get(agent=bob).capacity == 2
+    # an agent cannot post it
+    client.force_login(alice)
+    with nothing_written(AgentPresence.objects.get(agent=alice)):
+        assert (
+            client.post(
+                "/agent/chat/settings", {"action": "capacity", f"capacity-{alice.pk}": "9"}
+            ).status_code
+            == 404
+        )

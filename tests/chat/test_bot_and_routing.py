@@ -13,8 +13,9 @@ from opora.accounts.models import Team, User
 from opora.automation.bot import configure_bot
 from opora.automation.models import BotConversation
 from opora.chat import routing
-from opora.chat.actions import set_presence
+from opora.chat.actions import post_message, set_capacity, set_presence
 from opora.chat.models import ChatSession, ChatWidget
+from opora.chat.selectors import Visitor
 from opora.kb import actions as kb
 from opora.tickets.models import Ticket
 from tests.chat.conftest import (
@@ -85,11 +86,11 @@ def test_the_bot_answers_with_the_articles_text_and_helpful_solves(
 
 
 def test_handoff_offers_the_chat_to_the_least_loaded_online_agent(
-    widget: ChatWidget, alice: User, bob: User, lena: User, article: Any, bot_on: Any
+    widget: ChatWidget, alice: User, bob: User, lena: User, ada: User, article: Any, bot_on: Any
 ):
     # given three agents online, and Alice (1st line) busy with as many chats as she takes
     online(alice, bob, lena)
-    set_presence(alice, "online", capacity=1)
+    set_capacity(alice, 1, by=ada)
     busy = ChatSession.objects.create(widget=widget, visitor_id="busy-visitor", state="active")
     ChatSession.objects.filter(pk=busy.pk).update(agent=alice)
     token, bob_token, lena_token = new_visitor(widget), agent_token(bob), agent_token(lena)
@@ -115,10 +116,10 @@ def test_handoff_offers_the_chat_to_the_least_loaded_online_agent(
     assert offer["expires_in"] == 30
     assert offer["chat"]["state"] == "offered"
     assert offer["chat"]["offered_to"] == bob.pk
-    # and once the agents closed their sockets they are offline: the chat waits again
+    # and closing their sockets changed nothing: the offer is still Bob's
     session = ChatSession.objects.get(ticket__isnull=False)
-    assert session.state == "waiting"
-    assert bob.pk in session.passed_by
+    assert (session.state, session.offered_to) == ("offered", bob)
+    assert session.waiting_since is not None
     assert Ticket.objects.get().tags.filter(name="bot-handoff").exists()
 
 
@@ -223,3 +224,87 @@ def test_nobody_online_makes_the_message_an_email_ticket(widget: ChatWidget, ali
     assert ticket.team is not None and ticket.team.name == "Support"
     assert ticket.tags.filter(name="chat-offline").exists()
     assert ChatSession.objects.get().state == "offline"
+
+
+def test_a_chat_everyone_passed_on_waits_in_view_and_is_offered_again_round_robin(
+    widget: ChatWidget, alice: User, bob: User, lena: User
+):
+    # given Alice and Bob online, Lena (same team) away
+    online(alice, bob)
+    set_presence(lena, "away")
+    token = new_visitor(widget, name="Vera")
+    alice_token, bob_token, lena_token = agent_token(alice), agent_token(bob), agent_token(lena)
+
+    async def scenario() -> dict[str, Any]:
+        alice_socket, bob_socket, lena_socket = (
+            agent_socket(alice_token),
+            agent_socket(bob_token),
+            agent_socket(lena_token),
+        )
+        for s in (alice_socket, bob_socket, lena_socket):
+            await s.connect()
+            await s.expect("chats")
+        visitor = await say(widget, token, "Hello")
+        # when Alice passes, then Bob
+        offer = await alice_socket.expect("offer")
+        chat_id = offer["chat"]["id"]
+        await alice_socket.send({"type": "pass", "chat_id": chat_id})
+        await bob_socket.expect("offer")
+        await bob_socket.send({"type": "pass", "chat_id": chat_id})
+        # then everyone of the team, Lena away included, sees it waiting
+        seen = {}
+        for name, s in (("alice", alice_socket), ("bob", bob_socket), ("lena", lena_socket)):
+            seen[name] = await _last_chat(s, chat_id)
+        reconnect = agent_socket(lena_token)
+        await reconnect.connect()
+        listed = await reconnect.expect("chats")
+        for s in (alice_socket, bob_socket, lena_socket, reconnect, visitor):
+            await s.close()
+        return {"seen": seen, "listed": listed}
+
+    frames = run(scenario)
+    for chat in frames["seen"].values():
+        assert chat["state"] == "waiting" and chat["waiting_since"]
+    assert [c["state"] for c in frames["listed"]["chats"]] == ["waiting"]
+    session = ChatSession.objects.get()
+    assert (session.state, session.passed_by) == ("waiting", [alice.pk, bob.pk])
+    # the periodic check leaves it a moment (nobody who has not passed is online) ...
+    routing.sweep()
+    assert ChatSession.objects.get().state == "waiting"
+    # ... and one offer period after the last pass offers it again, in the same order
+    ChatSession.objects.filter(pk=session.pk).update(
+        passed_at=timezone.now() - timedelta(seconds=30)
+    )
+    routing.sweep()
+    session.refresh_from_db()
+    assert (session.state, session.offered_to, session.passed_by) == ("offered", alice, [])
+
+
+async def _last_chat(socket: Socket, chat_id: int) -> dict[str, Any]:
+    """The chat frame of `chat_id` in the waiting state (skipping the ones before it)."""
+    while True:
+        frame = await socket.expect("chat")
+        if frame["chat"]["id"] == chat_id and frame["chat"]["state"] == "waiting":
+            return dict(frame["chat"])
+
+
+def test_anyone_of_the_team_takes_a_waiting_chat_even_one_offered_to_a_colleague(
+    widget: ChatWidget, alice: User, lena: User, otto: User, api: Any
+):
+    # given a chat offered to Alice, and Lena (same team, away) who sees it waiting
+    online(alice)
+    set_presence(lena, "away")
+    post_message(Visitor(widget=widget, visitor_id="visitor-take-1"), "Hello", "c1")
+    session = ChatSession.objects.get()
+    assert (session.state, session.offered_to) == ("offered", alice)
+    # Otto, of another team, cannot take it
+    otto_api = api(otto)
+    with nothing_written(session):
+        assert otto_api.post(f"/chat/sessions/{session.pk}/accept").status_code == 404
+    # when Lena takes it
+    taken = api(lena).post(f"/chat/sessions/{session.pk}/accept")
+    # then it is hers, and no longer Alice's offer
+    assert taken.status_code == 200, taken.content
+    session.refresh_from_db()
+    assert (session.state, session.agent, session.offered_to) == ("active", lena, None)
+    assert session.ticket is not None and session.ticket.assignee == lena

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from opora.accounts.models import User
 from opora.chat.models import ChatSession, ChatWidget
@@ -238,24 +239,135 @@ def test_an_oversized_message_and_a_flood_are_refused_and_nothing_is_stored(
     assert list(Message.objects.order_by("id").values_list("body", flat=True)) == ["one", "two"]
 
 
-def test_a_resent_reply_of_an_agent_is_stored_once(widget: ChatWidget, alice: User):
+def test_a_resent_reply_of_an_agent_is_stored_once_and_echoed_with_its_client_id(
+    widget: ChatWidget, alice: User
+):
     online(alice)
     token, alice_token = new_visitor(widget), agent_token(alice)
 
-    async def scenario() -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
         visitor, agent, chat_id = await open_chat(widget, token, alice_token)
         for _ in range(2):
             await agent.send(
-                {"type": "message", "chat_id": chat_id, "text": "Once", "client_id": "x"}
+                {"type": "message", "chat_id": chat_id, "text": "Once", "client_id": "X"}
             )
+        seen = await visitor.reply()
+        echo = await agent.expect("message", chat_id=chat_id)
+        # a visitor's own client id may look like anything: never taken for the agent's
+        await visitor.send({"type": "message", "text": "Mine", "client_id": "a-Y"})
+        await agent.expect("message", chat_id=chat_id)
+        await agent.send({"type": "message", "chat_id": chat_id, "text": "Y", "client_id": "Y"})
         await visitor.reply()
-        await agent.send({"type": "ping", "chat_id": chat_id})
-        await agent.expect("error")
+        more = await agent.pending()
         await visitor.close()
         await agent.close()
+        return seen, echo, more
 
-    run(scenario)
+    seen, echo, more = run(scenario)
+    assert echo["message"]["client_id"] == "X"  # as sent, on both sockets
+    assert seen["message"]["client_id"] == "X"
     assert Message.objects.filter(body="Once").count() == 1
+    assert Message.objects.filter(body="Y").count() == 1
+    assert [f["message"]["client_id"] for f in more if f["type"] == "message"] == ["Y"]
+
+
+def test_the_agent_reads_the_transcript_with_notes_over_the_socket(
+    widget: ChatWidget, alice: User, otto: User, billing: Any, api: Any
+):
+    online(alice)
+    token, alice_token, otto_token = new_visitor(widget), agent_token(alice), agent_token(otto)
+    alice_api = api(alice)
+
+    async def scenario() -> dict[str, Any]:
+        visitor, agent, chat_id = await open_chat(widget, token, alice_token)
+        await agent.send({"type": "message", "chat_id": chat_id, "text": "Hi", "client_id": "1"})
+        await visitor.reply()
+        number = (await db(Ticket.objects.get)()).number
+        note = await db(alice_api.post)(
+            f"/tickets/{number}/messages", {"body": "VIP customer", "internal": True}
+        )
+        assert note.status_code == 201, note.content
+        # a note reaches the agent live, marked, and never the visitor
+        live = await agent.expect("message", chat_id=chat_id)
+        while live["message"]["text"] == "Hi":  # the agent's own echo comes first
+            live = await agent.expect("message", chat_id=chat_id)
+        await agent.send({"type": "history", "chat_id": chat_id})
+        whole = await agent.expect("history")
+        first = whole["messages"][0]["id"]
+        await agent.send({"type": "history", "chat_id": chat_id, "after": first})
+        since = await agent.expect("history")
+        heard_by_visitor = await visitor.pending()
+        # an agent of another team may not read it
+        outsider = agent_socket(otto_token)
+        await outsider.connect()
+        await outsider.expect("chats")
+        await outsider.send({"type": "history", "chat_id": chat_id})
+        refused = await outsider.expect("error")
+        await outsider.close()
+        await visitor.close()
+        await agent.close()
+        return {
+            "live": live,
+            "whole": whole,
+            "since": since,
+            "visitor": heard_by_visitor,
+            "refused": refused,
+            "chat_id": chat_id,
+        }
+
+    frames = run(scenario)
+    assert frames["live"]["message"]["internal"] is True
+    assert frames["live"]["message"]["text"] == "VIP customer"
+    shown = [(m["author"], m["text"], m["internal"]) for m in frames["whole"]["messages"]]
+    assert shown == [
+        ("visitor", "My order is late", False),
+        ("agent", "Hi", False),
+        ("agent", "VIP customer", True),
+    ]
+    assert frames["whole"]["chat_id"] == frames["chat_id"]
+    assert [m["text"] for m in frames["since"]["messages"]] == ["Hi", "VIP customer"]
+    assert "VIP" not in str(frames["visitor"])
+    assert frames["refused"]["code"] == "not_found"
+    # the same over REST; and once the ticket moved to another team, not for Alice
+    rest = alice_api.get(f"/chat/sessions/{frames['chat_id']}/messages", {"after": 0})
+    assert [m["text"] for m in rest.json()] == ["My order is late", "Hi", "VIP customer"]
+    ticket = Ticket.objects.get()
+    actions.update_ticket(ticket, actions.TicketChanges(team=billing.pk, unassign=True), by=otto)
+    assert alice_api.get(f"/chat/sessions/{frames['chat_id']}/messages").status_code == 404
+
+
+def test_an_agent_sends_a_file_with_no_text_through_the_chat(
+    widget: ChatWidget, alice: User, api: Any
+):
+    online(alice)
+    token, alice_token = new_visitor(widget), agent_token(alice)
+    alice_api = api(alice)
+
+    async def scenario() -> tuple[dict[str, Any], Any, Any]:
+        visitor, agent, chat_id = await open_chat(widget, token, alice_token)
+        sent = await db(alice_api.upload)(
+            f"/chat/sessions/{chat_id}/messages",
+            {
+                "client_id": "f1",
+                "attachments": SimpleUploadedFile("guide.txt", b"Step 1", "text/plain"),
+            },
+        )
+        seen = await visitor.reply()
+        # an empty message without a file is still refused
+        with_nothing = await db(alice_api.upload)(
+            f"/chat/sessions/{chat_id}/messages", {"text": " ", "client_id": "f2"}
+        )
+        await visitor.close()
+        await agent.close()
+        return seen, sent, with_nothing
+
+    seen, sent, with_nothing = run(scenario)
+    assert sent.status_code == 201, sent.content
+    assert (sent.json()["text"], sent.json()["client_id"]) == ("", "f1")
+    assert (seen["message"]["text"], seen["message"]["html"]) == ("", "")
+    assert [a["name"] for a in seen["message"]["attachments"]] == ["guide.txt"]
+    assert Message.objects.get(pk=sent.json()["id"]).body == "guide.txt"
+    assert (with_nothing.status_code, with_nothing.json()["code"]) == (422, "message_empty")
 
 
 def test_a_malformed_frame_gets_an_error_and_writes_nothing(widget: ChatWidget):

@@ -7,6 +7,7 @@ tests/e2e/chat_server.py. Each conversation runs in two browser contexts, as two
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from opora.accounts.models import Team, User
 from opora.automation.actions import configure_bot
-from opora.chat.actions import WidgetFields, save_widget
-from opora.chat.models import ChatWidget
+from opora.chat.actions import WidgetFields, change_widget_key, save_widget
+from opora.chat.models import AgentPresence, ChatWidget
 from opora.feedback.models import Rating
 from opora.kb import actions as kb
 from opora.tickets.models import Channel, Ticket
@@ -30,7 +31,8 @@ QUESTION = "How do I reset my password?"
 
 @pytest.fixture
 def demo_widget(support: Team, ada: User) -> ChatWidget:
-    """The demo page's widget (public key "demo") for the Support team."""
+    """The demo page's widget (public key "demo") for the Support team, set up as an
+    administrator would: created, then given the key the demo page names."""
     widget = save_widget(
         None,
         WidgetFields(
@@ -43,8 +45,7 @@ def demo_widget(support: Team, ada: User) -> ChatWidget:
         ),
         by=ada,
     )
-    ChatWidget.objects.filter(pk=widget.pk).update(public_key="demo")
-    return ChatWidget.objects.get(pk=widget.pk)
+    return change_widget_key(widget, by=ada, key="demo")
 
 
 @pytest.fixture
@@ -152,6 +153,16 @@ def test_a_visitor_talks_to_the_bot_then_to_an_agent_and_rates_the_chat(
     desk.locator("#chat-file").set_input_files(str(_file(tmp_path, "guide.txt", "Step 1")))
     expect(log.get_by_role("link", name="guide.txt")).to_be_visible()
     expect(log.locator(".msg.agent", has_text="Here is the guide.")).to_have_count(1)
+    # a file with nothing typed is shown as the file alone, on both sides
+    desk.locator("#chat-file").set_input_files(str(_file(tmp_path, "steps.txt", "Step 2")))
+    alone = log.locator(".msg.agent", has=page.get_by_role("link", name="steps.txt"))
+    expect(alone).to_have_count(1)
+    expect(alone.locator(".bubble")).to_have_count(0)
+    sent = transcript.locator(
+        ".cmsg.agent:not(.pending)", has=desk.get_by_role("link", name="steps.txt")
+    )
+    expect(sent).to_have_count(1)
+    expect(sent.locator(".text")).to_have_count(0)
     agent.screenshot("chat-agent-inbox")
     visitor.screenshot("chat-widget-conversation-en")
 
@@ -176,7 +187,7 @@ def test_a_visitor_talks_to_the_bot_then_to_an_agent_and_rates_the_chat(
         .order_by("id")
         .values_list("attachments__filename", flat=True)
     )
-    assert names == ["error.txt", "guide.txt"]
+    assert names == ["error.txt", "guide.txt", "steps.txt"]
     assert ticket.first_response_at is not None
     assert (Rating.objects.get(ticket=ticket).score, Rating.objects.get(ticket=ticket).comment) == (
         4,
@@ -328,3 +339,92 @@ def test_the_agent_inbox_works_at_390_pixels(open_chat_session, demo_widget, ali
     agent.screenshot("chat-agent-inbox-390")
     desk.get_by_role("button", name="← Conversations").click()
     expect(desk.locator("[data-chat]", has_text="Ivan")).to_be_visible()
+
+
+def test_an_agent_on_the_queue_page_hears_of_an_offer(open_chat_session, demo_widget, alice):
+    # given Alice online in the chat inbox, who then goes to the ticket queue
+    agent = _agent_in_inbox(open_chat_session, alice)
+    desk = agent.page
+    desk.get_by_role("link", name="Tickets").click()
+    desk.wait_for_url("**/agent/")
+    expect(desk.locator("[data-chat-badge]")).to_be_hidden()
+
+    # when a visitor starts a chat
+    visitor = open_chat_session("en-US")
+    visitor.go("/chat/demo/")
+    _start_chat(visitor.page, name="Nina")
+    _say(visitor.page, "Hello from the shop")
+
+    # then the queue page shows it in the badge and the title, and she is still online
+    expect(desk.locator("[data-chat-badge]")).to_have_text("1")
+    expect(desk).to_have_title(re.compile(r"^\(1\) "))
+    assert AgentPresence.objects.get(agent=alice).status == "online"
+    # and the inbox, opened from the badge, has the offer to accept
+    desk.get_by_role("link", name=re.compile("^Chat")).click()
+    _accept_offer(desk, "Nina")
+    expect(desk.get_by_role("log", name="Transcript")).to_contain_text("Hello from the shop")
+
+
+def test_an_admin_reaches_the_chat_settings_at_390_pixels(open_chat_session, demo_widget, ada):
+    # given Ada, an administrator, on a phone
+    session = open_chat_session("en-US", width=390)
+    session.sign_in(ada.email)
+    session.go("/agent/")
+    page = session.page
+
+    # when she opens the chat settings from the navigation
+    page.get_by_role("link", name="Chat settings").click()
+    expect(page.get_by_role("heading", name="Chat widgets")).to_be_visible()
+
+    # then the page fits the screen, with the key and the snippet to copy
+    card = page.locator("[data-widget]", has_text="Demo")
+    expect(card.locator("[data-public-key]")).to_have_text("demo")
+    expect(card.get_by_label("Paste this into your site's pages, before </body>:")).to_have_value(
+        re.compile('data-key="demo"')
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.get_by_label("Alice")).to_have_value("3")
+    session.screenshot("chat-settings")
+
+    # and a new key replaces the old one: the demo page's widget no longer loads
+    card.get_by_role("button", name="New key").click()
+    expect(page.get_by_role("status")).to_contain_text("has a new key")
+    new_key = ChatWidget.objects.get(pk=demo_widget.pk).public_key
+    assert new_key != "demo"
+    expect(page.locator("[data-public-key]")).to_have_text(new_key)
+    assert page.request.get(f"{session.base_url}/chat/api/demo/config").status == 404
+
+
+def test_a_chat_passed_on_waits_in_every_inbox_of_the_team_and_anyone_takes_it(
+    open_chat_session, demo_widget, alice, bob
+):
+    # given Alice online and Bob away, both in the chat inbox
+    alice_desk = _agent_in_inbox(open_chat_session, alice).page
+    bob_session = open_chat_session("en-US")
+    bob_session.sign_in(bob.email)
+    bob_session.go("/agent/chat/")
+    bob_desk = bob_session.page
+    bob_desk.get_by_role("radio", name="Away").check()
+    expect(bob_desk.locator("[data-presence-dot]")).to_have_class("presence-dot away")
+
+    # when a visitor writes and Alice passes
+    visitor = open_chat_session("en-US")
+    visitor.go("/chat/demo/")
+    _start_chat(visitor.page, name="Pavel")
+    _say(visitor.page, "Is anyone there?")
+    offer = alice_desk.locator("[data-offer]", has_text="Pavel")
+    offer.get_by_role("button", name="Pass").click()
+
+    # then the chat waits, with its waiting time, in both inboxes
+    for desk in (alice_desk, bob_desk):
+        waiting = desk.locator("[data-waiting-chat]", has_text="Pavel")
+        expect(waiting).to_contain_text("waiting less than a minute")
+    # and Bob takes it with the keyboard
+    take = bob_desk.get_by_role("button", name="Take: Pavel")
+    take.focus()
+    bob_desk.keyboard.press("Enter")
+    expect(bob_desk.locator("[data-pane-title]")).to_contain_text("Pavel")
+    transcript = bob_desk.get_by_role("log", name="Transcript")
+    expect(transcript).to_contain_text("Is anyone there?")
+    expect(alice_desk.locator("[data-waiting-chat]")).to_have_count(0)
+    expect(visitor.page.get_by_role("log", name="Messages")).to_contain_text("Bob joined the chat")

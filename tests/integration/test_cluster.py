@@ -316,13 +316,15 @@ def test_a_visitor_on_one_node_and_an_agent_on_the_other_chat(cluster: Cluster):
             if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
                 return frame
 
-    # and an agent on node B (connecting makes her online)
+    # and an agent on node B who goes online
     with connect(
         node_b.replace("http", "ws") + "/ws/chat/agent/",
         additional_headers={"Authorization": f"Bearer {token}"},
         origin=Origin(node_b),
         open_timeout=10,
     ) as agent:
+        frames_until(agent, "chats")
+        agent.send(json.dumps({"type": "presence", "status": "online"}))
         assert frames_until(agent, "chats")["presence"]["status"] == "online"
         # when the visitor writes from another site through node A
         with connect(

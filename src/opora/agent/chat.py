@@ -2,8 +2,10 @@
 """The agent's chat inbox: presence, offers, live conversations, visitor details.
 
 The page is a shell: the conversations arrive over the agent chat socket
-(/ws/chat/agent/, docs/chat.md) and `static/opora/chat-inbox.js` draws them. Files go
-through the ticket's reply form, which the chat channel delivers to the visitor.
+(/ws/chat/agent/, docs/chat.md) and `static/opora/chat-inbox.js` draws them; files go
+through the chat API (`POST /api/v1/chat/sessions/{id}/messages`). The same script
+keeps the socket open on every workspace page (the "Chat" badge, offers' sound, the
+count in the title); the agent's status is their own choice, made here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from django.views.decorators.http import require_GET
 
 from opora.accounts.models import SupportLine
 from opora.agent.views import agents
-from opora.automation.bot import BOT_EMAIL
 from opora.pages import agent_required, current_user
 
 # Ready answers in the visitor's language (not the agent's): what the visitor reads.
@@ -48,6 +49,13 @@ def _texts() -> dict[str, str]:
         "away": _("Away"),
         "offline": _("Offline"),
         "capacity": _("Chats: {active} of {capacity}"),
+        "offline_hint": _("You are offline: choose Online to get chats."),
+        "take": _("Take"),
+        "waiting_for": _("waiting {minutes} min"),
+        "waiting_now": _("waiting less than a minute"),
+        "offered_to_other": _("offered to a colleague"),
+        "no_waiting": _("No chats waiting."),
+        "note": _("Internal note"),
         "accept": _("Accept"),
         "pass": _("Pass"),
         "expires": _("{seconds} s left"),
@@ -86,8 +94,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "agents": [{"id": a.pk, "name": a.display_name} for a in agents() if a.pk != user.pk],
         "lines": [{"value": value, "label": str(label)} for value, label in SupportLine.choices],
         "canned": CANNED,
-        # The answer bot is a user: its replies in a transcript are shown as the bot's.
-        "bot_email": BOT_EMAIL,
         "texts": _texts(),
     }
     return render(request, "agent/chat.html", {"nav": "chat", "chat_config": config})

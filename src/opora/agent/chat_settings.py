@@ -1,4 +1,5 @@
-"""Live chat widgets for admins: list, create, edit, and the snippet to embed."""
+"""Live chat settings for admins: widgets (list, create, edit, the public key with the
+snippet to embed, a new key) and how many chats each agent takes at once."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from opora.accounts.models import Team
-from opora.chat.actions import WidgetFields, save_widget
+from opora.accounts.models import Team, User
+from opora.chat.actions import WidgetFields, change_widget_key, save_widget, set_capacity
 from opora.chat.models import ChatWidget, PrechatMode
-from opora.chat.selectors import access_widget_for_admin, access_widgets
+from opora.chat.selectors import (
+    access_chat_agent,
+    access_widget_for_admin,
+    access_widgets,
+    chat_agents,
+)
 from opora.core.errors import NotFound, OporaError
 from opora.pages import PageForm, agent_required, current_user
 
@@ -63,9 +69,14 @@ def _initial(widget: ChatWidget) -> dict[str, Any]:
 
 
 def _page(
-    request: HttpRequest, form: WidgetForm, editing: ChatWidget | None, status: int = 200
+    request: HttpRequest,
+    form: WidgetForm,
+    editing: ChatWidget | None,
+    status: int = 200,
+    capacity_errors: dict[int, str] | None = None,
 ) -> HttpResponse:
     widgets = list(ChatWidget.objects.select_related("team").order_by("name", "id"))
+    errors = capacity_errors or {}
     return render(
         request,
         "agent/chat_settings.html",
@@ -74,9 +85,56 @@ def _page(
             "widgets": [(w, snippet(w)) for w in widgets],
             "form": form,
             "editing": editing,
+            "agents": [(a, p, errors.get(a.pk, "")) for a, p in chat_agents()],
         },
         status=status,
     )
+
+
+def _new_key(request: HttpRequest, user: User, widget: ChatWidget | None) -> HttpResponse:
+    if widget is None:
+        raise Http404(NotFound(_("chat widget")).message)
+    change_widget_key(widget, by=user)
+    messages.success(
+        request,
+        _("The widget “%(name)s” has a new key: put the new snippet on your site.")
+        % {"name": widget.name},
+    )
+    return redirect("agent:chat_widget", widget_id=widget.pk)
+
+
+def _capacities(request: HttpRequest, user: User, editing: ChatWidget | None) -> HttpResponse:
+    """Every agent's capacity from one form: fields `capacity-<agent id>`."""
+    wanted: dict[int, int] = {}
+    problems: dict[int, str] = {}
+    for name in request.POST:
+        if not name.startswith("capacity-"):
+            continue
+        value = request.POST.get(name, "")
+        try:
+            agent_id = int(name.removeprefix("capacity-"))
+            agent = access_chat_agent(user, agent_id)
+        except (ValueError, NotFound):
+            continue
+        try:
+            wanted[agent.pk] = int(value)
+        except ValueError:
+            problems[agent.pk] = _("Capacity is from 1 to 50 chats.")
+            continue
+        if not 1 <= wanted[agent.pk] <= 50:
+            problems[agent.pk] = _("Capacity is from 1 to 50 chats.")
+    if problems:
+        form = WidgetForm(initial=_initial(editing) if editing else {"active": True})
+        return _page(request, form, editing, status=422, capacity_errors=problems)
+    agents = {a.pk: (a, p) for a, p in chat_agents()}
+    for agent_id, capacity in wanted.items():
+        agent, presence = agents[agent_id]
+        if presence.capacity != capacity:
+            set_capacity(agent, capacity, by=user)
+    messages.success(request, _("The agents' chat capacity is saved."))
+    if editing is not None:
+        return redirect("agent:chat_widget", widget_id=editing.pk)
+    return redirect("agent:chat_settings")
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,6 +151,11 @@ def widgets(request: HttpRequest, widget_id: int | None = None) -> HttpResponse:
     if request.method == "GET":
         form = WidgetForm(initial=_initial(editing) if editing else {"active": True})
         return _page(request, form, editing)
+    action = request.POST.get("action", "")
+    if action == "new-key":
+        return _new_key(request, user, editing)
+    if action == "capacity":
+        return _capacities(request, user, editing)
     form = WidgetForm(request.POST)
     if not form.is_valid():
         return _page(request, form, editing, status=422)

@@ -1,5 +1,6 @@
-"""Live chat for agents and admins: presence, sessions (accept, pass, transfer, end) and
-the widgets. The same operations as the agent's chat socket (docs/chat.md)."""
+"""Live chat for agents and admins: presence, sessions (accept, pass, transfer, end,
+transcript, messages with files), agents' capacity and the widgets. The same
+operations as the agent's chat socket (docs/chat.md)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from opora.api.common import ErrorOut, StrictInput, current_user
+from opora.api.common import ErrorOut, StrictInput, body_doc, current_user, parse_input
 from opora.chat import actions
-from opora.chat.frames import chat_frame
+from opora.chat.frames import chat_frame, history, message_frame
 from opora.chat.models import ChatWidget
 from opora.chat.selectors import (
     access_agent_chats,
     access_chat,
+    access_chat_agent,
+    access_transcript,
     access_widget_for_admin,
     access_widgets,
     active_load,
     agent_chats,
+    chat_agents,
     presence_of,
 )
 
@@ -29,13 +33,44 @@ PrechatName = Literal["off", "optional", "required"]
 
 class PresenceOut(Schema):
     status: str = Field(description="online, away or offline")
-    capacity: int
+    capacity: int = Field(description="chats at once, set by an administrator")
     active_chats: int
 
 
 class PresenceIn(StrictInput):
     status: Literal["online", "away", "offline"]
-    capacity: int | None = Field(None, ge=1, le=50)
+
+
+class AgentOut(Schema):
+    id: int
+    name: str
+    email: str
+    status: str
+    capacity: int
+    active_chats: int
+
+
+class AgentPatch(StrictInput):
+    capacity: int = Field(ge=1, le=50)
+
+
+class MessageOut(Schema):
+    """`M` of docs/chat.md."""
+
+    id: int
+    author: str
+    name: str
+    text: str
+    html: str
+    attachments: list[dict[str, Any]]
+    created_at: str
+    client_id: str | None
+    internal: bool
+
+
+class ChatMessageIn(StrictInput):
+    text: str = Field("", max_length=100_000)
+    client_id: str | None = Field(None, max_length=64)
 
 
 class ChatOut(Schema):
@@ -51,6 +86,7 @@ class ChatOut(Schema):
     unread: int
     last_message: dict[str, Any] | None
     created_at: str
+    waiting_since: str | None
 
 
 class TransferIn(StrictInput):
@@ -143,8 +179,45 @@ def get_presence(request: HttpRequest) -> dict[str, Any]:
 )
 def put_presence(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]:
     user = access_agent_chats(current_user(request))
-    actions.set_presence(user, payload.status, capacity=payload.capacity)
+    actions.set_presence(user, payload.status)
     return _presence(request)
+
+
+def _agent(agent: Any, presence: Any, load: dict[int, int]) -> dict[str, Any]:
+    return {
+        "id": agent.pk,
+        "name": agent.display_name,
+        "email": agent.email,
+        "status": presence.status,
+        "capacity": presence.capacity,
+        "active_chats": load.get(agent.pk, 0),
+    }
+
+
+@router.get(
+    "/chat/agents",
+    response={200: list[AgentOut], **ERRORS},
+    summary="Agents' chat presence and capacity (administrators)",
+    operation_id="opora_api_chat_list_agents",
+)
+def list_agents(request: HttpRequest) -> list[dict[str, Any]]:
+    access_widgets(current_user(request))
+    rows = chat_agents()
+    load = active_load([a.pk for a, _ in rows])
+    return [_agent(a, p, load) for a, p in rows]
+
+
+@router.patch(
+    "/chat/agents/{user_id}",
+    response={200: AgentOut, **ERRORS},
+    summary="Set how many chats an agent takes at once (administrators)",
+    operation_id="opora_api_chat_update_agent",
+)
+def update_agent(request: HttpRequest, user_id: int, payload: AgentPatch) -> dict[str, Any]:
+    user = current_user(request)
+    agent = access_chat_agent(user, user_id)
+    presence = actions.set_capacity(agent, payload.capacity, by=user)
+    return _agent(agent, presence, active_load([agent.pk]))
 
 
 @router.get(
@@ -181,6 +254,34 @@ def pass_chat(request: HttpRequest, session_id: int) -> Status[None]:
     access_chat(user, session_id)
     actions.pass_chat(user, session_id)
     return Status(204, None)
+
+
+@router.get(
+    "/chat/sessions/{session_id}/messages",
+    response={200: list[MessageOut], **ERRORS},
+    summary="A chat's transcript, with the internal notes marked",
+    operation_id="opora_api_chat_list_messages",
+)
+def list_messages(request: HttpRequest, session_id: int, after: int = 0) -> list[dict[str, Any]]:
+    user = access_agent_chats(current_user(request))
+    return history(access_transcript(user, session_id), max(after, 0), notes=True)
+
+
+@router.post(
+    "/chat/sessions/{session_id}/messages",
+    response={201: MessageOut, **ERRORS},
+    summary="Write in a chat, files included (the text may be empty with a file)",
+    operation_id="opora_api_chat_send_message",
+    openapi_extra=body_doc(ChatMessageIn, with_files=True),
+)
+def send_message(request: HttpRequest, session_id: int) -> Status[dict[str, Any]]:
+    user = access_agent_chats(current_user(request))
+    session = access_chat(user, session_id)
+    payload, files = parse_input(request, ChatMessageIn)
+    message = actions.agent_message(
+        user, session, payload.text, payload.client_id, attachments=files
+    )
+    return Status(201, message_frame(message, session.requester_id))
 
 
 @router.post(
@@ -266,3 +367,15 @@ def update_widget(request: HttpRequest, widget_id: int, payload: WidgetPatch) ->
         by=user,
     )
     return _widget(widget)
+
+
+@router.post(
+    "/chat/widgets/{widget_id}/key",
+    response={200: WidgetOut, **ERRORS},
+    summary="Give a chat widget a new public key: the old one stops working",
+    operation_id="opora_api_chat_regenerate_widget_key",
+)
+def regenerate_key(request: HttpRequest, widget_id: int) -> dict[str, Any]:
+    user = current_user(request)
+    widget = access_widget_for_admin(user, widget_id)
+    return _widget(actions.change_widget_key(widget, by=user))

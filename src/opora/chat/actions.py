@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -22,7 +23,13 @@ from opora.accounts.models import Language, SupportLine, User
 from opora.automation import bot
 from opora.automation.models import BotConversation, BotState
 from opora.chat import errors
-from opora.chat.frames import chat_frame, external_id, message_frame, send_after_commit
+from opora.chat.frames import (
+    chat_frame,
+    external_id,
+    files_text,
+    message_frame,
+    send_after_commit,
+)
 from opora.chat.models import (
     AgentPresence,
     ChatSession,
@@ -31,8 +38,18 @@ from opora.chat.models import (
     PresenceStatus,
     SessionState,
     agent_group,
+    new_public_key,
 )
-from opora.chat.routing import announce_waiting, requeue, route, route_waiting, state_frame
+from opora.chat.routing import (
+    announce_waiting,
+    presence_frame,
+    requeue,
+    route,
+    route_waiting,
+    state_frame,
+    tell_team,
+    withdraw_offers,
+)
 from opora.chat.selectors import Visitor, current_session, may_work_in, team_online
 from opora.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from opora.core.ratelimit import hit
@@ -48,7 +65,7 @@ from opora.tickets.actions import (
     prepare_ticket,
     update_ticket,
 )
-from opora.tickets.attachments import IncomingFile, check_attachments
+from opora.tickets.attachments import IncomingFile, check_attachments, clean_filename
 from opora.tickets.models import ACTIVE_STATUSES, Channel, Message, TicketStatus
 
 OFFLINE_TAG = "chat-offline"
@@ -137,7 +154,7 @@ def check_flood(visitor: Visitor, client_address: str) -> None:
         )
 
 
-def check_text(text: str, *, files: bool) -> str:
+def check_text(text: object, *, files: bool) -> str:
     if not isinstance(text, str):
         raise ValidationFailed(errors.BAD_FRAME, _("The message must be text."), field="text")
     if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
@@ -171,6 +188,7 @@ def post_message(
     e-mail ticket. Sent twice with the same client_id, it is stored once."""
     text = check_text(text, files=bool(attachments))
     check_attachments(list(attachments), field="file")
+    body = text or stored_text(attachments)
     check_flood(visitor, client_address)
     client = _client_id(client_id)
     with transaction.atomic():
@@ -187,13 +205,13 @@ def post_message(
             return seen  # resent after a reconnect: stored once
         starting = session.ticket_id is None
         if starting and not team_online(visitor.widget.team_id):
-            message = _offline_message(session, text, key, attachments)
+            message = _offline_message(session, body, key, attachments)
         elif session.state == SessionState.OFFLINE:
             assert session.ticket is not None and session.requester is not None
             message = add_message(
                 session.ticket,
                 by=session.requester,
-                body=text,
+                body=body,
                 external_id=key,
                 attachments=attachments,
             )
@@ -208,7 +226,7 @@ def post_message(
                         email=session.email,
                         language=session.language or None,
                     ),
-                    body=text or _("(file)"),
+                    body=body,
                     ticket_id=session.ticket_id,
                     external_id=key,
                     attachments=attachments,
@@ -228,6 +246,12 @@ def post_message(
     return message
 
 
+def stored_text(attachments: Sequence[IncomingFile]) -> str:
+    """A message of files alone is stored with their names as its text (every ticket
+    message has text); the chat shows it as the files only (`frames.files_text`)."""
+    return files_text([clean_filename(f.name) for f in attachments])
+
+
 def _offline_message(
     session: ChatSession, text: str, key: str, attachments: Sequence[IncomingFile]
 ) -> Message:
@@ -244,7 +268,7 @@ def _offline_message(
     prepared = prepare_ticket(
         requester=requester,
         subject=_subject(text),
-        body=text or _("(file)"),
+        body=text,
         by=requester,
         channel=Channel.EMAIL,
         language=session.language or None,
@@ -316,7 +340,8 @@ def _to_a_person(session_id: int) -> None:
         if session is None:
             return
         session.state = SessionState.WAITING
-        session.save(update_fields=["state"])
+        session.waiting_since = timezone.now()
+        session.save(update_fields=["state", "waiting_since"])
         send_after_commit([(session.visitor_group, state_frame(session))])
         announce_waiting(session)
     route(session_id)
@@ -382,15 +407,12 @@ def _locked(session_id: int) -> ChatSession:
 
 
 def accept(agent: User, session_id: int) -> ChatSession:
-    """The agent takes a chat offered to them (or waiting in their team)."""
+    """The agent takes a chat offered to them or waiting in their team (one offered to
+    a colleague too: the waiting list lets anyone of the team take it)."""
     with transaction.atomic():
         session = _locked(session_id)
         if not may_work_in(agent, session.widget.team_id):
             raise Forbidden(errors.NOT_IN_TEAM, _("This chat belongs to another team."))
-        if session.state == SessionState.OFFERED and session.offered_to_id != agent.pk:
-            raise ValidationFailed(
-                errors.NOT_OFFERED, _("This chat was offered to someone else."), field="chat_id"
-            )
         if session.state not in (SessionState.WAITING, SessionState.OFFERED):
             raise ValidationFailed(
                 errors.WRONG_STATE, _("This chat cannot be accepted now."), field="chat_id"
@@ -400,6 +422,7 @@ def accept(agent: User, session_id: int) -> ChatSession:
         if session.ticket.status in (TicketStatus.NEW, TicketStatus.PENDING):
             changes.status = TicketStatus.OPEN
         session.ticket = update_ticket(session.ticket, changes, by=agent)
+        offered_to = session.offered_to_id
         session.state = SessionState.ACTIVE
         session.agent = agent
         session.offered_to = None
@@ -408,7 +431,8 @@ def accept(agent: User, session_id: int) -> ChatSession:
         session.save(
             update_fields=["state", "agent", "offered_to", "offered_at", "accepted_at", "ticket"]
         )
-        _tell_both(session)
+        _tell_both(session, also=[offered_to] if offered_to else [])
+        tell_team(session, besides=[agent.pk, offered_to or 0])
         return session
 
 
@@ -445,6 +469,7 @@ def transfer(
             )
         assert session.ticket is not None
         previous = session.agent_id
+        was_waiting = session.state in (SessionState.WAITING, SessionState.OFFERED)
         if agent_id is not None:
             target = User.objects.filter(pk=agent_id, is_active=True).first()
             if target is None or not may_work_in(target, session.widget.team_id):
@@ -463,6 +488,8 @@ def transfer(
                 update_fields=["state", "agent", "offered_to", "offered_at", "accepted_at"]
             )
             _tell_both(session, also=[previous] if previous else [])
+            if was_waiting:
+                tell_team(session, besides=[target.pk, previous or 0])
             return session
         if line not in SupportLine.values:
             raise ValidationFailed(
@@ -476,7 +503,19 @@ def transfer(
         session.offered_to = None
         session.offered_at = None
         session.passed_by = [by.pk] if by.pk else []
-        session.save(update_fields=["state", "agent", "offered_to", "offered_at", "passed_by"])
+        session.passed_at = timezone.now()
+        session.waiting_since = timezone.now()
+        session.save(
+            update_fields=[
+                "state",
+                "agent",
+                "offered_to",
+                "offered_at",
+                "passed_by",
+                "passed_at",
+                "waiting_since",
+            ]
+        )
         _tell_both(session, also=[previous] if previous else [])
         announce_waiting(session)
     route(session_id)
@@ -507,6 +546,7 @@ def end_by_visitor(visitor: Visitor) -> ChatSession:
 def _end(session: ChatSession, *, by: User | None) -> None:
     if session.state == SessionState.ENDED:
         return
+    was_waiting = session.state in (SessionState.WAITING, SessionState.OFFERED)
     was_with_agent = session.agent_id is not None
     ticket = session.ticket
     # An agent does not solve an offline chat: its e-mail ticket is answered by mail.
@@ -532,6 +572,8 @@ def _end(session: ChatSession, *, by: User | None) -> None:
             (agent_group(session.agent_id), {"type": "chat", "chat": chat_frame(session)})
         )
     send_after_commit(messages)
+    if was_waiting:
+        tell_team(session, besides=[session.agent_id or 0])  # off the waiting lists
 
 
 def rate(visitor: Visitor, score: object, comment: object) -> Rating:
@@ -553,25 +595,36 @@ def rate(visitor: Visitor, score: object, comment: object) -> Rating:
     )
 
 
-def agent_message(agent: User, session: ChatSession, text: str, client_id: object) -> Message:
-    """An agent's reply from the chat socket; it reaches the visitor through the chat
-    adapter like a reply from the ticket page or the API."""
-    if len(text or "") > settings.CHAT_MAX_MESSAGE_CHARS:
-        raise ValidationFailed(
-            errors.MESSAGE_TOO_LONG,
-            _("The message is longer than %(limit)s characters.")
-            % {"limit": settings.CHAT_MAX_MESSAGE_CHARS},
-            field="text",
-        )
+def agent_message(
+    agent: User,
+    session: ChatSession,
+    text: object,
+    client_id: object,
+    *,
+    attachments: Sequence[IncomingFile] = (),
+) -> Message:
+    """An agent's reply from the chat socket or the chat API (with files, the text may
+    be empty); it reaches the visitor through the chat adapter like a reply from the
+    ticket page or the API. Sent twice with the same client_id, it is stored once."""
+    text = check_text(text, files=bool(attachments))
+    check_attachments(list(attachments))
     if session.ticket is None:
         raise NotFound(_("chat"))
-    key = external_id(session.pk, "a-" + _client_id(client_id))
+    key = external_id(session.pk, _client_id(client_id), agent=True)
     with transaction.atomic():
         seen = Message.objects.filter(external_id=key).first()
         if seen is not None:
             return seen
         [message] = add_messages(
-            [NewMessage(ticket_id=session.ticket.pk, by=agent, body=text, external_id=key)]
+            [
+                NewMessage(
+                    ticket_id=session.ticket.pk,
+                    by=agent,
+                    body=text or stored_text(attachments),
+                    external_id=key,
+                    attachments=attachments,
+                )
+            ]
         )
         assert message is not None
         return message
@@ -591,71 +644,57 @@ def mark_read(session: ChatSession, *, by_agent: bool, up_to: object) -> int | N
 # --- presence -----------------------------------------------------------------------
 
 
-def set_presence(agent: User, status: str, *, capacity: int | None = None) -> AgentPresence:
+def set_presence(agent: User, status: str) -> AgentPresence:
+    """The agent's own choice: online (offered chats), away or offline. Every one of
+    their sockets hears it; going online counts as being seen."""
     if status not in PresenceStatus.values:
         raise ValidationFailed(
             errors.INVALID_CHOICE, _("Presence is online, away or offline."), field="status"
-        )
-    if capacity is not None and not 1 <= capacity <= 50:
-        raise ValidationFailed(
-            errors.INVALID_CHOICE, _("Capacity is from 1 to 50 chats."), field="capacity"
         )
     with transaction.atomic():
         presence, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
         was = presence.status
         presence.status = status
-        if capacity is not None:
-            presence.capacity = capacity
-        presence.updated_at = timezone.now()
-        presence.save(update_fields=["status", "capacity", "updated_at"])
+        presence.updated_at = presence.last_seen_at = timezone.now()
+        presence.save(update_fields=["status", "updated_at", "last_seen_at"])
         if was == PresenceStatus.ONLINE and status != PresenceStatus.ONLINE:
-            _withdraw_offers(agent)
+            withdraw_offers(agent)
+        send_after_commit([(agent_group(agent.pk), presence_frame(presence))])
     if status == PresenceStatus.ONLINE:
         route_waiting()
     return presence
 
 
-def _withdraw_offers(agent: User) -> None:
-    offered = ChatSession.objects.select_for_update(of=("self",)).filter(
-        state=SessionState.OFFERED, offered_to=agent
-    )
-    ids = []
-    for session in offered.select_related("widget", "ticket"):
-        requeue(session, passed=agent)
-        ids.append(session.pk)
-    for session_id in ids:
-        transaction.on_commit(lambda pk=session_id: route(pk))  # type: ignore[misc]
-
-
-def agent_connected(agent: User) -> AgentPresence:
-    """An agent's chat socket opened: an offline agent comes online."""
+def set_capacity(agent: User, capacity: int, *, by: User) -> AgentPresence:
+    """How many chats the agent takes at once: an administrator's setting (checked by
+    callers); the agent's inbox shows it."""
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= 50:
+        raise ValidationFailed(
+            errors.INVALID_CHOICE, _("Capacity is from 1 to 50 chats."), field="capacity"
+        )
     with transaction.atomic():
         presence, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
-        presence.connections = max(presence.connections, 0) + 1
-        came_online = presence.status == PresenceStatus.OFFLINE
-        if came_online:
-            presence.status = PresenceStatus.ONLINE
-        presence.updated_at = timezone.now()
-        presence.save(update_fields=["connections", "status", "updated_at"])
-    if came_online:
+        grew = capacity > presence.capacity
+        presence.capacity = capacity
+        presence.save(update_fields=["capacity"])
+        send_after_commit([(agent_group(agent.pk), presence_frame(presence))])
+    if grew and presence.status == PresenceStatus.ONLINE:
         route_waiting()
     return presence
 
 
-def agent_disconnected(agent: User) -> None:
-    """An agent's chat socket closed: with the last one they go offline."""
-    with transaction.atomic():
-        presence = AgentPresence.objects.select_for_update().filter(agent=agent).first()
-        if presence is None:
-            return
-        presence.connections = max(presence.connections - 1, 0)
-        fields = ["connections"]
-        if presence.connections == 0 and presence.status != PresenceStatus.OFFLINE:
-            presence.status = PresenceStatus.OFFLINE
-            presence.updated_at = timezone.now()
-            fields += ["status", "updated_at"]
-            _withdraw_offers(agent)
-        presence.save(update_fields=fields)
+# Heard from less than this long ago: no need to write the moment again.
+SEEN_RESOLUTION = timedelta(seconds=5)
+
+
+def agent_seen(agent: User) -> None:
+    """One of the agent's chat sockets opened, pinged or closed: the grace period
+    (OPORA_CHAT_PRESENCE_GRACE_SECONDS) counts from now. Presence itself is unchanged:
+    connecting never makes anyone online, closing never offline."""
+    now = timezone.now()
+    AgentPresence.objects.filter(agent=agent, last_seen_at__lt=now - SEEN_RESOLUTION).update(
+        last_seen_at=now
+    )
 
 
 # --- widgets ------------------------------------------------------------------------
@@ -706,4 +745,30 @@ def save_widget(widget: ChatWidget | None, fields: WidgetFields, *, by: User) ->
             setattr(widget, name, value.strip()[: 500 if name != "name" else 120])
     widget.updated_at = timezone.now()
     widget.save()
+    return widget
+
+
+KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def change_widget_key(widget: ChatWidget, *, by: User, key: str | None = None) -> ChatWidget:
+    """A new public key for the widget (random unless given, as the demo's "demo"): the
+    old one stops working at once (its requests and new sockets are refused; a socket
+    already open talks on until it closes). Admins only (checked by callers)."""
+    if key is None:
+        key = new_public_key()
+    elif not 4 <= len(key) <= 64 or not set(key) <= KEY_CHARS:
+        raise ValidationFailed(
+            errors.INVALID_CHOICE,
+            _("A key is 4 to 64 letters, digits, dashes or underscores."),
+            field="public_key",
+        )
+    with transaction.atomic():
+        if ChatWidget.objects.filter(public_key=key).exclude(pk=widget.pk).exists():
+            raise ValidationFailed(
+                errors.KEY_TAKEN, _("Another widget has this key."), field="public_key"
+            )
+        widget.public_key = key
+        widget.updated_at = timezone.now()
+        widget.save(update_fields=["public_key", "updated_at"])
     return widget

@@ -24,10 +24,11 @@ from opora.accounts.realtime import connection_user
 from opora.chat import actions, errors
 from opora.chat.frames import chat_frame, history, session_frame
 from opora.chat.models import PresenceStatus, agent_group
-from opora.chat.routing import state_frame
+from opora.chat.routing import presence_frame, state_frame
 from opora.chat.selectors import (
     Visitor,
     access_chat,
+    access_transcript,
     access_visitor,
     agent_chats,
     current_session,
@@ -208,23 +209,28 @@ class AgentConsumer(_ChatConsumer):
         self.language = user.language
         await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
         await self.accept()
-        await database_sync_to_async(actions.agent_connected)(user)
+        # Connecting changes no one's presence (the agent chooses it); it only counts as
+        # being seen, so a reconnect within the grace period keeps everything.
+        await database_sync_to_async(actions.agent_seen)(user)
         await self.send_json(await database_sync_to_async(self._chats)())
 
     def _chats(self) -> dict[str, Any]:
         assert self.user is not None
-        presence = presence_of(self.user)
+        presence = dict(presence_frame(presence_of(self.user)))
+        del presence["type"]
         return {
             "type": "chats",
             "chats": [chat_frame(s) for s in agent_chats(self.user)],
-            "presence": {"status": presence.status, "capacity": presence.capacity},
+            "presence": presence,
         }
 
     async def disconnect(self, code: int) -> None:
         if self.user is None:
             return
         await self.channel_layer.group_discard(agent_group(self.user.pk), self.channel_name)
-        await database_sync_to_async(actions.agent_disconnected)(self.user)
+        # The grace period starts now: another page of the desk opening within it
+        # keeps the agent's presence and offers.
+        await database_sync_to_async(actions.agent_seen)(self.user)
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         user = self.user
@@ -232,10 +238,15 @@ class AgentConsumer(_ChatConsumer):
             return
         kind = content["type"]
         run = database_sync_to_async(_translated)
+        if kind == "ping":
+            # The inbox's heartbeat (every 25 s): the agent is still here.
+            await database_sync_to_async(actions.agent_seen)(user)
+            await self.send_json({"type": "pong"})
+            return
         if kind == "presence":
             status = content.get("status")
-            if status not in (PresenceStatus.ONLINE, PresenceStatus.AWAY):
-                raise OporaError(errors.INVALID_CHOICE, _("Presence is online or away."))
+            if status not in PresenceStatus.values:
+                raise OporaError(errors.INVALID_CHOICE, _("Presence is online, away or offline."))
             await run(self.language, actions.set_presence, user, status)
             await self.send_json(await database_sync_to_async(self._chats)())
             return
@@ -250,12 +261,21 @@ class AgentConsumer(_ChatConsumer):
             await run(self.language, self._end, chat_id)
         elif kind == "message":
             await run(
-                self.language, self._message, chat_id, content.get("text"), content.get("client_id")
+                self.language,
+                self._message,
+                chat_id,
+                content.get("text", ""),
+                content.get("client_id"),
             )
         elif kind == "typing":
             await run(self.language, self._typing, chat_id, bool(content.get("on")))
         elif kind == "read":
             await run(self.language, self._read, chat_id, content.get("up_to"))
+        elif kind == "history":
+            after = content.get("after")
+            start = after if isinstance(after, int) and not isinstance(after, bool) else 0
+            messages = await run(self.language, self._history, chat_id, start)
+            await self.send_json({"type": "history", "chat_id": chat_id, "messages": messages})
         elif kind == "transfer":
             agent_id = content.get("agent_id")
             line = content.get("line")
@@ -292,9 +312,11 @@ class AgentConsumer(_ChatConsumer):
     def _message(self, chat_id: int, text: object, client_id: object) -> None:
         assert self.user is not None
         session = access_chat(self.user, chat_id)
-        if not isinstance(text, str) or not text.strip():
-            raise OporaError(errors.MESSAGE_EMPTY, _("The message is empty."))
         actions.agent_message(self.user, session, text, client_id)
+
+    def _history(self, chat_id: int, after: int) -> list[dict[str, Any]]:
+        assert self.user is not None
+        return history(access_transcript(self.user, chat_id), after, notes=True)
 
     def _typing(self, chat_id: int, on: bool) -> None:
         assert self.user is not None

@@ -5,9 +5,9 @@
   page, `POST /api/v1/tickets/{n}/messages`), are queued in the outbox and pushed to
   all the visitor's open sockets at once after commit.
 - `opened_chats` / `added_messages` (after-commit subscribers): the visitor's own
-  messages and the answer bot's reach the visitor's other tabs; every public message
-  of a chat reaches the agent who has it (or is offered it). Internal notes never
-  leave the desk.
+  messages and the answer bot's reach the visitor's other tabs; every message of a
+  chat reaches the agent who has it (or is offered it), internal notes marked as such.
+  Notes never reach the visitor.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _is_chat(message: Message, ticket: Ticket) -> bool:
 
 def _fan_out(pairs: list[tuple[Message, bool]]) -> None:
     """Push each (message, from the desk) to the chat's visitor and agent."""
-    wanted = [(m, desk) for m, desk in pairs if not m.internal and _is_chat(m, m.ticket)]
+    wanted = [(m, desk) for m, desk in pairs if _is_chat(m, m.ticket)]
     if not wanted:
         return
     sessions: dict[int, ChatSession] = {}
@@ -80,7 +80,7 @@ def _fan_out(pairs: list[tuple[Message, bool]]) -> None:
         if found is None or message is None:
             continue
         m = message_frame(message, message.ticket.requester_id)
-        if not from_desk:  # the desk's replies go through the adapter
+        if not from_desk and not message.internal:  # the desk's replies: the adapter
             out.append(
                 (
                     visitor_group(found.widget_id, found.visitor_id),

@@ -38,15 +38,31 @@ def attachment_for_link(signed: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def external_id(session_id: int, client_id: str) -> str:
-    return f"chat:{session_id}:{client_id}"
+def external_id(session_id: int, client_id: str, *, agent: bool = False) -> str:
+    """The key that stores a message sent twice once: `chat:<session>:<client_id>` for
+    the visitor's, `chat:<session>:a:<client_id>` for the desk's (client ids hold no
+    colon, so the two never meet). Frames carry the client id alone."""
+    return f"chat:{session_id}:a:{client_id}" if agent else f"chat:{session_id}:{client_id}"
 
 
 def _client_id(message: Message) -> str | None:
-    prefix, _, rest = message.external_id.partition(":")
-    if prefix != "chat" or not rest:
+    parts = message.external_id.split(":")
+    if len(parts) < 3 or parts[0] != "chat":
         return None
-    return rest.partition(":")[2] or None
+    return parts[-1] or None
+
+
+def files_text(names: list[str]) -> str:
+    """The text a message of files alone is stored with (the ticket page and search
+    show it); the chat shows such a message as its files only."""
+    return ", ".join(names)
+
+
+def _shown_text(message: Message, attachments: list[Attachment]) -> str:
+    stored = sorted(attachments, key=lambda a: a.pk)  # in the order they were sent
+    if stored and message.body == files_text([a.filename for a in stored]):
+        return ""
+    return message.body
 
 
 def author_kind(message: Message, requester_id: int | None) -> str:
@@ -60,9 +76,16 @@ def author_kind(message: Message, requester_id: int | None) -> str:
     return "agent"
 
 
+def _file_url(attachment: Attachment, *, internal: bool) -> str:
+    # A note's files are for the desk: the agents' download, behind their sign-in.
+    return f"/api/v1/attachments/{attachment.pk}" if internal else file_url(attachment)
+
+
 def message_frame(message: Message, requester_id: int | None) -> dict[str, Any]:
-    """`M`: one public message of the conversation."""
+    """`M`: one message of the conversation (internal notes only ever go to agents)."""
     kind = author_kind(message, requester_id)
+    attachments = list(message.attachments.all())
+    text = _shown_text(message, attachments)
     author = message.author
     name = ""
     if author is not None and kind != "visitor":
@@ -74,39 +97,49 @@ def message_frame(message: Message, requester_id: int | None) -> dict[str, Any]:
         "id": message.pk,
         "author": kind,
         "name": name,
-        "text": message.body,
-        "html": message.body_html,
+        "text": text,
+        "html": message.body_html if text else "",
         "attachments": [
             {
                 "name": a.filename,
-                "url": file_url(a),
+                "url": _file_url(a, internal=message.internal),
                 "size": a.size,
                 "content_type": a.content_type,
             }
-            for a in message.attachments.all()
+            for a in attachments
         ],
         "created_at": message.created_at.isoformat(),
         "client_id": _client_id(message),
+        "internal": message.internal,
     }
 
 
-def messages_after(ticket_id: int | None, after: int = 0) -> list[Message]:
-    """The public messages of a chat's ticket after a message id, oldest first."""
+def messages_after(ticket_id: int | None, after: int = 0, *, notes: bool = False) -> list[Message]:
+    """The public messages of a chat's ticket after a message id, oldest first (with
+    the internal notes too for `notes`: agents only)."""
     if ticket_id is None:
         return []
+    messages = Message.objects.filter(ticket_id=ticket_id, id__gt=after)
+    if not notes:
+        messages = messages.filter(internal=False)
     return list(
-        Message.objects.filter(ticket_id=ticket_id, internal=False, id__gt=after)
-        .select_related("author")
+        messages.select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("id")[:HISTORY_LIMIT]
     )
 
 
-def history(session: ChatSession | None, after: int = 0) -> list[dict[str, Any]]:
+def history(
+    session: ChatSession | None, after: int = 0, *, notes: bool = False
+) -> list[dict[str, Any]]:
+    """The transcript as the visitor saw it (plus the notes, marked, for agents)."""
     if session is None or session.ticket_id is None:
         return []
     requester_id = session.requester_id
-    return [message_frame(m, requester_id) for m in messages_after(session.ticket_id, after)]
+    return [
+        message_frame(m, requester_id)
+        for m in messages_after(session.ticket_id, after, notes=notes)
+    ]
 
 
 def agent_name(agent: User | None) -> str | None:
@@ -221,6 +254,7 @@ def chat_frame(session: ChatSession) -> dict[str, Any]:
         "unread": unread,
         "last_message": message_frame(last, session.requester_id) if last else None,
         "created_at": session.created_at.isoformat(),
+        "waiting_since": session.waiting_since.isoformat() if session.waiting_since else None,
     }
 
 

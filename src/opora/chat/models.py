@@ -112,8 +112,13 @@ class ChatSession(models.Model):
         related_name="+",
     )
     offered_at = models.DateTimeField(null=True, blank=True)
-    # Ids of the agents who passed (or let the offer run out): not offered again.
+    # Ids of the agents who passed (or let the offer run out) in this round: not offered
+    # again until everyone who could take it has passed (then a new round starts).
     passed_by = models.JSONField(default=list, blank=True)
+    # The last pass or lapsed offer: a new round starts one offer period after it.
+    passed_at = models.DateTimeField(null=True, blank=True)
+    # Since when the visitor waits for a person (the handoff, or a transfer to a line).
+    waiting_since = models.DateTimeField(null=True, blank=True)
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)  # given by the visitor, unverified
     language = models.CharField(max_length=8, blank=True)
@@ -161,7 +166,8 @@ class PresenceStatus(models.TextChoices):
 
 
 class AgentPresence(models.Model):
-    """Whether an agent takes chats now, and how many at once."""
+    """Whether an agent takes chats now (their own choice), and how many at once (the
+    administrators' setting)."""
 
     agent = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_presence"
@@ -170,9 +176,12 @@ class AgentPresence(models.Model):
         max_length=8, choices=PresenceStatus.choices, default=PresenceStatus.OFFLINE
     )
     capacity = models.PositiveSmallIntegerField(default=default_capacity)
-    # Open agent sockets (all processes): the last one closing makes the agent offline.
-    connections = models.IntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When one of the agent's chat sockets was last heard from (opened, a ping, closed).
+    # An agent not heard from for OPORA_CHAT_PRESENCE_GRACE_SECONDS goes offline: a
+    # moment, not a count of open sockets, so a process that dies with its sockets
+    # cannot leave anyone online.
+    last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["status"], name="chat_presence_status")]

@@ -15,7 +15,7 @@ from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from opora.accounts.models import Team, User
+from opora.accounts.models import Role, Team, User
 from opora.chat import errors
 from opora.chat.models import (
     OPEN_STATES,
@@ -26,7 +26,9 @@ from opora.chat.models import (
     SessionState,
 )
 from opora.core.errors import Forbidden, NotFound, OporaError
+from opora.tickets.selectors import visible_tickets
 
+STAFF = (Role.AGENT, Role.ADMIN)
 TOKEN_SALT = "opora.chat.visitor"  # noqa: S105 - a namespace, not a secret
 
 
@@ -134,6 +136,17 @@ def access_chat(user: User, session_id: int, *, for_update: bool = False) -> Cha
     return found
 
 
+def access_transcript(user: User, session_id: int) -> ChatSession:
+    """A session whose transcript the agent may read: a chat they may work on whose
+    ticket they may also see (a ticket moved to another team takes its notes along)."""
+    session = access_chat(user, session_id)
+    if session.ticket is None:
+        raise NotFound(_("chat"))
+    if not visible_tickets(user).filter(pk=session.ticket.pk).exists():
+        raise NotFound(_("chat"))
+    return session
+
+
 def may_work_in(user: User, team_id: int) -> bool:
     """Whether the agent takes chats of this team."""
     if not user.is_active or not user.is_agent:
@@ -209,9 +222,26 @@ def team_online(team_id: int) -> bool:
     ).exists()
 
 
-def online_agent_ids(team_id: int) -> list[int]:
+def team_agent_ids(team_id: int) -> list[int]:
+    """The team's active agents, online or not: each sees the chats waiting in it."""
     return list(
-        AgentPresence.objects.filter(
-            status=PresenceStatus.ONLINE, agent__is_active=True, agent__teams=team_id
-        ).values_list("agent_id", flat=True)
+        User.objects.filter(teams=team_id, is_active=True, role__in=STAFF).values_list(
+            "pk", flat=True
+        )
     )
+
+
+def chat_agents() -> list[tuple[User, AgentPresence]]:
+    """Every active agent with their presence (a default one if they never chose)."""
+    agents = list(User.objects.filter(is_active=True, role__in=STAFF).order_by("name", "email"))
+    presences = {p.agent_id: p for p in AgentPresence.objects.filter(agent__in=agents)}
+    return [(a, presences.get(a.pk) or AgentPresence(agent=a)) for a in agents]
+
+
+def access_chat_agent(user: User, agent_id: int) -> User:
+    """An agent whose chat settings an administrator changes; NotFound otherwise."""
+    access_widgets(user)
+    agent = User.objects.filter(pk=agent_id, is_active=True, role__in=STAFF).first()
+    if agent is None:
+        raise NotFound(_("agent"))
+    return agent

@@ -1,6 +1,9 @@
 // The agent's chat inbox (/agent/chat/) over the agent chat socket (docs/chat.md).
-// On every other workspace page it only keeps the "Chat" badge in the navigation and
-// the count in the page title. Text is always set with textContent.
+// On every other workspace page it keeps the socket too, for the "Chat" badge in the
+// navigation, the offers' sound and the count in the page title: an agent online who
+// reads the queue still hears of offers. Opening the socket changes no one's status
+// (the agent chooses it here); a ping every 25 s tells the server the agent is still
+// here. Text is always set with textContent.
 (function () {
   "use strict";
 
@@ -39,7 +42,7 @@
   const state = {
     ws: null, connected: false, retry: 0, timer: null,
     chats: new Map(), offers: new Map(), transcripts: new Map(), readUpTo: new Map(),
-    selected: null, presence: { status: "offline", capacity: 0 }, accepting: new Set(),
+    selected: null, presence: { status: "offline", capacity: 0 }, accepting: new Set(), ping: null,
     outbox: JSON.parse(sessionStorage.getItem("opora.chat.outbox") || "[]"),
     typingSent: 0, typingOff: null, visitorTyping: null, audio: null,
   };
@@ -49,6 +52,7 @@
   const clock = (iso) => { const d = iso ? new Date(iso) : new Date(); return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
   const mine = (c) => c.agent_id === cfg.me && c.state !== "offered";
   const offeredToMe = (c) => c.state === "offered" && (c.offered_to === undefined || c.offered_to === cfg.me);
+  const waiting = (c) => (c.state === "waiting" || c.state === "offered") && !offeredToMe(c);
 
   // -- counts: the nav badge and the page title ------------------------------------------
   function renderCounts() {
@@ -88,11 +92,17 @@
     if (state.ws) return;
     const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat/agent/`);
     state.ws = ws;
-    ws.onopen = () => { state.connected = true; state.retry = 0; setStatus(""); };
+    ws.onopen = () => {
+      state.connected = true; state.retry = 0; setStatus("");
+      clearInterval(state.ping);
+      state.ping = setInterval(() => send({ type: "ping" }), 25000);
+    };
     ws.onmessage = (e) => { try { receive(JSON.parse(e.data)); } catch (err) { console.error(err); } };
     ws.onclose = (e) => {
       const was = state.connected;
       state.ws = null; state.connected = false;
+      clearInterval(state.ping);
+      enablePresence(false);
       if (e.code === 4403 || e.code === 4401) return; // not an agent: nothing to show
       if (was || state.retry > 1) setStatus(T("reconnecting"));
       const delay = Math.min(30000, 500 * 2 ** state.retry) * (0.75 + Math.random() / 2);
@@ -109,15 +119,21 @@
         for (const c of state.chats.values()) if (offeredToMe(c) && !state.offers.has(c.id)) state.offers.set(c.id, { chat: c, until: 0 });
         for (const id of [...state.offers.keys()]) if (!state.chats.has(id) || !offeredToMe(state.chats.get(id))) state.offers.delete(id);
         if (f.presence) setPresence(f.presence);
+        enablePresence(true);
         for (const item of state.outbox) send({ type: "message", chat_id: item.chat_id, text: item.text, client_id: item.client_id });
         for (const [id, msgs] of state.transcripts) {
           // Catch up on what was said while the socket was down.
           let last = 0;
           for (const m of msgs.values()) if (m.id) last = Math.max(last, m.id);
           if (id === state.selected) loadTranscript(id, last);
+          else state.transcripts.delete(id); // read afresh when chosen again
         }
         break;
       case "presence": setPresence(f.presence || f); break;
+      case "history":
+        for (const m of f.messages || []) addMessage(f.chat_id, m, true);
+        if (f.chat_id === state.selected) renderTranscript();
+        break;
       case "offer":
         state.chats.set(f.chat.id, f.chat);
         state.offers.set(f.chat.id, { chat: f.chat, until: Date.now() + (f.expires_in || 30) * 1000 });
@@ -146,8 +162,12 @@
     render();
   }
 
+  function enablePresence(on) {
+    for (const input of document.querySelectorAll("[data-presence]")) input.disabled = !on;
+  }
   function setPresence(p) {
-    state.presence = { ...state.presence, ...p };
+    const { type, ...fields } = p;
+    state.presence = { ...state.presence, ...fields };
     for (const input of document.querySelectorAll("[data-presence]")) input.checked = input.value === state.presence.status;
     const dot = $("[data-presence-dot]");
     if (dot) dot.className = `presence-dot ${state.presence.status}`;
@@ -155,7 +175,8 @@
     if (cap) {
       let active = 0;
       for (const c of state.chats.values()) if (mine(c) && c.state === "active") active += 1;
-      cap.textContent = `${T(state.presence.status)} · ${T("capacity", { active, capacity: state.presence.capacity || 0 })}`;
+      const hint = state.presence.status === "offline" ? ` ${T("offline_hint")}` : "";
+      cap.textContent = `${T(state.presence.status)} · ${T("capacity", { active, capacity: state.presence.capacity || 0 })}.${hint}`;
     }
   }
 
@@ -182,6 +203,7 @@
     count.hidden = !state.offers.size;
     count.textContent = String(state.offers.size);
 
+    renderWaiting();
     const list = $("[data-chats]");
     list.replaceChildren();
     const rows = [...state.chats.values()].filter((c) => mine(c) || c.id === state.selected);
@@ -202,16 +224,49 @@
     }
     if (!rows.length) list.append(h("li", { class: "muted", text: T("no_chats") }));
   }
+  // Chats waiting in the agent's teams (passed on by everyone, or offered to a
+  // colleague): anyone may take one.
+  function renderWaiting() {
+    const list = $("[data-waiting]");
+    list.replaceChildren();
+    const rows = [...state.chats.values()].filter(waiting);
+    rows.sort((a, b) => String(a.waiting_since || a.created_at).localeCompare(String(b.waiting_since || b.created_at)) || a.id - b.id);
+    for (const c of rows) {
+      const v = c.visitor || {};
+      list.append(h("li", { class: "offer", "data-waiting-chat": c.id },
+        h("strong", { text: v.name || v.email || T("visitor") }),
+        h("span", { class: "muted", text: lastText(c) }),
+        h("span", { class: "waiting-time", "data-since": c.waiting_since || c.created_at || "" }),
+        c.state === "offered" ? h("span", { class: "muted", text: T("offered_to_other") }) : null,
+        h("div", { class: "row" },
+          h("button", { type: "button", class: "btn btn-primary btn-sm", text: T("take"), "aria-label": `${T("take")}: ${v.name || v.email || T("visitor")}`, onclick: () => { state.accepting.add(c.id); send({ type: "accept", chat_id: c.id }); } }))));
+    }
+    if (!rows.length) list.append(h("li", { class: "muted", text: T("no_waiting") }));
+    waitingTimes();
+    const count = $("[data-waiting-count]");
+    count.hidden = !rows.length;
+    count.textContent = String(rows.length);
+  }
+  function waitingTimes() {
+    for (const node of document.querySelectorAll("[data-since]")) {
+      const since = Date.parse(node.dataset.since);
+      const minutes = isNaN(since) ? 0 : Math.floor((Date.now() - since) / 60000);
+      node.textContent = minutes > 0 ? T("waiting_for", { minutes }) : T("waiting_now");
+    }
+  }
   const lastText = (c) => {
     const m = c.last_message;
     if (!m) return "";
     return typeof m === "string" ? m : m.text || (m.attachments && m.attachments.length ? m.attachments[0].name : "");
   };
+  let ticks = 0;
   setInterval(() => {
     const now = Date.now();
     let changed = false;
     for (const [id, o] of state.offers) if (o.until && o.until < now) { state.offers.delete(id); changed = true; }
+    ticks += 1;
     if (changed || (inbox && state.offers.size)) render();
+    else if (inbox && ticks % 15 === 0) waitingTimes(); // the waiting times move on
   }, 1000);
 
   // -- a conversation ---------------------------------------------------------------------------
@@ -230,33 +285,15 @@
     if (text && !$("[data-composer]").hidden) text.focus();
   }
 
-  // The transcript so far is the ticket's public conversation, read through the API
-  // with the agent's own session; live messages then arrive over the socket.
-  async function loadTranscript(id, after) {
-    const c = state.chats.get(id);
-    if (!c || !c.ticket) return;
-    try {
-      const [ticket, messages] = await Promise.all(
-        [`/api/v1/tickets/${c.ticket}`, `/api/v1/tickets/${c.ticket}/messages`].map((url) =>
-          fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then((r) => (r.ok ? r.json() : Promise.reject(r)))));
-      const requester = ticket.requester ? ticket.requester.id : null;
-      for (const m of messages) {
-        if (m.internal || m.id <= after) continue;
-        const author = !m.author ? "system" : m.author.id === requester ? "visitor" : m.author.email === cfg.bot_email ? "bot" : "agent";
-        addMessage(id, {
-          id: m.id, author, name: m.author ? m.author.name : "", text: m.body, created_at: m.created_at,
-          attachments: (m.attachments || []).map((a) => ({ name: a.filename, url: a.url, size: a.size, content_type: a.content_type })),
-        }, true);
-      }
-    } catch (err) { /* the live messages still arrive */ }
+  // The transcript so far (with the ticket's internal notes, marked) comes in a
+  // `history` frame; live messages then arrive over the socket.
+  function loadTranscript(id, after) {
+    send({ type: "history", chat_id: id, after: after || 0 });
   }
 
   function addMessage(chatId, m, history) {
     let msgs = state.transcripts.get(chatId);
     if (!msgs) { msgs = new Map(); state.transcripts.set(chatId, msgs); }
-    // The server echoes an agent's client_id as "a-<client_id>" (kept apart from the
-    // visitor's in its duplicate check): the same message either way.
-    if (m.client_id && m.id) m = { ...m, client_id: String(m.client_id).replace(/^a-/, "") };
     if (m.client_id && m.id) {
       state.outbox = state.outbox.filter((o) => o.client_id !== m.client_id);
       saveOutbox();
@@ -267,8 +304,8 @@
     msgs.set(key, m);
     const c = state.chats.get(chatId);
     if (c && m.id && !history) {
-      c.last_message = m;
-      if (m.author !== "agent" && chatId !== state.selected) c.unread = (c.unread || 0) + 1;
+      if (!m.internal) c.last_message = m;
+      if (m.author !== "agent" && !m.internal && chatId !== state.selected) c.unread = (c.unread || 0) + 1;
     }
     if (chatId === state.selected) {
       if (m.author === "visitor") showTyping(false);
@@ -335,10 +372,12 @@
       const files = h("div", { class: "files" });
       for (const a of m.attachments || []) files.append(h("a", { href: a.url, target: "_blank", rel: "noopener" }, clip(), a.name));
       const name = m.author === "agent" && m.name ? m.name : m.author === "visitor" ? m.name || T("visitor") : m.author === "bot" ? m.name || T("bot") : m.name || "";
-      box.append(h("div", { class: `cmsg ${m.author}${m.id ? "" : " pending"}`, "data-id": m.id || "", "data-author": m.author },
-        m.author === "system" ? null : h("div", { class: "meta", text: `${name} · ${clock(m.created_at)}` }),
-        text, files.childNodes.length ? files : null,
-        m.author === "agent" ? h("div", { class: "receipt", text: m.id ? "" : T("sending") }) : null));
+      const kind = m.internal ? "note" : m.author;
+      const meta = m.internal ? `${T("note")} · ${name} · ${clock(m.created_at)}` : `${name} · ${clock(m.created_at)}`;
+      box.append(h("div", { class: `cmsg ${kind}${m.id ? "" : " pending"}`, "data-id": m.id || "", "data-author": m.author },
+        m.author === "system" ? null : h("div", { class: "meta", text: meta }),
+        text.childNodes.length ? text : null, files.childNodes.length ? files : null,
+        kind === "agent" ? h("div", { class: "receipt", text: m.id ? "" : T("sending") }) : null));
     }
     const c = state.chats.get(state.selected);
     if (c && c.state === "ended") box.append(h("div", { class: "cmsg system" }, h("div", { class: "text", text: T("ended") })));
@@ -395,7 +434,10 @@
   // -- the inbox page's controls ---------------------------------------------------------------------
   function wire() {
     for (const input of document.querySelectorAll("[data-presence]")) {
-      input.addEventListener("change", () => { send({ type: "presence", status: input.value }); setPresence({ status: input.value }); });
+      input.addEventListener("change", () => {
+        if (send({ type: "presence", status: input.value })) setPresence({ status: input.value });
+        else setPresence({}); // not connected: the status stays as the server has it
+      });
     }
     $("[data-back]").addEventListener("click", () => {
       const id = state.selected;
@@ -448,37 +490,41 @@
     state.typingSent = 0;
   }
 
-  // Files go through the ticket's reply form; the chat channel delivers the reply.
+  // Files go through the chat API, with the composer's text (which may be empty: the
+  // transcript then shows the file alone) and a client_id like any message.
   async function upload(input) {
     const c = state.chats.get(state.selected);
     const file = input.files[0];
     const status = $("[data-file-status]");
     if (!c || !file) return;
     const area = $("[data-text]");
+    const text = area.value.trim();
+    const clientId = uuid();
     const body = new FormData();
-    body.append("kind", "reply");
-    body.append("body", area.value.trim() || file.name);
-    body.append("status", "");
+    body.append("text", text);
+    body.append("client_id", clientId);
     body.append("attachments", file, file.name);
+    addMessage(c.id, { author: "agent", name: T("you"), text, client_id: clientId, created_at: new Date().toISOString(), attachments: [{ name: file.name, url: "#", size: file.size }] });
+    area.value = "";
     let csrf = "";
     try { csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (err) { csrf = ""; }
     try {
-      // A plain form post: a refused one answers 400, an accepted one redirects.
-      const r = await fetch(`/agent/tickets/${c.ticket}/reply`, { method: "POST", body, credentials: "same-origin", redirect: "manual", headers: { "X-CSRFToken": csrf } });
-      if (!(r.ok || r.type === "opaqueredirect")) throw new Error(String(r.status));
+      const r = await fetch(`/api/v1/chat/sessions/${c.id}/messages`, { method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+      const answer = await r.json();
+      if (!r.ok) throw new Error(answer.detail || String(r.status));
+      addMessage(c.id, answer);
       status.textContent = T("sent_file");
-      area.value = "";
     } catch (err) {
-      status.textContent = T("file_failed");
+      const msgs = state.transcripts.get(c.id);
+      if (msgs) msgs.delete(`c:${clientId}`);
+      if (c.id === state.selected) renderTranscript();
+      if (!area.value) area.value = text;
+      status.textContent = `${T("file_failed")} ${err.message || ""}`.trim();
     }
     input.value = "";
   }
 
-  // An open chat socket makes its agent available for chats. Other workspace pages
-  // keep one open (for the badge) only once the agent has worked in the chat inbox in
-  // this tab: reading the queue alone must not put anyone online.
-  const JOINED = "opora.chat.joined";
-  if (inbox) { wire(); sessionStorage.setItem(JOINED, "1"); }
+  if (inbox) wire();
   render();
-  if (inbox || sessionStorage.getItem(JOINED)) connect();
+  connect();
 })();

@@ -265,7 +265,8 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     const el = h(
       "div", { class: `msg ${m.author}${pending ? " pending" : ""}`, "data-author": m.author, "data-id": m.id || "" },
       m.author === "system" ? null : h("div", { class: "meta", text: `${authorName(m)} · ${clock(m.created_at)}` }),
-      bubble, files.childNodes.length ? files : null,
+      // A message of files alone shows the files, no empty bubble.
+      m.text || !files.childNodes.length ? bubble : null, files.childNodes.length ? files : null,
       m.author === "visitor" ? h("div", { class: "receipt", text: pending ? t("sending") : "" }) : null,
     );
     return el;
@@ -395,8 +396,8 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
     box.addEventListener("submit", (e) => {
       e.preventDefault();
       if (!score) { stars.firstChild.focus(); return; }
-      send({ type: "rate", score, comment: comment.value.trim() });
-      box.replaceWith(bubbleFor({ author: "system", text: t("rated") }, false));
+      // Thanked once the server has stored it (its `rating` answer), not before.
+      if (send({ type: "rate", score, comment: comment.value.trim() })) state.ratingBox = box;
     });
     log.append(box);
     log.scrollTop = log.scrollHeight;
@@ -472,7 +473,10 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
         setSession({ ...(state.session || {}), state: frame.state, agent: frame.agent }, frame.online);
         if (frame.state === "ended") showTyping(false);
         break;
-      case "rating": if (frame.asked) askRating(); break;
+      case "rating":
+        if (frame.asked) askRating();
+        else if (state.ratingBox) { state.ratingBox.replaceWith(bubbleFor({ author: "system", text: t("rated") }, false)); state.ratingBox = null; }
+        break;
       case "error":
         if (frame.message) system(frame.message);
         // Nobody online and no address yet: the queued message waits for one.
