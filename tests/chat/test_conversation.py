@@ -404,3 +404,51 @@ def test_messages_reach_the_agent_assigned_by_accepting(widget: ChatWidget, alic
     assert ticket.status == "open"
     assert actions  # the ticket changes went through the ticket actions (events recorded)
     assert ticket.events.filter(kind="assigned").exists()
+
+
+def test_a_reply_after_the_chat_ended_also_goes_by_e_mail(widget: ChatWidget, alice: User):
+    from django.core import mail
+
+    from opora.inbox.delivery import deliver
+    from opora.inbox.models import Delivery
+
+    online(alice)
+    token = new_visitor(widget, name="Vera", email="vera@shop.test")
+    alice_token = agent_token(alice)
+
+    async def scenario() -> None:
+        visitor, agent, chat_id = await open_chat(widget, token, alice_token)
+        await agent.send({"type": "end", "chat_id": chat_id})
+        await visitor.expect("state", state="ended")
+        await visitor.close()
+        await agent.close()
+
+    run(scenario)
+    ticket = Ticket.objects.get()
+    # the agent answers later on the ticket page, after the visitor has gone
+    actions.add_message(ticket, by=alice, body="Found it: the parcel was held at customs.")
+    notice = Delivery.objects.get(channel="web")
+    assert Delivery.objects.get(channel="chat").state == "sent"
+    assert (notice.address, notice.kind) == ("vera@shop.test", "reply")
+    assert deliver(notice.pk) == "sent" or notice.state == "sent"
+    sent = [m for m in mail.outbox if "vera@shop.test" in m.to]
+    assert len(sent) == 1
+    assert "held at customs" in sent[0].body
+    assert f"/portal/requests/{ticket.number}" in sent[0].body
+
+
+def test_a_reply_during_the_chat_goes_only_to_the_widget(widget: ChatWidget, alice: User):
+    from opora.inbox.models import Delivery
+
+    online(alice)
+    token = new_visitor(widget, name="Vera", email="vera@shop.test")
+    alice_token = agent_token(alice)
+
+    async def scenario() -> None:
+        visitor, agent, _chat_id = await open_chat(widget, token, alice_token)
+        await visitor.close()
+        await agent.close()
+
+    run(scenario)
+    actions.add_message(Ticket.objects.get(), by=alice, body="One moment, please.")
+    assert list(Delivery.objects.values_list("channel", flat=True)) == ["chat"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from opora.chat.frames import message_frame, send_after_commit
-from opora.chat.models import ChatSession, agent_group, visitor_group
+from opora.chat.models import ChatSession, SessionState, agent_group, visitor_group
 from opora.core.realtime import publish_to_group
+from opora.inbox.portal import queue_email_notice
 from opora.tickets.domain_events import MessageAdded, TicketOpened
 from opora.tickets.models import Channel, Message, Ticket
 
@@ -48,6 +49,12 @@ class ChatAdapter:
         frame = {"type": "message", "message": message_frame(message, delivery.ticket.requester_id)}
         # A visitor with no socket open reads it in the history when they come back.
         publish_to_group(delivery.address, {"type": "chat.frame", "frame": frame})
+        session = _session_for(delivery.ticket_id)
+        over = session is not None and session.state in (SessionState.ENDED, SessionState.OFFLINE)
+        # When the chat is over the visitor is likely gone: the answer also goes by
+        # e-mail if the person has an address and wants notices.
+        if over and queue_email_notice(delivery.ticket, message):
+            return "widget+email"
         return ""
 
 
