@@ -132,3 +132,24 @@ def test_a_required_email_must_be_given(widget: ChatWidget, ada: User):
     assert response.status_code == 422
     assert response.json()["code"] == "email_required"
     assert post_visitor(widget, {"email": "vera@shop.test"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 100_000 + "]" * 100_000, '{"name":' * 40 + '"x"' + "}" * 40, "{"]
+)
+def test_a_hostile_body_is_refused_and_writes_nothing(widget: ChatWidget, body: str):
+    with nothing_written(widget):
+        response = Client().post(
+            f"/chat/api/{widget.public_key}/visitor", body, content_type="application/json"
+        )
+    assert response.status_code == 400
+    assert not ChatSession.objects.exists()
+
+
+@pytest.mark.parametrize("after", ["²", "-1", str(2**64), "x"])
+def test_history_refuses_a_bad_message_id(widget: ChatWidget, after: str):
+    token = new_visitor(widget)
+    response = Client().get(
+        f"/chat/api/{widget.public_key}/history", {"after": after}, HTTP_X_CHAT_VISITOR=token
+    )
+    assert response.status_code == 400

@@ -7,7 +7,6 @@ the visitor token travels in the X-Chat-Visitor header. Thin: parse, authorize w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -31,7 +30,9 @@ from opora.chat.selectors import (
     team_online,
     visitor_token,
 )
+from opora.core import jsonin
 from opora.core.errors import NotFound, OporaError, RateLimited
+from opora.core.numbers import parse_int
 from opora.core.ratelimit import client_address, hit
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Attachment
@@ -89,8 +90,8 @@ def _json(request: HttpRequest) -> dict[str, Any]:
     if not request.body:
         return {}
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        data = jsonin.loads(request.body)
+    except jsonin.BadJson:
         raise OporaError(errors.BAD_FRAME, _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise OporaError(errors.BAD_FRAME, _("The request body must be a JSON object."))
@@ -161,10 +162,9 @@ def _visitor_of(request: HttpRequest, public_key: str) -> Visitor:
 @widget_api("GET")
 def messages(request: HttpRequest, public_key: str) -> HttpResponse:
     who = _visitor_of(request, public_key)
-    try:
-        after = max(int(request.GET.get("after", "0") or 0), 0)
-    except ValueError:
-        raise OporaError(errors.BAD_FRAME, _("“after” must be a message id.")) from None
+    after = parse_int(request.GET.get("after", "0") or "0")
+    if after is None:
+        raise OporaError(errors.BAD_FRAME, _("“after” must be a message id."))
     session = current_session(who) or latest_session(who)
     return JsonResponse({"messages": history(session, after)})
 
