@@ -367,3 +367,35 @@ def test_an_api_token_needs_a_code_from_an_account_with_a_second_factor(alice, a
 def test_an_api_token_without_a_second_factor_needs_no_otp(bob, api):
     issued = api(None).post("/auth/token", {"email": bob.email, "password": PASSWORD})
     assert issued.status_code == 201
+
+
+def test_a_security_key_answer_that_does_not_verify_signs_nobody_in(bob):
+    # given Bob with a registered key (its public key is of no use to a forger)
+    from opora.accounts.models import SecurityKey
+
+    SecurityKey.objects.create(
+        user=bob, name="YubiKey", credential_id="AAECAwQ", public_key=b"\x00" * 77
+    )
+    client = Client()
+    assert password_step(client, bob)["Location"] == "/signin/verify"
+    assert b"data-use-key" in client.get("/signin/verify").content
+
+    # the options name his key and carry a fresh challenge
+    options = client.post("/signin/verify/key-options").json()
+    assert [c["id"] for c in options["allowCredentials"]] == ["AAECAwQ"]
+    assert options["challenge"]
+
+    # when a made-up answer comes back
+    forged = {
+        "id": "AAECAwQ",
+        "rawId": "AAECAwQ",
+        "type": "public-key",
+        "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
+    }
+    answer = client.post("/signin/verify/key", forged, content_type="application/json")
+
+    # then it is refused and Bob is not signed in
+    assert answer.status_code == 400
+    assert "not accepted" in answer.json()["error"]
+    assert not is_signed_in(client)
+    assert SecurityKey.objects.get(user=bob).last_used_at is None
