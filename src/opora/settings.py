@@ -513,3 +513,16 @@ LOGIN_URL = "/signin"
 REOPEN_DAYS = env_int("OPORA_REOPEN_DAYS", 7, minimum=0)
 # Hours a one-time sign-in link sent by e-mail stays valid.
 SIGNIN_LINK_HOURS = env_int("OPORA_SIGNIN_LINK_HOURS", 24, minimum=1)
+
+# --- Two-factor sign-in and sessions ---
+# Seconds between a right password and the second factor after which the sign-in
+# starts over (the password is asked again).
+TWO_FACTOR_PENDING_SECONDS = env_int("OPORA_TWO_FACTOR_PENDING_SECONDS", 300, minimum=30)
+# Each signed-in browser is recorded and its last activity noted (at most once a
+# minute); a session revoked from the profile is signed out on its next request. Users
+# whose role requires a second factor and who have none are sent to set one up.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "opora.accounts.sessions.SessionActivityMiddleware",
+)
+MIDDLEWARE.append("opora.agent.profile.EnrolmentRequiredMiddleware")

@@ -239,14 +239,130 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name})"
 
 
+class TwoFactorPolicy(models.Model):
+    """Which roles must sign in with a second factor: one row, changed by admins."""
+
+    agents_required = models.BooleanField(_("required for agents"), default=False)
+    admins_required = models.BooleanField(_("required for administrators"), default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"agents={self.agents_required} admins={self.admins_required}"
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app. Unconfirmed until a code from it was entered once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    # Base32, as authenticator apps take it; the server must read it to check codes.
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The 30-second step of the last accepted code: neither it nor an earlier one is
+    # accepted again, so a code seen over someone's shoulder is spent.
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only its SHA-256 is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
+
+
+class SecurityKey(models.Model):
+    """A WebAuthn authenticator (a USB or NFC key, a platform passkey) of one user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_keys")
+    name = models.CharField(_("name"), max_length=100)
+    # base64url of the credential id the authenticator chose.
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SignInSession(models.Model):
+    """One signed-in browser: listed in the profile and revocable from there."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signin_sessions")
+    # SHA-256 of the session key: the key itself would sign in whoever reads this table.
+    session_key_hash = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of {self.user_id}"
+
+
+class AccountEventKind(models.TextChoices):
+    TOTP_ENROLLED = "totp_enrolled"
+    TOTP_DISABLED = "totp_disabled"
+    RECOVERY_CODES_ISSUED = "recovery_codes_issued"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    KEY_ADDED = "key_added"
+    KEY_REMOVED = "key_removed"
+    SESSION_REVOKED = "session_revoked"
+    POLICY_CHANGED = "two_factor_policy_changed"
+
+
+class AccountEvent(models.Model):
+    """The audit trail of an account's security: codes, never translated labels."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
+    kind = models.CharField(max_length=40, choices=AccountEventKind.choices)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.user_id}"
+
+
 __all__ = [
+    "AccountEvent",
+    "AccountEventKind",
     "ApiToken",
     "Language",
     "Organization",
     "OrganizationDomain",
+    "RecoveryCode",
     "Role",
+    "SecurityKey",
+    "SignInSession",
     "SupportLine",
     "Team",
+    "TotpDevice",
+    "TwoFactorPolicy",
     "User",
     "hash_token",
     "normalize_email",

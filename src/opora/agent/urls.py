@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat, chat_settings, customers, ticket, views
+from opora.agent import chat, chat_settings, customers, profile, ticket, views
 
 app_name = "agent"
 
@@ -37,4 +37,23 @@ urlpatterns = [
     path("customers/<id:user_id>/merge", customers.merge, name="customer_merge"),
     path("chat/settings", chat_settings.widgets, name="chat_settings"),
     path("chat/settings/<id:widget_id>", chat_settings.widgets, name="chat_widget"),
+    path("profile/security", profile.security, name="profile_security"),
+    path("profile/security/totp/start", profile.totp_start, name="totp_start"),
+    path("profile/security/totp/confirm", profile.totp_confirm, name="totp_confirm"),
+    path("profile/security/totp/disable", profile.totp_disable, name="totp_disable"),
+    path("profile/security/recovery-codes", profile.recovery_codes, name="recovery_codes"),
+    path("profile/security/keys/options", profile.key_options, name="key_options"),
+    path("profile/security/keys", profile.key_add, name="key_add"),
+    path("profile/security/keys/<id:key_id>/remove", profile.key_remove, name="key_remove"),
+    path(
+        "profile/security/sessions/<id:session_id>/revoke",
+        profile.session_revoke,
+        name="session_revoke",
+    ),
+    path(
+        "profile/security/sessions/revoke-others",
+        profile.sessions_revoke_others,
+        name="sessions_revoke_others",
+    ),
+    path("security-settings", profile.security_settings, name="security_settings"),
 ]

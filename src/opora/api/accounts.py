@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from ninja.params.functions import Query
 from pydantic import Field
 
-from opora.accounts import actions, errors
+from opora.accounts import actions, errors, securitykeys, sessions, twofactor
 from opora.accounts.identities import add_identity, identities_of, remove_identity
 from opora.accounts.merging import merge_customers
 from opora.accounts.models import Identity, Organization, Team, User
@@ -29,7 +29,7 @@ from opora.accounts.selectors import (
 )
 from opora.api.common import ErrorOut, LanguageName, Ref, StrictInput, UserRef, current_user
 from opora.core import ratelimit
-from opora.core.errors import RateLimited
+from opora.core.errors import Forbidden, RateLimited
 from opora.inbox.actions import set_email_notifications
 
 router = Router(tags=["accounts"])
@@ -43,6 +43,39 @@ class TokenIn(Schema):
     email: str
     password: str
     name: str = "api"
+    otp: str | None = Field(
+        None,
+        max_length=32,
+        description="a current code from the authenticator app, or a recovery code: "
+        "required for accounts with two-factor sign-in",
+    )
+
+
+class SessionOut(Schema):
+    id: int
+    browser: str = Field(description="read from the user agent, e.g. 'Firefox on Windows'")
+    user_agent: str
+    address: str
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool = Field(description="the session this request is made with")
+
+
+class TwoFactorOut(Schema):
+    totp: bool
+    security_keys: list[Ref]
+    recovery_codes_left: int
+    required: bool = Field(description="whether the user's role requires a second factor")
+
+
+class TwoFactorPolicyOut(Schema):
+    agents_required: bool
+    admins_required: bool
+
+
+class TwoFactorPolicyIn(StrictInput):
+    agents_required: bool
+    admins_required: bool
 
 
 class UserOut(Schema):
@@ -194,8 +227,14 @@ def team_out(team: Team) -> dict[str, Any]:
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Exchange e-mail and password for an API token",
+    response={201: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Exchange e-mail and password (and a one-time code where the account has "
+    "two-factor sign-in) for an API token",
+    description="401 with code `second_factor_required` when the account has a second "
+    "factor and no `otp` was sent, `bad_second_factor` when it was wrong; 403 "
+    "`two_factor_enrolment_required` when the user's role requires a second factor "
+    "they have not set up.",
+    operation_id="opora_api_accounts_issue_token",
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     address = ratelimit.client_address(request.META)
@@ -205,6 +244,23 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]
     if not isinstance(user, User):
         ratelimit.sign_in_failed("auth")
         raise HttpError(401, _("Wrong e-mail or password."))
+    if twofactor.has_second_factor(user):
+        if not payload.otp:
+            raise twofactor.SecondFactorRequired(
+                errors.SECOND_FACTOR_REQUIRED,
+                _("This account signs in with a second factor: send a current code as otp."),
+                field="otp",
+            )
+        if twofactor.verify_code(user, payload.otp) is None:
+            ratelimit.sign_in_failed("auth")
+            raise twofactor.SecondFactorRequired(
+                errors.BAD_SECOND_FACTOR, _("The code is not right."), field="otp"
+            )
+    elif twofactor.must_enrol(user):
+        raise Forbidden(
+            errors.ENROLMENT_REQUIRED,
+            _("Your role requires two-factor sign-in: set it up in your profile first."),
+        )
     token, raw = actions.issue_api_token(user, name=payload.name)
     return Status(201, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
 
@@ -387,3 +443,92 @@ def create_team(request: HttpRequest, payload: TeamCreate) -> Status[dict[str, A
         members=payload.members,
     )
     return Status(201, team_out(team))
+
+
+def session_out(session: Any, current: int | None) -> dict[str, Any]:
+    return {
+        "id": session.pk,
+        "browser": sessions.describe_user_agent(session.user_agent),
+        "user_agent": session.user_agent,
+        "address": session.address,
+        "created_at": session.created_at,
+        "last_seen_at": session.last_seen_at,
+        "current": session.pk == current,
+    }
+
+
+def _session_id(request: HttpRequest) -> int | None:
+    return sessions.current_session_id(request) if hasattr(request, "session") else None
+
+
+@router.get(
+    "/me/sessions",
+    response={200: list[SessionOut], **ERRORS},
+    summary="Where I am signed in: my browsers' sessions",
+    operation_id="opora_api_accounts_list_sessions",
+)
+def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
+    user = current_user(request)
+    current = _session_id(request)
+    return [session_out(s, current) for s in sessions.sessions_of(user)]
+
+
+@router.delete(
+    "/me/sessions/{session_id}",
+    response={204: None, **ERRORS},
+    summary="Sign one of my sessions out (its next request is signed out)",
+    operation_id="opora_api_accounts_revoke_session",
+)
+def revoke_session(request: HttpRequest, session_id: int) -> Status[None]:
+    user = current_user(request)
+    sessions.revoke_session(sessions.access_own_session(user, session_id), by=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/me/two-factor",
+    response={200: TwoFactorOut, **ERRORS},
+    summary="My second factors (set up in the profile's Security page)",
+    operation_id="opora_api_accounts_two_factor_status",
+)
+def two_factor_status(request: HttpRequest) -> dict[str, Any]:
+    user = current_user(request)
+    return {
+        "totp": twofactor.has_totp(user),
+        "security_keys": [{"id": k.pk, "name": k.name} for k in securitykeys.keys_of(user)],
+        "recovery_codes_left": twofactor.recovery_codes_left(user),
+        "required": twofactor.second_factor_required_for(user),
+    }
+
+
+def _policy_out() -> dict[str, Any]:
+    policy = twofactor.two_factor_policy()
+    return {"agents_required": policy.agents_required, "admins_required": policy.admins_required}
+
+
+@router.get(
+    "/security/two-factor-policy",
+    response={200: TwoFactorPolicyOut, **ERRORS},
+    summary="Which roles must sign in with a second factor (admins)",
+    operation_id="opora_api_accounts_get_two_factor_policy",
+)
+def get_two_factor_policy(request: HttpRequest) -> dict[str, Any]:
+    user = current_user(request)
+    if not user.is_admin:
+        raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
+    return _policy_out()
+
+
+@router.put(
+    "/security/two-factor-policy",
+    response={200: TwoFactorPolicyOut, **ERRORS},
+    summary="Require a second factor for agents and/or admins (admins)",
+    operation_id="opora_api_accounts_set_two_factor_policy",
+)
+def set_two_factor_policy(request: HttpRequest, payload: TwoFactorPolicyIn) -> dict[str, Any]:
+    twofactor.set_two_factor_policy(
+        agents_required=payload.agents_required,
+        admins_required=payload.admins_required,
+        by=current_user(request),
+    )
+    return _policy_out()

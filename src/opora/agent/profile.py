@@ -1,0 +1,310 @@
+"""The profile's Security page (authenticator app, recovery codes, security keys,
+signed-in sessions) and the admins' two-factor policy page.
+
+Users whose role requires a second factor and who have none are sent to the Security
+page before any other workspace page (`EnrolmentRequiredMiddleware`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opora.accounts import securitykeys, sessions, twofactor
+from opora.accounts.models import User
+from opora.core import jsonin
+from opora.core.errors import NotFound, OporaError
+from opora.pages import PageForm, agent_required, current_user
+
+REGISTER_CHALLENGE = "_opora_key_register_challenge"
+
+
+class CodeForm(PageForm):
+    code = forms.CharField(
+        label=_lazy("Code from the app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+
+class DisableForm(PageForm):
+    password = forms.CharField(
+        label=_lazy("Your password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_lazy("or a current code from the app"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PolicyForm(PageForm):
+    agents_required = forms.BooleanField(
+        label=_lazy("Agents must sign in with a second factor"), required=False
+    )
+    admins_required = forms.BooleanField(
+        label=_lazy("Administrators must sign in with a second factor"), required=False
+    )
+
+
+def _page(
+    request: HttpRequest,
+    user: User,
+    *,
+    status: int = 200,
+    code_form: CodeForm | None = None,
+    disable_form: DisableForm | None = None,
+    recovery_codes: list[str] | None = None,
+) -> HttpResponse:
+    current = sessions.current_session_id(request)
+    listed = [
+        (s, sessions.describe_user_agent(s.user_agent), s.pk == current)
+        for s in sessions.sessions_of(user)
+    ]
+    return render(
+        request,
+        "agent/profile_security.html",
+        {
+            "nav": "profile",
+            "has_totp": twofactor.has_totp(user),
+            "enrolment": twofactor.pending_enrolment(user),
+            "must_enrol": twofactor.must_enrol(user),
+            "required": twofactor.second_factor_required_for(user),
+            "code_form": code_form or CodeForm(),
+            "disable_form": disable_form or DisableForm(),
+            "recovery_codes": recovery_codes,
+            "recovery_left": twofactor.recovery_codes_left(user),
+            "keys": securitykeys.keys_of(user),
+            "sessions": listed,
+            "other_sessions": sum(1 for _s, _b, here in listed if not here),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+@agent_required
+def security(request: HttpRequest) -> HttpResponse:
+    return _page(request, current_user(request))
+
+
+@require_POST
+@agent_required
+def totp_start(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    try:
+        twofactor.start_totp_enrolment(user)
+    except OporaError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("agent:profile_security") + "#totp")
+
+
+@require_POST
+@agent_required
+def totp_confirm(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return _page(request, user, status=400, code_form=form)
+    try:
+        codes = twofactor.confirm_totp(user, form.cleaned_data["code"])
+    except OporaError as exc:
+        form.add_error("code", exc.message)
+        return _page(request, user, status=400, code_form=form)
+    messages.success(request, _("The authenticator app is on. Keep the recovery codes safe."))
+    return _page(request, user, recovery_codes=codes)
+
+
+@require_POST
+@agent_required
+def totp_disable(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    form = DisableForm(request.POST)
+    if form.is_valid():
+        try:
+            twofactor.disable_totp(
+                user, password=form.cleaned_data["password"], code=form.cleaned_data["code"]
+            )
+        except OporaError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The authenticator app is off."))
+            return redirect("agent:profile_security")
+    return _page(request, user, status=400, disable_form=form)
+
+
+@require_POST
+@agent_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    try:
+        codes = twofactor.regenerate_recovery_codes(user)
+    except OporaError as exc:
+        messages.error(request, exc.message)
+        return redirect("agent:profile_security")
+    return _page(request, user, recovery_codes=codes)
+
+
+@require_POST
+@agent_required
+def key_options(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    options, challenge = securitykeys.registration_options(
+        user, securitykeys.relying_party(request)
+    )
+    request.session[REGISTER_CHALLENGE] = challenge
+    return JsonResponse(options)
+
+
+@require_POST
+@agent_required
+def key_add(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    challenge = request.session.pop(REGISTER_CHALLENGE, "")
+    try:
+        body = jsonin.loads(request.body)
+    except jsonin.BadJson:
+        body = None
+    if not isinstance(body, dict):
+        return JsonResponse({"error": _("The request is not valid.")}, status=400)
+    try:
+        key = securitykeys.add_security_key(
+            user,
+            name=str(body.get("name") or ""),
+            credential=body.get("credential"),
+            challenge=str(challenge),
+            rp=securitykeys.relying_party(request),
+        )
+    except OporaError as exc:
+        return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
+    messages.success(request, _("The security key “%(name)s” is added.") % {"name": key.name})
+    return JsonResponse({"redirect": reverse("agent:profile_security")})
+
+
+@require_POST
+@agent_required
+def key_remove(request: HttpRequest, key_id: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        key = securitykeys.access_own_key(user, key_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    securitykeys.remove_security_key(key, by=user)
+    messages.success(request, _("The security key “%(name)s” is removed.") % {"name": key.name})
+    return redirect("agent:profile_security")
+
+
+@require_POST
+@agent_required
+def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        found = sessions.access_own_session(user, session_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    sessions.revoke_session(found, by=user)
+    messages.success(request, _("That session is signed out."))
+    return redirect("agent:profile_security")
+
+
+@require_POST
+@agent_required
+def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    count = sessions.revoke_other_sessions(user, keep=sessions.current_session_id(request))
+    messages.success(request, _("Signed out everywhere else (%(count)s).") % {"count": count})
+    return redirect("agent:profile_security")
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def security_settings(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    if not user.is_admin:
+        raise Http404(_("Only administrators change the sign-in policy."))
+    policy = twofactor.two_factor_policy()
+    form = PolicyForm(
+        request.POST or None,
+        initial={
+            "agents_required": policy.agents_required,
+            "admins_required": policy.admins_required,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        twofactor.set_two_factor_policy(
+            agents_required=form.cleaned_data["agents_required"],
+            admins_required=form.cleaned_data["admins_required"],
+            by=user,
+        )
+        messages.success(request, _("The sign-in policy is saved."))
+        return redirect("agent:security_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "agent/profile_security_settings.html",
+        {"nav": "security-settings", "form": form, "policy": policy},
+        status=status,
+    )
+
+
+class EnrolmentRequiredMiddleware:
+    """Sends a user whose role requires a second factor, and who has none, from every
+    workspace page to the Security page until one is set up."""
+
+    sync_capable = True
+    async_capable = True
+    PREFIX = "/agent/"
+    ALLOWED = "/agent/profile/security"
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if self.is_async:
+            return self._acall(request)
+        if self._applies(request) and self._must_enrol(request):
+            return self._redirect()
+        return self.get_response(request)  # type: ignore[no-any-return]
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        if self._applies(request) and await sync_to_async(self._must_enrol)(request):
+            return self._redirect()
+        response: HttpResponse = await self.get_response(request)
+        return response
+
+    def _applies(self, request: HttpRequest) -> bool:
+        path = request.path
+        return path.startswith(self.PREFIX) and not path.startswith(self.ALLOWED)
+
+    @staticmethod
+    def _must_enrol(request: HttpRequest) -> bool:
+        user = getattr(request, "user", None)
+        return (
+            isinstance(user, User)
+            and user.is_authenticated
+            and user.is_agent
+            and twofactor.must_enrol(user)
+        )
+
+    @staticmethod
+    def _redirect() -> HttpResponse:
+        return HttpResponseRedirect(reverse("agent:profile_security"))
