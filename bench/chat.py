@@ -206,6 +206,15 @@ def postmaster_pid(database_url: str) -> int | None:
     return None
 
 
+def server_log(log: Path) -> dict[str, Any]:
+    """What the server complained of: live updates it dropped, errors it logged."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return {
+        "updates_dropped_warnings": text.count("events dropped"),
+        "errors": sum(1 for line in text.splitlines() if "ERROR" in line or "Traceback" in line),
+    }
+
+
 def raise_open_files(needed: int) -> int:
     """Raise this process's open-file limit (the server inherits it); exit when the
     system's hard limit is below what the run needs."""
@@ -247,6 +256,10 @@ class Visitor:
     active: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     close_code: int | None = None
+
+
+def progress(what: str, seconds: float) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {what} in {seconds:.1f} s", file=sys.stderr, flush=True)
 
 
 def _frame(text: str | bytes) -> dict[str, Any]:
@@ -403,6 +416,7 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
     started = time.perf_counter()
     await asyncio.wait_for(get_tokens(base, key, visitors, stats), left())
     phases["tokens_s"] = time.perf_counter() - started
+    progress("visitor tokens", phases["tokens_s"])
 
     # Connect every visitor, 50 handshakes at a time.
     gate = asyncio.Semaphore(50)
@@ -434,6 +448,7 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
     started = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(open_one(v) for v in visitors)), left())
     phases["connect_s"] = time.perf_counter() - started
+    progress("visitor sockets open", phases["connect_s"])
     connected = [v for v in visitors if v.ws is not None]
 
     # Open the chats, spread over the ramp; wait until agents have them.
@@ -459,6 +474,7 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
             min(left(), args.ramp_seconds + 60),
         )
     phases["open_s"] = time.perf_counter() - started
+    progress("chats opened", phases["open_s"])
     cpu["open_end"] = tree_cpu(args.server_pid)
     cpu["open_end_db"] = tree_cpu(args.db_pid)
     active = [v for v in connected if v.active.is_set()]
@@ -497,6 +513,7 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
     while (stats.sent_v or stats.sent_a) and time.monotonic() < drain_until:
         await asyncio.sleep(0.05)
     phases["talk_s"] = time.perf_counter() - started
+    progress("talk done", phases["talk_s"])
     cpu["talk_end"] = tree_cpu(args.server_pid)
     cpu["talk_end_db"] = tree_cpu(args.db_pid)
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
@@ -581,6 +598,9 @@ def _print(r: dict[str, Any], label: str) -> None:
           f"{lag['p99_ms']} max {lag['max_ms']} ms")  # fmt: skip
     if r["errors"]:
         print(f"  errors: {r['errors']}")
+    log = r["server_log"]
+    print(f"  server log: {log['errors']} errors, {log['updates_dropped_warnings']} warnings "
+          "of live updates dropped")  # fmt: skip
     print(f"  load average before {r['load_before']}, after {r['load_after']}")
 
 
@@ -631,6 +651,7 @@ def main() -> None:
             args.server_pid = pid
             args.db_pid = postmaster_pid(url) if url else None
             result = loop_run(run(base, ids["key"], ids["tokens"], args))
+        result["server_log"] = server_log(workdir / "serve.log")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result["load_before"] = load_before
