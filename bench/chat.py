@@ -206,9 +206,15 @@ def postmaster_pid(database_url: str) -> int | None:
     return None
 
 
+SERVER_LOG = ROOT / "var" / "bench" / "chat-serve.log"
+
+
 def server_log(log: Path) -> dict[str, Any]:
-    """What the server complained of: live updates it dropped, errors it logged."""
+    """What the server complained of: live updates it dropped, errors it logged. The
+    log is kept in var/bench/chat-serve.log."""
     text = log.read_text(errors="replace") if log.exists() else ""
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    SERVER_LOG.write_text(text)
     return {
         "updates_dropped_warnings": text.count("events dropped"),
         "errors": sum(1 for line in text.splitlines() if "ERROR" in line or "Traceback" in line),
@@ -600,7 +606,7 @@ def _print(r: dict[str, Any], label: str) -> None:
         print(f"  errors: {r['errors']}")
     log = r["server_log"]
     print(f"  server log: {log['errors']} errors, {log['updates_dropped_warnings']} warnings "
-          "of live updates dropped")  # fmt: skip
+          f"of live updates dropped ({SERVER_LOG.relative_to(ROOT)})")  # fmt: skip
     print(f"  load average before {r['load_before']}, after {r['load_after']}")
 
 
@@ -609,9 +615,9 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=1000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--messages", type=int, default=3, help="per visitor, after the first")
-    parser.add_argument("--ramp-seconds", type=float, default=20,
+    parser.add_argument("--ramp-seconds", type=float, default=120,
                         help="over which visitors open their chats")  # fmt: skip
-    parser.add_argument("--talk-seconds", type=float, default=60,
+    parser.add_argument("--talk-seconds", type=float, default=180,
                         help="over which each visitor's messages are spread")  # fmt: skip
     parser.add_argument("--drain-seconds", type=float, default=15,
                         help="wait for messages in flight after the last one is sent")  # fmt: skip
