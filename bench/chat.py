@@ -471,9 +471,13 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
                                "text": f"Hello, a question about my order {v.n}."})  # fmt: skip
 
     n = max(1, len(connected))
-    await asyncio.gather(
-        *(open_chat(v, args.ramp_seconds * i / n) for i, v in enumerate(connected))
-    )
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(open_chat(v, args.ramp_seconds * i / n) for i, v in enumerate(connected))
+            ),
+            left(),
+        )
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(
             asyncio.gather(*(v.active.wait() for v in connected)),
@@ -528,12 +532,14 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
     closes = Counter(str(v.close_code) for v in connected if v.closed)
     stop.set()
     await monitor
-    for v in connected:
-        assert v.ws is not None
-        await v.ws.close()
-    for ws in agent_sockets:
-        await ws.close()
-    await asyncio.gather(*visitor_tasks, *agent_tasks, return_exceptions=True)
+    sockets = [v.ws for v in connected if v.ws is not None] + agent_sockets
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(
+            asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True), 30
+        )
+        await asyncio.wait_for(
+            asyncio.gather(*visitor_tasks, *agent_tasks, return_exceptions=True), 10
+        )
 
     delivered_v = len(stats.to_agent)
     delivered_a = len(stats.to_visitor)
