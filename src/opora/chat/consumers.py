@@ -8,13 +8,15 @@ as `chat.frame` messages, published after the writes commit.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import connection
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -47,16 +49,55 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NO_WIDGET = 4404
 
 
+def database_sync_to_async(fn: Any) -> Any:
+    """`fn` in a thread of the loop's pool, with a database connection from the pool:
+    one socket's frames stay in order (see `_ChatConsumer`), different sockets' run side
+    by side instead of one after another in a single thread while each waits for the
+    database. SQLite takes one writer at a time: there they keep to one thread."""
+    sqlite = connection.vendor == "sqlite"
+    return DatabaseSyncToAsync(fn, thread_sensitive=sqlite)
+
+
 def _error(exc: OporaError) -> dict[str, Any]:
     return {"type": "error", "code": exc.code, "message": exc.message}
 
 
 class _ChatConsumer(AsyncJsonWebsocketConsumer):
     language = "en"
+    # Frames from the client, handled in order by a task of their own: while one waits
+    # for the database, frames for this socket from the channel layer go on flowing
+    # (the in-process layer drops what a consumer's full queue of 100 cannot take).
+    _inbox: asyncio.Queue[str | None] | None = None
+    _reader: asyncio.Task[None] | None = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self._inbox is None:
+            self._inbox = asyncio.Queue()
+            self._reader = asyncio.create_task(self._read_frames(self._inbox))
+        self._inbox.put_nowait(text_data or "")
+
+    async def _read_frames(self, inbox: asyncio.Queue[str | None]) -> None:
+        while (text := await inbox.get()) is not None:
+            try:
+                await self._handle(text)
+            except Exception:
+                if self._inbox is not inbox:
+                    return  # the client left meanwhile: no one to answer
+                logger.exception("chat frame failed")
+                await self.close(code=1011)
+                return
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        # What the client sent before it left is still handled, then the socket closes.
+        if self._inbox is not None and self._reader is not None:
+            self._inbox.put_nowait(None)
+            self._inbox = None
+            await self._reader
+        await super().websocket_disconnect(message)
+
+    async def _handle(self, text_data: str) -> None:
         try:
-            content = json.loads(text_data or "")
+            content = json.loads(text_data)
         except ValueError:
             content = None
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
