@@ -91,7 +91,7 @@ widget = save_widget(None, WidgetFields(name="Shop", team_id=team.pk,
 capacity = max(1, math.ceil(visitors_n / agents_n))
 for a in agents:
     AgentPresence.objects.update_or_create(
-        agent=a, defaults={{"capacity": capacity, "status": "offline", "connections": 0}})
+        agent=a, defaults={{"capacity": capacity, "status": "offline"}})
 print(json.dumps({{"key": widget.public_key, "capacity": capacity,
                   "tokens": [issue_api_token(a, name="bench")[1] for a in agents]}}))
 """
@@ -280,6 +280,18 @@ def _send(ws: ClientConnection, frame: dict[str, Any]) -> Any:
     return ws.send(json.dumps(frame, separators=(",", ":")))
 
 
+async def _keep_alive(ws: ClientConnection) -> None:
+    """The inbox's ping every 25 s: an agent not heard from for the presence grace
+    period goes offline."""
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            try:
+                await asyncio.wait_for(ws.wait_closed(), 25)
+                return
+            except TimeoutError:
+                await _send(ws, {"type": "ping"})
+
+
 async def agent_loop(ws: ClientConnection, stats: Stats) -> None:
     """Accept every offer; answer every visitor message at once."""
     with contextlib.suppress(ConnectionClosed):
@@ -408,15 +420,17 @@ async def run(base: str, key: str, tokens: list[str], args: argparse.Namespace) 
     def left() -> float:
         return max(0.1, float(deadline - time.monotonic()))
 
-    # Agents first: they come online as their sockets open.
+    # Agents first: each connects, sets itself online, and pings as the inbox does.
     agent_sockets: list[ClientConnection] = []
     agent_tasks = []
     for token in tokens:
         ws = await connect(f"{ws_base}/ws/chat/agent/", origin=origin,
                            additional_headers={"Authorization": f"Bearer {token}"},
                            open_timeout=OPEN_TIMEOUT, max_queue=None)  # fmt: skip
+        await _send(ws, {"type": "presence", "status": "online"})
         agent_sockets.append(ws)
         agent_tasks.append(asyncio.create_task(agent_loop(ws, stats)))
+        agent_tasks.append(asyncio.create_task(_keep_alive(ws)))
 
     visitors = [Visitor(n) for n in range(args.visitors)]
     started = time.perf_counter()

@@ -39,6 +39,7 @@ from opora.chat.selectors import (
     team_online,
 )
 from opora.core.errors import NotFound, OporaError
+from opora.core.ratelimit import client_address
 from opora.core.realtime import publish_to_group, serving_here
 
 logger = logging.getLogger("opora.chat")
@@ -47,6 +48,9 @@ logger = logging.getLogger("opora.chat")
 CLOSE_BAD_TOKEN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_WIDGET = 4404
+CLOSE_FLOOD = 1008  # policy violation
+# Frames of one socket waiting to be handled; more means a flood.
+MAX_PENDING_FRAMES = 100
 
 
 def database_sync_to_async(fn: Any) -> Any:
@@ -74,6 +78,11 @@ class _ChatConsumer(AsyncJsonWebsocketConsumer):
         if self._inbox is None:
             self._inbox = asyncio.Queue()
             self._reader = asyncio.create_task(self._read_frames(self._inbox))
+        if self._inbox.qsize() >= MAX_PENDING_FRAMES:
+            # A client sending faster than anyone types, without waiting for answers:
+            # its frames would only pile up in memory.
+            await self.close(code=CLOSE_FLOOD)
+            return
         self._inbox.put_nowait(text_data or "")
 
     async def _read_frames(self, inbox: asyncio.Queue[str | None]) -> None:
@@ -158,11 +167,15 @@ class VisitorConsumer(_ChatConsumer):
             await self.channel_layer.group_discard(self.visitor.group, self.channel_name)
 
     def _client_address(self) -> str:
+        """The visitor's address for the per-address flood limit: the connecting one, or
+        X-Forwarded-For only behind a proxy named in OPORA_TRUSTED_PROXIES (a visitor
+        could otherwise pick a new address for every message)."""
+        client = self.scope.get("client") or ("", 0)
+        meta = {"REMOTE_ADDR": str(client[0])}
         for name, value in self.scope.get("headers", []):
             if name == b"x-forwarded-for":
-                return str(value.decode("latin-1").split(",")[0].strip())
-        client = self.scope.get("client") or ("", 0)
-        return str(client[0])
+                meta["HTTP_X_FORWARDED_FOR"] = value.decode("latin-1")
+        return client_address(meta)
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         visitor = self.visitor
