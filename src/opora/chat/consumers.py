@@ -9,6 +9,7 @@ as `chat.frame` messages, published after the writes commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -92,9 +93,17 @@ class _ChatConsumer(AsyncJsonWebsocketConsumer):
             except Exception:
                 if self._inbox is not inbox:
                     return  # the client left meanwhile: no one to answer
+                # One frame failed (a busy database, a bug): the client hears so and the
+                # conversation goes on; closing would cost it what follows.
                 logger.exception("chat frame failed")
-                await self.close(code=1011)
-                return
+                with contextlib.suppress(Exception):
+                    await self.send_json(
+                        {
+                            "type": "error",
+                            "code": errors.TRY_AGAIN,
+                            "message": _("That did not work; please try again."),
+                        }
+                    )
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         # What the client sent before it left is still handled, then the socket closes.
