@@ -61,7 +61,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Origin
 
-from bench.common import ROOT, base_env, free_port, machine, opora, postgres, wait_http
+from bench.common import ROOT, base_env, free_port, machine, opora, postgres, serve_process
 from bench.workload import Client, HTTPError, percentile
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -101,32 +101,6 @@ def setup(env: dict[str, str], agents: int, visitors: int) -> dict[str, Any]:
     out = opora("shell", "-c", SETUP.format(agents=agents, visitors=visitors), env=env)
     found: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return found
-
-
-@contextmanager
-def serve(env: dict[str, str], *, workers: int, log: Path) -> Iterator[tuple[str, int]]:
-    """`opora serve --no-worker --workers N` on a free port (as bench/common.py starts
-    it); yields its base URL and the process id whose tree is the server."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opora", "serve", "--no-worker", "--workers", str(workers),
-         "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/healthz", proc)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 @contextmanager
@@ -672,7 +646,7 @@ def main() -> None:
             opora("migrate", "--noinput", "-v", "0", env=env)
             ids = setup(env, args.agents, args.visitors)
             base, pid = stack.enter_context(
-                serve(env, workers=args.web_workers, log=workdir / "serve.log")
+                serve_process(env, workers=args.web_workers, log=workdir / "serve.log")
             )
             args.server_pid = pid
             args.db_pid = postmaster_pid(url) if url else None

@@ -104,6 +104,13 @@ def base_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
 @contextmanager
 def serve(env: dict[str, str], *, workers: int, log: Path) -> Iterator[str]:
     """`opora serve --no-worker --workers N` on a free port; yields its base URL."""
+    with serve_process(env, workers=workers, log=log) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def serve_process(env: dict[str, str], *, workers: int, log: Path) -> Iterator[tuple[str, int]]:
+    """`serve`, also yielding the process id whose tree is the server (for CPU use)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "opora", "serve", "--no-worker", "--workers", str(workers),
@@ -116,7 +123,7 @@ def serve(env: dict[str, str], *, workers: int, log: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthz", proc)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         try:

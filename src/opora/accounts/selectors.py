@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts import errors
+from opora.accounts.identities import clean_phone
 from opora.accounts.models import (
     ApiToken,
     Identity,
@@ -88,10 +89,10 @@ def handle_variants(value: str) -> set[str]:
     if not text:
         return set()
     variants = {text, text.lower(), text.lstrip("@").lower()}
-    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
-    looks_like_phone = len(digits) >= 6 and all(ch in "+-() .0123456789" for ch in text)
+    phone = clean_phone(text)
+    looks_like_phone = len(phone) > 6 and all(ch in "+-() .0123456789" for ch in text)
     if looks_like_phone:
-        variants |= {digits, "+" + digits}
+        variants |= {phone, phone[1:]}
     return variants
 
 

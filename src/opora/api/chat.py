@@ -9,10 +9,11 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from opora.accounts.models import User
 from opora.api.common import ErrorOut, StrictInput, body_doc, current_user, parse_input
 from opora.chat import actions
 from opora.chat.frames import chat_frame, history, message_frame
-from opora.chat.models import ChatWidget
+from opora.chat.models import ChatSession, ChatWidget
 from opora.chat.selectors import (
     access_agent_chats,
     access_chat,
@@ -231,6 +232,12 @@ def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
     return [chat_frame(s) for s in agent_chats(user)]
 
 
+def _agent_and_chat(request: HttpRequest, session_id: int) -> tuple[User, ChatSession]:
+    """The signed-in agent and a chat she may work on (403 / 404 otherwise)."""
+    user = access_agent_chats(current_user(request))
+    return user, access_chat(user, session_id)
+
+
 @router.post(
     "/chat/sessions/{session_id}/accept",
     response={200: ChatOut, **ERRORS},
@@ -238,8 +245,7 @@ def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
     operation_id="opora_api_chat_accept",
 )
 def accept(request: HttpRequest, session_id: int) -> dict[str, Any]:
-    user = access_agent_chats(current_user(request))
-    access_chat(user, session_id)
+    user, _session = _agent_and_chat(request, session_id)
     return chat_frame(actions.accept(user, session_id))
 
 
@@ -250,8 +256,7 @@ def accept(request: HttpRequest, session_id: int) -> dict[str, Any]:
     operation_id="opora_api_chat_pass",
 )
 def pass_chat(request: HttpRequest, session_id: int) -> Status[None]:
-    user = access_agent_chats(current_user(request))
-    access_chat(user, session_id)
+    user, _session = _agent_and_chat(request, session_id)
     actions.pass_chat(user, session_id)
     return Status(204, None)
 
@@ -275,8 +280,7 @@ def list_messages(request: HttpRequest, session_id: int, after: int = 0) -> list
     openapi_extra=body_doc(ChatMessageIn, with_files=True),
 )
 def send_message(request: HttpRequest, session_id: int) -> Status[dict[str, Any]]:
-    user = access_agent_chats(current_user(request))
-    session = access_chat(user, session_id)
+    user, session = _agent_and_chat(request, session_id)
     payload, files = parse_input(request, ChatMessageIn)
     message = actions.agent_message(
         user, session, payload.text, payload.client_id, attachments=files
@@ -291,8 +295,7 @@ def send_message(request: HttpRequest, session_id: int) -> Status[dict[str, Any]
     operation_id="opora_api_chat_transfer",
 )
 def transfer(request: HttpRequest, session_id: int, payload: TransferIn) -> dict[str, Any]:
-    user = access_agent_chats(current_user(request))
-    access_chat(user, session_id)
+    user, _session = _agent_and_chat(request, session_id)
     session = actions.transfer(user, session_id, agent_id=payload.agent_id, line=payload.line)
     return chat_frame(session)
 
@@ -304,8 +307,7 @@ def transfer(request: HttpRequest, session_id: int, payload: TransferIn) -> dict
     operation_id="opora_api_chat_end",
 )
 def end(request: HttpRequest, session_id: int) -> dict[str, Any]:
-    user = access_agent_chats(current_user(request))
-    access_chat(user, session_id)
+    user, _session = _agent_and_chat(request, session_id)
     return chat_frame(actions.end_by_agent(user, session_id))
 
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from opora.core import metrics
 from opora.core.tasks import enqueue_many, enqueue_many_after_commit
 from opora.core.transaction import after_commit
-from opora.inbox.channels import DeliveryFailed, adapter_for
+from opora.inbox.channels import Adapter, DeliveryFailed, adapter_for
 from opora.inbox.models import Delivery, DeliveryState
 from opora.tickets import events as ticket_events
 from opora.tickets.domain_events import MessageAdded
@@ -58,11 +58,13 @@ def queue_deliveries(events: list[MessageAdded]) -> None:
         schedule(rows)
 
 
-def delivery_for(ticket: Ticket, message: Message | None, *, kind: str) -> Delivery | None:
+def delivery_for(
+    ticket: Ticket, message: Message | None, *, kind: str, adapter: Adapter | None = None
+) -> Delivery | None:
     """An unsaved delivery of `message` (None: a notice about the ticket, such as
-    "ticket_created") through the adapter of the ticket's channel; None when the
-    channel has no adapter or cannot reach the requester."""
-    adapter = adapter_for(ticket.channel)
+    "ticket_created") through `adapter`, by default the one of the ticket's channel;
+    None when there is no adapter or it cannot reach the requester."""
+    adapter = adapter or adapter_for(ticket.channel)
     if adapter is None:
         return None
     address = adapter.address_for(ticket, message)

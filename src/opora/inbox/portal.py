@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from opora.inbox.delivery import delivery_for, schedule
 from opora.inbox.email.adapter import EmailAdapter
-from opora.inbox.models import Delivery
 from opora.tickets.domain_events import TicketOpened
 from opora.tickets.models import Channel, Message, Ticket
 
@@ -31,18 +30,9 @@ def queue_email_notice(ticket: Ticket, message: Message) -> bool:
     """Mail the portal's notice of a desk reply on a ticket of another channel whose
     customer is no longer there to see it (a live chat that ended): with its text, a
     link to the request and the reply address. False when nothing can be sent."""
-    adapter = PortalAdapter()
-    address = adapter.address_for(ticket, message)
-    if not address:
+    row = delivery_for(ticket, message, kind="reply", adapter=PortalAdapter())
+    if row is None:
         return False
-    row = Delivery(
-        ticket=ticket,
-        ticket_message=message,
-        channel=adapter.channel,
-        kind="reply",
-        address=address[:320],
-    )
-    adapter.prepare(row)
     schedule([row])
     return True
 
