@@ -18,6 +18,7 @@ from opora.accounts.actions import get_or_create_requester
 from opora.accounts.models import Team, User
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, ValidationFailed
+from opora.core.html import presanitized
 from opora.search import service as search
 from opora.tickets import clock, errors
 from opora.tickets import events as ev
@@ -139,6 +140,8 @@ def create_ticket(
     `requester` may be an e-mail address (agents only): the person is found or created
     as a customer in the same transaction, so a refused ticket leaves no one behind.
     """
+    # HTML is cleaned before the transaction: its cost never holds the write lock.
+    body_html = presanitized(body_html) if body_html else ""
     with transaction.atomic():
         if isinstance(requester, str):
             if not by.is_agent:

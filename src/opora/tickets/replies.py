@@ -10,7 +10,7 @@ above (the channel delivers the desk's reply, the answer bot reads the customer'
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -22,7 +22,7 @@ from opora.accounts.models import User
 from opora.core.bulk import update_rows
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, NotFound, OporaError, ValidationFailed
-from opora.core.html import sanitize_html, text_to_html
+from opora.core.html import presanitized, sanitize_html, text_to_html
 from opora.search import service as search
 from opora.tickets import clock, errors
 from opora.tickets import events as ev
@@ -135,6 +135,8 @@ def add_messages(
     """
     if not new:
         return []
+    # HTML is cleaned before the transaction: its cost never holds a ticket's lock.
+    new = [replace(m, body_html=presanitized(m.body_html)) if m.body_html else m for m in new]
     with transaction.atomic():
         return _add(new, skip=refused == "skip")
 

@@ -41,6 +41,7 @@ from opora.inbox.email.reading import (
     no_nul,
     quick_message_id,
     read,
+    read_ahead,
     report_references,
     subject_of,
 )
@@ -111,6 +112,21 @@ def receive_many(
     return out
 
 
+def _read_ahead(ids: list[int]) -> dict[int, Reading | Exception]:
+    """Each waiting message parsed, with its content worked out (or why it can't be)."""
+    out: dict[int, Reading | Exception] = {}
+    waiting = RawMessage.objects.select_related("mailbox").filter(
+        pk__in=ids, state=RawState.RECEIVED
+    )
+    for raw in waiting.iterator(chunk_size=20):
+        language = raw.mailbox.language if raw.mailbox else settings.LANGUAGE_CODE
+        try:
+            out[raw.pk] = read_ahead(raw, fallback_language=language)
+        except Exception as exc:
+            out[raw.pk] = exc
+    return out
+
+
 def _stored(digests: list[str]) -> list[RawMessage]:
     return list(RawMessage.objects.filter(sha256__in=digests).defer("raw"))
 
@@ -150,7 +166,9 @@ def process_many(raw_ids: Sequence[int], *, admitted: Collection[int] = ()) -> l
     ids = list(dict.fromkeys(raw_ids))
     if not ids:
         return []
-    batch = _Batch(admitted=set(admitted))
+    # Parsing and sanitizing happen here, before the transaction: a large or hostile
+    # message costs CPU time, never time holding the database's write lock.
+    batch = _Batch(admitted=set(admitted), ahead=_read_ahead(ids))
     try:
         with transaction.atomic():
             alone = batch.run(ids)
@@ -208,12 +226,15 @@ class _Batch:
     items: list[_Item] = field(default_factory=list)
     finished: list[RawMessage] = field(default_factory=list)
     own: set[str] = field(default_factory=set)
+    # What reading each message before the transaction gave: its parse, or the error.
+    ahead: dict[int, Reading | Exception] = field(default_factory=dict)
 
     def run(self, ids: list[int]) -> list[int]:
         """Process the messages; returns the ids to process again one by one."""
         rows = list(
             RawMessage.objects.select_for_update(of=("self",), skip_locked=True)
             .select_related("mailbox", "mailbox__team")
+            .defer("raw")  # read before the transaction; loaded again only if it was not
             .filter(pk__in=ids, state=RawState.RECEIVED)
             .order_by("id")
         )
@@ -239,7 +260,10 @@ class _Batch:
         self.items.append(item)
         raw = item.raw
         try:
-            reading = item.reading = read(raw, fallback_language=item.language)
+            ahead = self.ahead.pop(raw.pk, None)
+            if isinstance(ahead, Exception):
+                raise ahead
+            reading = item.reading = ahead or read(raw, fallback_language=item.language)
         except Exception as exc:
             self._fail(item, exc)
             return

@@ -8,12 +8,14 @@ references a bounce carries, and best-effort headers of a message that cannot be
 from __future__ import annotations
 
 import io
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from opora.core.errors import OporaError
+from opora.core.html import presanitized
 from opora.core.text import guess_language
 from opora.inbox.email.models import RawMessage
 from opora.inbox.email.parse import (
@@ -33,6 +35,8 @@ FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|пересл|переслано|tr)\s*:
 _FWD_FROM = re.compile(r"^\s*[>*\s]*(from|от)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _REPORT_MSGID = re.compile(r"^message-id:\s*<([^<>\s]{1,250})>", re.IGNORECASE | re.MULTILINE)
 _REPORT_PARTS = ("message/rfc822", "text/rfc822-headers", "message/delivery-status")
+
+logger = logging.getLogger(__name__)
 
 
 def quick_message_id(raw: bytes) -> str:
@@ -62,6 +66,8 @@ class Reading:
     sender: str
     too_large: bool
     language: str
+    # (text, sanitized HTML) as a new ticket (False) and as a reply (True), once worked out.
+    shown: dict[bool, tuple[str, str]] = field(default_factory=dict)
 
 
 def read(raw: RawMessage, *, fallback_language: str) -> Reading:
@@ -74,6 +80,34 @@ def read(raw: RawMessage, *, fallback_language: str) -> Reading:
     mail.from_name = no_nul(mail.from_name)
     sender = mail.from_address or mail.reply_to or mail.sender or mail.return_path
     return Reading(mail, sender, too_large, _language(mail, fallback_language))
+
+
+def read_ahead(raw: RawMessage, *, fallback_language: str) -> Reading:
+    """`read`, plus everything costly the writing step will ask of the message: its
+    visible content both as a new ticket and as a reply, with the HTML sanitized.
+
+    Called before the intake's transaction starts, so that parsing and cleaning a large
+    or hostile message never holds the database's write lock."""
+    reading = read(raw, fallback_language=fallback_language)
+    try:
+        shown(reading, reply=False)
+        shown(reading, reply=True)
+    except Exception:
+        # The writing step tries again and deals with the failure as it always has.
+        logger.warning("message %s: reading its content ahead failed", raw.pk, exc_info=True)
+    return reading
+
+
+def shown(reading: Reading, *, reply: bool) -> tuple[str, str]:
+    """(text, sanitized HTML) the ticket shows of the message, its quoted history cut
+    when it is a reply."""
+    known = reading.shown.get(reply)
+    if known is None:
+        text, html = reading.mail.text.strip(), reading.mail.html
+        if reply:
+            text, html = _visible_reply(text, html)
+        known = reading.shown[reply] = (text, presanitized(html) if html else "")
+    return known
 
 
 def _language(mail: ParsedMail, fallback: str) -> str:
@@ -121,12 +155,8 @@ Content = tuple[str, str, list[IncomingFile]]
 
 def content(raw: RawMessage, reading: Reading, *, reply: bool) -> Content:
     """(text, HTML, files) of the message as the ticket shows it."""
-    mail = reading.mail
-    text = mail.text.strip()
-    html = mail.html
-    if reply:
-        text, html = _visible_reply(text, html)
-    files, notes = _incoming_files(mail.attachments)
+    text, html = shown(reading, reply=reply)
+    files, notes = _incoming_files(reading.mail.attachments)
     if reading.too_large:
         notes.append(
             f"[The message is {raw.size // (1024 * 1024)} MB, over the "
