@@ -49,24 +49,20 @@ def test_tiles_name_each_kpi_define_it_and_compare_with_the_week_before(client, 
     assert 'data-tone="bad"' in ntb  # the backlog grew from 0 to 1
     fcr = _tile(html, "fcr")
     assert "First-contact resolution (FCR)" in fcr
-    assert "33.3 %" in fcr  # B1 of B1, B2, B3
-    assert 'data-tone="bad"' in fcr and "▼" in fcr  # from 100 % the week before
-    assert "Agent" in html and "Reports" in html  # the agent layout and its navigation
+    assert "66.7 %" in fcr  # B1 and B2 of B1, B2, B3
+    assert 'data-tone="bad"' in fcr and "▼" in fcr and "−33.3 %" in fcr  # from 100 %
+    assert "1,500.00" in _tile(html, "cost")
+    assert 'class="on">Reports</a>' in html  # the agent layout and its navigation
 
 
 def test_russian_lead_reads_decimal_commas_thin_spaces_and_russian_names(client, weeks, lena):
-    from decimal import Decimal
-
-    from opora.accounts.models import User
-
-    User.objects.filter(pk__in=[u.pk for u in (weeks.last[0].assignee,)]).update(
-        cost_per_hour=Decimal("123456")
-    )
     html = _page(client, lena, LAST_WEEK, language="ru").content.decode()
     assert "Показатели поддержки" in html
     assert "Среднее время первого ответа (AFRT)" in _tile(html, "afrt")
-    assert "33,3\u00a0%" in _tile(html, "fcr")
+    assert "66,7\u00a0%" in _tile(html, "fcr")
+    assert "1\u202f500,00" in _tile(html, "cost")  # 45 min at 2,000 an hour
     assert "Обращения по каналам" in html
+    assert "■ Создано" in html and "■ Решено" in html
 
 
 @pytest.mark.parametrize(
@@ -140,4 +136,4 @@ def test_the_new_charts_slice_per_line_agent_and_channel(client, weeks, lena):
     agents = re.search(r'id="by-agent">(.*?)</section>', html, re.S)
     assert agents is not None and "Alice" in agents.group(1) and "Bob" in agents.group(1)
     assert 'id="afrt-by-agent"' in html and 'id="solved-by-line"' in html
-    assert "Tickets per channel" in html and "■ created" in html
+    assert "Tickets per channel" in html and "■ Created" in html

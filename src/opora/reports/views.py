@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from opora.accounts.models import Organization, Team, User
@@ -116,8 +116,8 @@ def _charts(data: dict[str, Any], parts: dict[str, Any]) -> dict[str, Any]:
         "trend_chart": charts.line_chart(
             [date_format(date.fromisoformat(d["day"]), "SHORT_DATE_FORMAT") for d in trend],
             {
-                "created": (_("created"), [d["created"] for d in trend]),
-                "solved": (_("solved"), [d["solved"] for d in trend]),
+                "created": (pgettext("chart legend", "Created"), [d["created"] for d in trend]),
+                "solved": (pgettext("chart legend", "Solved"), [d["solved"] for d in trend]),
             },
             title=_("Created and solved per day"),
             fmt=number,
