@@ -22,15 +22,17 @@ def _names(ids: set[int]) -> dict[int, str]:
 def created_per_channel(f: ReportFilter) -> dict[str, int]:
     """Tickets created in the period, per channel code."""
     rows = kpis.created_in(f).order_by().values_list("channel").annotate(n=Count("pk"))
-    return {channel: n for channel, n in sorted(rows.values_list("channel", "n"))}
+    return dict(sorted(rows.values_list("channel", "n")))
 
 
 def solved_per_line(f: ReportFilter) -> dict[str, int]:
     """Tickets solved in the period, per the support level they were solved at."""
     rows = dict(
-        kpis.solved_in(f).order_by().values_list("level").annotate(n=Count("pk")).values_list(
-            "level", "n"
-        )
+        kpis.solved_in(f)
+        .order_by()
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .values_list("level", "n")
     )
     return {level: rows.get(level, 0) for level in LEVELS}
 

@@ -95,7 +95,7 @@ def bar_chart(
         h = (v / top) * (HEIGHT - 2 * PAD - 14)
         x = PAD + i * slot + slot * 0.15
         y = HEIGHT - PAD - h
-        shown = "–" if value is None else fmt(v) + unit
+        shown = "\u2013" if value is None else fmt(v) + unit
         parts.append(
             f'<rect class="bar" data-label="{escape(key)}" x="{x:.1f}" y="{y:.1f}" '
             f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLORS[i % len(COLORS)]}"/>'
@@ -124,7 +124,7 @@ def hbar_chart(
         v = value or 0
         y = 4 + i * ROW
         w = (v / top) * room
-        shown = "–" if value is None else fmt(v) + unit
+        shown = "\u2013" if value is None else fmt(v) + unit
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 16}" font-size="12" text-anchor="end">'
             f"{escape(label[:28])}</text>"

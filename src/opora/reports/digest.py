@@ -138,7 +138,7 @@ def sections(user: User, first: date, last: date) -> list[Section]:
 def render_digest(user: User, first: date, last: date) -> tuple[str, str, str]:
     """Subject, text and HTML of `user`'s digest for the week first..last."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        period = _("%(start)s – %(end)s") % {
+        period = _("%(start)s \u2013 %(end)s") % {
             "start": date_format(first, "SHORT_DATE_FORMAT"),
             "end": date_format(last, "SHORT_DATE_FORMAT"),
         }

@@ -17,12 +17,11 @@ from urllib.parse import urlencode
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from opora.reports.kpis import ReportFilter
 
-DASH = "–"
+DASH = "\u2013"  # en dash: no value
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,7 @@ SPECS: tuple[Spec, ...] = (
         "ntb",
         gettext_lazy("Backlog"),
         "NTB",
-        gettext_lazy(
-            "Tickets created before the end of the period and not solved by then."
-        ),
+        gettext_lazy("Tickets created before the end of the period and not solved by then."),
         "count",
         False,
         "backlog",
@@ -128,7 +125,7 @@ SPECS: tuple[Spec, ...] = (
         "csat_average",
         gettext_lazy("Customer satisfaction"),
         "CSAT",
-        gettext_lazy("Mean of the ratings (1–5) given in the period."),
+        gettext_lazy("Mean of the ratings (1\u20135) given in the period."),
         "score",
         True,
         "rated",
@@ -189,7 +186,7 @@ class Tile:
 
     @property
     def title(self) -> str:
-        """"Average first response time (AFRT)"; the name alone when it has no acronym."""
+        """ "Average first response time (AFRT)"; the name alone when it has no acronym."""
         name = str(self.spec.name)
         return f"{name} ({self.spec.acronym})" if self.spec.acronym else name
 
@@ -231,7 +228,7 @@ def change(spec: Spec, current: Any, previous: Any) -> Change | None:
     percent = ""
     if before:
         delta = round(100 * (now - before) / abs(before), 1)
-        sign = "+" if delta > 0 else "−" if delta < 0 else ""
+        sign = "+" if delta > 0 else "\u2212" if delta < 0 else ""
         percent = _("%(value)s %%") % {"value": sign + number(abs(delta), 1)}
     return Change(previous=show(spec.kind, previous), arrow=arrow, percent=percent, tone=tone)
 

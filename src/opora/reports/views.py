@@ -78,10 +78,12 @@ def parse_filter(params: QueryDict) -> kpis.ReportFilter:
 
 def _query(f: kpis.ReportFilter, params: QueryDict) -> dict[str, str]:
     """The filters as a link carries them: the period spelled out, the slices as given."""
-    query = {"start": f.start.date().isoformat(), "end": (f.end.date() - timedelta(days=1)).isoformat()}
+    last = f.end.date() - timedelta(days=1)
+    query = {"start": f.start.date().isoformat(), "end": last.isoformat()}
     for key in FILTER_KEYS[2:]:
-        if params.get(key):
-            query[key] = params[key]
+        value = params.get(key, "")
+        if value:
+            query[key] = value
     return query
 
 
@@ -107,6 +109,14 @@ def _choices(params: QueryDict) -> dict[str, Any]:
     }
 
 
+def _count(value: float) -> str:
+    return number(int(value)) if float(value).is_integer() else number(value)
+
+
+def _agent(name: str) -> str:
+    return _("Unassigned") if name == breakdowns.NOBODY else name
+
+
 def _charts(data: dict[str, Any], parts: dict[str, Any]) -> dict[str, Any]:
     """Every chart of the page, titles, labels and legends in the reader's language."""
     trend = data["trend"]
@@ -120,12 +130,12 @@ def _charts(data: dict[str, Any], parts: dict[str, Any]) -> dict[str, Any]:
                 "solved": (pgettext("chart legend", "Solved"), [d["solved"] for d in trend]),
             },
             title=_("Created and solved per day"),
-            fmt=number,
+            fmt=_count,
         ),
         "priority_chart": charts.bar_chart(
             data["solved_by_priority"],
             title=_("Solved by priority"),
-            fmt=number,
+            fmt=_count,
             labels={p.code: str(p.label) for p in Priority},
         ),
         "line_chart": charts.bar_chart(
@@ -138,22 +148,22 @@ def _charts(data: dict[str, Any], parts: dict[str, Any]) -> dict[str, Any]:
         "solved_line_chart": charts.bar_chart(
             {k: float(v) for k, v in parts["solved_per_line"].items()},
             title=_("Solved per support line"),
-            fmt=number,
+            fmt=_count,
             labels={k: str(v) for k, v in LINE_LABELS.items()},
         ),
         "channel_chart": charts.bar_chart(
             {k: float(v) for k, v in parts["created_per_channel"].items()},
             title=_("Tickets per channel"),
-            fmt=number,
+            fmt=_count,
             labels={k: str(channels.get(k, k)) for k in parts["created_per_channel"]},
         ),
         "agent_solved_chart": charts.hbar_chart(
-            {name: float(v["solved"]) for name, v in agents.items()},
+            {_agent(name): float(v["solved"]) for name, v in agents.items()},
             title=_("Solved per agent"),
-            fmt=number,
+            fmt=_count,
         ),
         "agent_afrt_chart": charts.hbar_chart(
-            {name: v["afrt_hours"] for name, v in agents.items()},
+            {_agent(name): v["afrt_hours"] for name, v in agents.items()},
             title=_("AFRT per agent"),
             unit=" " + _("h"),
             fmt=lambda v: number(v, 2),
@@ -161,7 +171,7 @@ def _charts(data: dict[str, Any], parts: dict[str, Any]) -> dict[str, Any]:
         "csat_chart": charts.bar_chart(
             {k: float(v) for k, v in data["csat_distribution"].items()},
             title=_("CSAT scores"),
-            fmt=number,
+            fmt=_count,
         ),
     }
 
@@ -186,8 +196,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     before = previous_period(f)
     parts = breakdowns.breakdowns(f)
     query = _query(f, params)
+    context["selected"].update(start=query["start"], end=query["end"])
     counts = {"breached": drilldown.drill("breached", f).count()}
-    exported = urlencode({k: v for k, v in context["selected"].items() if v})
+    exported = urlencode({k: v for k, v in query.items() if v})
     context.update(
         data=data,
         tiles=build_tiles(data, kpis.all_kpis(before), query, counts),
@@ -222,6 +233,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     rows = shown.select_related("team", "assignee").order_by("-created_at", "-id")
     page = Paginator(rows, TICKETS_PAGE).get_page(params.get("page"))
     query = _query(f, params)
+    context["selected"].update(start=query["start"], end=query["end"])
     context.update(
         kpi=kpi,
         heading=drilldown.title(kpi),
