@@ -14,9 +14,16 @@ from ninja.params.functions import Query
 
 from opora.api.common import ErrorOut, StrictInput, current_user
 from opora.core.errors import ValidationFailed
-from opora.reports import breakdowns, digest, drilldown, errors, kpis
+from opora.reports import breakdowns, drilldown, errors, kpis
+from opora.reports.actions import set_weekly_digest
 from opora.reports.export import kpis_csv, kpis_xlsx
-from opora.reports.selectors import access_reports, build_filter, kpi_group
+from opora.reports.selectors import (
+    access_digest,
+    access_reports,
+    build_filter,
+    kpi_group,
+    wants_digest,
+)
 from opora.tickets.models import Priority
 from opora.tickets.selectors import visible_tickets
 
@@ -174,8 +181,8 @@ def drill_tickets(request: HttpRequest, query: DrillQuery = Query(...)) -> dict[
 )
 def get_digest(request: HttpRequest) -> dict[str, Any]:
     user = current_user(request)
-    digest.access_digest(user)
-    return {"weekly_digest": digest.wants_digest(user)}
+    access_digest(user)
+    return {"weekly_digest": wants_digest(user)}
 
 
 @router.put(
@@ -185,8 +192,8 @@ def get_digest(request: HttpRequest) -> dict[str, Any]:
 )
 def put_digest(request: HttpRequest, payload: DigestIn) -> dict[str, Any]:
     user = current_user(request)
-    digest.access_digest(user)
-    return {"weekly_digest": digest.set_weekly_digest(user, enabled=payload.weekly_digest)}
+    access_digest(user)
+    return {"weekly_digest": set_weekly_digest(user, enabled=payload.weekly_digest)}
 
 
 @router.get(

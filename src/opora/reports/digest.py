@@ -26,10 +26,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Role, Team, User
-from opora.core.errors import Forbidden
 from opora.core.text import render_text
-from opora.reports import errors, kpis
-from opora.reports.models import DigestPreference, DigestSent
+from opora.reports import kpis
+from opora.reports.models import DigestSent
 from opora.reports.selectors import build_filter
 from opora.reports.tiles import Tile, build_tiles, previous_period
 
@@ -60,31 +59,6 @@ def is_due(now: datetime) -> bool:
     """Monday, from SEND_HOUR on, in the desk's time zone."""
     local = now.astimezone(desk_zone())
     return local.weekday() == 0 and local.hour >= SEND_HOUR
-
-
-def may_get_digest(user: User) -> bool:
-    return user.is_active and user.is_agent and (user.is_team_lead or user.is_admin)
-
-
-def access_digest(user: User) -> None:
-    """The digest setting is for the people who get the digest."""
-    if not may_get_digest(user):
-        raise Forbidden(
-            errors.DIGEST_FOR_LEADS, _("The weekly digest is for team leads and admins.")
-        )
-
-
-def wants_digest(user: User) -> bool:
-    pref = DigestPreference.objects.filter(user=user).first()
-    return pref is None or pref.weekly_digest
-
-
-def set_weekly_digest(user: User, *, enabled: bool) -> bool:
-    """Turn the weekly digest on or off for `user` (checked by `access_digest`)."""
-    DigestPreference.objects.update_or_create(
-        user=user, defaults={"weekly_digest": enabled, "updated_at": timezone.now()}
-    )
-    return enabled
 
 
 def recipients() -> list[User]:

@@ -20,8 +20,15 @@ from django.views.decorators.http import require_POST
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import OporaError, ValidationFailed
 from opora.core.numbers import parse_id
-from opora.reports import breakdowns, charts, digest, drilldown, errors, kpis
-from opora.reports.selectors import access_reports, build_filter
+from opora.reports import breakdowns, charts, drilldown, errors, kpis
+from opora.reports.actions import set_weekly_digest
+from opora.reports.selectors import (
+    access_digest,
+    access_reports,
+    build_filter,
+    may_get_digest,
+    wants_digest,
+)
 from opora.reports.tiles import build_tiles, number, previous_period
 from opora.tickets.models import Channel, Priority
 from opora.tickets.selectors import visible_tickets
@@ -184,8 +191,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     params = request.GET
     context = _choices(params)
     context.update(
-        digest_allowed=digest.may_get_digest(user),
-        digest_on=digest.may_get_digest(user) and digest.wants_digest(user),
+        digest_allowed=may_get_digest(user),
+        digest_on=may_get_digest(user) and wants_digest(user),
     )
     try:
         f = parse_filter(params)
@@ -254,11 +261,11 @@ def digest_setting(request: HttpRequest) -> HttpResponse:
     if isinstance(user, HttpResponse):
         return user
     try:
-        digest.access_digest(user)
+        access_digest(user)
     except OporaError as exc:
         return HttpResponse(exc.message, status=403)
     enabled = request.POST.get("weekly_digest") == "on"
-    digest.set_weekly_digest(user, enabled=enabled)
+    set_weekly_digest(user, enabled=enabled)
     messages.success(
         request,
         _("The weekly digest is on.") if enabled else _("The weekly digest is off."),
