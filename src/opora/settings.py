@@ -252,6 +252,8 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured("OPORA_LANGUAGE must be 'en' or 'ru'")
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+# Where the desk's number formats differ from Django's (ru: thin space between thousands).
+FORMAT_MODULE_PATH = ["opora.core.formats"]
 # Times are stored in UTC and shown in the viewer's zone; this is the default zone.
 TIME_ZONE = env_str("OPORA_TIME_ZONE", "UTC")
 USE_TZ = True

@@ -21,6 +21,8 @@ urlpatterns = [
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),
+    path("reports/tickets", report_views.tickets, name="reports-tickets"),
+    path("reports/digest", report_views.digest_setting, name="reports-digest"),
     # Production mode: readiness for load balancers, Prometheus metrics.
     path("readyz", internal_only(readyz)),
     path("metrics", internal_only(metrics_view)),

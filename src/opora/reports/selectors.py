@@ -13,6 +13,7 @@ from opora.accounts.models import User
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.reports import errors
 from opora.reports.kpis import KPIS, MAX_TREND_DAYS, ReportFilter
+from opora.reports.models import DigestPreference
 from opora.tickets.models import Channel, Priority
 
 
@@ -73,3 +74,20 @@ def build_filter(
         priority=prio,
         organization=organization,
     )
+
+
+def may_get_digest(user: User) -> bool:
+    return user.is_active and user.is_agent and (user.is_team_lead or user.is_admin)
+
+
+def access_digest(user: User) -> None:
+    """The digest setting is for the people who get the digest."""
+    if not may_get_digest(user):
+        raise Forbidden(
+            errors.DIGEST_FOR_LEADS, _("The weekly digest is for team leads and admins.")
+        )
+
+
+def wants_digest(user: User) -> bool:
+    pref = DigestPreference.objects.filter(user=user).first()
+    return pref is None or pref.weekly_digest
