@@ -15,8 +15,10 @@ Who the person is, in this order:
 
 The groups claim decides access on every sign-in (`SsoGroupMapping`, edited by
 admins): the highest role of the mapped groups (admin above agent), the highest
-support line they name, and membership of every team they name. Teams that no mapping
-names are the admins' to manage by hand and are left alone. A person in no mapped
+support line they name, and membership of exactly the teams they name (a team added by
+hand is left at the next sign-in: the provider's groups are the one place to change a
+single sign-on user's access, as a team removed from a mapping takes its members
+out at their next sign-in). A person in no mapped
 group is refused and their account is left as it is (not deactivated): access at the
 desk follows the provider only at sign-in, and a deactivation is an admin's decision.
 Customers never sign in here: an address that belongs to a customer is refused, and
@@ -301,8 +303,7 @@ def _sync(user: User, access: DeskAccess) -> list[str]:
             changed.append(field)
     if changed:
         user.save(update_fields=changed)
-    managed = set(Team.objects.filter(sso_mappings__isnull=False).values_list("pk", flat=True))
-    current = set(user.teams.filter(pk__in=managed).values_list("pk", flat=True))
+    current = set(user.teams.values_list("pk", flat=True))
     joined, left = access.team_ids - current, current - access.team_ids
     if joined:
         user.teams.add(*joined)
