@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PASSWORD = "provider-pass-123"  # noqa: S105 - a test account's password
+PASSWORD = "provider-pass-123"
 
 PEOPLE: dict[str, dict[str, Any]] = {
     # A new agent of the help desk, in two mapped groups.
@@ -31,4 +31,4 @@ PEOPLE: dict[str, dict[str, Any]] = {
 }
 
 CLIENT_ID = "opora-desk"
-CLIENT_SECRET = "opora-desk-secret-0123456789"  # noqa: S105 - the test client's secret
+CLIENT_SECRET = "opora-desk-secret-0123456789"

@@ -9,7 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ["OIDC_PROVIDER_DIR"])
 
-SECRET_KEY = "test-provider-not-secret"  # noqa: S105
+SECRET_KEY = "test-provider-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "tests.oidc_provider.urls"
