@@ -528,3 +528,31 @@ MIDDLEWARE.insert(
     "opora.accounts.sessions.SessionActivityMiddleware",
 )
 MIDDLEWARE.append("opora.agent.profile.EnrolmentRequiredMiddleware")
+
+# --- Single sign-on (OpenID Connect) for agents and admins ---
+# Off until both the issuer and the client id are set; then the sign-in page shows
+# "Sign in with <OPORA_OIDC_NAME>" and /signin/oidc starts the Authorization Code flow.
+OIDC_ISSUER = env_str("OPORA_OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = env_str("OPORA_OIDC_CLIENT_ID", "").strip()
+
+
+def _oidc_client_secret() -> str:
+    # The secret itself, or a file holding it (for container secrets); never a setting
+    # stored anywhere else.
+    path = env_str("OPORA_OIDC_CLIENT_SECRET_FILE", "")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"OPORA_OIDC_CLIENT_SECRET_FILE cannot be read: {exc}"
+            ) from None
+    return env_str("OPORA_OIDC_CLIENT_SECRET", "")
+
+
+OIDC_CLIENT_SECRET = _oidc_client_secret()
+OIDC_NAME = env_str("OPORA_OIDC_NAME", "SSO").strip() or "SSO"
+OIDC_GROUPS_CLAIM = env_str("OPORA_OIDC_GROUPS_CLAIM", "groups").strip() or "groups"
+OIDC_SCOPES = env_str("OPORA_OIDC_SCOPES", "openid email profile groups").strip()
+if OIDC_ISSUER and "openid" not in OIDC_SCOPES.split():
+    raise ImproperlyConfigured("OPORA_OIDC_SCOPES must include openid")

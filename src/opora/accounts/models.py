@@ -129,6 +129,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
+    # Not stored: set per request when the session signed in by single sign-on and the
+    # provider asked a second factor (accounts/sessions.py); the role's second-factor
+    # requirement is then met for this session (accounts/twofactor.must_enrol).
+    second_factor_at_provider: bool = False
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -172,6 +176,8 @@ class IdentityKind(models.TextChoices):
     TELEGRAM = "telegram", _("Telegram")
     VK = "vk", _("VK")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    # An account at the desk's OpenID provider: "<issuer> <sub>" (accounts/oidc.py).
+    OIDC = "oidc", _("Single sign-on")
 
 
 class Identity(models.Model):
@@ -303,6 +309,12 @@ class SecurityKey(models.Model):
         return self.name
 
 
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", _("password")
+    LINK = "link", _("e-mail link")
+    SSO = "sso", _("single sign-on")
+
+
 class SignInSession(models.Model):
     """One signed-in browser: listed in the profile and revocable from there."""
 
@@ -311,6 +323,12 @@ class SignInSession(models.Model):
     session_key_hash = models.CharField(max_length=64, unique=True)
     user_agent = models.CharField(max_length=400, blank=True)
     address = models.CharField(max_length=64, blank=True)
+    # How the person proved who they are; for single sign-on, whether the provider
+    # says it asked a second factor (then Opora's own was not asked: accounts/oidc.py).
+    method = models.CharField(
+        max_length=16, choices=SignInMethod.choices, default=SignInMethod.PASSWORD
+    )
+    provider_mfa = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
@@ -319,6 +337,31 @@ class SignInSession(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of {self.user_id}"
+
+
+class SsoGroupMapping(models.Model):
+    """A group at the OpenID provider whose members work at the desk: the role, support
+    line and teams its members get. Edited by admins (`/agent/sso`, `/api/v1/sso/`)."""
+
+    group = models.CharField(_("group"), max_length=255, unique=True)
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=[(Role.AGENT.value, Role.AGENT.label), (Role.ADMIN.value, Role.ADMIN.label)],
+        default=Role.AGENT,
+    )
+    support_line = models.PositiveSmallIntegerField(
+        _("support line"), choices=SupportLine.choices, null=True, blank=True
+    )
+    teams = models.ManyToManyField(Team, related_name="sso_mappings", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["group"]
+
+    def __str__(self) -> str:
+        return self.group
 
 
 class AccountEventKind(models.TextChoices):
@@ -330,6 +373,10 @@ class AccountEventKind(models.TextChoices):
     KEY_REMOVED = "key_removed"
     SESSION_REVOKED = "session_revoked"
     POLICY_CHANGED = "two_factor_policy_changed"
+    SSO_LINKED = "sso_linked"
+    SSO_CREATED = "sso_created"
+    SSO_SYNCED = "sso_synced"
+    SSO_MAPPING_CHANGED = "sso_mapping_changed"
 
 
 class AccountEvent(models.Model):
@@ -358,7 +405,9 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SecurityKey",
+    "SignInMethod",
     "SignInSession",
+    "SsoGroupMapping",
     "SupportLine",
     "Team",
     "TotpDevice",

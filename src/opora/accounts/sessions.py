@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opora.accounts.models import AccountEventKind, SignInSession, User
+from opora.accounts.models import AccountEventKind, SignInMethod, SignInSession, User
 from opora.accounts.twofactor import record_event
 from opora.core import ratelimit
 from opora.core.errors import NotFound
@@ -38,8 +38,16 @@ def _hash(session_key: str) -> str:
     return hashlib.sha256(session_key.encode()).hexdigest()
 
 
-def record_sign_in(request: HttpRequest, user: User) -> SignInSession:
-    """Call right after `login()`: remembers this browser as one of the user's sessions."""
+def record_sign_in(
+    request: HttpRequest,
+    user: User,
+    *,
+    method: str = SignInMethod.PASSWORD,
+    provider_mfa: bool = False,
+) -> SignInSession:
+    """Call right after `login()`: remembers this browser as one of the user's sessions,
+    and how it signed in (`provider_mfa`: single sign-on whose provider asked a second
+    factor, which stands in for Opora's own for this session)."""
     session = request.session
     if session.session_key is None:
         session.save()
@@ -51,11 +59,14 @@ def record_sign_in(request: HttpRequest, user: User) -> SignInSession:
             "user": user,
             "user_agent": request.headers.get("User-Agent", "")[:400],
             "address": ratelimit.client_address(request.META)[:64],
+            "method": method,
+            "provider_mfa": provider_mfa,
             "created_at": now,
             "last_seen_at": now,
         },
     )
     session[SESSION_ROW] = row.pk
+    user.second_factor_at_provider = provider_mfa
     return row
 
 
@@ -167,15 +178,19 @@ def touch(request: HttpRequest) -> None:
         # sessions): not listed, and nothing is written for it here.
         return
     now = timezone.now()
-    seen = (
+    found = (
         SignInSession.objects.filter(pk=row_id, user=user)
-        .values_list("last_seen_at", flat=True)
+        .values_list("last_seen_at", "provider_mfa")
         .first()
     )
-    if seen is None:
+    if found is None:
         # Revoked elsewhere: this browser is signed out from this request on.
         logout(request)
         return
+    seen, provider_mfa = found
+    # For the rest of this request: the provider's second factor counts as Opora's
+    # (`twofactor.must_enrol`), for this session only.
+    user.second_factor_at_provider = provider_mfa
     if now - seen >= SEEN_EVERY:
         SignInSession.objects.filter(pk=row_id).update(
             last_seen_at=now, address=ratelimit.client_address(request.META)[:64]

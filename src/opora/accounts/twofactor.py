@@ -103,7 +103,12 @@ def has_second_factor(user: User) -> bool:
 
 
 def must_enrol(user: User) -> bool:
-    """The user's role requires a second factor and they have none yet."""
+    """The user's role requires a second factor and they have none yet, and this
+    session was not signed in through a provider that asked its own (single sign-on
+    with MFA: `User.second_factor_at_provider`, set per request by the sessions
+    middleware)."""
+    if user.second_factor_at_provider:
+        return False
     return second_factor_required_for(user) and not has_second_factor(user)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat, chat_settings, customers, profile, ticket, views
+from opora.agent import chat, chat_settings, customers, profile, sso, ticket, views
 
 app_name = "agent"
 
@@ -56,4 +56,7 @@ urlpatterns = [
         name="sessions_revoke_others",
     ),
     path("security-settings", profile.security_settings, name="security_settings"),
+    path("sso", sso.settings_page, name="sso"),
+    path("sso/<id:mapping_id>", sso.settings_page, name="sso_mapping"),
+    path("sso/<id:mapping_id>/delete", sso.delete_mapping, name="sso_mapping_delete"),
 ]

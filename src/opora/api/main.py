@@ -10,6 +10,7 @@ from opora.api import mailboxes as mailboxes_api
 from opora.api import reports as reports_api
 from opora.api import search as search_api
 from opora.api import sla as sla_api
+from opora.api import sso as sso_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
 api = OporaAPI(
@@ -33,3 +34,4 @@ api.add_router("", search_api.router)
 api.add_router("", automation_api.router)
 api.add_router("", mailboxes_api.router)
 api.add_router("", chat_api.router)
+api.add_router("", sso_api.router)

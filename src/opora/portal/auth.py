@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opora.accounts import securitykeys, twofactor
+from opora.accounts import oidc, securitykeys, twofactor
 from opora.accounts.actions import create_user, set_user_language
-from opora.accounts.models import SecurityKey, User, normalize_email
+from opora.accounts.models import SecurityKey, SignInMethod, User, normalize_email
 from opora.accounts.sessions import forget_sign_in, record_sign_in
 from opora.core import jsonin, ratelimit
 from opora.core.errors import ValidationFailed
@@ -55,29 +55,45 @@ KEY_CHALLENGE = "_opora_2fa_key_challenge"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _complete_sign_in(request: HttpRequest, user: User, next_url: str) -> str:
-    """Log the user in and record the session; answers where to go next."""
+def complete_sign_in(
+    request: HttpRequest,
+    user: User,
+    next_url: str,
+    *,
+    method: str = SignInMethod.PASSWORD,
+    provider_mfa: bool = False,
+) -> str:
+    """Log the user in and record the session (and how it signed in); answers where to
+    go next."""
     request.session.pop(PENDING, None)
     request.session.pop(KEY_CHALLENGE, None)
     login(request, user, backend=BACKEND)
-    record_sign_in(request, user)
+    record_sign_in(request, user, method=method, provider_mfa=provider_mfa)
     if twofactor.must_enrol(user):
         # Their role requires a second factor: setting one up comes before anything else.
         return reverse("agent:profile_security")
     return next_url or _home_for(user)
 
 
-def _first_factor_passed(request: HttpRequest, user: User, next_url: str) -> str:
-    """After a right password or sign-in link: signed in, or asked for the second factor."""
+def first_factor_passed(
+    request: HttpRequest, user: User, next_url: str, *, method: str = SignInMethod.PASSWORD
+) -> str:
+    """After a right password, a sign-in link or single sign-on without the provider's
+    second factor: signed in, or asked for Opora's second factor."""
     if not twofactor.has_second_factor(user):
-        return _complete_sign_in(request, user, next_url)
+        return complete_sign_in(request, user, next_url, method=method)
     # Not signed in yet: only this note (whose, when) until the second factor is shown.
     request.session.cycle_key()
-    request.session[PENDING] = {"user": user.pk, "at": time.time(), "next": next_url}
+    request.session[PENDING] = {
+        "user": user.pk,
+        "at": time.time(),
+        "next": next_url,
+        "method": method,
+    }
     return reverse("signin-verify")
 
 
-def _pending(request: HttpRequest) -> tuple[User, str] | None:
+def _pending(request: HttpRequest) -> tuple[User, str, str] | None:
     """The user whose password was accepted moments ago (within the allowed minutes)."""
     note = request.session.get(PENDING)
     if not isinstance(note, dict):
@@ -94,7 +110,10 @@ def _pending(request: HttpRequest) -> tuple[User, str] | None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None
-    return user, str(note.get("next") or "")
+    method = note.get("method")
+    if method not in SignInMethod.values:
+        method = SignInMethod.PASSWORD
+    return user, str(note.get("next") or ""), str(method)
 
 
 def _expired(request: HttpRequest) -> HttpResponse:
@@ -108,7 +127,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         return _expired(request)
-    user, next_url = pending
+    user, next_url, method = pending
     form = SecondFactorForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -116,7 +135,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many attempts. Please wait a minute and try again."))
             status = 429
         elif twofactor.verify_code(user, form.cleaned_data["code"]) is not None:
-            return redirect(_complete_sign_in(request, user, next_url))
+            return redirect(complete_sign_in(request, user, next_url, method=method))
         else:
             ratelimit.sign_in_failed("auth")
             form.add_error("code", _("The code is not right."))
@@ -149,7 +168,7 @@ def signin_key(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         return JsonResponse({"error": _("The sign-in took too long.")}, status=401)
-    user, next_url = pending
+    user, next_url, method = pending
     if not _within_limit(request, "auth", user.email):
         return JsonResponse(
             {"error": _("Too many attempts. Please wait a minute and try again.")}, status=429
@@ -166,7 +185,7 @@ def signin_key(request: HttpRequest) -> HttpResponse:
     ):
         ratelimit.sign_in_failed("auth")
         return JsonResponse({"error": _("The security key was not accepted.")}, status=400)
-    return JsonResponse({"redirect": _complete_sign_in(request, user, next_url)})
+    return JsonResponse({"redirect": complete_sign_in(request, user, next_url, method=method)})
 
 
 def root_redirect(request: HttpRequest) -> HttpResponse:
@@ -194,13 +213,16 @@ def signin(request: HttpRequest) -> HttpResponse:
                 request, username=normalize_email(email), password=form.cleaned_data["password"]
             )
             if isinstance(found, User):
-                return redirect(_first_factor_passed(request, found, safe_next(request, "")))
+                return redirect(first_factor_passed(request, found, safe_next(request, "")))
             ratelimit.sign_in_failed("auth")
             form.add_error(None, _("The e-mail or password is not right."))
     elif request.method == "POST":
         status = 400
     return render(
-        request, "auth/signin.html", {"form": form, "next": safe_next(request, "")}, status=status
+        request,
+        "auth/signin.html",
+        {"form": form, "next": safe_next(request, ""), "sso": oidc.provider()},
+        status=status,
     )
 
 
@@ -226,7 +248,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 add_action_error(form, exc)
                 status = 400
             else:
-                return redirect(_complete_sign_in(request, user, reverse("portal:home")))
+                return redirect(complete_sign_in(request, user, reverse("portal:home")))
     elif request.method == "POST":
         status = 400
     return render(request, "auth/signup.html", {"form": form}, status=status)
@@ -257,7 +279,7 @@ def signin_link_use(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "auth/link_invalid.html", status=400)
     if request.method == "POST":
         # A link proves the mailbox, as a password proves knowing it: one factor.
-        return redirect(_first_factor_passed(request, user, ""))
+        return redirect(first_factor_passed(request, user, "", method=SignInMethod.LINK))
     return render(request, "auth/link_confirm.html", {"link_user": user})
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from opora.portal import auth, views
+from opora.portal import auth, sso, views
 from opora.portal.auth import root_redirect
 
 portal_patterns = (
@@ -27,6 +27,8 @@ urlpatterns = [
     path("signin/verify", auth.signin_verify, name="signin-verify"),
     path("signin/verify/key-options", auth.signin_key_options, name="signin-key-options"),
     path("signin/verify/key", auth.signin_key, name="signin-key"),
+    path("signin/oidc", sso.start, name="signin-oidc"),
+    path("signin/oidc/callback", sso.callback, name="signin-oidc-callback"),
     path("signin/link", auth.signin_link_request, name="signin-link"),
     path("signin/link/<str:token>", auth.signin_link_use, name="signin-link-use"),
     path("language", auth.set_language, name="set-language"),
