@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Language, User
-from opora.core.errors import Forbidden, NotFound, ValidationFailed
+from opora.core.errors import NotFound, ValidationFailed
+from opora.inbox.email.quotes import strip_quotes
 from opora.kb import errors
 from opora.kb.markdown import render_markdown
-from opora.kb.selectors import may_edit_articles, may_publish_articles
-from opora.inbox.email.quotes import strip_quotes
 from opora.kb.models import (
     LIVE_STATUSES,
     Article,
@@ -29,6 +28,7 @@ from opora.kb.models import (
     Deflection,
     DeflectionKind,
 )
+from opora.kb.selectors import require_editor, require_publisher
 from opora.search import service
 from opora.search.models import Scope
 from opora.search.text import plain_markdown
@@ -38,16 +38,9 @@ MAX_BODY_CHARS = 200_000
 _SLUG = re.compile(r"[a-z0-9-]+")
 
 
-def _require_agent(by: User) -> None:
-    """Who may write articles and categories: `selectors.may_edit_articles`."""
-    if not may_edit_articles(by):
-        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
-
-
-def _require_publisher(by: User) -> None:
-    """Who may publish and unpublish: `selectors.may_publish_articles`."""
-    if not may_publish_articles(by):
-        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
+# Who may write articles and categories, and who may publish: kb.selectors.
+_require_agent = require_editor
+_require_publisher = require_publisher
 
 
 def _live_status(internal: bool) -> str:
@@ -473,7 +466,10 @@ def _name(value: str, field: str) -> str:
 
 
 def _slug_free(slug: str, *, other_than: int | None = None) -> None:
-    if Category.objects.filter(slug=slug).exclude(pk=other_than).exists():
+    taken = Category.objects.filter(slug=slug)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
+    if taken.exists():
         raise ValidationFailed(
             errors.INVALID_CHOICE, _("A category with this slug exists."), field="slug"
         )

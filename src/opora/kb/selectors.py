@@ -15,7 +15,8 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
-from opora.core.errors import NotFound
+from opora.core.errors import Forbidden, NotFound
+from opora.kb import errors
 from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article, ArticleStatus, ArticleVersion, Category
 from opora.search import service
@@ -40,6 +41,16 @@ def may_publish_articles(user: User | None) -> bool:
     """Who publishes and unpublishes: as for writing, every agent. "In review" marks a
     draft as ready for a second look, it does not lock publishing to reviewers."""
     return may_edit_articles(user)
+
+
+def require_editor(user: User | None) -> None:
+    if not may_edit_articles(user):
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
+
+
+def require_publisher(user: User | None) -> None:
+    if not may_publish_articles(user):
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
 
 
 def statuses_for(user: User | None) -> tuple[str, ...]:
@@ -274,9 +285,8 @@ def category_tree() -> list[CategoryNode]:
     def walk(parent: int | None, depth: int) -> None:
         kids = children.get(parent, [])
         for i, category in enumerate(kids):
-            nodes.append(
-                CategoryNode(category, depth, counts.get(category.pk, 0), i == 0, i == len(kids) - 1)
-            )
+            count = counts.get(category.pk, 0)
+            nodes.append(CategoryNode(category, depth, count, i == 0, i == len(kids) - 1))
             walk(category.pk, depth + 1)
 
     walk(None, 0)
