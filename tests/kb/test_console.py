@@ -264,9 +264,10 @@ def test_turn_into_article_opens_the_editor_with_the_agents_answer(alice, dana, 
     )
     tickets.update_ticket(ticket, tickets.TicketChanges(status="solved"), by=alice)
     client = signed_in(alice)
-    assert 'action="/admin/kb/from-ticket/' in client.get(
-        f"/agent/tickets/{ticket.number}"
-    ).content.decode()
+    assert (
+        'action="/admin/kb/from-ticket/'
+        in client.get(f"/agent/tickets/{ticket.number}").content.decode()
+    )
     # when Alice turns it into an article
     answer = client.post(f"/admin/kb/from-ticket/{ticket.number}")
     # then the editor opens on a draft of the answer alone, titled by the subject
