@@ -3,7 +3,6 @@ preview and categories, with their refusals in the standard shape, writing nothi
 
 from __future__ import annotations
 
-# ruff: noqa: RUF001
 import pytest
 
 from opora.api.main import api as opora_api
