@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"search"},  # the search index, for any domain
     {"tickets"},  # the core of the desk
     {"sla", "inbox", "automation", "kb", "feedback", "reports", "monitoring", "chat"},
-    {"pages", "agent", "portal", "api", "demo"},  # entry points
+    {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}

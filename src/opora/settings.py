@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",
+    # the admin console (/admin/): knowledge base, and later people, SLA, channels, audit
+    "opora.console",
     # `opora demo`: writes through every domain above
     "opora.demo",
 ]

@@ -12,7 +12,9 @@ from opora.reports import views as report_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("admin/", admin.site.urls),
+    # Django's own admin, for superusers; the desk's admin console is /admin/.
+    path("django-admin/", admin.site.urls),
+    path("admin/", include("opora.console.urls")),
     path("healthz", healthz),
     # Help center (knowledge base), public.
     path("help/", include("opora.kb.urls")),

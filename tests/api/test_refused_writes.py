@@ -51,6 +51,7 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             widget_id=1,
             delivery_id=1,
             mapping_id=1,
+            category_id=1,  # refused before anything is looked up
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):

@@ -10,8 +10,8 @@ from opora.kb.models import Category
 from tests.writes import nothing_written
 
 ARTICLE_FIELDS = {
-    "id", "title", "body", "body_html", "language", "status", "category", "tags", "author",
-    "version", "view_count", "helpful_yes", "helpful_no", "translations", "url",
+    "id", "title", "body", "body_html", "language", "status", "internal", "category", "tags",
+    "author", "version", "view_count", "helpful_yes", "helpful_no", "translations", "url",
     "created_at", "updated_at",
 }  # fmt: skip
 

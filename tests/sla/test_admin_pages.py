@@ -28,10 +28,10 @@ def test_an_admin_adds_and_changes_a_policy(client, ada, office):
     # given
     client.force_login(ada)
     # when
-    added = client.post("/admin/sla/slapolicy/add/", _policy_form(office))
+    added = client.post("/django-admin/sla/slapolicy/add/", _policy_form(office))
     policy = SlaPolicy.objects.get(name="Premium")
     changed = client.post(
-        f"/admin/sla/slapolicy/{policy.pk}/change/",
+        f"/django-admin/sla/slapolicy/{policy.pk}/change/",
         _policy_form(office, first_response_minutes="30"),
     )
     # then
@@ -49,14 +49,14 @@ def test_agents_leads_and_customers_cannot_add_change_or_delete_a_policy(
     # when they post the admin forms
     with nothing_written(policy, office):
         answers = [
-            client.post("/admin/sla/slapolicy/add/", _policy_form(office)),
+            client.post("/django-admin/sla/slapolicy/add/", _policy_form(office)),
             client.post(
-                f"/admin/sla/slapolicy/{policy.pk}/change/",
+                f"/django-admin/sla/slapolicy/{policy.pk}/change/",
                 _policy_form(office, name="Standard", first_response_minutes="1"),
             ),
-            client.post(f"/admin/sla/slapolicy/{policy.pk}/delete/", {"post": "yes"}),
+            client.post(f"/django-admin/sla/slapolicy/{policy.pk}/delete/", {"post": "yes"}),
         ]
     # then each is sent to the admin sign-in page
     for answer in answers:
         assert answer.status_code == 302
-        assert answer["Location"].startswith("/admin/login/")
+        assert answer["Location"].startswith("/django-admin/login/")

@@ -18,14 +18,17 @@ from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
 from opora.api.common import OPTIONAL_AUTH, ErrorOut, StrictInput, current_user, viewer
 from opora.kb import actions
+from opora.kb.markdown import render_markdown
 from opora.kb.models import Article, Category
 from opora.kb.selectors import (
     access_article,
+    access_category,
     article_page,
     article_translations,
     article_url,
     article_versions,
     categories,
+    require_editor,
     version_diff,
 )
 from opora.tickets.selectors import access_ticket
@@ -35,7 +38,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 
 
 Lang = Literal["ru", "en"]
-StatusName = Literal["draft", "published", "internal"]
+StatusName = Literal["draft", "in_review", "published", "internal", "archived"]
 
 
 class ArticleCreate(StrictInput):
@@ -45,6 +48,7 @@ class ArticleCreate(StrictInput):
     status: StatusName = "draft"
     category: int | None = None
     tags: list[str] = []
+    internal: bool = Field(False, description="for the desk only; live, it is `internal`")
     translation_of: int | None = Field(
         None, description="id of the same article in the other language"
     )
@@ -57,7 +61,16 @@ class ArticleUpdate(StrictInput):
     status: StatusName | None = None
     category: int | None = None
     tags: list[str] | None = None
+    internal: bool | None = None
     note: str = Field("", max_length=255, description="what changed, kept with the version")
+
+
+class PreviewIn(StrictInput):
+    body: str = Field(description="Markdown", max_length=actions.MAX_BODY_CHARS)
+
+
+class PreviewOut(Schema):
+    html: str = Field(description="sanitized HTML, as the help center shows the article")
 
 
 class ArticleOut(Schema):
@@ -67,6 +80,7 @@ class ArticleOut(Schema):
     body_html: str
     language: str
     status: str
+    internal: bool
     category: int | None
     tags: list[str]
     author: str | None
@@ -114,6 +128,14 @@ class CategoryIn(StrictInput):
     position: int = 0
 
 
+class CategoryUpdate(StrictInput):
+    slug: str | None = Field(None, max_length=80, pattern=r"^[a-z0-9-]+$")
+    name_en: str | None = Field(None, max_length=120)
+    name_ru: str | None = Field(None, max_length=120)
+    parent: int | None = None
+    position: int | None = Field(None, ge=0)
+
+
 class CategoryOut(Schema):
     id: int
     slug: str
@@ -138,6 +160,7 @@ def article_out(article: Article, translations: dict[str, int]) -> dict[str, Any
         "body_html": article.body_html,
         "language": article.language,
         "status": article.status,
+        "internal": article.internal,
         "category": article.category_id,
         "tags": article.tags,
         "author": article.author.display_name if article.author else None,
@@ -181,6 +204,8 @@ def list_articles(
     lang: Lang | None = None,
     status: StatusName | None = None,
     category: int | None = None,
+    internal: bool | None = None,
+    q: str = Query("", max_length=255, description="words of the title"),
     page: int = Query(1, ge=1),
     page_size: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
@@ -189,6 +214,8 @@ def list_articles(
         language=lang,
         status=status,
         category=category,
+        internal=internal,
+        q=q,
         page=page,
         page_size=page_size,
     )
@@ -212,6 +239,7 @@ def create_article(request: HttpRequest, payload: ArticleCreate) -> Status[dict[
         status=payload.status,
         category=payload.category,
         tags=payload.tags,
+        internal=payload.internal,
         translation_of=original,
     )
     return Status(201, _article(article, viewer=user))
@@ -245,6 +273,7 @@ def update_article(request: HttpRequest, article_id: int, payload: ArticleUpdate
         category=payload.category,
         clear_category="category" in sent and payload.category is None,
         tags=payload.tags,
+        internal=payload.internal,
         note=payload.note,
     )
     article = actions.update_article(article, changes, by=user)
@@ -287,11 +316,83 @@ def list_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]
     response={200: DiffOut, **ERRORS},
     summary="What a version changed",
 )
-def get_diff(request: HttpRequest, article_id: int, number: int) -> dict[str, Any]:
+def get_diff(
+    request: HttpRequest,
+    article_id: int,
+    number: int,
+    since: int | None = Query(
+        None, ge=1, description="compare with this version instead of the one before"
+    ),
+) -> dict[str, Any]:
     user = current_user(request)
     require_agent(user)
-    found = version_diff(access_article(user, article_id), number)
+    found = version_diff(access_article(user, article_id), number, since=since)
     return {"number": found.number, "previous": found.previous, "diff": found.diff}
+
+
+@router.post(
+    "/kb/articles/{article_id}/versions/{number}/restore",
+    response={200: ArticleOut, **ERRORS},
+    summary="Restore a version (as a new version)",
+)
+def restore_version(request: HttpRequest, article_id: int, number: int) -> dict[str, Any]:
+    user = current_user(request)
+    article = actions.restore_version(access_article(user, article_id), number, by=user)
+    return _article(article, viewer=user)
+
+
+def _state_change(request: HttpRequest, article_id: int, change: Any) -> dict[str, Any]:
+    user = current_user(request)
+    article = change(access_article(user, article_id), by=user)
+    return _article(article, viewer=user)
+
+
+@router.post(
+    "/kb/articles/{article_id}/submit-for-review",
+    response={200: ArticleOut, **ERRORS},
+    summary="Send a draft for review",
+)
+def submit_for_review(request: HttpRequest, article_id: int) -> dict[str, Any]:
+    return _state_change(request, article_id, actions.submit_for_review)
+
+
+@router.post(
+    "/kb/articles/{article_id}/publish",
+    response={200: ArticleOut, **ERRORS},
+    summary="Publish an article (for the desk only when it is internal)",
+)
+def publish_article(request: HttpRequest, article_id: int) -> dict[str, Any]:
+    return _state_change(request, article_id, actions.publish)
+
+
+@router.post(
+    "/kb/articles/{article_id}/unpublish",
+    response={200: ArticleOut, **ERRORS},
+    summary="Unpublish an article",
+)
+def unpublish_article(request: HttpRequest, article_id: int) -> dict[str, Any]:
+    return _state_change(request, article_id, actions.unpublish)
+
+
+@router.post(
+    "/kb/articles/{article_id}/translation",
+    response={201: ArticleOut, **ERRORS},
+    summary="Start the other language's version, prefilled with this one's text",
+)
+def add_translation(request: HttpRequest, article_id: int) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    article = actions.add_translation(access_article(user, article_id), by=user)
+    return Status(201, _article(article, viewer=user))
+
+
+@router.post(
+    "/kb/preview",
+    response={200: PreviewOut, **ERRORS},
+    summary="Render article Markdown as the help center will show it",
+)
+def preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
+    require_editor(current_user(request))
+    return {"html": render_markdown(payload.body)}
 
 
 @router.post(
@@ -345,6 +446,40 @@ def create_category(request: HttpRequest, payload: CategoryIn) -> Status[dict[st
         position=payload.position,
     )
     return Status(201, category_out(category))
+
+
+@router.patch(
+    "/kb/categories/{category_id}",
+    response={200: CategoryOut, **ERRORS},
+    summary="Rename, move or reorder a category",
+)
+def update_category(
+    request: HttpRequest, category_id: int, payload: CategoryUpdate
+) -> dict[str, Any]:
+    user = current_user(request)
+    require_editor(user)
+    sent = payload.model_fields_set
+    changes = actions.CategoryChanges(
+        slug=payload.slug,
+        name_en=payload.name_en,
+        name_ru=payload.name_ru,
+        parent=payload.parent,
+        clear_parent="parent" in sent and payload.parent is None,
+        position=payload.position,
+    )
+    return category_out(actions.update_category(access_category(category_id), changes, by=user))
+
+
+@router.delete(
+    "/kb/categories/{category_id}",
+    response={204: None, **ERRORS},
+    summary="Delete an empty category",
+)
+def delete_category(request: HttpRequest, category_id: int) -> Status[None]:
+    user = current_user(request)
+    require_editor(user)
+    actions.delete_category(access_category(category_id), by=user)
+    return Status(204, None)
 
 
 # Help-center deflections

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Language, User
-from opora.core.errors import Forbidden, ValidationFailed
+from opora.core.errors import NotFound, ValidationFailed
+from opora.inbox.email.quotes import strip_quotes
 from opora.kb import errors
 from opora.kb.markdown import render_markdown
 from opora.kb.models import (
+    LIVE_STATUSES,
     Article,
     ArticleStatus,
     ArticleVersion,
@@ -25,17 +28,23 @@ from opora.kb.models import (
     Deflection,
     DeflectionKind,
 )
+from opora.kb.selectors import require_editor, require_publisher
 from opora.search import service
 from opora.search.models import Scope
 from opora.search.text import plain_markdown
 from opora.tickets.models import Message, Ticket, TicketStatus
 
 MAX_BODY_CHARS = 200_000
+_SLUG = re.compile(r"[a-z0-9-]+")
 
 
-def _require_agent(by: User) -> None:
-    if not by.is_agent:
-        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
+# Who may write articles and categories, and who may publish: kb.selectors.
+_require_agent = require_editor
+_require_publisher = require_publisher
+
+
+def _live_status(internal: bool) -> str:
+    return ArticleStatus.INTERNAL if internal else ArticleStatus.PUBLISHED
 
 
 def _title(value: str) -> str:
@@ -116,11 +125,20 @@ def create_article(
     tags: Sequence[str] = (),
     translation_of: Article | None = None,
     source_ticket: Ticket | None = None,
+    internal: bool = False,
 ) -> Article:
-    """A new article (version 1), indexed for search at once."""
+    """A new article (version 1), indexed for search at once.
+
+    `internal` keeps it for the desk; a live status follows it (INTERNAL, PUBLISHED),
+    and asking for the INTERNAL status makes the article internal.
+    """
     _require_agent(by)
     language = _choice(language, Language.values, "language")
     status = _choice(status, ArticleStatus.values, "status")
+    if status in LIVE_STATUSES:
+        _require_publisher(by)
+        internal = internal or status == ArticleStatus.INTERNAL
+        status = _live_status(internal)
     if (
         translation_of is not None
         and Article.objects.filter(group=translation_of.group, language=language).exists()
@@ -138,13 +156,14 @@ def create_article(
         body=body,
         body_html=render_markdown(body),
         status=status,
+        internal=internal,
         category=_category(category),
         tags=_tags(tags),
         author=by,
         source_ticket=source_ticket,
         created_at=now,
         updated_at=now,
-        published_at=now if status == ArticleStatus.PUBLISHED else None,
+        published_at=now if status in LIVE_STATUSES else None,
     )
     if translation_of is not None:
         article.group = translation_of.group
@@ -165,6 +184,7 @@ class ArticleChanges:
     category: int | None = None
     clear_category: bool = False
     tags: list[str] | None = None
+    internal: bool | None = None
     note: str = ""
 
 
@@ -173,6 +193,7 @@ def update_article(article: Article, changes: ArticleChanges, *, by: User) -> Ar
     """Apply changes; a change of title, text or status saves a new version."""
     _require_agent(by)
     article = Article.objects.select_for_update().get(pk=article.pk)
+    old_status = article.status
     versioned = False
     if changes.title is not None:
         title = _title(changes.title)
@@ -184,13 +205,25 @@ def update_article(article: Article, changes: ArticleChanges, *, by: User) -> Ar
             versioned = True
             article.body = body
             article.body_html = render_markdown(body)
+    if changes.internal is not None:
+        article.internal = changes.internal
     if changes.status is not None:
         status = _choice(changes.status, ArticleStatus.values, "status")
-        if status != article.status:
-            versioned = True
-            article.status = status
-            if status == ArticleStatus.PUBLISHED and article.published_at is None:
-                article.published_at = timezone.now()
+        if status == ArticleStatus.INTERNAL:
+            article.internal = True
+        elif status == ArticleStatus.PUBLISHED and changes.internal is None:
+            article.internal = False
+        if status in LIVE_STATUSES and article.status not in LIVE_STATUSES:
+            _require_publisher(by)
+        if status not in LIVE_STATUSES and article.status in LIVE_STATUSES:
+            _require_publisher(by)
+        article.status = status
+    if article.status in LIVE_STATUSES:
+        article.status = _live_status(article.internal)
+        if article.published_at is None:
+            article.published_at = timezone.now()
+    if article.status != old_status:
+        versioned = True
     if changes.language is not None and changes.language != article.language:
         language = _choice(changes.language, Language.values, "language")
         if (
@@ -275,34 +308,126 @@ def vote(article: Article, *, voter: str, helpful: bool) -> Article:
     return article
 
 
+def solving_answer(ticket: Ticket) -> Message | None:
+    """The agent's answer that solved the ticket: its last public reply by a person of
+    the desk (not the answer bot, not a note), before the ticket was solved."""
+    replies = Message.objects.filter(
+        ticket=ticket,
+        internal=False,
+        author__role__in=("agent", "admin"),
+        author__is_active=True,
+    )
+    if ticket.solved_at is not None:
+        replies = replies.filter(created_at__lte=ticket.solved_at)
+    return replies.order_by("-created_at", "-id").first()
+
+
 @transaction.atomic
 def draft_from_ticket(ticket: Ticket, *, by: User) -> Article:
-    """Turn a solved ticket's last public answer into a draft article for editing."""
+    """Turn a solved ticket's answer into a draft article for editing.
+
+    The body is the agent's answer alone, without quoted history or signature: the
+    customer's own message is the question, not the article.
+    """
     _require_agent(by)
     if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
         raise ValidationFailed(
             errors.NOT_SOLVED, _("Only a solved ticket can become an article."), field="ticket"
         )
-    answer = (
-        Message.objects.filter(ticket=ticket, internal=False, author__role__in=("agent", "admin"))
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    answer = solving_answer(ticket)
     if answer is None:
         raise ValidationFailed(
             errors.NO_ANSWER, _("This ticket has no answer from an agent."), field="ticket"
         )
-    question = ticket.messages.order_by("created_at", "id").first()
-    body = f"{answer.body}"
-    if question is not None and question.pk != answer.pk:
-        body = f"> {question.body.strip()[:500]}\n\n{answer.body}"
     return create_article(
         by=by,
         title=ticket.subject,
-        body=body,
+        body=strip_quotes(answer.body),
         language=ticket.language,
         status=ArticleStatus.DRAFT,
         source_ticket=ticket,
+    )
+
+
+def _move(article: Article, status: str, *, by: User, note: str) -> Article:
+    article.status = status
+    article.version += 1
+    article.updated_at = timezone.now()
+    if status in LIVE_STATUSES and article.published_at is None:
+        article.published_at = article.updated_at
+    article.save()
+    _snapshot(article, by=by, note=note)
+    _index(article)
+    return article
+
+
+def _refuse_move(message: str) -> ValidationFailed:
+    return ValidationFailed(errors.BAD_TRANSITION, message, field="status")
+
+
+@transaction.atomic
+def submit_for_review(article: Article, *, by: User) -> Article:
+    """A draft (or an unpublished article) is ready for someone to check and publish."""
+    _require_agent(by)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status not in (ArticleStatus.DRAFT, ArticleStatus.ARCHIVED):
+        raise _refuse_move(_("Only a draft or an unpublished article can be sent for review."))
+    return _move(article, ArticleStatus.IN_REVIEW, by=by, note="submitted for review")
+
+
+@transaction.atomic
+def publish(article: Article, *, by: User) -> Article:
+    """Make the article live: for customers, or for the desk when it is internal."""
+    _require_publisher(by)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status in LIVE_STATUSES:
+        raise _refuse_move(_("This article is already published."))
+    return _move(article, _live_status(article.internal), by=by, note="published")
+
+
+@transaction.atomic
+def unpublish(article: Article, *, by: User) -> Article:
+    """Take a live article down; it stays, with its history, and may be published again."""
+    _require_publisher(by)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status not in LIVE_STATUSES:
+        raise _refuse_move(_("This article is not published."))
+    return _move(article, ArticleStatus.ARCHIVED, by=by, note="unpublished")
+
+
+@transaction.atomic
+def restore_version(article: Article, number: int, *, by: User) -> Article:
+    """Bring back an earlier version's title and text as a new version; history stays."""
+    _require_agent(by)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    old = ArticleVersion.objects.filter(article=article, number=number).first()
+    if old is None:
+        raise NotFound(_("article version"))
+    if (old.title, old.body) == (article.title, article.body):
+        raise ValidationFailed(
+            errors.SAME_AS_CURRENT, _("This version is the same as the current text.")
+        )
+    return update_article(
+        article,
+        ArticleChanges(title=old.title, body=old.body, note=f"restored v{number}"),
+        by=by,
+    )
+
+
+@transaction.atomic
+def add_translation(article: Article, *, by: User) -> Article:
+    """The article's other language as a draft, prefilled with this one's text to translate."""
+    other = Language.RU if article.language == Language.EN else Language.EN
+    return create_article(
+        by=by,
+        title=article.title,
+        body=article.body,
+        language=other,
+        status=ArticleStatus.DRAFT,
+        category=article.category_id,
+        tags=article.tags,
+        internal=article.internal,
+        translation_of=article,
     )
 
 
@@ -318,22 +443,134 @@ def record_deflection(
     )
 
 
+def _slug(value: str) -> str:
+    slug = value.strip().lower()
+    if not slug:
+        raise ValidationFailed(errors.REQUIRED, _("A slug is required."), field="slug")
+    if len(slug) > 80 or not _SLUG.fullmatch(slug):
+        raise ValidationFailed(
+            errors.INVALID_CHOICE,
+            _("A slug is made of Latin letters, digits and hyphens."),
+            field="slug",
+        )
+    return slug
+
+
+def _name(value: str, field: str) -> str:
+    text = " ".join(value.split())
+    if not text:
+        raise ValidationFailed(errors.REQUIRED, _("A name is required."), field=field)
+    if len(text) > 120:
+        raise ValidationFailed(errors.TOO_LONG, _("The name is too long."), field=field)
+    return text
+
+
+def _slug_free(slug: str, *, other_than: int | None = None) -> None:
+    taken = Category.objects.filter(slug=slug)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
+    if taken.exists():
+        raise ValidationFailed(
+            errors.INVALID_CHOICE, _("A category with this slug exists."), field="slug"
+        )
+
+
 @transaction.atomic
 def create_category(
     *, by: User, slug: str, name_en: str, name_ru: str, parent: int | None, position: int = 0
 ) -> Category:
     _require_agent(by)
-    if Category.objects.filter(slug=slug).exists():
-        raise ValidationFailed(
-            errors.INVALID_CHOICE, _("A category with this slug exists."), field="slug"
-        )
+    slug = _slug(slug)
+    _slug_free(slug)
     return Category.objects.create(
         slug=slug,
-        name_en=_title(name_en),
-        name_ru=_title(name_ru),
+        name_en=_name(name_en, "name_en"),
+        name_ru=_name(name_ru, "name_ru"),
         parent=_category(parent),
-        position=position,
+        position=max(0, position),
     )
+
+
+@dataclass
+class CategoryChanges:
+    """Fields to change; None means "leave as is"."""
+
+    slug: str | None = None
+    name_en: str | None = None
+    name_ru: str | None = None
+    parent: int | None = None
+    clear_parent: bool = False
+    position: int | None = None
+
+
+def _parent(category: Category, parent_id: int) -> Category:
+    """A new parent that is neither the category itself nor one of its descendants."""
+    parent = _category(parent_id)
+    assert parent is not None
+    step: Category | None = parent
+    while step is not None:
+        if step.pk == category.pk:
+            raise ValidationFailed(
+                errors.BAD_PARENT, _("A category cannot be inside itself."), field="parent"
+            )
+        step = step.parent
+    return parent
+
+
+@transaction.atomic
+def update_category(category: Category, changes: CategoryChanges, *, by: User) -> Category:
+    """Rename, move under another parent, or reorder a category."""
+    _require_agent(by)
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    if changes.slug is not None:
+        slug = _slug(changes.slug)
+        _slug_free(slug, other_than=category.pk)
+        category.slug = slug
+    if changes.name_en is not None:
+        category.name_en = _name(changes.name_en, "name_en")
+    if changes.name_ru is not None:
+        category.name_ru = _name(changes.name_ru, "name_ru")
+    if changes.clear_parent:
+        category.parent = None
+    elif changes.parent is not None:
+        category.parent = _parent(category, changes.parent)
+    if changes.position is not None:
+        category.position = max(0, changes.position)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def move_category(category: Category, *, up: bool, by: User) -> Category:
+    """Swap a category with its neighbour among its siblings; positions become 0, 1, 2…"""
+    _require_agent(by)
+    siblings = list(
+        Category.objects.select_for_update()
+        .filter(parent_id=category.parent_id)
+        .order_by("position", "slug")
+    )
+    index = next(i for i, c in enumerate(siblings) if c.pk == category.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
+    return next(c for c in siblings if c.pk == category.pk)
+
+
+@transaction.atomic
+def delete_category(category: Category, *, by: User) -> None:
+    """Only an empty category goes: its articles and subcategories would lose their place."""
+    _require_agent(by)
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    if category.articles.exists() or category.children.exists():
+        raise ValidationFailed(
+            errors.CATEGORY_NOT_EMPTY,
+            _("The category still has articles or subcategories: move or delete them first."),
+        )
+    category.delete()
 
 
 def withdraw_deflection(*, user: User, article_id: int) -> int:

@@ -13,9 +13,20 @@ from opora.accounts.models import Language
 
 
 class ArticleStatus(models.TextChoices):
+    """Where an article is in its life: draft → in review → live → unpublished.
+
+    A live article is PUBLISHED (customers read it) or INTERNAL (the desk only); which
+    of the two follows the article's `internal` flag.
+    """
+
     DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
     PUBLISHED = "published", _("Published")
     INTERNAL = "internal", _("Internal only")
+    ARCHIVED = "archived", _("Unpublished")
+
+
+LIVE_STATUSES: tuple[str, ...] = (ArticleStatus.PUBLISHED, ArticleStatus.INTERNAL)
 
 
 class Category(models.Model):
@@ -52,6 +63,8 @@ class Article(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
     )
+    # For the desk only: once live, the article is INTERNAL rather than PUBLISHED.
+    internal = models.BooleanField(_("internal (agents only)"), default=False)
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )

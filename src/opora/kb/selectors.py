@@ -11,11 +11,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
-from opora.core.errors import NotFound
+from opora.core.errors import Forbidden, NotFound
+from opora.kb import errors
 from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article, ArticleStatus, ArticleVersion, Category
 from opora.search import service
@@ -27,7 +28,29 @@ AGENT_STATUSES: tuple[str, ...] = (
     ArticleStatus.PUBLISHED,
     ArticleStatus.INTERNAL,
     ArticleStatus.DRAFT,
+    ArticleStatus.IN_REVIEW,
 )
+
+
+def may_edit_articles(user: User | None) -> bool:
+    """Who writes articles and categories: the desk's staff, agents and admins alike."""
+    return user is not None and user.is_active and user.is_agent
+
+
+def may_publish_articles(user: User | None) -> bool:
+    """Who publishes and unpublishes: as for writing, every agent. "In review" marks a
+    draft as ready for a second look, it does not lock publishing to reviewers."""
+    return may_edit_articles(user)
+
+
+def require_editor(user: User | None) -> None:
+    if not may_edit_articles(user):
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
+
+
+def require_publisher(user: User | None) -> None:
+    if not may_publish_articles(user):
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents may edit the knowledge base."))
 
 
 def statuses_for(user: User | None) -> tuple[str, ...]:
@@ -40,9 +63,14 @@ def visible_articles(user: User | None) -> QuerySet[Article]:
     return Article.objects.filter(status__in=statuses_for(user))
 
 
+def editable_articles(user: User | None) -> QuerySet[Article]:
+    """What the viewer may open by id: editors every article, unpublished ones too."""
+    return Article.objects.all() if may_edit_articles(user) else visible_articles(user)
+
+
 def access_article(user: User | None, article_id: int) -> Article:
     article = (
-        visible_articles(user).select_related("category", "author").filter(pk=article_id).first()
+        editable_articles(user).select_related("category", "author").filter(pk=article_id).first()
     )
     if article is None:
         raise NotFound(_("article"))
@@ -139,6 +167,17 @@ def article_translations(article: Article, user: User | None) -> dict[str, int]:
     return dict(translations(article, user).values_list("language", "id"))
 
 
+def translation_columns(article: Article) -> dict[str, Article | None]:
+    """The article and its other language side by side, {"en": …, "ru": …}.
+
+    Precondition: an editor loaded the article with `access_article`."""
+    found = {
+        a.language: a
+        for a in Article.objects.filter(group=article.group).select_related("category", "author")
+    }
+    return {lang: found.get(lang) for lang in ("en", "ru")}
+
+
 @dataclass(frozen=True)
 class ArticlePage:
     articles: list[Article]
@@ -155,26 +194,36 @@ def article_page(
     language: str | None = None,
     status: str | None = None,
     category: int | None = None,
+    internal: bool | None = None,
+    q: str = "",
     page: int = 1,
     page_size: int,
 ) -> ArticlePage:
     """One page of the viewer's articles, newest change first.
 
-    Three queries whatever the page size: the count, the page, and its translations.
+    Editors asking for a status get it whatever it is (unpublished ones too); `q`
+    looks in titles. Three queries whatever the page size: the count, the page, and
+    its translations.
     """
-    articles = visible_articles(user).select_related("author")
+    articles = (editable_articles(user) if status else visible_articles(user)).select_related(
+        "author", "category"
+    )
     if language:
         articles = articles.filter(language=language)
     if status:
         articles = articles.filter(status=status)
     if category is not None:
         articles = articles.filter(category_id=category)
+    if internal is not None:
+        articles = articles.filter(internal=internal)
+    if q.strip():
+        articles = articles.filter(title__icontains=q.strip()[:255])
     count = articles.count()
     start = (page - 1) * page_size
     items = list(articles.order_by("-updated_at", "-id")[start : start + page_size])
     groups: dict[uuid.UUID, dict[str, int]] = {}
     for group, lang, pk in (
-        visible_articles(user)
+        editable_articles(user)
         .filter(group__in={a.group for a in items})
         .values_list("group", "language", "id")
     ):
@@ -201,6 +250,49 @@ def categories() -> list[Category]:
     return list(Category.objects.order_by("position", "slug"))
 
 
+def access_category(category_id: int) -> Category:
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        raise NotFound(_("category"))
+    return category
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    category: Category
+    depth: int
+    articles: int
+    first: bool
+    last: bool
+
+
+def category_tree() -> list[CategoryNode]:
+    """Every category under its parent, siblings in their order, with article counts.
+
+    Two queries whatever the number of categories."""
+    every = categories()
+    counts = dict(
+        Article.objects.filter(category__isnull=False)
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    children: dict[int | None, list[Category]] = {}
+    for category in every:
+        children.setdefault(category.parent_id, []).append(category)
+    nodes: list[CategoryNode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        kids = children.get(parent, [])
+        for i, category in enumerate(kids):
+            count = counts.get(category.pk, 0)
+            nodes.append(CategoryNode(category, depth, count, i == 0, i == len(kids) - 1))
+            walk(category.pk, depth + 1)
+
+    walk(None, 0)
+    return nodes
+
+
 @dataclass(frozen=True)
 class VersionDiff:
     number: int
@@ -208,19 +300,23 @@ class VersionDiff:
     diff: str
 
 
-def version_diff(article: Article, number: int) -> VersionDiff:
-    """Unified diff of version `number` against the one before it (title and text)."""
+def version_diff(article: Article, number: int, *, since: int | None = None) -> VersionDiff:
+    """Unified diff (title and text) of version `number` against the one before it, or
+    against version `since` when given: "what changed from v`since` to v`number`"."""
     versions = {v.number: v for v in ArticleVersion.objects.filter(article=article)}
     current = versions.get(number)
     if current is None:
         raise NotFound(_("article version"))
-    before = versions.get(number - 1)
+    base = number - 1 if since is None else since
+    before = versions.get(base)
+    if since is not None and before is None:
+        raise NotFound(_("article version"))
     old = f"# {before.title}\n\n{before.body}" if before else ""
     new = f"# {current.title}\n\n{current.body}"
     lines = difflib.unified_diff(
         old.splitlines(),
         new.splitlines(),
-        fromfile=f"v{number - 1}" if before else "empty",
+        fromfile=f"v{base}" if before else "empty",
         tofile=f"v{number}",
         lineterm="",
     )

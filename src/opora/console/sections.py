@@ -1,0 +1,66 @@
+"""The console's sections: what its sidebar lists and who may open each.
+
+A later screen (people, SLA, channels, audit…) adds one `Section` to `SECTIONS`, with
+its pages and its permission check; the sidebar, the "Admin" link and the access
+decorator follow. Only sections listed here appear: no link leads to a missing page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from opora.accounts.models import User
+from opora.kb.selectors import may_edit_articles
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    label: str | Promise
+    url_name: str
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str | Promise
+    pages: tuple[Page, ...]
+    # Who may open the section besides admins, who may open every one.
+    allowed: Callable[[User], bool]
+
+    @property
+    def url_name(self) -> str:
+        return self.pages[0].url_name
+
+
+SECTIONS: list[Section] = [
+    Section(
+        key="kb",
+        label=_("Knowledge base"),
+        pages=(
+            Page("articles", _("Articles"), "console:kb_articles"),
+            Page("categories", _("Categories"), "console:kb_categories"),
+        ),
+        allowed=may_edit_articles,
+    ),
+]
+SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
+
+
+def may_open(user: User | None, section: Section) -> bool:
+    if user is None or not user.is_active:
+        return False
+    return user.is_admin or section.allowed(user)
+
+
+def sections_for(user: User | None) -> list[Section]:
+    """The sections this person may open, in the sidebar's order."""
+    return [s for s in SECTIONS if may_open(user, s)]
+
+
+def may_use_console(user: User | None) -> bool:
+    return bool(sections_for(user))
