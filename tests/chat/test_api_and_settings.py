@@ -207,14 +207,14 @@ def test_a_new_public_key_stops_the_old_one(api: Any, ada: User, alice: User, wi
             raise AssertionError("a taken key was accepted")
 
 
-def test_admins_reach_the_chat_settings_from_the_navigation(
+def test_admins_reach_the_chat_settings_from_the_admin_console(
     client: Client, ada: User, alice: User, widget: ChatWidget
 ):
     client.force_login(alice)
-    assert "/agent/chat/settings" not in client.get("/agent/").content.decode()
+    assert "/agent/chat/settings" not in client.get("/admin/kb/", follow=True).content.decode()
     client.force_login(ada)
-    queue = client.get("/agent/").content.decode()
-    assert 'href="/agent/chat/settings"' in queue
+    console = client.get("/admin/", follow=True).content.decode()
+    assert 'href="/agent/chat/settings"' in console
     # the settings show the public key and give a new one on request
     page = client.get("/agent/chat/settings").content.decode()
     assert widget.public_key in page

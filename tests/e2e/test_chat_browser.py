@@ -372,8 +372,10 @@ def test_an_admin_reaches_the_chat_settings_at_390_pixels(open_chat_session, dem
     session.go("/agent/")
     page = session.page
 
-    # when she opens the chat settings from the navigation
-    page.get_by_role("link", name="Chat settings").click()
+    # when she opens the chat settings from the admin console's menu
+    page.get_by_role("link", name="Admin").click()
+    page.locator("[data-console-menu] summary").click()
+    page.locator("[data-console-menu]").get_by_role("link", name="Chat settings").click()
     expect(page.get_by_role("heading", name="Chat widgets")).to_be_visible()
 
     # then the page fits the screen, with the key and the snippet to copy

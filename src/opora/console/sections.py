@@ -47,8 +47,32 @@ SECTIONS: list[Section] = [
         ),
         allowed=may_edit_articles,
     ),
+    Section(
+        key="channels",
+        label=_("Channels"),
+        pages=(Page("chat", _("Chat settings"), "agent:chat_settings"),),
+        allowed=lambda user: False,  # admins only
+    ),
+    Section(
+        key="security",
+        label=_("Security"),
+        pages=(
+            Page("policy", _("Sign-in policy"), "agent:security_settings"),
+            Page("sso", _("Single sign-on"), "agent:sso"),
+        ),
+        allowed=lambda user: False,  # admins only
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
+
+
+def page_of(view_name: str) -> tuple[Section, Page] | None:
+    """The section and page a URL name belongs to, when it is one of the console's."""
+    for section in SECTIONS:
+        for page in section.pages:
+            if page.url_name == view_name:
+                return section, page
+    return None
 
 
 def may_open(user: User | None, section: Section) -> bool:
