@@ -83,9 +83,7 @@ def escalate_ticket(
     told = [moved.assignee if moved.assignee_id else None, team_lead(moved)]
     told = [u for u in told if u is not None and (by is None or u.pk != by.pk)]
     transaction.on_commit(
-        lambda: notices.send_escalation_notice(
-            moved, level=level, reason=reason, recipients=told
-        )
+        lambda: notices.send_escalation_notice(moved, level=level, reason=reason, recipients=told)
     )
     return moved
 

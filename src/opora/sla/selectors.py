@@ -59,7 +59,7 @@ class Target:
 
     @property
     def verdict(self) -> str:
-        """"missed", "met", or "" while it still runs (the page shows a countdown)."""
+        """ "missed", "met", or "" while it still runs (the page shows a countdown)."""
         if self.breached and (self.met or self.settled):
             return "missed"
         return "met" if self.met else ""
