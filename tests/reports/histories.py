@@ -82,13 +82,13 @@ class Story:
         self.rng = random.Random(seed)
         self.cast = cast
         self.move_to = move_to
-        self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
+        self.queue: list[tuple[datetime, int, Callable[[], object]]] = []
         self.order = 0
         self.tickets: list[Ticket] = []
         self.bot = bot_user()
         self.skipped: list[str] = []
 
-    def at(self, moment: datetime, step: Callable[[], None]) -> None:
+    def at(self, moment: datetime, step: Callable[[], object]) -> None:
         self.order += 1
         heapq.heappush(self.queue, (moment, self.order, step))
 
@@ -227,21 +227,20 @@ class Story:
             actions.update_ticket(ticket, TicketChanges(status="closed"), by=agent)
 
     def merge(self, ticket: Ticket, agent: User) -> None:
-        others = [
-            t
-            for t in Ticket.objects.filter(
+        others = list(
+            Ticket.objects.filter(
                 requester=ticket.requester, status__in=["new", "open", "pending", "solved"]
             ).exclude(pk=ticket.pk)
-        ]
+        )
         if others:
             actions.merge_tickets(ticket, self.rng.choice(others), by=agent)
 
 
 def problem_story(story: Story, agent: User) -> None:
     """A problem behind some incidents is solved: the incidents get automated notices."""
-    incidents = [
-        t for t in Ticket.objects.filter(status__in=["new", "open", "pending"]).order_by("id")[:4]
-    ]
+    incidents = list(
+        Ticket.objects.filter(status__in=["new", "open", "pending"]).order_by("id")[:4]
+    )
     if not incidents:
         return
     problem = actions.create_ticket(
