@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core import mail
@@ -30,7 +31,7 @@ def _opens_for(client, user: User, message) -> list[str]:
     return links
 
 
-def _to(who: User) -> list:
+def _to(who: User) -> list[Any]:
     return [m for m in mail.outbox if m.to == [who.email]]
 
 
