@@ -339,17 +339,17 @@ def test_a_pending_ticket_owes_no_next_response(
     assert (sla.next_response_due_at, sla.due_at, sla.state) == (None, None, SlaState.PAUSED)
 
 
-def test_an_unanswered_ticket_solved_has_no_first_response_verdict(
+def test_an_unanswered_ticket_solved_after_its_response_was_due_keeps_the_breach(
     policy: SlaPolicy, make_ticket: MakeTicket, dana: User, alice: User, clock: Clock
 ) -> None:
     # given a ticket solved without any public answer, after its response was due
     ticket = _opened_monday(make_ticket, dana, alice, clock)
     clock.move_to(msk(2026, 3, 2, 14, 0))
     actions.update_ticket(ticket, TicketChanges(status="solved"), by=alice)
-    # then neither a response time nor a breach of it is recorded, nothing is due
+    # then no response time is recorded, but the missed response stays a breach
     sla = _sla(ticket)
-    assert (sla.first_response_seconds, sla.first_response_breached) == (None, None)
-    assert (sla.due_at, sla.state) == (None, SlaState.OK)
+    assert (sla.first_response_seconds, sla.first_response_breached) == (None, True)
+    assert (sla.due_at, sla.state) == (None, SlaState.BREACHED)
     assert (sla.resolution_seconds, sla.resolution_breached) == (5 * 3600, False)
 
 

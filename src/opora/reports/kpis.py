@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 
 from opora.feedback.models import Rating, RatingRequest
 from opora.sla.models import TicketSla
-from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketType
+from opora.tickets.models import ACTIVE_STATUSES, Event, EventKind, Priority, Ticket, TicketType
 
 LEVELS = ("1", "2", "3", "lead")
 MAX_TREND_DAYS = 400  # periods longer than this are refused by the API
@@ -150,15 +150,28 @@ def cost(f: ReportFilter) -> dict[str, Any]:
 
 
 def backlog(f: ReportFilter) -> dict[str, Any]:
-    """NTB: tickets open at the end of the period (created before it and not solved
-    by then), and how many of them were past their resolution due time."""
+    """NTB: tickets open at the end of the period (created before it and not solved or
+    closed at that moment), and how many of them were past their resolution due time.
+
+    A ticket's status at the end is the one its first status move after the end left
+    (its current status when it has not moved since). Only tickets active now or moved
+    since the end can have been active then: an indexed set, however old the period.
+    """
     end = f.end
-    still_open = tickets(f).filter(status__in=ACTIVE_STATUSES, created_at__lt=end)
-    solved_later = tickets(f).filter(solved_at__gte=end, created_at__lt=end)
-    overdue = Q(resolution_due_at__lt=end)
-    a = still_open.aggregate(n=Count("pk"), late=Count("pk", filter=overdue))
-    b = solved_later.aggregate(n=Count("pk"), late=Count("pk", filter=overdue))
-    return {"ntb": a["n"] + b["n"], "ntb_overdue": a["late"] + b["late"]}
+    moved_since = Event.objects.filter(kind=EventKind.STATUS, created_at__gte=end)
+    status_then = Subquery(
+        moved_since.filter(ticket_id=OuterRef("pk")).order_by("created_at", "id").values("old")[:1]
+    )
+    candidates = (
+        tickets(f)
+        .filter(created_at__lt=end)
+        .filter(Q(status__in=ACTIVE_STATUSES) | Q(pk__in=moved_since.values("ticket_id")))
+    )
+    open_then = candidates.annotate(then=Coalesce(status_then, F("status"))).filter(
+        then__in=ACTIVE_STATUSES
+    )
+    row = open_then.aggregate(n=Count("pk"), late=Count("pk", filter=Q(resolution_due_at__lt=end)))
+    return {"ntb": row["n"], "ntb_overdue": row["late"]}
 
 
 def csat(f: ReportFilter) -> dict[str, Any]:

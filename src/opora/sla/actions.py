@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import User
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.tasks import enqueue_after_commit
-from opora.sla import errors
+from opora.sla import errors, notices
 from opora.sla.clock import LEVELS
 from opora.sla.levels import set_support_level
 from opora.sla.models import DevHandoff, EscalationRule, SlaState, TicketSla
@@ -75,9 +75,17 @@ def escalate_ticket(
     extra: dict[str, object] = {"direction": "up"}
     if rule is not None:
         extra["rule"] = rule.pk
-    return set_support_level(
+    moved = set_support_level(
         ticket, level=level, by=by, reason=reason, assignee=assignee, extra=extra
     )
+    # The assignee and the team lead (other than who moved it) hear of it once the
+    # move is committed.
+    told = [moved.assignee if moved.assignee_id else None, team_lead(moved)]
+    told = [u for u in told if u is not None and (by is None or u.pk != by.pk)]
+    transaction.on_commit(
+        lambda: notices.send_escalation_notice(moved, level=level, reason=reason, recipients=told)
+    )
+    return moved
 
 
 def de_escalate_ticket(ticket: Ticket, *, to: str | int, reason: str, by: User) -> Ticket:

@@ -190,6 +190,15 @@ def compute_sla(
     share = warning_share()
     dues: list[datetime] = []
     warns: list[datetime] = []
+    # The due moments as they stood before this change (computed under the policy
+    # then in force): one that passed while its target was unmet is a breach, and a
+    # breach stays one whatever comes later (a solve, a merge, a new priority).
+    # (While solved the resolution due date only shows when it was met: it cannot lapse.)
+    lapsed = _Lapsed(
+        first=None if new else ticket.first_response_due_at,
+        resolution=None if new or sla.solved_at is not None else ticket.resolution_due_at,
+        now=now,
+    )
 
     first_due = None
     responded = ticket.first_response_at
@@ -199,27 +208,46 @@ def compute_sla(
     if policy and policy.first_response_minutes is not None:
         target = policy.first_response_minutes * 60
         first_due = first_clock.moment(hours, target)
-        if responded is not None:
-            sla.first_response_breached = (sla.first_response_seconds or 0) > target
-        elif ticket.status not in STOPPED:
-            sla.first_response_breached = None
-            _collect(first_clock, hours, target, share, first_due, dues, warns)
+        frozen = responded is not None and responded < now and not new
+        if frozen and sla.first_response_breached is not None:
+            pass  # answered before this change: its verdict was given then
+        else:
+            late = first_clock.elapsed(hours, responded or now) > target
+            met = responded is not None
+            sla.first_response_breached = _verdict(
+                bool(sla.first_response_breached) or lapsed.first_missed(responded) or late,
+                met=met,
+            )
+            if not met and ticket.status not in STOPPED:
+                _collect(first_clock, hours, target, share, first_due, dues, warns)
+    elif not sla.first_response_breached:
+        sla.first_response_breached = None
 
     resolution_due = None
     solved = ticket.solved_at if ticket.status in STOPPED else None
+    # A ticket closed without a solve (merged into another) stopped its clock then.
+    stopped = (solved or ticket.closed_at) if ticket.status in STOPPED else None
     if solved is not None:
         sla.resolution_seconds = round(timeline.cut(solved).elapsed(hours, solved))
     else:
         sla.resolution_seconds = None
     if policy and policy.resolution_minutes is not None:
         target = policy.resolution_minutes * 60
-        clock = timeline.cut(solved) if solved else timeline
+        clock = timeline.cut(stopped) if stopped else timeline
         resolution_due = clock.moment(hours, target)
-        if solved is not None:
-            sla.resolution_breached = (sla.resolution_seconds or 0) > target
+        frozen = stopped is not None and stopped < now and not new
+        if frozen and sla.resolution_breached is not None:
+            pass  # stopped before this change: its verdict was given then
         else:
-            sla.resolution_breached = None
-            _collect(clock, hours, target, share, resolution_due, dues, warns)
+            late = clock.elapsed(hours, stopped or now) > target
+            sla.resolution_breached = _verdict(
+                bool(sla.resolution_breached) or lapsed.resolution_missed(stopped) or late,
+                met=solved is not None,
+            )
+            if stopped is None:
+                _collect(clock, hours, target, share, resolution_due, dues, warns)
+    elif not sla.resolution_breached:
+        sla.resolution_breached = None
 
     sla.next_response_due_at = None
     if policy and policy.next_response_minutes is not None and responded is not None:
@@ -305,6 +333,31 @@ def _collect(
         warns.append(warn)
 
 
+@dataclass(frozen=True)
+class _Lapsed:
+    """The due moments before a change, to see whether one passed unmet since."""
+
+    first: datetime | None
+    resolution: datetime | None
+    now: datetime
+
+    def first_missed(self, responded: datetime | None) -> bool:
+        due = self.first
+        return due is not None and due < self.now and (responded is None or responded > due)
+
+    def resolution_missed(self, stopped: datetime | None) -> bool:
+        due = self.resolution
+        return due is not None and due < self.now and (stopped is None or stopped > due)
+
+
+def _verdict(breached: bool, *, met: bool) -> bool | None:
+    """True: breached (for good); False: met in time; None: not decided (still running,
+    or the ticket stopped without meeting the target before it fell due)."""
+    if breached:
+        return True
+    return False if met else None
+
+
 def _unanswered_since(
     ticket: Ticket, known: dict[int, tuple[datetime, int | None]]
 ) -> datetime | None:
@@ -354,9 +407,13 @@ def _copy_dimensions(
 
 
 def _count_contacts(sla: TicketSla, ticket: Ticket) -> None:
+    """Public replies by people of the desk (automated messages are no one's reply),
+    including those merged in from duplicates, and reopenings: for FCR."""
     sla.agent_replies = min(
         32767,
-        Message.objects.filter(ticket=ticket, internal=False, author__role__in=["agent", "admin"])
+        Message.objects.filter(
+            ticket=ticket, internal=False, automated=False, author__role__in=["agent", "admin"]
+        )
         .exclude(author_id=ticket.requester_id)
         .count(),
     )

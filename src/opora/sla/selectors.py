@@ -52,24 +52,57 @@ class Target:
     label: str | Promise
     due_at: datetime
     met: bool
+    # The due moment passed while the target was unmet (for good, see sla.clock).
+    breached: bool = False
+    # The clock of this target no longer runs (answered, solved, or paused).
+    settled: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """ "missed", "met", or "" while it still runs (the page shows a countdown)."""
+        if self.breached and (self.met or self.settled):
+            return "missed"
+        return "met" if self.met else ""
 
 
 def sla_targets(ticket: Ticket, sla: TicketSla) -> list[Target]:
-    """The due times an agent watches on the ticket page, in the order they fall due."""
+    """The due times an agent watches on the ticket page, in the order they fall due.
+
+    A breached target says so whatever came later (a solve, a reopen), as the
+    breach flags of the SLA row and the on-time rate do."""
     targets = []
+    stopped = ticket.status in ("solved", "closed")
+    settled = stopped or sla.paused
     if ticket.first_response_due_at:
-        met = ticket.first_response_at is not None
-        targets.append(Target(_("First response"), ticket.first_response_due_at, met))
+        answered = ticket.first_response_at is not None
+        targets.append(
+            Target(
+                _("First response"),
+                ticket.first_response_due_at,
+                answered,
+                bool(sla.first_response_breached),
+                settled,
+            )
+        )
     if sla.next_response_due_at and ticket.first_response_at is not None:
         targets.append(Target(_("Next response"), sla.next_response_due_at, False))
     if ticket.resolution_due_at:
-        met = ticket.status in ("solved", "closed")
-        targets.append(Target(_("Resolution"), ticket.resolution_due_at, met))
+        targets.append(
+            Target(
+                _("Resolution"),
+                ticket.resolution_due_at,
+                stopped,
+                bool(sla.resolution_breached),
+                settled,
+            )
+        )
     return targets
 
 
 def sla_state(sla: TicketSla) -> str:
-    """Paused wins over the stored state: a paused clock cannot breach."""
+    """A breach shows whatever came later; otherwise a paused clock shows as paused."""
+    if sla.first_response_breached or sla.resolution_breached:
+        return str(SlaState.BREACHED)
     return str(SlaState.PAUSED) if sla.paused else str(sla.state)
 
 

@@ -10,14 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from opora.accounts.models import User
 from opora.core.scheduler import register_periodic
-from opora.sla import actions
+from opora.sla import actions, notices
 from opora.sla.models import DevHandoff, HandoffStatus, SlaState, TicketSla
 from opora.sla.webhooks import signed_headers
 from opora.tickets import actions as ticket_actions
@@ -87,27 +86,10 @@ def _mark(ticket_id: int, now: Any) -> str | None:
 
 
 def _notify(ticket: Ticket, kind: str) -> None:
-    recipients = []
-    if ticket.assignee_id is not None:
-        recipients.append(ticket.assignee)
-    lead = actions.team_lead(ticket)
-    if lead is not None:
-        recipients.append(lead)
-    emails = sorted({u.email for u in recipients if isinstance(u, User) and u.email})
-    if not emails:
-        return
-    label = "breached" if kind == "breached" else "at risk"
-    subject = f"[#{ticket.number}] SLA {label}: {ticket.subject}"
-    body = (
-        f"Ticket #{ticket.number} ({Priority(ticket.priority).code}) is {label}.\n"
-        f"First response due: {ticket.first_response_due_at or '-'}\n"
-        f"Resolution due: {ticket.resolution_due_at or '-'}\n"
-        f"{settings.BASE_URL}/tickets/{ticket.number}\n"
+    """The assignee and the team lead hear of it, each in their own language."""
+    notices.send_sla_notice(
+        ticket, kind, [ticket.assignee if ticket.assignee_id else None, actions.team_lead(ticket)]
     )
-    try:
-        send_mail(subject, body, None, emails)
-    except OSError:  # the event is recorded; a mail outage must not stop the check
-        logger.exception("could not send the SLA notice for ticket %s", ticket.pk)
 
 
 register_periodic(check_sla, every=timedelta(seconds=settings.SLA_CHECK_SECONDS))
@@ -130,7 +112,7 @@ def handoff_payload(handoff: DevHandoff) -> dict[str, Any]:
             "priority": Priority(t.priority).code,
             "organization": t.organization.name if t.organization else None,
             "created_at": t.created_at.isoformat(),
-            "url": f"{settings.BASE_URL}/tickets/{t.number}",
+            "url": notices.agent_ticket_url(t),
         }
 
     incidents = problem.incidents.select_related("organization").order_by("number")
@@ -192,21 +174,12 @@ def notify_problem_solved(problem_id: int) -> int:
     if agent is None:
         return 0
     done = 0
-    for incident in problem.incidents.filter(status__in=ACTIVE_STATUSES).order_by("id"):
-        ticket_actions.add_message(
-            incident,
-            by=agent,
-            internal=True,
-            body=f"Problem #{problem.number} is solved; this incident can be closed.",
-        )
-        ticket_actions.add_message(
-            incident,
-            by=agent,
-            body=(
-                f"Good news: the cause of your request (problem #{problem.number}, "
-                f"“{problem.subject}”) has been fixed. Please let us know if anything "
-                "still does not work."
-            ),
-        )
+    incidents = problem.incidents.filter(status__in=ACTIVE_STATUSES).select_related("assignee")
+    for incident in incidents.order_by("id"):
+        note, notice = notices.problem_solved_texts(problem, incident)
+        # Both are the desk's automation, not an agent's answer: no first response,
+        # no status move, no reply in FCR (docs/kpi.md); the notice reaches the customer.
+        ticket_actions.add_automated_reply(incident, by=agent, body=note, internal=True)
+        ticket_actions.add_automated_reply(incident, by=agent, body=notice, deliver=True)
         done += 1
     return done

@@ -267,7 +267,8 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
     ev.ticket_merged_into_event(ticket=source, by=by, target=target)
     ev.ticket_merged_from_event(ticket=target, by=by, source=source, moved_messages=moved)
     target.updated_at = now
-    target.save(update_fields=["updated_at"])
+    # The target's clock counts the replies (and the latest message) it now holds.
+    target.save(update_fields=["updated_at", *clock.refresh(target, now, time_logged=False)])
     return target
 
 

@@ -42,7 +42,10 @@ class MessageAdded:
     ticket: Ticket
     message: Message
     by: User
-    automated: bool = False  # written by the answer bot, not a person
+    automated: bool = False  # written by the desk's automation, not a person
+    # An automated message the desk sends to the customer (a "problem solved" notice):
+    # delivered like a person's reply, yet never a first response nor an agent's reply.
+    notice: bool = False
 
     @property
     def public(self) -> bool:
@@ -50,10 +53,11 @@ class MessageAdded:
 
     @property
     def from_desk(self) -> bool:
-        """A person of the desk answered the customer (not the requester's own words)."""
+        """A person of the desk answered the customer, or the desk sent a notice (not
+        the requester's own words): what the channel delivers."""
         return (
             self.public
-            and not self.automated
+            and (not self.automated or self.notice)
             and self.by.is_agent
             and self.by.pk != self.ticket.requester_id
         )

@@ -209,6 +209,9 @@ class Message(models.Model):
         related_name="messages",
     )
     internal = models.BooleanField(_("internal note"), default=False)
+    # Written by the desk's automation (the answer bot, a "problem solved" notice), not
+    # by a person: never a first response, never counted as an agent's reply (docs/kpi.md).
+    automated = models.BooleanField(_("automated"), default=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     body = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)

@@ -43,12 +43,14 @@ def message_row(
     channel: str,
     external_id: str,
     at: datetime,
+    automated: bool = False,
 ) -> Message:
     """A message as it will be stored (HTML sanitized, or made from the text); unsaved."""
     return Message(
         ticket=ticket,
         author=author,
         internal=internal,
+        automated=automated,
         channel=channel,
         body=body,
         body_html=sanitize_html(body_html) if body_html else text_to_html(body),
@@ -71,8 +73,12 @@ class NewMessage:
     attachments: Sequence[IncomingFile] = ()
     # Agents: the status to set with the reply, in the same change.
     status: str | None = None
-    # Written by the answer bot: no first response, no status move, no clock.
+    # Written by the desk's automation (the answer bot, a "problem solved" notice): no
+    # first response, no status move, no clock, never counted as an agent's reply.
     automated: bool = False
+    # An automated public message that goes out through the ticket's channel like a
+    # person's reply (a notice); the answer bot's replies are shown by their channel.
+    deliver: bool = False
 
 
 # Every Ticket field adding messages may change.
@@ -116,9 +122,25 @@ def add_message(
     return message
 
 
-def add_automated_reply(ticket: Ticket, *, by: User, body: str) -> Message:
-    """A public reply written by the answer bot: no first response, no status change."""
-    [message] = add_messages([NewMessage(ticket_id=ticket.pk, by=by, body=body, automated=True)])
+def add_automated_reply(
+    ticket: Ticket, *, by: User, body: str, internal: bool = False, deliver: bool = False
+) -> Message:
+    """A message the desk's automation writes (the answer bot's reply, a notice): no
+    first response, no status change, not an agent's reply in any KPI (docs/kpi.md).
+
+    `deliver`: send it to the customer through the ticket's channel, as a reply is."""
+    [message] = add_messages(
+        [
+            NewMessage(
+                ticket_id=ticket.pk,
+                by=by,
+                body=body,
+                internal=internal,
+                automated=True,
+                deliver=deliver,
+            )
+        ]
+    )
     assert message is not None
     return message
 
@@ -204,6 +226,7 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
             channel=message.channel or ticket.channel,
             external_id=message.external_id,
             at=timezone.now(),
+            automated=message.automated,
         )
     Message.objects.bulk_create(list(added.values()))
 
@@ -245,7 +268,13 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
     update_rows(Ticket, [tickets[pk] for pk in fields], [f for f in _FIELDS if f in touched])
     publish(
         [
-            MessageAdded(ticket=row.ticket, message=row, by=new[i].by, automated=new[i].automated)
+            MessageAdded(
+                ticket=row.ticket,
+                message=row,
+                by=new[i].by,
+                automated=new[i].automated,
+                notice=new[i].automated and new[i].deliver,
+            )
             for i, row in added.items()
         ]
     )
