@@ -227,27 +227,15 @@ class Planner:
             self.plan_problem(spec, len(stories) + i) for i, spec in enumerate(data.PROBLEMS)
         ]
         stories += problems
-        channels = self.spread(CHANNEL_WEIGHTS, self.count - len(problems))
+        # A few incidents of each problem's topic arrive after it and are linked to it.
+        linked = min(3, max(1, self.count // 60))
+        for problem, spec in zip(problems, data.PROBLEMS, strict=True):
+            for _ in range(linked):
+                stories.append(self.plan_incident(len(stories), problem, spec))
+        channels = self.spread(CHANNEL_WEIGHTS, self.count - len(stories))
         priorities = self.spread(PRIORITY_WEIGHTS, len(channels))
         for channel, priority in zip(channels, priorities, strict=True):
             stories.append(self.plan_ticket(len(stories), channel, priority))
-        # Incidents of a problem's topic that arrive after it are linked to it.
-        for problem in problems:
-            spec = next(p for p in data.PROBLEMS if p.subject == problem.subject)
-            related = [
-                s
-                for s in stories
-                if s.topic is not None
-                and s.topic.tag == spec.incident_tag
-                and s.language == spec.language
-                and s.steps[0].at > problem.steps[0].at
-                and len(s.steps) > 2
-            ]
-            for story in related[:3]:
-                story.problem = problem
-                linked = story.steps[2].at + timedelta(minutes=rng.uniform(2, 20))
-                story.steps.append(Step(linked, "link"))
-                story.steps.sort(key=lambda s: s.at)
         # Two customers write again about the same request on another channel.
         candidates = [
             s for s in stories if s.channel in (Channel.EMAIL, Channel.WEB) and len(s.steps) > 4
@@ -255,6 +243,30 @@ class Planner:
         for story in rng.sample(candidates, min(2, len(candidates))):
             self.plan_duplicate(story)
         return stories
+
+    def plan_incident(self, number: int, problem: Story, spec: data.ProblemSpec) -> Story:
+        """A customer reports an incident of the problem's kind; the agent links it."""
+        rng = self.rng
+        topic = next(
+            t
+            for t in data.TOPICS
+            if (t.language, t.tag, t.type) == (spec.language, spec.incident_tag, "incident")
+        )
+        story = Story(
+            number, spec.language, rng.choice([Channel.EMAIL, Channel.WEB]), "", Priority.HIGH
+        )
+        story.requester = rng.choice(
+            [c for c in self.cast.customers if c.language == spec.language]
+        )
+        story.customer_name = story.requester.name
+        story.topic, story.subject, story.problem = topic, topic.subject, problem
+        opened = problem.steps[-1].at + timedelta(hours=rng.uniform(1, 24 * (spec.days_ago - 2)))
+        self.plan_conversation(story, topic, opened)
+        # Linked by the agent who triaged it, as soon as it is classified.
+        triaged = next(s for s in story.steps if s.kind == "update")
+        story.steps.append(Step(triaged.at + timedelta(minutes=rng.uniform(2, 20)), "link"))
+        story.steps.sort(key=lambda s: s.at)
+        return story
 
     def spread(self, weights: dict[Any, int], count: int) -> list[Any]:
         """`count` values drawn by weight, each of them at least once, in random order."""
@@ -407,8 +419,10 @@ class Planner:
             first, "reply", agent, text=self.greet(story, topic.answer), status=TicketStatus.PENDING
         )
         at = self.maybe_time(story, at, agent, 5, 25)
+        # Most customers answer within a day; some take a week (the ticket waits, paused).
+        wait = (20, 1440) if rng.random() < 0.8 else (1440, 8 * 1440)
         at = story.add(
-            self.customer(at, 20, 2400), "reply", customer, text=rng.choice(words.follow_ups)
+            self.customer(at, *wait), "reply", customer, text=rng.choice(words.follow_ups)
         )
         if topic.line > 1:
             specialist = cast.member(rng, topic.team, topic.line, story.language)
