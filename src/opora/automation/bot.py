@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
+from opora.core import clock as wall_clock
 from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article, Deflection, DeflectionKind
 from opora.kb.selectors import bot_search
@@ -150,7 +150,10 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
     ]
     if not hits:
         return BotConversation.objects.create(
-            ticket=ticket, state=BotState.NO_MATCH, closed_at=timezone.now()
+            ticket=ticket,
+            state=BotState.NO_MATCH,
+            closed_at=wall_clock.now(),
+            created_at=wall_clock.now(),
         )
     add_automated_reply(
         ticket, by=bot_user(), body=_reply_text(ticket, [(h.object_id, h.title) for h in hits])
@@ -160,6 +163,7 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
         state=BotState.AWAITING,
         articles=[h.object_id for h in hits],
         confidence=hits[0].confidence,
+        created_at=wall_clock.now(),
     )
 
 
@@ -212,7 +216,7 @@ def _close(conversation: BotConversation, ticket: Ticket, *, solved: bool, reaso
         ticket = update_ticket(ticket, changes, by=by)
         bot_handoff_event(ticket=ticket, by=by, reason=reason)
         conversation.state = BotState.HANDED_OFF
-    conversation.closed_at = timezone.now()
+    conversation.closed_at = wall_clock.now()
     conversation.save(update_fields=["state", "closed_at"])
 
 
@@ -279,6 +283,6 @@ def configure_bot(*, team_id: int | None, enabled: bool, threshold: float) -> Bo
         found = BotSettings(team_id=team_id)
     found.enabled = enabled
     found.threshold = threshold
-    found.updated_at = timezone.now()
+    found.updated_at = wall_clock.now()
     found.save()
     return found

@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.actions import clean_email, get_or_create_requester
@@ -51,6 +50,7 @@ from opora.chat.routing import (
     withdraw_offers,
 )
 from opora.chat.selectors import Visitor, current_session, may_work_in, team_online
+from opora.core import clock as wall_clock
 from opora.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from opora.core.ratelimit import hit
 from opora.feedback.actions import rate_ticket
@@ -128,6 +128,7 @@ def open_session(visitor: Visitor, profile: Profile) -> ChatSession:
                 widget=visitor.widget,
                 visitor_id=visitor.visitor_id,
                 language=_language(profile.language),
+                created_at=wall_clock.now(),
             )
             _apply(session, profile)
             session.save()
@@ -194,7 +195,9 @@ def post_message(
     with transaction.atomic():
         session = current_session(visitor, for_update=True)
         if session is None:
-            session = ChatSession(widget=visitor.widget, visitor_id=visitor.visitor_id)
+            session = ChatSession(
+                widget=visitor.widget, visitor_id=visitor.visitor_id, created_at=wall_clock.now()
+            )
             session.save()
         if email.strip() and email.strip().lower() != session.email:
             session.email = clean_email(email)
@@ -340,7 +343,7 @@ def _to_a_person(session_id: int) -> None:
         if session is None:
             return
         session.state = SessionState.WAITING
-        session.waiting_since = timezone.now()
+        session.waiting_since = wall_clock.now()
         session.save(update_fields=["state", "waiting_since"])
         send_after_commit([(session.visitor_group, state_frame(session))])
         announce_waiting(session)
@@ -386,7 +389,7 @@ def _close_session(session_id: int) -> None:
         if session is None or session.state == SessionState.ENDED:
             return
         session.state = SessionState.ENDED
-        session.ended_at = timezone.now()
+        session.ended_at = wall_clock.now()
         session.save(update_fields=["state", "ended_at"])
         send_after_commit([(session.visitor_group, state_frame(session))])
 
@@ -427,7 +430,7 @@ def accept(agent: User, session_id: int) -> ChatSession:
         session.agent = agent
         session.offered_to = None
         session.offered_at = None
-        session.accepted_at = timezone.now()
+        session.accepted_at = wall_clock.now()
         session.save(
             update_fields=["state", "agent", "offered_to", "offered_at", "accepted_at", "ticket"]
         )
@@ -483,7 +486,7 @@ def transfer(
             session.agent = target
             session.offered_to = None
             session.offered_at = None
-            session.accepted_at = timezone.now()
+            session.accepted_at = wall_clock.now()
             session.save(
                 update_fields=["state", "agent", "offered_to", "offered_at", "accepted_at"]
             )
@@ -503,8 +506,8 @@ def transfer(
         session.offered_to = None
         session.offered_at = None
         session.passed_by = [by.pk] if by.pk else []
-        session.passed_at = timezone.now()
-        session.waiting_since = timezone.now()
+        session.passed_at = wall_clock.now()
+        session.waiting_since = wall_clock.now()
         session.save(
             update_fields=[
                 "state",
@@ -560,7 +563,7 @@ def _end(session: ChatSession, *, by: User | None) -> None:
         assert ticket is not None and by is not None
         session.ticket = update_ticket(ticket, TicketChanges(status=TicketStatus.SOLVED), by=by)
     session.state = SessionState.ENDED
-    session.ended_at = timezone.now()
+    session.ended_at = wall_clock.now()
     session.offered_to = None
     session.rating_asked = was_with_agent and session.ticket is not None
     session.save(update_fields=["state", "ended_at", "offered_to", "rating_asked", "ticket"])
@@ -655,7 +658,7 @@ def set_presence(agent: User, status: str) -> AgentPresence:
         presence, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
         was = presence.status
         presence.status = status
-        presence.updated_at = presence.last_seen_at = timezone.now()
+        presence.updated_at = presence.last_seen_at = wall_clock.now()
         presence.save(update_fields=["status", "updated_at", "last_seen_at"])
         if was == PresenceStatus.ONLINE and status != PresenceStatus.ONLINE:
             withdraw_offers(agent)
@@ -691,7 +694,7 @@ def agent_seen(agent: User) -> None:
     """One of the agent's chat sockets opened, pinged or closed: the grace period
     (OPORA_CHAT_PRESENCE_GRACE_SECONDS) counts from now. Presence itself is unchanged:
     connecting never makes anyone online, closing never offline."""
-    now = timezone.now()
+    now = wall_clock.now()
     AgentPresence.objects.filter(agent=agent, last_seen_at__lt=now - SEEN_RESOLUTION).update(
         last_seen_at=now
     )
@@ -743,7 +746,7 @@ def save_widget(widget: ChatWidget | None, fields: WidgetFields, *, by: User) ->
         value = getattr(fields, name)
         if value is not None:
             setattr(widget, name, value.strip()[: 500 if name != "name" else 120])
-    widget.updated_at = timezone.now()
+    widget.updated_at = wall_clock.now()
     widget.save()
     return widget
 
@@ -769,6 +772,6 @@ def change_widget_key(widget: ChatWidget, *, by: User, key: str | None = None) -
                 errors.KEY_TAKEN, _("Another widget has this key."), field="public_key"
             )
         widget.public_key = key
-        widget.updated_at = timezone.now()
+        widget.updated_at = wall_clock.now()
         widget.save(update_fields=["public_key", "updated_at"])
     return widget

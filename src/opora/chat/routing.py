@@ -19,7 +19,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.chat.frames import chat_frame, send_after_commit
@@ -32,6 +31,7 @@ from opora.chat.models import (
     visitor_group,
 )
 from opora.chat.selectors import active_load, team_agent_ids, team_online
+from opora.core import clock as wall_clock
 
 
 def _candidates(session: ChatSession, passed: set[int]) -> list[User]:
@@ -63,7 +63,7 @@ def _round_over(session: ChatSession) -> bool:
     if not session.passed_by:
         return False
     pause = timedelta(seconds=settings.CHAT_OFFER_SECONDS)
-    return session.passed_at is None or session.passed_at <= timezone.now() - pause
+    return session.passed_at is None or session.passed_at <= wall_clock.now() - pause
 
 
 def route(session_id: int) -> User | None:
@@ -87,7 +87,7 @@ def route(session_id: int) -> User | None:
         agent = candidates[0]
         session.state = SessionState.OFFERED
         session.offered_to = agent
-        session.offered_at = timezone.now()
+        session.offered_at = wall_clock.now()
         session.save(update_fields=["state", "offered_to", "offered_at", "passed_by"])
         send_after_commit(
             [
@@ -140,7 +140,7 @@ def requeue(session: ChatSession, *, passed: User | None) -> None:
     if passed is not None:
         if passed.pk not in session.passed_by:
             session.passed_by = [*session.passed_by, passed.pk]
-        session.passed_at = timezone.now()
+        session.passed_at = wall_clock.now()
     session.state = SessionState.WAITING
     session.offered_to = None
     session.offered_at = None
@@ -160,7 +160,7 @@ def withdraw_offers(agent: User) -> None:
 
 def expire_offers() -> int:
     """Offers not accepted in time go to the next agent; returns how many lapsed."""
-    due = timezone.now() - timedelta(seconds=settings.CHAT_OFFER_SECONDS)
+    due = wall_clock.now() - timedelta(seconds=settings.CHAT_OFFER_SECONDS)
     lapsed = list(
         ChatSession.objects.filter(state=SessionState.OFFERED, offered_at__lte=due)
         .order_by("id")
@@ -184,7 +184,7 @@ def expire_offers() -> int:
 def expire_presence() -> int:
     """Agents online or away whose chat sockets have not been heard from within the
     grace period go offline, and their offers move on; returns how many."""
-    cutoff = timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_GRACE_SECONDS)
+    cutoff = wall_clock.now() - timedelta(seconds=settings.CHAT_PRESENCE_GRACE_SECONDS)
     unseen = (PresenceStatus.ONLINE, PresenceStatus.AWAY)
     ids = list(
         AgentPresence.objects.filter(status__in=unseen, last_seen_at__lt=cutoff)
@@ -203,7 +203,7 @@ def expire_presence() -> int:
             if presence is None:
                 continue  # heard from meanwhile
             presence.status = PresenceStatus.OFFLINE
-            presence.updated_at = timezone.now()
+            presence.updated_at = wall_clock.now()
             presence.save(update_fields=["status", "updated_at"])
             withdraw_offers(presence.agent)
             send_after_commit([(agent_group(presence.agent_id), presence_frame(presence))])

@@ -621,3 +621,153 @@ def set_up_chat() -> int:
         change_widget_key(widget, by=admin, key=CHAT_WIDGET_KEY)
     configure_bot(team_id=team.pk, enabled=True, threshold=0.5)
     return 1
+
+
+# What the people of the quarter say beyond the topics: ratings, the bot, time entries.
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Comments customers leave with a rating, by score band, in one language."""
+
+    good: tuple[str, ...]  # 4 and 5
+    fair: tuple[str, ...]  # 3
+    poor: tuple[str, ...]  # 1 and 2
+
+
+FEEDBACK = {
+    "en": Feedback(
+        good=(
+            "Quick and friendly, thank you!",
+            "Solved on the first try. Great job.",
+            "Alice explained everything clearly, much appreciated.",
+            "Fast answer even on a busy Monday morning.",
+            "Exactly what I needed, thanks for the follow-up.",
+        ),
+        fair=(
+            "Solved in the end, but it took a few days.",
+            "OK, though I had to explain the problem twice.",
+        ),
+        poor=(
+            "Took far too long and I had to chase you for an answer.",
+            "The first answer didn't read my message at all.",
+        ),
+    ),
+    "ru": Feedback(
+        good=(
+            "Спасибо, очень быстро помогли!",
+            "Всё решили с первого раза, отличная работа.",
+            "Вежливо и по делу, спасибо Дмитрию.",
+            "Ответили даже раньше, чем я ожидал.",
+            "Подробно объяснили, что случилось. Спасибо!",
+        ),
+        fair=(
+            "Проблему решили, но пришлось подождать пару дней.",
+            "В целом нормально, но пришлось дважды объяснять суть.",
+        ),
+        poor=(
+            "Слишком долго, пришлось несколько раз напоминать.",
+            "Первый ответ был не по моему вопросу.",
+        ),
+    ),
+}
+
+# The customer answers the bot's "did this solve your question?".
+BOT_YES = {"en": "Yes, thank you, the article helped.", "ru": "Да, спасибо, статья помогла."}
+
+# What agents write on their time entries.
+TIME_NOTES = {
+    "en": ("Investigation", "Reproduced the issue", "Call with the customer", "Fix and check"),
+    "ru": ("Диагностика", "Воспроизведение проблемы", "Звонок клиенту", "Исправление и проверка"),
+}
+
+# Why a ticket goes up a support line (the escalation's reason).
+ESCALATION_REASONS = {
+    "en": "Needs access to the back end: reproduced on line 1, logs attached.",
+    "ru": "Нужен доступ к серверной части: воспроизвели на 1-й линии, логи приложены.",
+}
+
+
+@dataclass(frozen=True)
+class Messenger:
+    """Someone who writes to the desk from Telegram or VK: known by that account only."""
+
+    channel: str  # "telegram" or "vk"
+    handle: str
+    name: str
+    language: str
+
+
+MESSENGER_PEOPLE = (
+    Messenger("telegram", "igor_lebedev", "Игорь Лебедев", "ru"),
+    Messenger("telegram", "k_fedorova", "Ксения Фёдорова", "ru"),
+    Messenger("telegram", "marcus_hill", "Marcus Hill", "en"),
+    Messenger("telegram", "olesya_shop", "Олеся Гусева", "ru"),
+    Messenger("vk", "id48213377", "Роман Зайцев", "ru"),
+    Messenger("vk", "id51190245", "Виктория Павлова", "ru"),
+    Messenger("vk", "id60022871", "Jana Novak", "en"),
+    Messenger("telegram", "a_smirnova_spb", "Алина Смирнова", "ru"),
+    Messenger("telegram", "petr_grigoriev", "Пётр Григорьев", "ru"),
+    Messenger("telegram", "nadezhda_k", "Надежда Комарова", "ru"),
+    Messenger("telegram", "ben_carter", "Ben Carter", "en"),
+    Messenger("telegram", "sofia_ivanova", "Софья Иванова", "ru"),
+    Messenger("vk", "id70311458", "Андрей Ковалёв", "ru"),
+    Messenger("vk", "id72200913", "Екатерина Соловьёва", "ru"),
+    Messenger("vk", "id73009846", "Денис Медведев", "ru"),
+)
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Someone who opens the live chat on the demo site."""
+
+    name: str
+    email: str
+    language: str
+
+
+CHAT_VISITORS = (
+    Visitor("Светлана Егорова", "s.egorova@mail.example", "ru"),
+    Visitor("Артём Никитин", "", "ru"),
+    Visitor("Laura Schmidt", "laura.schmidt@inbox.example", "en"),
+    Visitor("Кирилл Попов", "kirill.popov@mail.example", "ru"),
+    Visitor("Oliver Grant", "", "en"),
+    Visitor("Дарья Белякова", "d.belyakova@mail.example", "ru"),
+    Visitor("Priya Nair", "priya.nair@inbox.example", "en"),
+    Visitor("Максим Осипов", "", "ru"),
+)
+
+# A chat visitor's short questions, which the knowledge base often answers.
+CHAT_QUESTIONS = {
+    "en": (
+        "How do I reset my password? The reset e-mail never comes.",
+        "My card payment was declined, what can I do?",
+        "Where can I download an invoice?",
+        "How can I track my order?",
+        "The app crashes on start on my phone.",
+        "How do I change the delivery address of my order?",
+    ),
+    "ru": (
+        "Как восстановить пароль? Письмо для сброса не приходит.",
+        "Платёж по карте отклонён, что делать?",
+        "Где скачать счёт на оплату?",
+        "Как отследить заказ?",
+        "Приложение вылетает при запуске.",
+        "Можно ли изменить адрес доставки заказа?",
+    ),
+}
+
+# The agent's lines in a chat: an answer and a closing line.
+CHAT_ANSWERS = {
+    "en": (
+        "Hi! I've checked your account: let me walk you through it. "
+        "Please open Settings > Account and follow the steps there.",
+        "Done on our side. Anything else I can help with?",
+    ),
+    "ru": (
+        "Здравствуйте! Проверил ваш аккаунт, сейчас подскажу: "
+        "откройте «Настройки» → «Аккаунт» и следуйте шагам.",
+        "С нашей стороны всё готово. Могу ещё чем-нибудь помочь?",
+    ),
+}
+CHAT_THANKS = {"en": "Got it, thanks a lot!", "ru": "Понял, спасибо большое!"}

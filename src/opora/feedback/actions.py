@@ -7,10 +7,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
+from opora.core import clock as wall_clock
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.feedback import errors
 from opora.feedback.models import Rating, RatingRequest
@@ -58,7 +58,7 @@ def rate_ticket(ticket: Ticket, *, by: User, score: int, comment: str = "") -> R
         raise ValidationFailed(
             errors.INVALID_SCORE, _("The rating must be from 1 to 5."), field="score"
         )
-    now = timezone.now()
+    now = wall_clock.now()
     rating = Rating.objects.filter(ticket=ticket).first()
     previous = rating.score if rating else None
     if rating is None:
@@ -79,5 +79,7 @@ def rate_ticket(ticket: Ticket, *, by: User, score: int, comment: str = "") -> R
 
 def record_rating_request(ticket: Ticket) -> bool:
     """Note that the requester was asked; False when they were asked before."""
-    _, created = RatingRequest.objects.get_or_create(ticket=ticket)
+    _, created = RatingRequest.objects.get_or_create(
+        ticket=ticket, defaults={"sent_at": wall_clock.now()}
+    )
     return created

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from opora.accounts.models import User
+from opora.core import clock as wall_clock
 from opora.core.bulk import update_rows
 from opora.sla.clock import move_level
 from opora.sla.models import TicketSla
@@ -42,7 +42,7 @@ def set_support_level(
     Precondition: `level` is one of `clock.LEVELS` (the callers check it).
     """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    now = timezone.now()
+    now = wall_clock.now()
     # The time on the current level is accounted up to now before the move.
     clock.refresh(ticket, now)
     sla = TicketSla.objects.get(ticket=ticket)

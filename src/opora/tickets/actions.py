@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Team, User
+from opora.core import clock as wall_clock
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.search import service as search
@@ -61,7 +61,7 @@ class TicketChanges:
 def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket:
     """Apply several field changes at once: all of them, or (on any error) none."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    now = timezone.now()
+    now = wall_clock.now()
     touched: list[str] = []
 
     if not by.is_agent:
@@ -248,7 +248,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User) -> Ticket:
         raise ValidationFailed(
             errors.TICKET_CLOSED, _("Cannot merge into a closed ticket."), field="into"
         )
-    now = timezone.now()
+    now = wall_clock.now()
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     search.move_ticket_documents(source.pk, target.pk)
     followers = set(source.followers.values_list("pk", flat=True))
@@ -307,7 +307,7 @@ def link_problem(incident: Ticket, problem: Ticket, *, by: User) -> Ticket:
         fields.append("type")
     previous = incident.problem.number if incident.problem else None
     incident.problem = problem
-    incident.updated_at = timezone.now()
+    incident.updated_at = wall_clock.now()
     incident.save(update_fields=fields)
     ev.problem_linked_event(ticket=incident, by=by, previous=previous, problem=problem)
     return incident
@@ -328,7 +328,7 @@ def unlink_problem(incident: Ticket, *, by: User) -> Ticket:
     incident = Ticket.objects.select_for_update().get(pk=incident.pk)
     fields = _unlink(incident, by=by)
     if fields:
-        incident.updated_at = timezone.now()
+        incident.updated_at = wall_clock.now()
         incident.save(update_fields=[*fields, "updated_at"])
     return incident
 

@@ -8,9 +8,8 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from opora.accounts.models import User
+from opora.core import clock as wall_clock
 from opora.core.bulk import insert_rows
 from opora.core.numbers import parse_id
 from opora.core.realtime import audience, publish_ticket_event, publish_ticket_events
@@ -67,7 +66,7 @@ def _event(
         old=_short("" if old is None else str(old)),
         new=_short("" if new is None else str(new)),
         data=data or {},
-        created_at=at or timezone.now(),
+        created_at=at or wall_clock.now(),
     )
     pending = _pending.get()
     if pending is not None:

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.actions import get_or_create_requester
 from opora.accounts.models import Team, User
+from opora.core import clock as wall_clock
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.html import presanitized
@@ -92,7 +92,7 @@ def prepare_ticket(
         raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown channel."), field="channel")
     check_attachments(list(attachments))
 
-    now = timezone.now()
+    now = wall_clock.now()
     ticket = Ticket(
         subject=subject,
         requester=requester,

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
+from opora.core import clock as wall_clock
 from opora.core.bulk import update_rows
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, NotFound, OporaError, ValidationFailed
@@ -225,7 +225,7 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
             internal=message.internal,
             channel=message.channel or ticket.channel,
             external_id=message.external_id,
-            at=timezone.now(),
+            at=wall_clock.now(),
             automated=message.automated,
         )
     Message.objects.bulk_create(list(added.values()))

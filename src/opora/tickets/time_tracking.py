@@ -7,10 +7,10 @@ Event and refreshes the SLA row that carries time and cost totals for the report
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
+from opora.core import clock as wall_clock
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.tickets import clock, errors
 from opora.tickets import events as ev
@@ -36,7 +36,7 @@ def _time_entry_ticket(ticket: Ticket, by: User) -> Ticket:
 
 def _time_changed(ticket: Ticket) -> None:
     # The SLA row carries the ticket's time and cost totals for the reports.
-    fields = clock.refresh(ticket, timezone.now())
+    fields = clock.refresh(ticket, wall_clock.now())
     if fields:
         ticket.save(update_fields=fields)
 
@@ -52,7 +52,12 @@ def log_time(ticket: Ticket, *, by: User, minutes: int, note: str = "") -> TimeE
             field="minutes",
         )
     entry = TimeEntry.objects.create(
-        ticket=ticket, agent=by, minutes=minutes, note=note[:255], rate_per_hour=by.cost_per_hour
+        ticket=ticket,
+        agent=by,
+        minutes=minutes,
+        note=note[:255],
+        rate_per_hour=by.cost_per_hour,
+        created_at=wall_clock.now(),
     )
     ev.time_logged_event(ticket=ticket, by=by, minutes=minutes, entry_id=entry.pk)
     _time_changed(ticket)
@@ -71,7 +76,8 @@ def start_timer(ticket: Ticket, *, by: User, note: str = "") -> TimeEntry:
     return TimeEntry.objects.create(
         ticket=ticket,
         agent=by,
-        started_at=timezone.now(),
+        started_at=wall_clock.now(),
+        created_at=wall_clock.now(),
         note=note[:255],
         rate_per_hour=by.cost_per_hour,
     )
@@ -89,7 +95,7 @@ def stop_timer(ticket: Ticket, *, by: User) -> TimeEntry:
     if entry is None:
         raise ValidationFailed(errors.NO_TIMER, _("No timer is running."), field="timer")
     assert entry.started_at is not None
-    entry.stopped_at = timezone.now()
+    entry.stopped_at = wall_clock.now()
     seconds = (entry.stopped_at - entry.started_at).total_seconds()
     entry.minutes = min(MAX_ENTRY_MINUTES, max(1, round(seconds / 60)))
     entry.save(update_fields=["stopped_at", "minutes"])
