@@ -50,6 +50,7 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             session_id=1,  # live chat: refused before anything is looked up
             widget_id=1,
             delivery_id=1,
+            token_id=1,
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):

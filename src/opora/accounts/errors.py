@@ -32,3 +32,6 @@ NOT_ENROLLING = "not_enrolling"
 ALREADY_ENROLLED = "already_enrolled"
 NO_SECOND_FACTOR = "no_second_factor"
 BAD_SECURITY_KEY = "bad_security_key"
+TOKEN_SCOPE = "token_scope"  # noqa: S105 - an error code, not a token
+TOKEN_EXPIRED = "token_expired"  # noqa: S105 - an error code, not a token
+TOKEN_LIFETIME = "token_lifetime"  # noqa: S105 - an error code, not a token
