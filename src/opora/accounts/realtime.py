@@ -37,7 +37,8 @@ async def connection_user(scope: dict[str, Any], *, needs: str) -> User | None:
             scheme, _, token = value.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer":
                 return None
-            return await _token_user(token.strip(), needs)
+            found: User | None = await _token_user(token.strip(), needs)
+            return found
     user = scope.get("user")
     return user if isinstance(user, User) and user.is_authenticated else None
 
