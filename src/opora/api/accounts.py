@@ -61,7 +61,7 @@ _LIFETIME_DOC = (
 class TokenIn(Schema):
     email: str
     password: str
-    name: str = Field("api", max_length=100)
+    name: str = Field("api", description="what the token is for (at most 100 characters kept)")
     otp: str | None = Field(
         None,
         max_length=32,
