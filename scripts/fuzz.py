@@ -39,11 +39,12 @@ def _prepare(env: dict[str, str]) -> dict[str, str]:
     subprocess.run([str(BIN / "opora"), "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     script = (
         "from opora.accounts.models import User\n"
-        "from opora.accounts.actions import issue_api_token\n"
+        "from opora.accounts.tokens import issue_token\n"
         "import json\n"
         "agent = User.objects.filter(role='agent', is_active=True, support_line=1).first()\n"
         "customer = User.objects.filter(role='customer', is_active=True).first()\n"
-        "print(json.dumps({n: issue_api_token(u, name='fuzz')[1] "
+        # The admin scope: every operation is reached as far as the role allows.
+        "print(json.dumps({n: issue_token(u, name='fuzz', scopes=['admin'])[1] "
         "for n, u in (('agent', agent), ('customer', customer))}))\n"
     )
     out = subprocess.run(

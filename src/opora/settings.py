@@ -293,8 +293,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # API: default and largest page size of list endpoints.
 API_PAGE_SIZE = env_int("OPORA_API_PAGE_SIZE", 25, minimum=1)
 API_MAX_PAGE_SIZE = env_int("OPORA_API_MAX_PAGE_SIZE", 100, minimum=1)
-# Personal API tokens expire after this many days (0: they do not expire).
-API_TOKEN_TTL_DAYS = env_int("OPORA_API_TOKEN_TTL_DAYS", 0, minimum=0)
+# Personal API tokens: the lifetime of one whose creator chose none (POST /auth/token
+# without expires_in_days; 0: the longest the user may have), the longest a new token
+# may live, and who may make tokens that never expire (admins, everyone or nobody).
+API_TOKEN_TTL_DAYS = env_int("OPORA_API_TOKEN_TTL_DAYS", 90, minimum=0)
+API_TOKEN_MAX_DAYS = env_int("OPORA_API_TOKEN_MAX_DAYS", 365, minimum=1)
+API_TOKEN_NEVER_EXPIRES = env_str("OPORA_API_TOKEN_NEVER_EXPIRES", "admins").strip().lower()
+if API_TOKEN_NEVER_EXPIRES not in ("admins", "everyone", "nobody"):
+    raise ImproperlyConfigured("OPORA_API_TOKEN_NEVER_EXPIRES must be admins, everyone or nobody")
 # Sign-in attempts allowed per client address and e-mail per minute (token endpoint
 # and sign-in forms); more answer 429.
 AUTH_RATE_LIMIT_PER_MINUTE = env_int("OPORA_AUTH_RATE_LIMIT_PER_MINUTE", 10, minimum=1)

@@ -36,7 +36,7 @@ def test_an_expired_token_gets_401_everywhere_a_visitor_could_go(api, alice, mak
         vote = client.post(f"/kb/articles/{article.pk}/vote", {"helpful": True})
         deflection = client.post("/kb/deflections", {"kind": "deflected", "article": article.pk})
     assert [(r.status_code, r.json()["code"]) for r in (vote, deflection)] == [
-        (401, "unauthorized")
+        (401, "token_expired")
     ] * 2
 
 

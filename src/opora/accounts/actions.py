@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
-from datetime import timedelta
-from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from opora.accounts import errors
+from opora.accounts import errors, tokens
 from opora.accounts.models import (
     ApiToken,
     Organization,
@@ -24,13 +20,10 @@ from opora.accounts.models import (
     Role,
     Team,
     User,
-    hash_token,
     normalize_email,
 )
 from opora.core.errors import Forbidden, ValidationFailed
-from opora.core.rows import columns, from_row, utc
 
-TOKEN_PREFIX = "opora_"  # noqa: S105 - a public prefix that makes leaked tokens easy to spot
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -299,71 +292,10 @@ def create_team(
 
 
 def issue_api_token(user: User, *, name: str = "api") -> tuple[ApiToken, str]:
-    """Create a personal token; the raw value is returned once and never stored."""
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ttl = settings.API_TOKEN_TTL_DAYS
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100] or "api",
-        key_hash=hash_token(raw),
-        prefix=raw[: len(TOKEN_PREFIX) + 4],
-        expires_at=timezone.now() + timedelta(days=ttl) if ttl else None,
-    )
-    return token, raw
-
-
-def revoke_api_token(token: ApiToken) -> None:
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-
-
-@cache
-def _token_lookup_sql() -> str:
-    """SELECT of a token with its user and the user's organization, built once.
-
-    Every API request runs it: as a fixed statement it costs a tenth of the same
-    lookup composed by the ORM each time.
-    """
-    quote = connection.ops.quote_name
-    # Identifiers come from the models' metadata, quoted; the hash is a parameter.
-    return (
-        "SELECT t.id, t.expires_at, t.last_used_at, "  # noqa: S608
-        + columns(User, "u")
-        + ", "
-        + columns(Organization, "o")
-        + f" FROM {quote(ApiToken._meta.db_table)} t"
-        + f" JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
-        + f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = u.organization_id"
-        + " WHERE t.key_hash = %s AND t.revoked_at IS NULL"
-    )
-
-
-def authenticate_token(raw: str) -> User | None:
-    """The active user a raw token belongs to, or None (unknown, revoked, expired)."""
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_token_lookup_sql(), [hash_token(raw)])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    token_id, expires_at, last_used_at = row[:3]
-    width = len(User._meta.concrete_fields)
-    user_values, org_values = row[3 : 3 + width], row[3 + width :]
-    # The database's own converters (SQLite stores datetimes and booleans as text/int).
-    user = from_row(User, user_values)
-    if not user.is_active:
-        return None
-    if org_values[0] is not None:
-        user.organization = from_row(Organization, org_values)
-    now = timezone.now()
-    expires_at, last_used_at = utc(expires_at), utc(last_used_at)
-    if expires_at is not None and expires_at <= now:
-        return None
-    # Write the last-use time at most once a minute: reads should not cost a write each.
-    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-    return user
+    """A token with the user's full power and the desk's default lifetime, for scripts,
+    the demo and tests; the API and the profile page choose scopes and lifetime
+    through `accounts.tokens.issue_token`."""
+    return tokens.issue_token(user, name=name)
 
 
 # --- Used by the workspace and portal pages ---

@@ -40,3 +40,6 @@ SSO_CUSTOMER = "sso_customer"
 SSO_EMAIL_TAKEN = "sso_email_taken"
 SSO_INACTIVE = "sso_inactive"
 GROUP_TAKEN = "group_taken"
+TOKEN_SCOPE = "token_scope"  # noqa: S105 - an error code, not a token
+TOKEN_EXPIRED = "token_expired"  # noqa: S105 - an error code, not a token
+TOKEN_LIFETIME = "token_lifetime"  # noqa: S105 - an error code, not a token

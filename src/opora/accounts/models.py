@@ -233,6 +233,9 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, default="api")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
+    # Space-separated scopes (`accounts/tokens.py`): read, tickets, admin. Tokens made
+    # before scopes existed had the user's full power, so they keep `admin`.
+    scopes = models.CharField(max_length=100, default="admin")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -372,6 +375,8 @@ class AccountEventKind(models.TextChoices):
     KEY_ADDED = "key_added"
     KEY_REMOVED = "key_removed"
     SESSION_REVOKED = "session_revoked"
+    TOKEN_CREATED = "api_token_created"  # noqa: S105 - an event kind
+    TOKEN_REVOKED = "api_token_revoked"  # noqa: S105 - an event kind
     POLICY_CHANGED = "two_factor_policy_changed"
     SSO_LINKED = "sso_linked"
     SSO_CREATED = "sso_created"

@@ -1,5 +1,5 @@
 """The profile's Security page (authenticator app, recovery codes, security keys,
-signed-in sessions) and the admins' two-factor policy page.
+signed-in sessions), its API tokens page, and the admins' two-factor policy page.
 
 Users whose role requires a second factor and who have none are sent to the Security
 page before any other workspace page (`EnrolmentRequiredMiddleware`).
@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opora.accounts import securitykeys, sessions, twofactor
-from opora.accounts.models import User
+from opora.accounts import securitykeys, sessions, tokens, twofactor
+from opora.accounts.models import ApiToken, User
 from opora.core import jsonin
-from opora.core.errors import NotFound, OporaError
+from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.pages import PageForm, agent_required, current_user
 
 REGISTER_CHALLENGE = "_opora_key_register_challenge"
@@ -308,3 +308,106 @@ class EnrolmentRequiredMiddleware:
     @staticmethod
     def _redirect() -> HttpResponse:
         return HttpResponseRedirect(reverse("agent:profile_security"))
+
+
+# --- API tokens ---
+
+NEVER = "never"
+
+
+class TokenForm(PageForm):
+    name = forms.CharField(
+        label=_lazy("Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _lazy("e.g. Jira sync, reports script")}),
+    )
+    scope = forms.ChoiceField(
+        label=_lazy("What it may do"),
+        choices=[(s, s) for s in tokens.SCOPES],
+        initial=tokens.READ,
+        widget=forms.RadioSelect,
+    )
+    expires = forms.ChoiceField(label=_lazy("Expires after"))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(days), _("%(days)s days") % {"days": days}) if days else (NEVER, _("Never"))
+            for days in tokens.lifetime_choices(user)
+        ]
+        field.initial = "30" if "30" in dict(field.choices) else field.choices[0][0]
+
+    def lifetime(self) -> int | None:
+        chosen = self.cleaned_data["expires"]
+        return None if chosen == NEVER else int(chosen)
+
+
+def _token_state(token: ApiToken) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if tokens.is_expired(token) else "active"
+
+
+def _tokens_page(
+    request: HttpRequest,
+    user: User,
+    *,
+    form: TokenForm | None = None,
+    new_token: tuple[ApiToken, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    listed = [(t, tokens.scopes_of(t), _token_state(t)) for t in tokens.tokens_of(user)]
+    return render(
+        request,
+        "agent/profile_tokens.html",
+        {
+            "nav": "tokens",
+            "form": form or TokenForm(user=user),
+            "scopes": [(s, tokens.SCOPE_HELP[s]) for s in tokens.SCOPES],
+            "tokens": listed,
+            "new_token": new_token,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+@agent_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    return _tokens_page(request, current_user(request))
+
+
+@require_POST
+@agent_required
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    """Makes a token and shows it in this answer only: it is stored as a hash."""
+    user = current_user(request)
+    form = TokenForm(request.POST, user=user)
+    if not form.is_valid():
+        return _tokens_page(request, user, form=form, status=400)
+    try:
+        made = tokens.issue_token(
+            user,
+            name=form.cleaned_data["name"],
+            scopes=[form.cleaned_data["scope"]],
+            expires_in_days=form.lifetime(),
+        )
+    except ValidationFailed as exc:
+        form.add_error("expires" if exc.field == "expires_in_days" else None, exc.message)
+        return _tokens_page(request, user, form=form, status=400)
+    return _tokens_page(request, user, new_token=made)
+
+
+@require_POST
+@agent_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        token = tokens.access_own_token(user, token_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    tokens.revoke_token(token, by=user)
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("agent:profile_tokens")

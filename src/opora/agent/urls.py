@@ -55,6 +55,13 @@ urlpatterns = [
         profile.sessions_revoke_others,
         name="sessions_revoke_others",
     ),
+    path("profile/tokens", profile.api_tokens, name="profile_tokens"),
+    path("profile/tokens/new", profile.api_token_create, name="profile_token_create"),
+    path(
+        "profile/tokens/<id:token_id>/revoke",
+        profile.api_token_revoke,
+        name="profile_token_revoke",
+    ),
     path("security-settings", profile.security_settings, name="security_settings"),
     path("sso", sso.settings_page, name="sso"),
     path("sso/<id:mapping_id>", sso.settings_page, name="sso_mapping"),

@@ -13,10 +13,10 @@ from ninja.errors import HttpError
 from ninja.params.functions import Query
 from pydantic import Field
 
-from opora.accounts import actions, errors, securitykeys, sessions, twofactor
+from opora.accounts import actions, errors, securitykeys, sessions, tokens, twofactor
 from opora.accounts.identities import add_identity, identities_of, remove_identity
 from opora.accounts.merging import merge_customers
-from opora.accounts.models import Identity, Organization, Team, User
+from opora.accounts.models import ApiToken, Identity, Organization, Team, User
 from opora.accounts.selectors import (
     access_customer,
     access_identity,
@@ -27,7 +27,15 @@ from opora.accounts.selectors import (
     visible_teams,
     visible_users,
 )
-from opora.api.common import ErrorOut, LanguageName, Ref, StrictInput, UserRef, current_user
+from opora.api.common import (
+    ErrorOut,
+    LanguageName,
+    Ref,
+    StrictInput,
+    UserRef,
+    current_user,
+    needs_scope,
+)
 from opora.core import ratelimit
 from opora.core.errors import Forbidden, RateLimited
 from opora.inbox.actions import set_email_notifications
@@ -37,18 +45,60 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: Erro
 
 
 RoleName = Literal["customer", "agent", "admin"]
+ScopeName = Literal["read", "tickets", "admin"]
+
+_SCOPES_DOC = (
+    "`read`: GET only; `tickets`: read, plus tickets, messages, attachments, time, "
+    "ratings, feedback and chats; `admin`: everything the user's role allows. A scope "
+    "never widens the role."
+)
+_LIFETIME_DOC = (
+    "days until the token expires, 1 to `OPORA_API_TOKEN_MAX_DAYS` (365 unless the desk "
+    "says otherwise); null: never, where the desk allows it (admins, by default)"
+)
 
 
 class TokenIn(Schema):
     email: str
     password: str
-    name: str = "api"
+    name: str = Field("api", description="what the token is for (at most 100 characters kept)")
     otp: str | None = Field(
         None,
         max_length=32,
         description="a current code from the authenticator app, or a recovery code: "
         "required for accounts with two-factor sign-in",
     )
+    scopes: list[ScopeName] = Field(
+        ["admin"], min_length=1, max_length=3, description=_SCOPES_DOC + " Default: admin."
+    )
+    expires_in_days: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description=_LIFETIME_DOC + "; left out: `OPORA_API_TOKEN_TTL_DAYS` (90 by default)",
+    )
+
+
+class ApiTokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="the token's first characters, to recognise it by")
+    scopes: list[ScopeName]
+    created_at: datetime
+    expires_at: datetime | None = Field(description="null: never")
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool = Field(description="neither revoked nor expired")
+
+
+class NewTokenOut(ApiTokenOut):
+    token: str = Field(description="the token itself: shown this once, never again")
+
+
+class ApiTokenIn(StrictInput):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[ScopeName] = Field(min_length=1, max_length=3, description=_SCOPES_DOC)
+    expires_in_days: int | None = Field(ge=1, le=100_000, description=_LIFETIME_DOC)
 
 
 class SessionOut(Schema):
@@ -110,6 +160,8 @@ class MeUpdate(StrictInput):
 
 class TokenOut(Schema):
     token: str
+    id: int
+    scopes: list[ScopeName]
     expires_at: datetime | None
     user: UserOut
 
@@ -261,16 +313,116 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]
             errors.ENROLMENT_REQUIRED,
             _("Your role requires two-factor sign-in: set it up in your profile first."),
         )
-    token, raw = actions.issue_api_token(user, name=payload.name)
-    return Status(201, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
+    lifetime: dict[str, Any] = {}
+    if "expires_in_days" in payload.model_fields_set:
+        lifetime["expires_in_days"] = payload.expires_in_days
+    token, raw = tokens.issue_token(user, name=payload.name, scopes=payload.scopes, **lifetime)
+    return Status(
+        201,
+        {
+            "token": raw,
+            "id": token.pk,
+            "scopes": tokens.scopes_of(token),
+            "expires_at": token.expires_at,
+            "user": user_out(user),
+        },
+    )
 
 
-@router.delete("/auth/token", response={204: None, **ERRORS}, summary="Revoke the token in use")
+@router.delete(
+    "/auth/token",
+    response={204: None, **ERRORS},
+    summary="Revoke the token in use",
+    # Any token may end itself.
+    openapi_extra=needs_scope(tokens.READ),
+)
 def revoke_token(request: HttpRequest) -> Status[None]:
     user = current_user(request)
     header = request.headers.get("Authorization", "")
     raw = header.split(" ", 1)[1].strip() if " " in header else ""
-    actions.revoke_api_token(access_own_token(user, raw))
+    tokens.revoke_token(access_own_token(user, raw), by=user)
+    return Status(204, None)
+
+
+def api_token_out(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scopes": tokens.scopes_of(token),
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+        "active": token.revoked_at is None and not tokens.is_expired(token),
+    }
+
+
+@router.get(
+    "/me/tokens",
+    response={200: list[ApiTokenOut], **ERRORS},
+    summary="My API tokens (never the tokens themselves)",
+    operation_id="opora_api_accounts_list_tokens",
+)
+def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
+    return [api_token_out(t) for t in tokens.tokens_of(current_user(request))]
+
+
+@router.post(
+    "/me/tokens",
+    response={201: NewTokenOut, **ERRORS},
+    summary="Make an API token with chosen scopes and lifetime; it is shown this once",
+    description="From a signed-in session or an `admin` token. 422 `token_lifetime` for a "
+    "lifetime the desk does not allow; 403 `two_factor_enrolment_required` while the "
+    "user's role requires a second factor they have not set up.",
+    operation_id="opora_api_accounts_create_token",
+)
+def create_token(request: HttpRequest, payload: ApiTokenIn) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    if twofactor.must_enrol(user):
+        raise Forbidden(
+            errors.ENROLMENT_REQUIRED,
+            _("Your role requires two-factor sign-in: set it up in your profile first."),
+        )
+    token, raw = tokens.issue_token(
+        user, name=payload.name, scopes=payload.scopes, expires_in_days=payload.expires_in_days
+    )
+    return Status(201, {**api_token_out(token), "token": raw})
+
+
+@router.delete(
+    "/me/tokens/{token_id}",
+    response={204: None, **ERRORS},
+    summary="Revoke one of my API tokens",
+    operation_id="opora_api_accounts_revoke_my_token",
+)
+def revoke_my_token(request: HttpRequest, token_id: int) -> Status[None]:
+    user = current_user(request)
+    tokens.revoke_token(tokens.access_own_token(user, token_id), by=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/users/{user_id}/tokens",
+    response={200: list[ApiTokenOut], **ERRORS},
+    summary="A user's API tokens (admins)",
+    operation_id="opora_api_accounts_list_user_tokens",
+)
+def list_user_tokens(request: HttpRequest, user_id: int) -> list[dict[str, Any]]:
+    person = tokens.access_tokens_of(current_user(request), user_id)
+    return [api_token_out(t) for t in tokens.tokens_of(person)]
+
+
+@router.delete(
+    "/users/{user_id}/tokens/{token_id}",
+    response={204: None, **ERRORS},
+    summary="Revoke a user's API token, e.g. when they leave (admins)",
+    operation_id="opora_api_accounts_revoke_user_token",
+)
+def revoke_user_token(request: HttpRequest, user_id: int, token_id: int) -> Status[None]:
+    admin = current_user(request)
+    person = tokens.access_tokens_of(admin, user_id)
+    tokens.revoke_token(tokens.access_own_token(person, token_id), by=admin)
     return Status(204, None)
 
 

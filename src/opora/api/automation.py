@@ -12,7 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from opora.api.common import ErrorOut, StrictInput, current_user
+from opora.accounts.tokens import TICKETS
+from opora.api.common import ErrorOut, StrictInput, current_user, needs_scope
 from opora.automation import actions, bot
 from opora.automation.selectors import (
     access_bot_question,
@@ -83,6 +84,7 @@ def bot_stats(request: HttpRequest) -> dict[str, Any]:
     response={204: None, **ERRORS},
     summary="Answer “did this solve your question?”",
     operation_id="opora_api_kb_bot_feedback",
+    openapi_extra=needs_scope(TICKETS),
 )
 def bot_feedback(request: HttpRequest, number: int, payload: FeedbackIn) -> Status[None]:
     ticket = access_bot_question(current_user(request), number)

@@ -10,7 +10,15 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from opora.accounts.models import User
-from opora.api.common import ErrorOut, StrictInput, body_doc, current_user, parse_input
+from opora.accounts.tokens import ADMIN
+from opora.api.common import (
+    ErrorOut,
+    StrictInput,
+    body_doc,
+    current_user,
+    needs_scope,
+    parse_input,
+)
 from opora.chat import actions
 from opora.chat.frames import chat_frame, history, message_frame
 from opora.chat.models import ChatSession, ChatWidget
@@ -213,6 +221,7 @@ def list_agents(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: AgentOut, **ERRORS},
     summary="Set how many chats an agent takes at once (administrators)",
     operation_id="opora_api_chat_update_agent",
+    openapi_extra=needs_scope(ADMIN),
 )
 def update_agent(request: HttpRequest, user_id: int, payload: AgentPatch) -> dict[str, Any]:
     user = current_user(request)
@@ -327,6 +336,7 @@ def list_widgets(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: WidgetOut, **ERRORS},
     summary="Create a chat widget",
     operation_id="opora_api_chat_create_widget",
+    openapi_extra=needs_scope(ADMIN),
 )
 def create_widget(request: HttpRequest, payload: WidgetIn) -> Status[dict[str, Any]]:
     user = access_widgets(current_user(request))
@@ -351,6 +361,7 @@ def create_widget(request: HttpRequest, payload: WidgetIn) -> Status[dict[str, A
     response={200: WidgetOut, **ERRORS},
     summary="Change a chat widget",
     operation_id="opora_api_chat_update_widget",
+    openapi_extra=needs_scope(ADMIN),
 )
 def update_widget(request: HttpRequest, widget_id: int, payload: WidgetPatch) -> dict[str, Any]:
     user = current_user(request)
@@ -376,6 +387,7 @@ def update_widget(request: HttpRequest, widget_id: int, payload: WidgetPatch) ->
     response={200: WidgetOut, **ERRORS},
     summary="Give a chat widget a new public key: the old one stops working",
     operation_id="opora_api_chat_regenerate_widget_key",
+    openapi_extra=needs_scope(ADMIN),
 )
 def regenerate_key(request: HttpRequest, widget_id: int) -> dict[str, Any]:
     user = current_user(request)

@@ -10,15 +10,16 @@ from typing import Any, Literal, TypeVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from opora.accounts.actions import authenticate_token
+from opora.accounts import tokens
 from opora.accounts.models import User
 from opora.core import jsonin
 from opora.core.errors import OporaError
@@ -62,8 +63,18 @@ class StrictInput(BaseModel):
 
 
 class BearerToken(HttpBearer):
+    """A personal token, good for the operations its scopes cover.
+
+    `OporaAPI` gives every operation its own instance, made for the scope that operation
+    needs; outside it the token answers 403 `token_scope` before the handler runs.
+    """
+
+    def __init__(self, needs: str = tokens.ADMIN) -> None:
+        super().__init__()
+        self.needs = needs
+
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = authenticate_token(token.strip())
+        user = tokens.authenticate(token.strip(), needs=self.needs)
         if user is not None:
             request.user = user
         return user
@@ -256,13 +267,55 @@ def decode_cursor(cursor: str, *, length: int) -> list[Any]:
     return values
 
 
+# --- Token scopes: which scope each operation needs, decided here for all of them ---
+
+SCOPE_KEY = "x-opora-scope"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def needs_scope(scope: str, **openapi_extra: Any) -> dict[str, Any]:
+    """`openapi_extra` of an operation whose scope is not the default one: a write that
+    is ticket work in a router of settings, a harmless write, a read that is not one.
+
+        @router.post("/bot/tickets/{number}/feedback", openapi_extra=needs_scope(TICKETS))
+    """
+    assert scope in tokens.SCOPES, scope
+    return {**openapi_extra, SCOPE_KEY: scope}
+
+
+def operation_scope(operation: Operation, writes: str) -> str:
+    """The scope an operation needs: its own override, else `read` for GET and HEAD,
+    else what writes of its router need (`writes`, given to `OporaAPI.add_router`)."""
+    override = (operation.openapi_extra or {}).get(SCOPE_KEY)
+    if override is not None:
+        return str(override)
+    if set(operation.methods) <= READ_METHODS:
+        return tokens.READ
+    return writes
+
+
+def _require_scope(operation: Operation, writes: str) -> None:
+    """Gives the operation a bearer check of its own scope, and documents the scope."""
+    if not operation.auth_callbacks:
+        return  # open to everyone (signing in, signed callbacks): no token is read
+    needed = operation_scope(operation, writes)
+    operation.auth_callbacks = [
+        BearerToken(needed) if isinstance(check, BearerToken) else check
+        for check in operation.auth_callbacks
+    ]
+    operation.openapi_extra = {**(operation.openapi_extra or {}), SCOPE_KEY: needed}
+    note = f"Token scope: `{needed}`."
+    operation.description = f"{operation.description}\n\n{note}" if operation.description else note
+
+
 # Answers any operation may give whatever its handler declares, by what it takes:
 # these come from the shared machinery (authentication, parsing, the body size limit),
 # so they are documented here once rather than on every endpoint.
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 _COMMON_ANSWERS = {
     "400": "The body is not valid JSON.",
-    "401": "No valid token or session.",
+    "401": "No valid token or session (`token_expired`: the token's time is over).",
+    "403": "Not allowed; `token_scope`: the token's scope does not cover this operation.",
     "404": "Not found, or not visible to you.",
     "413": "The request body is too large.",
     "422": "A parameter or a field is not valid.",
@@ -278,11 +331,38 @@ class BoundedParser(Parser):
 
 class OporaAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document lists the shared error answers of each operation,
-    reading bodies with `BoundedParser`."""
+    reading bodies with `BoundedParser`, and whose every operation checks a token's
+    scope.
+
+    Each router is added with the scope its writes need (`add_router(..., writes=...)`,
+    `admin` unless said otherwise); reads need `read`; an operation may override either
+    with `needs_scope`. The check is bound to each operation when the routes are built,
+    so an endpoint added later gets it without asking.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("parser", BoundedParser())
+        # Before NinjaAPI's own set-up, which adds its default router.
+        self._writes: dict[int, str] = {}
         super().__init__(*args, **kwargs)
+
+    def add_router(  # type: ignore[override]
+        self, prefix: str, router: Router, *, writes: str = tokens.ADMIN, **kwargs: Any
+    ) -> None:
+        assert writes in tokens.SCOPES, writes
+        self._writes[id(router)] = writes
+        super().add_router(prefix, router, **kwargs)
+
+    def _get_bound_routers(self) -> Any:
+        fresh = self._bound_routers_cache is None
+        bound = super()._get_bound_routers()
+        if fresh:
+            for bound_router in bound:
+                writes = self._writes.get(id(bound_router.template), tokens.ADMIN)
+                for path_view in bound_router.path_operations.values():
+                    for operation in path_view.operations:
+                        _require_scope(operation, writes)
+        return bound
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -298,6 +378,8 @@ def _document_common_answers(operation: dict[str, Any]) -> None:
     wanted = set()
     if operation.get("security"):
         wanted.add("401")
+        if operation.get(SCOPE_KEY, tokens.ADMIN) != tokens.READ:
+            wanted.add("403")
     if params or "requestBody" in operation:
         wanted.add("422")
     if any(p.get("in") == "path" for p in params):

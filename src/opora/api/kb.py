@@ -16,7 +16,15 @@ from ninja.params.functions import Query
 
 from opora.accounts.models import User
 from opora.accounts.selectors import require_agent
-from opora.api.common import OPTIONAL_AUTH, ErrorOut, StrictInput, current_user, viewer
+from opora.accounts.tokens import TICKETS
+from opora.api.common import (
+    OPTIONAL_AUTH,
+    ErrorOut,
+    StrictInput,
+    current_user,
+    needs_scope,
+    viewer,
+)
 from opora.kb import actions
 from opora.kb.markdown import render_markdown
 from opora.kb.models import Article, Category
@@ -400,6 +408,7 @@ def preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
     response={200: ArticleOut, **ERRORS},
     auth=OPTIONAL_AUTH,
     summary="Was this article helpful?",
+    openapi_extra=needs_scope(TICKETS),
 )
 def vote(request: HttpRequest, article_id: int, payload: VoteIn) -> dict[str, Any]:
     user = viewer(request)
@@ -490,6 +499,7 @@ def delete_category(request: HttpRequest, category_id: int) -> Status[None]:
     response={201: None, **ERRORS},
     auth=OPTIONAL_AUTH,
     summary="Record suggestions shown, or a visitor leaving after reading one",
+    openapi_extra=needs_scope(TICKETS),
 )
 def record_deflection(request: HttpRequest, payload: DeflectionIn) -> Status[None]:
     user = viewer(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opora.accounts.tokens import ADMIN, TICKETS
 from opora.api import accounts, tickets
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
@@ -18,20 +19,25 @@ api = OporaAPI(
     version="1",
     description=(
         "Help desk API. Get a token with POST /api/v1/auth/token, then send "
-        "`Authorization: Bearer <token>`. Errors answer 4xx with "
+        "`Authorization: Bearer <token>`. A token has scopes (`read`: GET only; "
+        "`tickets`: read and ticket work; `admin`: all the user's role allows); each "
+        "operation names the scope it needs in `x-opora-scope`, and a token without it "
+        "answers 403 `token_scope`. Errors answer 4xx with "
         '`{"detail", "code", "errors": [{"field", "code", "message"}]}`.'
     ),
     auth=AUTH,
     urls_namespace="api",
 )
 install_error_handlers(api)
-api.add_router("", accounts.router)
-api.add_router("", tickets.router)
-api.add_router("", sla_api.router)
-api.add_router("", reports_api.router)
-api.add_router("", kb_api.router)
-api.add_router("", search_api.router)
-api.add_router("", automation_api.router)
-api.add_router("", mailboxes_api.router)
-api.add_router("", chat_api.router)
-api.add_router("", sso_api.router)
+# Which token scope each router's writes need (reads need `read`; single operations
+# override with `needs_scope`): ticket work is `tickets`, settings and directories `admin`.
+api.add_router("", accounts.router, writes=ADMIN)
+api.add_router("", tickets.router, writes=TICKETS)
+api.add_router("", sla_api.router, writes=TICKETS)
+api.add_router("", reports_api.router, writes=ADMIN)
+api.add_router("", kb_api.router, writes=ADMIN)
+api.add_router("", search_api.router, writes=TICKETS)
+api.add_router("", automation_api.router, writes=ADMIN)
+api.add_router("", mailboxes_api.router, writes=ADMIN)
+api.add_router("", chat_api.router, writes=TICKETS)
+api.add_router("", sso_api.router, writes=ADMIN)

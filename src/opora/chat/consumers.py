@@ -24,6 +24,7 @@ from django.utils.translation import override
 
 from opora.accounts.models import User
 from opora.accounts.realtime import connection_user
+from opora.accounts.tokens import TICKETS
 from opora.chat import actions, errors
 from opora.chat.frames import chat_frame, history, session_frame
 from opora.chat.models import PresenceStatus, agent_group
@@ -264,7 +265,8 @@ class AgentConsumer(_ChatConsumer):
 
     async def connect(self) -> None:
         serving_here()
-        user = await connection_user(self.scope)
+        # The agent's chat sends replies: a token needs the `tickets` scope.
+        user = await connection_user(self.scope, needs=TICKETS)
         if user is None or not user.is_active or not user.is_agent:
             await self.close(code=CLOSE_FORBIDDEN)
             return
