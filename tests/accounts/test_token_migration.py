@@ -13,8 +13,8 @@ from django.test import Client
 
 from opora.accounts.models import ApiToken, User, hash_token
 
-BEFORE = [("accounts", "0005_two_factor_and_sessions")]
-AFTER = [("accounts", "0006_api_token_scopes")]
+BEFORE = [("accounts", "0006_single_sign_on")]
+AFTER = [("accounts", "0007_api_token_scopes")]
 RAW = "opora_made-before-scopes-existed"
 
 
