@@ -112,6 +112,19 @@ def test_every_kpi_has_a_plausible_value(loaded: str, days: int) -> None:
     assert sum(d["created"] for d in found["trend"] if d["day"] == today) < found["nst"] / 5
 
 
+@pytest.mark.parametrize("days", [30, 91], ids=["last 30 days", "quarter"])
+def test_every_kpi_equals_its_recomputation_from_the_raw_rows(loaded: str, days: int) -> None:
+    today = timezone.now().astimezone(UTC).date()
+    out = StringIO()
+    period = ("--from", (today - timedelta(days=days)).isoformat(), "--to", today.isoformat())
+    try:
+        # `opora kpi verify` exits 1 (CommandError here) listing each KPI that differs.
+        call_command("kpi", "verify", *period, stdout=out)
+    except CommandError:
+        pytest.fail(out.getvalue())
+    assert re.search(r"All \d+ KPI values .* agree \([1-9]\d* tickets", out.getvalue())
+
+
 def test_quarter_follows_the_working_week(loaded: str) -> None:
     per_day = Counter(
         t.created_at.astimezone(timezone.get_current_timezone()).date()

@@ -99,7 +99,8 @@ def test_every_kpi_of_the_week(api, week, lena):
     assert k["solved"] == 4
     assert k["art_hours"] == 7.5  # (3 + 4 + 21 + 2) / 4, pending excluded
     assert k["on_time_rate"] == 75.0  # T3 breached its resolution target
-    assert k["fcr_rate"] == 50.0  # T1 and T3: one reply, never reopened
+    # T1 only: T2 had two replies, T3 was escalated to line 2, T4 was reopened
+    assert k["fcr_rate"] == 25.0
     assert k["solved_by_priority"] == {"low": 0, "normal": 2, "high": 1, "urgent": 1}
     assert (k["ntb"], k["ntb_overdue"]) == (1, 1)
     assert k["csat_average"] == 4.0
@@ -139,3 +140,20 @@ def test_csv_export_and_access(api, week, lena, dana):
     assert api(lena).get("/reports/nope", PERIOD).status_code == 404
     bad = api(lena).get("/reports/kpis", {"start": "2026-03-06", "end": "2026-03-01"})
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_period")
+
+
+def test_cost_keeps_the_kopecks_of_every_time_entry(
+    api, policy, make_ticket, dana, alice, lena, clock
+):
+    # 7 minutes at 1,000 an hour is 116.67: on SQLite a whole-number rate is stored as an
+    # integer, and summing minutes * rate / 60 in the database dropped the fraction.
+    User.objects.filter(pk=alice.pk).update(cost_per_hour=Decimal("1000"))
+    alice.refresh_from_db()
+    clock.move_to(msk(2026, 3, 2, 9))
+    ticket = make_ticket(dana, by=alice, subject="Kopecks")
+    actions.log_time(ticket, by=alice, minutes=7)
+    actions.log_time(ticket, by=alice, minutes=5)
+    clock.move_to(msk(2026, 3, 2, 10))
+    _solve(ticket, alice)
+    k = api(lena).get("/reports/cost", PERIOD).json()
+    assert (k["cost_total"], k["logged_minutes"]) == ("200.00", 12)  # 116.67 + 83.33

@@ -8,7 +8,8 @@ Last week, Mon 16 - Sun 22 March 2026:
   B1 email  Mon 09:00, Alice replies 09:30, logs 45 min (2,000 an hour), solved 10:00
             (first contact); rated 5
   B2 web    Mon 10:00 high, Bob's; escalated to line 2 at 11:00, Bob replies 12:00,
-            solved Wed 12:00 (first contact, escalated, 20 business hours: breached)
+            solved Wed 12:00 (one reply but escalated: no first contact;
+            20 business hours: breached)
   B3 chat   Tue 09:00, Alice replies 10:00, solved 11:00, reopened 12:00, solved 13:00
   B4 email  Wed 09:00, never answered: backlog, overdue by the end of the week
 The clock stops on Monday 23 March, 09:00 Moscow: the digest's Monday morning.

@@ -64,8 +64,8 @@ def breached(f: ReportFilter) -> QuerySet[Ticket]:
 
 
 def first_contact(f: ReportFilter) -> QuerySet[Ticket]:
-    """FCR: solved with exactly one public agent reply and never reopened."""
-    return _tickets(kpis.solved_in(f).filter(agent_replies=1, reopens=0))
+    """FCR: solved with exactly one public agent reply, never escalated or reopened."""
+    return _tickets(kpis.solved_in(f).filter(agent_replies=1, reopens=0, escalations=0))
 
 
 def escalated(f: ReportFilter) -> QuerySet[Ticket]:

@@ -101,7 +101,7 @@ def solved_summary(f: ReportFilter) -> dict[str, Any]:
         art=Avg("resolution_seconds"),
         with_target=Count("pk", filter=Q(resolution_breached__isnull=False)),
         on_time=Count("pk", filter=Q(resolution_breached=False) & ~Q(first_response_breached=True)),
-        fcr=Count("pk", filter=Q(agent_replies=1, reopens=0)),
+        fcr=Count("pk", filter=Q(agent_replies=1, reopens=0, escalations=0)),
         escalated=Count("pk", filter=Q(escalations__gt=0)),
         incidents=Count("pk", filter=incident),
         incidents_logged=Count("pk", filter=incident & Q(logged_minutes__gt=0)),

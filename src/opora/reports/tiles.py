@@ -114,7 +114,7 @@ SPECS: tuple[Spec, ...] = (
         "FCR",
         gettext_lazy(
             "Of the tickets solved in the period: the share solved with exactly one public "
-            "agent reply and never reopened."
+            "agent reply, never escalated and never reopened."
         ),
         "rate",
         True,

@@ -501,7 +501,7 @@ def recompute(start: datetime, end: datetime, *, now: datetime) -> Result:
     solved = [f for f in facts.values() if within(f.solved_at)]
     targeted = [f for f in solved if f.resolution_target]
     on_time = [f for f in targeted if not f.resolution_breached and not f.first_response_breached]
-    fcr = [f for f in solved if f.replies == 1 and f.reopens == 0]
+    fcr = [f for f in solved if f.replies == 1 and f.reopens == 0 and f.escalations == 0]
     escalated = [f for f in solved if f.escalations > 0]
     incidents = [f for f in solved if f.type == "incident"]
     incidents_logged = [f for f in incidents if f.minutes > 0]
@@ -643,7 +643,7 @@ _CHECKS: dict[str, tuple[str, ...]] = {
     "solved": ("solved_at",),
     "art_hours": ("solved_at", "resolution_minutes"),
     "on_time_rate": ("solved_at", "first_response_breached", "resolution_breached"),
-    "fcr_rate": ("solved_at", "replies", "reopens"),
+    "fcr_rate": ("solved_at", "replies", "reopens", "escalated"),
     "escalation_rate": ("solved_at", "escalated"),
     "solved_incidents": ("solved_at", "type"),
     "incidents_with_time_rate": ("solved_at", "type", "minutes"),

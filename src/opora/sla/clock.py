@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import QuerySet
 
 from opora.core.bulk import update_rows
 from opora.sla import config
@@ -393,17 +393,15 @@ def _copy_dimensions(
     sla.type = ticket.type
     if not logged:  # nothing logged since the totals were last counted
         return
-    totals = TimeEntry.objects.filter(ticket=ticket).aggregate(
-        total_minutes=Sum("minutes"),
-        total_cost=Sum(
-            ExpressionWrapper(
-                F("minutes") * F("rate_per_hour") / 60,
-                output_field=DecimalField(max_digits=14, decimal_places=4),
-            )
-        ),
-    )
-    sla.logged_minutes = int(totals["total_minutes"] or 0)
-    sla.logged_cost = Decimal(totals["total_cost"] or 0).quantize(Decimal("0.01"))
+    # Summed here in Decimal: SQLite keeps a whole-number rate as an integer and would
+    # divide minutes times rate by 60 as integers, dropping the kopecks of every entry.
+    entries = TimeEntry.objects.filter(ticket=ticket).values_list("minutes", "rate_per_hour")
+    minutes = cost = Decimal(0)
+    for spent, rate in entries:
+        minutes += spent
+        cost += Decimal(spent) * Decimal(rate) / 60
+    sla.logged_minutes = int(minutes)
+    sla.logged_cost = cost.quantize(Decimal("0.01"))
 
 
 def _count_contacts(sla: TicketSla, ticket: Ticket) -> None:
