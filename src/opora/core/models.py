@@ -1,7 +1,9 @@
-"""Infrastructure rows: the scheduler's lease and the last run of each periodic job."""
+"""Infrastructure rows: the scheduler's lease, the last run of each periodic job, worker
+heartbeats, and the audit trail of administrators' changes."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -42,3 +44,33 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} seen {self.seen_at:%H:%M:%S}"
+
+
+class AdminChange(models.Model):
+    """One change to the desk's set-up (people, teams, SLA, channels, knowledge base,
+    bot, security), by whom and when, with the fields' values before and after.
+
+    Written by `core.audit.record_change` in the change's own transaction, so a change
+    and its record stand or fall together. Codes, never translated labels."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    area = models.CharField(max_length=40)  # people, service, channels, kb, bot, security…
+    action = models.CharField(max_length=40)  # created, changed, deleted, deactivated…
+    target_type = models.CharField(max_length=60)  # user, team, sla_policy, mailbox…
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    # {"field": [before, after]} for changes; the whole object for creations/deletions.
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["area", "-at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.action} {self.target_type} {self.target_id}"
