@@ -211,9 +211,12 @@ def main() -> None:
             f"(best {min(values) * 1000:.0f} ms, {len(values)} runs)"
         )
     for name, fn in KPIS.items():
-        start = time.perf_counter()
-        fn(month)
-        print(f"  {name}: {(time.perf_counter() - start) * 1000:.0f} ms")
+        took = []
+        for f in (month, by_team):
+            start = time.perf_counter()
+            fn(f)
+            took.append((time.perf_counter() - start) * 1000)
+        print(f"  {name}: {took[0]:.0f} ms, one team {took[1]:.0f} ms")
     print(f"one month: NST {result['nst']}, solved {result['solved']}, NTB {result['ntb']}")
     summary = {
         "benchmark": "reports",

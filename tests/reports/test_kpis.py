@@ -124,6 +124,9 @@ def test_every_kpi_of_the_week(api, week, lena):
 def test_filters_slice_the_numbers(api, week, lena):
     email = api(lena).get("/reports/kpis", {**PERIOD, "channel": "email"}).json()
     assert (email["nst"], email["solved"], email["art_hours"]) == (3, 2, 12.0)
+    # CSAT of the e-mail tickets only: T1 rated 5; requests went to T1 and T3
+    assert (email["csat_ratings"], email["csat_average"]) == (1, 5.0)
+    assert email["csat_response_rate"] == 50.0
     urgent = api(lena).get("/reports/afrt", {**PERIOD, "priority": "urgent"}).json()
     assert urgent["afrt_hours"] == 2.0
     by_org = api(lena).get("/reports/nst", {**PERIOD, "organization": week[0].organization_id})
