@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail as djmail
 
 from opora.automation.bot import bot_user, configure_bot
 from opora.automation.models import BotConversation
@@ -193,3 +194,29 @@ def test_team_leads_and_admins_configure_the_bot(api, alice, lena, support):
     assert api(alice).post("/bot/settings", body).status_code == 403
     saved = api(lena).post("/bot/settings", body).json()
     assert saved == {"team": support.pk, "enabled": True, "threshold": 0.7}
+
+
+def test_an_e_mail_customer_receives_the_bots_answer_by_e_mail(
+    django_capture_on_commit_callbacks, dana, articles, bot_on
+):
+    djmail.outbox.clear()
+    # when a customer writes by e-mail and the bot finds an article
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = actions.create_ticket(
+            requester=dana,
+            subject="My printer does not print",
+            body="Nothing comes out.",
+            by=dana,
+            channel="email",
+        )
+    for _ in range(3):  # the bot's job, then the delivery it queued
+        with django_capture_on_commit_callbacks(execute=True):
+            run_queued_tasks()
+    # then the answer reaches her mailbox, in the ticket's thread
+    answers = [m for m in djmail.outbox if "Printer does not print" in m.body]
+    assert len(answers) == 1
+    assert answers[0].to == [dana.email]
+    assert f"[#{ticket.number}]" in answers[0].subject
+    # and it is still no first response
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is None

@@ -155,8 +155,13 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
             closed_at=wall_clock.now(),
             created_at=wall_clock.now(),
         )
+    # Sent through the ticket's channel like a person's reply (an e-mail customer would
+    # otherwise never see it), yet never a first response nor an agent's reply.
     add_automated_reply(
-        ticket, by=bot_user(), body=_reply_text(ticket, [(h.object_id, h.title) for h in hits])
+        ticket,
+        by=bot_user(),
+        body=_reply_text(ticket, [(h.object_id, h.title) for h in hits]),
+        deliver=True,
     )
     return BotConversation.objects.create(
         ticket=ticket,
