@@ -1,4 +1,4 @@
-""""New ticket" for agents: a phone call from a new customer, refusals that keep the form."""
+""" "New ticket" for agents: a phone call from a new customer, refusals that keep the form."""
 
 from __future__ import annotations
 

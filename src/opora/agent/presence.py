@@ -20,6 +20,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import path
+from django.utils.translation import gettext
 
 from opora.accounts import tokens
 from opora.accounts.models import User
@@ -38,7 +39,7 @@ STATES = {"here": "viewing", "typing": "typing"}
 def access_ticket_feed(user: User, number: int) -> Ticket:
     """The ticket whose presence feed this user may join: agents who may open it."""
     if not user.is_active or not user.is_agent:
-        raise NotFound("ticket")
+        raise NotFound(gettext("ticket"))
     return access_ticket(user, number)
 
 
