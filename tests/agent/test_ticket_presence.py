@@ -41,7 +41,7 @@ class Page:
         return event
 
     async def nothing_more(self) -> bool:
-        return await self.app.receive_nothing(timeout=0.3)
+        return bool(await self.app.receive_nothing(timeout=0.3))
 
     async def close(self) -> None:
         await self.app.send_input({"type": "websocket.disconnect", "code": 1000})

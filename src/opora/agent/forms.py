@@ -85,10 +85,12 @@ class NewTicketForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = [(p.code, p.label) for p in Priority]
+        priority = self.fields["priority"]
+        assert isinstance(priority, forms.ChoiceField)
+        priority.choices = [(p.code, p.label) for p in Priority]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("who") == "existing" and not data.get("requester"):
             self.add_error("requester_label", _("Pick the customer from the search results."))
         if data.get("who") == "new":
