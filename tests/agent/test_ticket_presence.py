@@ -58,9 +58,9 @@ def test_two_agents_see_each_other_and_an_outsider_is_refused(alice, bob, otto, 
         a, b = Page(tokens["Alice"], ticket.number), Page(tokens["Bob"], ticket.number)
         assert await a.connect()
         assert await b.connect()
-        seen["hello"] = await a.hear()  # Bob joined: Alice's page is asked to say she is here
-        await a.say("here")
+        # Bob joins: he hears at once that Alice is here (her connection answers for her)
         seen["bob hears"] = await b.hear()
+        seen["alice hears bob"] = await a.hear()
         await b.say("typing")
         seen["alice hears"] = await a.hear()
         await b.close()
@@ -74,7 +74,10 @@ def test_two_agents_see_each_other_and_an_outsider_is_refused(alice, bob, otto, 
         return seen
 
     seen = asyncio.run(scenario())
-    assert (seen["hello"]["type"], seen["hello"]["name"]) == ("hello", "Bob")
+    assert (seen["alice hears bob"]["name"], seen["alice hears bob"]["state"]) == (
+        "Bob",
+        "viewing",
+    )
     assert seen["bob hears"] == {
         "type": "presence",
         "user": ticket.team.members.get(name="Alice").pk,

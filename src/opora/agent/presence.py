@@ -8,8 +8,9 @@ and on Redis with any number of nodes: a page says "here" every few seconds (and
 "typing" while the agent writes a reply, debounced by the page), each message is passed
 to the ticket's group with a time to live, and the pages forget anyone not heard of
 within it. A tab that closes says goodbye ("left"); one that dies simply stops pinging
-and drops off the others' pages within `TTL_SECONDS`. A page that joins says "hello",
-and the others answer at once, so it does not wait for the next round of pings.
+and drops off the others' pages within `TTL_SECONDS`. When a page joins, the other
+connections answer at once with their last state, so it does not wait for the next
+round of pings.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class TicketPresenceConsumer(AsyncJsonWebsocketConsumer):
     user_id = 0
     name = ""
     last_sent = 0.0
+    state = "viewing"
 
     async def connect(self) -> None:
         serving_here()
@@ -73,7 +75,9 @@ class TicketPresenceConsumer(AsyncJsonWebsocketConsumer):
         self.user_id, self.name = user.pk, user.display_name
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.last_sent = time.monotonic()
         await self._tell({"type": "presence.hello"})
+        await self._ping()
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -88,7 +92,11 @@ class TicketPresenceConsumer(AsyncJsonWebsocketConsumer):
         if kind == "here" and now - self.last_sent < MIN_INTERVAL_SECONDS:
             return  # a page that pings too fast is not heard more often
         self.last_sent = now
-        await self._tell({"type": "presence.ping", "state": STATES[kind], "ttl": TTL_SECONDS})
+        self.state = STATES[kind]
+        await self._ping()
+
+    async def _ping(self) -> None:
+        await self._tell({"type": "presence.ping", "state": self.state, "ttl": TTL_SECONDS})
 
     async def _tell(self, message: dict[str, Any]) -> None:
         payload = {**message, "user": self.user_id, "name": self.name, "from": self.channel_name}
@@ -111,8 +119,9 @@ class TicketPresenceConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def presence_hello(self, event: dict[str, Any]) -> None:
+        # A page joined: this connection says at once who is here, as it last said it.
         if not self._mine(event):
-            await self.send_json({"type": "hello", "user": event["user"], "name": event["name"]})
+            await self._ping()
 
     async def presence_left(self, event: dict[str, Any]) -> None:
         if not self._mine(event):

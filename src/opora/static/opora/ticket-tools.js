@@ -167,7 +167,7 @@
     people.forEach(function (p, id) {
       if (p.until < now) { people.delete(id); return; }
       const template = p.state === "typing" ? el.dataset.typing : el.dataset.viewing;
-      lines.push(template.replace("%(name)s", p.name));
+      lines.push(template.replace("{name}", p.name));
     });
     el.textContent = lines.join(" · ");
     el.hidden = lines.length === 0;
@@ -194,8 +194,6 @@
         });
       } else if (data.type === "left") {
         people.delete(String(data.user));
-      } else if (data.type === "hello") {
-        send(isTyping ? "typing" : "here");  // a newcomer asks who is here
       }
       render();
     });
