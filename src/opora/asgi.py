@@ -35,6 +35,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from opora.agent.presence import presence_urlpatterns  # noqa: E402
 from opora.chat.consumers import (  # noqa: E402
     VISITOR_PREFIX,
     agent_urlpatterns,
@@ -46,7 +47,9 @@ from opora.core.realtime import websocket_urlpatterns  # noqa: E402
 # site's page listen in (cross-site WebSocket hijacking). Scripts authenticate with a
 # bearer token instead, which no browser page can attach to a WebSocket, and often send
 # no Origin at all: for them the origin proves nothing and is not checked.
-staff_routes = AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *agent_urlpatterns]))
+staff_routes = AuthMiddlewareStack(
+    URLRouter([*websocket_urlpatterns, *agent_urlpatterns, *presence_urlpatterns])
+)
 browser_sockets = AllowedHostsOriginValidator(staff_routes)
 
 

@@ -169,13 +169,14 @@ def test_side_panel_changes_fields_and_reports_errors(
         response = client.post(
             f"/agent/tickets/{ticket.number}/update", base | {"assignee": str(otto.pk), "line": "3"}
         )
-    assert response.status_code == 400
-    assert "not a member" in response.context["panel_error"]
+    # (422, with the reason next to the assignee field and the agent's choices kept)
+    assert response.status_code == 422
+    assert "not a member" in response.context["panel_errors"]["assignee"]
     # nor with a line that is none
     with nothing_written(ticket):
         response = client.post(f"/agent/tickets/{ticket.number}/update", base | {"line": "x"})
-    assert response.status_code == 400
-    assert "support line must be 1, 2 or 3" in response.context["panel_error"]
+    assert response.status_code == 422
+    assert "support line must be 1, 2 or 3" in response.context["panel_errors"]["line"]
 
 
 def test_take_it_assigns_to_me(client, alice, dana, make_ticket):

@@ -175,3 +175,33 @@ def user_by_id(pk: int) -> User | None:
         from_row(Organization, organization) if organization[0] is not None else None
     )
     return user
+
+
+PEOPLE_SEARCH_LIMIT = 10
+
+
+def search_people(
+    viewer: User, q: str, *, roles: tuple[str, ...] = (Role.CUSTOMER,), limit: int = 10
+) -> list[User]:
+    """People of these roles whose name, e-mail or phone (own or a channel identity)
+    contains `q`: the type-ahead of the ticket page and `GET /customers/search`.
+
+    Agents only; merged-away and deactivated people are left out, so nobody picks an
+    account that no longer takes tickets."""
+    require_agent(viewer)
+    text = q.strip()
+    if len(text) < 2:
+        return []
+    limit = max(1, min(limit, 50))
+    match = Q(name__icontains=text) | Q(email__icontains=text)
+    phone = clean_phone(text)
+    if len(phone) >= 4:  # "+" and at least three digits
+        match |= Q(phone__contains=phone[1:]) | Q(
+            pk__in=Identity.objects.filter(kind="phone", value__contains=phone[1:]).values(
+                "user_id"
+            )
+        )
+    people = User.objects.filter(
+        match, role__in=roles, is_active=True, merged_into__isnull=True
+    ).select_related("organization")
+    return list(people.order_by("name", "email", "id")[:limit])

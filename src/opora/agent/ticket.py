@@ -10,16 +10,27 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opora.accounts.models import SupportLine, Team, User
-from opora.agent.forms import ComposerForm, MergeForm, ProblemForm, TimeForm
-from opora.agent.views import agents
+from opora.accounts.selectors import access_user
+from opora.agent.forms import (
+    ComposerForm,
+    EscalateForm,
+    FollowerForm,
+    HandoffForm,
+    MergeForm,
+    ProblemForm,
+    TimeForm,
+)
+from opora.agent.new_ticket import team_assignees
 from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.core.numbers import parse_id
 from opora.core.security import allow_remote_images
@@ -35,10 +46,14 @@ from opora.pages import (
     is_htmx,
     not_found_as_404,
 )
-from opora.sla.selectors import sla_state, sla_targets, ticket_sla
+from opora.sla import actions as sla_actions
+from opora.sla.clock import LEVELS
+from opora.sla.models import DevHandoff
+from opora.sla.selectors import access_desk_ticket, sla_state, sla_targets, ticket_sla
 from opora.tickets import actions
 from opora.tickets import errors as ticket_errors
 from opora.tickets.models import (
+    ALLOWED_TRANSITIONS,
     Channel,
     Event,
     EventKind,
@@ -137,12 +152,29 @@ def _render(
     *,
     composer: ComposerForm | None = None,
     panel_error: str = "",
+    panel: dict[str, str] | None = None,
+    panel_errors: dict[str, str] | None = None,
     side_form: forms.Form | None = None,
     time_form: TimeForm | None = None,
+    follower_form: FollowerForm | None = None,
+    escalate_form: EscalateForm | None = None,
+    handoff_form: HandoffForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = current_user(request)
     ticket = _access(user, ticket.number)  # fresh, after any change
+    tags = ", ".join(t.name for t in ticket.tags.all())
+    # What the Properties form shows: the ticket's values, or after a refusal the ones
+    # the agent chose, so a refused save loses none of them.
+    shown = panel or _panel_values(ticket, tags)
+    choices = team_assignees()
+    assignees = list(choices.get(shown["team"], []))
+    if shown["assignee"] and all(str(a["id"]) != shown["assignee"] for a in assignees):
+        # The current (or chosen) assignee stays visible, so the form never changes it
+        # silently; saving it with a team it is not in is refused next to the field.
+        current = User.objects.filter(pk=parse_id(shown["assignee"]) or 0).first()
+        if current is not None:
+            assignees.append({"id": current.pk, "name": current.display_name})
     others = (
         visible_tickets(user)
         .filter(requester_id=ticket.requester_id)
@@ -174,24 +206,82 @@ def _render(
         "time": time_totals(ticket, user),
         # Costs are for the people who plan budgets, not for every agent.
         "show_cost": user.is_admin or user.is_team_lead,
-        "tags": ", ".join(t.name for t in ticket.tags.all()),
+        "tags": tags,
+        "panel": shown,
+        "panel_errors": panel_errors or {},
+        "assignees": assignees,
+        "assignee_choices": choices,
+        "followers": list(ticket.followers.order_by("name", "email")),
+        "follower_form": follower_form,
+        "escalation": _escalation(user, ticket, escalate_form),
+        "handoff": _handoff(user, ticket, handoff_form),
         "others": list(others),
         "history": history(ticket),
-        "statuses": TicketStatus.choices,
+        "statuses": _allowed_statuses(ticket),
         "priorities": [(p.code, p.label) for p in Priority],
         "current_priority": Priority(ticket.priority).code,
         "types": TicketType.choices,
         "lines": SupportLine.choices,
         "teams": list(Team.objects.order_by("name")),
-        "agents": agents(),
         "incidents": list(ticket.incidents.order_by("number")[:20])
         if ticket.type == TicketType.PROBLEM
         else [],
     }
     if is_htmx(request):
-        # htmx swaps only 2xx answers by default: errors travel in the fragment.
-        return render(request, "agent/_ticket.html", context)
+        # htmx swaps only 2xx answers by default: errors travel in the fragment (a 422
+        # of the Properties form is swapped too, by ticket-tools.js).
+        return render(request, "agent/_ticket.html", context, status=422 if status == 422 else 200)
     return render(request, "agent/ticket.html", context, status=status)
+
+
+def _panel_values(ticket: Ticket, tags: str) -> dict[str, str]:
+    return {
+        "status": ticket.status,
+        "priority": Priority(ticket.priority).code,
+        "type": ticket.type,
+        "assignee": str(ticket.assignee_id or ""),
+        "team": str(ticket.team_id or ""),
+        "line": str(ticket.line),
+        "tags": tags,
+    }
+
+
+def _allowed_statuses(ticket: Ticket) -> list[tuple[str, Any]]:
+    """The current status and those it may move to: the form offers nothing the
+    ticket would refuse."""
+    allowed = ALLOWED_TRANSITIONS.get(ticket.status, frozenset())
+    return [(v, label) for v, label in TicketStatus.choices if v == ticket.status or v in allowed]
+
+
+def _escalation(user: User, ticket: Ticket, form: EscalateForm | None) -> dict[str, Any] | None:
+    """The Escalate card: the levels above the current one; None when there is none."""
+    if not user.is_agent or ticket.status == TicketStatus.CLOSED:
+        return None
+    level = sla_actions.current_level(ticket)
+    higher = LEVELS[LEVELS.index(level) + 1 :] if level in LEVELS else []
+    labels = dict(EscalateForm.LEVELS)
+    return {
+        "level": level,
+        "level_label": labels.get(level, _("Line 1")),
+        "choices": [(value, labels[value]) for value in higher if value in labels],
+        "form": form,
+    }
+
+
+def _handoff(user: User, ticket: Ticket, form: HandoffForm | None) -> dict[str, Any] | None:
+    """The hand-off card: only with a development webhook configured, for agents."""
+    if not user.is_agent or not settings.DEV_WEBHOOK_URL:
+        return None
+    problem_id = ticket.problem_id or ticket.pk
+    found = DevHandoff.objects.filter(problem_id=problem_id).select_related("problem").first()
+    reference = found.dev_reference if found else ""
+    return {
+        "state": found,
+        "reference": reference,
+        "reference_is_link": reference.startswith(("https://", "http://")),
+        "form": form,
+        "open": ticket.status != TicketStatus.CLOSED,
+    }
 
 
 def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
@@ -295,16 +385,122 @@ def _panel_changes(request: HttpRequest, ticket: Ticket, user: User) -> actions.
     return changes
 
 
+PANEL_FIELDS = ("status", "priority", "type", "assignee", "team", "line", "tags")
+
+
 @require_POST
 @agent_required
 def update(request: HttpRequest, number: int) -> HttpResponse:
+    """Save the Properties form: every change in it, or (refused) none, and the form
+    back as the agent filled it with the reason next to the field (422)."""
     user = current_user(request)
     ticket = _access(user, number)
     try:
         actions.update_ticket(ticket, _panel_changes(request, ticket, user), by=user)
     except OporaError as exc:
-        return _render(request, ticket, panel_error=exc.message, status=400)
+        chosen = _panel_values(ticket, ", ".join(t.name for t in ticket.tags.all()))
+        chosen |= {k: request.POST[k] for k in PANEL_FIELDS if k in request.POST}
+        if exc.field in PANEL_FIELDS:
+            errors, general = {str(exc.field): exc.message}, ""
+        else:
+            errors, general = {}, exc.message
+        return _render(
+            request, ticket, panel=chosen, panel_errors=errors, panel_error=general, status=422
+        )
     return _done(request, ticket)
+
+
+@require_POST
+@agent_required
+def follower_add(request: HttpRequest, number: int) -> HttpResponse:
+    """Add a follower (a customer or an agent found by the search, or by e-mail)."""
+    user = current_user(request)
+    ticket = _access(user, number)
+    form = FollowerForm(request.POST)
+    if form.is_valid():
+        person = _person(user, form.cleaned_data["person_id"], form.cleaned_data["person"])
+        if person is None:
+            form.add_error("person", _("Nobody with this e-mail; pick a person from the list."))
+        elif person.pk == ticket.requester_id:
+            form.add_error("person", _("The requester gets every reply already."))
+        else:
+            actions.add_followers(ticket, [person], by=user)
+            return _done(request, ticket)
+    return _render(request, ticket, follower_form=form, status=422)
+
+
+def _person(viewer: User, person_id: int | None, text: str) -> User | None:
+    if person_id is not None:
+        try:
+            return access_user(viewer, person_id)
+        except NotFound:
+            return None
+    address = text.strip().rsplit("<", 1)[-1].rstrip(">").strip().lower()
+    return User.objects.filter(email=address, is_active=True, merged_into__isnull=True).first()
+
+
+@require_POST
+@agent_required
+def follower_remove(request: HttpRequest, number: int, user_id: int) -> HttpResponse:
+    user = current_user(request)
+    ticket = _access(user, number)
+    follower = ticket.followers.filter(pk=user_id).first()
+    if follower is None:
+        raise Http404
+    actions.remove_followers(ticket, [follower], by=user)
+    return _done(request, ticket)
+
+
+@require_POST
+@agent_required
+def escalate(request: HttpRequest, number: int) -> HttpResponse:
+    """Move the ticket up to line 2, 3 or the team lead, with the reason (sla actions)."""
+    user = current_user(request)
+    try:
+        ticket = access_desk_ticket(user, number)
+    except NotFound as exc:
+        raise not_found_as_404(exc) from None
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        try:
+            sla_actions.escalate_ticket(
+                ticket, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"], by=user
+            )
+        except OporaError as exc:
+            add_action_error(form, exc, default_field="to")
+        else:
+            return _done(request, ticket)
+    return _render(request, ticket, escalate_form=form, status=422)
+
+
+@require_POST
+@agent_required
+def hand_off(request: HttpRequest, number: int) -> HttpResponse:
+    """Hand the ticket (its problem) to development: the summary and the reason go into
+    an internal note in the same transaction, then the signed webhook is queued."""
+    user = current_user(request)
+    try:
+        ticket = access_desk_ticket(user, number)
+    except NotFound as exc:
+        raise not_found_as_404(exc) from None
+    form = HandoffForm(request.POST)
+    if form.is_valid():
+        note = _("Handed to development: %(summary)s") % {"summary": form.cleaned_data["summary"]}
+        try:
+            with transaction.atomic():
+                actions.add_message(
+                    ticket,
+                    by=user,
+                    body=f"{note}\n\n{form.cleaned_data['reason']}",
+                    internal=True,
+                    channel=Channel.WEB,
+                )
+                sla_actions.hand_to_development(_access(user, number), by=user)
+        except OporaError as exc:
+            add_action_error(form, exc, default_field="summary")
+        else:
+            return _done(request, ticket)
+    return _render(request, ticket, handoff_form=form, status=422)
 
 
 @require_POST

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat, chat_settings, customers, profile, sso, ticket, views
+from opora.agent import chat, chat_settings, customers, new_ticket, profile, sso, ticket, views
 
 app_name = "agent"
 
@@ -10,7 +10,17 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk", views.bulk, name="bulk"),
     path("chat/", chat.inbox, name="chat"),
+    path("tickets/new", new_ticket.new_ticket, name="new_ticket"),
+    path("people/search", new_ticket.people_search, name="people_search"),
     path("tickets/<id:number>", ticket.ticket_page, name="ticket"),
+    path("tickets/<id:number>/followers", ticket.follower_add, name="follower_add"),
+    path(
+        "tickets/<id:number>/followers/<id:user_id>/remove",
+        ticket.follower_remove,
+        name="follower_remove",
+    ),
+    path("tickets/<id:number>/escalate", ticket.escalate, name="escalate"),
+    path("tickets/<id:number>/hand-off", ticket.hand_off, name="hand_off"),
     path("tickets/<id:number>/reply", ticket.reply, name="reply"),
     path(
         "tickets/<id:number>/deliveries/<id:delivery_id>/retry",

@@ -12,6 +12,7 @@ from opora.api import reports as reports_api
 from opora.api import search as search_api
 from opora.api import sla as sla_api
 from opora.api import sso as sso_api
+from opora.api import ticket_people as ticket_people_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
 api = OporaAPI(
@@ -41,3 +42,4 @@ api.add_router("", automation_api.router, writes=ADMIN)
 api.add_router("", mailboxes_api.router, writes=ADMIN)
 api.add_router("", chat_api.router, writes=TICKETS)
 api.add_router("", sso_api.router, writes=ADMIN)
+api.add_router("", ticket_people_api.router, writes=TICKETS)

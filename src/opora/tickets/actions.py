@@ -222,6 +222,18 @@ def add_followers(ticket: Ticket, users: Sequence[User], *, by: User | None) -> 
     return added
 
 
+@transaction.atomic
+def remove_followers(ticket: Ticket, users: Sequence[User], *, by: User) -> list[int]:
+    """Stop sending copies of the conversation to these people (agents decide)."""
+    require_agent(by, "followers")
+    current = set(ticket.followers.values_list("pk", flat=True))
+    removed = sorted({u.pk for u in users} & current)
+    if removed:
+        ticket.followers.remove(*removed)
+        ev.followers_removed_event(ticket=ticket, by=by, removed=removed)
+    return removed
+
+
 def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
     # Lock in id order so two opposite merges cannot deadlock.
     locked = {
@@ -349,6 +361,7 @@ __all__: list[str] = [
     "merge_tickets",
     "move_status",
     "prepare_ticket",
+    "remove_followers",
     "start_timer",
     "stop_timer",
     "unlink_problem",

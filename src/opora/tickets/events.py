@@ -218,6 +218,10 @@ def followers_added_event(*, ticket: Ticket, by: User | None, added: list[int]) 
     return _event(ticket, by, EventKind.FOLLOWERS_ADDED, data={"added": added})
 
 
+def followers_removed_event(*, ticket: Ticket, by: User | None, removed: list[int]) -> Event:
+    return _event(ticket, by, EventKind.FOLLOWERS_REMOVED, data={"removed": removed})
+
+
 def mail_ignored_event(*, ticket: Ticket, kind: str, raw_message: int, sender: str) -> Event:
     """An auto-reply or bounce about this ticket: recorded, never answered."""
     return _event(

@@ -263,6 +263,7 @@ class EventKind(models.TextChoices):
     PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
     PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
     FOLLOWERS_ADDED = "followers_added", _("Followers added")
+    FOLLOWERS_REMOVED = "followers_removed", _("Followers removed")
     MAIL_IGNORED = "mail_ignored", _("Auto-reply or bounce received")
     MAIL_FAILED = "mail_failed", _("E-mail could not be delivered")
     DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
