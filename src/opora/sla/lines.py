@@ -1,0 +1,65 @@
+"""The names of the support levels (lines 1-3 and the team lead) as the desk calls them.
+
+An administrator may rename them in the console ("Experts", "Developers"…), per
+language; wherever a level is shown, its label comes from `level_label`, which falls back
+to the built-in names for a level left unnamed. Each call reads the
+handful of rows once (one query).
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from opora.sla.models import SupportLineName
+
+LEVELS = ("1", "2", "3", "lead")
+DEFAULT_LABELS: dict[str, str | Promise] = {
+    "1": _("1st line"),
+    "2": _("2nd line"),
+    "3": _("3rd line"),
+    "lead": _("Team lead"),
+}
+
+
+def _language(language: str | None) -> str:
+    code = language or translation.get_language() or "en"
+    return "ru" if code.startswith("ru") else "en"
+
+
+def custom_names() -> dict[str, tuple[str, str]]:
+    """{level: (English name, Russian name)} of the levels an administrator named."""
+    return {
+        row.level: (row.name_en, row.name_ru)
+        for row in SupportLineName.objects.filter(level__in=LEVELS)
+    }
+
+
+def level_label(level: str | int, language: str | None = None) -> str:
+    """The label of a level ("1", 2, "lead"…) in `language` (default: the active one)."""
+    key = str(level)
+    return level_labels(language).get(key, key)
+
+
+def level_labels(language: str | None = None) -> dict[str, str]:
+    """Every level's label in `language`, in order (one query)."""
+    lang = _language(language)
+    named = custom_names()
+    labels = {}
+    for level in LEVELS:
+        en, ru = named.get(level, ("", ""))
+        chosen = ru if lang == "ru" else en
+        labels[level] = chosen or builtin_label(level, lang)
+    return labels
+
+
+def builtin_label(level: str, lang: str) -> str:
+    with translation.override(lang):
+        return str(DEFAULT_LABELS[level])
+
+
+def line_choices(language: str | None = None) -> list[tuple[int, str]]:
+    """(1, label), (2, label), (3, label): for the ticket's "line" select."""
+    labels = level_labels(language)
+    return [(int(level), labels[level]) for level in LEVELS if level != "lead"]
