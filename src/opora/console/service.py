@@ -361,7 +361,12 @@ def _policy_initial(policy: SlaPolicy) -> dict[str, Any]:
 @require_GET
 @service_section
 def policy_list(request: HttpRequest) -> HttpResponse:
-    return _page(request, "service_policies.html", "policies", policies=selectors.policies())
+    priorities, types = dict(Priority.choices), dict(TicketType.choices)
+    rows = [
+        (p, priorities.get(p.priority, "") if p.priority else "", types.get(p.type, p.type))
+        for p in selectors.policies()
+    ]
+    return _page(request, "service_policies.html", "policies", rows=rows)
 
 
 def _policy_page(
