@@ -2,12 +2,19 @@
 
 An administrator may rename them in the console ("Experts", "Developers"…), per
 language; wherever a level is shown, its label comes from `level_label`, which falls back
-to the built-in names for a level left unnamed. Each call reads the
-handful of rows once (one query).
+to the built-in names for a level left unnamed. The handful of rows is kept per process
+like the SLA configuration (sla/config.py): dropped at once here when a name changes,
+in other processes when the version in the shared cache moves, else after a while.
 """
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -28,12 +35,42 @@ def _language(language: str | None) -> str:
     return "ru" if code.startswith("ru") else "en"
 
 
+VERSION_KEY = "opora:sla:line-names"
+MAX_AGE_SECONDS = 30
+_kept: tuple[Any, float, dict[str, tuple[str, str]]] | None = None
+
+
 def custom_names() -> dict[str, tuple[str, str]]:
     """{level: (English name, Russian name)} of the levels an administrator named."""
-    return {
+    global _kept
+    version = cache.get(VERSION_KEY)
+    kept = _kept
+    if kept is not None and kept[0] == version and time.monotonic() - kept[1] < MAX_AGE_SECONDS:
+        return kept[2]
+    names = {
         row.level: (row.name_en, row.name_ru)
         for row in SupportLineName.objects.filter(level__in=LEVELS)
     }
+    _kept = (version, time.monotonic(), names)
+    return names
+
+
+def forget() -> None:
+    global _kept
+    _kept = None
+
+
+def _changed(**kwargs: Any) -> None:
+    forget()
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet
+        cache.set(VERSION_KEY, 1, timeout=None)
+    transaction.on_commit(forget)
+
+
+post_save.connect(_changed, sender=SupportLineName, dispatch_uid="sla-line-names-save")
+post_delete.connect(_changed, sender=SupportLineName, dispatch_uid="sla-line-names-delete")
 
 
 def level_label(level: str | int, language: str | None = None) -> str:
