@@ -154,7 +154,9 @@ def test_escalation_rules_crud(api, ada):
 
 
 def test_line_names_are_stored_and_shown(api, ada):
-    answer = _put(api(ada), "/sla/line-names", {"names": {"2": {"en": "Experts", "ru": "Эксперты"}}})
+    answer = _put(
+        api(ada), "/sla/line-names", {"names": {"2": {"en": "Experts", "ru": "Эксперты"}}}
+    )
     assert answer.status_code == 200
     levels = {row["level"]: row for row in answer.json()}
     assert levels["2"]["label_ru"] == "Эксперты"
