@@ -53,6 +53,9 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             mapping_id=1,
             category_id=1,  # refused before anything is looked up
             token_id=1,
+            calendar_id=1,  # service settings: refused before anything is looked up
+            policy_id=1,
+            rule_id=1,
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date as date_type
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from opora.api.common import ErrorOut, current_user
+from opora.accounts.models import User
+from opora.accounts.tokens import ADMIN
+from opora.api.common import ErrorOut, StrictInput, current_user, needs_scope
 from opora.core import jsonin
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
 from opora.feedback.selectors import ticket_rating
-from opora.sla import actions
+from opora.sla import actions, lines, selectors, service
+from opora.sla.models import BusinessCalendar, EscalationRule, SlaPolicy
 from opora.sla.selectors import (
     access_desk_ticket,
     entry_cost,
@@ -26,7 +30,7 @@ from opora.sla.selectors import (
 )
 from opora.sla.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from opora.tickets import actions as ticket_actions
-from opora.tickets.models import Ticket
+from opora.tickets.models import Priority, Ticket
 from opora.tickets.selectors import access_ticket
 
 router = Router(tags=["sla"])
@@ -276,3 +280,462 @@ def dev_callback(request: HttpRequest) -> dict[str, Any]:
         "attempts": handoff.attempts,
         "dev_status": handoff.dev_status,
     }
+
+
+# Service settings: calendars, policies, escalation rules, the support lines' names.
+# Agents read them; administrators change them (token scope `admin`).
+
+ADMIN_WRITE = needs_scope(ADMIN)
+
+
+class DayIn(StrictInput):
+    date: str = Field(description="YYYY-MM-DD")
+    kind: Literal["holiday", "working", "short"]
+    note: str = ""
+
+
+class DayOut(Schema):
+    date: date_type
+    kind: str
+    note: str
+
+
+class CalendarIn(StrictInput):
+    name: str
+    time_zone: str = Field("Europe/Moscow", description="an IANA time zone")
+    week: dict[str, list[list[str]]] = Field(
+        default_factory=dict,
+        description='ISO weekday → intervals, e.g. {"1": [["09:00", "13:00"], ["14:00", "18:00"]]}',
+    )
+    always_open: bool = False
+    is_default: bool = False
+    days: list[DayIn] | None = Field(None, description="null: keep the dated days as they are")
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    time_zone: str
+    week: dict[str, list[list[str]]]
+    always_open: bool
+    is_default: bool
+    days: list[DayOut]
+    in_use: bool
+
+
+class LoadedOut(Schema):
+    loaded: int
+    years: list[int]
+    calendar: CalendarOut
+
+
+class PolicyIn(StrictInput):
+    name: str
+    calendar: int
+    priority: Literal["low", "normal", "high", "urgent"] | None = None
+    type: Literal["question", "incident", "problem", "complaint", "suggestion"] | None = None
+    organization: int | None = None
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    pause_on_hold: bool = False
+    is_active: bool = True
+
+
+class PolicyOut(Schema):
+    id: int
+    name: str
+    position: int
+    priority: str | None
+    type: str | None
+    organization: int | None
+    calendar: int
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    pause_on_hold: bool
+    is_active: bool
+
+
+class OrderIn(StrictInput):
+    ids: list[int]
+
+
+class RuleIn(StrictInput):
+    name: str
+    to_level: Literal["2", "3", "lead"]
+    reason: str
+    on_risk: bool = False
+    priority: Literal["low", "normal", "high", "urgent"] | None = None
+    type: Literal["question", "incident", "problem", "complaint", "suggestion"] | None = None
+    organization: int | None = None
+    is_active: bool = True
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    position: int
+    on_risk: bool
+    priority: str | None
+    type: str | None
+    organization: int | None
+    to_level: str
+    reason: str
+    is_active: bool
+
+
+class LineNameIn(StrictInput):
+    en: str = ""
+    ru: str = ""
+
+
+class LineNameOut(Schema):
+    level: str
+    en: str
+    ru: str
+    label_en: str
+    label_ru: str
+
+
+class LineNamesIn(StrictInput):
+    names: dict[Literal["1", "2", "3", "lead"], LineNameIn]
+
+
+def _priority_name(value: int | None) -> str | None:
+    return Priority(value).name.lower() if value is not None else None
+
+
+def _priority_value(name: str | None) -> int | None:
+    return Priority.by_name(name).value if name else None
+
+
+def calendar_out(calendar: BusinessCalendar, *, in_use: set[int] | None = None) -> dict[str, Any]:
+    used = in_use if in_use is not None else selectors.calendars_in_use()
+    return {
+        "id": calendar.pk,
+        "name": calendar.name,
+        "time_zone": calendar.time_zone,
+        "week": calendar.week or {},
+        "always_open": calendar.always_open,
+        "is_default": calendar.is_default,
+        "days": [
+            {"date": d.date, "kind": d.kind, "note": d.name}
+            for d in selectors.calendar_days(calendar)
+        ],
+        "in_use": calendar.pk in used,
+    }
+
+
+def policy_out(policy: SlaPolicy) -> dict[str, Any]:
+    return {
+        "id": policy.pk,
+        "name": policy.name,
+        "position": policy.position,
+        "priority": _priority_name(policy.priority),
+        "type": policy.type or None,
+        "organization": policy.organization_id,
+        "calendar": policy.calendar_id,
+        "first_response_minutes": policy.first_response_minutes,
+        "next_response_minutes": policy.next_response_minutes,
+        "resolution_minutes": policy.resolution_minutes,
+        "pause_on_hold": policy.pause_on_hold,
+        "is_active": policy.is_active,
+    }
+
+
+def rule_out(rule: EscalationRule) -> dict[str, Any]:
+    return {
+        "id": rule.pk,
+        "name": rule.name,
+        "position": rule.position,
+        "on_risk": rule.on_risk,
+        "priority": _priority_name(rule.priority),
+        "type": rule.type or None,
+        "organization": rule.organization_id,
+        "to_level": rule.to_level,
+        "reason": rule.reason,
+        "is_active": rule.is_active,
+    }
+
+
+def _calendar_input(payload: CalendarIn) -> service.CalendarInput:
+    return service.CalendarInput(
+        name=payload.name,
+        time_zone=payload.time_zone,
+        week=payload.week,
+        always_open=payload.always_open,
+        is_default=payload.is_default,
+        days=None
+        if payload.days is None
+        else [service.DayInput(d.date, d.kind, d.note) for d in payload.days],
+    )
+
+
+def _policy_input(payload: PolicyIn) -> service.PolicyInput:
+    return service.PolicyInput(
+        name=payload.name,
+        calendar=payload.calendar,
+        priority=_priority_value(payload.priority),
+        type=payload.type or "",
+        organization=payload.organization,
+        first_response_minutes=payload.first_response_minutes,
+        next_response_minutes=payload.next_response_minutes,
+        resolution_minutes=payload.resolution_minutes,
+        pause_on_hold=payload.pause_on_hold,
+        is_active=payload.is_active,
+    )
+
+
+def _rule_input(payload: RuleIn) -> service.RuleInput:
+    return service.RuleInput(
+        name=payload.name,
+        to_level=payload.to_level,
+        reason=payload.reason,
+        on_risk=payload.on_risk,
+        priority=_priority_value(payload.priority),
+        type=payload.type or "",
+        organization=payload.organization,
+        is_active=payload.is_active,
+    )
+
+
+def _reader(request: HttpRequest) -> User:
+    user = current_user(request)
+    selectors.access_service_settings(user)
+    return user
+
+
+@router.get(
+    "/sla/calendars", response={200: list[CalendarOut], **ERRORS}, summary="Business calendars"
+)
+def list_calendars(request: HttpRequest) -> list[dict[str, Any]]:
+    _reader(request)
+    used = selectors.calendars_in_use()
+    return [calendar_out(c, in_use=used) for c in selectors.calendars()]
+
+
+@router.post(
+    "/sla/calendars",
+    response={201: CalendarOut, **ERRORS},
+    summary="Create a business calendar",
+    openapi_extra=ADMIN_WRITE,
+)
+def create_calendar(request: HttpRequest, payload: CalendarIn) -> Status[Any]:
+    user = current_user(request)
+    calendar = service.save_calendar(_calendar_input(payload), by=user)
+    return Status(201, calendar_out(calendar))
+
+
+@router.get(
+    "/sla/calendars/{calendar_id}",
+    response={200: CalendarOut, **ERRORS},
+    summary="A business calendar",
+)
+def get_calendar(request: HttpRequest, calendar_id: int) -> dict[str, Any]:
+    _reader(request)
+    return calendar_out(selectors.access_calendar(calendar_id))
+
+
+@router.put(
+    "/sla/calendars/{calendar_id}",
+    response={200: CalendarOut, **ERRORS},
+    summary="Change a business calendar",
+    openapi_extra=ADMIN_WRITE,
+)
+def update_calendar(request: HttpRequest, calendar_id: int, payload: CalendarIn) -> dict[str, Any]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    calendar = selectors.access_calendar(calendar_id)
+    return calendar_out(service.save_calendar(_calendar_input(payload), by=user, calendar=calendar))
+
+
+@router.post(
+    "/sla/calendars/{calendar_id}/ru-production-calendar",
+    response={200: LoadedOut, **ERRORS},
+    summary="Load the Russian production calendar's holidays, transfers and short days",
+    openapi_extra=ADMIN_WRITE,
+)
+def load_ru_calendar(request: HttpRequest, calendar_id: int) -> dict[str, Any]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    calendar = selectors.access_calendar(calendar_id)
+    loaded = service.load_ru_production_calendar(calendar, by=user)
+    return {
+        "loaded": loaded,
+        "years": service.production_calendar_years(),
+        "calendar": calendar_out(calendar),
+    }
+
+
+@router.delete(
+    "/sla/calendars/{calendar_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a business calendar no policy uses",
+    openapi_extra=ADMIN_WRITE,
+)
+def delete_calendar(request: HttpRequest, calendar_id: int) -> Status[None]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    service.delete_calendar(selectors.access_calendar(calendar_id), by=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/sla/policies", response={200: list[PolicyOut], **ERRORS}, summary="SLA policies, in order"
+)
+def list_policies(request: HttpRequest) -> list[dict[str, Any]]:
+    _reader(request)
+    return [policy_out(p) for p in selectors.policies()]
+
+
+@router.post(
+    "/sla/policies",
+    response={201: PolicyOut, **ERRORS},
+    summary="Create an SLA policy (tried after the others)",
+    openapi_extra=ADMIN_WRITE,
+)
+def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[Any]:
+    user = current_user(request)
+    return Status(201, policy_out(service.create_policy(_policy_input(payload), by=user)))
+
+
+@router.post(
+    "/sla/policies/order",
+    response={200: list[PolicyOut], **ERRORS},
+    summary="Put the SLA policies in order (every id once)",
+    openapi_extra=ADMIN_WRITE,
+)
+def order_policies(request: HttpRequest, payload: OrderIn) -> list[dict[str, Any]]:
+    user = current_user(request)
+    return [policy_out(p) for p in service.order_policies(payload.ids, by=user)]
+
+
+@router.get(
+    "/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS}, summary="An SLA policy"
+)
+def get_policy(request: HttpRequest, policy_id: int) -> dict[str, Any]:
+    _reader(request)
+    return policy_out(selectors.access_policy(policy_id))
+
+
+@router.put(
+    "/sla/policies/{policy_id}",
+    response={200: PolicyOut, **ERRORS},
+    summary="Change an SLA policy (open tickets are re-clocked)",
+    openapi_extra=ADMIN_WRITE,
+)
+def update_policy(request: HttpRequest, policy_id: int, payload: PolicyIn) -> dict[str, Any]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    policy = selectors.access_policy(policy_id)
+    return policy_out(service.update_policy(policy, _policy_input(payload), by=user))
+
+
+@router.delete(
+    "/sla/policies/{policy_id}",
+    response={204: None, **ERRORS},
+    summary="Delete an SLA policy",
+    openapi_extra=ADMIN_WRITE,
+)
+def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    service.delete_policy(selectors.access_policy(policy_id), by=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/sla/escalation-rules",
+    response={200: list[RuleOut], **ERRORS},
+    summary="Escalation rules, in order",
+)
+def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
+    _reader(request)
+    return [rule_out(r) for r in selectors.escalation_rules()]
+
+
+@router.post(
+    "/sla/escalation-rules",
+    response={201: RuleOut, **ERRORS},
+    summary="Create an escalation rule",
+    openapi_extra=ADMIN_WRITE,
+)
+def create_rule(request: HttpRequest, payload: RuleIn) -> Status[Any]:
+    user = current_user(request)
+    return Status(201, rule_out(service.create_rule(_rule_input(payload), by=user)))
+
+
+@router.get(
+    "/sla/escalation-rules/{rule_id}",
+    response={200: RuleOut, **ERRORS},
+    summary="An escalation rule",
+)
+def get_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
+    _reader(request)
+    return rule_out(selectors.access_rule(rule_id))
+
+
+@router.put(
+    "/sla/escalation-rules/{rule_id}",
+    response={200: RuleOut, **ERRORS},
+    summary="Change an escalation rule",
+    openapi_extra=ADMIN_WRITE,
+)
+def update_rule(request: HttpRequest, rule_id: int, payload: RuleIn) -> dict[str, Any]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    rule = selectors.access_rule(rule_id)
+    return rule_out(service.update_rule(rule, _rule_input(payload), by=user))
+
+
+@router.delete(
+    "/sla/escalation-rules/{rule_id}",
+    response={204: None, **ERRORS},
+    summary="Delete an escalation rule",
+    openapi_extra=ADMIN_WRITE,
+)
+def delete_rule(request: HttpRequest, rule_id: int) -> Status[None]:
+    user = current_user(request)
+    service.require_service_admin(user)
+    service.delete_rule(selectors.access_rule(rule_id), by=user)
+    return Status(204, None)
+
+
+def _line_names() -> list[dict[str, Any]]:
+    named = lines.custom_names()
+    english, russian = lines.level_labels("en"), lines.level_labels("ru")
+    return [
+        {
+            "level": level,
+            "en": named.get(level, ("", ""))[0],
+            "ru": named.get(level, ("", ""))[1],
+            "label_en": english[level],
+            "label_ru": russian[level],
+        }
+        for level in lines.LEVELS
+    ]
+
+
+@router.get(
+    "/sla/line-names",
+    response={200: list[LineNameOut], **ERRORS},
+    summary="The support lines' names (empty: the built-in label)",
+)
+def get_line_names(request: HttpRequest) -> list[dict[str, Any]]:
+    _reader(request)
+    return _line_names()
+
+
+@router.put(
+    "/sla/line-names",
+    response={200: list[LineNameOut], **ERRORS},
+    summary="Name the support lines in English and Russian",
+    openapi_extra=ADMIN_WRITE,
+)
+def put_line_names(request: HttpRequest, payload: LineNamesIn) -> list[dict[str, Any]]:
+    user = current_user(request)
+    service.set_line_names(
+        {str(level): (name.en, name.ru) for level, name in payload.names.items()}, by=user
+    )
+    return _line_names()

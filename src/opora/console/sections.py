@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
 from opora.kb.selectors import may_edit_articles
+from opora.sla.selectors import may_view_service
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,17 @@ SECTIONS: list[Section] = [
             Page("sso", _("Single sign-on"), "agent:sso"),
         ),
         allowed=lambda user: False,  # admins only
+    ),
+    Section(
+        key="service",
+        label=_("Service"),
+        pages=(
+            Page("calendars", _("Business hours"), "console:service_calendars"),
+            Page("policies", _("SLA policies"), "console:service_policies"),
+            Page("rules", _("Escalation rules"), "console:service_rules"),
+            Page("lines", _("Support lines"), "console:service_lines"),
+        ),
+        allowed=may_view_service,  # team leads read; the pages refuse their changes
     ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}

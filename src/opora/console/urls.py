@@ -2,9 +2,46 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import kb, views
+from opora.console import kb, service, views
 
 app_name = "console"
+
+# Service: calendars, SLA policies, escalation rules, support lines' names
+service_urls = [
+    path("service/", service.calendar_list, name="service_calendars"),
+    path("service/calendars/new", service.calendar_new, name="service_calendar_new"),
+    path("service/calendars/<id:calendar_id>/", service.calendar_edit, name="service_calendar"),
+    path(
+        "service/calendars/<id:calendar_id>/load-ru",
+        service.calendar_load_ru,
+        name="service_calendar_load_ru",
+    ),
+    path(
+        "service/calendars/<id:calendar_id>/delete",
+        service.calendar_delete,
+        name="service_calendar_delete",
+    ),
+    path("service/policies/", service.policy_list, name="service_policies"),
+    path("service/policies/new", service.policy_new, name="service_policy_new"),
+    path("service/policies/<id:policy_id>/", service.policy_edit, name="service_policy"),
+    path("service/policies/<id:policy_id>/move", service.policy_move, name="service_policy_move"),
+    path(
+        "service/policies/<id:policy_id>/toggle",
+        service.policy_toggle,
+        name="service_policy_toggle",
+    ),
+    path(
+        "service/policies/<id:policy_id>/delete",
+        service.policy_delete,
+        name="service_policy_delete",
+    ),
+    path("service/rules/", service.rule_list, name="service_rules"),
+    path("service/rules/new", service.rule_new, name="service_rule_new"),
+    path("service/rules/<id:rule_id>/", service.rule_edit, name="service_rule"),
+    path("service/rules/<id:rule_id>/move", service.rule_move, name="service_rule_move"),
+    path("service/rules/<id:rule_id>/delete", service.rule_delete, name="service_rule_delete"),
+    path("service/lines", service.line_names, name="service_lines"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,4 +68,5 @@ urlpatterns = [
     path("kb/categories/<id:category_id>/", kb.category_edit, name="kb_category"),
     path("kb/categories/<id:category_id>/move", kb.category_move, name="kb_category_move"),
     path("kb/categories/<id:category_id>/delete", kb.category_delete, name="kb_category_delete"),
+    *service_urls,
 ]

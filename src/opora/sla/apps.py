@@ -13,6 +13,7 @@ class SlaConfig(AppConfig):
         from opora.sla import (
             config,  # noqa: F401 - connects the signals that drop kept policies
             handlers,
+            lines,  # noqa: F401 - and those that drop kept line names
         )
         from opora.sla.clock import SlaClock
         from opora.tickets import clock

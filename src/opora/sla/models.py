@@ -33,6 +33,8 @@ class BusinessCalendar(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("business-hours calendar")
+        verbose_name_plural = _("business-hours calendars")
 
     def __str__(self) -> str:
         return self.name
@@ -47,13 +49,17 @@ class DayKind(models.TextChoices):
 class CalendarDay(models.Model):
     """An exception to the weekly hours: a holiday, a transferred working day, a short day."""
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="days")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="days", verbose_name=_("calendar")
+    )
     date = models.DateField(_("date"))
-    kind = models.CharField(max_length=16, choices=DayKind.choices)
-    name = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("note"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
         constraints = [
             models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique")
         ]
@@ -68,24 +74,38 @@ class SlaPolicy(models.Model):
     name = models.CharField(_("name"), max_length=120)
     position = models.PositiveIntegerField(_("order"), default=100)
     # Empty criteria match anything.
-    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
     )
-    type = models.CharField(max_length=16, blank=True)
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(_("type"), max_length=16, blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="+", verbose_name=_("calendar")
+    )
     # Targets in business minutes; None: no target of that kind.
-    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
-    next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
-    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response, minutes"), null=True, blank=True
+    )
+    next_response_minutes = models.PositiveIntegerField(
+        _("next response, minutes"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution, minutes"), null=True, blank=True
+    )
     # The clock always pauses while the customer owes an answer (pending); on hold
     # (waiting on a third party) pauses it only when the policy says so.
-    pause_on_hold = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
+    pause_on_hold = models.BooleanField(_("pause while on hold"), default=False)
+    is_active = models.BooleanField(_("enabled"), default=True)
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
 
     def __str__(self) -> str:
         return self.name
@@ -175,6 +195,8 @@ class TicketSla(models.Model):
     logged_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
+        verbose_name = _("ticket SLA clock")
+        verbose_name_plural = _("ticket SLA clocks")
         indexes = [
             models.Index(fields=["created_at"], name="ticketsla_created"),
             models.Index(fields=["first_response_at"], name="ticketsla_first_response"),
@@ -191,22 +213,29 @@ class TicketSla(models.Model):
 class EscalationRule(models.Model):
     """Move matching tickets up to a level automatically, with the rule's reason."""
 
-    name = models.CharField(max_length=120)
-    position = models.PositiveIntegerField(default=100)
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("order"), default=100)
     # Criteria; empty ones match anything. `on_risk` rules fire only when the SLA
     # clock of the ticket is at risk or breached.
-    on_risk = models.BooleanField(default=False)
-    priority = models.PositiveSmallIntegerField(null=True, blank=True)
-    type = models.CharField(max_length=16, blank=True)
+    on_risk = models.BooleanField(_("only when the SLA is at risk or breached"), default=False)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
+    type = models.CharField(_("type"), max_length=16, blank=True)
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
     )
-    to_level = models.CharField(max_length=8)  # "2", "3" or "lead"
-    reason = models.CharField(max_length=255)
-    is_active = models.BooleanField(default=True)
+    to_level = models.CharField(_("escalate to level"), max_length=8)  # "2", "3" or "lead"
+    reason = models.CharField(_("reason"), max_length=255)
+    is_active = models.BooleanField(_("enabled"), default=True)
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
 
     def __str__(self) -> str:
         return self.name
@@ -228,7 +257,7 @@ class DevHandoff(models.Model):
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     delivery = models.CharField(
-        max_length=16, choices=HandoffStatus.choices, default=HandoffStatus.QUEUED
+        _("delivery"), max_length=16, choices=HandoffStatus.choices, default=HandoffStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
@@ -238,5 +267,28 @@ class DevHandoff(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("hand-off to development")
+        verbose_name_plural = _("hand-offs to development")
+
     def __str__(self) -> str:
         return f"hand-off of ticket {self.problem_id}: {self.delivery}"
+
+
+class SupportLineName(models.Model):
+    """What the desk calls a support level ("1st line", "Experts"…), in both languages.
+
+    One row per level that has a name of its own; a level without a row (or with an
+    empty name) is shown with the built-in label (`sla.lines`)."""
+
+    level = models.CharField(_("level"), max_length=8, unique=True)  # "1", "2", "3", "lead"
+    name_en = models.CharField(_("name in English"), max_length=60, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("support line name")
+        verbose_name_plural = _("support line names")
+
+    def __str__(self) -> str:
+        return self.name_en or self.level

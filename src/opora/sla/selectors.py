@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -14,8 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
 from opora.core.errors import Forbidden, NotFound
-from opora.sla.errors import BAD_SIGNATURE
-from opora.sla.models import SlaState, TicketSla
+from opora.sla.calendar import Hours
+from opora.sla.errors import AGENTS_ONLY, BAD_SIGNATURE
+from opora.sla.models import (
+    BusinessCalendar,
+    CalendarDay,
+    EscalationRule,
+    SlaPolicy,
+    SlaState,
+    TicketSla,
+)
 from opora.sla.webhooks import verify
 from opora.tickets.models import Ticket, TimeEntry
 from opora.tickets.selectors import access_ticket
@@ -129,3 +139,113 @@ def time_log(ticket: Ticket) -> TimeLog:
         total_cost=sum((entry_cost(e) for e in entries), Decimal("0.00")),
         running=any(e.started_at and not e.stopped_at for e in entries),
     )
+
+
+# The service settings (calendars, policies, escalation rules), for the console and API
+
+
+def may_manage_service(user: User) -> bool:
+    """Administrators change the service settings."""
+    return user.is_active and user.is_admin
+
+
+def may_view_service(user: User) -> bool:
+    """Team leads see the console's Service section (read-only); admins change it."""
+    return user.is_active and (user.is_admin or (user.is_agent and user.is_team_lead))
+
+
+def access_service_settings(user: User) -> None:
+    """Reading the settings through the API: every agent (the desk works by them)."""
+    if not (user.is_active and user.is_agent):
+        raise Forbidden(AGENTS_ONLY, gettext("Only agents see the service settings."))
+
+
+def access_calendar(calendar_id: int) -> BusinessCalendar:
+    found = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if found is None:
+        raise NotFound(gettext("calendar"))
+    return found
+
+
+def access_policy(policy_id: int) -> SlaPolicy:
+    found = SlaPolicy.objects.select_related("calendar", "organization").filter(pk=policy_id)
+    policy = found.first()
+    if policy is None:
+        raise NotFound(gettext("SLA policy"))
+    return policy
+
+
+def access_rule(rule_id: int) -> EscalationRule:
+    found = EscalationRule.objects.select_related("organization").filter(pk=rule_id).first()
+    if found is None:
+        raise NotFound(gettext("escalation rule"))
+    return found
+
+
+def calendars() -> list[BusinessCalendar]:
+    return list(BusinessCalendar.objects.order_by("name"))
+
+
+def calendar_days(calendar: BusinessCalendar) -> list[CalendarDay]:
+    return list(CalendarDay.objects.filter(calendar=calendar).order_by("date"))
+
+
+def policies() -> list[SlaPolicy]:
+    """Every policy in the order they are tried."""
+    return list(
+        SlaPolicy.objects.select_related("calendar", "organization").order_by("position", "id")
+    )
+
+
+def escalation_rules() -> list[EscalationRule]:
+    return list(EscalationRule.objects.select_related("organization").order_by("position", "id"))
+
+
+def calendars_in_use() -> set[int]:
+    return set(SlaPolicy.objects.values_list("calendar_id", flat=True))
+
+
+@dataclass(frozen=True)
+class PreviewDay:
+    day: date
+    spans: list[tuple[str, str]]
+    kind: str  # "", or the dated exception's kind
+
+
+def week_preview(
+    *,
+    time_zone: str,
+    week: dict[str, list[list[str]]],
+    days: dict[date, str],
+    always_open: bool,
+    start: date,
+    count: int = 7,
+) -> list[PreviewDay]:
+    """The working hours of `count` days from `start`, as the SLA clock will count them
+    (short days an hour shorter, transferred working days with a weekday's hours)."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    hours = Hours(
+        zone,
+        {
+            int(day): [(_clock_time(a), _clock_time(b)) for a, b in spans]
+            for day, spans in week.items()
+        },
+        dict(days),
+        always_open,
+    )
+    found = []
+    for offset in range(count):
+        day = start + timedelta(days=offset)
+        spans = [
+            (a.strftime("%H:%M"), "24:00" if b.date() > day else b.strftime("%H:%M"))
+            for a, b in hours.spans(day)
+        ]
+        found.append(PreviewDay(day, spans, days.get(day, "")))
+    return found
+
+
+def _clock_time(text: str) -> dt_time:
+    return dt_time.max if text == "24:00" else dt_time.fromisoformat(text)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from opora.accounts.models import User
+from opora.core import clock as wall_clock
 from opora.core.scheduler import register_periodic
 from opora.sla import actions, notices
 from opora.sla.models import DevHandoff, HandoffStatus, SlaState, TicketSla
@@ -183,3 +184,35 @@ def notify_problem_solved(problem_id: int) -> int:
         ticket_actions.add_automated_reply(incident, by=agent, body=notice, deliver=True)
         done += 1
     return done
+
+
+RECLOCK_BATCH = 200
+
+
+@task()
+def reclock_open_tickets() -> int:
+    """Recompute the SLA clock of every open ticket after the policies or calendars
+    changed (the console and the API queue this once per change); returns how many.
+
+    Batches of tickets, each locked and saved in a transaction of its own, as any
+    ticket change would, so a long run never holds many locks at once."""
+    now = wall_clock.now()
+    ids = list(
+        Ticket.objects.filter(status__in=ACTIVE_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), RECLOCK_BATCH):
+        with transaction.atomic():
+            tickets = list(
+                Ticket.objects.select_for_update()
+                .filter(pk__in=ids[start : start + RECLOCK_BATCH], status__in=ACTIVE_STATUSES)
+                .order_by("pk")
+            )
+            changed = clock.clock().recompute(
+                tickets, at={t.pk: now for t in tickets}, time_logged=False
+            )
+            for ticket in tickets:
+                if changed[ticket.pk]:
+                    ticket.save(update_fields=changed[ticket.pk])
+    return len(ids)
