@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
+from opora.accounts.selectors import may_see_agents
 from opora.kb.selectors import may_edit_articles
 
 
@@ -61,6 +62,19 @@ SECTIONS: list[Section] = [
             Page("sso", _("Single sign-on"), "agent:sso"),
         ),
         allowed=lambda user: False,  # admins only
+    ),
+    Section(
+        key="people",
+        label=_("People"),
+        pages=(
+            Page("agents", _("Agents"), "console:people_agents"),
+            Page("invitations", _("Invitations"), "console:people_invitations"),
+            Page("customers", _("Customers"), "console:people_customers"),
+            Page("organizations", _("Organizations"), "console:people_organizations"),
+            Page("teams", _("Teams"), "console:people_teams"),
+        ),
+        # Team leads see the agents of their teams (read-only); the rest is admins'.
+        allowed=may_see_agents,
     ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
