@@ -25,7 +25,7 @@ def test_an_admin_opens_every_page(ada, alice, dana, acme, support):
     client = _signed_in(ada)
     for path in [
         "/admin/people/agents/",
-        "/admin/people/agents/?q=ali&role=agent&line=1&team=%d&active=any" % support.pk,
+        f"/admin/people/agents/?q=ali&role=agent&line=1&team={support.pk}&active=any",
         "/admin/people/agents/new",
         f"/admin/people/agents/{alice.pk}/",
         f"/admin/people/agents/{alice.pk}/deactivate",

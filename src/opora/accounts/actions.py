@@ -798,7 +798,7 @@ def delete_organization(org: Organization, *, by: User) -> None:
     """Only an empty organization goes: no members and no tickets."""
     _require_admin(by)
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    if org.members.exists() or org.tickets.exists():  # type: ignore[attr-defined]
+    if org.members.exists() or org.tickets.exists():
         raise ValidationFailed(
             errors.NOT_EMPTY,
             _("This organization still has members or tickets; move them first."),
@@ -860,7 +860,7 @@ def delete_team(team: Team, *, by: User) -> None:
     """Only a team without tickets (and without a chat widget) goes."""
     _require_admin(by)
     team = Team.objects.select_for_update().get(pk=team.pk)
-    if team.tickets.exists():  # type: ignore[attr-defined]
+    if team.tickets.exists():
         raise ValidationFailed(
             errors.HAS_TICKETS, _("This team has tickets; move them to another team first.")
         )
