@@ -53,6 +53,9 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             mapping_id=1,
             category_id=1,  # refused before anything is looked up
             token_id=1,
+            invitation_id=1,  # people: refused before anything is looked up
+            organization_id=1,
+            team_id=1,
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):
