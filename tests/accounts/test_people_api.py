@@ -366,3 +366,22 @@ def test_teams_are_edited_and_deleted_only_without_tickets(
     assert refused.status_code == 422 and refused.json()["code"] == "has_tickets"
     assert client.delete(f"/teams/{billing.pk}").status_code == 204
     assert client.patch(f"/teams/{support.pk}", {"members": [dana.pk]}).status_code == 422
+
+
+def test_an_agent_added_in_the_console_is_invited_to_set_a_password(api, ada, client):
+    from opora.accounts import actions
+
+    gina = actions.create_agent(
+        email="gina@desk.test", by=ada, details=actions.AgentDetails(name="Gina", support_line=2)
+    )
+    assert not gina.has_usable_password()
+    invitation = invitations.invite(email=gina.email, by=ada)
+    raw = invitations._new_token(invitation)
+    invitation.save()
+    done = client.post(
+        f"/invite/{raw}", {"password1": "n3w-passw0rd!", "password2": "n3w-passw0rd!"}
+    )
+    assert done.status_code == 302
+    gina.refresh_from_db()
+    assert gina.check_password("n3w-passw0rd!") and gina.support_line == 2
+    assert User.objects.filter(email="gina@desk.test").count() == 1

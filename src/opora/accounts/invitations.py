@@ -100,8 +100,9 @@ def invite(
     teams: list[int] | None = None,
     language: str | None = None,
 ) -> Invitation:
-    """Invite a person by e-mail; an address with an account or a pending invitation
-    is refused (send the pending one again instead)."""
+    """Invite a person by e-mail; an address with an account (other than an agent
+    added in the console who has no password yet) or with a pending invitation is
+    refused (send the pending one again instead)."""
     _require_admin(by)
     address = clean_email(email)
     if role not in (Role.AGENT, Role.ADMIN):
@@ -112,7 +113,8 @@ def invite(
         )
     if language is not None and language not in dict(settings.LANGUAGES):
         raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown language."), field="language")
-    if User.objects.filter(email=address).exists():
+    existing = User.objects.filter(email=address).first()
+    if existing is not None and not _awaits_password(existing):
         raise ValidationFailed(
             errors.EMAIL_TAKEN, _("An account with this e-mail already exists."), field="email"
         )
@@ -137,6 +139,11 @@ def invite(
     _note(by, "invited", invitation, audit.diff({}, audit.snapshot(invitation, FIELDS)))
     _send(invitation, raw, by=by)
     return invitation
+
+
+def _awaits_password(user: User) -> bool:
+    """An agent added in the console (no password yet): the invitation lets them set one."""
+    return user.is_active and user.is_agent and not user.has_usable_password()
 
 
 def pending_invitations() -> QuerySet[Invitation]:
@@ -215,16 +222,27 @@ def accept(raw: str, *, password: str) -> User:
         raise ValidationFailed(
             errors.WEAK_PASSWORD, " ".join(exc.messages), field="password"
         ) from None
-    user = _create_user(
-        email=invitation.email,
-        by=None,
-        name=invitation.name,
-        password=password,
-        role=invitation.role,
-        support_line=invitation.support_line,
-        language=invitation.language,
-    )
-    user.teams.set(invitation.teams.all())
+    existing = User.objects.select_for_update().filter(email=invitation.email).first()
+    if existing is not None:
+        if not _awaits_password(existing):
+            raise ValidationFailed(
+                errors.EMAIL_TAKEN, _("An account with this e-mail already exists.")
+            )
+        # Added in the console already: the account keeps its role, line and teams.
+        existing.set_password(password)
+        existing.save(update_fields=["password"])
+        user = existing
+    else:
+        user = _create_user(
+            email=invitation.email,
+            by=None,
+            name=invitation.name,
+            password=password,
+            role=invitation.role,
+            support_line=invitation.support_line,
+            language=invitation.language,
+        )
+        user.teams.set(invitation.teams.all())
     invitation.accepted_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])
