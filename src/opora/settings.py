@@ -236,6 +236,11 @@ CACHES = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# A blocked customer's sign-in is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "opora.accounts.backends.RefuseBlocked",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from opora.api.main import api
+from opora.console.people import accept_invitation
 from opora.core.health import healthz, internal_only, readyz
 from opora.core.metrics import metrics_view
 from opora.feedback import views as feedback_views
@@ -15,6 +16,7 @@ urlpatterns = [
     # Django's own admin, for superusers; the desk's admin console is /admin/.
     path("django-admin/", admin.site.urls),
     path("admin/", include("opora.console.urls")),
+    path("invite/<str:token>", accept_invitation, name="invitation-accept"),
     path("healthz", healthz),
     # Help center (knowledge base), public.
     path("help/", include("opora.kb.urls")),

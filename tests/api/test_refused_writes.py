@@ -56,6 +56,9 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             calendar_id=1,  # service settings: refused before anything is looked up
             policy_id=1,
             rule_id=1,
+            invitation_id=1,  # people: refused before anything is looked up
+            organization_id=1,
+            team_id=1,
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):

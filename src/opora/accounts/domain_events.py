@@ -22,3 +22,17 @@ class CustomersMerged:
     keep: User
     drop: User
     by: User
+
+
+@dataclass(frozen=True)
+class AgentDeactivated:
+    """`agent` is being deactivated by `by`: their open tickets go to `reassign_to`, or
+    back to their team's unassigned queue when it is None.
+
+    Published inside the deactivation's transaction, with the agent's row locked and
+    still active; a refusal by a subscriber (the target is no member of a ticket's
+    team) rolls the deactivation back."""
+
+    agent: User
+    reassign_to: User | None
+    by: User

@@ -43,3 +43,17 @@ GROUP_TAKEN = "group_taken"
 TOKEN_SCOPE = "token_scope"  # noqa: S105 - an error code, not a token
 TOKEN_EXPIRED = "token_expired"  # noqa: S105 - an error code, not a token
 TOKEN_LIFETIME = "token_lifetime"  # noqa: S105 - an error code, not a token
+# People in the admin console
+LAST_ADMIN = "last_admin"
+OWN_ACCOUNT = "own_account"
+NOT_AGENT = "not_agent"
+NOT_EMPTY = "not_empty"
+HAS_TICKETS = "has_tickets"
+INVALID_SKILL = "invalid_skill"
+INVALID_TIME_ZONE = "invalid_time_zone"
+INVALID_RATE = "invalid_rate"
+ALREADY_INACTIVE = "already_inactive"
+ALREADY_ACTIVE = "already_active"
+INVITATION_PENDING = "invitation_pending"
+INVITATION_CLOSED = "invitation_closed"
+CUSTOMER_BLOCKED = "customer_blocked"

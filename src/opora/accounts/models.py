@@ -38,6 +38,8 @@ class Organization(models.Model):
         default=False,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # A customer the desk treats with extra care: marked in lists and on the card.
+    vip = models.BooleanField(_("VIP"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -127,6 +129,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="merged_accounts",
     )
     merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
+    # Agents: free tags of what they know ("billing", "sql"), and the languages they
+    # answer in (codes of `Language`), for routing and for the people who plan shifts.
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    # Customers: a blocked person's mail and messages are kept but open no ticket, get
+    # no auto-reply, and the portal does not let them sign in (accounts/backends.py).
+    blocked = models.BooleanField(_("blocked"), default=False)
 
     objects: ClassVar[UserManager] = UserManager()
     # Not stored: set per request when the session signed in by single sign-on and the
@@ -367,6 +376,47 @@ class SsoGroupMapping(models.Model):
         return self.group
 
 
+class Invitation(models.Model):
+    """An invitation to work at the desk, sent by e-mail: the link in it (its token is
+    kept as a SHA-256 only) lets the person set a password once, within its lifetime;
+    the account is created then, with the role, line and teams chosen here."""
+
+    email = models.EmailField(_("e-mail"), max_length=254)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=[(Role.AGENT.value, Role.AGENT.label), (Role.ADMIN.value, Role.ADMIN.label)],
+        default=Role.AGENT,
+    )
+    support_line = models.PositiveSmallIntegerField(
+        _("support line"), choices=SupportLine.choices, null=True, blank=True
+    )
+    teams = models.ManyToManyField(Team, related_name="invitations", blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class AccountEventKind(models.TextChoices):
     TOTP_ENROLLED = "totp_enrolled"
     TOTP_DISABLED = "totp_disabled"
@@ -404,6 +454,7 @@ __all__ = [
     "AccountEvent",
     "AccountEventKind",
     "ApiToken",
+    "Invitation",
     "Language",
     "Organization",
     "OrganizationDomain",

@@ -205,3 +205,80 @@ def search_people(
         match, role__in=roles, is_active=True, merged_into__isnull=True
     ).select_related("organization")
     return list(people.order_by("name", "email", "id")[:limit])
+# --- People in the admin console ---
+
+
+def require_admin(user: User) -> None:
+    if not (user.is_active and user.is_admin):
+        raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
+
+
+def may_see_agents(user: User) -> bool:
+    """Admins manage agents; a team lead sees (only sees) the agents of their teams."""
+    return user.is_active and (user.is_admin or (user.is_agent and user.is_team_lead))
+
+
+def agent_directory(
+    viewer: User,
+    *,
+    q: str = "",
+    role: str | None = None,
+    line: int | None = None,
+    team: int | None = None,
+    active: bool | None = None,
+) -> QuerySet[User]:
+    """Agents and admins the viewer may see, filtered as the console's list asks."""
+    if not may_see_agents(viewer):
+        raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
+    found = User.objects.filter(role__in=(Role.AGENT, Role.ADMIN))
+    if not viewer.is_admin:
+        found = found.filter(teams__in=viewer.teams.all()).distinct()
+    if q.strip():
+        text = q.strip()
+        found = found.filter(Q(email__icontains=text) | Q(name__icontains=text))
+    if role in (Role.AGENT, Role.ADMIN):
+        found = found.filter(role=role)
+    if line in (1, 2, 3):
+        found = found.filter(support_line=line)
+    if team is not None:
+        found = found.filter(teams__pk=team)
+    if active is not None:
+        found = found.filter(is_active=active)
+    return found.prefetch_related("teams").order_by("name", "email", "id")
+
+
+def access_agent(viewer: User, user_id: int) -> User:
+    """An agent or admin the viewer may see in the console (NotFound otherwise)."""
+    found = agent_directory(viewer).filter(pk=user_id).first() if may_see_agents(viewer) else None
+    if found is None:
+        raise NotFound(_("agent"))
+    return found
+
+
+def customer_directory(viewer: User, *, q: str = "", blocked: bool | None = None) -> QuerySet[User]:
+    require_admin(viewer)
+    found = User.objects.filter(role=Role.CUSTOMER, merged_into__isnull=True)
+    if q.strip():
+        text = q.strip()
+        found = found.filter(
+            Q(email__icontains=text) | Q(name__icontains=text) | Q(phone__icontains=text)
+        )
+    if blocked is not None:
+        found = found.filter(blocked=blocked)
+    return found.select_related("organization").order_by("name", "email", "id")
+
+
+def access_organization(viewer: User, organization_id: int) -> Organization:
+    require_admin(viewer)
+    found = Organization.objects.filter(pk=organization_id).first()
+    if found is None:
+        raise NotFound(_("organization"))
+    return found
+
+
+def access_team(viewer: User, team_id: int) -> Team:
+    require_admin(viewer)
+    found = Team.objects.filter(pk=team_id).first()
+    if found is None:
+        raise NotFound(_("team"))
+    return found

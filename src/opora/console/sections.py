@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
+from opora.accounts.selectors import may_see_agents
 from opora.kb.selectors import may_edit_articles
 from opora.sla.selectors import may_view_service
 
@@ -23,6 +24,8 @@ class Page:
     key: str
     label: str | Promise
     url_name: str
+    # Only admins see the link (the section is open to others for its other pages).
+    admins_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,24 @@ SECTIONS: list[Section] = [
             Page("lines", _("Support lines"), "console:service_lines"),
         ),
         allowed=may_view_service,  # team leads read; the pages refuse their changes
+    ),
+    Section(
+        key="people",
+        label=_("People"),
+        pages=(
+            Page("agents", _("Agents"), "console:people_agents"),
+            Page("invitations", _("Invitations"), "console:people_invitations", admins_only=True),
+            Page("customers", _("Customers"), "console:people_customers", admins_only=True),
+            Page(
+                "organizations",
+                _("Organizations"),
+                "console:people_organizations",
+                admins_only=True,
+            ),
+            Page("teams", _("Teams"), "console:people_teams", admins_only=True),
+        ),
+        # Team leads see the agents of their teams (read-only); the rest is admins'.
+        allowed=may_see_agents,
     ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}

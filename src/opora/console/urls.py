@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import kb, service, views
+from opora.console import kb, people, service, views
 
 app_name = "console"
 
@@ -69,4 +69,51 @@ urlpatterns = [
     path("kb/categories/<id:category_id>/move", kb.category_move, name="kb_category_move"),
     path("kb/categories/<id:category_id>/delete", kb.category_delete, name="kb_category_delete"),
     *service_urls,
+    # People
+    path("people/agents/", people.agents, name="people_agents"),
+    path("people/agents/new", people.agent_new, name="people_agent_new"),
+    path("people/agents/<id:agent_id>/", people.agent_edit, name="people_agent"),
+    path(
+        "people/agents/<id:agent_id>/deactivate", people.agent_deactivate, name="people_deactivate"
+    ),
+    path(
+        "people/agents/<id:agent_id>/reactivate", people.agent_reactivate, name="people_reactivate"
+    ),
+    path("people/invitations/", people.invitation_list, name="people_invitations"),
+    path(
+        "people/invitations/<id:invitation_id>/resend",
+        people.invitation_resend,
+        name="people_invitation_resend",
+    ),
+    path(
+        "people/invitations/<id:invitation_id>/revoke",
+        people.invitation_revoke,
+        name="people_invitation_revoke",
+    ),
+    path("people/customers/", people.customers, name="people_customers"),
+    path("people/customers/<id:customer_id>/", people.customer_edit, name="people_customer"),
+    path(
+        "people/customers/<id:customer_id>/block",
+        people.customer_block,
+        name="people_customer_block",
+    ),
+    path(
+        "people/customers/<id:customer_id>/merge",
+        people.customer_merge,
+        name="people_customer_merge",
+    ),
+    path("people/organizations/", people.organizations, name="people_organizations"),
+    path(
+        "people/organizations/<id:organization_id>/",
+        people.organization_edit,
+        name="people_organization",
+    ),
+    path(
+        "people/organizations/<id:organization_id>/delete",
+        people.organization_delete,
+        name="people_organization_delete",
+    ),
+    path("people/teams/", people.teams, name="people_teams"),
+    path("people/teams/<id:team_id>/", people.team_edit, name="people_team"),
+    path("people/teams/<id:team_id>/delete", people.team_delete, name="people_team_delete"),
 ]

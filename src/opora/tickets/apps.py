@@ -10,9 +10,11 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from opora.accounts.domain_events import CustomersMerged
+        from opora.accounts.domain_events import AgentDeactivated, CustomersMerged
         from opora.core.dispatch import IN_TRANSACTION, subscribe
-        from opora.tickets.people import move_to_kept_person
+        from opora.tickets.people import hand_over_open_tickets, move_to_kept_person
 
         # In the merge's transaction: the people merge if and only if their tickets do.
         subscribe(CustomersMerged, move_to_kept_person, moment=IN_TRANSACTION)
+        # In the deactivation's transaction: a refused hand-over keeps the agent active.
+        subscribe(AgentDeactivated, hand_over_open_tickets, moment=IN_TRANSACTION)

@@ -79,6 +79,12 @@ def prepare_ticket(
             _("Only agents may open tickets for someone else."),
             field="requester",
         )
+    if requester.blocked and not by.is_agent:
+        # A blocked customer's own requests (portal, chat, messengers) open nothing;
+        # e-mail intake sets their mail aside before it gets here.
+        raise Forbidden(
+            errors.CUSTOMER_BLOCKED, _("This account may not open requests."), field="requester"
+        )
     if team is not None:
         require_agent(by, "team")
     if tags:

@@ -1,12 +1,13 @@
 """How tickets follow people: when two customers are merged (accounts'
 `CustomersMerged`), the duplicate's tickets, messages and follows move to the kept
-person, in the merge's own transaction, with an audit event on every ticket moved."""
+person, in the merge's own transaction, with an audit event on every ticket moved; when
+an agent is deactivated (`AgentDeactivated`), their open tickets are handed over."""
 
 from __future__ import annotations
 
-from opora.accounts.domain_events import CustomersMerged
+from opora.accounts.domain_events import AgentDeactivated, CustomersMerged
 from opora.tickets import events as ev
-from opora.tickets.models import Message, Ticket
+from opora.tickets.models import ACTIVE_STATUSES, Message, Ticket
 
 Follow = Ticket.followers.through
 
@@ -39,3 +40,23 @@ def move_to_kept_person(merges: list[CustomersMerged]) -> None:
                 ev.requester_merged_event(
                     ticket=ticket, by=merge.by, previous=drop.pk, current=keep.pk
                 )
+
+
+def hand_over_open_tickets(departures: list[AgentDeactivated]) -> None:
+    """A deactivated agent's open tickets go to the chosen agent, or back to their
+    team's unassigned queue: each through `update_ticket`, so events, the clock and
+    the reports' rows follow as for any reassignment."""
+    from opora.tickets.actions import TicketChanges, update_ticket
+
+    for departure in departures:
+        open_tickets = Ticket.objects.filter(
+            assignee=departure.agent, status__in=ACTIVE_STATUSES
+        ).order_by("pk")
+        target = departure.reassign_to
+        changes = (
+            TicketChanges(assignee=target.pk)
+            if target is not None
+            else TicketChanges(unassign=True)
+        )
+        for ticket in open_tickets:
+            update_ticket(ticket, changes, by=departure.by)

@@ -306,6 +306,10 @@ class _Batch:
                     )
                 except OporaError as exc:
                     self._fail(item, exc)
+            if item.person is not None and item.person.blocked:
+                # A blocked customer's mail is kept, opens nothing and is not answered.
+                item.raw.state, item.raw.error = RawState.IGNORED, "blocked sender"
+                self._done(item)
 
     def _thread(self) -> None:
         live = [i for i in self.items if i.live]
