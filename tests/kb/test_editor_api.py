@@ -216,3 +216,12 @@ def test_the_new_endpoints_are_documented():
         answers = {str(code) for code in paths[path]["post"]["responses"]}
         assert {"403", "404", "422"} <= answers and answers & {"200", "201"}
     assert {"patch", "delete"} <= set(paths["/api/v1/kb/categories/{category_id}"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"page": 1362043675894719709184}, {"page": 2**63}, {"category": 2**64}, {"category": 0}],
+)
+def test_out_of_range_numbers_in_the_article_list_answer_422(api, alice, query):
+    answer = api(alice).get("/kb/articles", query)
+    assert answer.status_code == 422, answer.content[:200]

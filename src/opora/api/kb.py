@@ -25,6 +25,7 @@ from opora.api.common import (
     needs_scope,
     viewer,
 )
+from opora.core.numbers import MAX_ID
 from opora.kb import actions
 from opora.kb.markdown import render_markdown
 from opora.kb.models import Article, Category
@@ -211,10 +212,10 @@ def list_articles(
     request: HttpRequest,
     lang: Lang | None = None,
     status: StatusName | None = None,
-    category: int | None = None,
+    category: int | None = Query(None, ge=1, le=MAX_ID),
     internal: bool | None = None,
     q: str = Query("", max_length=255, description="words of the title"),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=1_000_000),
     page_size: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     found = article_page(
