@@ -43,3 +43,7 @@ GROUP_TAKEN = "group_taken"
 TOKEN_SCOPE = "token_scope"  # noqa: S105 - an error code, not a token
 TOKEN_EXPIRED = "token_expired"  # noqa: S105 - an error code, not a token
 TOKEN_LIFETIME = "token_lifetime"  # noqa: S105 - an error code, not a token
+# The profile (accounts/profile.py)
+PASSWORDS_DIFFER = "passwords_differ"
+INVALID_TIME_ZONE = "invalid_time_zone"
+TOO_LONG = "too_long"
