@@ -38,6 +38,8 @@ class Organization(models.Model):
         default=False,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # A customer the desk treats with extra care; shown on its page and requests.
+    vip = models.BooleanField(_("VIP"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

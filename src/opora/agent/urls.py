@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat, chat_settings, customers, profile, sso, ticket, views
+from opora.agent import chat, chat_settings, customers, organizations, profile, sso, ticket, views
 
 app_name = "agent"
 
@@ -35,6 +35,11 @@ urlpatterns = [
         name="customer_identity_remove",
     ),
     path("customers/<id:user_id>/merge", customers.merge, name="customer_merge"),
+    path(
+        "organizations/<id:organization_id>",
+        organizations.organization_page,
+        name="organization",
+    ),
     path("chat/settings", chat_settings.widgets, name="chat_settings"),
     path("chat/settings/<id:widget_id>", chat_settings.widgets, name="chat_widget"),
     path("profile", profile.profile_page, name="profile"),
