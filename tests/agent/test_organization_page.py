@@ -94,8 +94,8 @@ def test_a_customer_on_the_reports_gets_the_styled_403_in_their_language(client,
 def test_every_page_links_the_favicon_and_it_is_served(client, alice):
     client.force_login(alice)
     html = client.get("/agent/").content.decode()
-    svg = re.search(r'<link rel="icon" href="([^"]+\.svg)"', html).group(1)
-    ico = re.search(r'<link rel="icon" href="([^"]+\.ico)"', html).group(1)
-    for url in (svg, ico):
+    urls = re.findall(r'<link rel="icon" href="([^"]+\.(?:svg|ico))"', html)
+    assert len(urls) == 2
+    for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -4,6 +4,7 @@ e-mails an agent gets, and the password (other sessions signed out)."""
 from __future__ import annotations
 
 from django.core import mail as djmail
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from opora.accounts.models import SignInSession, User
@@ -115,7 +116,8 @@ def test_the_signature_goes_under_an_e_mail_reply(
     run_queued_tasks()
     [sent] = [m for m in djmail.outbox if "fire brigade" in m.body]
     assert "We sent a fire brigade.\n\nAlice Walker\nSupport, floor 2\n" in sent.body
-    html = sent.alternatives[0][0]
+    assert isinstance(sent, EmailMultiAlternatives)
+    html = str(sent.alternatives[0][0])
     assert "Alice Walker<br>Support, floor 2" in html
 
 

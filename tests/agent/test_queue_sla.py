@@ -16,8 +16,10 @@ def _rows(response) -> list[tuple[int, str, str]]:
     html = response.content.decode()
     found = []
     for row in re.findall(r'<tr class="ticket-row".*?</tr>', html, re.S):
-        number = int(re.search(r'data-number="(\d+)"', row).group(1))
-        cell = re.search(r'<td class="c-sla">(.*?)</td>', row, re.S).group(1)
+        number_match = re.search(r'data-number="(\d+)"', row)
+        cell_match = re.search(r'<td class="c-sla">(.*?)</td>', row, re.S)
+        assert number_match is not None and cell_match is not None
+        number, cell = int(number_match.group(1)), cell_match.group(1)
         state = re.search(r'data-sla-state="(\w*)"', cell)
         text = re.sub(r"<[^>]+>", "", cell).strip()
         found.append((number, state.group(1) if state else "", " ".join(text.split())))

@@ -10,7 +10,9 @@ from opora.kb import actions
 
 
 def _box(html: str) -> dict[str, str]:
-    tag = re.search(r"<div [^>]*data-suggestions[^>]*>", html).group(0)
+    found = re.search(r"<div [^>]*data-suggestions[^>]*>", html)
+    assert found is not None
+    tag = found.group(0)
     return dict(re.findall(r'(data-[\w-]+)="([^"]*)"', tag))
 
 
