@@ -131,7 +131,7 @@ def test_the_same_flow_in_russian(open_session, alice, support, acme):
     customer.page.fill("input[name=email]", "daria@acme.test")
     customer.page.fill("input[name=password]", "printer-на-складе-7")
     customer.page.locator("form[action='/signup'] button[type=submit]").click()
-    expect(customer.page.locator("h1")).to_have_text("Мои запросы")
+    expect(customer.page.locator("h1")).to_have_text("Мои заявки")
     agent = open_session("en-US")
     agent.sign_in(alice.email)
     subject = "Не печатает принтер"
@@ -140,7 +140,7 @@ def test_the_same_flow_in_russian(open_session, alice, support, acme):
     _submit_request(customer, subject)
     expect(customer.page.locator("h1")).to_have_text("Чем мы можем помочь?")
     customer.screenshot("portal-request-form-ru")
-    customer.page.get_by_role("button", name="Отправить запрос").click()
+    customer.page.get_by_role("button", name="Отправить заявку").click()
     expect(customer.page.locator("h1")).to_contain_text(subject)
     agent.go("/agent/?view=unassigned")
     expect(agent.page.locator(".views a.on")).to_contain_text("Без исполнителя")

@@ -162,7 +162,7 @@ def test_the_help_center_speaks_russian_in_the_portal_layout(chromium, live_serv
         "Центр",
         "помощи",
         "Отправить",
-        "обращение",
+        "заявку",
     ]
     assert page.locator(".lang-switch button.on").inner_text() == "RU"
     assert page.locator("input[name=q]").get_attribute("placeholder") == "Опишите ваш вопрос…"

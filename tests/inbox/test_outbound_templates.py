@@ -21,11 +21,11 @@ PHRASES = {
     ("reply", "en"): "reply to this e-mail to continue the conversation",
     ("reply", "ru"): "чтобы продолжить переписку, ответьте на это письмо",
     ("ticket_created", "en"): "Your request is registered as ticket",
-    ("ticket_created", "ru"): "Оно зарегистрировано под номером",
+    ("ticket_created", "ru"): "Она зарегистрирована под номером",
     ("portal_reply", "en"): "has an answer",
     ("portal_reply", "ru"): "ответили",
     ("portal_ticket_created", "en"): "Your request is registered as #",
-    ("portal_ticket_created", "ru"): "Оно зарегистрировано под номером",
+    ("portal_ticket_created", "ru"): "Она зарегистрирована под номером",
 }
 
 

@@ -69,8 +69,8 @@ def test_a_russian_portal_customer_is_answered_by_mail_and_answers_back(
     # then she receives the acknowledgement, in Russian, with the link
     [ack] = [_parse(m) for m in sink.messages]
     assert ack["To"] == "olga@cust.test"
-    assert f"[#{ticket.number}]" in ack["Subject"] and "Ваше обращение получено" in ack["Subject"]
-    assert "зарегистрировано" in _text(ack) and link in _text(ack)
+    assert f"[#{ticket.number}]" in ack["Subject"] and "Ваша заявка получена" in ack["Subject"]
+    assert "зарегистрирована" in _text(ack) and link in _text(ack)
 
     # when an agent answers in the agent workspace
     answered = _signed_in(alice).post(

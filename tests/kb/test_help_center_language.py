@@ -14,7 +14,7 @@ def test_a_visitor_gets_the_portal_layout_in_the_browsers_language(make_article)
     assert '<html lang="ru">' in page
     assert 'class="lang-switch"' in page and 'class="topbar"' in page
     assert "<h1>Центр помощи</h1>" in page
-    assert "Отправить обращение" in page and "Популярные статьи" in page
+    assert "Отправить заявку" in page and "Популярные статьи" in page
     assert "Опишите ваш вопрос…" in page
 
 
@@ -40,7 +40,7 @@ def test_the_users_own_language_comes_first(client, dana, make_article):
     set_user_language(dana, "ru")
     client.force_login(dana)
     page = client.get("/help/", {"lang": "en"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<h1>Центр помощи</h1>" in page and "Мои запросы" in page
+    assert "<h1>Центр помощи</h1>" in page and "Мои заявки" in page
     assert "Отправить" in client.get("/help/ask/").content.decode()
 
 

@@ -28,7 +28,7 @@ def test_switching_language_is_remembered_for_the_user(client, dana):
     response = client.post("/language", {"language": "ru", "next": "/portal/"})
     assert response["Location"] == "/portal/"
     assert User.objects.get(pk=dana.pk).language == "ru"
-    assert "Мои запросы" in client.get("/portal/").content.decode()
+    assert "Мои заявки" in client.get("/portal/").content.decode()
 
 
 def test_a_visitor_switch_sets_the_cookie(client, db):

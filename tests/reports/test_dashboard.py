@@ -61,7 +61,7 @@ def test_russian_lead_reads_decimal_commas_thin_spaces_and_russian_names(client,
     assert "Среднее время первого ответа (AFRT)" in _tile(html, "afrt")
     assert "33,3\u00a0%" in _tile(html, "fcr")
     assert "1\u202f500,00" in _tile(html, "cost")  # 45 min at 2,000 an hour
-    assert "Обращения по каналам" in html
+    assert "Заявки по каналам" in html
     assert "■ Создано" in html and "■ Решено" in html
 
 

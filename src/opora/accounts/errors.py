@@ -57,3 +57,6 @@ ALREADY_ACTIVE = "already_active"
 INVITATION_PENDING = "invitation_pending"
 INVITATION_CLOSED = "invitation_closed"
 CUSTOMER_BLOCKED = "customer_blocked"
+# The profile (accounts/profile.py)
+PASSWORDS_DIFFER = "passwords_differ"
+TOO_LONG = "too_long"

@@ -136,6 +136,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Customers: a blocked person's mail and messages are kept but open no ticket, get
     # no auto-reply, and the portal does not let them sign in (accounts/backends.py).
     blocked = models.BooleanField(_("blocked"), default=False)
+    # Agents: appended to their e-mail replies (inbox/email/outbound.py).
+    signature = models.TextField(_("e-mail signature"), blank=True, max_length=2000)
+    # Agents: which notices of the desk they get by e-mail (the weekly digest's switch
+    # is reports.DigestPreference). Notices that are not sent yet keep the choice for
+    # when they are.
+    notify_new_in_team = models.BooleanField(_("a new ticket in my team"), default=True)
+    notify_assigned = models.BooleanField(_("a ticket is assigned to me"), default=True)
+    notify_customer_replied = models.BooleanField(
+        _("the customer replied on my ticket"), default=True
+    )
+    notify_sla = models.BooleanField(_("SLA at risk or breached"), default=True)
 
     objects: ClassVar[UserManager] = UserManager()
     # Not stored: set per request when the session signed in by single sign-on and the
@@ -432,6 +443,7 @@ class AccountEventKind(models.TextChoices):
     SSO_CREATED = "sso_created"
     SSO_SYNCED = "sso_synced"
     SSO_MAPPING_CHANGED = "sso_mapping_changed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event kind
 
 
 class AccountEvent(models.Model):

@@ -205,6 +205,8 @@ def search_people(
         match, role__in=roles, is_active=True, merged_into__isnull=True
     ).select_related("organization")
     return list(people.order_by("name", "email", "id")[:limit])
+
+
 # --- People in the admin console ---
 
 

@@ -1,4 +1,5 @@
-"""The profile's Security page (authenticator app, recovery codes, security keys,
+"""The profile's Profile page (name, language, time zone, signature, notices, password),
+its Security page (authenticator app, recovery codes, security keys,
 signed-in sessions), its API tokens page, and the admins' two-factor policy page.
 
 Users whose role requires a second factor and who have none are sent to the Security
@@ -12,19 +13,24 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opora.accounts import securitykeys, sessions, tokens, twofactor
+from opora.accounts import profile, securitykeys, sessions, tokens, twofactor
 from opora.accounts.models import ApiToken, User
 from opora.core import jsonin
 from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.pages import PageForm, agent_required, current_user
+from opora.reports.actions import set_weekly_digest
+from opora.reports.selectors import may_get_digest, wants_digest
 
 REGISTER_CHALLENGE = "_opora_key_register_challenge"
 
@@ -411,3 +417,147 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     tokens.revoke_token(token, by=user)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("agent:profile_tokens")
+
+
+# --- The Profile tab: name, language, time zone, signature, notices, password ---
+
+
+class ProfileForm(PageForm):
+    name = forms.CharField(label=_lazy("Name"), max_length=200, required=False)
+    language = forms.ChoiceField(label=_lazy("Language"), choices=[])
+    time_zone = forms.ChoiceField(label=_lazy("Time zone"), choices=[])
+    signature = forms.CharField(
+        label=_lazy("E-mail signature"),
+        required=False,
+        max_length=profile.MAX_SIGNATURE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_lazy("Added under each reply you send by e-mail."),
+    )
+    notify_new_in_team = forms.BooleanField(label=_lazy("A new ticket in my team"), required=False)
+    notify_assigned = forms.BooleanField(label=_lazy("A ticket is assigned to me"), required=False)
+    notify_customer_replied = forms.BooleanField(
+        label=_lazy("The customer replied on my ticket"), required=False
+    )
+    notify_sla = forms.BooleanField(label=_lazy("SLA at risk or breached"), required=False)
+    weekly_digest = forms.BooleanField(label=_lazy("Weekly KPI digest"), required=False)
+
+    def __init__(self, *args: Any, digest: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES  # type: ignore[attr-defined]
+        self.fields["time_zone"].choices = [(z, z) for z in profile.time_zones()]  # type: ignore[attr-defined]
+        if not digest:
+            del self.fields["weekly_digest"]
+
+    def notice_fields(self) -> list[forms.BoundField]:
+        names = [*profile.NOTICES, "weekly_digest"]
+        return [self[name] for name in names if name in self.fields]
+
+
+class PasswordForm(PageForm):
+    current_password = forms.CharField(
+        label=_lazy("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_lazy("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_lazy("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def _profile_initial(user: User) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "name": user.name,
+        "language": user.language,
+        "time_zone": user.time_zone,
+        "signature": user.signature,
+        "weekly_digest": may_get_digest(user) and wants_digest(user),
+    }
+    initial |= {name: getattr(user, name) for name in profile.NOTICES}
+    return initial
+
+
+def _profile_page(
+    request: HttpRequest,
+    user: User,
+    *,
+    form: ProfileForm | None = None,
+    password_form: PasswordForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    digest = may_get_digest(user)
+    return render(
+        request,
+        "agent/profile.html",
+        {
+            "nav": "profile_main",
+            "form": form or ProfileForm(initial=_profile_initial(user), digest=digest),
+            "password_form": password_form or PasswordForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def profile_page(request: HttpRequest) -> HttpResponse:
+    """The Profile tab; a POST saves the settings (not the password, see below)."""
+    user = current_user(request)
+    if request.method == "GET":
+        return _profile_page(request, user)
+    form = ProfileForm(request.POST, digest=may_get_digest(user))
+    if not form.is_valid():
+        return _profile_page(request, user, form=form, status=400)
+    data = form.cleaned_data
+    changes = profile.ProfileChanges(
+        name=data["name"],
+        language=data["language"],
+        time_zone=data["time_zone"],
+        signature=data["signature"],
+        **{name: data[name] for name in profile.NOTICES},
+    )
+    try:
+        profile.update_profile(user, changes)
+    except OporaError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _profile_page(request, user, form=form, status=400)
+    if "weekly_digest" in data:
+        set_weekly_digest(user, enabled=data["weekly_digest"])
+    translation.activate(user.language)
+    request.LANGUAGE_CODE = user.language
+    messages.success(request, _("Profile saved."))
+    return redirect("agent:profile")
+
+
+@require_POST
+@agent_required
+def profile_password(request: HttpRequest) -> HttpResponse:
+    """Change the password; this browser stays signed in, every other one is signed out."""
+    user = current_user(request)
+    form = PasswordForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, user, password_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        count = profile.change_password(
+            user,
+            current=data["current_password"],
+            new=data["new_password"],
+            again=data["new_password2"],
+            keep_session=sessions.current_session_id(request),
+        )
+    except OporaError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _profile_page(request, user, password_form=form, status=400)
+    update_session_auth_hash(request, user)
+    messages.success(
+        request,
+        _("Password changed. Signed out everywhere else (%(count)s).") % {"count": count},
+    )
+    return redirect("agent:profile")

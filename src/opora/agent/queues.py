@@ -1,10 +1,11 @@
-"""The workspace's named queues, their counts in one query, and list filters from a URL."""
+"""The workspace's named queues, their counts in one query, list filters from a URL, and
+each row's SLA cell (the next due target, as the ticket page shows it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
@@ -14,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Team, User
 from opora.core.numbers import parse_id
+from opora.sla.models import SlaState, TicketSla
+from opora.sla.selectors import sla_state, sla_targets
 from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus, TicketType
-from opora.tickets.selectors import TicketFilter, due_sort_key, visible_tickets
+from opora.tickets.selectors import TicketFilter, due_sort_key, led_team_ids, visible_tickets
 
 RECENTLY_SOLVED_DAYS = 7
 
@@ -32,6 +35,28 @@ def _my_teams(user: User) -> Q:
 def _recent() -> Q:
     since = timezone.now() - timedelta(days=RECENTLY_SOLVED_DAYS)
     return Q(status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED), updated_at__gte=since)
+
+
+def _breached() -> Q:
+    # As the ticket page's badge (sla.selectors.sla_state): a breach shows whatever came later.
+    return Q(sla__first_response_breached=True) | Q(sla__resolution_breached=True)
+
+
+def _at_risk() -> Q:
+    return Q(sla__state=SlaState.AT_RISK, sla__paused=False) & ~_breached()
+
+
+def _escalated_to(user: User) -> Q:
+    """A team lead: tickets at the lead level in their teams; an agent on line 2 or 3:
+    tickets escalated to that line (in their teams or none); nobody else."""
+    active = Q(status__in=ACTIVE_STATUSES, sla__escalations__gt=0)
+    if user.is_team_lead:
+        mine = Q(team_id__in=led_team_ids(user)) | Q(assignee_id=user.pk)
+        return active & Q(sla__level="lead") & mine
+    if user.support_line in (2, 3):
+        line = user.support_line
+        return active & Q(line=line, sla__level=str(line)) & _my_teams(user)
+    return Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,9 @@ QUEUES: list[Queue] = [
     Queue("pending", _("Pending"), lambda u: Q(status=TicketStatus.PENDING)),
     Queue("on_hold", _("On hold"), lambda u: Q(status=TicketStatus.ON_HOLD)),
     Queue("solved", _("Recently solved"), lambda u: _recent()),
+    Queue("at_risk", _("At risk"), lambda u: Q(status__in=ACTIVE_STATUSES) & _at_risk(), "sla"),
+    Queue("breached", _("Breached"), lambda u: Q(status__in=ACTIVE_STATUSES) & _breached(), "sla"),
+    Queue("escalated", _("Escalated to me"), _escalated_to, "sla"),
     Queue("line1", _("1st line"), lambda u: Q(line=1, status__in=ACTIVE_STATUSES), "line"),
     Queue("line2", _("2nd line"), lambda u: Q(line=2, status__in=ACTIVE_STATUSES), "line"),
     Queue("line3", _("3rd line"), lambda u: Q(line=3, status__in=ACTIVE_STATUSES), "line"),
@@ -81,12 +109,13 @@ SORTS: dict[str, tuple[str, ...]] = {
     "created": ("created_at", "id"),
     # Nearest SLA due time first; the key is the API's sort=due_at (tickets.selectors).
     "due": ("due_sort", "id"),
+    "-due": ("-due_sort", "-id"),
 }
 DEFAULT_SORT = "-updated"
 
 
 def sort_tickets(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
-    if sort == "due":
+    if sort in ("due", "-due"):
         tickets = tickets.annotate(due_sort=due_sort_key())
     return tickets.order_by(*SORTS[sort])
 
@@ -115,3 +144,37 @@ def parse_filter(params: QueryDict) -> TicketFilter:
         tag=(params.get("tag") or "").strip()[:64] or None,
         q=(params.get("q") or "").strip()[:200] or None,
     )
+
+
+@dataclass(frozen=True)
+class SlaCell:
+    """What the queue's SLA column shows for one ticket."""
+
+    state: str  # ok, at_risk, breached, paused, or "" (no SLA)
+    due_at: datetime | None  # the next running target's due moment
+    overdue: bool
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.state)
+
+
+def sla_cell(ticket: Ticket, now: datetime | None = None) -> SlaCell:
+    """The next due target of the ticket page (`sla_targets`) that still runs, and the
+    SLA state its badge shows; a ticket with no due targets shows nothing."""
+    try:
+        sla = ticket.sla
+    except TicketSla.DoesNotExist:
+        sla = TicketSla(ticket=ticket, level=str(ticket.line))
+    running = [t for t in sla_targets(ticket, sla) if not t.met and not t.settled]
+    state = sla_state(sla)
+    if not running:
+        # Nothing left to count down: only a breach is still worth a word.
+        shown = state if state == SlaState.BREACHED else ""
+        return SlaCell(state=shown, due_at=None, overdue=False)
+    due = min(t.due_at for t in running)
+    overdue = due <= (now or timezone.now())
+    if overdue and state in (SlaState.OK, SlaState.AT_RISK):
+        # The periodic check has not flagged it yet; the clock face says so already.
+        state = str(SlaState.BREACHED)
+    return SlaCell(state=state, due_at=due, overdue=overdue)

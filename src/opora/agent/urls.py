@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.agent import chat, chat_settings, customers, new_ticket, profile, sso, ticket, views
+from opora.agent import (
+    chat,
+    chat_settings,
+    customers,
+    new_ticket,
+    organizations,
+    profile,
+    sso,
+    ticket,
+    views,
+)
 
 app_name = "agent"
 
@@ -45,8 +55,15 @@ urlpatterns = [
         name="customer_identity_remove",
     ),
     path("customers/<id:user_id>/merge", customers.merge, name="customer_merge"),
+    path(
+        "organizations/<id:organization_id>",
+        organizations.organization_page,
+        name="organization",
+    ),
     path("chat/settings", chat_settings.widgets, name="chat_settings"),
     path("chat/settings/<id:widget_id>", chat_settings.widgets, name="chat_widget"),
+    path("profile", profile.profile_page, name="profile"),
+    path("profile/password", profile.profile_password, name="profile_password"),
     path("profile/security", profile.security, name="profile_security"),
     path("profile/security/totp/start", profile.totp_start, name="totp_start"),
     path("profile/security/totp/confirm", profile.totp_confirm, name="totp_confirm"),

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +22,7 @@ from opora.agent.queues import (
     parse_filter,
     queue_counts,
     queue_tickets,
+    sla_cell,
     sort_tickets,
 )
 from opora.core.errors import NotFound, OporaError
@@ -52,8 +54,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         sort = DEFAULT_SORT
     ticket_filter = parse_filter(request.GET)
     tickets = filter_tickets(queue_tickets(user, key), ticket_filter, user=user)
-    rows = sort_tickets(ticket_list_queryset(tickets), sort)
+    rows = sort_tickets(ticket_list_queryset(tickets).select_related("sla"), sort)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for ticket in page.object_list:
+        ticket.sla_cell = sla_cell(ticket, now)
     context = {
         "queue": QUEUES_BY_KEY[key],
         "page": page,
@@ -68,6 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "types": TicketType.choices,
         "agents": agents(),
         "me": user,
+        "now": now,
         "nav": "queue",
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "queue-list":

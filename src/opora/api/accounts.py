@@ -50,7 +50,6 @@ from opora.api.common import (
 )
 from opora.core import ratelimit
 from opora.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
-from opora.inbox.actions import set_email_notifications
 
 router = Router(tags=["accounts"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -157,17 +156,6 @@ class UserOut(Schema):
     # A duplicate merged into another customer: that customer's id (the account is
     # deactivated).
     merged_into: int | None
-
-
-class MeOut(UserOut):
-    notify_by_email: bool = Field(
-        description="e-mail me when the desk answers a request I made in the portal"
-    )
-
-
-class MeUpdate(StrictInput):
-    language: LanguageName | None = Field(None, description="pages and e-mails")
-    notify_by_email: bool | None = None
 
 
 class TokenOut(Schema):
@@ -436,35 +424,6 @@ def revoke_user_token(request: HttpRequest, user_id: int, token_id: int) -> Stat
     person = tokens.access_tokens_of(admin, user_id)
     tokens.revoke_token(tokens.access_own_token(person, token_id), by=admin)
     return Status(204, None)
-
-
-def me_out(user: User) -> dict[str, Any]:
-    return {**user_out(user), "notify_by_email": user.notify_by_email}
-
-
-@router.get(
-    "/me",
-    response={200: MeOut, **ERRORS},
-    summary="The signed-in user",
-    operation_id="opora_api_accounts_me",
-)
-def me(request: HttpRequest) -> dict[str, Any]:
-    return me_out(current_user(request))
-
-
-@router.patch(
-    "/me",
-    response={200: MeOut, **ERRORS},
-    summary="Change my own settings (language, e-mail notifications)",
-    operation_id="opora_api_accounts_update_me",
-)
-def update_me(request: HttpRequest, payload: MeUpdate) -> dict[str, Any]:
-    user = current_user(request)
-    if payload.language is not None:
-        actions.set_user_language(user, payload.language)
-    if payload.notify_by_email is not None:
-        set_email_notifications(user, enabled=payload.notify_by_email)
-    return me_out(user)
 
 
 @router.get("/users", response={200: list[UserOut], **ERRORS}, summary="List users (agents)")

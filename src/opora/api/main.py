@@ -8,6 +8,7 @@ from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import kb as kb_api
 from opora.api import mailboxes as mailboxes_api
+from opora.api import me as me_api
 from opora.api import reports as reports_api
 from opora.api import search as search_api
 from opora.api import sla as sla_api
@@ -43,3 +44,5 @@ api.add_router("", mailboxes_api.router, writes=ADMIN)
 api.add_router("", chat_api.router, writes=TICKETS)
 api.add_router("", sso_api.router, writes=ADMIN)
 api.add_router("", ticket_people_api.router, writes=TICKETS)
+# One's own profile and password: the token's full power, as the accounts router.
+api.add_router("", me_api.router, writes=ADMIN)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -100,7 +101,8 @@ def _viewer(request: HttpRequest) -> User | HttpResponse:
     try:
         access_reports(user)
     except OporaError as exc:
-        return HttpResponse(exc.message, status=403)
+        # The app's own 403 page (templates/403.html), with the reason.
+        raise PermissionDenied(exc.message) from None
     return user
 
 

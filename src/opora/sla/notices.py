@@ -62,7 +62,8 @@ def _send(user: User, subject: str, body: str, *, ticket: Ticket) -> None:
 def send_sla_notice(ticket: Ticket, kind: str, recipients: Iterable[User | None]) -> int:
     """An at-risk ("at_risk") or breach ("breached") notice to each recipient, in their
     language; returns how many were sent."""
-    people = _desk_people(recipients)
+    # Each person chooses in their profile whether they get these (User.notify_sla).
+    people = [u for u in _desk_people(recipients) if u.notify_sla]
     for user in people:
         with translation.override(language_of(user, ticket)):
             label = _("breached") if kind == "breached" else _("at risk")

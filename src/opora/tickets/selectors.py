@@ -3,7 +3,9 @@
 Visibility:
 - admin: every ticket;
 - agent: tickets of their teams, tickets in no team yet (triage) and tickets assigned
-  to them;
+  to them, on every support line;
+- team lead: as an agent, plus the tickets of teams with no lead of their own, whose
+  escalations to "the lead" reach the desk's leads (sla.actions.team_lead);
 - customer: tickets they requested, plus their organization's tickets when the
   organization shares them.
 Anything outside answers "not found", never "forbidden", so numbers leak nothing.
@@ -47,6 +49,25 @@ def _agent_team_ids(user: User) -> QuerySet[Any]:
     return Team.members.through.objects.filter(user_id=user.pk).values("team_id")
 
 
+def _lead_condition() -> Q:
+    """Members who lead: an active agent or admin marked team lead."""
+    return Q(user__is_team_lead=True, user__is_active=True, user__role__in=("agent", "admin"))
+
+
+def led_team_ids(user: User) -> QuerySet[Any]:
+    """Teams a team lead leads: their own teams and every team with no lead among its
+    members (escalations of those go to a lead of the desk, so the lead must open them)."""
+    memberships = Team.members.through.objects
+    with_lead = memberships.filter(_lead_condition()).values("team_id")
+    return Team.objects.filter(Q(pk__in=_agent_team_ids(user)) | ~Q(pk__in=with_lead)).values("pk")
+
+
+def _agent_scope(user: User) -> Q:
+    """The one visibility rule for agents (`may_see` is its one-ticket twin)."""
+    teams = led_team_ids(user) if user.is_team_lead else _agent_team_ids(user)
+    return Q(team__isnull=True) | Q(team_id__in=teams) | Q(assignee_id=user.pk)
+
+
 def visible_tickets(user: User) -> QuerySet[Ticket]:
     """Tickets this user may see (not yet filtered further)."""
     tickets = Ticket.objects.all()
@@ -55,9 +76,7 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     if user.is_admin:
         return tickets
     if user.is_agent:
-        return tickets.filter(
-            Q(team__isnull=True) | Q(team_id__in=_agent_team_ids(user)) | Q(assignee_id=user.pk)
-        )
+        return tickets.filter(_agent_scope(user))
     scope = Q(requester_id=user.pk)
     organization = user.organization
     if organization is not None and organization.shared_tickets:
@@ -94,12 +113,16 @@ def _ticket_sql() -> str:
     """
     quote = connection.ops.quote_name
     members = quote(Team.members.through._meta.db_table)
+    users = quote(User._meta.db_table)
     related = [(Ticket, "t"), (User, "r"), (Organization, "o"), (Team, "m"), (User, "a")]
     selected = ", ".join(columns(model, alias) for model, alias in related)
     # Identifiers come from the models' metadata, quoted; values are parameters.
     return (
         f"SELECT {selected}, EXISTS (SELECT 1 FROM {members} tm"  # noqa: S608
-        " WHERE tm.team_id = t.team_id AND tm.user_id = %s)"
+        " WHERE tm.team_id = t.team_id AND tm.user_id = %s),"
+        f" EXISTS (SELECT 1 FROM {members} lm JOIN {users} lu ON lu.id = lm.user_id"
+        " WHERE lm.team_id = t.team_id AND lu.is_team_lead AND lu.is_active"
+        " AND lu.role IN ('agent', 'admin'))"
         f" FROM {quote(Ticket._meta.db_table)} t"
         f" JOIN {quote(User._meta.db_table)} r ON r.id = t.requester_id"
         f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = t.organization_id"
@@ -125,16 +148,17 @@ def _ticket_for(user: User, number: int) -> Ticket | None:
         parts.append(from_row(model, values) if values[0] is not None else None)
         at += width
     ticket, requester, organization, team, assignee = parts
-    in_team = bool(row[at])
-    if not may_see(user, ticket, in_team=in_team):
+    in_team, team_has_lead = bool(row[at]), bool(row[at + 1])
+    if not may_see(user, ticket, in_team=in_team, team_has_lead=team_has_lead):
         return None
     ticket.requester, ticket.organization = requester, organization
     ticket.team, ticket.assignee = team, assignee
     return ticket  # type: ignore[no-any-return]
 
 
-def may_see(user: User, ticket: Ticket, *, in_team: bool) -> bool:
-    """`visible_tickets` for one loaded ticket (`in_team`: the user is in its team).
+def may_see(user: User, ticket: Ticket, *, in_team: bool, team_has_lead: bool = True) -> bool:
+    """`visible_tickets` for one loaded ticket (`in_team`: the user is in its team;
+    `team_has_lead`: an active lead is among its members).
 
     tests/tickets/test_access.py checks that both agree for every kind of user.
     """
@@ -143,7 +167,8 @@ def may_see(user: User, ticket: Ticket, *, in_team: bool) -> bool:
     if user.is_admin:
         return True
     if user.is_agent:
-        return ticket.team_id is None or in_team or ticket.assignee_id == user.pk
+        leads_it = user.is_team_lead and not team_has_lead
+        return ticket.team_id is None or in_team or leads_it or ticket.assignee_id == user.pk
     if ticket.requester_id == user.pk:
         return True
     organization = user.organization

@@ -121,6 +121,8 @@ def build_mail(delivery: Delivery, *, templates: str = "") -> EmailMultiAlternat
         "requester": ticket.requester,
         "message": message,
         "author": message.author.display_name if message and message.author else team_name,
+        # The agent's own e-mail signature (their profile), under their reply.
+        "signature": message.author.signature if message and message.author else "",
         "team": team_name,
         "base_url": settings.BASE_URL,
         "link": f"{settings.BASE_URL.rstrip('/')}/portal/requests/{ticket.number}",
