@@ -25,7 +25,7 @@ def at_previous_schema(transactional_db: None) -> Iterator[MigrationExecutor]:
     executor.loader.build_graph()
     yield executor
     # Leave the schema as the other tests expect it.
-    call_command("migrate", "accounts", verbosity=0)
+    call_command("migrate", verbosity=0)
 
 
 def test_tokens_made_before_scopes_keep_full_power(at_previous_schema: MigrationExecutor) -> None:
@@ -37,7 +37,7 @@ def test_tokens_made_before_scopes_keep_full_power(at_previous_schema: Migration
 
     # when the schema is upgraded
     MigrationExecutor(connection).migrate(AFTER)
-    call_command("migrate", "accounts", verbosity=0)
+    call_command("migrate", verbosity=0)
 
     # then the token has the admin scope and still does what the administrator may
     assert ApiToken.objects.get(name="cron").scopes == "admin"
