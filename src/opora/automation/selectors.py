@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from opora.accounts.models import User
+from opora.accounts.models import Team, User
 from opora.accounts.selectors import require_agent
 from opora.automation import errors
 from opora.core.errors import Forbidden
@@ -46,3 +46,19 @@ def access_bot_question(user: User, number: int) -> Ticket:
     if ticket.requester_id != user.pk:
         raise Forbidden(errors.REQUESTER_ONLY, _("Only the requester answers the bot."))
     return ticket
+
+
+def teams_for_bot(user: User) -> list[Team]:
+    """The teams whose bot this person configures: every team for admins, a lead's own."""
+    access_bot_settings(user)
+    teams = Team.objects.order_by("name", "id")
+    if not user.is_admin:
+        teams = teams.filter(pk__in=user.teams.values("pk"))
+    return list(teams)
+
+
+def access_team_bot_stats(user: User, team_id: int | None) -> None:
+    """Figures of all teams: any agent (as before); of one team: whoever configures it."""
+    access_bot_stats(user)
+    if team_id is not None:
+        access_team_bot(user, team_id)
