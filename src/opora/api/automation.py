@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from ninja.params.functions import Query
 
 from opora.accounts.tokens import TICKETS
 from opora.api.common import ErrorOut, StrictInput, current_user, needs_scope
@@ -23,6 +24,7 @@ from opora.automation.selectors import (
     access_bot_settings,
     access_team_bot,
     access_team_bot_stats,
+    bot_settings_of,
 )
 from opora.core.errors import ValidationFailed
 
@@ -124,10 +126,7 @@ def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any
 def bot_settings(request: HttpRequest, team: int | None = None) -> dict[str, Any]:
     user = current_user(request)
     access_team_bot(user, team)
-    existing = BotSettings.objects.filter(
-        **({"team__isnull": True} if team is None else {"team_id": team})
-    ).first()
-    return _settings_out(existing or BotSettings(team_id=team))
+    return _settings_out(bot_settings_of(team))
 
 
 @router.get(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import Team, User
 from opora.accounts.selectors import require_agent
 from opora.automation import errors
+from opora.automation.models import BotSettings
 from opora.core.errors import Forbidden
 from opora.tickets.models import Ticket
 from opora.tickets.selectors import access_ticket
@@ -62,3 +63,10 @@ def access_team_bot_stats(user: User, team_id: int | None) -> None:
     access_bot_stats(user)
     if team_id is not None:
         access_team_bot(user, team_id)
+
+
+def bot_settings_of(team_id: int | None) -> BotSettings:
+    """A team's bot settings (None: requests in no team), or the defaults, unsaved."""
+    rows = BotSettings.objects.all()
+    found = rows.filter(team__isnull=True) if team_id is None else rows.filter(team_id=team_id)
+    return found.first() or BotSettings(team_id=team_id)

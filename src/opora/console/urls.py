@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import kb, views
+from opora.console import audit, bot, channels, kb, outbox, views
 
 app_name = "console"
 
@@ -31,4 +31,24 @@ urlpatterns = [
     path("kb/categories/<id:category_id>/", kb.category_edit, name="kb_category"),
     path("kb/categories/<id:category_id>/move", kb.category_move, name="kb_category_move"),
     path("kb/categories/<id:category_id>/delete", kb.category_delete, name="kb_category_delete"),
+    # Channels, outbox, answer bot, audit log
+    path("channels/mailboxes/", channels.mailboxes, name="channels_mailboxes"),
+    path("channels/mailboxes/new", channels.new_mailbox, name="channels_new_mailbox"),
+    path("channels/mailboxes/<id:mailbox_id>/", channels.edit_mailbox, name="channels_mailbox"),
+    path(
+        "channels/mailboxes/<id:mailbox_id>/test",
+        channels.test_mailbox,
+        name="channels_mailbox_test",
+    ),
+    path(
+        "channels/mailboxes/<id:mailbox_id>/delete",
+        channels.delete_mailbox,
+        name="channels_mailbox_delete",
+    ),
+    path("channels/outbox/", outbox.outbox_list, name="outbox"),
+    path("channels/outbox/<id:delivery_id>/", outbox.outbox_message, name="outbox_message"),
+    path("channels/outbox/<id:delivery_id>/retry", outbox.outbox_retry, name="outbox_retry"),
+    path("bot/", bot.bot_page, name="bot"),
+    path("audit/", audit.audit_page, name="audit"),
+    path("audit/export.csv", audit.audit_csv, name="audit_csv"),
 ]

@@ -171,7 +171,7 @@ def _attempt(delivery: Delivery) -> str:
                 delivery.state = DeliveryState.FAILED
                 delivery.next_attempt_at = None
                 delivery.save(update_fields=["attempts", "error", "state", "next_attempt_at"])
-                if delivery.ticket is not None:  # the desk's own mail answers no ticket
+                if delivery.ticket_id is not None:  # the desk's own mail answers no ticket
                     ticket_events.delivery_failed_event(
                         ticket=delivery.ticket,
                         delivery=delivery.pk,

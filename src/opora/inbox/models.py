@@ -3,11 +3,16 @@ any channel; the e-mail channel's own models live in inbox/email/models.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
+
+if TYPE_CHECKING:
+    from opora.tickets.models import Ticket
 
 __all__ = [
     "DESK_MAIL",
@@ -45,8 +50,10 @@ class Delivery(models.Model):
     is stored), delivered by a job, retried with backoff; its state is shown beside the
     message on the ticket."""
 
-    # Empty for the desk's own mail (DESK_MAIL), which answers no ticket.
-    ticket = models.ForeignKey(
+    # Empty only for the desk's own mail (DESK_MAIL), which answers no ticket. Typed as
+    # always set: every other delivery has one, and the few places that handle desk
+    # mail (inbox/mail_backend.py, the outbox page and API) check `ticket_id`.
+    ticket: models.ForeignKey[Ticket | None, Ticket] = models.ForeignKey(  # type: ignore[misc]
         "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     ticket_message = models.ForeignKey(

@@ -20,7 +20,8 @@ def transport_backend() -> str:
 
 
 def transport(**kwargs: Any) -> BaseEmailBackend:
-    return get_connection(transport_backend(), **kwargs)
+    connection: BaseEmailBackend = get_connection(transport_backend(), **kwargs)
+    return connection
 
 
 def uses_local_outbox() -> bool:
