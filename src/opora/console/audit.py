@@ -6,7 +6,7 @@ of the same filter. The API's `GET /api/v1/audit` reads the same `core.audit_log
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -119,8 +119,8 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
     found, _ = _filter(request)
     rows = audit_log.changes(found)[:CSV_LIMIT].iterator(chunk_size=1000)
     # A page of rows at a time; typed as HttpResponse for the section decorator.
-    answer: Any = StreamingHttpResponse(
+    answer = StreamingHttpResponse(
         audit_log.csv_lines(rows), content_type="text/csv; charset=utf-8"
     )
     answer["Content-Disposition"] = 'attachment; filename="opora-audit.csv"'
-    return answer
+    return cast(HttpResponse, answer)
