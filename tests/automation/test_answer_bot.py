@@ -192,4 +192,10 @@ def test_team_leads_and_admins_configure_the_bot(api, alice, lena, support):
     body = {"team": support.pk, "enabled": True, "threshold": 0.7}
     assert api(alice).post("/bot/settings", body).status_code == 403
     saved = api(lena).post("/bot/settings", body).json()
-    assert saved == {"team": support.pk, "enabled": True, "threshold": 0.7}
+    assert saved == {
+        "team": support.pk,
+        "enabled": True,
+        "threshold": 0.7,
+        "languages": [],
+        "articles": [],
+    }
