@@ -61,10 +61,17 @@ def field_changes(change: AdminChange) -> list[tuple[str, object, object]]:
     out: list[tuple[str, object, object]] = []
     for name, value in sorted((change.changes or {}).items()):
         if isinstance(value, list) and len(value) == 2:
-            out.append((name, value[0], value[1]))
+            out.append((name, shown(value[0]), shown(value[1])))
         else:
-            out.append((name, None, value))
+            out.append((name, None, shown(value)))
     return out
+
+
+def shown(value: object) -> object:
+    """A kept value as a person reads it: text as is, anything else as JSON (true, [1, 2])."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 CSV_HEADER = ["at", "actor", "area", "action", "target_type", "target_id", "target", "changes"]
