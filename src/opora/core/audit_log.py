@@ -116,7 +116,7 @@ def require_audit_reader(user: object) -> None:
     """The audit trail names every administrator's change: administrators read it."""
     from django.utils.translation import gettext as _
 
-    from opora.core.errors import Forbidden
+    from opora.core.errors import ADMINS_ONLY, Forbidden
 
     if not getattr(user, "is_admin", False):
-        raise Forbidden("admins_only", _("Only administrators may read the audit log."))
+        raise Forbidden(ADMINS_ONLY, _("Only administrators may read the audit log."))
