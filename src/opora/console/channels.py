@@ -43,7 +43,7 @@ class MailboxForm(PageForm):
     )
     imap_tls = forms.BooleanField(label=gettext_lazy("IMAP over TLS (SSL)"), required=False)
     imap_user = forms.CharField(
-        label=gettext_lazy("IMAP user"),
+        label=gettext_lazy("IMAP login"),
         max_length=255,
         required=False,
         help_text=gettext_lazy("Empty: the address."),
