@@ -249,7 +249,7 @@ def test_each_app_is_installed_once_and_no_two_share_a_template_or_static_path()
 
 
 def test_mail_goes_to_the_local_outbox_until_an_smtp_server_is_set(tmp_path):
-    backend = "[settings.EMAIL_BACKEND, getattr(settings, 'EMAIL_FILE_PATH', '')]"
+    backend = "[settings.OUTBOX_TRANSPORT, getattr(settings, 'EMAIL_FILE_PATH', '')]"
     assert _read_in_subprocess(tmp_path, backend) == [
         "django.core.mail.backends.filebased.EmailBackend",
         str(tmp_path.resolve() / "outbox"),
@@ -262,8 +262,11 @@ def test_mail_goes_to_the_local_outbox_until_an_smtp_server_is_set(tmp_path):
 def test_a_mail_sent_without_smtp_lands_in_the_outbox(tmp_path):
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='opora.settings';"
-        "django.setup(); from django.core.mail import send_mail;"
-        "send_mail('Ticket #1', 'Don\\'t worry', 'desk@example.test', ['dana@example.test'])"
+        "django.setup(); from django.core.management import call_command;"
+        "call_command('migrate', verbosity=0); from django.core.mail import send_mail;"
+        "send_mail('Ticket #1', 'Don\\'t worry', 'desk@example.test', ['dana@example.test']);"
+        "from opora.inbox.delivery import deliver; from opora.inbox.models import Delivery;"
+        "assert [deliver(pk) for pk in Delivery.objects.values_list('pk', flat=True)] == ['sent']"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],

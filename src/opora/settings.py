@@ -365,10 +365,13 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("set only one of OPORA_SMTP_STARTTLS and OPORA_SMTP_TLS")
 # Seconds an SMTP conversation may block before the send is retried later.
 EMAIL_TIMEOUT = env_int("OPORA_SMTP_TIMEOUT", 30, minimum=1)
+# Every mail is queued in the outbox (a Delivery row: listed, retried, readable in the
+# console) and sent by a job through OUTBOX_TRANSPORT (inbox/mail_backend.py).
+EMAIL_BACKEND = "opora.inbox.mail_backend.OutboxBackend"
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    OUTBOX_TRANSPORT = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    OUTBOX_TRANSPORT = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 # Sender of mail for tickets whose team has no mailbox; also the reply-token domain.
 DEFAULT_FROM_EMAIL = env_str("OPORA_EMAIL_FROM", "support@localhost")

@@ -29,7 +29,13 @@ def test_admins_configure_the_bot_for_requests_in_no_team(api, ada):
     # when
     saved = api(ada).post("/bot/settings", {"team": None, "enabled": True, "threshold": 0.6})
     # then
-    assert saved.json() == {"team": None, "enabled": True, "threshold": 0.6}
+    assert saved.json() == {
+        "team": None,
+        "enabled": True,
+        "threshold": 0.6,
+        "languages": [],
+        "articles": [],
+    }
     assert BotSettings.objects.get(team__isnull=True).enabled
 
 

@@ -83,7 +83,7 @@ def test_only_team_leads_and_admins_configure_the_bot(api, alice, lena, dana, su
         (401, "unauthorized"),
     ]
     # while the lead may
-    assert lead.post("/bot/settings", body).json() == {**body}
+    assert lead.post("/bot/settings", body).json() == {**body, "languages": [], "articles": []}
     current.refresh_from_db()
     assert (current.enabled, current.threshold) == (True, 0.9)
 

@@ -193,7 +193,13 @@ def test_team_leads_and_admins_configure_the_bot(api, alice, lena, support):
     body = {"team": support.pk, "enabled": True, "threshold": 0.7}
     assert api(alice).post("/bot/settings", body).status_code == 403
     saved = api(lena).post("/bot/settings", body).json()
-    assert saved == {"team": support.pk, "enabled": True, "threshold": 0.7}
+    assert saved == {
+        "team": support.pk,
+        "enabled": True,
+        "threshold": 0.7,
+        "languages": [],
+        "articles": [],
+    }
 
 
 def test_an_e_mail_customer_receives_the_bots_answer_by_e_mail(

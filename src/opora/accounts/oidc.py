@@ -63,6 +63,7 @@ from opora.accounts.models import (
     normalize_email,
 )
 from opora.accounts.twofactor import record_event
+from opora.core import audit
 from opora.core.errors import Forbidden, NotFound, OporaError, ValidationFailed
 
 log = logging.getLogger("opora.accounts.security")
@@ -483,6 +484,9 @@ def _clean(fields: MappingFields) -> MappingFields:
     return MappingFields(group, fields.role, fields.support_line, team_ids)
 
 
+MAPPING_AUDITED = ("group", "role", "support_line", "teams")
+
+
 def save_group_mapping(
     mapping: SsoGroupMapping | None, fields: MappingFields, *, by: User
 ) -> SsoGroupMapping:
@@ -500,12 +504,22 @@ def save_group_mapping(
     try:
         with transaction.atomic():
             row = mapping or SsoGroupMapping()
+            before = audit.snapshot(row, MAPPING_AUDITED) if row.pk else {}
             row.group = clean.group
             row.role = clean.role
             row.support_line = clean.support_line
             row.updated_at = timezone.now()
             row.save()
             row.teams.set(clean.team_ids)
+            audit.record_change(
+                actor=by,
+                area="security",
+                action="changed" if before else "created",
+                target=row,
+                target_type="sso_mapping",
+                label=row.group,
+                changes=audit.diff(before, audit.snapshot(row, MAPPING_AUDITED)),
+            )
             record_event(
                 by,
                 AccountEventKind.SSO_MAPPING_CHANGED,
@@ -527,5 +541,14 @@ def delete_group_mapping(mapping: SsoGroupMapping, *, by: User) -> None:
     """Members of the group lose what it gave at their next sign-in (and are refused
     when no other mapped group is left); nobody is signed out now."""
     _require_admin(by)
+    audit.record_change(
+        actor=by,
+        area="security",
+        action="deleted",
+        target=mapping,
+        target_type="sso_mapping",
+        label=mapping.group,
+        changes=audit.diff(audit.snapshot(mapping, MAPPING_AUDITED), {}),
+    )
     SsoGroupMapping.objects.filter(pk=mapping.pk).delete()
     record_event(by, AccountEventKind.SSO_MAPPING_CHANGED, by=by, group=mapping.group, deleted=True)

@@ -30,6 +30,7 @@ from opora.accounts.models import (
     TwoFactorPolicy,
     User,
 )
+from opora.core import audit
 from opora.core.errors import Forbidden, OporaError, ValidationFailed
 
 log = logging.getLogger("opora.accounts.security")
@@ -62,6 +63,9 @@ def two_factor_policy() -> TwoFactorPolicy:
     return TwoFactorPolicy.objects.order_by("pk").first() or TwoFactorPolicy()
 
 
+POLICY_AUDITED = ("agents_required", "admins_required")
+
+
 def set_two_factor_policy(
     *, agents_required: bool, admins_required: bool, by: User
 ) -> TwoFactorPolicy:
@@ -70,11 +74,21 @@ def set_two_factor_policy(
     with transaction.atomic():
         policy = TwoFactorPolicy.objects.select_for_update().order_by("pk").first()
         policy = policy or TwoFactorPolicy()
+        before = audit.snapshot(policy, POLICY_AUDITED)
         policy.agents_required = agents_required
         policy.admins_required = admins_required
         policy.updated_at = timezone.now()
         policy.updated_by = by
         policy.save()
+        audit.record_change(
+            actor=by,
+            area="security",
+            action="changed",
+            target=policy,
+            target_type="sign_in_policy",
+            label="sign-in policy",
+            changes=audit.diff(before, audit.snapshot(policy, POLICY_AUDITED)),
+        )
         record_event(
             by,
             AccountEventKind.POLICY_CHANGED,

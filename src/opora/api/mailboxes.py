@@ -6,6 +6,7 @@ No endpoint takes or returns a password: `password_env` names the environment va
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -16,11 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from opora.api.common import ErrorOut, current_user
+from opora.api.common import ErrorOut, current_user, decode_cursor, encode_cursor
+from opora.inbox.actions import resend_from_outbox
 from opora.inbox.email import actions
 from opora.inbox.email.errors import PASSWORD_NOT_STORED
+from opora.inbox.email.fetch import check_connection
 from opora.inbox.email.models import Mailbox
 from opora.inbox.email.selectors import access_mailbox, visible_mailboxes
+from opora.inbox.email.transport import local_outbox_path, uses_local_outbox
+from opora.inbox.models import Delivery
+from opora.inbox.selectors import access_outbox_delivery, outbox
 
 router = Router(tags=["mailboxes"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -164,3 +170,110 @@ def delete_mailbox(request: HttpRequest, mailbox_id: int) -> Status[None]:
     user = current_user(request)
     actions.delete_mailbox(access_mailbox(user, mailbox_id), by=user)
     return Status(204, None)
+
+
+class ConnectionCheckOut(Schema):
+    ok: bool
+    message: str = Field(description="the server's answer, or what went wrong, in words")
+    messages: int | None = Field(None, description="mail in the folder, when it opened")
+
+
+@router.post(
+    "/mailboxes/{mailbox_id}/test",
+    response={200: ConnectionCheckOut, **ERRORS},
+    summary="Test a mailbox's IMAP connection: log in and open its folder (admins)",
+    operation_id="opora_api_mailboxes_test",
+)
+def test_mailbox(request: HttpRequest, mailbox_id: int) -> dict[str, Any]:
+    """Answers 200 whether or not the server let us in: `ok` says which, `message` why."""
+    mailbox = access_mailbox(current_user(request), mailbox_id)
+    return asdict(check_connection(mailbox))
+
+
+# The outbox: every mail the desk sent or tried to send.
+
+
+class OutboxTicket(Schema):
+    number: int
+    subject: str
+
+
+class OutboxOut(Schema):
+    id: int
+    channel: str = Field(description="email, web (portal notices) or mail (the desk's own)")
+    kind: str
+    state: Literal["queued", "sent", "failed"]
+    address: str
+    subject: str
+    attempts: int
+    error: str
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    created_at: datetime
+    ticket: OutboxTicket | None
+
+
+class OutboxPage(Schema):
+    items: list[OutboxOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page")
+    local_outbox: str | None = Field(
+        description="the folder mail is written to when no SMTP server is configured"
+    )
+
+
+def outbox_out(row: Delivery) -> dict[str, Any]:
+    ticket = row.ticket
+    return {
+        "id": row.pk,
+        "channel": row.channel,
+        "kind": row.kind,
+        "state": row.state,
+        "address": row.address,
+        "subject": row.subject,
+        "attempts": row.attempts,
+        "error": row.error,
+        "next_attempt_at": row.next_attempt_at,
+        "sent_at": row.sent_at,
+        "created_at": row.created_at,
+        "ticket": {"number": ticket.number, "subject": ticket.subject} if ticket else None,
+    }
+
+
+@router.get(
+    "/outbox",
+    response={200: OutboxPage, **ERRORS},
+    summary="The desk's outgoing mail, newest first (admins)",
+    operation_id="opora_api_outbox_list",
+)
+def list_outbox(
+    request: HttpRequest,
+    state: Literal["queued", "sent", "failed"] | None = None,
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    before = None
+    if cursor:
+        [value] = decode_cursor(cursor, length=1)
+        if not isinstance(value, int) or value < 1:
+            decode_cursor("", length=1)  # answers "invalid cursor"
+        before = value
+    rows = list(outbox(current_user(request), state=state, before_id=before)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [outbox_out(r) for r in rows],
+        "next_cursor": encode_cursor([rows[-1].pk]) if more and rows else None,
+        "local_outbox": local_outbox_path() if uses_local_outbox() else None,
+    }
+
+
+@router.post(
+    "/outbox/{delivery_id}/retry",
+    response={200: OutboxOut, **ERRORS},
+    summary="Send a failed mail again (admins)",
+    operation_id="opora_api_outbox_retry",
+)
+def retry_outbox(request: HttpRequest, delivery_id: int) -> dict[str, Any]:
+    user = current_user(request)
+    found = resend_from_outbox(access_outbox_delivery(user, delivery_id), by=user)
+    return outbox_out(found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opora.accounts.tokens import ADMIN, TICKETS
 from opora.api import accounts, tickets
+from opora.api import audit as audit_api
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import kb as kb_api
@@ -46,3 +47,4 @@ api.add_router("", sso_api.router, writes=ADMIN)
 api.add_router("", ticket_people_api.router, writes=TICKETS)
 # One's own profile and password: the token's full power, as the accounts router.
 api.add_router("", me_api.router, writes=ADMIN)
+api.add_router("", audit_api.router, writes=ADMIN)

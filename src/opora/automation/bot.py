@@ -12,14 +12,17 @@ internal-only or draft articles.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
+from opora.core import audit
 from opora.core import clock as wall_clock
 from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article, Deflection, DeflectionKind
@@ -141,13 +144,22 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
     bot = settings_for(ticket)
     if bot is None or not bot.enabled:
         return None
+    if bot.languages and ticket.language not in bot.languages:
+        return None  # not a language this team's bot answers: people do
     first = ticket.messages.order_by("created_at", "id").first()
     question = f"{ticket.subject}\n{first.body if first else ''}"
+    allowed = set(bot.articles or [])
+    # With a list of allowed articles, look further down the ranking for them.
+    found = bot_search(
+        question[:2000],
+        language=ticket.language,
+        limit=MAX_ARTICLES * 5 if allowed else MAX_ARTICLES,
+    )
     hits = [
         h
-        for h in bot_search(question[:2000], language=ticket.language, limit=MAX_ARTICLES)
-        if h.confidence >= bot.threshold
-    ]
+        for h in found
+        if h.confidence >= bot.threshold and (not allowed or h.object_id in allowed)
+    ][:MAX_ARTICLES]
     if not hits:
         return BotConversation.objects.create(
             ticket=ticket,
@@ -240,6 +252,19 @@ def awaiting_answers(ticket_ids: list[int]) -> set[int]:
 
 
 @dataclass(frozen=True)
+class ArticleUse:
+    id: int
+    title: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    subject: str
+    count: int
+
+
+@dataclass(frozen=True)
 class BotStats:
     offered: int
     solved: int
@@ -250,18 +275,47 @@ class BotStats:
     suggestions_shown: int
     deflections: int
     deflection_rate: float
+    questions: int = 0  # requests the bot looked at: offered + no_match
+    handoff_rate: float = 0.0  # handed_off / offered
+    top_articles: tuple[ArticleUse, ...] = ()
+    top_unanswered: tuple[Unanswered, ...] = ()
 
 
-def bot_stats() -> BotStats:
-    """How many requests the bot answered, solved and handed off; portal deflections."""
-    counts = BotConversation.objects.aggregate(
+TOP = 10
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def bot_stats(
+    *,
+    team_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> BotStats:
+    """What the bot did with the requests it saw in [start, end) (by when it saw them),
+    for one team or the whole desk: answered, solved ("that helped"), handed to a person,
+    the articles it offered most and the questions it found nothing for; the portal's
+    deflections in the same period (desk-wide: they belong to no team)."""
+    conversations = BotConversation.objects.all()
+    deflections = Deflection.objects.all()
+    if team_id is not None:
+        conversations = conversations.filter(ticket__team_id=team_id)
+    if start is not None:
+        conversations = conversations.filter(created_at__gte=start)
+        deflections = deflections.filter(created_at__gte=start)
+    if end is not None:
+        conversations = conversations.filter(created_at__lt=end)
+        deflections = deflections.filter(created_at__lt=end)
+    counts = conversations.aggregate(
         solved=Count("id", filter=Q(state=BotState.SOLVED)),
         handed_off=Count("id", filter=Q(state=BotState.HANDED_OFF)),
         awaiting=Count("id", filter=Q(state=BotState.AWAITING)),
         no_match=Count("id", filter=Q(state=BotState.NO_MATCH)),
     )
     offered = counts["solved"] + counts["handed_off"] + counts["awaiting"]
-    kinds = Deflection.objects.aggregate(
+    kinds = deflections.aggregate(
         shown=Count("id", filter=Q(kind=DeflectionKind.SUGGESTED)),
         left=Count("id", filter=Q(kind=DeflectionKind.DEFLECTED)),
     )
@@ -271,23 +325,76 @@ def bot_stats() -> BotStats:
         handed_off=counts["handed_off"],
         awaiting=counts["awaiting"],
         no_match=counts["no_match"],
-        resolution_rate=round(counts["solved"] / offered, 4) if offered else 0.0,
+        resolution_rate=_rate(counts["solved"], offered),
         suggestions_shown=kinds["shown"],
         deflections=kinds["left"],
-        deflection_rate=round(kinds["left"] / kinds["shown"], 4) if kinds["shown"] else 0.0,
+        deflection_rate=_rate(kinds["left"], kinds["shown"]),
+        questions=offered + counts["no_match"],
+        handoff_rate=_rate(counts["handed_off"], offered),
+        top_articles=_top_articles(conversations),
+        top_unanswered=_top_unanswered(conversations),
     )
 
 
+def _top_articles(conversations: QuerySet[BotConversation]) -> tuple[ArticleUse, ...]:
+    """The articles offered most often (each offer counts, first or third)."""
+    used: Counter[int] = Counter()
+    offered = conversations.exclude(state=BotState.NO_MATCH).values_list("articles", flat=True)
+    for ids in offered.iterator(chunk_size=2000):
+        used.update(i for i in ids or [] if isinstance(i, int))
+    top = sorted(used.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    titles = dict(Article.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "title"))
+    return tuple(ArticleUse(pk, titles.get(pk, f"#{pk}"), n) for pk, n in top)
+
+
+def _top_unanswered(conversations: QuerySet[BotConversation]) -> tuple[Unanswered, ...]:
+    """The subjects of requests it found no article for, the most frequent first."""
+    rows = (
+        conversations.filter(state=BotState.NO_MATCH)
+        .values("ticket__subject")
+        .annotate(n=Count("id"))
+        .order_by("-n", "ticket__subject")[:TOP]
+    )
+    return tuple(Unanswered(row["ticket__subject"], row["n"]) for row in rows)
+
+
+BOT_SETTINGS_FIELDS = ("enabled", "threshold", "languages", "articles")
+
+
 @transaction.atomic
-def configure_bot(*, team_id: int | None, enabled: bool, threshold: float) -> BotSettings:
+def configure_bot(
+    *,
+    team_id: int | None,
+    enabled: bool,
+    threshold: float,
+    languages: list[str] | None = None,
+    articles: list[int] | None = None,
+    by: User | None = None,
+) -> BotSettings:
+    """Set a team's bot; languages and articles stay as they were when not given."""
     existing = BotSettings.objects.select_for_update()
     found = (
         existing.filter(team__isnull=True) if team_id is None else existing.filter(team_id=team_id)
     ).first()
+    created = found is None
     if found is None:
         found = BotSettings(team_id=team_id)
+    before = {} if created else audit.snapshot(found, BOT_SETTINGS_FIELDS)
     found.enabled = enabled
     found.threshold = threshold
+    if languages is not None:
+        found.languages = sorted(set(languages))
+    if articles is not None:
+        found.articles = sorted(set(articles))
     found.updated_at = wall_clock.now()
     found.save()
+    audit.record_change(
+        actor=by,
+        area="bot",
+        action="created" if created else "changed",
+        target=found,
+        target_type="bot_settings",
+        label=found.team.name if found.team_id is not None and found.team else "(no team)",
+        changes=audit.diff(before, audit.snapshot(found, BOT_SETTINGS_FIELDS)),
+    )
     return found

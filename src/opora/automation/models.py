@@ -18,6 +18,10 @@ class BotSettings(models.Model):
     enabled = models.BooleanField(_("answer new requests"), default=False)
     # Smallest share of the request's words an article must cover to be offered (0..1).
     threshold = models.FloatField(_("confidence threshold"), default=0.5)
+    # Languages of requests it answers (empty: every language).
+    languages = models.JSONField(default=list, blank=True)
+    # Ids of the only articles it may offer (empty: every published public article).
+    articles = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from opora.accounts.models import User
+from opora.accounts.models import Team, User
 from opora.accounts.selectors import require_agent
 from opora.automation import errors
+from opora.automation.models import BotSettings
 from opora.core.errors import Forbidden
 from opora.tickets.models import Ticket
 from opora.tickets.selectors import access_ticket
@@ -46,3 +47,26 @@ def access_bot_question(user: User, number: int) -> Ticket:
     if ticket.requester_id != user.pk:
         raise Forbidden(errors.REQUESTER_ONLY, _("Only the requester answers the bot."))
     return ticket
+
+
+def teams_for_bot(user: User) -> list[Team]:
+    """The teams whose bot this person configures: every team for admins, a lead's own."""
+    access_bot_settings(user)
+    teams = Team.objects.order_by("name", "id")
+    if not user.is_admin:
+        teams = teams.filter(pk__in=user.teams.values("pk"))
+    return list(teams)
+
+
+def access_team_bot_stats(user: User, team_id: int | None) -> None:
+    """Figures of all teams: any agent (as before); of one team: whoever configures it."""
+    access_bot_stats(user)
+    if team_id is not None:
+        access_team_bot(user, team_id)
+
+
+def bot_settings_of(team_id: int | None) -> BotSettings:
+    """A team's bot settings (None: requests in no team), or the defaults, unsaved."""
+    rows = BotSettings.objects.all()
+    found = rows.filter(team__isnull=True) if team_id is None else rows.filter(team_id=team_id)
+    return found.first() or BotSettings(team_id=team_id)

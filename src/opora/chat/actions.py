@@ -50,6 +50,7 @@ from opora.chat.routing import (
     withdraw_offers,
 )
 from opora.chat.selectors import Visitor, current_session, may_work_in, team_online
+from opora.core import audit
 from opora.core import clock as wall_clock
 from opora.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from opora.core.ratelimit import hit
@@ -678,6 +679,14 @@ def set_capacity(agent: User, capacity: int, *, by: User) -> AgentPresence:
     with transaction.atomic():
         presence, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
         grew = capacity > presence.capacity
+        audit.record_change(
+            actor=by,
+            area="channels",
+            action="changed",
+            target=agent,
+            target_type="chat_capacity",
+            changes=audit.diff({"capacity": presence.capacity}, {"capacity": capacity}),
+        )
         presence.capacity = capacity
         presence.save(update_fields=["capacity"])
         send_after_commit([(agent_group(agent.pk), presence_frame(presence))])
@@ -729,6 +738,17 @@ def _check_widget(fields: WidgetFields) -> None:
             )
 
 
+WIDGET_AUDITED = (
+    "name",
+    "team",
+    "prechat_name",
+    "prechat_email",
+    "greeting_en",
+    "greeting_ru",
+    "active",
+)
+
+
 def save_widget(widget: ChatWidget | None, fields: WidgetFields, *, by: User) -> ChatWidget:
     """Create a widget (`widget` None) or change one; admins only (checked by callers)."""
     _check_widget(fields)
@@ -738,6 +758,7 @@ def save_widget(widget: ChatWidget | None, fields: WidgetFields, *, by: User) ->
                 errors.UNKNOWN_TEAM, _("A widget needs a name and a team."), field="team"
             )
         widget = ChatWidget()
+    before = audit.snapshot(widget, WIDGET_AUDITED) if widget.pk else None
     for name in ("prechat_name", "prechat_email", "active", "team_id"):
         value = getattr(fields, name)
         if value is not None:
@@ -747,7 +768,16 @@ def save_widget(widget: ChatWidget | None, fields: WidgetFields, *, by: User) ->
         if value is not None:
             setattr(widget, name, value.strip()[: 500 if name != "name" else 120])
     widget.updated_at = wall_clock.now()
-    widget.save()
+    with transaction.atomic():
+        widget.save()
+        audit.record_change(
+            actor=by,
+            area="channels",
+            action="created" if before is None else "changed",
+            target=widget,
+            target_type="chatwidget",
+            changes=audit.diff(before or {}, audit.snapshot(widget, WIDGET_AUDITED)),
+        )
     return widget
 
 
@@ -771,7 +801,16 @@ def change_widget_key(widget: ChatWidget, *, by: User, key: str | None = None) -
             raise ValidationFailed(
                 errors.KEY_TAKEN, _("Another widget has this key."), field="public_key"
             )
+        old_key = widget.public_key
         widget.public_key = key
         widget.updated_at = wall_clock.now()
         widget.save(update_fields=["public_key", "updated_at"])
+        audit.record_change(
+            actor=by,
+            area="channels",
+            action="changed",
+            target=widget,
+            target_type="chatwidget",
+            changes=audit.diff({"public_key": old_key}, {"public_key": key}),
+        )
     return widget

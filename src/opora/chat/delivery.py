@@ -49,7 +49,7 @@ class ChatAdapter:
         frame = {"type": "message", "message": message_frame(message, delivery.ticket.requester_id)}
         # A visitor with no socket open reads it in the history when they come back.
         publish_to_group(delivery.address, {"type": "chat.frame", "frame": frame})
-        session = _session_for(delivery.ticket_id)
+        session = _session_for(delivery.ticket.pk)
         over = session is not None and session.state in (SessionState.ENDED, SessionState.OFFLINE)
         # When the chat is over the visitor is likely gone: the answer also goes by
         # e-mail if the person has an address and wants notices.

@@ -54,7 +54,11 @@ SECTIONS: list[Section] = [
     Section(
         key="channels",
         label=_("Channels"),
-        pages=(Page("chat", _("Chat settings"), "agent:chat_settings"),),
+        pages=(
+            Page("mailboxes", _("Mailboxes"), "console:channels_mailboxes"),
+            Page("outbox", _("Outbox"), "console:outbox"),
+            Page("chat", _("Chat settings"), "agent:chat_settings"),
+        ),
         allowed=lambda user: False,  # admins only
     ),
     Section(
@@ -94,6 +98,18 @@ SECTIONS: list[Section] = [
         ),
         # Team leads see the agents of their teams (read-only); the rest is admins'.
         allowed=may_see_agents,
+    ),
+    Section(
+        key="bot",
+        label=_("Answer bot"),
+        pages=(Page("bot", _("Answer bot"), "console:bot"),),
+        allowed=lambda user: user.is_team_lead,  # their own teams' bots
+    ),
+    Section(
+        key="audit",
+        label=_("Audit log"),
+        pages=(Page("audit", _("Audit log"), "console:audit"),),
+        allowed=lambda user: False,  # admins only
     ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}

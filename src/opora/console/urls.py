@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import kb, people, service, views
+from opora.console import audit, bot, channels, kb, outbox, people, service, views
 
 app_name = "console"
 
@@ -116,4 +116,24 @@ urlpatterns = [
     path("people/teams/", people.teams, name="people_teams"),
     path("people/teams/<id:team_id>/", people.team_edit, name="people_team"),
     path("people/teams/<id:team_id>/delete", people.team_delete, name="people_team_delete"),
+    # Channels, outbox, answer bot, audit log
+    path("channels/mailboxes/", channels.mailboxes, name="channels_mailboxes"),
+    path("channels/mailboxes/new", channels.new_mailbox, name="channels_new_mailbox"),
+    path("channels/mailboxes/<id:mailbox_id>/", channels.edit_mailbox, name="channels_mailbox"),
+    path(
+        "channels/mailboxes/<id:mailbox_id>/test",
+        channels.test_mailbox,
+        name="channels_mailbox_test",
+    ),
+    path(
+        "channels/mailboxes/<id:mailbox_id>/delete",
+        channels.delete_mailbox,
+        name="channels_mailbox_delete",
+    ),
+    path("channels/outbox/", outbox.outbox_list, name="outbox"),
+    path("channels/outbox/<id:delivery_id>/", outbox.outbox_message, name="outbox_message"),
+    path("channels/outbox/<id:delivery_id>/retry", outbox.outbox_retry, name="outbox_retry"),
+    path("bot/", bot.bot_page, name="bot"),
+    path("audit/", audit.audit_page, name="audit"),
+    path("audit/export.csv", audit.audit_csv, name="audit_csv"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 NOT_FOUND = "not_found"
+ADMINS_ONLY = "admins_only"
 
 
 class OporaError(Exception):

@@ -3,13 +3,16 @@ agent sending a failed delivery again."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
+from opora.core import audit
 from opora.core.errors import ValidationFailed
 from opora.inbox import delivery as outbox
 from opora.inbox import errors
 from opora.inbox.models import Delivery, DeliveryState
+from opora.inbox.selectors import require_outbox_admin
 
 
 def set_email_notifications(user: User, *, enabled: bool) -> User:
@@ -27,3 +30,20 @@ def retry_delivery(delivery: Delivery, *, by: User) -> Delivery:
     if delivery.state != DeliveryState.FAILED:
         raise ValidationFailed(errors.NOT_FAILED, _("Only a failed delivery can be sent again."))
     return outbox.retry(delivery)
+
+
+@transaction.atomic
+def resend_from_outbox(delivery: Delivery, *, by: User) -> Delivery:
+    """An administrator's "Send again" on the outbox page (any failed mail, with or
+    without a ticket); noted in the audit log."""
+    require_outbox_admin(by)
+    found = retry_delivery(delivery, by=by)
+    audit.record_change(
+        actor=by,
+        area="channels",
+        action="resent",
+        target=found,
+        target_type="delivery",
+        label=f"{found.subject or found.kind} → {found.address}",
+    )
+    return found

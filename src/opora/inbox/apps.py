@@ -13,12 +13,15 @@ class InboxConfig(AppConfig):
         from opora.core.metrics import register_collector
         from opora.inbox import channels, delivery, portal
         from opora.inbox.email.adapter import EmailAdapter
+        from opora.inbox.mail_backend import DeskMailAdapter
         from opora.inbox.metrics import DeliveryCollector
         from opora.tickets.domain_events import MessageAdded, TicketOpened
 
         # E-mail tickets are answered by mail; portal customers hear of answers by mail.
         channels.register(EmailAdapter())
         channels.register(portal.PortalAdapter())
+        # The desk's own mail (sign-in links, notices, digests): see mail_backend.py.
+        channels.register(DeskMailAdapter())
         # In the reply's own transaction: the reply is queued in the outbox (a Delivery
         # row for its channel's adapter) if and only if it is stored.
         subscribe(MessageAdded, delivery.queue_deliveries, moment=IN_TRANSACTION)

@@ -171,13 +171,14 @@ def _attempt(delivery: Delivery) -> str:
                 delivery.state = DeliveryState.FAILED
                 delivery.next_attempt_at = None
                 delivery.save(update_fields=["attempts", "error", "state", "next_attempt_at"])
-                ticket_events.delivery_failed_event(
-                    ticket=delivery.ticket,
-                    delivery=delivery.pk,
-                    channel=delivery.channel,
-                    address=delivery.address[:100],
-                    error=delivery.error,
-                )
+                if delivery.ticket_id is not None:  # the desk's own mail answers no ticket
+                    ticket_events.delivery_failed_event(
+                        ticket=delivery.ticket,
+                        delivery=delivery.pk,
+                        channel=delivery.channel,
+                        address=delivery.address[:100],
+                        error=delivery.error,
+                    )
             logger.warning("delivery %s on %s failed for good", delivery.pk, delivery.channel)
             return "failed"
         delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)

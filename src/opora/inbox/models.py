@@ -3,18 +3,38 @@ any channel; the e-mail channel's own models live in inbox/email/models.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
 
-__all__ = ["MAIL_CHANNELS", "Delivery", "DeliveryState", "Mailbox", "RawMessage", "RawState"]
+if TYPE_CHECKING:
+    from opora.tickets.models import Ticket
+
+__all__ = [
+    "DESK_MAIL",
+    "MAIL_CHANNELS",
+    "OUTBOX_CHANNELS",
+    "Delivery",
+    "DeliveryState",
+    "Mailbox",
+    "RawMessage",
+    "RawState",
+]
 
 # Channels whose deliveries go out as e-mail: their `external_id` is the mail's
 # Message-ID, set when the delivery is queued, and a customer's answer to the mail is
 # threaded by it (inbox/email/threading.py).
 MAIL_CHANNELS = ("email", "web")
+# The desk's own mail that belongs to no ticket's conversation (sign-in links, SLA
+# notices, digests, rating requests): every `send_mail` goes through the outbox as a
+# delivery of this channel (inbox/mail_backend.py), kept rendered and retried.
+DESK_MAIL = "mail"
+# Channels whose deliveries are e-mail, shown on the console's outbox page.
+OUTBOX_CHANNELS = (*MAIL_CHANNELS, DESK_MAIL)
 
 
 class DeliveryState(models.TextChoices):
@@ -30,7 +50,12 @@ class Delivery(models.Model):
     is stored), delivered by a job, retried with backoff; its state is shown beside the
     message on the ticket."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    # Empty only for the desk's own mail (DESK_MAIL), which answers no ticket. Typed as
+    # always set: every other delivery has one, and the few places that handle desk
+    # mail (inbox/mail_backend.py, the outbox page and API) check `ticket_id`.
+    ticket: models.ForeignKey[Ticket | None, Ticket] = models.ForeignKey(  # type: ignore[misc]
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     ticket_message = models.ForeignKey(
         "tickets.Message",
         null=True,
@@ -51,6 +76,10 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # For mail: the subject and the whole message as sent (RFC 5322 bytes), so the outbox
+    # page shows what went out, also when it only went to the local outbox folder.
+    subject = models.CharField(max_length=255, blank=True)
+    rendered = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         ordering = ["id"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.actions import clean_email
 from opora.accounts.models import Language, Team, User
+from opora.core import audit
 from opora.core.errors import ValidationFailed
 from opora.core.transaction import after_commit
 from opora.inbox.email import errors
@@ -36,6 +37,7 @@ EDITABLE = (
     "imap_done_folder",
     "password_env",
 )
+AUDIT_AREA = "channels"
 _HOST = re.compile(r"^[A-Za-z0-9._:\[\]-]{1,255}$")
 
 
@@ -153,7 +155,15 @@ def create_mailbox(*, by: User, values: Mapping[str, Any]) -> Mailbox:
         raise ValidationFailed(errors.REQUIRED, _("An address is required."), field="address")
     mailbox = Mailbox()
     _apply(mailbox, values)
-    return _save(mailbox)
+    _save(mailbox)
+    audit.record_change(
+        actor=by,
+        area=AUDIT_AREA,
+        action="created",
+        target=mailbox,
+        changes=audit.diff({}, audit.snapshot(mailbox, EDITABLE)),
+    )
+    return mailbox
 
 
 @transaction.atomic
@@ -163,13 +173,29 @@ def update_mailbox(mailbox: Mailbox, *, by: User, changes: Mapping[str, Any]) ->
     locked = (
         Mailbox.objects.select_for_update(of=("self",)).select_related("team").get(pk=mailbox.pk)
     )
+    before = audit.snapshot(locked, EDITABLE)
     _apply(locked, changes)
-    return _save(locked)
+    _save(locked)
+    audit.record_change(
+        actor=by,
+        area=AUDIT_AREA,
+        action="changed",
+        target=locked,
+        changes=audit.diff(before, audit.snapshot(locked, EDITABLE)),
+    )
+    return locked
 
 
 @transaction.atomic
 def delete_mailbox(mailbox: Mailbox, *, by: User) -> None:
     """Stop receiving at this address; mail already received stays with its tickets."""
     require_mailbox_admin(by)
+    audit.record_change(
+        actor=by,
+        area=AUDIT_AREA,
+        action="deleted",
+        target=mailbox,
+        changes=audit.diff(audit.snapshot(mailbox, EDITABLE), {}),
+    )
     Mailbox.objects.filter(pk=mailbox.pk).delete()
     after_commit(cache.delete, OWN_CACHE_KEY)

@@ -25,6 +25,22 @@ def permanent_failure(exc: Exception) -> bool:
     return False
 
 
+# A rendered mail up to this size is kept on its delivery for the outbox page; a larger
+# one (big attachments, which the ticket keeps anyway) only by its subject.
+KEEP_RENDERED_BYTES = 2 * 1024 * 1024
+
+
+def keep(delivery: Delivery, raw: bytes, subject: str) -> None:
+    """Keep what is about to be sent on the delivery, once, for the outbox page."""
+    if delivery.rendered:
+        return
+    delivery.subject = subject[:255]
+    delivery.rendered = raw if len(raw) <= KEEP_RENDERED_BYTES else b""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        subject=delivery.subject, rendered=delivery.rendered
+    )
+
+
 class EmailAdapter:
     """Replies on e-mail tickets go back by mail to the requester."""
 
@@ -43,7 +59,9 @@ class EmailAdapter:
 
     def deliver(self, delivery: Delivery) -> str:
         try:
-            build_mail(delivery, templates=self.templates).send()
+            mail = build_mail(delivery, templates=self.templates)
+            keep(delivery, mail.message().as_bytes(linesep="\r\n"), str(mail.subject))
+            mail.send()
         except Exception as exc:
             if permanent_failure(exc):
                 raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=True) from exc

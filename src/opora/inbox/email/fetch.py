@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import ssl
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from opora.inbox.email.models import PASSWORD_ENV_PATTERN, Mailbox, RawMessage, RawState
 from opora.inbox.email.pipeline import BATCH_SIZE, process_many, receive_many
@@ -115,3 +119,79 @@ def process_pending(limit: int = 10000) -> int:
     for start in range(0, len(ids), BATCH_SIZE):
         process_many(ids[start : start + BATCH_SIZE])
     return len(ids)
+
+
+# "Test connection" must answer while the admin waits: a dead host fails in seconds.
+CHECK_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    # What the server said (its SELECT answer), or what went wrong, in words.
+    message: str
+    messages: int | None = None  # mail in the folder, when it could be opened
+
+
+def check_connection(mailbox: Mailbox) -> ConnectionCheck:
+    """Log in to the mailbox's IMAP server and open its folder, changing nothing.
+
+    Every failure becomes a sentence for the admin (the server's own words where it
+    gave some); the password itself never appears in the answer."""
+    if not mailbox.imap_host:
+        return ConnectionCheck(False, _("This mailbox is not fetched over IMAP: no host is set."))
+    try:
+        password = mailbox_password(mailbox)
+    except ImproperlyConfigured:
+        return ConnectionCheck(
+            False,
+            _(
+                "The password is not where password_env says: set the variable %(name)s or "
+                "put a file of that name in OPORA_MAILBOX_SECRET_DIR."
+            )
+            % {"name": mailbox.password_env or "—"},
+        )
+    context = ssl.create_default_context() if mailbox.imap_tls else None
+    step = _("connect to %(host)s:%(port)s") % {
+        "host": mailbox.imap_host,
+        "port": mailbox.imap_port,
+    }
+    try:
+        with IMAPClient(
+            mailbox.imap_host,
+            port=mailbox.imap_port,
+            ssl=mailbox.imap_tls,
+            ssl_context=context,
+            timeout=CHECK_TIMEOUT_SECONDS,
+        ) as client:
+            step = _("log in as %(user)s") % {"user": mailbox.imap_user or mailbox.address}
+            client.login(mailbox.imap_user or mailbox.address, password)
+            step = _("open the folder %(folder)s") % {"folder": mailbox.imap_folder}
+            selected = client.select_folder(mailbox.imap_folder, readonly=True)
+            count = int(selected.get(b"EXISTS", 0))
+            client.logout()
+    except (IMAPClientError, OSError, ssl.SSLError) as exc:
+        detail = _words(exc)
+        return ConnectionCheck(
+            False, _("Could not %(step)s: %(detail)s") % {"step": step, "detail": detail}
+        )
+    return ConnectionCheck(
+        True,
+        _("Connected, logged in and opened %(folder)s: %(count)s messages.")
+        % {"folder": mailbox.imap_folder, "count": count},
+        messages=count,
+    )
+
+
+def _words(exc: BaseException) -> str:
+    """An exception as the server's answer or the system's reason, without a traceback."""
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return _("no answer within %(seconds)s seconds") % {"seconds": CHECK_TIMEOUT_SECONDS}
+    if isinstance(exc, ConnectionRefusedError):
+        return _("the server refused the connection")
+    if isinstance(exc, socket.gaierror):
+        return _("the host name is unknown")
+    text = str(exc)
+    if text.startswith(("b'", 'b"')):
+        text = text[2:-1]
+    return (text or type(exc).__name__)[:300]

@@ -14,13 +14,14 @@ from email.utils import formataddr, make_msgid
 from typing import Literal, get_args
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from opora.core.text import render_text
 from opora.inbox.email.models import Mailbox, RawMessage
 from opora.inbox.email.tokens import reply_address
+from opora.inbox.email.transport import transport
 from opora.inbox.models import MAIL_CHANNELS, Delivery
 from opora.tickets.models import Channel, Message, Ticket
 
@@ -151,7 +152,7 @@ def build_mail(delivery: Delivery, *, templates: str = "") -> EmailMultiAlternat
         from_email=formataddr((team_name, sender)) if team_name else sender,
         to=[delivery.address],
         headers=headers,
-        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+        connection=transport(timeout=settings.EMAIL_TIMEOUT),
     )
     mail.attach_alternative(html, "text/html")
     if message is not None:
