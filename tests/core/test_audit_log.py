@@ -36,7 +36,10 @@ def test_the_settings_of_today_record_their_changes(ada, alice, support):
     delete_group_mapping(mapping, by=ada)
     rows = [
         (c.area, c.action, c.target_type)
-        for c in AdminChange.objects.exclude(target_type="team").order_by("id")
+        # (the cast's accounts and teams were made through the people actions: not ours)
+        for c in AdminChange.objects.exclude(area="people")
+        .exclude(target_type="team")
+        .order_by("id")
     ]
     assert rows == [
         ("channels", "created", "chatwidget"),
@@ -109,7 +112,8 @@ def trail(ada, lena, support):
 
 def test_the_api_filters_and_pages_newest_first(trail, api, ada, lena):
     admin = api(ada)
-    everything = admin.get("/audit").json()["items"]
+    # the trail's days only: making the cast's accounts was audited too, today
+    everything = admin.get("/audit", {"start": "2026-04-01", "end": "2026-04-03"}).json()["items"]
     ids = [row["id"] for row in everything]
     assert ids[:5] == [trail[4].pk, trail[3].pk, trail[2].pk, trail[1].pk, trail[0].pk]
     assert [r["id"] for r in admin.get("/audit", {"area": "bot"}).json()["items"]] == [
