@@ -88,7 +88,7 @@ def test_least_loaded_gives_the_ticket_to_the_online_agent_with_fewest(
     ticket.refresh_from_db()
     assert ticket.assignee == otto
     event = Event.objects.filter(ticket=ticket, kind=EventKind.ASSIGNED).latest("pk")
-    assert event.actor.email == routing.ROUTER_EMAIL
+    assert event.actor is not None and event.actor.email == routing.ROUTER_EMAIL
     assert event.data == {"routing": "least_loaded"}
 
 

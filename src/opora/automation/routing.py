@@ -222,7 +222,7 @@ def route_ticket(ticket_id: int) -> User | None:
         if ticket is None or ticket.team_id is None or group == CHAT:
             return None
         settings = (
-            RoutingSettings.objects.select_for_update()
+            RoutingSettings.objects.select_for_update(of=("self",))
             .select_related("calendar")
             .filter(team_id=ticket.team_id)
             .exclude(strategy=RoutingStrategy.OFF)
