@@ -11,6 +11,7 @@ from opora.api import kb as kb_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
 from opora.api import reports as reports_api
+from opora.api import routing as routing_api
 from opora.api import search as search_api
 from opora.api import sla as sla_api
 from opora.api import sso as sso_api
@@ -48,3 +49,4 @@ api.add_router("", ticket_people_api.router, writes=TICKETS)
 # One's own profile and password: the token's full power, as the accounts router.
 api.add_router("", me_api.router, writes=ADMIN)
 api.add_router("", audit_api.router, writes=ADMIN)
+api.add_router("", routing_api.router, writes=ADMIN)

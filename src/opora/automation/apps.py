@@ -11,7 +11,9 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from opora.automation import handlers
         from opora.core.dispatch import subscribe
-        from opora.tickets.domain_events import MessageAdded, TicketOpened
+        from opora.tickets.domain_events import MessageAdded, TicketOpened, TicketSolved
 
         subscribe(TicketOpened, handlers.schedule_answers)
         subscribe(MessageAdded, handlers.read_replies)
+        subscribe(TicketOpened, handlers.route_opened)
+        subscribe(TicketSolved, handlers.drain_freed)

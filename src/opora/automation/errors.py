@@ -10,3 +10,7 @@ INVALID_LANGUAGE = "invalid_language"
 INVALID_ARTICLES = "invalid_articles"
 INVALID_THRESHOLD = "invalid_threshold"
 INVALID_PERIOD = "invalid_period"
+# Routing
+UNKNOWN_CALENDAR = "unknown_calendar"
+INVALID_STRATEGY = "invalid_strategy"
+INVALID_LIMIT = "invalid_limit"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from opora.automation import bot
-from opora.automation.models import BotSettings
-from opora.automation.tasks import answer_new_ticket_task
+from opora.automation.models import BotSettings, RoutingSettings, RoutingStrategy
+from opora.automation.tasks import answer_new_ticket_task, drain_team_task, route_ticket_task
 from opora.core.tasks import enqueue_many
-from opora.tickets.domain_events import MessageAdded, TicketOpened
+from opora.tickets.domain_events import MessageAdded, TicketOpened, TicketSolved
 
 
 def schedule_answers(events: list[TicketOpened]) -> None:
@@ -28,3 +28,32 @@ def read_replies(events: list[MessageAdded]) -> None:
         if event.ticket.pk in waiting:
             waiting.discard(event.ticket.pk)
             bot.read_reply(event.ticket.pk, event.message.body)
+
+
+def route_opened(events: list[TicketOpened]) -> None:
+    """New tickets of teams that route get an agent in a job (one look for the batch)."""
+    teams = {e.ticket.team_id for e in events if e.ticket.team_id and e.ticket.assignee_id is None}
+    if not teams:
+        return
+    routed = set(
+        RoutingSettings.objects.filter(team_id__in=teams)
+        .exclude(strategy=RoutingStrategy.OFF)
+        .values_list("team_id", flat=True)
+    )
+    wanted = [
+        (e.ticket.pk,)
+        for e in events
+        if e.ticket.team_id in routed and e.ticket.assignee_id is None
+    ]
+    enqueue_many(route_ticket_task, wanted)
+
+
+def drain_freed(events: list[TicketSolved]) -> None:
+    """A solved ticket frees its assignee's capacity: the team's queue moves on."""
+    teams = sorted({e.ticket.team_id for e in events if e.ticket.team_id and e.ticket.assignee_id})
+    routed = list(
+        RoutingSettings.objects.filter(team_id__in=teams)
+        .exclude(strategy=RoutingStrategy.OFF)
+        .values_list("team_id", flat=True)
+    )
+    enqueue_many(drain_team_task, [(pk,) for pk in routed])

@@ -61,3 +61,45 @@ class BotConversation(models.Model):
 
     def __str__(self) -> str:
         return f"bot on ticket {self.ticket_id}: {self.state}"
+
+
+class RoutingStrategy(models.TextChoices):
+    OFF = "off", _("Off (assigned by hand)")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
+    SKILLS = "skills", _("Skills, then least loaded")
+
+
+class RoutingSettings(models.Model):
+    """How a team's new tickets find an agent (see `automation/routing.py`)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="routing_settings")
+    strategy = models.CharField(
+        _("strategy"), max_length=16, choices=RoutingStrategy.choices, default=RoutingStrategy.OFF
+    )
+    # Most open tickets an agent holds per channel group; routing stops giving more.
+    max_email = models.PositiveSmallIntegerField(_("e-mail and portal"), default=10)
+    max_chat = models.PositiveSmallIntegerField(_("chat"), default=3)
+    max_messengers = models.PositiveSmallIntegerField(_("messengers"), default=5)
+    # Outside the calendar's hours tickets wait in the queue (no calendar: the default one).
+    respect_hours = models.BooleanField(_("only in business hours"), default=False)
+    calendar = models.ForeignKey(
+        "sla.BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("calendar"),
+    )
+    # Only agents of the ticket's support line (or a higher one) get it.
+    respect_line = models.BooleanField(_("only agents of the ticket's line"), default=True)
+    # An assignee offline this long with open work loses it to the queue (None: never).
+    reassign_after = models.PositiveIntegerField(
+        _("reassign after (minutes offline)"), null=True, blank=True
+    )
+    # Round robin: the agent who got the team's last ticket.
+    last_agent_id = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"routing of {self.team_id}: {self.strategy}"

@@ -9,7 +9,9 @@ class ChatConfig(AppConfig):
     verbose_name = "Live chat"
 
     def ready(self) -> None:
+        from opora.automation.routing import register_presence
         from opora.chat import delivery
+        from opora.chat.selectors import presences
         from opora.core.dispatch import subscribe
         from opora.inbox.channels import register
         from opora.tickets.domain_events import MessageAdded, TicketOpened
@@ -21,3 +23,5 @@ class ChatConfig(AppConfig):
         # reaches the visitor's other tabs and the agent once it is committed.
         subscribe(TicketOpened, delivery.opened_chats)
         subscribe(MessageAdded, delivery.added_messages)
+        # An agent's presence applies to tickets too: ticket routing reads it here.
+        register_presence(presences)

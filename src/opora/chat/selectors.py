@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Role, Team, User
+from opora.automation.routing import Presence
 from opora.chat import errors
 from opora.chat.models import (
     OPEN_STATES,
@@ -245,3 +246,14 @@ def access_chat_agent(user: User, agent_id: int) -> User:
     if agent is None:
         raise NotFound(_("agent"))
     return agent
+
+
+def presences(agent_ids: list[int]) -> dict[int, Presence]:
+    """Each agent's presence, as ticket routing reads it (registered in `apps.py`): an
+    agent's status applies to tickets as it does to chats."""
+    return {
+        agent_id: Presence(status, since)
+        for agent_id, status, since in AgentPresence.objects.filter(
+            agent_id__in=agent_ids
+        ).values_list("agent_id", "status", "updated_at")
+    }

@@ -111,6 +111,15 @@ SECTIONS: list[Section] = [
         pages=(Page("audit", _("Audit log"), "console:audit"),),
         allowed=lambda user: False,  # admins only
     ),
+    Section(
+        key="routing",
+        label=_("Routing"),
+        pages=(
+            Page("routing", _("Routing"), "console:routing"),
+            Page("routing_load", _("Team load"), "console:routing_load"),
+        ),
+        allowed=lambda user: user.is_team_lead,  # their own teams
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 
