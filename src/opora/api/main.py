@@ -8,6 +8,7 @@ from opora.api import audit as audit_api
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import kb as kb_api
+from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
 from opora.api import reports as reports_api
@@ -48,3 +49,4 @@ api.add_router("", ticket_people_api.router, writes=TICKETS)
 # One's own profile and password: the token's full power, as the accounts router.
 api.add_router("", me_api.router, writes=ADMIN)
 api.add_router("", audit_api.router, writes=ADMIN)
+api.add_router("", macros_api.router, writes=TICKETS)

@@ -111,6 +111,12 @@ SECTIONS: list[Section] = [
         pages=(Page("audit", _("Audit log"), "console:audit"),),
         allowed=lambda user: False,  # admins only
     ),
+    Section(
+        key="macros",
+        label=_("Macros"),
+        pages=(Page("macros", _("Macros"), "console:macros"),),
+        allowed=lambda user: user.is_agent,  # everyone their own; leads, admins more
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 

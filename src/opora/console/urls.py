@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import audit, bot, channels, kb, outbox, people, service, views
+from opora.console import audit, bot, channels, kb, macros, outbox, people, service, views
 
 app_name = "console"
 
@@ -136,4 +136,8 @@ urlpatterns = [
     path("bot/", bot.bot_page, name="bot"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
+    path("macros/", macros.macro_list, name="macros"),
+    path("macros/new", macros.macro_new, name="macro_new"),
+    path("macros/<id:macro_id>/", macros.macro_edit, name="macro"),
+    path("macros/<id:macro_id>/delete", macros.macro_delete, name="macro_delete"),
 ]
