@@ -7,6 +7,7 @@ form posts are redirected back to the page (or re-rendered with their errors).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -307,7 +308,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _render(request, ticket, composer=form, status=400)
     internal = form.cleaned_data["kind"] == "note"
-    reply = actions.add_message
+    reply: Callable[..., object] = actions.add_message
     macro_id = parse_id(request.POST.get("macro", ""))
     if macro_id is not None:
         # A macro picked in the composer: its changes go with the reply, all or nothing.

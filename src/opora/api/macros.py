@@ -37,7 +37,7 @@ class MacroIn(StrictInput):
     team: int | None = Field(None, description="the owning team, for a team's macro")
     body_en: str = Field("", max_length=100_000)
     body_ru: str = Field("", max_length=100_000)
-    actions: MacroActions = Field(default_factory=MacroActions)
+    actions: MacroActions | None = None
 
 
 class MacroOut(Schema):
@@ -106,7 +106,7 @@ def _input(payload: MacroIn) -> macros.MacroInput:
         team=payload.team,
         body_en=payload.body_en,
         body_ru=payload.body_ru,
-        actions=payload.actions.model_dump(exclude_none=True),
+        actions=payload.actions.model_dump(exclude_none=True) if payload.actions else {},
     )
 
 

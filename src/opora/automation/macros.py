@@ -103,7 +103,7 @@ def may_edit(user: User, owner_kind: str, *, owner_id: int | None, team_id: int 
     if owner_kind == MacroOwner.TEAM:
         if user.is_admin:
             return True
-        return user.is_team_lead and user.teams.filter(pk=team_id).exists()
+        return team_id is not None and user.is_team_lead and user.teams.filter(pk=team_id).exists()
     return user.is_admin
 
 
