@@ -7,6 +7,8 @@ form posts are redirected back to the page (or re-rendered with their errors).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -31,6 +33,7 @@ from opora.agent.forms import (
     TimeForm,
 )
 from opora.agent.new_ticket import team_assignees
+from opora.automation.macros import apply_macro_by_id
 from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.core.numbers import parse_id
 from opora.core.security import allow_remote_images
@@ -305,9 +308,14 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _render(request, ticket, composer=form, status=400)
     internal = form.cleaned_data["kind"] == "note"
+    reply: Callable[..., object] = actions.add_message
+    macro_id = parse_id(request.POST.get("macro", ""))
+    if macro_id is not None:
+        # A macro picked in the composer: its changes go with the reply, all or nothing.
+        reply = partial(apply_macro_by_id, macro_id=macro_id)
     try:
         # The reply and the status it sets are one change: both or neither.
-        actions.add_message(
+        reply(
             ticket,
             by=user,
             body=form.cleaned_data["body"],

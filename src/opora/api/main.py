@@ -8,6 +8,7 @@ from opora.api import audit as audit_api
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import kb as kb_api
+from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
 from opora.api import reports as reports_api
@@ -50,3 +51,4 @@ api.add_router("", ticket_people_api.router, writes=TICKETS)
 api.add_router("", me_api.router, writes=ADMIN)
 api.add_router("", audit_api.router, writes=ADMIN)
 api.add_router("", routing_api.router, writes=ADMIN)
+api.add_router("", macros_api.router, writes=TICKETS)

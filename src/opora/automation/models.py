@@ -103,3 +103,42 @@ class RoutingSettings(models.Model):
 
     def __str__(self) -> str:
         return f"routing of {self.team_id}: {self.strategy}"
+
+
+class MacroOwner(models.TextChoices):
+    PERSONAL = "personal", _("Personal")
+    TEAM = "team", _("Team")
+    SHARED = "shared", _("Shared")
+
+
+class Macro(models.Model):
+    """A canned reply with the ticket changes that go with it, applied from the composer.
+
+    Who owns it decides who sees and edits it: a personal macro its author, a team's
+    macro the team (edited by its leads), a shared one everyone (edited by admins).
+    """
+
+    owner_kind = models.CharField(_("owner"), max_length=16, choices=MacroOwner.choices)
+    owner = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.CASCADE, related_name="macros"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="macros"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body_en = models.TextField(_("reply in English"), blank=True)
+    body_ru = models.TextField(_("reply in Russian"), blank=True)
+    # {"status", "priority", "type", "team", "line", "add_tags", "remove_tags",
+    # "assignee" ("me" or a user id)}: only the keys present are applied.
+    actions = models.JSONField(default=dict, blank=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["owner_kind", "team"], name="macro_owner_team")]
+
+    def __str__(self) -> str:
+        return self.title

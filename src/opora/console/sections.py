@@ -120,6 +120,12 @@ SECTIONS: list[Section] = [
         ),
         allowed=lambda user: user.is_team_lead,  # their own teams
     ),
+    Section(
+        key="macros",
+        label=_("Macros"),
+        pages=(Page("macros", _("Macros"), "console:macros"),),
+        allowed=lambda user: user.is_agent,  # everyone their own; leads, admins more
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import audit, bot, channels, kb, outbox, people, routing, service, views
+from opora.console import (
+    audit,
+    bot,
+    channels,
+    kb,
+    macros,
+    outbox,
+    people,
+    routing,
+    service,
+    views,
+)
 
 app_name = "console"
 
@@ -138,4 +149,8 @@ urlpatterns = [
     path("routing/load/", routing.load_page, name="routing_load"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
+    path("macros/", macros.macro_list, name="macros"),
+    path("macros/new", macros.macro_new, name="macro_new"),
+    path("macros/<id:macro_id>/", macros.macro_edit, name="macro"),
+    path("macros/<id:macro_id>/delete", macros.macro_delete, name="macro_delete"),
 ]
