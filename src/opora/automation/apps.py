@@ -15,3 +15,4 @@ class AutomationConfig(AppConfig):
 
         subscribe(TicketOpened, handlers.schedule_answers)
         subscribe(MessageAdded, handlers.read_replies)
+        subscribe(MessageAdded, handlers.coach_sent_replies)
