@@ -83,7 +83,14 @@ def test_only_team_leads_and_admins_configure_the_bot(api, alice, lena, dana, su
         (401, "unauthorized"),
     ]
     # while the lead may
-    assert lead.post("/bot/settings", body).json() == {**body, "languages": [], "articles": []}
+    assert lead.post("/bot/settings", body).json() == {
+        **body,
+        "languages": [],
+        "articles": [],
+        "skip_complaints": True,
+        "skip_urgent": True,
+        "skip_vip": True,
+    }
     current.refresh_from_db()
     assert (current.enabled, current.threshold) == (True, 0.9)
 

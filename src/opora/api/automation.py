@@ -51,7 +51,8 @@ class BotSettingsIn(StrictInput):
         None, description="leave urgent and angry requests to people (default on); null: unchanged"
     )
     skip_vip: bool | None = Field(
-        None, description="leave VIP organizations' requests to people (default on); null: unchanged"
+        None,
+        description="leave VIP organizations' requests to people (default on); null: unchanged",
     )
 
 
@@ -133,9 +134,7 @@ def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any
         languages=payload.languages,
         articles=payload.articles,
         skip={
-            name: value
-            for name in bot.SKIP_FIELDS
-            if (value := getattr(payload, name)) is not None
+            name: value for name in bot.SKIP_FIELDS if (value := getattr(payload, name)) is not None
         },
     )
     return _settings_out(found)

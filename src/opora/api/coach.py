@@ -111,7 +111,7 @@ def rules(request: HttpRequest) -> list[dict[str, Any]]:
     return [_rule_out(r) for r in coach.rule_set()]
 
 
-@router.put(
+@router.post(
     "/coach/rules/{key}",
     response={200: RuleOut, **ERRORS},
     summary="Change a reply coach rule: on/off, phrases per language, its fix",
@@ -130,7 +130,7 @@ def update_rule(request: HttpRequest, key: str, payload: RuleIn) -> dict[str, An
 
 
 @router.get(
-    "/reports/coach",
+    "/coach/report",
     response={200: list[AgentShareOut], **ERRORS},
     summary="Per agent: the share of public replies meeting the etiquette in a period",
     operation_id="opora_api_coach_report",

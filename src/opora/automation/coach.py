@@ -299,9 +299,17 @@ def _plain(values: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
     return {str(lang): list(items) for lang, items in values.items()}
 
 
+def default_rules() -> list[Rule]:
+    """Every rule kind as it ships, before admins change anything."""
+    return _rules({})
+
+
 def rule_set() -> list[Rule]:
     """Every rule kind, with what admins changed (one query)."""
-    rows = {row.key: row for row in CoachRule.objects.all()}
+    return _rules({row.key: row for row in CoachRule.objects.all()})
+
+
+def _rules(rows: dict[str, CoachRule]) -> list[Rule]:
     rules = []
     for kind in RULE_KINDS:
         row = rows.get(kind.key)
@@ -480,9 +488,7 @@ def record_checks(messages: list[Message]) -> None:
     if not messages:
         return
     rules = rule_set()
-    done = set(
-        CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True)
-    )
+    done = set(CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True))
     rows = []
     for message in messages:
         if message.pk in done:
@@ -564,9 +570,7 @@ def save_rule(
     created = row is None
     if row is None:
         current = next(r for r in rule_set() if r.key == key)
-        row = CoachRule(
-            key=key, phrases=current.phrases, unless=current.unless, fix=current.fix
-        )
+        row = CoachRule(key=key, phrases=current.phrases, unless=current.unless, fix=current.fix)
     before = {} if created else audit.snapshot(row, RULE_FIELDS)
     row.enabled = enabled
     row.phrases = phrases

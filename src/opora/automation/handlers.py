@@ -8,6 +8,7 @@ from opora.automation.tasks import answer_new_ticket_task
 from opora.core.tasks import enqueue_many
 from opora.tickets.domain_events import MessageAdded, TicketOpened
 
+
 def schedule_answers(events: list[TicketOpened]) -> None:
     """New requests on the bot's channels get its answer in a job, if the bot is on."""
     wanted = [(e.ticket.pk,) for e in events if e.ticket.channel in bot.BOT_CHANNELS]
@@ -15,6 +16,7 @@ def schedule_answers(events: list[TicketOpened]) -> None:
     # is on anywhere (one look for the whole batch).
     if wanted and BotSettings.objects.filter(enabled=True).exists():
         enqueue_many(answer_new_ticket_task, wanted)
+
 
 def read_replies(events: list[MessageAdded]) -> None:
     """A requester's reply to a ticket whose bot waits is the answer to its question."""
@@ -26,6 +28,7 @@ def read_replies(events: list[MessageAdded]) -> None:
         if event.ticket.pk in waiting:
             waiting.discard(event.ticket.pk)
             bot.read_reply(event.ticket.pk, event.message.body)
+
 
 def coach_sent_replies(events: list[MessageAdded]) -> None:
     """Each public reply a person of the desk sent is checked by the reply coach once,
