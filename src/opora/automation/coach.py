@@ -112,7 +112,8 @@ RULE_KINDS: tuple[RuleKind, ...] = (
         },
         fix={
             Language.EN: "If you have any other questions, just reply — we are happy to help.",
-            Language.RU: "Если остались вопросы, просто ответьте на это письмо — будем рады помочь.",
+            Language.RU: "Если остались вопросы, просто ответьте на это письмо — "
+            "будем рады помочь.",
         },
     ),
     RuleKind(
@@ -434,9 +435,9 @@ def apply_fix(text: str, fix: str, *, language: str, name: str, rules: list[Rule
         if not name:
             greeting = re.sub(r",\s*!", "!", template.replace("{name}", "")).strip()
         lines = body.split("\n", 1)
-        if lines and _find(lines[0][:OPENING_CHARS], rule.phrases.get(language, [])):
-            if len(lines[0]) <= 60:  # a short greeting line of its own: replaced
-                body = lines[1].lstrip("\n") if len(lines) > 1 else ""
+        # A short greeting line of its own (without the name) is replaced.
+        if len(lines[0]) <= 60 and _find(lines[0], rule.phrases.get(language, [])):
+            body = lines[1].lstrip("\n") if len(lines) > 1 else ""
         return f"{greeting}\n\n{body}".rstrip() + ("\n" if not body else "")
     closing = template.replace("{name}", name)
     return f"{body}\n\n{closing}" if body else closing
@@ -491,7 +492,7 @@ def record_checks(messages: list[Message]) -> None:
     done = set(CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True))
     rows = []
     for message in messages:
-        if message.pk in done:
+        if message.pk in done or message.author_id is None:
             continue
         ticket = message.ticket
         advice = check(

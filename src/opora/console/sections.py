@@ -111,6 +111,15 @@ SECTIONS: list[Section] = [
         pages=(Page("audit", _("Audit log"), "console:audit"),),
         allowed=lambda user: False,  # admins only
     ),
+    Section(
+        key="coach",
+        label=_("Reply coach"),
+        pages=(
+            Page("coach_report", _("Etiquette by agent"), "console:coach_report"),
+            Page("coach", _("Rules"), "console:coach", admins_only=True),
+        ),
+        allowed=lambda user: user.is_team_lead,  # the report; the rules are admins'
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 
