@@ -112,21 +112,21 @@ def rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/coach/rules/{key}",
+    "/coach/rules/{rule}",
     response={200: RuleOut, **ERRORS},
     summary="Change a reply coach rule: on/off, phrases per language, its fix",
     operation_id="opora_api_coach_rule_update",
 )
-def update_rule(request: HttpRequest, key: str, payload: RuleIn) -> dict[str, Any]:
-    rule = actions.configure_coach_rule(
+def update_rule(request: HttpRequest, rule: str, payload: RuleIn) -> dict[str, Any]:
+    saved = actions.configure_coach_rule(
         by=current_user(request),
-        key=key,
+        key=rule,
         enabled=payload.enabled,
         phrases=payload.phrases,
         unless=payload.unless,
         fix=payload.fix,
     )
-    return _rule_out(rule)
+    return _rule_out(saved)
 
 
 @router.get(
