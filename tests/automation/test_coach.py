@@ -5,6 +5,7 @@ admins' data, the live check, and each agent's share of replies meeting the etiq
 from __future__ import annotations
 
 import pytest
+from django.utils.translation import override
 
 from opora.automation import coach
 from opora.automation.models import CoachCheck, CoachRule
@@ -130,7 +131,10 @@ def test_a_warning_names_the_words_that_set_it_off():
     )
     jargon = next(p for p in advice.problems if p.rule == "jargon")
     assert jargon.found.lower() in ("эскалировал", "тикет")
-    assert jargon.hint == "Внутренний жаргон: скажите это словами клиента."
+    assert str(jargon.hint) == "Internal jargon: say it in the customer's words."
+    with override("ru"):  # the hint is in the agent's language
+        advice = coach.check("Тикет", language="ru", rules=coach.default_rules())
+    assert advice.problems[-1].hint == "Внутренний жаргон: скажите это словами клиента."
 
 
 @pytest.mark.parametrize(

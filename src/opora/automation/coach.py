@@ -25,7 +25,6 @@ from functools import lru_cache
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from opora.accounts.models import Language, User
 from opora.automation.models import CoachCheck, CoachRule
@@ -447,35 +446,36 @@ def check(
     text: str, *, language: str, customer_name: str = "", rules: list[Rule] | None = None
 ) -> Advice:
     """What the coach says of this reply: missing etiquette and warnings, each with its
-    one-click fix when there is one. Any language other than Russian is checked in English."""
+    one-click fix when there is one. Any language other than Russian is checked in English.
+
+    The rules are the reply's language; the hints are in the agent's (the active) one."""
     language = Language.RU if language == Language.RU else Language.EN
     rules = rule_set() if rules is None else rules
     name = address_name(customer_name)
     problems: list[Problem] = []
-    with override(language):
-        for rule in rules:
-            if not rule.enabled:
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        kind = KINDS_BY_KEY[rule.key]
+        if rule.kind == REQUIRED:
+            if _check_required(rule, text, language, name):
                 continue
-            kind = KINDS_BY_KEY[rule.key]
-            if rule.kind == REQUIRED:
-                if _check_required(rule, text, language, name):
-                    continue
-                fixed = ""
-                if rule.key in FIXES:
-                    fixed = apply_fix(text, rule.key, language=language, name=name, rules=rules)
-                problems.append(
-                    Problem(
-                        rule.key,
-                        rule.label,
-                        str(kind.hint),
-                        fix=rule.key if fixed else "",
-                        fixed=fixed,
-                    )
+            fixed = ""
+            if rule.key in FIXES:
+                fixed = apply_fix(text, rule.key, language=language, name=name, rules=rules)
+            problems.append(
+                Problem(
+                    rule.key,
+                    rule.label,
+                    str(kind.hint),
+                    fix=rule.key if fixed else "",
+                    fixed=fixed,
                 )
-                continue
-            found = _find(text, rule.phrases.get(language, []))
-            if found and not _find(text, rule.unless.get(language, [])):
-                problems.append(Problem(rule.key, rule.label, str(kind.hint), found=found))
+            )
+            continue
+        found = _find(text, rule.phrases.get(language, []))
+        if found and not _find(text, rule.unless.get(language, [])):
+            problems.append(Problem(rule.key, rule.label, str(kind.hint), found=found))
     return Advice(language=language, problems=tuple(problems))
 
 
