@@ -243,3 +243,24 @@ def test_each_agent_sees_the_share_of_replies_meeting_the_etiquette(
     assert api(alice).get("/coach/report").status_code == 403
     bad = api(lena).get("/coach/report?start=2026-03-02&end=2026-03-01")
     assert bad.json()["code"] == "invalid_period"
+
+
+def test_console_admins_edit_rules_and_leads_read_the_report(client, ada, lena, alice):
+    client.force_login(ada)
+    page = client.get("/admin/coach/rules")
+    assert page.status_code == 200 and 'data-rule="callback"' in page.content.decode()
+    saved = client.post(
+        "/admin/coach/rules",
+        {"key": "shouting", "phrases_en": "re:\\bHEY\\b", "phrases_ru": "re:\\bЭЙ\\b"},
+    )
+    assert saved.status_code == 302
+    rule = CoachRule.objects.get(key="shouting")
+    assert (rule.enabled, rule.phrases["en"]) == (False, ["re:\\bHEY\\b"])
+    with nothing_written():
+        refused = client.post("/admin/coach/rules", {"key": "jargon", "phrases_en": "re:("})
+    assert refused.status_code == 400
+    client.force_login(lena)
+    assert client.get("/admin/coach/").status_code == 200
+    assert client.get("/admin/coach/rules").status_code == 403
+    client.force_login(alice)
+    assert client.get("/admin/coach/").status_code == 403
