@@ -35,6 +35,9 @@ def test_admins_configure_the_bot_for_requests_in_no_team(api, ada):
         "threshold": 0.6,
         "languages": [],
         "articles": [],
+        "skip_complaints": True,
+        "skip_urgent": True,
+        "skip_vip": True,
     }
     assert BotSettings.objects.get(team__isnull=True).enabled
 

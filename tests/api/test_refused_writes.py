@@ -59,6 +59,7 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             invitation_id=1,  # people: refused before anything is looked up
             organization_id=1,
             team_id=1,
+            rule="jargon",  # reply coach: refused before anything is looked up
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):
@@ -83,7 +84,14 @@ def test_only_team_leads_and_admins_configure_the_bot(api, alice, lena, dana, su
         (401, "unauthorized"),
     ]
     # while the lead may
-    assert lead.post("/bot/settings", body).json() == {**body, "languages": [], "articles": []}
+    assert lead.post("/bot/settings", body).json() == {
+        **body,
+        "languages": [],
+        "articles": [],
+        "skip_complaints": True,
+        "skip_urgent": True,
+        "skip_vip": True,
+    }
     current.refresh_from_db()
     assert (current.enabled, current.threshold) == (True, 0.9)
 

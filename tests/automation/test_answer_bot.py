@@ -199,6 +199,9 @@ def test_team_leads_and_admins_configure_the_bot(api, alice, lena, support):
         "threshold": 0.7,
         "languages": [],
         "articles": [],
+        "skip_complaints": True,
+        "skip_urgent": True,
+        "skip_vip": True,
     }
 
 

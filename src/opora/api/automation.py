@@ -44,6 +44,16 @@ class BotSettingsIn(StrictInput):
         max_length=500,
         description="ids of the only articles it may offer; [] every one; null: unchanged",
     )
+    skip_complaints: bool | None = Field(
+        None, description="leave complaints to people (default on); null: unchanged"
+    )
+    skip_urgent: bool | None = Field(
+        None, description="leave urgent and angry requests to people (default on); null: unchanged"
+    )
+    skip_vip: bool | None = Field(
+        None,
+        description="leave VIP organizations' requests to people (default on); null: unchanged",
+    )
 
 
 class BotSettingsOut(Schema):
@@ -52,6 +62,9 @@ class BotSettingsOut(Schema):
     threshold: float
     languages: list[str]
     articles: list[int]
+    skip_complaints: bool
+    skip_urgent: bool
+    skip_vip: bool
 
 
 def _settings_out(found: BotSettings) -> dict[str, Any]:
@@ -61,6 +74,9 @@ def _settings_out(found: BotSettings) -> dict[str, Any]:
         "threshold": found.threshold,
         "languages": list(found.languages or []),
         "articles": list(found.articles or []),
+        "skip_complaints": found.skip_complaints,
+        "skip_urgent": found.skip_urgent,
+        "skip_vip": found.skip_vip,
     }
 
 
@@ -95,6 +111,10 @@ class BotStatsOut(Schema):
     top_unanswered: list[UnansweredOut] = Field(
         description="subjects of requests it had no article for, most frequent first"
     )
+    skipped: int = Field(
+        0, description="requests it left to a person at once (complaint, urgent, angry, VIP)"
+    )
+    skipped_by_reason: dict[str, int] = Field(default_factory=dict)
 
 
 @router.post(
@@ -113,6 +133,9 @@ def configure_bot(request: HttpRequest, payload: BotSettingsIn) -> dict[str, Any
         threshold=payload.threshold,
         languages=payload.languages,
         articles=payload.articles,
+        skip={
+            name: value for name in bot.SKIP_FIELDS if (value := getattr(payload, name)) is not None
+        },
     )
     return _settings_out(found)
 

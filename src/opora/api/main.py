@@ -7,6 +7,7 @@ from opora.api import accounts, tickets
 from opora.api import audit as audit_api
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
+from opora.api import coach as coach_api
 from opora.api import kb as kb_api
 from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
@@ -43,6 +44,7 @@ api.add_router("", reports_api.router, writes=ADMIN)
 api.add_router("", kb_api.router, writes=ADMIN)
 api.add_router("", search_api.router, writes=TICKETS)
 api.add_router("", automation_api.router, writes=ADMIN)
+api.add_router("", coach_api.router, writes=ADMIN)
 api.add_router("", mailboxes_api.router, writes=ADMIN)
 api.add_router("", chat_api.router, writes=TICKETS)
 api.add_router("", sso_api.router, writes=ADMIN)

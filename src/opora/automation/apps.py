@@ -17,3 +17,4 @@ class AutomationConfig(AppConfig):
         subscribe(MessageAdded, handlers.read_replies)
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
+        subscribe(MessageAdded, handlers.coach_sent_replies)

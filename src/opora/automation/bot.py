@@ -7,13 +7,20 @@ solved-by-bot; "no", or any other reply, hands it to a person at once: the ticke
 becomes open in its team's queue (unassigned on the 1st line, or still with its
 assignee), tagged `bot-handoff`, with a `bot_handoff` event. The bot never sees
 internal-only or draft articles.
+
+Its answer is the answer itself: the passage of the best article that matches the
+question (a few sentences around the best-matching one), with the link, then the other
+articles. It keeps quiet, leaving the request to a person at once, on complaints, on
+urgent or angry messages and for customers of VIP organizations (each switch per team,
+on by default): the conversation is recorded as "skipped" with the reason, so its
+figures show why (docs/kpi.md).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -27,9 +34,10 @@ from opora.core import clock as wall_clock
 from opora.kb.markdown import markdown_to_text
 from opora.kb.models import Article, Deflection, DeflectionKind
 from opora.kb.selectors import bot_search
+from opora.search.text import terms
 from opora.tickets.actions import TicketChanges, add_automated_reply, update_ticket
 from opora.tickets.events import bot_handoff_event
-from opora.tickets.models import Channel, Ticket, TicketStatus
+from opora.tickets.models import Channel, Priority, Ticket, TicketStatus, TicketType
 
 BOT_EMAIL = "answer-bot@opora.invalid"
 SOLVED_TAG = "solved-by-bot"
@@ -42,8 +50,32 @@ MAX_ARTICLES = 3
 BOT_CHANNELS = (Channel.EMAIL, Channel.WEB)
 _YES = re.compile(r"^\W*(yes|yep|yeah|да|ага|угу)\b\W*(\w+\W*){0,3}$", re.IGNORECASE)
 
+# Why the bot left a request to a person (BotConversation.reason of a skipped one).
+SKIP_COMPLAINT = "complaint"
+SKIP_URGENT = "urgent"
+SKIP_ANGRY = "angry"
+SKIP_VIP = "vip"
+_COMPLAINT_WORDS = re.compile(
+    r"(?<!\w)(complain\w*|complaint\w*|unacceptable|outrage\w*|refund now|"
+    r"жалоб\w*|жалую\w*|претензи\w*|безобрази\w*|возмутительн\w*|недопустим\w*)(?!\w)",
+    re.IGNORECASE,
+)
+_URGENT_WORDS = re.compile(
+    r"(?<!\w)(urgent\w*|asap|immediately|emergency|срочн\w*|немедленно|авари\w*)(?!\w)",
+    re.IGNORECASE,
+)
+_ANGRY_WORDS = re.compile(
+    r"(?<!\w)(angry|furious|terrible|awful|disgusting|ridiculous|worst|"
+    r"ужасн\w*|отвратительн\w*|бесит|безобразие|издевательств\w*|кошмар\w*|позор\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# Three exclamation marks in the request (anywhere) read as shouting.
+MANY_EXCLAMATIONS = 3
+
 TEXTS: dict[str, dict[str, str]] = {
     Language.EN: {
+        "answer": "Hello! While a person from our team looks at your request, "
+        "here is what our knowledge base says:",
         "intro": "Hello! While a person from our team looks at your request, "
         "these articles may already answer it:",
         "ask": "Did this solve your question? Reply “yes” and we will close the request, "
@@ -53,6 +85,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "More:",
     },
     Language.RU: {
+        "answer": "Здравствуйте! Пока специалист знакомится с обращением, "
+        "вот что об этом есть в базе знаний:",
         "intro": "Здравствуйте! Пока специалист знакомится с обращением, "
         "возможно, ответ уже есть в этих статьях:",
         "ask": "Это решило ваш вопрос? Ответьте «да», и мы закроем обращение, "
@@ -99,6 +133,37 @@ def _answer_of(body: str) -> str:
     return answer if len(answer) <= CHAT_ANSWER_CHARS else answer[: CHAT_ANSWER_CHARS - 1] + "…"
 
 
+# A passage: the best-matching sentence and its neighbours, up to this many characters.
+PASSAGE_SENTENCES = 1  # on each side of the best one
+PASSAGE_CHARS = 700
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«(\[]?[A-ZА-ЯЁ0-9])")
+
+
+def passage(body: str, question: str) -> str:
+    """The few sentences of an article that answer the question: the sentence sharing
+    the most (stemmed) words with it, with one sentence either side from the same
+    paragraph; the article's opening when nothing matches."""
+    wanted = set(terms(question))
+    best: tuple[int, int, int] = (0, -1, -1)  # (score, paragraph, sentence)
+    paragraphs = [
+        [s.strip() for s in _SENTENCE_END.split(p.strip()) if s.strip()]
+        for p in markdown_to_text(body).split("\n\n")
+        if p.strip()
+    ]
+    for p, sentences in enumerate(paragraphs):
+        for i, sentence in enumerate(sentences):
+            score = len(wanted & set(terms(sentence)))
+            if score > best[0]:
+                best = (score, p, i)
+    if best[1] < 0:
+        return _answer_of(body)
+    sentences = paragraphs[best[1]]
+    i = best[2]
+    chosen = sentences[max(0, i - PASSAGE_SENTENCES) : i + PASSAGE_SENTENCES + 1]
+    text = " ".join(chosen)
+    return text if len(text) <= PASSAGE_CHARS else text[: PASSAGE_CHARS - 1] + "…"
+
+
 def _chat_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
     """In a chat the answer itself, not only links; the widget asks with buttons whether
     it helped, so no "reply yes" here."""
@@ -119,13 +184,22 @@ def _chat_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
     return "\n".join(lines)
 
 
-def _reply_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
+def _reply_text(ticket: Ticket, articles: list[tuple[int, str]], question: str = "") -> str:
+    """The answer itself (the best article's passage and link), the other articles, and
+    the question whether it solved the request."""
     if ticket.channel == Channel.CHAT:
         return _chat_text(ticket, articles)
     texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
-    lines = [texts["intro"], ""]
-    for i, (article_id, title) in enumerate(articles, 1):
-        lines.append(f"{i}. {title} — {settings.BASE_URL}/help/articles/{article_id}/")
+    (best_id, best_title), others = articles[0], articles[1:]
+    body = Article.objects.filter(pk=best_id).values_list("body", flat=True).first() or ""
+    lines = [texts["answer"], "", best_title, "", passage(body, question)]
+    lines += ["", f"{settings.BASE_URL}/help/articles/{best_id}/"]
+    if others:
+        lines += ["", texts["more"]]
+        lines += [
+            f"- {title} — {settings.BASE_URL}/help/articles/{article_id}/"
+            for article_id, title in others
+        ]
     lines += [
         "",
         texts["ask"],
@@ -148,6 +222,15 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
         return None  # not a language this team's bot answers: people do
     first = ticket.messages.order_by("created_at", "id").first()
     question = f"{ticket.subject}\n{first.body if first else ''}"
+    reason = quiet_reason(ticket, bot, question)
+    if reason:
+        return BotConversation.objects.create(
+            ticket=ticket,
+            state=BotState.SKIPPED,
+            reason=reason,
+            closed_at=wall_clock.now(),
+            created_at=wall_clock.now(),
+        )
     allowed = set(bot.articles or [])
     # With a list of allowed articles, look further down the ranking for them.
     found = bot_search(
@@ -172,7 +255,7 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
     add_automated_reply(
         ticket,
         by=bot_user(),
-        body=_reply_text(ticket, [(h.object_id, h.title) for h in hits]),
+        body=_reply_text(ticket, [(h.object_id, h.title) for h in hits], question),
         deliver=True,
     )
     return BotConversation.objects.create(
@@ -182,6 +265,29 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
         confidence=hits[0].confidence,
         created_at=wall_clock.now(),
     )
+
+
+def quiet_reason(ticket: Ticket, bot: BotSettings, question: str) -> str:
+    """Why this request goes straight to a person ("" when the bot may answer it)."""
+    if bot.skip_complaints and (
+        ticket.type == TicketType.COMPLAINT or _COMPLAINT_WORDS.search(question)
+    ):
+        return SKIP_COMPLAINT
+    if bot.skip_urgent:
+        if ticket.priority == Priority.URGENT or _URGENT_WORDS.search(question):
+            return SKIP_URGENT
+        if question.count("!") >= MANY_EXCLAMATIONS or _ANGRY_WORDS.search(question):
+            return SKIP_ANGRY
+    if bot.skip_vip and _vip(ticket):
+        return SKIP_VIP
+    return ""
+
+
+def _vip(ticket: Ticket) -> bool:
+    organization = ticket.organization
+    if organization is None and ticket.requester_id is not None:
+        organization = ticket.requester.organization
+    return bool(organization and organization.vip)
 
 
 @transaction.atomic
@@ -279,6 +385,9 @@ class BotStats:
     handoff_rate: float = 0.0  # handed_off / offered
     top_articles: tuple[ArticleUse, ...] = ()
     top_unanswered: tuple[Unanswered, ...] = ()
+    # Requests it left to a person at once, per reason (complaint, urgent, angry, vip).
+    skipped: int = 0
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 TOP = 10
@@ -313,6 +422,13 @@ def bot_stats(
         handed_off=Count("id", filter=Q(state=BotState.HANDED_OFF)),
         awaiting=Count("id", filter=Q(state=BotState.AWAITING)),
         no_match=Count("id", filter=Q(state=BotState.NO_MATCH)),
+        skipped=Count("id", filter=Q(state=BotState.SKIPPED)),
+    )
+    reasons = (
+        conversations.filter(state=BotState.SKIPPED)
+        .values("reason")
+        .annotate(n=Count("id"))
+        .order_by("reason")
     )
     offered = counts["solved"] + counts["handed_off"] + counts["awaiting"]
     kinds = deflections.aggregate(
@@ -333,6 +449,8 @@ def bot_stats(
         handoff_rate=_rate(counts["handed_off"], offered),
         top_articles=_top_articles(conversations),
         top_unanswered=_top_unanswered(conversations),
+        skipped=counts["skipped"],
+        skipped_by_reason={row["reason"]: row["n"] for row in reasons},
     )
 
 
@@ -358,7 +476,16 @@ def _top_unanswered(conversations: QuerySet[BotConversation]) -> tuple[Unanswere
     return tuple(Unanswered(row["ticket__subject"], row["n"]) for row in rows)
 
 
-BOT_SETTINGS_FIELDS = ("enabled", "threshold", "languages", "articles")
+BOT_SETTINGS_FIELDS = (
+    "enabled",
+    "threshold",
+    "languages",
+    "articles",
+    "skip_complaints",
+    "skip_urgent",
+    "skip_vip",
+)
+SKIP_FIELDS = ("skip_complaints", "skip_urgent", "skip_vip")
 
 
 @transaction.atomic
@@ -369,9 +496,11 @@ def configure_bot(
     threshold: float,
     languages: list[str] | None = None,
     articles: list[int] | None = None,
+    skip: dict[str, bool] | None = None,
     by: User | None = None,
 ) -> BotSettings:
-    """Set a team's bot; languages and articles stay as they were when not given."""
+    """Set a team's bot; languages, articles and the requests it leaves to people
+    (`skip`: some of SKIP_FIELDS) stay as they were when not given."""
     existing = BotSettings.objects.select_for_update()
     found = (
         existing.filter(team__isnull=True) if team_id is None else existing.filter(team_id=team_id)
@@ -386,6 +515,9 @@ def configure_bot(
         found.languages = sorted(set(languages))
     if articles is not None:
         found.articles = sorted(set(articles))
+    for name, value in (skip or {}).items():
+        if name in SKIP_FIELDS:
+            setattr(found, name, value)
     found.updated_at = wall_clock.now()
     found.save()
     audit.record_change(

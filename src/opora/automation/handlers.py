@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opora.automation import bot
+from opora.automation import bot, coach
 from opora.automation.models import BotSettings, RoutingSettings, RoutingStrategy
 from opora.automation.tasks import answer_new_ticket_task, drain_team_task, route_ticket_task
 from opora.core.tasks import enqueue_many
@@ -57,3 +57,11 @@ def drain_freed(events: list[TicketSolved]) -> None:
         .values_list("team_id", flat=True)
     )
     enqueue_many(drain_team_task, [(pk,) for pk in routed])
+
+
+def coach_sent_replies(events: list[MessageAdded]) -> None:
+    """Each public reply a person of the desk sent is checked by the reply coach once,
+    and the verdict kept for the per-agent etiquette report."""
+
+    replies = [e.message for e in events if e.from_desk and not e.automated]
+    coach.record_checks(replies)

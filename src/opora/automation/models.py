@@ -22,6 +22,11 @@ class BotSettings(models.Model):
     languages = models.JSONField(default=list, blank=True)
     # Ids of the only articles it may offer (empty: every published public article).
     articles = models.JSONField(default=list, blank=True)
+    # Requests it leaves to a person at once (docs/kpi.md): complaints, urgent or angry
+    # messages, customers of VIP organizations.
+    skip_complaints = models.BooleanField(_("leave complaints to people"), default=True)
+    skip_urgent = models.BooleanField(_("leave urgent and angry requests to people"), default=True)
+    skip_vip = models.BooleanField(_("leave VIP organizations to people"), default=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -42,6 +47,7 @@ class BotState(models.TextChoices):
     SOLVED = "solved", _("Solved by the bot")
     HANDED_OFF = "handed_off", _("Handed to a person")
     NO_MATCH = "no_match", _("No article confident enough")
+    SKIPPED = "skipped", _("Left to a person")
 
 
 class BotConversation(models.Model):
@@ -53,6 +59,8 @@ class BotConversation(models.Model):
     state = models.CharField(max_length=16, choices=BotState.choices)
     articles = models.JSONField(default=list, blank=True)  # offered article ids
     confidence = models.FloatField(default=0)
+    # Why the bot left it to a person (state "skipped"): complaint, urgent, angry, vip.
+    reason = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -142,3 +150,39 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CoachRule(models.Model):
+    """An admin's version of one reply-coach rule (defaults in `automation/coach.py`)."""
+
+    key = models.CharField(max_length=32, unique=True)
+    enabled = models.BooleanField(default=True)
+    # {"en": [...], "ru": [...]}: phrases it looks for, and those that lift its warning.
+    phrases = models.JSONField(default=dict, blank=True)
+    unless = models.JSONField(default=dict, blank=True)
+    fix = models.JSONField(default=dict, blank=True)  # {"en": "Hello, {name}!", ...}
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"coach rule {self.key}: {self.enabled}"
+
+
+class CoachCheck(models.Model):
+    """The coach's verdict on one public agent reply, taken when it was sent."""
+
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="coach_check"
+    )
+    agent = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="coach_checks"
+    )
+    language = models.CharField(max_length=8)
+    passed = models.BooleanField()
+    problems = models.JSONField(default=list, blank=True)  # keys of the rules it missed
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at", "agent"], name="coach_check_period")]
+
+    def __str__(self) -> str:
+        return f"coach on message {self.message_id}: {self.passed}"

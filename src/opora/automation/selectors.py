@@ -70,3 +70,17 @@ def bot_settings_of(team_id: int | None) -> BotSettings:
     rows = BotSettings.objects.all()
     found = rows.filter(team__isnull=True) if team_id is None else rows.filter(team_id=team_id)
     return found.first() or BotSettings(team_id=team_id)
+
+
+def access_coach_rules(user: User) -> None:
+    """The reply coach's rules are the desk's etiquette: admins change them."""
+    require_agent(user)
+    if not user.is_admin:
+        raise Forbidden(errors.ADMINS_ONLY, _("Only admins change the reply coach's rules."))
+
+
+def access_coach_report(user: User) -> None:
+    """Each agent's etiquette share is for team leads and admins."""
+    require_agent(user)
+    if not (user.is_admin or user.is_team_lead):
+        raise Forbidden(errors.LEADS_ONLY, _("Only team leads and admins see the coach's report."))

@@ -60,6 +60,15 @@ class BotForm(PageForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "article-pick"}),
         help_text=gettext_lazy("None chosen: every published article."),
     )
+    skip_complaints = forms.BooleanField(
+        label=gettext_lazy("Leave complaints to people"), required=False
+    )
+    skip_urgent = forms.BooleanField(
+        label=gettext_lazy("Leave urgent and angry requests to people"), required=False
+    )
+    skip_vip = forms.BooleanField(
+        label=gettext_lazy("Leave VIP organizations to people"), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,6 +124,7 @@ def bot_page(request: HttpRequest) -> HttpResponse:
                     threshold=data["threshold"],
                     languages=data["languages"],
                     articles=data["articles"],
+                    skip={name: data[name] for name in bot.SKIP_FIELDS},
                 )
             except OporaError as exc:
                 add_action_error(form, exc)
@@ -129,6 +139,7 @@ def bot_page(request: HttpRequest) -> HttpResponse:
                 "threshold": current.threshold,
                 "languages": current.languages,
                 "articles": current.articles,
+                **{name: getattr(current, name) for name in bot.SKIP_FIELDS},
             }
         )
         status = 200

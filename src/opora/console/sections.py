@@ -126,6 +126,15 @@ SECTIONS: list[Section] = [
         pages=(Page("macros", _("Macros"), "console:macros"),),
         allowed=lambda user: user.is_agent,  # everyone their own; leads, admins more
     ),
+    Section(
+        key="coach",
+        label=_("Reply coach"),
+        pages=(
+            Page("coach_report", _("Etiquette by agent"), "console:coach_report"),
+            Page("coach", _("Rules"), "console:coach", admins_only=True),
+        ),
+        allowed=lambda user: user.is_team_lead,  # the report; the rules are admins'
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 
