@@ -11,7 +11,16 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from opora.automation import handlers
         from opora.core.dispatch import subscribe
-        from opora.tickets.domain_events import MessageAdded, TicketOpened
+        from opora.tickets.domain_events import (
+            MessageAdded,
+            TicketChanged,
+            TicketOpened,
+            TicketSolved,
+        )
 
         subscribe(TicketOpened, handlers.schedule_answers)
         subscribe(MessageAdded, handlers.read_replies)
+        subscribe(TicketOpened, handlers.triggers_on_opened)
+        subscribe(MessageAdded, handlers.triggers_on_message)
+        subscribe(TicketChanged, handlers.triggers_on_change)
+        subscribe(TicketSolved, handlers.webhooks_on_solved)
