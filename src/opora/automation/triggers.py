@@ -31,6 +31,7 @@ from opora.accounts.models import Role, Team, User
 from opora.automation import errors, webhooks
 from opora.automation.models import Trigger, TriggerEvent, TriggerRun, Webhook
 from opora.core import clock as wall_clock
+from opora.core.audit import diff, record_change, snapshot
 from opora.core.errors import OporaError, ValidationFailed
 from opora.sla.config import read_hours
 from opora.tickets import actions as ticket_actions
@@ -412,3 +413,101 @@ def event_of_message(public: bool, from_requester: bool, by: User) -> str | None
     if from_requester:
         return TriggerEvent.CUSTOMER_REPLIED
     return TriggerEvent.AGENT_REPLIED if by.is_agent else None
+
+
+# --- Admins' changes (console and API), each audited in its own transaction --------
+
+TRIGGER_FIELDS = ("name", "active", "position", "event", "match", "conditions", "actions")
+
+
+@transaction.atomic
+def save_trigger(
+    *,
+    by: User,
+    trigger: Trigger | None = None,
+    name: str,
+    event: str,
+    conditions: Any,
+    actions: Any,
+    match: str = "all",
+    active: bool = True,
+) -> Trigger:
+    """Create a trigger (last in order) or change one; audited."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed(errors.INVALID_EVENT, _("Give the trigger a name."), field="name")
+    clean_conditions, clean_actions = clean_definition(event, match, conditions, actions)
+    before = snapshot(trigger, TRIGGER_FIELDS) if trigger else None
+    if trigger is None:
+        last = Trigger.objects.order_by("-position").values_list("position", flat=True).first()
+        trigger = Trigger(position=(last or 0) + 1)
+    trigger.name, trigger.event, trigger.match, trigger.active = name, event, match, active
+    trigger.conditions, trigger.actions = clean_conditions, clean_actions
+    trigger.updated_at = wall_clock.now()
+    trigger.save()
+    after = snapshot(trigger, TRIGGER_FIELDS)
+    if before is None:
+        record_change(actor=by, area="automation", action="created", target=trigger, changes=after)
+    else:
+        record_change(
+            actor=by,
+            area="automation",
+            action="changed",
+            target=trigger,
+            changes=diff(before, after),
+        )
+    return trigger
+
+
+@transaction.atomic
+def set_trigger_active(trigger: Trigger, active: bool, *, by: User) -> Trigger:
+    if trigger.active != active:
+        record_change(
+            actor=by,
+            area="automation",
+            action="changed",
+            target=trigger,
+            changes={"active": [trigger.active, active]},
+        )
+        trigger.active = active
+        trigger.save(update_fields=["active"])
+    return trigger
+
+
+@transaction.atomic
+def delete_trigger(trigger: Trigger, *, by: User) -> None:
+    record_change(actor=by, area="automation", action="deleted", target=trigger)
+    trigger.delete()
+
+
+@transaction.atomic
+def reorder_triggers(ids: list[int], *, by: User) -> list[Trigger]:
+    """Put the triggers in the order of `ids` (every trigger, each once)."""
+    found = {t.pk: t for t in Trigger.objects.select_for_update()}
+    if sorted(ids) != sorted(found):
+        raise ValidationFailed(
+            errors.INVALID_EVENT, _("List every trigger once to reorder them."), field="ids"
+        )
+    before = [t.pk for t in sorted(found.values(), key=lambda t: (t.position, t.pk))]
+    for position, pk in enumerate(ids, start=1):
+        found[pk].position = position
+    Trigger.objects.bulk_update(found.values(), ["position"])
+    record_change(
+        actor=by,
+        area="automation",
+        action="reordered",
+        target_type="trigger",
+        label="triggers",
+        changes={"order": [before, ids]},
+    )
+    return [found[pk] for pk in ids]
+
+
+def move_trigger(trigger: Trigger, step: int, *, by: User) -> None:
+    """Move one trigger up (-1) or down (+1) in the order."""
+    ids = list(Trigger.objects.order_by("position", "id").values_list("pk", flat=True))
+    index = ids.index(trigger.pk)
+    other = index + step
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        reorder_triggers(ids, by=by)
