@@ -15,12 +15,15 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from opora.accounts.models import Role, User
+from opora.automation import errors
 from opora.automation.models import Automation, AutomationAction, AutomationRun
 from opora.automation.triggers import render
 from opora.core import clock as wall_clock
-from opora.core.errors import OporaError
+from opora.core.audit import diff, record_change, snapshot
+from opora.core.errors import OporaError, ValidationFailed
 from opora.sla.config import read_hours
 from opora.tickets import actions as ticket_actions
 from opora.tickets.events import recorded_via
@@ -128,3 +131,57 @@ def run_automations() -> int:
     for rule in Automation.objects.filter(active=True).order_by("position", "id"):
         total += run_rule(rule)
     return total
+
+
+AUTOMATION_FIELDS = ("name", "active", "status", "hours", "business_hours", "action", "message")
+
+
+@transaction.atomic
+def save_automation(
+    *, by: User, automation: Automation | None = None, **values: object
+) -> Automation:
+    """Create or change a time automation (admins); audited."""
+    name = str(values.get("name", "")).strip()
+    status, action = values.get("status"), values.get("action")
+    hours = values.get("hours")
+    if not name or len(name) > 120:
+        raise ValidationFailed(errors.INVALID_AUTOMATION, _("Give the rule a name."), field="name")
+    if status not in TicketStatus.values or status == TicketStatus.CLOSED:
+        raise ValidationFailed(errors.INVALID_AUTOMATION, _("Choose a status."), field="status")
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 365:
+        raise ValidationFailed(
+            errors.INVALID_AUTOMATION, _("Hours must be between 1 and 8760."), field="hours"
+        )
+    if action not in AutomationAction.values:
+        raise ValidationFailed(errors.INVALID_AUTOMATION, _("Choose an action."), field="action")
+    message = str(values.get("message") or "")
+    if action == AutomationAction.REMIND and not message.strip():
+        raise ValidationFailed(
+            errors.INVALID_AUTOMATION, _("A reminder needs its text."), field="message"
+        )
+    before = snapshot(automation, AUTOMATION_FIELDS) if automation else None
+    if automation is None:
+        last = Automation.objects.order_by("-position").values_list("position", flat=True).first()
+        automation = Automation(position=(last or 0) + 1)
+    automation.name, automation.status, automation.hours = name, str(status), hours
+    automation.business_hours = bool(values.get("business_hours", False))
+    automation.active = bool(values.get("active", True))
+    automation.action, automation.message = str(action), message
+    automation.updated_at = wall_clock.now()
+    automation.save()
+    after = snapshot(automation, AUTOMATION_FIELDS)
+    changes = after if before is None else diff(before, after)
+    record_change(
+        actor=by,
+        area="automation",
+        action="created" if before is None else "changed",
+        target=automation,
+        changes=changes,
+    )
+    return automation
+
+
+@transaction.atomic
+def delete_automation(automation: Automation, *, by: User) -> None:
+    record_change(actor=by, area="automation", action="deleted", target=automation)
+    automation.delete()

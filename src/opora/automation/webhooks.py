@@ -12,6 +12,7 @@ Every attempt leaves the status code and the first bytes of the answer on the ro
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -19,10 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_tasks import task
 
-from opora.automation.models import DeliveryState, Webhook, WebhookDelivery
+from opora.accounts.models import User
+from opora.automation import errors
+from opora.automation.models import DeliveryState, Webhook, WebhookDelivery, WebhookEvent
 from opora.core import clock as wall_clock
+from opora.core.audit import diff, record_change, snapshot
+from opora.core.errors import ValidationFailed
 from opora.core.tasks import enqueue_after_commit
 from opora.sla.webhooks import signed_headers
 from opora.tickets.models import Message, Priority, Ticket
@@ -169,3 +175,64 @@ def attempt(delivery_id: int, *, retry: bool = True) -> str:
 def deliver_task(delivery_id: int) -> str:
     """POST one webhook delivery (safe to run twice: a delivered row is left alone)."""
     return attempt(delivery_id)
+
+
+WEBHOOK_FIELDS = ("name", "url", "events", "active")
+
+
+@transaction.atomic
+def save_webhook(
+    *,
+    by: User,
+    webhook: Webhook | None = None,
+    name: str,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
+    active: bool = True,
+) -> Webhook:
+    """Create or change an endpoint (admins); audited, the secret never in the trail."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed(errors.INVALID_WEBHOOK, _("Give the webhook a name."), field="name")
+    if not url.startswith(("https://", "http://")) or len(url) > 500:
+        raise ValidationFailed(
+            errors.INVALID_WEBHOOK, _("The URL must start with https:// or http://."), field="url"
+        )
+    if not events or any(e not in WebhookEvent.values for e in events):
+        raise ValidationFailed(
+            errors.INVALID_WEBHOOK, _("Choose the events to send."), field="events"
+        )
+    before = snapshot(webhook, WEBHOOK_FIELDS) if webhook else None
+    if webhook is None:
+        webhook = Webhook(secret=secrets.token_urlsafe(32))
+    if secret:
+        if len(secret) < 16 or len(secret) > 200:
+            raise ValidationFailed(
+                errors.INVALID_WEBHOOK,
+                _("The secret must be 16 to 200 characters long."),
+                field="secret",
+            )
+        webhook.secret = secret
+    webhook.name, webhook.url, webhook.active = name, url, active
+    webhook.events = sorted(set(events))
+    webhook.updated_at = wall_clock.now()
+    webhook.save()
+    after = snapshot(webhook, WEBHOOK_FIELDS)
+    changes = after if before is None else diff(before, after)
+    if secret and before is not None:
+        changes["secret"] = ["…", "…"]
+    record_change(
+        actor=by,
+        area="automation",
+        action="created" if before is None else "changed",
+        target=webhook,
+        changes=changes,
+    )
+    return webhook
+
+
+@transaction.atomic
+def delete_webhook(webhook: Webhook, *, by: User) -> None:
+    record_change(actor=by, area="automation", action="deleted", target=webhook)
+    webhook.delete()
