@@ -62,6 +62,7 @@ def test_pending_is_reminded_once_then_solved_then_closed(pending):
     solved = Ticket.objects.get(pk=pending.pk)
     assert solved.status == "solved"
     event = Event.objects.filter(ticket=pending, kind="status_changed").last()
+    assert event is not None
     assert event.data["automation_name"] == "solve"
 
     at(START + timedelta(days=10), run_automations)

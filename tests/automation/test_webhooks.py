@@ -42,7 +42,7 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def payloads(self) -> list[dict]:
+    def payloads(self) -> list[dict[str, object]]:
         return [json.loads(body) for _headers, body in self.requests]
 
 
@@ -107,6 +107,7 @@ def test_a_500_is_retried_with_back_off_and_logged(make_ticket, dana, hook, rece
     receiver.answers = [500, 503]
     ticket = make_ticket(dana)
     row = webhooks.queue_for_webhook(hook.pk, "trigger", ticket)
+    assert row is not None
     assert webhooks.attempt(row.pk) == DeliveryState.QUEUED
     row.refresh_from_db()
     assert (row.attempts, row.status_code, row.response) == (1, 500, "boom")
@@ -128,10 +129,12 @@ def test_gives_up_after_the_last_attempt_and_not_at_all_on_a_4xx(make_ticket, da
     receiver.answers = [500] * webhooks.MAX_ATTEMPTS + [404]
     ticket = make_ticket(dana)
     row = webhooks.queue_for_webhook(hook.pk, "trigger", ticket)
+    assert row is not None
     for _ in range(webhooks.MAX_ATTEMPTS):
         state = webhooks.attempt(row.pk)
     assert state == DeliveryState.FAILED
     refused = webhooks.queue_for_webhook(hook.pk, "trigger", ticket)
+    assert refused is not None
     assert webhooks.attempt(refused.pk) == DeliveryState.FAILED
     refused.refresh_from_db()
     assert (refused.attempts, refused.status_code) == (1, 404)
