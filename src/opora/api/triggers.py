@@ -100,7 +100,7 @@ def list_triggers(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post("/triggers", response={201: TriggerOut, **ERRORS}, operation_id="create_trigger")
 def create_trigger(request: HttpRequest, payload: TriggerIn) -> Status[dict[str, Any]]:
     """A new trigger, run after the others (admins)."""
-    saved = triggers.save_trigger(by=_admin(request), **payload.dict())
+    saved = triggers.save_trigger(by=_admin(request), **payload.model_dump())
     return Status(201, trigger_out(saved))
 
 
@@ -126,7 +126,7 @@ def get_trigger(request: HttpRequest, trigger_id: int) -> dict[str, Any]:
 def update_trigger(request: HttpRequest, trigger_id: int, payload: TriggerIn) -> dict[str, Any]:
     user = _admin(request)
     found = _get(Trigger, trigger_id, "trigger")
-    return trigger_out(triggers.save_trigger(by=user, trigger=found, **payload.dict()))
+    return trigger_out(triggers.save_trigger(by=user, trigger=found, **payload.model_dump()))
 
 
 @router.delete(
@@ -179,7 +179,7 @@ def list_automations(request: HttpRequest) -> list[dict[str, Any]]:
     "/automations", response={201: AutomationOut, **ERRORS}, operation_id="create_automation"
 )
 def create_automation(request: HttpRequest, payload: AutomationIn) -> Status[dict[str, Any]]:
-    saved = automations.save_automation(by=_admin(request), **payload.dict())
+    saved = automations.save_automation(by=_admin(request), **payload.model_dump())
     return Status(201, automation_out(saved))
 
 
@@ -203,7 +203,9 @@ def update_automation(
 ) -> dict[str, Any]:
     user = _admin(request)
     found = _get(Automation, automation_id, "automation")
-    return automation_out(automations.save_automation(by=user, automation=found, **payload.dict()))
+    return automation_out(
+        automations.save_automation(by=user, automation=found, **payload.model_dump())
+    )
 
 
 @router.delete(
@@ -280,7 +282,7 @@ def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/webhooks", response={201: WebhookCreated, **ERRORS}, operation_id="create_webhook")
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[dict[str, Any]]:
-    saved = webhooks.save_webhook(by=_admin(request), **payload.dict())
+    saved = webhooks.save_webhook(by=_admin(request), **payload.model_dump())
     return Status(201, webhook_out(saved) | {"secret": saved.secret})
 
 
@@ -298,7 +300,7 @@ def get_webhook(request: HttpRequest, webhook_id: int) -> dict[str, Any]:
 def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookIn) -> dict[str, Any]:
     user = _admin(request)
     found = _get(Webhook, webhook_id, "webhook")
-    return webhook_out(webhooks.save_webhook(by=user, webhook=found, **payload.dict()))
+    return webhook_out(webhooks.save_webhook(by=user, webhook=found, **payload.model_dump()))
 
 
 @router.delete(
