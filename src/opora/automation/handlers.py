@@ -50,8 +50,8 @@ def triggers_on_opened(events: list[TicketOpened]) -> None:
 def triggers_on_message(events: list[MessageAdded]) -> None:
     by_kind: dict[str, list[tuple[str, int, str, int | None]]] = {}
     for e in events:
-        if triggers.is_trigger_user(e.by):
-            continue  # depth 1: a trigger's own reply fires no trigger
+        if triggers.is_trigger_user(e.by) or e.automated:
+            continue  # depth 1 (a trigger's own reply), or the desk's automation writing
         kind = triggers.event_of_message(e.public, e.from_requester, e.by)
         if kind is not None:
             by_kind.setdefault(kind, []).append(
