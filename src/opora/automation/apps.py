@@ -11,10 +11,19 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from opora.automation import handlers
         from opora.core.dispatch import subscribe
-        from opora.tickets.domain_events import MessageAdded, TicketOpened, TicketSolved
+        from opora.tickets.domain_events import (
+            MessageAdded,
+            TicketChanged,
+            TicketOpened,
+            TicketSolved,
+        )
 
         subscribe(TicketOpened, handlers.schedule_answers)
         subscribe(MessageAdded, handlers.read_replies)
+        subscribe(TicketOpened, handlers.triggers_on_opened)
+        subscribe(MessageAdded, handlers.triggers_on_message)
+        subscribe(TicketChanged, handlers.triggers_on_change)
+        subscribe(TicketSolved, handlers.webhooks_on_solved)
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
         subscribe(MessageAdded, handlers.coach_sent_replies)

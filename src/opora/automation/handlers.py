@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from opora.automation import bot, coach
-from opora.automation.models import BotSettings, RoutingSettings, RoutingStrategy
-from opora.automation.tasks import answer_new_ticket_task, drain_team_task, route_ticket_task
+import uuid
+
+from opora.automation import bot, coach, triggers, webhooks
+from opora.automation.models import (
+    BotSettings,
+    RoutingSettings,
+    RoutingStrategy,
+    Trigger,
+    TriggerEvent,
+)
+from opora.automation.tasks import (
+    answer_new_ticket_task,
+    drain_team_task,
+    route_ticket_task,
+    run_triggers_task,
+)
 from opora.core.tasks import enqueue_many
-from opora.tickets.domain_events import MessageAdded, TicketOpened, TicketSolved
+from opora.tickets.domain_events import MessageAdded, TicketChanged, TicketOpened, TicketSolved
 
 
 def schedule_answers(events: list[TicketOpened]) -> None:
@@ -65,3 +78,55 @@ def coach_sent_replies(events: list[MessageAdded]) -> None:
 
     replies = [e.message for e in events if e.from_desk and not e.automated]
     coach.record_checks(replies)
+
+
+# --- Triggers and outbound webhooks -----------------------------------------------
+
+
+def _queue_triggers(event: str, calls: list[tuple[str, int, str, int | None]]) -> None:
+    """Queue the trigger job per event, if any active trigger listens to `event`."""
+    if calls and Trigger.objects.filter(active=True, event=event).exists():
+        enqueue_many(run_triggers_task, list(calls))
+
+
+def triggers_on_opened(events: list[TicketOpened]) -> None:
+    ids = [e.ticket.pk for e in events]
+    _queue_triggers(TriggerEvent.CREATED, [("created", pk, f"created:{pk}", None) for pk in ids])
+    webhooks.queue_event("created", ids)
+
+
+def triggers_on_message(events: list[MessageAdded]) -> None:
+    by_kind: dict[str, list[tuple[str, int, str, int | None]]] = {}
+    for e in events:
+        if triggers.is_trigger_user(e.by) or e.automated:
+            continue  # depth 1 (a trigger's own reply), or the desk's automation writing
+        kind = triggers.event_of_message(e.public, e.from_requester, e.by)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(
+                (kind, e.ticket.pk, f"message:{e.message.pk}", e.message.pk)
+            )
+    for kind, calls in by_kind.items():
+        _queue_triggers(kind, calls)
+    public = [e for e in events if e.public]
+    webhooks.queue_event(
+        "replied", [e.ticket.pk for e in public], {e.ticket.pk: e.message for e in public}
+    )
+
+
+def triggers_on_change(events: list[TicketChanged]) -> None:
+    calls: list[tuple[str, int, str, int | None]] = [
+        (
+            TriggerEvent.STATUS_CHANGED,
+            e.ticket.pk,
+            f"status:{e.ticket.pk}:{uuid.uuid4().hex}",
+            None,
+        )
+        for e in events
+        if "status" in e.fields and not triggers.is_trigger_user(e.by)
+    ]
+    _queue_triggers(TriggerEvent.STATUS_CHANGED, calls)
+    webhooks.queue_event("updated", [e.ticket.pk for e in events])
+
+
+def webhooks_on_solved(events: list[TicketSolved]) -> None:
+    webhooks.queue_event("solved", [e.ticket.pk for e in events])

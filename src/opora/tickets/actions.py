@@ -22,7 +22,7 @@ from opora.tickets import clock, errors
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.cleaning import MAX_TAGS, clean_tags, parse_priority, parse_type, require_agent
-from opora.tickets.domain_events import TicketReclassified
+from opora.tickets.domain_events import TicketChanged, TicketReclassified
 from opora.tickets.models import Message, Ticket, TicketStatus, TicketType
 from opora.tickets.opening import PreparedTicket, create_ticket, create_tickets, prepare_ticket
 from opora.tickets.replies import (
@@ -63,6 +63,7 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     now = wall_clock.now()
     touched: list[str] = []
+    previous_status = ticket.status
 
     if not by.is_agent:
         _check_customer_changes(ticket, changes)
@@ -120,6 +121,7 @@ def update_ticket(ticket: Ticket, changes: TicketChanges, *, by: User) -> Ticket
         ticket.updated_at = now
         fields.append("updated_at")
         ticket.save(update_fields=fields)
+        publish([TicketChanged(ticket, tuple(dict.fromkeys(touched)), by, previous_status)])
     return ticket
 
 

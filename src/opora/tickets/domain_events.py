@@ -36,6 +36,16 @@ class TicketReclassified:
 
 
 @dataclass(frozen=True)
+class TicketChanged:
+    """Fields of the ticket changed through `update_ticket` (status, team, tags...)."""
+
+    ticket: Ticket
+    fields: tuple[str, ...]
+    by: User
+    previous_status: str = ""
+
+
+@dataclass(frozen=True)
 class MessageAdded:
     """A reply or an internal note was added to the ticket."""
 

@@ -18,6 +18,18 @@ from opora.tickets.models import Event, EventKind, Message, Priority, Ticket
 
 # Events built while `recorded_together` is active wait here for one multi-row insert.
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
+# What made the changes recorded inside `recorded_via` (a trigger, a time automation).
+_via: ContextVar[dict[str, Any] | None] = ContextVar("events_via", default=None)
+
+
+@contextmanager
+def recorded_via(via: dict[str, Any]) -> Iterator[None]:
+    """Events built inside carry `via` in their data ("changed by trigger X")."""
+    token = _via.set(via)
+    try:
+        yield
+    finally:
+        _via.reset(token)
 
 
 @contextmanager
@@ -65,7 +77,7 @@ def _event(
         # value is in `data` wherever it may not fit.
         old=_short("" if old is None else str(old)),
         new=_short("" if new is None else str(new)),
-        data=data or {},
+        data={**(data or {}), **(_via.get() or {})},
         created_at=at or wall_clock.now(),
     )
     pending = _pending.get()

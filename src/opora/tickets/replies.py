@@ -28,7 +28,7 @@ from opora.tickets import clock, errors
 from opora.tickets import events as ev
 from opora.tickets.attachments import IncomingFile, check_attachments, store_attachment
 from opora.tickets.cleaning import clean_body
-from opora.tickets.domain_events import MessageAdded
+from opora.tickets.domain_events import MessageAdded, TicketChanged
 from opora.tickets.models import Message, Ticket, TicketStatus
 from opora.tickets.transitions import move_status
 
@@ -196,6 +196,7 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
     tickets = {
         t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
+    status_before = {pk: t.status for pk, t in tickets.items()}
     for pk in ids:
         ticket = tickets.get(pk)
         if ticket is not None and ticket.status != TicketStatus.CLOSED:
@@ -276,6 +277,15 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
                 notice=new[i].automated and new[i].deliver,
             )
             for i, row in added.items()
+        ]
+    )
+    # A reply that moved the status (the customer reopening, the agent's "pending").
+    last_by = {new[i].ticket_id: new[i].by for i in added}
+    publish(
+        [
+            TicketChanged(tickets[pk], ("status",), last_by[pk], status_before[pk])
+            for pk in last_by
+            if tickets[pk].status != status_before[pk]
         ]
     )
     return [added.get(i) for i in range(len(new))]
