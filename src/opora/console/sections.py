@@ -111,6 +111,12 @@ SECTIONS: list[Section] = [
         pages=(Page("audit", _("Audit log"), "console:audit"),),
         allowed=lambda user: False,  # admins only
     ),
+    Section(
+        key="triage",
+        label=_("Triage"),
+        pages=(Page("triage", _("Triage"), "console:triage"),),
+        allowed=lambda user: False,  # admins only
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 

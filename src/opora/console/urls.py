@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from opora.console import audit, bot, channels, kb, outbox, people, service, views
+from opora.console import audit, bot, channels, kb, outbox, people, service, triage, views
 
 app_name = "console"
 
@@ -134,6 +134,8 @@ urlpatterns = [
     path("channels/outbox/<id:delivery_id>/", outbox.outbox_message, name="outbox_message"),
     path("channels/outbox/<id:delivery_id>/retry", outbox.outbox_retry, name="outbox_retry"),
     path("bot/", bot.bot_page, name="bot"),
+    path("triage/", triage.triage_page, name="triage"),
+    path("triage/train", triage.triage_train, name="triage_train"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
 ]

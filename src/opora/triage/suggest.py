@@ -1,0 +1,170 @@
+"""Suggestions for new tickets: the newest model of each target labels the ticket, the
+result is stored (TicketSuggestion) and, above the admin's threshold, applied through
+`update_ticket` by the desk's triage account, so the history says who set it."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from opora.accounts.models import Role, Team, User
+from opora.core.errors import OporaError
+from opora.tickets.actions import TicketChanges, update_ticket
+from opora.tickets.models import Message, Priority, Ticket, TicketStatus
+from opora.triage import classifier
+from opora.triage.models import Target, TicketSuggestion, TriageModel, TriageSettings
+
+TRIAGE_EMAIL = "triage@opora.invalid"
+
+# target -> (version, fitted pipeline): loaded once per process, again on a new version.
+_CACHE: dict[str, tuple[int, Any]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def triage_user() -> User:
+    """The author of the changes triage applies: an agent that cannot sign in."""
+    user, _ = User.objects.get_or_create(
+        email=TRIAGE_EMAIL,
+        defaults={"name": "Triage", "role": Role.AGENT, "is_active": False},
+    )
+    return user
+
+
+def settings_of(target: str) -> TriageSettings:
+    found = TriageSettings.objects.filter(target=target).first()
+    return found or TriageSettings(target=target)
+
+
+def current_model(target: str) -> tuple[int, Any] | None:
+    """(version, pipeline) of the newest model of the target, cached by version."""
+    version = (
+        TriageModel.objects.filter(target=target)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    if version is None:
+        return None
+    cached = _CACHE.get(target)
+    if cached is not None and cached[0] == version:
+        return cached
+    data = TriageModel.objects.filter(target=target, version=version).values_list(
+        "pipeline", flat=True
+    )
+    with _CACHE_LOCK:
+        _CACHE[target] = (version, classifier.load(data[0]))
+    return _CACHE[target]
+
+
+def predict(subject: str, body: str) -> dict[str, tuple[str, float, int]]:
+    """target -> (label, confidence, model version), for the targets with a model on."""
+    text = classifier.ticket_text(subject, body)
+    found = {}
+    for target in Target.values:
+        if not settings_of(target).enabled:
+            continue
+        loaded = current_model(target)
+        if loaded is None:
+            continue
+        label, confidence = classifier.predict(loaded[1], text)
+        found[target] = (label, confidence, loaded[0])
+    return found
+
+
+def suggest_ticket(ticket_id: int) -> TicketSuggestion | None:
+    """Label a new ticket once (idempotent), then apply what is confident enough."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None or TicketSuggestion.objects.filter(ticket_id=ticket_id).exists():
+        return None
+    first = Message.objects.filter(ticket_id=ticket_id).order_by("created_at", "id").first()
+    found = predict(ticket.subject, first.body if first else "")
+    if not found:
+        return None
+    suggestion = TicketSuggestion(ticket=ticket, versions={t: v[2] for t, v in found.items()})
+    if "team" in found:
+        team_id = int(found["team"][0])
+        if Team.objects.filter(pk=team_id).exists():  # a team deleted since training
+            suggestion.team_id = team_id
+            suggestion.team_confidence = found["team"][1]
+    if "type" in found:
+        suggestion.type, suggestion.type_confidence = found["type"][0], found["type"][1]
+    if "priority" in found:
+        suggestion.priority = int(found["priority"][0])
+        suggestion.priority_confidence = found["priority"][1]
+    try:
+        with transaction.atomic():
+            suggestion.save()
+    except IntegrityError:
+        return None  # another worker suggested first
+    _apply_confident(ticket, suggestion)
+    return suggestion
+
+
+def _apply_confident(ticket: Ticket, suggestion: TicketSuggestion) -> None:
+    """Apply each target above its threshold, if no person has set it in the meantime:
+    the team only to a ticket in no team, type and priority while the ticket is new."""
+    ticket.refresh_from_db()
+    changes = TicketChanges()
+    applied = []
+    if _confident("team", suggestion.team_confidence) and suggestion.team_id:
+        if ticket.team_id is None:
+            changes.team = suggestion.team_id
+            applied.append("team")
+    untouched = ticket.status == TicketStatus.NEW
+    if _confident("type", suggestion.type_confidence) and suggestion.type and untouched:
+        if suggestion.type != ticket.type:
+            changes.type = suggestion.type
+            applied.append("type")
+    if _confident("priority", suggestion.priority_confidence) and suggestion.priority:
+        if untouched and suggestion.priority != ticket.priority:
+            changes.priority = suggestion.priority
+            applied.append("priority")
+    if not applied:
+        return
+    try:
+        update_ticket(ticket, changes, by=triage_user())
+    except OporaError:
+        return  # closed or changed meanwhile: the suggestion stays a suggestion
+    TicketSuggestion.objects.filter(pk=suggestion.pk).update(applied=applied)
+    suggestion.applied = applied
+
+
+def _confident(target: str, confidence: float) -> bool:
+    current = settings_of(target)
+    return current.enabled and current.threshold < 1 and confidence >= current.threshold
+
+
+def record_outcomes(ticket_ids: list[int]) -> None:
+    """On solve: per target, whether the ticket ended with the suggested value."""
+    suggestions = TicketSuggestion.objects.filter(ticket_id__in=ticket_ids).select_related(
+        "ticket"
+    )
+    for s in suggestions:
+        accepted = {}
+        if s.team_id is not None:
+            accepted["team"] = s.ticket.team_id == s.team_id
+        if s.type:
+            accepted["type"] = s.ticket.type == s.type
+        if s.priority is not None:
+            accepted["priority"] = s.ticket.priority == s.priority
+        TicketSuggestion.objects.filter(pk=s.pk).update(accepted=accepted)
+
+
+def suggestion_of(ticket: Ticket) -> dict[str, Any] | None:
+    """The suggestion as the API and the ticket page show it (None when there is none)."""
+    s = TicketSuggestion.objects.filter(ticket_id=ticket.pk).select_related("team").first()
+    if s is None:
+        return None
+    return {
+        "team": {"id": s.team.pk, "name": s.team.name} if s.team else None,
+        "type": s.type or None,
+        "priority": Priority(s.priority).code if s.priority else None,
+        "confidence": {
+            "team": round(s.team_confidence, 3) if s.team else None,
+            "type": round(s.type_confidence, 3) if s.type else None,
+            "priority": round(s.priority_confidence, 3) if s.priority else None,
+        },
+        "applied": list(s.applied),
+    }
