@@ -41,7 +41,6 @@ from opora.inbox.selectors import access_delivery, latest_deliveries, ticket_del
 from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
 from opora.tickets.models import Channel, Message, Priority, Ticket
-from opora.triage.suggest import suggestion_of
 from opora.tickets.selectors import (
     TicketFilter,
     access_attachment,
@@ -51,6 +50,7 @@ from opora.tickets.selectors import (
     visible_messages,
     visible_tickets,
 )
+from opora.triage.suggest import suggestion_of
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}

@@ -38,7 +38,7 @@ def triage_page(request: HttpRequest) -> HttpResponse:
         target = request.POST.get("target", "")
         threshold = _threshold(request.POST.get("threshold", ""))
         if target not in Target.values:
-            errors["_"] = _("No such triage target.")
+            errors["general"] = _("No such triage target.")
         elif threshold is None:
             errors[target] = _("A threshold from 0 to 1.")
         else:

@@ -26,7 +26,7 @@ def configure_target(*, by: User, target: str, enabled: bool, threshold: float) 
             errors.INVALID_THRESHOLD, _("A threshold from 0 to 1."), field="threshold"
         )
     current, _created = TriageSettings.objects.select_for_update().get_or_create(target=target)
-    changes = {}
+    changes: dict[str, list[object]] = {}
     if current.enabled != enabled:
         changes["enabled"] = [current.enabled, enabled]
     if current.threshold != threshold:

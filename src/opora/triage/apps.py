@@ -11,8 +11,10 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from opora.core.dispatch import subscribe
         from opora.tickets.domain_events import TicketOpened, TicketSolved
-        from opora.triage import handlers
-        from opora.triage import tasks  # noqa: F401 - registers the nightly training
+        from opora.triage import (
+            handlers,
+            tasks,  # noqa: F401 - registers the nightly training
+        )
 
         subscribe(TicketOpened, handlers.schedule_suggestions)
         subscribe(TicketSolved, handlers.record_outcomes)

@@ -25,12 +25,9 @@ def overview() -> list[dict[str, Any]]:
     for target, label in Target.choices:
         current = settings_of(target)
         model = (
-            TriageModel.objects.filter(target=target)
-            .order_by("-version")
-            .defer("pipeline")
-            .first()
+            TriageModel.objects.filter(target=target).order_by("-version").defer("pipeline").first()
         )
-        judged = TicketSuggestion.objects.filter(**{f"accepted__has_key": target})
+        judged = TicketSuggestion.objects.filter(accepted__has_key=target)
         total = judged.count()
         right = judged.filter(**{f"accepted__{target}": True}).count() if total else 0
         found.append(

@@ -54,7 +54,7 @@ def current_model(target: str) -> tuple[int, Any] | None:
         "pipeline", flat=True
     )
     with _CACHE_LOCK:
-        _CACHE[target] = (version, classifier.load(data[0]))
+        _CACHE[target] = (version, classifier.load(bytes(data[0])))
     return _CACHE[target]
 
 
@@ -108,19 +108,26 @@ def _apply_confident(ticket: Ticket, suggestion: TicketSuggestion) -> None:
     ticket.refresh_from_db()
     changes = TicketChanges()
     applied = []
-    if _confident("team", suggestion.team_confidence) and suggestion.team_id:
-        if ticket.team_id is None:
-            changes.team = suggestion.team_id
-            applied.append("team")
     untouched = ticket.status == TicketStatus.NEW
-    if _confident("type", suggestion.type_confidence) and suggestion.type and untouched:
-        if suggestion.type != ticket.type:
-            changes.type = suggestion.type
-            applied.append("type")
-    if _confident("priority", suggestion.priority_confidence) and suggestion.priority:
-        if untouched and suggestion.priority != ticket.priority:
-            changes.priority = suggestion.priority
-            applied.append("priority")
+    candidates = [
+        ("team", suggestion.team_id, ticket.team_id is None, suggestion.team_confidence),
+        (
+            "type",
+            suggestion.type,
+            untouched and suggestion.type != ticket.type,
+            suggestion.type_confidence,
+        ),
+        (
+            "priority",
+            suggestion.priority,
+            untouched and suggestion.priority != ticket.priority,
+            suggestion.priority_confidence,
+        ),
+    ]
+    for target, value, allowed, confidence in candidates:
+        if value and allowed and _confident(target, confidence):
+            setattr(changes, target, value)
+            applied.append(target)
     if not applied:
         return
     try:
@@ -138,9 +145,7 @@ def _confident(target: str, confidence: float) -> bool:
 
 def record_outcomes(ticket_ids: list[int]) -> None:
     """On solve: per target, whether the ticket ended with the suggested value."""
-    suggestions = TicketSuggestion.objects.filter(ticket_id__in=ticket_ids).select_related(
-        "ticket"
-    )
+    suggestions = TicketSuggestion.objects.filter(ticket_id__in=ticket_ids).select_related("ticket")
     for s in suggestions:
         accepted = {}
         if s.team_id is not None:
