@@ -39,7 +39,7 @@ def ticket_text(subject: str, body: str) -> str:
     return f"{subject}\n{body[:BODY_CHARS]}"
 
 
-def build_pipeline() -> Pipeline:
+def build_features() -> FeatureUnion:
     words = TfidfVectorizer(
         analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1, dtype=np.float32
     )
@@ -51,12 +51,11 @@ def build_pipeline() -> Pipeline:
         max_features=100_000,
         dtype=np.float32,
     )
-    return Pipeline(
-        [
-            ("features", FeatureUnion([("words", words), ("chars", chars)])),
-            ("model", LogisticRegression(C=10, max_iter=100)),
-        ]
-    )
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def build_model() -> LogisticRegression:
+    return LogisticRegression(C=10, max_iter=100)
 
 
 @dataclass(frozen=True)
@@ -68,48 +67,60 @@ class Fitted:
     seconds: float
 
 
-def usable(labels: Sequence[str]) -> set[str]:
+def usable(labels: Sequence[str | None]) -> set[str]:
     """The classes with enough examples to learn from; empty when the rule says no model."""
-    if len(labels) < MIN_SAMPLES:
+    known = [y for y in labels if y is not None]
+    if len(known) < MIN_SAMPLES:
         return set()
-    counts = Counter(labels)
+    counts = Counter(known)
     kept = {label for label, n in counts.items() if n >= MIN_PER_CLASS}
     if len(kept) < MIN_CLASSES or sum(counts[k] for k in kept) < MIN_SAMPLES:
         return set()
     return kept
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], *, seed: int = 0) -> Fitted | None:
+def fit_features(texts: Sequence[str]) -> tuple[FeatureUnion, Any]:
+    """The vocabulary and weights of all the tickets' texts, shared by every target (the
+    texts are the same, only the labels differ): one pass over them per training, and
+    one per new ticket. Unsupervised, so the held-out tickets' labels stay unseen."""
+    features = build_features()
+    return features, features.fit_transform(list(texts))
+
+
+def fit(
+    features: FeatureUnion, matrix: Any, labels: Sequence[str | None], *, seed: int = 0
+) -> Fitted | None:
     """Fit on 80 %, measure on the held-out 20 %, then fit again on everything.
 
-    None when the minimum data rule refuses (too few tickets or classes)."""
+    `labels[i]` belongs to row i of `matrix` (None: that ticket has no value for this
+    target). None when the minimum data rule refuses (too few tickets or classes)."""
     kept = usable(labels)
     if not kept:
         return None
     started = time.perf_counter()
-    pairs = [(t, y) for t, y in zip(texts, labels, strict=True) if y in kept]
-    xs = [t for t, _ in pairs]
-    ys = [y for _, y in pairs]
-    x_train, x_test, y_train, y_test = train_test_split(
-        xs, ys, test_size=HELD_OUT, random_state=seed, stratify=ys
+    rows = [i for i, y in enumerate(labels) if y in kept]
+    ys = [labels[i] for i in rows]
+    train_rows, test_rows, y_train, y_test = train_test_split(
+        rows, ys, test_size=HELD_OUT, random_state=seed, stratify=ys
     )
-    trial = build_pipeline().fit(x_train, y_train)
-    accuracy = float(trial.score(x_test, y_test))
-    final = build_pipeline().fit(xs, ys)
+    trial = build_model().fit(matrix[train_rows], y_train)
+    accuracy = float(trial.score(matrix[test_rows], y_test))
+    final = build_model().fit(matrix[rows], ys)
     return Fitted(
-        pipeline=final,
-        samples=len(xs),
+        pipeline=Pipeline([("features", features), ("model", final)]),
+        samples=len(rows),
         classes=sorted(kept),
         accuracy=accuracy,
         seconds=time.perf_counter() - started,
     )
 
 
-def predict(pipeline: Any, text: str) -> tuple[str, float]:
-    """The most likely class and its probability."""
-    probabilities = pipeline.predict_proba([text])[0]
-    best = int(probabilities.argmax())
-    return str(pipeline.classes_[best]), float(probabilities[best])
+def probabilities(pipeline: Any, row: Any) -> tuple[str, float]:
+    """The most likely class of one transformed text and its probability."""
+    model = pipeline.named_steps["model"]
+    found = model.predict_proba(row)[0]
+    best = int(found.argmax())
+    return str(model.classes_[best]), float(found[best])
 
 
 def dump(pipeline: Any) -> bytes:

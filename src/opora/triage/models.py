@@ -25,6 +25,9 @@ class TriageModel(models.Model):
     # Share of the held-out tickets the model labelled right (0..1).
     accuracy = models.FloatField(default=0)
     seconds = models.FloatField(default=0)  # training time
+    # The training run: targets trained together share the text features, so a new
+    # ticket's text is turned into features once for all of them.
+    run = models.CharField(max_length=32, blank=True)
     pipeline = models.BinaryField()  # the fitted scikit-learn pipeline, pickled by joblib
 
     class Meta:

@@ -8,18 +8,19 @@ import threading
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from opora.accounts.models import Role, Team, User
 from opora.core.errors import OporaError
 from opora.tickets.actions import TicketChanges, update_ticket
 from opora.tickets.models import Message, Priority, Ticket, TicketStatus
 from opora.triage import classifier
-from opora.triage.models import Target, TicketSuggestion, TriageModel, TriageSettings
+from opora.triage.models import TicketSuggestion, TriageModel, TriageSettings
 
 TRIAGE_EMAIL = "triage@opora.invalid"
 
 # target -> (version, fitted pipeline): loaded once per process, again on a new version.
-_CACHE: dict[str, tuple[int, Any]] = {}
+_CACHE: dict[str, tuple[int, str, Any]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -37,39 +38,38 @@ def settings_of(target: str) -> TriageSettings:
     return found or TriageSettings(target=target)
 
 
-def current_model(target: str) -> tuple[int, Any] | None:
-    """(version, pipeline) of the newest model of the target, cached by version."""
-    version = (
-        TriageModel.objects.filter(target=target)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
+def current_models() -> dict[str, tuple[int, str, Any]]:
+    """target -> (version, run, pipeline) of each target's newest model; one query for
+    the versions, and a model is loaded from the database only when it is new."""
+    newest = dict(
+        TriageModel.objects.values("target")
+        .annotate(newest=Max("version"))
+        .values_list("target", "newest")
     )
-    if version is None:
-        return None
-    cached = _CACHE.get(target)
-    if cached is not None and cached[0] == version:
-        return cached
-    data = TriageModel.objects.filter(target=target, version=version).values_list(
-        "pipeline", flat=True
-    )
-    with _CACHE_LOCK:
-        _CACHE[target] = (version, classifier.load(bytes(data[0])))
-    return _CACHE[target]
+    for target, version in newest.items():
+        cached = _CACHE.get(target)
+        if cached is None or cached[0] != version:
+            run, data = TriageModel.objects.values_list("run", "pipeline").get(
+                target=target, version=version
+            )
+            with _CACHE_LOCK:
+                _CACHE[target] = (version, run, classifier.load(bytes(data)))
+    return {target: _CACHE[target] for target in newest}
 
 
 def predict(subject: str, body: str) -> dict[str, tuple[str, float, int]]:
     """target -> (label, confidence, model version), for the targets with a model on."""
     text = classifier.ticket_text(subject, body)
+    off = set(TriageSettings.objects.filter(enabled=False).values_list("target", flat=True))
+    rows: dict[str, Any] = {}  # run -> the text's features, computed once per run
     found = {}
-    for target in Target.values:
-        if not settings_of(target).enabled:
+    for target, (version, run, pipeline) in current_models().items():
+        if target in off:
             continue
-        loaded = current_model(target)
-        if loaded is None:
-            continue
-        label, confidence = classifier.predict(loaded[1], text)
-        found[target] = (label, confidence, loaded[0])
+        if run not in rows or not run:
+            rows[run] = pipeline.named_steps["features"].transform([text])
+        label, confidence = classifier.probabilities(pipeline, rows[run])
+        found[target] = (label, confidence, version)
     return found
 
 

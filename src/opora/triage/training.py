@@ -8,6 +8,7 @@ next model without anything else to record.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -53,22 +54,31 @@ def corpus() -> list[dict[str, object]]:
 def train(targets: list[str] | None = None) -> list[Outcome]:
     """Fit and store a new version for each target (all by default)."""
     rows = corpus()
-    texts = [classifier.ticket_text(r["subject"] or "", r["body"] or "") for r in rows]  # type: ignore[arg-type]
+    texts = [classifier.ticket_text(str(r["subject"] or ""), str(r["body"] or "")) for r in rows]
+    wanted = targets or list(Target.values)
+    labels = {target: [label_of(r, target) for r in rows] for target in wanted}
+    if not any(classifier.usable(found) for found in labels.values()):
+        return [_refused(target, labels[target]) for target in wanted]
+    features, matrix = classifier.fit_features(texts)
+    run = uuid.uuid4().hex
     outcomes = []
-    for target in targets or list(Target.values):
-        pairs = [(t, label_of(r, target)) for t, r in zip(texts, rows, strict=True)]
-        labelled = [(t, y) for t, y in pairs if y is not None]
-        fitted = classifier.fit([t for t, _ in labelled], [y for _, y in labelled])
+    for target in wanted:
+        fitted = classifier.fit(features, matrix, labels[target])
         if fitted is None:
-            logger.info("triage %s: not enough data (%d tickets)", target, len(labelled))
-            outcomes.append(Outcome(target, None, len(labelled)))
-            continue
-        outcomes.append(Outcome(target, _store(target, fitted), fitted.samples))
+            outcomes.append(_refused(target, labels[target]))
+        else:
+            outcomes.append(Outcome(target, _store(target, fitted, run), fitted.samples))
     return outcomes
 
 
+def _refused(target: str, labels: list[str | None]) -> Outcome:
+    known = sum(1 for y in labels if y is not None)
+    logger.info("triage %s: not enough data (%d tickets)", target, known)
+    return Outcome(target, None, known)
+
+
 @transaction.atomic
-def _store(target: str, fitted: classifier.Fitted) -> TriageModel:
+def _store(target: str, fitted: classifier.Fitted, run: str) -> TriageModel:
     last = (
         TriageModel.objects.select_for_update()
         .filter(target=target)
@@ -84,6 +94,7 @@ def _store(target: str, fitted: classifier.Fitted) -> TriageModel:
         classes=fitted.classes,
         accuracy=fitted.accuracy,
         seconds=fitted.seconds,
+        run=run,
         pipeline=classifier.dump(fitted.pipeline),
     )
     # Older versions are kept a little (a process may still be using one), not forever.
