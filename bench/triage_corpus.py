@@ -408,9 +408,15 @@ def _fill(text: str, rng: random.Random) -> str:
 
 
 def generate(
-    n: int, *, seed: int = 1, typos: float = 0.08, intents: list[str] | None = None
+    n: int,
+    *,
+    seed: int = 1,
+    typos: float = 0.08,
+    intents: list[str] | None = None,
+    phrasings: tuple[int, ...] = (0, 1, 2),
 ) -> list[Sample]:
-    """n requests over the intents (all by default), half Russian, half English."""
+    """n requests over the intents (all by default), half Russian, half English, in the
+    given phrasings of each intent (by index: hold one out to test on unseen wording)."""
     rng = random.Random(seed)
     names = intents or sorted(INTENTS)
     found = []
@@ -418,9 +424,9 @@ def generate(
         intent = names[k % len(names)]
         kind, priority, en, ru = INTENTS[intent]
         language = "ru" if rng.random() < 0.5 else "en"
-        phrasings = ru if language == "ru" else en
-        subject = _noisy(_fill(rng.choice(phrasings), rng), rng, typos)[:120]
-        main = _noisy(_fill(rng.choice(phrasings), rng), rng, typos)
+        wording = [(ru if language == "ru" else en)[i] for i in phrasings]
+        subject = _noisy(_fill(rng.choice(wording), rng), rng, typos)[:120]
+        main = _noisy(_fill(rng.choice(wording), rng), rng, typos)
         parts = [rng.choice(GREETINGS[language]), main, rng.choice(EXTRAS[language])]
         if rng.random() < 0.5:
             parts[1:] = parts[1:][::-1]  # word order: the plea before the matter

@@ -228,3 +228,33 @@ def test_the_admin_sets_a_threshold_and_trains(history, ada):
     assert admin.post("/admin/triage/train").status_code == 302
     assert TriageModel.objects.filter(target="team").exists()
     assert AdminChange.objects.filter(area="triage", action="trained").exists()
+
+
+def test_the_api_of_the_set_up(history, api, ada, alice):
+    admin = api(ada)
+    assert [row["target"] for row in admin.get("/triage").json()] == ["team", "type", "priority"]
+    changed = admin.client.put(
+        "/api/v1/triage/team",
+        '{"enabled": true, "threshold": 0.9}',
+        content_type="application/json",
+    )
+    assert changed.status_code == 200 and changed.json()["threshold"] == 0.9
+    trained = admin.post("/triage/train").json()
+    assert trained[0]["model"]["samples"] == 120 and trained[0]["model"]["version"] == 1
+    # bad input is a clear 4xx; agents are refused; neither writes anything
+    agent = api(alice)
+    with nothing_written():
+        bad = admin.client.put(
+            "/api/v1/triage/team", '{"enabled": true, "threshold": 2}', "application/json"
+        )
+        assert bad.status_code == 422
+        assert admin.client.put(
+            "/api/v1/triage/colour", '{"enabled": true, "threshold": 0.5}', "application/json"
+        ).status_code in (404, 422)
+        assert agent.get("/triage").status_code == 403
+        assert agent.post("/triage/train").status_code == 403
+        refused = agent.client.put(
+            "/api/v1/triage/team", '{"enabled": false, "threshold": 0.5}', "application/json"
+        )
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "admins_only"

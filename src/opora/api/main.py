@@ -15,6 +15,7 @@ from opora.api import search as search_api
 from opora.api import sla as sla_api
 from opora.api import sso as sso_api
 from opora.api import ticket_people as ticket_people_api
+from opora.api import triage as triage_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
 api = OporaAPI(
@@ -48,3 +49,4 @@ api.add_router("", ticket_people_api.router, writes=TICKETS)
 # One's own profile and password: the token's full power, as the accounts router.
 api.add_router("", me_api.router, writes=ADMIN)
 api.add_router("", audit_api.router, writes=ADMIN)
+api.add_router("", triage_api.router, writes=ADMIN)
