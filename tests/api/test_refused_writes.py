@@ -59,6 +59,7 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
             invitation_id=1,  # people: refused before anything is looked up
             organization_id=1,
             team_id=1,
+            target="team",  # triage
         )
         # when a caller without a token or a session sends it
         with nothing_written(ticket, article, mailbox):
