@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from opora.accounts.models import Role, Team, User
 from opora.core.errors import OporaError
@@ -19,7 +18,7 @@ from opora.triage.models import TicketSuggestion, TriageModel, TriageSettings
 
 TRIAGE_EMAIL = "triage@opora.invalid"
 
-# target -> (version, fitted pipeline): loaded once per process, again on a new version.
+# target -> (version, training run, fitted pipeline): loaded once per process per run.
 _CACHE: dict[str, tuple[int, str, Any]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -39,17 +38,21 @@ def settings_of(target: str) -> TriageSettings:
 
 
 def current_models() -> dict[str, tuple[int, str, Any]]:
-    """target -> (version, run, pipeline) of each target's newest model; one query for
-    the versions, and a model is loaded from the database only when it is new."""
-    newest = dict(
-        TriageModel.objects.values("target")
-        .annotate(newest=Max("version"))
-        .values_list("target", "newest")
+    """target -> (version, run, pipeline) of each target's newest model: one small query
+    (a few versions are kept per target), and a model is loaded from the database only
+    when its training run is new to this process."""
+    newest: dict[str, tuple[int, str]] = {}
+    kept = TriageModel.objects.order_by("target", "-version").values_list(
+        "target", "version", "run"
     )
-    for target, version in newest.items():
+    for target, version, run in kept:
+        newest.setdefault(target, (version, run))
+    for target, (version, run) in newest.items():
         cached = _CACHE.get(target)
-        if cached is None or cached[0] != version:
-            run, data = TriageModel.objects.values_list("run", "pipeline").get(
+        # By run, not version: a run id is never reused, a version number may be (the
+        # models deleted, the desk trained again from scratch).
+        if cached is None or cached[1] != run:
+            data = TriageModel.objects.values_list("pipeline", flat=True).get(
                 target=target, version=version
             )
             with _CACHE_LOCK:
