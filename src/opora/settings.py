@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "opora.search",
     "opora.kb",
     "opora.automation",
+    # triage: team, type and priority suggested from the desk's solved tickets
+    "opora.triage",
     # channels in: e-mail
     "opora.inbox",
     # live chat: the widget, visitors' and agents' sockets, routing to agents

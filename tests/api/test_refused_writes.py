@@ -56,6 +56,7 @@ def test_a_write_without_credentials_writes_nothing(make_ticket, dana, alice):
                 mailbox_id=mailbox.pk,
                 user_id=dana.pk,
                 rule="jargon",  # reply coach: a rule's key
+                target="team",  # triage
             )
         )
         # when a caller without a token or a session sends it

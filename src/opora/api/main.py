@@ -18,6 +18,7 @@ from opora.api import search as search_api
 from opora.api import sla as sla_api
 from opora.api import sso as sso_api
 from opora.api import ticket_people as ticket_people_api
+from opora.api import triage as triage_api
 from opora.api import triggers as triggers_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
@@ -56,3 +57,4 @@ api.add_router("", audit_api.router, writes=ADMIN)
 api.add_router("", routing_api.router, writes=ADMIN)
 api.add_router("", macros_api.router, writes=TICKETS)
 api.add_router("", triggers_api.router, writes=ADMIN)
+api.add_router("", triage_api.router, writes=ADMIN)

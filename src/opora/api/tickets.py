@@ -50,6 +50,7 @@ from opora.tickets.selectors import (
     visible_messages,
     visible_tickets,
 )
+from opora.triage.suggest import suggestion_of
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -59,6 +60,20 @@ StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
 TypeName = Literal["question", "incident", "problem", "complaint", "suggestion"]
 ChannelName = Literal["web", "email", "chat", "telegram", "vk", "phone", "api", "monitoring"]
+
+
+class SuggestedConfidence(Schema):
+    team: float | None
+    type: float | None
+    priority: float | None
+
+
+class SuggestedOut(Schema):
+    team: Ref | None
+    type: TypeName | None
+    priority: PriorityName | None
+    confidence: SuggestedConfidence = Field(description="0..1, per suggested field")
+    applied: list[str] = Field(description="fields triage set itself (above the threshold)")
 
 
 class TicketOut(Schema):
@@ -82,6 +97,9 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     solved_at: datetime | None
     closed_at: datetime | None
+    suggested: SuggestedOut | None = Field(
+        None, description="triage's suggestion (agents, on a single ticket's answer only)"
+    )
 
 
 class TicketPage(Schema):
@@ -468,7 +486,10 @@ def get_ticket(request: HttpRequest, number: int) -> dict[str, Any]:
     # are missing (a second full load here cost a quarter of the request).
     if user.is_agent:
         prefetch_related_objects([ticket], "tags")
-    return json_response(ticket_out(ticket, viewer=user))  # type: ignore[return-value]
+    row = ticket_out(ticket, viewer=user)
+    if user.is_agent:
+        row["suggested"] = suggestion_of(ticket)
+    return json_response(row)  # type: ignore[return-value]
 
 
 @router.patch("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Change a ticket")

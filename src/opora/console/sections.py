@@ -135,6 +135,12 @@ SECTIONS: list[Section] = [
         ),
         allowed=lambda user: user.is_team_lead,  # the report; the rules are admins'
     ),
+    Section(
+        key="triage",
+        label=_("Triage"),
+        pages=(Page("triage", _("Triage"), "console:triage"),),
+        allowed=lambda user: False,  # admins only
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 

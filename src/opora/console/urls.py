@@ -13,6 +13,7 @@ from opora.console import (
     people,
     routing,
     service,
+    triage,
     views,
 )
 
@@ -150,6 +151,8 @@ urlpatterns = [
     path("routing/load/", routing.load_page, name="routing_load"),
     path("coach/", coach.report_page, name="coach_report"),
     path("coach/rules", coach.rules_page, name="coach"),
+    path("triage/", triage.triage_page, name="triage"),
+    path("triage/train", triage.triage_train, name="triage_train"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
     path("macros/", macros.macro_list, name="macros"),

@@ -1,0 +1,59 @@
+"""Triage's suggestion on the agent's ticket page: shown with its confidence, applied
+with one click (en at desktop width, ru at 390 px)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from opora.triage.models import TicketSuggestion
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(
+    "locale,language,width,suggested,apply",
+    [
+        ("en-US", "en", 1440, "Suggested", "Apply"),
+        ("ru-RU", "ru", 390, "Предложено", "Применить"),
+    ],
+)
+def test_the_agent_applies_the_suggestion(
+    open_session, otto, dana, billing, make_ticket, locale, language, width, suggested, apply
+):
+    # given a new ticket in no team that triage thinks is Billing's, an urgent incident
+    otto.language = language
+    otto.save(update_fields=["language"])
+    ticket = make_ticket(dana, team=None, subject="Charged twice this month")
+    TicketSuggestion.objects.create(
+        ticket=ticket,
+        team=billing,
+        team_confidence=0.87,
+        type="incident",
+        type_confidence=0.64,
+        priority=4,
+        priority_confidence=0.55,
+    )
+    agent = open_session(locale)
+    agent.page.set_viewport_size({"width": width, "height": 900})
+    agent.sign_in(otto.email)
+
+    # when Otto (of Billing) opens it, the card shows each suggestion with its confidence
+    agent.go(f"/agent/tickets/{ticket.number}")
+    page = agent.page
+    card = page.locator("[data-triage-suggestion]")
+    expect(card.locator("h2")).to_have_text(suggested)
+    expect(card.locator("[data-suggested=team]")).to_contain_text("Billing (87%)")
+    expect(card.locator("[data-suggested=priority]")).to_contain_text("(55%)")
+    agent.screenshot(f"agent-triage-suggestion-{language}")
+
+    # and he applies it
+    card.locator("[data-triage-apply]").click()
+    panel = page.locator("[data-panel]")
+    expect(panel.locator("select[name=team] option:checked")).to_have_text("Billing")
+    expect(panel.locator("select[name=type]")).to_have_value("incident")
+    expect(panel.locator("select[name=priority]")).to_have_value("urgent")
+    expect(page.locator("[data-triage-apply]")).to_have_count(0)
+    agent.screenshot(f"agent-triage-applied-{language}")
+    ticket.refresh_from_db()
+    assert (ticket.team_id, ticket.type, ticket.priority) == (billing.pk, "incident", 4)
