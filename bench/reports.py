@@ -36,22 +36,24 @@ END = datetime(2026, 11, 1, tzinfo=UTC)
 AGENTS, CUSTOMERS, ORGS, TEAMS = 60, 20_000, 400, 6
 
 PEOPLE_SQL = """
-INSERT INTO accounts_organization (name, shared_tickets, notes, created_at)
-SELECT 'Org ' || g, g %% 3 = 0, '', %(start)s FROM generate_series(1, %(orgs)s) g;
+INSERT INTO accounts_organization (name, shared_tickets, notes, created_at, vip)
+SELECT 'Org ' || g, g %% 3 = 0, '', %(start)s, false FROM generate_series(1, %(orgs)s) g;
 INSERT INTO accounts_team (name, email, description, created_at)
 SELECT 'Team ' || g, '', '', %(start)s FROM generate_series(1, %(teams)s) g;
 INSERT INTO accounts_user (password, email, name, role, support_line, is_team_lead,
   organization_id, language, time_zone, phone, is_active, is_staff, is_superuser,
-  date_joined, cost_per_hour, notify_by_email)
+  date_joined, cost_per_hour, notify_by_email, skills, languages, blocked, signature, notify_new_in_team, notify_assigned,
+  notify_customer_replied, notify_sla)
 SELECT '!', 'agent' || g || '@bench.test', 'Agent ' || g, 'agent', 1 + g %% 3, g %% 10 = 0,
-  NULL, 'ru', 'Europe/Moscow', '', true, false, false, %(start)s, 900 + (g %% 7) * 150, true
+  NULL, 'ru', 'Europe/Moscow', '', true, false, false, %(start)s, 900 + (g %% 7) * 150, true, '[]', '[]', false, '', true, true, true, true
 FROM generate_series(1, %(agents)s) g;
 INSERT INTO accounts_user (password, email, name, role, support_line, is_team_lead,
   organization_id, language, time_zone, phone, is_active, is_staff, is_superuser,
-  date_joined, cost_per_hour, notify_by_email)
+  date_joined, cost_per_hour, notify_by_email, skills, languages, blocked, signature, notify_new_in_team, notify_assigned,
+  notify_customer_replied, notify_sla)
 SELECT '!', 'customer' || g || '@bench.test', 'Customer ' || g, 'customer', NULL, false,
   (SELECT min(id) FROM accounts_organization) + g %% %(orgs)s, 'ru', 'Europe/Moscow', '',
-  true, false, false, %(start)s, 0, true
+  true, false, false, %(start)s, 0, true, '[]', '[]', false, '', true, true, true, true
 FROM generate_series(1, %(customers)s) g;
 """
 
