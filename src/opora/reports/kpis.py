@@ -179,32 +179,19 @@ def backlog(f: ReportFilter) -> dict[str, Any]:
     return {"ntb": n, "ntb_overdue": late}
 
 
-def _of_scoped_tickets(f: ReportFilter, rows: QuerySet[Any]) -> QuerySet[Any]:
-    """`rows` (of one period, each naming a ticket) narrowed to the filter's tickets.
-
-    In two steps, by ids: joined with the tickets in one query, PostgreSQL reads every
-    ticket of the team (a sixth of a million) to keep a month's few thousand ratings."""
-    scope = f.scope()
-    if not scope:
-        return rows
-    ids = list(rows.values_list("ticket_id", flat=True).distinct())
-    kept = list(Ticket.objects.filter(scope, pk__in=ids).values_list("pk", flat=True))
-    return rows.filter(ticket_id__in=kept)
-
-
 def csat(f: ReportFilter) -> dict[str, Any]:
     """CSAT: ratings given in the period — mean score, distribution 1..5, and response
     rate (ratings / rating requests sent in the period)."""
-    ratings = _of_scoped_tickets(
-        f, Rating.objects.filter(created_at__gte=f.start, created_at__lt=f.end)
+    ratings = Rating.objects.filter(
+        f.scope("ticket__"), created_at__gte=f.start, created_at__lt=f.end
     )
     row = ratings.aggregate(
         n=Count("pk"),
         avg=Avg("score"),
         **{f"s{i}": Count("pk", filter=Q(score=i)) for i in range(1, 6)},
     )
-    asked = _of_scoped_tickets(
-        f, RatingRequest.objects.filter(sent_at__gte=f.start, sent_at__lt=f.end)
+    asked = RatingRequest.objects.filter(
+        f.scope("ticket__"), sent_at__gte=f.start, sent_at__lt=f.end
     ).count()
     return {
         "csat_average": None if row["avg"] is None else round(float(row["avg"]), 2),
