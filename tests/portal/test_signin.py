@@ -146,3 +146,25 @@ def test_the_link_mail_speaks_the_users_language(client, dana):
     client.post("/signin/link", {"email": dana.email})
     assert mail.outbox[0].subject == "Ваша ссылка для входа"
     assert "Здравствуйте, Dana!" in mail.outbox[0].body
+
+
+def test_a_blocked_customer_gets_no_sign_in_link_and_old_links_stop_working(
+    client, dana, settings
+):
+    settings.BASE_URL = "http://desk.test"
+    # a link sent before the block
+    client.post("/signin/link", {"email": dana.email})
+    path = _link_from_outbox().removeprefix("http://desk.test")
+    dana.blocked = True
+    dana.save(update_fields=["blocked"])
+    mail.outbox.clear()
+
+    # asking again answers the same page but sends nothing
+    response = client.post("/signin/link", {"email": dana.email})
+    assert "a sign-in link is on its way" in response.content.decode()
+    assert mail.outbox == []
+    # and the old link signs nobody in
+    with nothing_written(dana):
+        response = client.post(path)
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session

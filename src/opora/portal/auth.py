@@ -262,7 +262,8 @@ def signin_link_request(request: HttpRequest) -> HttpResponse:
         if not _within_limit(request, "signin-link", email):
             form.add_error(None, _("Too many attempts. Please wait a minute and try again."))
             return render(request, "auth/link_request.html", {"form": form}, status=429)
-        user = User.objects.filter(email=email, is_active=True).first()
+        # A blocked customer gets no link (and the same answer as anyone else).
+        user = User.objects.filter(email=email, is_active=True, blocked=False).first()
         if user is not None:
             send_signin_link(user)
         # The same answer whether or not the address has an account.

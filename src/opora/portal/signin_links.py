@@ -24,7 +24,8 @@ SALT = "opora.portal.signin-link"
 
 def _fingerprint(user: User) -> str:
     seen = user.last_login.isoformat() if user.last_login else "never"
-    raw = f"{user.pk}|{seen}|{user.password}|{user.is_active}"
+    # Blocking the person, like deactivating or a new password, ends every link sent.
+    raw = f"{user.pk}|{seen}|{user.password}|{user.is_active}|{user.blocked}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -42,7 +43,7 @@ def user_for_token(token: str) -> User | None:
     user_id, _, fingerprint = value.partition(".")
     if not user_id.isdigit():
         return None
-    user = User.objects.filter(pk=int(user_id), is_active=True).first()
+    user = User.objects.filter(pk=int(user_id), is_active=True, blocked=False).first()
     if user is None or _fingerprint(user) != fingerprint:
         return None
     return user
