@@ -42,15 +42,16 @@ INSERT INTO accounts_team (name, email, description, created_at)
 SELECT 'Team ' || g, '', '', %(start)s FROM generate_series(1, %(teams)s) g;
 INSERT INTO accounts_user (password, email, name, role, support_line, is_team_lead,
   organization_id, language, time_zone, phone, is_active, is_staff, is_superuser,
-  date_joined, cost_per_hour, notify_by_email, skills, languages, blocked, signature, notify_new_in_team, notify_assigned,
-  notify_customer_replied, notify_sla)
+  date_joined, cost_per_hour, notify_by_email, skills, languages, blocked, signature,
+  notify_new_in_team, notify_assigned, notify_customer_replied, notify_sla)
 SELECT '!', 'agent' || g || '@bench.test', 'Agent ' || g, 'agent', 1 + g %% 3, g %% 10 = 0,
-  NULL, 'ru', 'Europe/Moscow', '', true, false, false, %(start)s, 900 + (g %% 7) * 150, true, '[]', '[]', false, '', true, true, true, true
+  NULL, 'ru', 'Europe/Moscow', '', true, false, false, %(start)s, 900 + (g %% 7) * 150, true,
+  '[]', '[]', false, '', true, true, true, true
 FROM generate_series(1, %(agents)s) g;
 INSERT INTO accounts_user (password, email, name, role, support_line, is_team_lead,
   organization_id, language, time_zone, phone, is_active, is_staff, is_superuser,
-  date_joined, cost_per_hour, notify_by_email, skills, languages, blocked, signature, notify_new_in_team, notify_assigned,
-  notify_customer_replied, notify_sla)
+  date_joined, cost_per_hour, notify_by_email, skills, languages, blocked, signature,
+  notify_new_in_team, notify_assigned, notify_customer_replied, notify_sla)
 SELECT '!', 'customer' || g || '@bench.test', 'Customer ' || g, 'customer', NULL, false,
   (SELECT min(id) FROM accounts_organization) + g %% %(orgs)s, 'ru', 'Europe/Moscow', '',
   true, false, false, %(start)s, 0, true, '[]', '[]', false, '', true, true, true, true

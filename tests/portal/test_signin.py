@@ -148,9 +148,7 @@ def test_the_link_mail_speaks_the_users_language(client, dana):
     assert "Здравствуйте, Dana!" in mail.outbox[0].body
 
 
-def test_a_blocked_customer_gets_no_sign_in_link_and_old_links_stop_working(
-    client, dana, settings
-):
+def test_a_blocked_customer_gets_no_sign_in_link_and_old_links_stop_working(client, dana, settings):
     settings.BASE_URL = "http://desk.test"
     # a link sent before the block
     client.post("/signin/link", {"email": dana.email})
