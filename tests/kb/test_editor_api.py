@@ -225,3 +225,22 @@ def test_the_new_endpoints_are_documented():
 def test_out_of_range_numbers_in_the_article_list_answer_422(api, alice, query):
     answer = api(alice).get("/kb/articles", query)
     assert answer.status_code == 422, answer.content[:200]
+
+
+def test_publishing_and_category_changes_are_in_the_audit_log(api, alice, article):
+    from opora.core.models import AdminChange
+
+    desk = api(alice)
+    assert desk.post(f"/kb/articles/{article.pk}/publish").status_code == 200
+    published = AdminChange.objects.get(area="kb", target_type="article")
+    assert (published.actor, published.action) == (alice, "changed")
+    assert published.changes == {"status": ["draft", "published"]}
+
+    category = actions.create_category(
+        by=alice, slug="billing", name_en="Billing", name_ru="Оплата", parent=None
+    )
+    actions.update_category(category, actions.CategoryChanges(name_en="Payments"), by=alice)
+    actions.delete_category(category, by=alice)
+    rows = AdminChange.objects.filter(area="kb", target_type="category").order_by("id")
+    assert [r.action for r in rows] == ["created", "changed", "deleted"]
+    assert rows[1].changes == {"name_en": ["Billing", "Payments"]}

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Language, User
+from opora.core import audit
 from opora.core.errors import NotFound, ValidationFailed
 from opora.inbox.email.quotes import strip_quotes
 from opora.kb import errors
@@ -255,6 +256,7 @@ def update_article(article: Article, changes: ArticleChanges, *, by: User) -> Ar
 @transaction.atomic
 def delete_article(article: Article, *, by: User) -> None:
     _require_agent(by)
+    audit.record_change(actor=by, area="kb", action="deleted", target=article, label=article.title)
     service.remove(Scope.ARTICLE, [article.pk])
     article.delete()
 
@@ -350,6 +352,14 @@ def draft_from_ticket(ticket: Ticket, *, by: User) -> Article:
 
 
 def _move(article: Article, status: str, *, by: User, note: str) -> Article:
+    audit.record_change(
+        actor=by,
+        area="kb",
+        action="changed",
+        target=article,
+        label=article.title,
+        changes={"status": [article.status, status]},
+    )
     article.status = status
     article.version += 1
     article.updated_at = timezone.now()
@@ -443,6 +453,9 @@ def record_deflection(
     )
 
 
+CATEGORY_FIELDS = ("slug", "name_en", "name_ru", "parent", "position")
+
+
 def _slug(value: str) -> str:
     slug = value.strip().lower()
     if not slug:
@@ -482,13 +495,21 @@ def create_category(
     _require_agent(by)
     slug = _slug(slug)
     _slug_free(slug)
-    return Category.objects.create(
+    category = Category.objects.create(
         slug=slug,
         name_en=_name(name_en, "name_en"),
         name_ru=_name(name_ru, "name_ru"),
         parent=_category(parent),
         position=max(0, position),
     )
+    audit.record_change(
+        actor=by,
+        area="kb",
+        action="created",
+        target=category,
+        changes=audit.snapshot(category, CATEGORY_FIELDS),
+    )
+    return category
 
 
 @dataclass
@@ -522,6 +543,7 @@ def update_category(category: Category, changes: CategoryChanges, *, by: User) -
     """Rename, move under another parent, or reorder a category."""
     _require_agent(by)
     category = Category.objects.select_for_update().get(pk=category.pk)
+    before = audit.snapshot(category, CATEGORY_FIELDS)
     if changes.slug is not None:
         slug = _slug(changes.slug)
         _slug_free(slug, other_than=category.pk)
@@ -537,6 +559,13 @@ def update_category(category: Category, changes: CategoryChanges, *, by: User) -
     if changes.position is not None:
         category.position = max(0, changes.position)
     category.save()
+    audit.record_change(
+        actor=by,
+        area="kb",
+        action="changed",
+        target=category,
+        changes=audit.diff(before, audit.snapshot(category, CATEGORY_FIELDS)),
+    )
     return category
 
 
@@ -570,6 +599,7 @@ def delete_category(category: Category, *, by: User) -> None:
             errors.CATEGORY_NOT_EMPTY,
             _("The category still has articles or subcategories: move or delete them first."),
         )
+    audit.record_change(actor=by, area="kb", action="deleted", target=category)
     category.delete()
 
 
