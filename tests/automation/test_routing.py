@@ -90,6 +90,15 @@ def test_least_loaded_gives_the_ticket_to_the_online_agent_with_fewest(
     event = Event.objects.filter(ticket=ticket, kind=EventKind.ASSIGNED).latest("pk")
     assert event.actor is not None and event.actor.email == routing.ROUTER_EMAIL
     assert event.data == {"routing": "least_loaded"}
+    # and the ticket's history says so, in the reader's language
+    from django.utils.translation import override
+
+    from opora.agent.ticket import history
+
+    with override("en"):
+        assert history(ticket)[-1]["via"] == "by routing (least loaded)"
+    with override("ru"):
+        assert history(ticket)[-1]["via"] == "маршрутизацией (наименее загруженному)"
 
 
 def test_offline_and_away_agents_are_skipped(

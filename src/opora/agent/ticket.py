@@ -131,9 +131,29 @@ def history(ticket: Ticket) -> list[dict[str, Any]]:
             "label": EventKind(e.kind).label if e.kind in EventKind.values else e.kind,
             "old": _value_label(e.kind, e.old, names) if e.old else "",
             "new": _value_label(e.kind, e.new, names),
+            "via": _via(e.data),
         }
         for e in events
     ]
+
+
+def _via(data: Any) -> str:
+    """What made a change for a person, in words: a trigger, a time automation, routing."""
+    if not isinstance(data, dict):
+        return ""
+    if data.get("trigger_name"):
+        return _("by trigger “%(name)s”") % {"name": data["trigger_name"]}
+    if data.get("automation_name"):
+        return _("by automation “%(name)s”") % {"name": data["automation_name"]}
+    if data.get("routing"):
+        strategies = {
+            "round_robin": _("round robin"),
+            "least_loaded": _("least loaded"),
+            "skills": _("skills"),
+        }
+        strategy = strategies.get(data["routing"], data["routing"])
+        return _("by routing (%(strategy)s)") % {"strategy": strategy}
+    return ""
 
 
 _REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']?(?:https?:)?//", re.IGNORECASE)
