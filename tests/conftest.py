@@ -45,6 +45,19 @@ def _fresh_cache() -> Iterator[None]:
     config.forget()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the desk's default language: a test that leaves Russian
+    active (a request handled in the same thread, an override not undone) changes
+    nothing for the next one."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def ada(db: None) -> User:
     return create_user(email="ada@desk.test", name="Ada", password=PASSWORD, role="admin", by=None)
