@@ -18,7 +18,7 @@ import pytest
 # would then refuse the fixtures' queries as "called from an async context".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.conftest import PASSWORD
 
@@ -35,6 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+# Assertions wait as long as actions do: on a busy 2-core machine a debounced request
+# (a live preview, a search) can take longer than Playwright's default 5 s.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
