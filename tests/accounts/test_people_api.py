@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from opora.accounts import invitations
+from opora.accounts import people as people_actions
 from opora.accounts.models import ApiToken, Invitation, SignInSession, User
 from opora.core.models import AdminChange
 from opora.inbox.email.models import RawMessage
@@ -129,17 +130,16 @@ def test_the_last_admin_cannot_be_demoted_or_deactivated(api, ada, alice):
 
 
 def test_the_last_active_admin_is_kept_even_by_another_admin(ada, alice):
-    from opora.accounts import actions
     from opora.core.errors import ValidationFailed
 
     # Alice becomes admin, Ada is deactivated by her; then Alice alone is the last one.
-    actions.update_agent(alice, actions.AgentDetails(role="admin"), by=ada)
+    people_actions.update_agent(alice, people_actions.AgentDetails(role="admin"), by=ada)
     alice.refresh_from_db()
-    actions.deactivate_agent(ada, by=alice)
+    people_actions.deactivate_agent(ada, by=alice)
     other = User.objects.create_user("root@desk.test", role="admin", is_active=False)
     with pytest.raises(ValidationFailed) as refused:
         # an inactive admin cannot act, but the rule holds for the row itself
-        actions._guard_admins(alice, by=other, demoted=True, deactivated=False)
+        people_actions._guard_admins(alice, by=other, demoted=True, deactivated=False)
     assert refused.value.code == "last_admin"
 
 
@@ -369,10 +369,11 @@ def test_teams_are_edited_and_deleted_only_without_tickets(
 
 
 def test_an_agent_added_in_the_console_is_invited_to_set_a_password(api, ada, client):
-    from opora.accounts import actions
 
-    gina = actions.create_agent(
-        email="gina@desk.test", by=ada, details=actions.AgentDetails(name="Gina", support_line=2)
+    gina = people_actions.create_agent(
+        email="gina@desk.test",
+        by=ada,
+        details=people_actions.AgentDetails(name="Gina", support_line=2),
     )
     assert not gina.has_usable_password()
     invitation = invitations.invite(email=gina.email, by=ada)

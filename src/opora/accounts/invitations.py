@@ -24,14 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opora.accounts import errors
-from opora.accounts.actions import (
-    _create_user,
-    _note,
-    _require_admin,
-    _teams,
-    clean_email,
-)
+from opora.accounts.actions import _create_user, _note, _require_admin, clean_email
 from opora.accounts.models import Invitation, Role, User, hash_token
+from opora.accounts.people import _teams
 from opora.core import audit
 from opora.core.errors import NotFound, ValidationFailed
 from opora.core.text import render_text

@@ -23,6 +23,7 @@ from opora.accounts import (
     tokens,
     twofactor,
 )
+from opora.accounts import people as people_actions
 from opora.accounts.identities import add_identity, identities_of, remove_identity
 from opora.accounts.merging import merge_customers
 from opora.accounts.models import ApiToken, Identity, Invitation, Organization, Team, User
@@ -823,9 +824,9 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> dict[
             field=sorted(wrong)[0],
         )
     if person.is_agent:
-        person = actions.update_agent(
+        person = people_actions.update_agent(
             person,
-            actions.AgentDetails(
+            people_actions.AgentDetails(
                 name=payload.name,
                 email=payload.email,
                 role=payload.role,
@@ -840,9 +841,9 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> dict[
             by=admin,
         )
     else:
-        person = actions.update_customer(
+        person = people_actions.update_customer(
             person,
-            actions.CustomerDetails(
+            people_actions.CustomerDetails(
                 name=payload.name,
                 email=payload.email,
                 phone=payload.phone,
@@ -874,7 +875,7 @@ def deactivate_user(request: HttpRequest, user_id: int, payload: DeactivateIn) -
         target = User.objects.filter(pk=payload.reassign_to).first()
         if target is None:
             raise ValidationFailed(errors.UNKNOWN_USER, _("no such user"), field="reassign_to")
-    return person_out(actions.deactivate_agent(person, by=admin, reassign_to=target))
+    return person_out(people_actions.deactivate_agent(person, by=admin, reassign_to=target))
 
 
 @router.post(
@@ -886,7 +887,7 @@ def deactivate_user(request: HttpRequest, user_id: int, payload: DeactivateIn) -
 )
 def reactivate_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
     admin = _admin(request)
-    return person_out(actions.reactivate_agent(_person(admin, user_id), by=admin))
+    return person_out(people_actions.reactivate_agent(_person(admin, user_id), by=admin))
 
 
 @router.post(
@@ -899,7 +900,7 @@ def reactivate_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
 )
 def block_customer(request: HttpRequest, user_id: int) -> dict[str, Any]:
     admin = _admin(request)
-    person = actions.set_customer_blocked(_person(admin, user_id), blocked=True, by=admin)
+    person = people_actions.set_customer_blocked(_person(admin, user_id), blocked=True, by=admin)
     return person_out(person)
 
 
@@ -912,7 +913,7 @@ def block_customer(request: HttpRequest, user_id: int) -> dict[str, Any]:
 )
 def unblock_customer(request: HttpRequest, user_id: int) -> dict[str, Any]:
     admin = _admin(request)
-    person = actions.set_customer_blocked(_person(admin, user_id), blocked=False, by=admin)
+    person = people_actions.set_customer_blocked(_person(admin, user_id), blocked=False, by=admin)
     return person_out(person)
 
 
@@ -995,9 +996,9 @@ def update_organization(
 ) -> dict[str, Any]:
     admin = _admin(request)
     org = access_organization(admin, organization_id)
-    org = actions.update_organization(
+    org = people_actions.update_organization(
         org,
-        actions.OrganizationDetails(
+        people_actions.OrganizationDetails(
             name=payload.name,
             domains=payload.domains,
             shared_tickets=payload.shared_tickets,
@@ -1018,7 +1019,7 @@ def update_organization(
 )
 def delete_organization(request: HttpRequest, organization_id: int) -> Status[None]:
     admin = _admin(request)
-    actions.delete_organization(access_organization(admin, organization_id), by=admin)
+    people_actions.delete_organization(access_organization(admin, organization_id), by=admin)
     return Status(204, None)
 
 
@@ -1031,9 +1032,9 @@ def delete_organization(request: HttpRequest, organization_id: int) -> Status[No
 )
 def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> dict[str, Any]:
     admin = _admin(request)
-    team = actions.update_team(
+    team = people_actions.update_team(
         access_team(admin, team_id),
-        actions.TeamDetails(
+        people_actions.TeamDetails(
             name=payload.name,
             email=payload.email,
             description=payload.description,
@@ -1053,5 +1054,5 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> dict[
 )
 def delete_team(request: HttpRequest, team_id: int) -> Status[None]:
     admin = _admin(request)
-    actions.delete_team(access_team(admin, team_id), by=admin)
+    people_actions.delete_team(access_team(admin, team_id), by=admin)
     return Status(204, None)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opora.accounts import actions, invitations
+from opora.accounts import people as people_actions
 from opora.accounts.merging import merge_customers
 from opora.accounts.models import Invitation, Language, Organization, Role, SupportLine, Team, User
 from opora.accounts.oidc import provider
@@ -107,9 +108,9 @@ class AgentForm(PageForm):
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = _team_choices()
 
-    def details(self) -> actions.AgentDetails:
+    def details(self) -> people_actions.AgentDetails:
         data = self.cleaned_data
-        return actions.AgentDetails(
+        return people_actions.AgentDetails(
             name=data["name"],
             email=data["email"],
             role=data["role"],
@@ -196,7 +197,7 @@ def agent_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _agent_page(request, form, None, status=400)
     try:
-        agent = actions.create_agent(
+        agent = people_actions.create_agent(
             email=form.cleaned_data["email"], by=current_user(request), details=form.details()
         )
     except OporaError as exc:
@@ -225,7 +226,7 @@ def agent_edit(request: HttpRequest, agent_id: int) -> HttpResponse:
     if not form.is_valid():
         return _agent_page(request, form, agent, status=400)
     try:
-        actions.update_agent(agent, form.details(), by=current_user(request))
+        people_actions.update_agent(agent, form.details(), by=current_user(request))
     except OporaError as exc:
         add_action_error(form, exc)
         return _agent_page(request, form, agent, status=400)
@@ -246,7 +247,7 @@ def agent_deactivate(request: HttpRequest, agent_id: int) -> HttpResponse:
         target_id = parse_id(request.POST.get("reassign_to", ""))
         target = others.filter(pk=target_id).first() if target_id else None
         try:
-            actions.deactivate_agent(agent, by=current_user(request), reassign_to=target)
+            people_actions.deactivate_agent(agent, by=current_user(request), reassign_to=target)
         except OporaError as exc:
             error = exc.message
         else:
@@ -264,7 +265,7 @@ def agent_reactivate(request: HttpRequest, agent_id: int) -> HttpResponse:
         return refused
     agent = _agent(request, agent_id)
     try:
-        actions.reactivate_agent(agent, by=current_user(request))
+        people_actions.reactivate_agent(agent, by=current_user(request))
     except OporaError as exc:
         messages.error(request, exc.message)
     else:
@@ -497,9 +498,9 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     data = form.cleaned_data
     organization = parse_id(data["organization"] or "")
     try:
-        actions.update_customer(
+        people_actions.update_customer(
             customer,
-            actions.CustomerDetails(
+            people_actions.CustomerDetails(
                 name=data["name"],
                 email=data["email"],
                 phone=data["phone"],
@@ -524,7 +525,7 @@ def customer_block(request: HttpRequest, customer_id: int) -> HttpResponse:
         return refused
     customer = _customer(request, customer_id)
     blocked = request.POST.get("blocked") == "1"
-    actions.set_customer_blocked(customer, blocked=blocked, by=current_user(request))
+    people_actions.set_customer_blocked(customer, blocked=blocked, by=current_user(request))
     messages.success(
         request, _("The customer is blocked.") if blocked else _("The customer is unblocked.")
     )
@@ -578,9 +579,9 @@ class OrganizationForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def details(self) -> actions.OrganizationDetails:
+    def details(self) -> people_actions.OrganizationDetails:
         data = self.cleaned_data
-        return actions.OrganizationDetails(
+        return people_actions.OrganizationDetails(
             name=data["name"],
             domains=_split(data["domains"]),
             shared_tickets=data["shared_tickets"],
@@ -617,8 +618,10 @@ def organizations(request: HttpRequest) -> HttpResponse:
             shared_tickets=bool(details.shared_tickets),
         )
         if details.notes or details.vip:
-            actions.update_organization(
-                org, actions.OrganizationDetails(notes=details.notes, vip=details.vip), by=user
+            people_actions.update_organization(
+                org,
+                people_actions.OrganizationDetails(notes=details.notes, vip=details.vip),
+                by=user,
             )
     except OporaError as exc:
         add_action_error(form, exc)
@@ -654,7 +657,7 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
         form = OrganizationForm(request.POST)
         if form.is_valid():
             try:
-                actions.update_organization(org, form.details(), by=current_user(request))
+                people_actions.update_organization(org, form.details(), by=current_user(request))
             except OporaError as exc:
                 add_action_error(form, exc)
             else:
@@ -674,7 +677,7 @@ def organization_delete(request: HttpRequest, organization_id: int) -> HttpRespo
         return refused
     org = _organization(request, organization_id)
     try:
-        actions.delete_organization(org, by=current_user(request))
+        people_actions.delete_organization(org, by=current_user(request))
     except OporaError as exc:
         messages.error(request, exc.message)
         return redirect("console:people_organization", org.pk)
@@ -709,9 +712,9 @@ class TeamForm(PageForm):
             ).order_by("name", "email")
         ]
 
-    def details(self) -> actions.TeamDetails:
+    def details(self) -> people_actions.TeamDetails:
         data = self.cleaned_data
-        return actions.TeamDetails(
+        return people_actions.TeamDetails(
             name=data["name"],
             email=data["email"],
             description=data["description"],
@@ -777,7 +780,7 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
         form = TeamForm(request.POST)
         if form.is_valid():
             try:
-                actions.update_team(team, form.details(), by=current_user(request))
+                people_actions.update_team(team, form.details(), by=current_user(request))
             except OporaError as exc:
                 add_action_error(form, exc)
             else:
@@ -795,7 +798,7 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
         return refused
     team = _team(request, team_id)
     try:
-        actions.delete_team(team, by=current_user(request))
+        people_actions.delete_team(team, by=current_user(request))
     except OporaError as exc:
         messages.error(request, exc.message)
         return redirect("console:people_team", team.pk)
