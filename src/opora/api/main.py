@@ -12,6 +12,7 @@ from opora.api import kb as kb_api
 from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
+from opora.api import people as _people  # noqa: F401 - adds its operations to accounts.router
 from opora.api import reports as reports_api
 from opora.api import routing as routing_api
 from opora.api import search as search_api
