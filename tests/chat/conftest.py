@@ -20,8 +20,9 @@ from django.test import Client
 from opora.accounts.actions import issue_api_token
 from opora.accounts.models import Team, User
 from opora.asgi import application
-from opora.chat.actions import WidgetFields, save_widget, set_presence
+from opora.chat.actions import set_presence
 from opora.chat.models import ChatWidget
+from opora.chat.widgets import WidgetFields, save_widget
 
 T = TypeVar("T")
 WAIT = 5  # seconds any single frame may take to arrive before the test fails

@@ -9,14 +9,12 @@ from django.test import Client
 from opora.accounts.actions import set_user_language
 from opora.accounts.models import Team, User
 from opora.chat.actions import (
-    WidgetFields,
-    change_widget_key,
     post_message,
-    save_widget,
     set_presence,
 )
 from opora.chat.models import AgentPresence, ChatSession, ChatWidget
 from opora.chat.selectors import Visitor
+from opora.chat.widgets import WidgetFields, change_widget_key, save_widget
 from opora.core.errors import ValidationFailed
 from tests.conftest import PASSWORD
 from tests.writes import nothing_written

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 
 from opora.accounts.models import Team, User
-from opora.chat.actions import WidgetFields, save_widget
 from opora.chat.models import ChatSession, ChatWidget
 from opora.chat.selectors import visitor_token
+from opora.chat.widgets import WidgetFields, save_widget
 from tests.chat.conftest import new_visitor, online, run, visitor_socket
 from tests.writes import nothing_written
 

@@ -12,7 +12,8 @@ from django.test import Client
 
 from opora.accounts.oidc import MappingFields, delete_group_mapping, save_group_mapping
 from opora.accounts.twofactor import set_two_factor_policy
-from opora.chat.actions import WidgetFields, change_widget_key, save_widget, set_capacity
+from opora.chat.actions import set_capacity
+from opora.chat.widgets import WidgetFields, change_widget_key, save_widget
 from opora.core import audit
 from opora.core.models import AdminChange
 from opora.inbox.email import actions as mailboxes

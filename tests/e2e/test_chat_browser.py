@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from opora.accounts.models import Team, User
 from opora.automation.actions import configure_bot
-from opora.chat.actions import WidgetFields, change_widget_key, save_widget
 from opora.chat.models import AgentPresence, ChatWidget
+from opora.chat.widgets import WidgetFields, change_widget_key, save_widget
 from opora.feedback.models import Rating
 from opora.kb import actions as kb
 from opora.tickets.models import Channel, Ticket

@@ -297,7 +297,7 @@ def test_a_visitor_on_one_node_and_an_agent_on_the_other_chat(cluster: Cluster):
             "-c",
             "from opora.accounts.models import User;"
             "from opora.accounts.actions import create_team;"
-            "from opora.chat.actions import WidgetFields, save_widget;"
+            "from opora.chat.widgets import WidgetFields, save_widget;"
             "u = User.objects.get(email='alice@desk.test');"
             "t = create_team(name='Support', members=[u.pk], by=None);"
             "print(save_widget(None, WidgetFields(name='Shop', team_id=t.pk), by=u).public_key)",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from opora.accounts.models import Team, User
-from opora.chat.actions import WidgetFields, change_widget_key, save_widget, set_capacity
+from opora.chat.actions import set_capacity
 from opora.chat.models import ChatWidget, PrechatMode
 from opora.chat.selectors import (
     access_chat_agent,
@@ -23,6 +23,7 @@ from opora.chat.selectors import (
     access_widgets,
     chat_agents,
 )
+from opora.chat.widgets import WidgetFields, change_widget_key, save_widget
 from opora.core.errors import NotFound, OporaError
 from opora.pages import PageForm, agent_required, current_user
 

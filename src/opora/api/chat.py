@@ -19,7 +19,7 @@ from opora.api.common import (
     needs_scope,
     parse_input,
 )
-from opora.chat import actions
+from opora.chat import actions, widgets
 from opora.chat.frames import chat_frame, history, message_frame
 from opora.chat.models import ChatSession, ChatWidget
 from opora.chat.selectors import (
@@ -340,9 +340,9 @@ def list_widgets(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def create_widget(request: HttpRequest, payload: WidgetIn) -> Status[dict[str, Any]]:
     user = access_widgets(current_user(request))
-    widget = actions.save_widget(
+    widget = widgets.save_widget(
         None,
-        actions.WidgetFields(
+        widgets.WidgetFields(
             name=payload.name,
             team_id=payload.team,
             prechat_name=payload.prechat_name,
@@ -366,9 +366,9 @@ def create_widget(request: HttpRequest, payload: WidgetIn) -> Status[dict[str, A
 def update_widget(request: HttpRequest, widget_id: int, payload: WidgetPatch) -> dict[str, Any]:
     user = current_user(request)
     widget = access_widget_for_admin(user, widget_id)
-    widget = actions.save_widget(
+    widget = widgets.save_widget(
         widget,
-        actions.WidgetFields(
+        widgets.WidgetFields(
             name=payload.name,
             team_id=payload.team,
             prechat_name=payload.prechat_name,
@@ -392,4 +392,4 @@ def update_widget(request: HttpRequest, widget_id: int, payload: WidgetPatch) ->
 def regenerate_key(request: HttpRequest, widget_id: int) -> dict[str, Any]:
     user = current_user(request)
     widget = access_widget_for_admin(user, widget_id)
-    return _widget(actions.change_widget_key(widget, by=user))
+    return _widget(widgets.change_widget_key(widget, by=user))

@@ -598,8 +598,8 @@ def set_up_chat() -> int:
     """The demo's chat widget and its team's answer bot; returns how many widgets."""
     from opora.accounts.models import Team, User
     from opora.automation.bot import configure_bot
-    from opora.chat.actions import WidgetFields, change_widget_key, save_widget
     from opora.chat.models import ChatWidget
+    from opora.chat.widgets import WidgetFields, change_widget_key, save_widget
 
     team = Team.objects.get(name="Support")
     admin = User.objects.get(email=ADMIN_EMAIL)
