@@ -28,9 +28,9 @@ from opora.demo.history import (
     POLICY_TARGETS,
     Cast,
     Planner,
-    Player,
 )
 from opora.demo.kb import load_demo_kb
+from opora.demo.play import Player
 from opora.feedback.models import Rating
 from opora.sla.calendar import Hours, load_production_calendar
 from opora.sla.models import BusinessCalendar, SlaPolicy
