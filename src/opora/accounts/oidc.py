@@ -62,9 +62,10 @@ from opora.accounts.models import (
     User,
     normalize_email,
 )
+from opora.accounts.selectors import require_admin
 from opora.accounts.twofactor import record_event
 from opora.core import audit
-from opora.core.errors import Forbidden, NotFound, OporaError, ValidationFailed
+from opora.core.errors import NotFound, OporaError, ValidationFailed
 
 log = logging.getLogger("opora.accounts.security")
 
@@ -438,14 +439,9 @@ def _sign_in(person: ProviderPerson, access: DeskAccess | None) -> User:
 # --- the group mapping, edited by admins ---
 
 
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
-
-
 def group_mappings(user: User) -> QuerySet[SsoGroupMapping]:
     """Every mapping, for an admin."""
-    _require_admin(user)
+    require_admin(user)
     return SsoGroupMapping.objects.prefetch_related("teams").order_by("group", "id")
 
 
@@ -492,7 +488,7 @@ def save_group_mapping(
 ) -> SsoGroupMapping:
     """Create (`mapping` None) or change a mapping. Members' accounts follow it at their
     next sign-in."""
-    _require_admin(by)
+    require_admin(by)
     clean = _clean(fields)
     taken = SsoGroupMapping.objects.filter(group=clean.group)
     if mapping is not None:
@@ -540,7 +536,7 @@ def save_group_mapping(
 def delete_group_mapping(mapping: SsoGroupMapping, *, by: User) -> None:
     """Members of the group lose what it gave at their next sign-in (and are refused
     when no other mapped group is left); nobody is signed out now."""
-    _require_admin(by)
+    require_admin(by)
     audit.record_change(
         actor=by,
         area="security",

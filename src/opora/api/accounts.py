@@ -30,6 +30,7 @@ from opora.accounts.selectors import (
     access_own_token,
     access_user,
     organization_by_id,
+    require_admin,
     visible_organizations,
     visible_teams,
     visible_users,
@@ -631,9 +632,7 @@ def _policy_out() -> dict[str, Any]:
     operation_id="opora_api_accounts_get_two_factor_policy",
 )
 def get_two_factor_policy(request: HttpRequest) -> dict[str, Any]:
-    user = current_user(request)
-    if not user.is_admin:
-        raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
+    require_admin(current_user(request))
     return _policy_out()
 
 
