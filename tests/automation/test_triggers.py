@@ -8,7 +8,7 @@ import pytest
 from django.core import mail as djmail
 
 from opora.automation import triggers
-from opora.automation.models import TriggerRun
+from opora.automation.models import Trigger, TriggerRun
 from opora.automation.triggers import Occurrence, condition_holds, save_trigger, trigger_user
 from opora.core import clock as wall_clock
 from opora.core.errors import ValidationFailed
@@ -17,7 +17,10 @@ from opora.core.tasks import run_queued_tasks
 from opora.inbox.models import Delivery
 from opora.tickets import actions
 from opora.tickets.models import Event, EventKind, Priority, Ticket
+from tests.sla.conftest import clock, msk, office, policy
 from tests.writes import nothing_written
+
+__all__ = ["clock", "office", "policy"]
 
 
 def tags(ticket: Ticket) -> set[str]:
@@ -307,16 +310,35 @@ def test_inactive_triggers_do_not_run(make_ticket, dana, ada, run_jobs):
     assert tags(ticket) == set()
 
 
-def test_sla_at_risk_warnings_fire_their_triggers_once(make_ticket, dana, ada):
-    from opora.automation.tasks import sla_at_risk_triggers_task
+def test_sla_warning_fires_at_risk_triggers_once_and_breach_does_not(
+    make_ticket, dana, ada, run_jobs, policy, clock
+):
+    from opora.sla.tasks import check_sla
 
     trigger(ada, "risk", event="sla_at_risk")
-    ticket = make_ticket(dana)
-    Event.objects.create(ticket=ticket, kind=EventKind.SLA_AT_RISK, new="resolution")
-    sla_at_risk_triggers_task.call()
-    sla_at_risk_triggers_task.call()
+    ticket = make_ticket(dana)  # 9:00, first response due in 4 business hours
+    # the SLA check itself publishes the warning: no polling job in between
+    clock.move_to(msk(2026, 3, 2, 12, 50))
+    run_jobs(check_sla.call)
     assert tags(ticket) == {"risk"}
+    run_jobs(check_sla.call)  # nothing new to warn about: the trigger does not run again
+    clock.move_to(msk(2026, 3, 2, 14, 30))
+    run_jobs(check_sla.call)  # the breach is not "at risk"
     assert TriggerRun.objects.filter(trigger__name="risk").count() == 1
+    assert Event.objects.filter(ticket=ticket, kind=EventKind.SLA_BREACHED).exists()
+
+
+def test_a_trigger_saved_after_tickets_flowed_fires_at_once(make_ticket, dana, ada, run_jobs):
+    """Which events have triggers is cached for the write path; an edit is seen at once."""
+    first = run_jobs(lambda: make_ticket(dana))  # the cache now says: no triggers
+    assert tags(first) == set()
+    run_jobs(lambda: trigger(ada, "late"))
+    second = run_jobs(lambda: make_ticket(dana))
+    assert tags(second) == {"late"}
+    rule = Trigger.objects.get(name="late")
+    run_jobs(lambda: triggers.set_trigger_active(rule, False, by=ada))
+    third = run_jobs(lambda: make_ticket(dana))
+    assert tags(third) == set()
 
 
 # --- Definitions ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from opora.automation import handlers
         from opora.core.dispatch import subscribe
+        from opora.sla.domain_events import SlaWarned
         from opora.tickets.domain_events import (
             MessageAdded,
             TicketChanged,
@@ -24,6 +25,7 @@ class AutomationConfig(AppConfig):
         subscribe(MessageAdded, handlers.triggers_on_message)
         subscribe(TicketChanged, handlers.triggers_on_change)
         subscribe(TicketSolved, handlers.webhooks_on_solved)
+        subscribe(SlaWarned, handlers.triggers_on_sla)
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
         subscribe(MessageAdded, handlers.coach_sent_replies)

@@ -490,15 +490,21 @@ def record_checks(messages: list[Message]) -> None:
         return
     rules = rule_set()
     done = set(CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True))
+    todo = [m for m in messages if m.pk not in done and m.author_id is not None]
+    # One look for the batch: the tickets' languages and their requesters' names.
+    about = {
+        pk: (language, name or "")
+        for pk, language, name in Ticket.objects.filter(
+            pk__in={m.ticket_id for m in todo}
+        ).values_list("pk", "language", "requester__name")
+    }
     rows = []
-    for message in messages:
-        if message.pk in done or message.author_id is None:
-            continue
-        ticket = message.ticket
+    for message in todo:
+        assert message.author_id is not None  # kept above
         advice = check(
             message.body,
-            language=ticket.language,
-            customer_name=ticket.requester.name,
+            language=about.get(message.ticket_id, ("", ""))[0],
+            customer_name=about.get(message.ticket_id, ("", ""))[1],
             rules=rules,
         )
         rows.append(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from opora.automation import bot, coach, triggers, webhooks
+from opora.automation import bot, coach, listeners, triggers, webhooks
 from opora.automation.models import (
     BotSettings,
     RoutingSettings,
     RoutingStrategy,
-    Trigger,
     TriggerEvent,
 )
 from opora.automation.tasks import (
@@ -19,6 +18,7 @@ from opora.automation.tasks import (
     run_triggers_task,
 )
 from opora.core.tasks import enqueue_many
+from opora.sla.domain_events import SlaWarned
 from opora.tickets.domain_events import MessageAdded, TicketChanged, TicketOpened, TicketSolved
 
 
@@ -85,7 +85,7 @@ def coach_sent_replies(events: list[MessageAdded]) -> None:
 
 def _queue_triggers(event: str, calls: list[tuple[str, int, str, int | None]]) -> None:
     """Queue the trigger job per event, if any active trigger listens to `event`."""
-    if calls and Trigger.objects.filter(active=True, event=event).exists():
+    if calls and event in listeners.trigger_events():
         enqueue_many(run_triggers_task, list(calls))
 
 
@@ -126,6 +126,16 @@ def triggers_on_change(events: list[TicketChanged]) -> None:
     ]
     _queue_triggers(TriggerEvent.STATUS_CHANGED, calls)
     webhooks.queue_event("updated", [e.ticket.pk for e in events])
+
+
+def triggers_on_sla(events: list[SlaWarned]) -> None:
+    """An SLA warning runs the "SLA at risk" triggers once (the warning's row is the key)."""
+    calls: list[tuple[str, int, str, int | None]] = [
+        (TriggerEvent.SLA_AT_RISK, e.ticket.pk, f"sla_at_risk:{e.event_id}", None)
+        for e in events
+        if e.kind == "at_risk"
+    ]
+    _queue_triggers(TriggerEvent.SLA_AT_RISK, calls)
 
 
 def webhooks_on_solved(events: list[TicketSolved]) -> None:

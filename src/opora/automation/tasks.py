@@ -8,14 +8,8 @@ from django_tasks import task
 
 from opora.automation.automations import run_automations
 from opora.automation.bot import answer_ticket
-from opora.automation.models import Trigger, TriggerEvent
 from opora.automation.triggers import run_triggers
-from opora.core import clock as wall_clock
 from opora.core.scheduler import register_periodic
-from opora.tickets.models import Event, EventKind
-
-# How far back the "SLA at risk" job looks for warnings (several of its runs).
-SLA_LOOKBACK = timedelta(minutes=15)
 
 
 @task()
@@ -63,22 +57,4 @@ def run_automations_task() -> int:
     return run_automations()
 
 
-@task()
-def sla_at_risk_triggers_task() -> int:
-    """Run the "SLA at risk" triggers for the warnings the SLA job recorded lately.
-
-    The sla app records an `sla_at_risk` event on the ticket; the event's id is the
-    trigger's event key, so a warning seen by several runs fires each trigger once."""
-    if not Trigger.objects.filter(active=True, event=TriggerEvent.SLA_AT_RISK).exists():
-        return 0
-    since = wall_clock.now() - SLA_LOOKBACK
-    warnings = Event.objects.filter(kind=EventKind.SLA_AT_RISK, created_at__gte=since)
-    count = 0
-    for event_id, ticket_id in warnings.values_list("pk", "ticket_id").order_by("pk"):
-        run_triggers(TriggerEvent.SLA_AT_RISK, ticket_id, f"sla_at_risk:{event_id}")
-        count += 1
-    return count
-
-
 register_periodic(run_automations_task, every=timedelta(minutes=5))
-register_periodic(sla_at_risk_triggers_task, every=timedelta(minutes=1))

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Role, Team, User
-from opora.automation import errors, webhooks
+from opora.automation import errors, listeners, webhooks
 from opora.automation.models import Trigger, TriggerEvent, TriggerRun, Webhook
 from opora.core import clock as wall_clock
 from opora.core.audit import diff, record_change, snapshot
@@ -273,17 +273,21 @@ def run_triggers(
     event: str, ticket_id: int, event_key: str, message_id: int | None = None
 ) -> list[str]:
     """Run the active triggers of `event` on the ticket, in order; returns who fired."""
-    fired = []
-    for trigger in Trigger.objects.filter(active=True, event=event).order_by("position", "id"):
-        ticket = Ticket.objects.select_related("organization").filter(pk=ticket_id).first()
-        if ticket is None:
-            break
-        message = Message.objects.filter(pk=message_id).first() if message_id else None
+    fired: list[str] = []
+    rules = list(Trigger.objects.filter(active=True, event=event).order_by("position", "id"))
+    message = Message.objects.filter(pk=message_id).first() if rules and message_id else None
+    ticket: Ticket | None = None
+    for trigger in rules:
+        if ticket is None:  # read again after a trigger changed it: the next one sees that
+            ticket = Ticket.objects.select_related("organization").filter(pk=ticket_id).first()
+            if ticket is None:
+                break
         occurrence = Occurrence(event, ticket, message)
         if not matches(trigger, ticket, occurrence):
             continue
         if _fire(trigger, ticket, occurrence, event_key):
             fired.append(trigger.name)
+            ticket = None
     return fired
 
 
@@ -445,6 +449,7 @@ def save_trigger(
     trigger.conditions, trigger.actions = clean_conditions, clean_actions
     trigger.updated_at = wall_clock.now()
     trigger.save()
+    listeners.triggers_changed()
     after = snapshot(trigger, TRIGGER_FIELDS)
     if before is None:
         record_change(actor=by, area="automation", action="created", target=trigger, changes=after)
@@ -471,6 +476,7 @@ def set_trigger_active(trigger: Trigger, active: bool, *, by: User) -> Trigger:
         )
         trigger.active = active
         trigger.save(update_fields=["active"])
+        listeners.triggers_changed()
     return trigger
 
 
@@ -478,6 +484,7 @@ def set_trigger_active(trigger: Trigger, active: bool, *, by: User) -> Trigger:
 def delete_trigger(trigger: Trigger, *, by: User) -> None:
     record_change(actor=by, area="automation", action="deleted", target=trigger)
     trigger.delete()
+    listeners.triggers_changed()
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from opora.accounts.models import User
-from opora.automation import errors
+from opora.automation import errors, listeners
 from opora.automation.models import DeliveryState, Webhook, WebhookDelivery, WebhookEvent
 from opora.core import clock as wall_clock
 from opora.core.audit import diff, record_change, snapshot
@@ -83,6 +83,8 @@ def queue_event(
     event: str, ticket_ids: list[int], messages: dict[int, Message] | None = None
 ) -> int:
     """Queue a delivery to every active endpoint that chose `event`; returns how many."""
+    if not ticket_ids or event not in listeners.webhook_events():
+        return 0
     hooks = [h for h in Webhook.objects.filter(active=True) if event in h.events]
     if not hooks or not ticket_ids:
         return 0
@@ -218,6 +220,7 @@ def save_webhook(
     webhook.events = sorted(set(events))
     webhook.updated_at = wall_clock.now()
     webhook.save()
+    listeners.webhooks_changed()
     after = snapshot(webhook, WEBHOOK_FIELDS)
     changes = after if before is None else diff(before, after)
     if secret and before is not None:
@@ -236,3 +239,4 @@ def save_webhook(
 def delete_webhook(webhook: Webhook, *, by: User) -> None:
     record_change(actor=by, area="automation", action="deleted", target=webhook)
     webhook.delete()
+    listeners.webhooks_changed()

@@ -16,8 +16,10 @@ from django_tasks import task
 
 from opora.accounts.models import User
 from opora.core import clock as wall_clock
+from opora.core.dispatch import publish
 from opora.core.scheduler import register_periodic
 from opora.sla import actions, notices
+from opora.sla.domain_events import SlaWarned
 from opora.sla.models import DevHandoff, HandoffStatus, SlaState, TicketSla
 from opora.sla.webhooks import signed_headers
 from opora.tickets import actions as ticket_actions
@@ -75,12 +77,13 @@ def _mark(ticket_id: int, now: Any) -> str | None:
         sla.state = SlaState.BREACHED if kind == "breached" else SlaState.AT_RISK
         sla.save(update_fields=["breached_at", "warned_at", "state"])
         target = "resolution" if sla.due_at == ticket.resolution_due_at else "response"
-        ev.sla_event(
+        warning = ev.sla_event(
             ticket=ticket,
             kind=EventKind.SLA_BREACHED if kind == "breached" else EventKind.SLA_AT_RISK,
             target=target,
             due_at=sla.due_at.isoformat() if sla.due_at else "",
         )
+        publish([SlaWarned(ticket=ticket, kind=kind, event_id=warning.pk)])
     _notify(ticket, kind)
     actions.apply_escalation_rules(ticket)
     return kind
