@@ -268,3 +268,30 @@ def test_console_admins_edit_rules_and_leads_read_the_report(client, ada, lena, 
     assert client.get("/admin/coach/rules").status_code == 403
     client.force_login(alice)
     assert client.get("/admin/coach/").status_code == 403
+
+
+def test_the_kpi_dashboard_shows_leads_each_agents_etiquette_share(
+    django_capture_on_commit_callbacks, client, alice, bob, lena, dana, make_ticket
+):
+    ticket = make_ticket(dana)
+    polite = GOOD["en"].replace("Anna", "Dana")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_message(ticket, by=alice, body=polite)
+        actions.add_message(ticket, by=alice, body="Done.")
+        actions.add_message(ticket, by=bob, body=polite)
+    client.force_login(lena)
+    page = client.get("/reports/").content.decode()
+    panel = page[page.index('data-panel="etiquette-by-agent"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "Bob (1)" in panel and "100%" in panel
+    assert "Alice (2)" in panel and "50%" in panel
+    assert "/admin/coach/?start=" in panel
+    # one agent's row with the agent filter
+    only = client.get(f"/reports/?agent={alice.pk}").content.decode()
+    only = only[only.index('data-panel="etiquette-by-agent"') :]
+    only = only[: only.index("</section>")]
+    assert "Alice (2)" in only and "Bob (1)" not in only
+    # an agent sees the KPIs but not the colleagues' etiquette shares
+    client.force_login(alice)
+    page = client.get("/reports/")
+    assert page.status_code == 200 and "etiquette-by-agent" not in page.content.decode()

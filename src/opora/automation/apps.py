@@ -9,8 +9,9 @@ class AutomationConfig(AppConfig):
     verbose_name = "Automation"
 
     def ready(self) -> None:
-        from opora.automation import handlers
+        from opora.automation import handlers, report_panels
         from opora.core.dispatch import subscribe
+        from opora.reports.panels import register_panel
         from opora.sla.domain_events import SlaWarned
         from opora.tickets.domain_events import (
             MessageAdded,
@@ -26,6 +27,7 @@ class AutomationConfig(AppConfig):
         subscribe(TicketChanged, handlers.triggers_on_change)
         subscribe(TicketSolved, handlers.webhooks_on_solved)
         subscribe(SlaWarned, handlers.triggers_on_sla)
+        register_panel(report_panels.etiquette_panel)
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
         subscribe(MessageAdded, handlers.coach_sent_replies)

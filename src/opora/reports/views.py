@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from opora.core.errors import OporaError, ValidationFailed
 from opora.core.numbers import parse_id
 from opora.reports import breakdowns, charts, drilldown, errors, kpis
 from opora.reports.actions import set_weekly_digest
+from opora.reports.panels import Panel, panels_for
 from opora.reports.selectors import (
     access_digest,
     access_reports,
@@ -215,9 +217,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         previous=(before.start.date(), before.end.date() - timedelta(days=1)),
         csv_url="/api/v1/reports/export.csv?" + exported,
         xlsx_url="/api/v1/reports/export.xlsx?" + exported,
+        panels=[_panel_chart(panel) for panel in panels_for(f, user)],
         **_charts(data, parts),
     )
     return render(request, "reports/dashboard.html", context)
+
+
+def _panel_chart(panel: Panel) -> tuple[Panel, SafeString]:
+    chart = charts.hbar_chart(
+        panel.bars, title=panel.title, unit=panel.unit, fmt=lambda v: number(v, panel.digits)
+    )
+    return panel, chart
 
 
 @login_required
