@@ -141,6 +141,22 @@ def test_any_matches_when_one_condition_holds(make_ticket, dana, ada, run_jobs):
     assert tags(ticket) == {"either"}
 
 
+def test_the_sentiment_condition_reads_the_customers_tone(make_ticket, dana, ada, run_jobs):
+    trigger(
+        ada,
+        "upset",
+        conditions=[cond("sentiment", "is", "negative")],
+        actions_=[{"type": "priority", "value": "high"}, {"type": "add_tags", "value": ["upset"]}],
+    )
+    calm = run_jobs(lambda: make_ticket(dana, body="How do I change my invoice address?"))
+    angry = run_jobs(lambda: make_ticket(dana, body="Третий день не работает, это возмутительно!"))
+    assert tags(calm) == set() and tags(angry) == {"upset"}
+    assert Ticket.objects.get(pk=angry.pk).priority == Priority.HIGH
+    with pytest.raises(ValidationFailed) as refused:
+        triggers.clean_definition("created", "all", [cond("sentiment", "is", "furious")], [])
+    assert refused.value.field == "conditions.0.value"
+
+
 # --- Actions --------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from django.db.models import Count, Q, QuerySet
 
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
+from opora.automation.tone import tone
 from opora.core import audit
 from opora.core import clock as wall_clock
 from opora.kb.markdown import markdown_to_text
@@ -64,13 +65,6 @@ _URGENT_WORDS = re.compile(
     r"(?<!\w)(urgent\w*|asap|immediately|emergency|срочн\w*|немедленно|авари\w*)(?!\w)",
     re.IGNORECASE,
 )
-_ANGRY_WORDS = re.compile(
-    r"(?<!\w)(angry|furious|terrible|awful|disgusting|ridiculous|worst|"
-    r"ужасн\w*|отвратительн\w*|бесит|безобразие|издевательств\w*|кошмар\w*|позор\w*)(?!\w)",
-    re.IGNORECASE,
-)
-# Three exclamation marks in the request (anywhere) read as shouting.
-MANY_EXCLAMATIONS = 3
 
 TEXTS: dict[str, dict[str, str]] = {
     Language.EN: {
@@ -276,7 +270,7 @@ def quiet_reason(ticket: Ticket, bot: BotSettings, question: str) -> str:
     if bot.skip_urgent:
         if ticket.priority == Priority.URGENT or _URGENT_WORDS.search(question):
             return SKIP_URGENT
-        if question.count("!") >= MANY_EXCLAMATIONS or _ANGRY_WORDS.search(question):
+        if tone(question).angry:  # strong words or shouting (automation/tone.py)
             return SKIP_ANGRY
     if bot.skip_vip and _vip(ticket):
         return SKIP_VIP

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import Role, Team, User
 from opora.automation import errors, listeners, webhooks
 from opora.automation.models import Trigger, TriggerEvent, TriggerRun, Webhook
+from opora.automation.tone import LABELS as tone_labels
+from opora.automation.tone import tone
 from opora.core import clock as wall_clock
 from opora.core.audit import diff, record_change, snapshot
 from opora.core.errors import OporaError, ValidationFailed
@@ -55,6 +57,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "vip": ("is",),
     "message": ("contains", "not_contains"),
     "language": SCALAR_OPERATORS,
+    "sentiment": ("is", "is_not"),
     "business_hours": ("is",),
 }
 ACTIONS = (
@@ -136,6 +139,13 @@ def _clean_condition(index: int, row: Any) -> dict[str, Any]:
             )
     elif operator in ("is_set", "is_not_set"):
         value = None
+    elif field == "sentiment":
+        if value not in tone_labels:
+            raise ValidationFailed(
+                errors.INVALID_CONDITION,
+                _("Choose negative, neutral or positive."),
+                field=f"{where}.value",
+            )
     elif field in ("vip", "business_hours"):
         if not isinstance(value, bool):
             raise ValidationFailed(
@@ -222,9 +232,10 @@ def _value_of(field: str, ticket: Ticket, occurrence: Occurrence) -> Any:
         return set(ticket.tags.values_list("name", flat=True))
     if field == "vip":
         return bool(ticket.organization_id and ticket.organization and ticket.organization.vip)
-    if field == "message":
+    if field in ("message", "sentiment"):
         message = occurrence.message or ticket.messages.order_by("created_at", "id").first()
-        return (message.body if message else "").casefold()
+        body = message.body if message else ""
+        return tone(body).label if field == "sentiment" else body.casefold()
     if field == "business_hours":
         return _within_business_hours()
     return getattr(ticket, field)
