@@ -53,6 +53,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "organization": (*SCALAR_OPERATORS, "is_set", "is_not_set"),
     "tags": ("contains", "not_contains"),
     "vip": ("is",),
+    "subject": ("contains", "not_contains"),
     "message": ("contains", "not_contains"),
     "language": SCALAR_OPERATORS,
     "business_hours": ("is",),
@@ -222,6 +223,8 @@ def _value_of(field: str, ticket: Ticket, occurrence: Occurrence) -> Any:
         return set(ticket.tags.values_list("name", flat=True))
     if field == "vip":
         return bool(ticket.organization_id and ticket.organization and ticket.organization.vip)
+    if field == "subject":
+        return ticket.subject.casefold()
     if field == "message":
         message = occurrence.message or ticket.messages.order_by("created_at", "id").first()
         return (message.body if message else "").casefold()
