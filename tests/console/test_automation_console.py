@@ -341,7 +341,7 @@ def test_send_test_shows_the_answer_and_a_failed_delivery_is_sent_again(
     assert resent.state == DeliveryState.DELIVERED
     with nothing_written():
         refused = client.post(f"/admin/automation/deliveries/{resent.pk}/again", follow=True)
-    assert "Only a failed delivery can be sent again." in refused.content.decode()
+    assert "Only a failed delivery can be delivered again." in refused.content.decode()
     assert AdminChange.objects.filter(area="automation", action="resent").count() == 1
 
 

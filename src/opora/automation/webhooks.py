@@ -244,7 +244,9 @@ def deliver_again(delivery: WebhookDelivery, *, by: User) -> WebhookDelivery:
     same event and payload (the failed one stays in the log as it was); audited."""
     if delivery.state != DeliveryState.FAILED:
         raise ValidationFailed(
-            errors.INVALID_WEBHOOK, _("Only a failed delivery can be sent again."), field="state"
+            errors.INVALID_WEBHOOK,
+            _("Only a failed delivery can be delivered again."),
+            field="state",
         )
     row = WebhookDelivery.objects.create(
         webhook=delivery.webhook,
