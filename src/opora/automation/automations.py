@@ -185,3 +185,26 @@ def save_automation(
 def delete_automation(automation: Automation, *, by: User) -> None:
     record_change(actor=by, area="automation", action="deleted", target=automation)
     automation.delete()
+
+
+@transaction.atomic
+def move_automation(automation: Automation, step: int, *, by: User) -> None:
+    """Move one rule up (-1) or down (+1) in the order the job runs them; audited."""
+    rows = list(Automation.objects.select_for_update().order_by("position", "id"))
+    before = [r.pk for r in rows]
+    index = before.index(automation.pk)
+    other = index + step
+    if not 0 <= other < len(rows):
+        return
+    rows[index], rows[other] = rows[other], rows[index]
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+    Automation.objects.bulk_update(rows, ["position"])
+    record_change(
+        actor=by,
+        area="automation",
+        action="reordered",
+        target_type="automation",
+        label="automations",
+        changes={"order": [before, [r.pk for r in rows]]},
+    )

@@ -55,6 +55,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "organization": (*SCALAR_OPERATORS, "is_set", "is_not_set"),
     "tags": ("contains", "not_contains"),
     "vip": ("is",),
+    "subject": ("contains", "not_contains"),
     "message": ("contains", "not_contains"),
     "language": SCALAR_OPERATORS,
     "sentiment": ("is", "is_not"),
@@ -232,6 +233,8 @@ def _value_of(field: str, ticket: Ticket, occurrence: Occurrence) -> Any:
         return set(ticket.tags.values_list("name", flat=True))
     if field == "vip":
         return bool(ticket.organization_id and ticket.organization and ticket.organization.vip)
+    if field == "subject":
+        return ticket.subject.casefold()
     if field in ("message", "sentiment"):
         message = occurrence.message or ticket.messages.order_by("created_at", "id").first()
         body = message.body if message else ""

@@ -15,7 +15,7 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -240,3 +240,49 @@ def delete_webhook(webhook: Webhook, *, by: User) -> None:
     record_change(actor=by, area="automation", action="deleted", target=webhook)
     webhook.delete()
     listeners.webhooks_changed()
+
+
+@transaction.atomic
+def deliver_again(delivery: WebhookDelivery, *, by: User) -> WebhookDelivery:
+    """The console's "Deliver again" for a failed delivery: a new queued delivery of the
+    same event and payload (the failed one stays in the log as it was); audited."""
+    if delivery.state != DeliveryState.FAILED:
+        raise ValidationFailed(
+            errors.INVALID_WEBHOOK,
+            _("Only a failed delivery can be delivered again."),
+            field="state",
+        )
+    row = WebhookDelivery.objects.create(
+        webhook=delivery.webhook,
+        event=delivery.event,
+        payload=delivery.payload,
+        created_at=wall_clock.now(),
+    )
+    enqueue_after_commit(deliver_task, row.pk)
+    record_change(
+        actor=by,
+        area="automation",
+        action="resent",
+        target=row,
+        target_type="webhookdelivery",
+        label=f"{delivery.webhook.name}: {delivery.event} #{delivery.pk}",
+    )
+    return row
+
+
+def next_tries(deliveries: list[WebhookDelivery]) -> dict[int, datetime]:
+    """When each queued delivery is tried next: its waiting job's `run_after`."""
+    from django_tasks_db.models import DBTaskResult
+
+    queued = {d.pk for d in deliveries if d.state == DeliveryState.QUEUED}
+    if not queued:
+        return {}
+    found: dict[int, datetime] = {}
+    jobs = DBTaskResult.objects.filter(
+        status="READY", task_path=deliver_task.module_path
+    ).values_list("args_kwargs", "run_after")
+    for args_kwargs, run_after in jobs.iterator():
+        args = (args_kwargs or {}).get("args") or [None]
+        if args[0] in queued:
+            found[args[0]] = min(run_after, found.get(args[0], run_after))
+    return found

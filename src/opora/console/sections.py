@@ -141,6 +141,16 @@ SECTIONS: list[Section] = [
         pages=(Page("triage", _("Triage"), "console:triage"),),
         allowed=lambda user: False,  # admins only
     ),
+    Section(
+        key="automation",
+        label=_("Automation"),
+        pages=(
+            Page("triggers", _("Triggers"), "console:automation_triggers"),
+            Page("rules", _("Time rules"), "console:automation_rules"),
+            Page("webhooks", _("Webhooks"), "console:automation_webhooks"),
+        ),
+        allowed=lambda user: False,  # admins only, as the API
+    ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 

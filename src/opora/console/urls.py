@@ -17,6 +17,7 @@ from opora.console import (
     triage,
     views,
 )
+from opora.console.automation_urls import automation_urls
 
 app_name = "console"
 
@@ -160,4 +161,5 @@ urlpatterns = [
     path("macros/new", macros.macro_new, name="macro_new"),
     path("macros/<id:macro_id>/", macros.macro_edit, name="macro"),
     path("macros/<id:macro_id>/delete", macros.macro_delete, name="macro_delete"),
+    *automation_urls,
 ]
