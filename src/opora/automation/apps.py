@@ -26,4 +26,5 @@ class AutomationConfig(AppConfig):
         subscribe(TicketSolved, handlers.webhooks_on_solved)
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
+        subscribe(TicketChanged, handlers.route_changed)
         subscribe(MessageAdded, handlers.coach_sent_replies)
