@@ -227,7 +227,12 @@ def presence_changed(agent: User, was: str, status: str, *, via: str) -> None:
         return
     by = None if via in AUTOMATIC else agent
     record_event(
-        agent, AccountEventKind.PRESENCE_CHANGED, by=by, previous=was, status=status, via=via
+        agent,
+        AccountEventKind.PRESENCE_CHANGED,
+        by=by,
+        previous=str(was),
+        status=str(status),
+        via=via,
     )
     if status == PresenceStatus.ONLINE:
         ticket_routing.agent_online(agent.pk)
