@@ -17,8 +17,10 @@ from opora.chat.models import AgentPresence
 from opora.core.tasks import run_queued_tasks
 from opora.tickets import actions
 from opora.tickets.models import Ticket
+from tests.e2e.chat_server import asgi_live_server, open_chat_session
 
 pytestmark = pytest.mark.e2e
+__all__ = ["asgi_live_server", "open_chat_session"]
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
@@ -134,3 +136,27 @@ def test_the_switch_and_the_console_in_russian(
         "Отошёл"
     )
     admin.screenshot("console-team-load-ru")
+
+
+def test_the_nav_switch_and_the_chat_inbox_show_one_state(
+    open_chat_session: Any, alice: User
+) -> None:
+    session = open_chat_session("en-US")
+    session.sign_in(alice.email)
+    session.go("/agent/chat/")
+    page = session.page
+    online = page.get_by_role("radio", name="Online")
+    expect(online).to_be_enabled()  # the chat socket is open
+    # The navigation's switch moves the chat page's own control...
+    choose_presence(page, "online")
+    expect(online).to_be_checked()
+    expect(page.locator("[data-presence-dot]")).to_have_class("presence-dot online")
+    # ...and the chat page's control moves the switch, here and in another tab.
+    other = session.context.new_page()
+    other.goto(session.base_url + "/agent/")
+    expect(other.locator("#nav-presence")).to_have_value("online")
+    page.get_by_role("radio", name="Away").check()
+    expect(page.locator("#nav-presence")).to_have_value("away")
+    expect(page.locator("[data-nav-presence-dot]")).to_have_class("presence-dot away")
+    expect(other.locator("#nav-presence")).to_have_value("away")
+    assert AgentPresence.objects.get(agent=alice).status == "away"
