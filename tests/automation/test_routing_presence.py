@@ -211,6 +211,30 @@ def test_a_ticket_moved_through_the_api_is_routed(
     assert Ticket.objects.get(pk=ticket.pk).assignee == otto
 
 
+def test_a_ticket_a_trigger_moves_to_the_team_is_routed(
+    django_capture_on_commit_callbacks: Any, ada: User, desk: Team, alice: User, dana: User
+) -> None:
+    from opora.automation.triggers import save_trigger
+
+    configure(desk, ada)
+    set_presence(alice, "online")
+    save_trigger(
+        by=ada,
+        name="To the desk",
+        event="created",
+        match="all",
+        conditions=[],
+        actions=[{"type": "assign_team", "value": desk.pk}],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = actions.create_ticket(requester=dana, by=dana, subject="Help", body="Broken.")
+    for _ in range(3):  # the trigger's job, then the routing job its change queued
+        with django_capture_on_commit_callbacks(execute=True):
+            run_queued_tasks()
+    found = Ticket.objects.get(pk=ticket.pk)
+    assert (found.team_id, found.assignee) == (desk.pk, alice)
+
+
 def test_a_line_change_routes_to_the_agents_of_the_new_line(
     django_capture_on_commit_callbacks: Any, ada: User, desk: Team, otto: User, dana: User
 ) -> None:
