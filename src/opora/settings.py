@@ -408,6 +408,9 @@ CHAT_OFFER_SECONDS = env_int("OPORA_CHAT_OFFER_SECONDS", 30, minimum=1)
 # Seconds an online or away agent stays so with no chat socket heard from (the inbox
 # pings every 25 s): moving between pages or a short network drop costs nothing.
 CHAT_PRESENCE_GRACE_SECONDS = env_int("OPORA_CHAT_PRESENCE_GRACE_SECONDS", 60, minimum=30)
+# Minutes an online agent may go without typing or clicking in any workspace tab before
+# going away (tickets and chats then go to others); 0: never.
+PRESENCE_IDLE_MINUTES = env_int("OPORA_PRESENCE_IDLE_MINUTES", 15, minimum=0)
 # Longest visitor message, in characters; longer ones are refused with an error frame.
 CHAT_MAX_MESSAGE_CHARS = env_int("OPORA_CHAT_MAX_MESSAGE_CHARS", 5000, minimum=1)
 # Messages (and uploads) one visitor may send per minute, and all visitors of one

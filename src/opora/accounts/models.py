@@ -444,6 +444,7 @@ class AccountEventKind(models.TextChoices):
     SSO_SYNCED = "sso_synced"
     SSO_MAPPING_CHANGED = "sso_mapping_changed"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event kind
+    PRESENCE_CHANGED = "presence_changed"
 
 
 class AccountEvent(models.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from opora.agent import (
+    availability,
     chat,
     chat_settings,
     customers,
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk", views.bulk, name="bulk"),
     path("chat/", chat.inbox, name="chat"),
+    path("presence", availability.switch, name="presence"),
+    path("presence/heartbeat", availability.heartbeat, name="presence_heartbeat"),
     path("tickets/new", new_ticket.new_ticket, name="new_ticket"),
     path("people/search", new_ticket.people_search, name="people_search"),
     path("tickets/<id:number>", ticket.ticket_page, name="ticket"),

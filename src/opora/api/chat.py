@@ -188,7 +188,7 @@ def get_presence(request: HttpRequest) -> dict[str, Any]:
 )
 def put_presence(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]:
     user = access_agent_chats(current_user(request))
-    actions.set_presence(user, payload.status)
+    actions.set_presence(user, payload.status, via="api")
     return _presence(request)
 
 

@@ -1,4 +1,6 @@
-"""The signed-in person's own profile: `GET/PATCH /me` and `POST /me/password`.
+"""The signed-in person's own profile: `GET/PATCH /me`, `POST /me/password` and, for
+agents, `GET/PUT /me/presence` (the navigation's switch: one presence for chats and
+ticket routing).
 
 The workspace's Profile page calls the same functions (accounts/profile.py), so both
 show the same settings.
@@ -6,7 +8,8 @@ show the same settings.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
@@ -16,8 +19,12 @@ from pydantic import Field
 from opora.accounts import profile, sessions
 from opora.accounts.actions import set_user_language
 from opora.accounts.models import User
+from opora.accounts.tokens import TICKETS
 from opora.api.accounts import ERRORS, UserOut, user_out
-from opora.api.common import LanguageName, StrictInput, current_user
+from opora.api.common import LanguageName, StrictInput, current_user, needs_scope
+from opora.chat.actions import set_presence
+from opora.chat.models import AgentPresence
+from opora.chat.selectors import access_presence, presence_of
 from opora.inbox.actions import set_email_notifications
 from opora.reports.actions import set_weekly_digest
 from opora.reports.selectors import access_digest, may_get_digest, wants_digest
@@ -137,3 +144,40 @@ def change_password(request: HttpRequest, payload: PasswordIn) -> Status[dict[st
     if keep is not None:
         update_session_auth_hash(request, user)
     return Status(200, {"signed_out_sessions": count})
+
+
+class PresenceOut(Schema):
+    status: str = Field(description="online, away or offline")
+    since: datetime | None = Field(description="when it last changed; null: never set")
+
+
+class PresenceIn(StrictInput):
+    status: Literal["online", "away", "offline"]
+
+
+def presence_out(presence: AgentPresence) -> dict[str, Any]:
+    return {"status": presence.status, "since": presence.updated_at if presence.pk else None}
+
+
+@router.get(
+    "/me/presence",
+    response={200: PresenceOut, **ERRORS},
+    summary="My presence (agents): what chats and ticket routing go by",
+    operation_id="opora_api_accounts_my_presence",
+)
+def my_presence(request: HttpRequest) -> dict[str, Any]:
+    return presence_out(presence_of(access_presence(current_user(request))))
+
+
+@router.put(
+    "/me/presence",
+    response={200: PresenceOut, **ERRORS},
+    summary="Go online, away or offline (agents): chats are offered and tickets routed "
+    "only to agents online; the change is kept on the account's trail",
+    operation_id="opora_api_accounts_set_my_presence",
+    # Taking work or not is part of ticket work: a `tickets` token may set it.
+    openapi_extra=needs_scope(TICKETS),
+)
+def put_my_presence(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]:
+    user = access_presence(current_user(request))
+    return presence_out(set_presence(user, payload.status, via="api"))

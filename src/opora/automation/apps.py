@@ -30,4 +30,5 @@ class AutomationConfig(AppConfig):
         register_panel(report_panels.etiquette_panel)
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
+        subscribe(TicketChanged, handlers.route_changed)
         subscribe(MessageAdded, handlers.coach_sent_replies)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from opora.automation import bot, coach, listeners, triggers, webhooks
+from opora.automation import bot, coach, listeners, routing, triggers, webhooks
 from opora.automation.models import (
     BotSettings,
     RoutingSettings,
@@ -58,6 +58,26 @@ def route_opened(events: list[TicketOpened]) -> None:
         for e in events
         if e.ticket.team_id in routed and e.ticket.assignee_id is None
     ]
+    enqueue_many(route_ticket_task, wanted)
+
+
+# A change of these leaves a ticket to be routed anew, if it has no assignee now.
+ROUTE_AGAIN = frozenset({"team", "line", "assignee"})
+
+
+def route_changed(events: list[TicketChanged]) -> None:
+    """A ticket moved to another team or line (by an agent, a trigger, a macro or the
+    API), or handed back to its team's queue, is routed at once in a job when it has
+    no assignee; routing's own assignments give it one, so nothing loops."""
+    moved = [
+        e.ticket
+        for e in events
+        if ROUTE_AGAIN & set(e.fields) and e.ticket.team_id and e.ticket.assignee_id is None
+    ]
+    if not moved:
+        return
+    routed = routing.routed_teams({t.team_id for t in moved if t.team_id})
+    wanted = [(pk,) for pk in sorted({t.pk for t in moved if t.team_id in routed})]
     enqueue_many(route_ticket_task, wanted)
 
 

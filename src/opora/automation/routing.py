@@ -8,11 +8,14 @@ switch), of the ticket's support line, and below the team's limit of open ticket
 the ticket's channel group get one; outside the business hours of the team's calendar
 nobody does, and the ticket waits in the queue.
 
-A ticket is routed when it is opened, when a ticket of the team is solved (capacity
-freed) and by a periodic sweep (agents coming online, tickets moved to the team or
-line, the hours opening): the sweep drains each team's queue of unassigned tickets in
-the order of their SLA due moment, and gives the open work of an assignee who has been
-offline longer than the team allows back to the queue first.
+A ticket is routed at once, in a job after the commit, when it is opened and when it
+is left without an assignee as its team or line changes (by an agent, a trigger, a
+macro or the API) or it is handed back to the queue; a team's queue is drained when a
+ticket of the team is solved (capacity freed), when one of its agents comes online,
+and by a periodic sweep (the hours opening; whatever a job missed): the sweep drains
+each team's queue of unassigned tickets in the order of their SLA due moment, and
+gives the open work of an assignee who has been offline longer than the team allows
+back to the queue first.
 
 Chat tickets are offered by the chat's own routing (`chat/routing.py`); here they only
 count towards an agent's load.
@@ -43,7 +46,7 @@ from opora.automation.models import RoutingSettings, RoutingStrategy
 from opora.core import audit
 from opora.core import clock as wall_clock
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
-from opora.core.tasks import enqueue_after_commit
+from opora.core.tasks import enqueue_after_commit, enqueue_many_after_commit
 from opora.sla.calendar import Hours
 from opora.sla.models import BusinessCalendar
 from opora.tickets.actions import TicketChanges, update_ticket
@@ -274,6 +277,23 @@ def queue(team_ids: Iterable[int] | None = None) -> list[int]:
 def drain(team_ids: Iterable[int] | None = None) -> int:
     """Route the queue (of some teams) in order of SLA due; returns how many got an agent."""
     return sum(1 for pk in queue(team_ids) if route_ticket(pk) is not None)
+
+
+def routed_teams(team_ids: Iterable[int]) -> set[int]:
+    """Those of the teams whose routing is on (one query)."""
+    return set(
+        RoutingSettings.objects.filter(team_id__in=list(team_ids))
+        .exclude(strategy=RoutingStrategy.OFF)
+        .values_list("team_id", flat=True)
+    )
+
+
+def agent_online(agent_id: int) -> None:
+    """An agent came online (in the caller's transaction): after commit, a job per team
+    of theirs that routes drains its queue, up to the limits of whoever is online."""
+    teams = Team.objects.filter(members=agent_id).values_list("pk", flat=True)
+    wanted = sorted(routed_teams(teams))
+    enqueue_many_after_commit(_drain_task(), [(pk,) for pk in wanted])
 
 
 def reassign_offline() -> int:

@@ -40,6 +40,7 @@ from opora.chat.models import (
 )
 from opora.chat.routing import (
     announce_waiting,
+    presence_changed,
     presence_frame,
     requeue,
     route,
@@ -647,9 +648,12 @@ def mark_read(session: ChatSession, *, by_agent: bool, up_to: object) -> int | N
 # --- presence -----------------------------------------------------------------------
 
 
-def set_presence(agent: User, status: str) -> AgentPresence:
-    """The agent's own choice: online (offered chats), away or offline. Every one of
-    their sockets hears it; going online counts as being seen."""
+def set_presence(agent: User, status: str, *, via: str = "chat") -> AgentPresence:
+    """Online (offered chats and routed tickets), away or offline: the agent's choice
+    on any page (the navigation's switch, the chat page, the API: `via`), or the desk's
+    (`idle`). One row for chats and tickets alike; every one of the agent's sockets
+    hears it, so each open page shows the same. A change is kept on the account's
+    trail; going online counts as being seen and routes what waits."""
     if status not in PresenceStatus.values:
         raise ValidationFailed(
             errors.INVALID_CHOICE, _("Presence is online, away or offline."), field="status"
@@ -657,9 +661,13 @@ def set_presence(agent: User, status: str) -> AgentPresence:
     with transaction.atomic():
         presence, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
         was = presence.status
+        now = wall_clock.now()
         presence.status = status
-        presence.updated_at = presence.last_seen_at = wall_clock.now()
+        presence.last_seen_at = now
+        if was != status:  # the moment routing counts "offline since" from
+            presence.updated_at = now
         presence.save(update_fields=["status", "updated_at", "last_seen_at"])
+        presence_changed(agent, was, status, via=via)
         if was == PresenceStatus.ONLINE and status != PresenceStatus.ONLINE:
             withdraw_offers(agent)
         send_after_commit([(agent_group(agent.pk), presence_frame(presence))])
@@ -706,3 +714,18 @@ def agent_seen(agent: User) -> None:
     AgentPresence.objects.filter(agent=agent, last_seen_at__lt=now - SEEN_RESOLUTION).update(
         last_seen_at=now
     )
+
+
+def presence_heartbeat(agent: User, *, idle_seconds: int) -> AgentPresence:
+    """A workspace page says the agent is still here, and how long since they last
+    typed, clicked or scrolled in any of their tabs: seen now (a throttled write, as a
+    socket's ping), and an agent online but idle for OPORA_PRESENCE_IDLE_MINUTES goes
+    away (back online only by their own choice)."""
+    agent_seen(agent)
+    presence = AgentPresence.objects.filter(agent=agent).first()
+    if presence is None:
+        return AgentPresence(agent=agent)
+    idle_limit = settings.PRESENCE_IDLE_MINUTES * 60
+    if presence.status == PresenceStatus.ONLINE and idle_limit and idle_seconds >= idle_limit:
+        return set_presence(agent, PresenceStatus.AWAY, via="idle")
+    return presence

@@ -20,7 +20,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
-from opora.accounts.models import User
+from opora.accounts.models import AccountEventKind, User
+from opora.accounts.twofactor import record_event
+from opora.automation import routing as ticket_routing
 from opora.chat.frames import chat_frame, send_after_commit
 from opora.chat.models import (
     AgentPresence,
@@ -202,13 +204,38 @@ def expire_presence() -> int:
             )
             if presence is None:
                 continue  # heard from meanwhile
+            was = presence.status
             presence.status = PresenceStatus.OFFLINE
             presence.updated_at = wall_clock.now()
             presence.save(update_fields=["status", "updated_at"])
+            presence_changed(presence.agent, was, presence.status, via="timeout")
             withdraw_offers(presence.agent)
             send_after_commit([(agent_group(presence.agent_id), presence_frame(presence))])
             gone += 1
     return gone
+
+
+# Changes the desk makes on its own (no page heard from; idle too long): no one's choice.
+AUTOMATIC = frozenset({"idle", "timeout"})
+
+
+def presence_changed(agent: User, was: str, status: str, *, via: str) -> None:
+    """In the change's transaction: the account's trail keeps it (by the agent, or by
+    nobody when the desk changed it), and an agent who came online drains their teams'
+    ticket queues after commit (the chats are routed by the caller)."""
+    if was == status:
+        return
+    by = None if via in AUTOMATIC else agent
+    record_event(
+        agent,
+        AccountEventKind.PRESENCE_CHANGED,
+        by=by,
+        previous=str(was),
+        status=str(status),
+        via=via,
+    )
+    if status == PresenceStatus.ONLINE:
+        ticket_routing.agent_online(agent.pk)
 
 
 def presence_frame(presence: AgentPresence) -> dict[str, object]:

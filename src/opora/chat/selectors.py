@@ -162,6 +162,13 @@ def access_agent_chats(user: User) -> User:
     return user
 
 
+def access_presence(user: User) -> User:
+    """Only agents have a presence (online, away, offline): customers get no work."""
+    if not user.is_active or not user.is_agent:
+        raise Forbidden(errors.AGENTS_ONLY, _("Only agents have a presence."))
+    return user
+
+
 def access_widgets(user: User) -> User:
     """Only admins set widgets up."""
     if not user.is_active or not user.is_admin:

@@ -1,7 +1,8 @@
 """The console's Routing section: a team's routing settings, and its agents' load now.
 
 Admins see every team, team leads their own (`automation.routing.access_team_routing`,
-as in the API). The load page polls its own fragment every 10 s.
+as in the API). The load page polls its own fragment every 5 s while it is in view, so
+a lead sees presence and load change without reloading.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def routing_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @routing_section
 def load_page(request: HttpRequest) -> HttpResponse:
-    """The team's agents now; `?fragment=1` is the part the page polls every 10 s."""
+    """The team's agents now; `?fragment=1` is the part the page polls every 5 s."""
     user = current_user(request)
     try:
         teams, team = _team(request, user)

@@ -168,6 +168,7 @@
   function setPresence(p) {
     const { type, ...fields } = p;
     state.presence = { ...state.presence, ...fields };
+    document.dispatchEvent(new CustomEvent("opora:presence", { detail: state.presence.status }));
     for (const input of document.querySelectorAll("[data-presence]")) input.checked = input.value === state.presence.status;
     const dot = $("[data-presence-dot]");
     if (dot) dot.className = `presence-dot ${state.presence.status}`;
