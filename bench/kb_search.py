@@ -85,16 +85,17 @@ def quality(ids: dict[str, int]) -> dict[str, float]:
 
 def _index_all(articles: list[Article]) -> float:
     """Seconds to index the articles again through the search service."""
-    from opora.search.text import markdown_headings, plain_markdown
+    from opora.search import text
 
     takes_headings = "headings" in inspect.signature(service.index_article).parameters
     started = time.perf_counter()
     for article in articles:
-        extra = {"headings": markdown_headings(article.body)} if takes_headings else {}
+        # (The code before headings were a field has no `markdown_headings`.)
+        extra = {"headings": text.markdown_headings(article.body)} if takes_headings else {}
         service.index_article(
             article.pk,
             title=article.title,
-            body=plain_markdown(article.body),
+            body=text.plain_markdown(article.body),
             language=article.language,
             status=article.status,
             **extra,

@@ -32,7 +32,7 @@ class SearchDocument(models.Model):
     body = models.TextField(blank=True)
     title_terms = models.TextField(blank=True)
     # Articles: the terms of the Markdown headings, weighed between title and body.
-    heading_terms = models.TextField(blank=True)
+    heading_terms = models.TextField(blank=True, db_default="")
     body_terms = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 

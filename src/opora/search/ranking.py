@@ -145,6 +145,12 @@ def rank(
 ) -> list[Ranked]:
     """The documents best first; `docs` come in the engine's order, which breaks ties."""
     weights = [_weight(qt, corpus) for qt in query]
+    # A word the vocabulary gives other names weighs as those names do: "пришли" is in
+    # no article, yet "деньги не пришли" ~ "платёж не зачислен" is the point of the query.
+    for expansion in expansions:
+        named = sum(_weight(t, corpus) for t in expansion.terms) / len(expansion.terms)
+        for i in expansion.covers:
+            weights[i] = max(weights[i], named)
     total = sum(weights) or 1.0
     ranked: list[tuple[tuple[float, ...], Ranked]] = []
     for position, doc in enumerate(docs):
