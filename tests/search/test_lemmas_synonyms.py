@@ -3,8 +3,6 @@ synonym vocabulary, typos, field weights and what customers found helpful.
 
 Each test holds a decoy that would come first (or tie) without the feature."""
 
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from opora.kb import actions

@@ -1,8 +1,6 @@
 """Administrators edit the search synonym vocabulary in the console and through the API;
 everyone else is refused and nothing is written."""
 
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import json
