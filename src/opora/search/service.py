@@ -264,7 +264,13 @@ def search_articles(
     engine_terms = [*query, *(t for e in expansions for t in e.terms)]
     filters = Filters(statuses=statuses, language=language)
     ids = match_articles(engine_terms, filters, max(ARTICLE_CANDIDATES, limit))
-    rows = {d.pk: d for d in SearchDocument.objects.filter(pk__in=ids)}
+    # Terms only: the bodies (up to 20,000 characters each) are read for the hits shown.
+    rows = {
+        d.pk: d
+        for d in SearchDocument.objects.filter(pk__in=ids).only(
+            "object_id", "title", "language", "title_terms", "heading_terms", "body_terms"
+        )
+    }
     docs = [
         ranking.Document(
             id=rows[i].object_id,
@@ -278,7 +284,13 @@ def search_articles(
     ]
     boosts = dict(boost(query, [d.id for d in docs])) if boost and docs else {}
     ranked = ranking.rank(docs, query, expansions, corpus.corpus(), boosts)
-    by_object = {d.object_id: d for d in rows.values()}
+    shown = [r for r in ranked[:limit] if r.score > 0]
+    by_object = {
+        d.object_id: d
+        for d in SearchDocument.objects.filter(
+            scope=Scope.ARTICLE, object_id__in=[r.doc.id for r in shown]
+        ).only("object_id", "body", "language")
+    }
     highlighted = [*query, *(t for e in expansions for t in e.terms)]
     return [
         Hit(
@@ -291,8 +303,7 @@ def search_articles(
             language=by_object[r.doc.id].language,
             title_match=r.title_share,
         )
-        for r in ranked[:limit]
-        if r.score > 0
+        for r in shown
     ]
 
 
