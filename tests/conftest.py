@@ -35,11 +35,14 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from opora.search import corpus, synonyms
     from opora.sla import config
 
     # Rolled-back tests leave no signal behind: nothing kept may outlive its test.
     cache.clear()
     config.forget()
+    corpus.changed()
+    synonyms.changed()
     yield
     cache.clear()
     config.forget()

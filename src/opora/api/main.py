@@ -9,6 +9,7 @@ from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import coach as coach_api
 from opora.api import kb as kb_api
+from opora.api import kb_synonyms as kb_synonyms_api
 from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
@@ -45,6 +46,7 @@ api.add_router("", tickets.router, writes=TICKETS)
 api.add_router("", sla_api.router, writes=TICKETS)
 api.add_router("", reports_api.router, writes=ADMIN)
 api.add_router("", kb_api.router, writes=ADMIN)
+api.add_router("", kb_synonyms_api.router, writes=ADMIN)
 api.add_router("", search_api.router, writes=TICKETS)
 api.add_router("", automation_api.router, writes=ADMIN)
 api.add_router("", coach_api.router, writes=ADMIN)

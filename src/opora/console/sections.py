@@ -48,6 +48,7 @@ SECTIONS: list[Section] = [
         pages=(
             Page("articles", _("Articles"), "console:kb_articles"),
             Page("categories", _("Categories"), "console:kb_categories"),
+            Page("synonyms", _("Search synonyms"), "console:kb_synonyms", admins_only=True),
         ),
         allowed=may_edit_articles,
     ),

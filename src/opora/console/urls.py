@@ -9,6 +9,7 @@ from opora.console import (
     coach,
     directory,
     kb,
+    kb_synonyms,
     macros,
     outbox,
     people,
@@ -83,6 +84,9 @@ urlpatterns = [
     path("kb/categories/<id:category_id>/", kb.category_edit, name="kb_category"),
     path("kb/categories/<id:category_id>/move", kb.category_move, name="kb_category_move"),
     path("kb/categories/<id:category_id>/delete", kb.category_delete, name="kb_category_delete"),
+    path("kb/synonyms/", kb_synonyms.synonyms, name="kb_synonyms"),
+    path("kb/synonyms/<id:group_id>/", kb_synonyms.edit, name="kb_synonym"),
+    path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),

@@ -32,7 +32,7 @@ from opora.kb.models import (
 from opora.kb.selectors import require_editor, require_publisher
 from opora.search import service
 from opora.search.models import Scope
-from opora.search.text import plain_markdown
+from opora.search.text import markdown_headings, plain_markdown
 from opora.tickets.models import Message, Ticket, TicketStatus
 
 MAX_BODY_CHARS = 200_000
@@ -99,6 +99,7 @@ def _index(article: Article) -> None:
         body=plain_markdown(article.body),
         language=article.language,
         status=article.status,
+        headings=markdown_headings(article.body),
     )
 
 

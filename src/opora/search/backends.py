@@ -2,7 +2,9 @@
 """The two engines behind one interface: SQLite FTS5 and PostgreSQL full-text search.
 
 Both receive the same stemmed query terms (see `text.py`) and return candidate
-document ids with the engine's own relevance (title terms weigh more than body terms).
+document ids with the engine's own relevance: for articles the title weighs most, then
+the headings, then the body (FTS5's bm25 column weights; PostgreSQL's tsvector weights
+A, B and C); for tickets the subject above the messages.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def match_articles(terms: list[QueryTerm], filters: Filters, limit: int) -> list
             "SELECT d.id FROM search_fts_article f "
             "JOIN search_searchdocument d ON d.id = f.rowid "
             "WHERE search_fts_article MATCH %s" + where + " "
-            "ORDER BY bm25(search_fts_article, 5.0, 1.0), d.id LIMIT %s"
+            "ORDER BY bm25(search_fts_article, 5.0, 3.0, 1.0), d.id LIMIT %s"
         )
         args = [_fts5_query(terms), *params, limit]
     with connection.cursor() as cursor:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opora.accounts.models import Language
 
 
 class Scope(models.TextChoices):
@@ -28,6 +31,8 @@ class SearchDocument(models.Model):
     title = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
     title_terms = models.TextField(blank=True)
+    # Articles: the terms of the Markdown headings, weighed between title and body.
+    heading_terms = models.TextField(blank=True, db_default="")
     body_terms = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -41,10 +46,23 @@ class SearchDocument(models.Model):
         return f"{self.scope} {self.object_id}"
 
 
-class SearchTerm(models.Model):
-    """Every term of the knowledge base once: the vocabulary typo correction looks in."""
+class SynonymGroup(models.Model):
+    """Phrases customers and articles use for one thing, in one language.
 
-    term = models.CharField(max_length=64, unique=True)
+    "деньги не пришли" ~ "платёж не зачислен": a query holding every word of one phrase
+    also looks for the others (weighed below the customer's own words). The desk
+    ships a default vocabulary (`search/synonyms/<language>.txt`), loaded by the
+    migration; administrators edit it in the console or through the API.
+    """
+
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    phrases = models.JSONField(_("phrases"), default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["language", "id"]
+        indexes = [models.Index(fields=["language"], name="search_synonym_language")]
 
     def __str__(self) -> str:
-        return self.term
+        return " ~ ".join(self.phrases)

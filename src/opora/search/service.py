@@ -2,24 +2,25 @@
 
 Writers call `index_*` inside their transaction (a few milliseconds: the index can
 never disagree with the data). Readers call `search_articles` / `search_tickets`:
-query terms are stemmed, corrected against the knowledge-base vocabulary when a word
-is unknown (typos), matched by the engine, then re-ranked by how much of the query
-each document covers, and returned with a highlighted snippet.
+query terms are stemmed (articles: Russian lemmas too), corrected against the
+knowledge-base vocabulary when a word is unknown (typos), expanded with the support
+synonym vocabulary (articles), matched by the engine, then re-ranked in Python
+(`ranking.py` for articles: the same order on every engine) and returned with a
+highlighted snippet.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from django.db.models import Q
 from django.utils import timezone
 
 from opora.core.bulk import insert_rows
+from opora.search import corpus, ranking, synonyms
 from opora.search.backends import Filters, match_articles, match_tickets
-from opora.search.models import Scope, SearchDocument, SearchTerm
+from opora.search.models import Scope, SearchDocument
 from opora.search.text import (
     MAX_INDEXED_CHARS,
     QueryTerm,
@@ -48,6 +49,15 @@ class Message(Protocol):
 
 # Candidates fetched from the engine before re-ranking.
 CANDIDATES = 30
+# Articles: more, since ranking here decides between near-duplicates the engine's
+# own rank cannot tell apart; a knowledge base is small beside the conversations.
+ARTICLE_CANDIDATES = 100
+# A long complaint is read in full (up to this many distinct words), not its start.
+ARTICLE_QUERY_TERMS = 48
+
+# The learned boost: given the query and the candidate articles' ids, 0..1 for each
+# (what customers opened and found helpful); ranking keeps it small.
+Boost = Callable[[list[QueryTerm], list[int]], Mapping[int, float]]
 
 
 @dataclass(frozen=True)
@@ -76,15 +86,18 @@ def _document(
     language: str = "",
     status: str = "",
     ticket_id: int | None = None,
+    headings: str = "",
 ) -> SearchDocument:
     body = body[:MAX_INDEXED_CHARS]
+    lemmas = scope == Scope.ARTICLE
     return SearchDocument(
         scope=scope,
         object_id=object_id,
         title=title[:255],
         body=body,
-        title_terms=index_text(title),
-        body_terms=index_text(body),
+        title_terms=index_text(title, lemmas=lemmas),
+        heading_terms=index_text(headings, lemmas=lemmas),
+        body_terms=index_text(body, lemmas=lemmas),
         language=language,
         status=status,
         ticket_id=ticket_id,
@@ -96,6 +109,7 @@ _UPDATED = [
     "title",
     "body",
     "title_terms",
+    "heading_terms",
     "body_terms",
     "language",
     "status",
@@ -109,15 +123,21 @@ def _save_documents(docs: list[SearchDocument]) -> None:
     insert_rows(SearchDocument, docs, unique=["scope", "object_id"], update=_UPDATED)
 
 
-def index_article(article_id: int, *, title: str, body: str, language: str, status: str) -> None:
+def index_article(
+    article_id: int, *, title: str, body: str, language: str, status: str, headings: str = ""
+) -> None:
+    """Index an article; `headings` are its Markdown headings (`text.markdown_headings`)."""
     doc = _document(
-        Scope.ARTICLE, article_id, title=title, body=body, language=language, status=status
+        Scope.ARTICLE,
+        article_id,
+        title=title,
+        body=body,
+        language=language,
+        status=status,
+        headings=headings,
     )
     _save_documents([doc])
-    vocabulary = {t for t in f"{doc.title_terms} {doc.body_terms}".split() if len(t) <= 64}
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(term=t) for t in sorted(vocabulary)], ignore_conflicts=True
-    )
+    corpus.changed()
 
 
 def _ticket_document(ticket_id: int, *, subject: str, language: str) -> SearchDocument:
@@ -171,31 +191,35 @@ def move_ticket_documents(source_ticket_id: int, target_ticket_id: int) -> None:
 
 def remove(scope: str, object_ids: Iterable[int]) -> None:
     SearchDocument.objects.filter(scope=scope, object_id__in=list(object_ids)).delete()
+    if scope == Scope.ARTICLE:
+        corpus.changed()
+
+
+def reanalyze_articles() -> int:
+    """Recompute every article document's terms from its stored text (after the text
+    analysis changed); returns how many. Headings come back as each article is saved."""
+    docs = list(SearchDocument.objects.filter(scope=Scope.ARTICLE))
+    for doc in docs:
+        doc.title_terms = index_text(doc.title, lemmas=True)
+        doc.body_terms = index_text(doc.body, lemmas=True)
+    SearchDocument.objects.bulk_update(docs, ["title_terms", "body_terms"], batch_size=500)
+    corpus.changed()
+    return len(docs)
 
 
 def _correct(query: list[QueryTerm]) -> list[QueryTerm]:
     """Add close vocabulary terms for query terms the knowledge base does not know."""
     if not query:
         return query
-    # Typos rarely hit the first two letters: candidates share them (one query for all).
-    guessable = [q.term for q in query if len(q.term) >= 5 and not q.term.isdigit()]
-    if not guessable:
-        return query
-    condition = Q(term__in=guessable)
-    for head in {t[:2] for t in guessable}:
-        condition |= Q(term__startswith=head)
-    vocabulary = list(SearchTerm.objects.filter(condition).values_list("term", flat=True)[:20000])
-    known = set(vocabulary)
+    known = corpus.corpus()
     corrected: list[QueryTerm] = []
     for qt in query:
-        if qt.term in known or qt.term not in guessable:
+        if any(known.knows(f) for f in qt.forms):
             corrected.append(qt)
             continue
-        size = len(qt.term)
-        candidates = [c for c in vocabulary if c[:2] == qt.term[:2] and abs(len(c) - size) <= 2]
-        close = difflib.get_close_matches(qt.term, candidates, n=3, cutoff=0.75)
+        close = known.corrections(qt.term)
         alternatives = tuple(dict.fromkeys((*qt.alternatives, *close)))
-        corrected.append(QueryTerm(term=qt.term, prefix=qt.prefix, alternatives=alternatives))
+        corrected.append(replace(qt, alternatives=alternatives))
     return corrected
 
 
@@ -230,14 +254,57 @@ def search_articles(
     statuses: Sequence[str],
     language: str | None = None,
     limit: int = 10,
+    boost: Boost | None = None,
 ) -> list[Hit]:
     """Articles matching `q` among those with the given statuses, best first."""
-    query = _correct(query_terms(q))
+    query = _correct(query_terms(q, limit=ARTICLE_QUERY_TERMS, lemmas=True))
     if not query or not statuses:
         return []
+    expansions = synonyms.expand(query, language)
+    engine_terms = [*query, *(t for e in expansions for t in e.terms)]
     filters = Filters(statuses=statuses, language=language)
-    ids = match_articles(query, filters, max(CANDIDATES, limit))
-    return _hits(ids, query, limit)
+    ids = match_articles(engine_terms, filters, max(ARTICLE_CANDIDATES, limit))
+    # Terms only: the bodies (up to 20,000 characters each) are read for the hits shown.
+    rows = {
+        d.pk: d
+        for d in SearchDocument.objects.filter(pk__in=ids).only(
+            "object_id", "title", "language", "title_terms", "heading_terms", "body_terms"
+        )
+    }
+    docs = [
+        ranking.Document(
+            id=rows[i].object_id,
+            title=rows[i].title,
+            title_terms=rows[i].title_terms,
+            heading_terms=rows[i].heading_terms,
+            body_terms=rows[i].body_terms,
+        )
+        for i in ids
+        if i in rows
+    ]
+    boosts = dict(boost(query, [d.id for d in docs])) if boost and docs else {}
+    ranked = ranking.rank(docs, query, expansions, corpus.corpus(), boosts)
+    shown = [r for r in ranked[:limit] if r.score > 0]
+    by_object = {
+        d.object_id: d
+        for d in SearchDocument.objects.filter(
+            scope=Scope.ARTICLE, object_id__in=[r.doc.id for r in shown]
+        ).only("object_id", "body", "language")
+    }
+    highlighted = [*query, *(t for e in expansions for t in e.terms)]
+    return [
+        Hit(
+            scope=Scope.ARTICLE,
+            object_id=r.doc.id,
+            ticket_id=None,
+            title=r.doc.title,
+            snippet=highlight(by_object[r.doc.id].body or r.doc.title, highlighted),
+            score=r.score,
+            language=by_object[r.doc.id].language,
+            title_match=r.title_share,
+        )
+        for r in shown
+    ]
 
 
 def search_tickets(

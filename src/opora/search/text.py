@@ -5,6 +5,11 @@ SQLite's FTS5 ships only an English (porter) stemmer, so the stems are computed 
 with the Snowball stemmers (the same algorithms PostgreSQL's russian/english
 configurations use) and both engines index and query the same terms. A word is
 stemmed by its script: Cyrillic with the Russian stemmer, Latin with the English one.
+
+Knowledge-base articles also get the dictionary form (lemma) of each Russian word
+beside its stem (pymorphy3): stems miss alternations ("пришли" / "прийти",
+"шёл" / "идти", "заблокирован" / "блокировка" meet through lemmas or prefixes).
+Ticket conversations keep stems only: millions of messages index faster that way.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
+from pymorphy3 import MorphAnalyzer
 
 _WORD = re.compile(r"[0-9a-zа-я]+")
 _RU = snowballstemmer.stemmer("russian")
@@ -37,6 +43,7 @@ STOP_WORDS = frozenset(
     эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
     иногда лучше чуть том нельзя такой им более всегда конечно всю между у меня мои мой моё
     наш наша наши здравствуйте привет пожалуйста спасибо добрый день подскажите помогите
+    t s d m ll re ve don doesn didn isn wasn weren won aren haven hasn couldn can't cannot
     """.split()  # noqa: SIM905
 )
 
@@ -62,13 +69,63 @@ def stem(word: str) -> str:
     return str(_EN.stemWord(word))
 
 
+def is_cyrillic(word: str) -> bool:
+    return "а" <= word[0] <= "я"
+
+
+_analyzer: MorphAnalyzer | None = None
+
+
+def _morph() -> MorphAnalyzer:
+    """The Russian analyzer, loaded once per process on first use (its dictionaries
+    take a fraction of a second and some 15 MB)."""
+    global _analyzer
+    if _analyzer is None:
+        _analyzer = MorphAnalyzer(lang="ru")
+    return _analyzer
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The dictionary form of a Russian word ("пришли" -> "прийти"); others as they are."""
+    if word.isdigit() or not is_cyrillic(word):
+        return word
+    return normalize(str(_morph().parse(word)[0].normal_form))
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """The index terms of one word: its stem, and its lemma when that differs."""
+    s = stem(word)
+    if word.isdigit() or not is_cyrillic(word):
+        return (s,)
+    base = lemma(word)
+    if base == s or base in STOP_WORDS:
+        return (s,)
+    return (s, base)
+
+
 def terms(text: str) -> list[str]:
     """Stems of the meaningful words of a text, in order."""
     return [stem(w) for w in words(text[:MAX_INDEXED_CHARS]) if w not in STOP_WORDS]
 
 
-def index_text(text: str) -> str:
-    return " ".join(terms(text))
+def lemma_terms(text: str) -> list[str]:
+    """Stems and, beside them, Russian lemmas of the meaningful words of a text."""
+    found = words(text[:MAX_INDEXED_CHARS])
+    return [t for w in found if w not in STOP_WORDS for t in word_terms(w)]
+
+
+def index_text(text: str, *, lemmas: bool = False) -> str:
+    return " ".join(lemma_terms(text) if lemmas else terms(text))
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+
+
+def markdown_headings(markdown: str) -> str:
+    """The headings of a Markdown text, one a line: they weigh between title and body."""
+    return "\n".join(m.group(1) for m in _HEADING.finditer(markdown[:MAX_INDEXED_CHARS]))
 
 
 def prefix_of(term: str) -> str | None:
@@ -88,10 +145,16 @@ class QueryTerm:
     term: str
     prefix: str | None
     alternatives: tuple[str, ...] = ()  # close terms from the vocabulary (typos)
+    variants: tuple[str, ...] = ()  # other terms of the same word (its Russian lemma)
 
     @property
     def forms(self) -> tuple[str, ...]:
-        return (self.term, *self.alternatives)
+        return (self.term, *self.variants, *self.alternatives)
+
+    @property
+    def own(self) -> frozenset[str]:
+        """The terms that are this very word (stem, lemma): they count in full."""
+        return frozenset((self.term, *self.variants))
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -142,13 +205,23 @@ def _alternatives(term: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def query_terms(q: str, *, limit: int = 12) -> list[QueryTerm]:
-    seen: list[str] = []
-    for term in terms(q):
-        if term not in seen:
-            seen.append(term)
+def query_terms(q: str, *, limit: int = 12, lemmas: bool = False) -> list[QueryTerm]:
+    """The query's distinct meaningful words as terms, the first `limit` of them.
+
+    With `lemmas` (articles), a Russian word's lemma is one of its own forms.
+    """
+    seen: dict[str, tuple[str, ...]] = {}
+    for word in words(q):
+        if word in STOP_WORDS:
+            continue
+        found = word_terms(word) if lemmas else (stem(word),)
+        if found[0] not in seen:
+            seen[found[0]] = found[1:]
+        if len(seen) >= limit:
+            break
     return [
-        QueryTerm(term=t, prefix=prefix_of(t), alternatives=_alternatives(t)) for t in seen[:limit]
+        QueryTerm(term=t, prefix=prefix_of(t), alternatives=_alternatives(t), variants=v)
+        for t, v in seen.items()
     ]
 
 
@@ -169,7 +242,7 @@ def coverage(query: list[QueryTerm], title_terms: str, body_terms: str) -> float
     for qt in query:
         best = 0.0
         for form in qt.forms:
-            factor = 1.0 if form == qt.term else 0.8
+            factor = 1.0 if form in qt.own else 0.8
             if form in title_set:
                 best = max(best, 1.0 * factor)
             elif form in body_set:
