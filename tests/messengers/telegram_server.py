@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 BOT_ID = 7000001
-TOKEN = f"{BOT_ID}:AAH-local-test-token-0123456789abcdef"  # noqa: S105 - a test token
+TOKEN = f"{BOT_ID}:AAH-local-test-token-0123456789abcdef"
 USERNAME = "opora_desk_bot"
 
 
@@ -149,7 +149,7 @@ class TelegramServer:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet tests
 
             def _reply(self, status: int, body: bytes, ctype: str = "application/json") -> None:
@@ -211,7 +211,8 @@ class TelegramServer:
                     )
                     for part in message.iter_parts():
                         name = part.get_param("name", header="content-disposition")
-                        data = part.get_payload(decode=True) or b""
+                        raw = part.get_payload(decode=True)
+                        data = raw if isinstance(raw, bytes) else b""
                         filename = part.get_filename()
                         if filename is not None:
                             files[str(name)] = (filename, data)

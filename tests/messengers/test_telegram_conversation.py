@@ -287,8 +287,7 @@ def test_a_blocked_bot_marks_the_customer_unreachable_and_the_ticket_shows_it(
     # ... until the customer writes again.
     telegram_api.blocked.clear()
     post_update(tg_bot, update("Sorry, I am back"))
-    chat.refresh_from_db()
-    assert chat.unreachable_at is None
+    assert Conversation.objects.get(pk=chat.pk).unreachable_at is None
     run_jobs(lambda: add_message(ticket, by=alice, body="Welcome back"))
     assert telegram_api.sent("sendMessage")[-1].params["text"] == "Welcome back"
 

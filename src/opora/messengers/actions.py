@@ -239,7 +239,9 @@ def connect_bot(bot: TelegramBot, *, by: User) -> CheckResult:
 
 
 def clean_chat_id(value: Any) -> str:
-    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    text = (
+        str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    )
     if not re.fullmatch(r"-?[0-9]{1,20}|@[A-Za-z0-9_]{4,64}", text):
         raise ValidationFailed(
             errors.INVALID_CHAT,

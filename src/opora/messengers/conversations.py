@@ -50,7 +50,7 @@ class Stored:
     opened: bool  # the message opened the ticket
 
 
-def store(arrived: Arrived, note_handled: Callable[[], None]) -> Stored | None:
+def store(arrived: Arrived, note_handled: Callable[[], object]) -> Stored | None:
     """Take `arrived` in; None when `note_handled` found it handled already (it raises
     IntegrityError for an update noted before)."""
     try:

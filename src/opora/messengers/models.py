@@ -84,6 +84,9 @@ class TelegramUpdate(models.Model):
             models.UniqueConstraint(fields=["bot", "update_id"], name="telegram_update_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.bot_id}:{self.update_id}"
+
 
 class Conversation(models.Model):
     """A person's chat with one of the desk's messenger accounts: where the desk's
@@ -92,9 +95,7 @@ class Conversation(models.Model):
     channel = models.CharField(max_length=16)  # a tickets.Channel value
     account_id = models.BigIntegerField()  # the channel's account row (a TelegramBot id)
     chat_id = models.CharField(max_length=64)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -112,3 +113,6 @@ class Conversation(models.Model):
             )
         ]
         indexes = [models.Index(fields=["ticket"], name="messenger_chat_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.account_id}:{self.chat_id}"

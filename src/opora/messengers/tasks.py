@@ -25,9 +25,7 @@ def forget_telegram_updates_task() -> int:
     from opora.core import clock
     from opora.messengers.models import TelegramUpdate
 
-    deleted, _ = TelegramUpdate.objects.filter(
-        received_at__lt=clock.now() - KEEP_UPDATES
-    ).delete()
+    deleted, _ = TelegramUpdate.objects.filter(received_at__lt=clock.now() - KEEP_UPDATES).delete()
     return deleted
 
 

@@ -52,7 +52,9 @@ class TelegramAdapter:
         account, _, chat_id = delivery.address.partition(":")
         bot = TelegramBot.objects.filter(pk=int(account) if account.isdigit() else 0).first()
         if bot is None or not bot.active:
-            raise DeliveryFailed("The Telegram bot of this chat was removed or turned off.", permanent=True)
+            raise DeliveryFailed(
+                "The Telegram bot of this chat was removed or turned off.", permanent=True
+            )
         chat = Conversation.objects.filter(
             channel=self.channel, account_id=bot.pk, chat_id=chat_id
         ).first()

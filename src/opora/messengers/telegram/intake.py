@@ -72,7 +72,10 @@ def _files(message: telegram.Message) -> list[FileRef]:
         largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
         found.append(
             FileRef(
-                largest.file_id, f"photo-{largest.file_unique_id}.jpg", "image/jpeg", largest.file_size
+                largest.file_id,
+                f"photo-{largest.file_unique_id}.jpg",
+                "image/jpeg",
+                largest.file_size,
             )
         )
     if message.document:
@@ -117,8 +120,10 @@ def _kinds(update: telegram.Update) -> str:
     return ",".join(sorted(k for k in update.to_dict() if k != "update_id")) or "empty"
 
 
-def take(bot: TelegramBot, update: telegram.Update) -> str:
-    """Handle one update; what became of it (MESSAGE, START, IGNORED, DUPLICATE)."""
+def take(bot: TelegramBot, update: telegram.Update, *, kinds: str = "") -> str:
+    """Handle one update; what became of it (MESSAGE, START, IGNORED, DUPLICATE).
+    `kinds`: what the update held, for the log line of one ignored (by default, what
+    the library read of it)."""
     update_id = update.update_id
     if TelegramUpdate.objects.filter(bot=bot, update_id=update_id).exists():
         return DUPLICATE
@@ -126,7 +131,10 @@ def take(bot: TelegramBot, update: telegram.Update) -> str:
     sender = message.from_user if message is not None else None
     if message is None or sender is None or sender.is_bot or message.chat.type != "private":
         logger.info(
-            "telegram bot %s: update %s ignored (%s)", bot.pk, update_id, _describe(update)
+            "telegram bot %s: update %s ignored (%s)",
+            bot.pk,
+            update_id,
+            _describe(update, kinds),
         )
         return IGNORED if _note(bot, update_id, IGNORED) else DUPLICATE
     language = language_of(sender, bot)
@@ -162,11 +170,11 @@ def take(bot: TelegramBot, update: telegram.Update) -> str:
     return MESSAGE if stored is not None else DUPLICATE
 
 
-def _describe(update: telegram.Update) -> str:
+def _describe(update: telegram.Update, kinds: str) -> str:
     message = update.message
     if message is not None and message.chat.type != "private":
         return f"a {message.chat.type} chat"
-    return _kinds(update)
+    return kinds or _kinds(update)
 
 
 def _fetch(bot: TelegramBot, refs: list[FileRef]) -> tuple[list[IncomingFile], list[str]]:
