@@ -340,3 +340,34 @@ def _signed_in(user: User) -> Any:
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_the_answer_bot_answers_a_new_telegram_request_first_and_yes_solves_it(
+    tg_bot: TelegramBot,
+    telegram_api: TelegramServer,
+    post_update: Any,
+    run_jobs: Any,
+    alice: User,
+    support: Any,
+) -> None:
+    from opora.automation.bot import configure_bot
+    from opora.automation.models import BotConversation, BotState
+    from opora.kb import actions as kb
+
+    kb.create_article(
+        by=alice,
+        title="Printer does not print",
+        body="Check the print queue and restart the spooler service.",
+        status="published",
+    )
+    configure_bot(team_id=support.pk, enabled=True, threshold=0.5)
+    run_jobs(lambda: post_update(tg_bot, update("My printer does not print")))
+    ticket = Ticket.objects.get()
+    [answer] = telegram_api.sent("sendMessage")
+    assert answer.params["chat_id"] == str(CUSTOMER_ID)
+    assert "restart the spooler service" in answer.params["text"]
+    assert BotConversation.objects.get(ticket=ticket).state == BotState.AWAITING
+
+    run_jobs(lambda: post_update(tg_bot, update("yes, thanks")))
+    assert BotConversation.objects.get(ticket=ticket).state == BotState.SOLVED
+    assert Ticket.objects.get(pk=ticket.pk).status == "solved"
