@@ -21,7 +21,18 @@ LAYERS: list[set[str]] = [
     {"accounts"},  # people, organizations, teams, tokens
     {"search"},  # the search index, for any domain
     {"tickets"},  # the core of the desk
-    {"sla", "inbox", "automation", "triage", "kb", "feedback", "reports", "monitoring", "chat"},
+    {
+        "sla",
+        "inbox",
+        "automation",
+        "triage",
+        "kb",
+        "feedback",
+        "reports",
+        "monitoring",
+        "chat",
+        "messengers",
+    },
     {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process
 ]

@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "opora.inbox",
     # live chat: the widget, visitors' and agents' sockets, routing to agents
     "opora.chat",
+    # messengers: Telegram (webhook or polling), a base for the others
+    "opora.messengers",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",
@@ -334,6 +336,9 @@ LOGGING = {
     "loggers": {
         "opora": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django": {"handlers": ["console"], "level": "WARNING"},
+        # Their request lines carry a bot's token in the URL: never below WARNING.
+        "httpx": {"level": "WARNING"},
+        "telegram": {"level": "WARNING"},
     },
 }
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("help/", include("opora.kb.urls")),
     # Live chat: the widget's script and its HTTP endpoints (any origin).
     path("chat/", include("opora.chat.urls")),
+    # Messengers' webhooks (Telegram), authenticated by each bot's secret.
+    path("channels/", include("opora.messengers.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),

@@ -59,6 +59,7 @@ SECTIONS: list[Section] = [
             Page("mailboxes", _("Mailboxes"), "console:channels_mailboxes"),
             Page("outbox", _("Outbox"), "console:outbox"),
             Page("chat", _("Chat settings"), "agent:chat_settings"),
+            Page("telegram", _("Telegram"), "console:telegram_bots"),
         ),
         allowed=lambda user: False,  # admins only
     ),

@@ -15,6 +15,7 @@ from opora.console import (
     people,
     routing,
     service,
+    telegram,
     triage,
     views,
 )
@@ -59,6 +60,16 @@ service_urls = [
     path("service/lines", service.line_names, name="service_lines"),
 ]
 
+telegram_urls = [
+    path("channels/telegram/", telegram.bots, name="telegram_bots"),
+    path("channels/telegram/new", telegram.new_bot, name="telegram_new"),
+    path("channels/telegram/<id:bot_id>/", telegram.edit_bot, name="telegram_bot"),
+    path("channels/telegram/<id:bot_id>/delete", telegram.delete_bot, name="telegram_delete"),
+    path("channels/telegram/<id:bot_id>/test", telegram.test_bot, name="telegram_test"),
+    path("channels/telegram/<id:bot_id>/connect", telegram.connect_bot, name="telegram_connect"),
+    path("channels/telegram/<id:bot_id>/send-test", telegram.send_test, name="telegram_send_test"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Knowledge base
@@ -88,6 +99,7 @@ urlpatterns = [
     path("kb/synonyms/<id:group_id>/", kb_synonyms.edit, name="kb_synonym"),
     path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,
+    *telegram_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),

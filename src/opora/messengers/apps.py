@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MessengersConfig(AppConfig):
+    name = "opora.messengers"
+    label = "messengers"
+    verbose_name = "Messengers"
+
+    def ready(self) -> None:
+        from opora.inbox.channels import register
+        from opora.messengers.telegram.adapter import TelegramAdapter
+
+        # The desk's public replies on Telegram tickets go out through the outbox.
+        register(TelegramAdapter())

@@ -1,0 +1,140 @@
+"""What every messenger does with a message that arrived, and with a person it can no
+longer reach.
+
+A messenger's intake reads its provider's update, fetches the files (outside any
+transaction: they come over the network), and hands an `Arrived` to `store`, together
+with its own way of noting the update as handled. `store` does the rest in one
+transaction: the update noted (a second delivery of it stops here), the message through
+the channel layer's `receive` (the person's open conversation, or a new ticket with
+routing, language, SLA and search), and the chat remembered as where the desk's replies
+go. A new ticket gets the answer bot's reply first, as a live chat does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from opora.accounts.identities import Contact
+from opora.automation import bot as answer_bot
+from opora.core import clock
+from opora.inbox.channels import Inbound, receive
+from opora.messengers.models import Conversation
+from opora.tickets.attachments import IncomingFile
+from opora.tickets.models import Message, Ticket
+
+logger = logging.getLogger("opora.messengers")
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """One message from a person, as a messenger's intake read it."""
+
+    channel: str  # a tickets.Channel value
+    account_id: int  # the desk's account on that channel (a TelegramBot id)
+    chat_id: str  # where to answer
+    contact: Contact
+    body: str
+    external_id: str  # unique on the channel: repeated deliveries are kept once
+    attachments: Sequence[IncomingFile] = ()
+    team_id: int | None = None  # a new ticket's team (the account's); None: routing
+
+
+@dataclass(frozen=True)
+class Stored:
+    ticket: Ticket
+    message: Message
+    opened: bool  # the message opened the ticket
+
+
+def store(arrived: Arrived, note_handled: Callable[[], object]) -> Stored | None:
+    """Take `arrived` in; None when `note_handled` found it handled already (it raises
+    IntegrityError for an update noted before)."""
+    try:
+        with transaction.atomic():
+            note_handled()
+            ticket, message = receive(
+                Inbound(
+                    channel=arrived.channel,
+                    contact=arrived.contact,
+                    body=arrived.body,
+                    attachments=arrived.attachments,
+                    external_id=arrived.external_id,
+                    team_id=arrived.team_id,
+                )
+            )
+            _remember(arrived, ticket)
+    except IntegrityError:
+        return None  # the same update, taken in by another request a moment ago
+    opened = not Message.objects.filter(ticket=ticket, pk__lt=message.pk).exists()
+    if opened:
+        answer_first(ticket)
+    return Stored(ticket=ticket, message=message, opened=opened)
+
+
+def answer_first(ticket: Ticket) -> None:
+    """The answer bot looks at a new messenger request at once, before any person, as
+    in a live chat; its reply goes out through the channel like an agent's."""
+    try:
+        answer_bot.answer_ticket(ticket.pk)
+    except Exception:
+        # The message is stored; a person answers it instead.
+        logger.exception("the answer bot failed on ticket %s", ticket.pk)
+
+
+def _remember(arrived: Arrived, ticket: Ticket) -> None:
+    """The chat this ticket's replies go to; writing again makes a person reachable."""
+    now = clock.now()
+    updated = Conversation.objects.filter(
+        channel=arrived.channel, account_id=arrived.account_id, chat_id=arrived.chat_id
+    ).update(
+        user_id=ticket.requester_id,
+        ticket=ticket,
+        language=arrived.contact.language or "",
+        unreachable_at=None,
+        unreachable_reason="",
+        updated_at=now,
+    )
+    if not updated:
+        Conversation.objects.create(
+            channel=arrived.channel,
+            account_id=arrived.account_id,
+            chat_id=arrived.chat_id,
+            user_id=ticket.requester_id,
+            ticket=ticket,
+            language=arrived.contact.language or "",
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def mark_unreachable(conversation: Conversation, reason: str) -> None:
+    """The person refused the desk's messages (blocked the bot): nothing more is sent
+    there until they write again."""
+    Conversation.objects.filter(pk=conversation.pk).update(
+        unreachable_at=clock.now(), unreachable_reason=reason[:500]
+    )
+    logger.info(
+        "%s chat %s of account %s is unreachable",
+        conversation.channel,
+        conversation.pk,
+        conversation.account_id,
+    )
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
+    text = text.strip()
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n")
+    if text:
+        pieces.append(text)
+    return pieces

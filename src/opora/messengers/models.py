@@ -1,0 +1,118 @@
+"""Messenger accounts of the desk and the conversations held through them.
+
+A bot's token is stored (the desk must present it on every call) but never shown or
+returned after it is saved; its webhook secret is generated here and only sent to the
+provider, which presents it on every webhook call.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opora.accounts.models import Language, Team
+from opora.tickets.models import Ticket
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+def new_webhook_secret() -> str:
+    # Telegram takes 1-256 characters of A-Z, a-z, 0-9, "_" and "-".
+    return secrets.token_urlsafe(32)
+
+
+class BotMode(models.TextChoices):
+    WEBHOOK = "webhook", _("Webhook (the desk has a public address)")
+    POLLING = "polling", _("Polling (no public address needed)")
+
+
+class TelegramBot(models.Model):
+    """One Telegram bot the desk answers through."""
+
+    name = models.CharField(_("name"), max_length=120)
+    token = models.CharField(max_length=200)
+    webhook_secret = models.CharField(max_length=256, default=new_webhook_secret)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=BotMode.choices, default=BotMode.WEBHOOK
+    )
+    api_base = models.CharField(_("Bot API server"), max_length=500, default=TELEGRAM_API)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="telegram_bots",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    active = models.BooleanField(_("active"), default=True)
+    # What getMe said last: shown beside the name, so admins know which bot this is.
+    username = models.CharField(max_length=64, blank=True)
+    # Polling: the next update_id to ask getUpdates for.
+    update_offset = models.BigIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TelegramUpdate(models.Model):
+    """An update already taken in: Telegram retries a webhook it thinks failed, and a
+    polling run may overlap another, so each update_id of a bot is handled once."""
+
+    bot = models.ForeignKey(TelegramBot, on_delete=models.CASCADE, related_name="+")
+    update_id = models.BigIntegerField()
+    # What became of it: "message", "start", "ignored", "duplicate" is never stored.
+    outcome = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bot", "update_id"], name="telegram_update_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bot_id}:{self.update_id}"
+
+
+class Conversation(models.Model):
+    """A person's chat with one of the desk's messenger accounts: where the desk's
+    replies on their ticket go, and whether the person can still be reached there."""
+
+    channel = models.CharField(max_length=16)  # a tickets.Channel value
+    account_id = models.BigIntegerField()  # the channel's account row (a TelegramBot id)
+    chat_id = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    # The person blocked the bot (or left): nothing more is sent until they write again.
+    unreachable_at = models.DateTimeField(null=True, blank=True)
+    unreachable_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "account_id", "chat_id"], name="messenger_chat_once"
+            )
+        ]
+        indexes = [models.Index(fields=["ticket"], name="messenger_chat_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.account_id}:{self.chat_id}"
