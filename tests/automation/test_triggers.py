@@ -157,6 +157,14 @@ def test_the_sentiment_condition_reads_the_customers_tone(make_ticket, dana, ada
     assert refused.value.field == "conditions.0.value"
 
 
+def test_is_one_of_nothing_is_refused():
+    with pytest.raises(ValidationFailed) as refused:
+        triggers.clean_definition(
+            "created", "all", [cond("status", "in", [])], [{"type": "add_tags", "value": ["x"]}]
+        )
+    assert refused.value.field == "conditions.0.value"
+
+
 # --- Actions --------------------------------------------------------------------------
 
 

@@ -134,7 +134,11 @@ def _clean_condition(index: int, row: Any) -> dict[str, Any]:
             field=f"{where}.operator",
         )
     if operator in ("in", "not_in"):
-        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        if (
+            not isinstance(value, list)
+            or not value  # "is one of" nothing would never hold (or always, negated)
+            or not all(isinstance(v, str | int) for v in value)
+        ):
             raise ValidationFailed(
                 errors.INVALID_CONDITION, _("This operator needs a list."), field=f"{where}.value"
             )
