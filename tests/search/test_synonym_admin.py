@@ -111,3 +111,27 @@ def test_the_api_refuses_agents_and_bad_groups_writing_nothing(api, ada, alice):
         assert stop_words.status_code == 422
         wrong = put(admin, f"/kb/synonyms/{group.pk}", {"language": "de", "phrases": ["a", "b"]})
         assert wrong.status_code in (400, 422)
+
+
+def test_shipped_groups_come_back_without_doubling_edited_ones(api, ada, alice):
+    client = signed_in(ada)
+    shipped = SynonymGroup.objects.filter(language="ru").count()
+    groups = list(SynonymGroup.objects.filter(language="ru").order_by("id")[:2])
+    edited, deleted = groups
+    # an admin edits one shipped group and deletes another
+    client.post(f"{PAGE}{edited.pk}/", {"language": "ru", "phrases": edited.phrases[0] + "\nmine"})
+    client.post(f"{PAGE}{deleted.pk}/delete")
+    assert SynonymGroup.objects.filter(language="ru").count() == shipped - 1
+    # only the deleted one comes back: the edited one still holds a shipped phrase
+    answer = client.post(PAGE + "restore?language=ru", follow=True)
+    assert "1 shipped group was added back." in answer.content.decode()
+    assert SynonymGroup.objects.filter(language="ru").count() == shipped
+    assert SynonymGroup.objects.filter(phrases=deleted.phrases).exists()
+    assert AdminChange.objects.filter(area="kb", action="restored").count() == 1
+    admin, agent = api(ada), api(alice)
+    # again: nothing to add, nothing written
+    with nothing_written():
+        assert admin.post("/kb/synonyms/restore").json() == {"added": 0}
+    # agents may not
+    with nothing_written():
+        assert agent.post("/kb/synonyms/restore").status_code == 403

@@ -71,6 +71,25 @@ def create_group(request: HttpRequest, payload: SynonymGroupIn) -> Status[dict[s
     return Status(201, _out(group))
 
 
+class RestoredOut(Schema):
+    added: int = Field(description="how many shipped groups came back")
+
+
+@router.post(
+    "/kb/synonyms/restore",
+    response={200: RestoredOut, **ERRORS},
+    summary="Add back the shipped synonym groups that are missing",
+    description="A shipped group comes back only when none of its phrases is in any "
+    "group of its language: administrators' own groups and edits stay as they are.",
+    operation_id="opora_api_kb_synonyms_restore",
+)
+def restore_groups(
+    request: HttpRequest, language: Literal["en", "ru"] | None = None
+) -> dict[str, int]:
+    user = current_user(request)
+    return {"added": actions.restore_shipped_groups(by=user, language=language)}
+
+
 @router.get(
     "/kb/synonyms/{group_id}",
     response={200: SynonymGroupOut, **ERRORS},

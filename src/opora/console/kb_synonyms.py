@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opora.accounts.models import Language, User
@@ -139,4 +139,27 @@ def delete(request: HttpRequest, group_id: int) -> HttpResponse:
         return forbidden(request)
     actions.delete_synonym_group(_group(user, group_id), by=user)
     messages.success(request, _("The synonym group was deleted."))
+    return redirect("console:kb_synonyms")
+
+
+@require_POST
+@kb_section
+def restore(request: HttpRequest) -> HttpResponse:
+    """Add back the shipped groups that are missing (admins' own groups stay)."""
+    user = _admin(request)
+    if user is None:
+        return forbidden(request)
+    added = actions.restore_shipped_groups(by=user, language=_language(request))
+    if added:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d shipped group was added back.",
+                "%(n)d shipped groups were added back.",
+                added,
+            )
+            % {"n": added},
+        )
+    else:
+        messages.info(request, _("Every shipped group is already in the vocabulary."))
     return redirect("console:kb_synonyms")

@@ -96,6 +96,7 @@ urlpatterns = [
     path("kb/categories/<id:category_id>/move", kb.category_move, name="kb_category_move"),
     path("kb/categories/<id:category_id>/delete", kb.category_delete, name="kb_category_delete"),
     path("kb/synonyms/", kb_synonyms.synonyms, name="kb_synonyms"),
+    path("kb/synonyms/restore", kb_synonyms.restore, name="kb_synonyms_restore"),
     path("kb/synonyms/<id:group_id>/", kb_synonyms.edit, name="kb_synonym"),
     path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,

@@ -112,3 +112,45 @@ def delete_synonym_group(group: SynonymGroup, *, by: User) -> None:
     group.delete()
     transaction.on_commit(synonyms.changed)
     synonyms.changed()
+
+
+@transaction.atomic
+def restore_shipped_groups(*, by: User, language: str | None = None) -> int:
+    """Add back the shipped groups of which no phrase is in the vocabulary any more.
+
+    Administrators' own groups and their edits of shipped ones stay as they are: a
+    shipped group comes back only when none of its phrases is in any group of its
+    language (so an edited group is not doubled). Returns how many came back."""
+    require_admin(by)
+    languages = [_language(language)] if language else list(synonyms.LANGUAGES)
+    now = clock.now()
+    added: list[SynonymGroup] = []
+    for lang in languages:
+        present = {
+            phrase.casefold()
+            for phrases in SynonymGroup.objects.filter(language=lang).values_list(
+                "phrases", flat=True
+            )
+            for phrase in phrases
+        }
+        for phrases in synonyms.shipped_groups(lang):
+            if any(p.casefold() in present for p in phrases):
+                continue
+            added.append(
+                SynonymGroup.objects.create(
+                    language=lang, phrases=phrases, created_at=now, updated_at=now
+                )
+            )
+            present.update(p.casefold() for p in phrases)
+    if added:
+        audit.record_change(
+            actor=by,
+            area="kb",
+            action="restored",
+            target_type="synonymgroup",
+            label="shipped synonym groups",
+            changes={"added": [[], [g.phrases for g in added]]},
+        )
+        transaction.on_commit(synonyms.changed)
+        synonyms.changed()
+    return len(added)
