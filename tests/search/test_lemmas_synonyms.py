@@ -5,8 +5,12 @@ Each test holds a decoy that would come first (or tie) without the feature."""
 
 from __future__ import annotations
 
+from django.test import Client
+
 from opora.kb import actions
+from opora.kb.models import Deflection
 from opora.kb.selectors import search_articles
+from tests.writes import nothing_written
 
 
 def first(q, language=None):
@@ -78,3 +82,27 @@ def test_feedback_never_puts_an_article_above_an_exact_title_match(make_article,
         actions.record_deflection("deflected", article=popular, user=dana, query="refund to card")
     found = search_articles(None, "refund to card")
     assert [h.object_id for h in found[:2]] == [exact.pk, popular.pk]
+
+
+def test_articles_customers_open_from_the_results_lift_for_that_search(make_article, client):
+    cards = make_article("Refund timing for cards", "Refund timing depends on the bank.")
+    wallets = make_article("Refund timing for wallets", "Refund timing depends on the wallet.")
+    assert first("refund timing") == cards.pk
+    # the results link carries the search, so opening an article is remembered
+    results = client.get("/help/search/?q=refund+timing").content.decode()
+    assert f'/help/articles/{wallets.pk}/?q=refund%20timing"' in results
+    for _ in range(4):  # four visitors, each in their own session
+        visitor = Client()
+        assert visitor.get(f"/help/articles/{wallets.pk}/?q=refund timing").status_code == 200
+        visitor.get(f"/help/articles/{wallets.pk}/?q=refund timing")  # once per session
+    assert Deflection.objects.filter(kind="opened", article=wallets).count() == 4
+    assert first("refund timing") == wallets.pk
+    assert first("refund cards") == cards.pk  # another search is not lifted
+
+
+def test_the_desks_own_clicks_teach_search_nothing(make_article, alice):
+    wallets = make_article("Refund timing for wallets", "Refund timing depends on the wallet.")
+    agent = Client()
+    agent.force_login(alice)
+    with nothing_written():
+        agent.get(f"/help/articles/{wallets.pk}/?q=refund timing")

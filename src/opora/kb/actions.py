@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Language, User
-from opora.core import audit
+from opora.core import audit, clock
 from opora.core.errors import NotFound, ValidationFailed
 from opora.inbox.email.quotes import strip_quotes
 from opora.kb import errors
@@ -272,6 +272,34 @@ def record_view(article: Article, *, by: User | None) -> None:
         return
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
     article.view_count += 1
+
+
+# Search clicks a visitor's session may record: one per article, this many at most.
+MAX_CLICKS_PER_SESSION = 50
+CLICKS_KEY = "kb_search_clicks"
+
+
+def record_search_click(
+    article: Article, query: str, *, by: User | None, session: SessionBase
+) -> bool:
+    """A customer opened this article from the results of `query`: what search learns
+    from (`selectors.feedback_boost`). Once per article and session, a bounded number
+    per session, never for the desk's own people; returns whether it was recorded."""
+    query = " ".join(query.split())[:255]
+    if not query or (by is not None and by.is_agent):
+        return False
+    clicked: list[int] = list(session.get(CLICKS_KEY, []))
+    if article.pk in clicked or len(clicked) >= MAX_CLICKS_PER_SESSION:
+        return False
+    Deflection.objects.create(
+        kind=DeflectionKind.OPENED,
+        article=article,
+        user=by,
+        query=query,
+        created_at=clock.now(),
+    )
+    session[CLICKS_KEY] = [*clicked, article.pk]
+    return True
 
 
 def voter_key(user: User | None, session: SessionBase) -> str:

@@ -146,6 +146,7 @@ class ArticleVote(models.Model):
 class DeflectionKind(models.TextChoices):
     SUGGESTED = "suggested", _("Articles suggested while typing")
     DEFLECTED = "deflected", _("Left after reading an article")
+    OPENED = "opened", _("Opened from search results")
 
 
 class Deflection(models.Model):

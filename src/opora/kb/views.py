@@ -131,6 +131,8 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("article") from None
     actions.record_view(found, by=user)
+    if request.GET.get("q"):  # opened from the search results (kb/search.html)
+        actions.record_search_click(found, request.GET["q"], by=user, session=request.session)
     context = _context(request)
     other = {a.language: a for a in translations(found, user)}
     return render(
