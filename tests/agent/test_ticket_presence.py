@@ -28,14 +28,14 @@ class Page:
 
     async def connect(self) -> bool:
         await self.app.send_input({"type": "websocket.connect"})
-        answer = await self.app.receive_output(timeout=5)
+        answer = await self.app.receive_output(timeout=15)
         return bool(answer["type"] == "websocket.accept")
 
     async def say(self, kind: str) -> None:
         await self.app.send_input({"type": "websocket.receive", "text": json.dumps({"type": kind})})
 
     async def hear(self) -> dict[str, Any]:
-        message = await self.app.receive_output(timeout=5)
+        message = await self.app.receive_output(timeout=15)
         assert message["type"] == "websocket.send", message
         event: dict[str, Any] = json.loads(message["text"])
         return event
@@ -45,7 +45,7 @@ class Page:
 
     async def close(self) -> None:
         await self.app.send_input({"type": "websocket.disconnect", "code": 1000})
-        await self.app.wait(timeout=5)
+        await self.app.wait(timeout=15)
 
 
 @pytest.mark.django_db(transaction=True)
