@@ -8,10 +8,10 @@ from typing import Any, Literal
 from django.conf import settings
 from django.db.models import (
     F,
-    Q,
     QuerySet,
     prefetch_related_objects,
 )
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan  # type: ignore[import-untyped]
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -331,10 +331,11 @@ def _after_cursor(
             raise NinjaValidationError(
                 [{"loc": ("query", "cursor"), "msg": "invalid cursor", "type": "invalid_cursor"}]
             ) from None
-    op = "lt" if descending else "gt"
-    return tickets.filter(
-        Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": last_id})
-    )
+    # A row comparison, (field, id) < (value, last id): PostgreSQL walks the sort's
+    # index from the cursor on, where "a < v OR (a = v AND id < i)" walks from the top
+    # (Django writes the OR form on databases without row values).
+    compare = TupleLessThan if descending else TupleGreaterThan
+    return tickets.filter(compare(Tuple(F(field), F("id")), (value, last_id)))
 
 
 @router.get("/tickets", response={200: TicketPage, **ERRORS}, summary="List tickets")
