@@ -87,7 +87,7 @@ def predict(subject: str, body: str) -> dict[str, Guess]:
         if target in off:
             continue
         if run not in rows or not run:
-            rows[run] = pipeline.named_steps["features"].transform([text])
+            rows[run] = classifier.features_of(pipeline.named_steps["features"], text)
         if target == Target.TAGS:
             tags = classifier.tag_probabilities(pipeline, rows[run], floor=TAG_FLOOR, most=MAX_TAGS)
             top = tags[0][1] if tags else 0.0
