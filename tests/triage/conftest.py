@@ -27,12 +27,13 @@ def history(ada: User, dana: User) -> dict[str, Team]:
     on the late deliveries, "vip" on three tickets."""
     teams = import_history(generate(120, seed=5, intents=FEW), admin=ada, requester=dana)
     tags = {name: Tag.objects.create(name=name) for name in [*TAGGED.values(), RARE]}
-    links = []
-    for intent, name in TAGGED.items():
-        for pk in Ticket.objects.filter(team=teams[intent]).values_list("pk", flat=True):
-            links.append(Ticket.tags.through(ticket_id=pk, tag=tags[name]))
-    for pk in Ticket.objects.order_by("pk").values_list("pk", flat=True)[:3]:
-        links.append(Ticket.tags.through(ticket_id=pk, tag=tags[RARE]))
+    links = [
+        Ticket.tags.through(ticket_id=pk, tag=tags[name])
+        for intent, name in TAGGED.items()
+        for pk in Ticket.objects.filter(team=teams[intent]).values_list("pk", flat=True)
+    ]
+    rare = Ticket.objects.order_by("pk").values_list("pk", flat=True)[:3]
+    links += [Ticket.tags.through(ticket_id=pk, tag=tags[RARE]) for pk in rare]
     Ticket.tags.through.objects.bulk_create(links)
     return teams
 

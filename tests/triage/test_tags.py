@@ -46,9 +46,7 @@ def test_a_new_ticket_gets_suggested_tags_in_the_api(
     assert not ticket.tags.exists()
 
 
-def test_confident_tags_are_added_by_triage(
-    history, ada, dana, django_capture_on_commit_callbacks
-):
+def test_confident_tags_are_added_by_triage(history, ada, dana, django_capture_on_commit_callbacks):
     training.train()
     configure_target(by=ada, target="tags", enabled=True, threshold=0.5)
     ticket = open_request(dana, *DOUBLE_CHARGE, django_capture_on_commit_callbacks)
@@ -93,9 +91,7 @@ def test_the_ticket_page_shows_tags_and_apply_adds_them(
     assert "data-triage-apply" in card and 'name="tags"' not in card
 
 
-def test_solving_judges_the_suggested_tags(
-    history, ada, dana, django_capture_on_commit_callbacks
-):
+def test_solving_judges_the_suggested_tags(history, ada, dana, django_capture_on_commit_callbacks):
     training.train()
     kept = open_request(dana, *DOUBLE_CHARGE, django_capture_on_commit_callbacks)
     dropped = open_request(dana, *DOUBLE_CHARGE, django_capture_on_commit_callbacks)

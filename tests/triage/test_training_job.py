@@ -61,7 +61,8 @@ def test_asking_again_while_queued_joins_the_run(history, ada, django_capture_on
     run_queued_tasks()  # the second job finds the run done and leaves it
     assert TriageModel.objects.filter(target="team").count() == 1
     # a run left "queued" for hours (its worker gone) no longer holds a new one back
-    TrainingRun.objects.update(status=RunStatus.QUEUED, requested_at=clock.now() - timedelta(hours=3))
+    long_ago = clock.now() - timedelta(hours=3)
+    TrainingRun.objects.update(status=RunStatus.QUEUED, requested_at=long_ago)
     with django_capture_on_commit_callbacks(execute=True):
         admin.post("/admin/triage/train")
     assert TrainingRun.objects.count() == 2

@@ -27,7 +27,7 @@ from typing import Any
 import joblib
 import numpy as np
 import snowballstemmer  # type: ignore[import-untyped]
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
