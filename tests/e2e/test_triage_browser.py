@@ -1,5 +1,5 @@
-"""Triage's suggestion on the agent's ticket page: shown with its confidence, applied
-with one click (en at desktop width, ru at 390 px)."""
+"""Triage's suggestion on the agent's ticket page (team, type, priority and a tag):
+shown with its confidence, applied with one click (en at desktop width, ru at 390 px)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_the_agent_applies_the_suggestion(
         type_confidence=0.64,
         priority=4,
         priority_confidence=0.55,
+        tags=[{"name": "refund", "confidence": 0.72}],
     )
     agent = open_session(locale)
     agent.page.set_viewport_size({"width": width, "height": 900})
@@ -45,6 +46,7 @@ def test_the_agent_applies_the_suggestion(
     expect(card.locator("h2")).to_have_text(suggested)
     expect(card.locator("[data-suggested=team]")).to_contain_text("Billing (87%)")
     expect(card.locator("[data-suggested=priority]")).to_contain_text("(55%)")
+    expect(card.locator("[data-suggested-tag=refund]")).to_contain_text("#refund (72%)")
     agent.screenshot(f"agent-triage-suggestion-{language}")
 
     # and he applies it
@@ -57,3 +59,4 @@ def test_the_agent_applies_the_suggestion(
     agent.screenshot(f"agent-triage-applied-{language}")
     ticket.refresh_from_db()
     assert (ticket.team_id, ticket.type, ticket.priority) == (billing.pk, "incident", 4)
+    assert list(ticket.tags.values_list("name", flat=True)) == ["refund"]
