@@ -191,7 +191,7 @@ def test_the_train_command(history):
 def test_the_train_command_without_data(db):
     out = io.StringIO()
     call_command("triage", "train", stdout=out)
-    assert out.getvalue().count("not enough data") == 3
+    assert out.getvalue().count("not enough data") == 4  # team, type, priority, tags
 
 
 def signed_in(user):
@@ -215,7 +215,7 @@ def test_the_console_screen_is_the_admins(trained, ada, alice, lena):
             assert client.post("/admin/triage/train").status_code == 403
 
 
-def test_the_admin_sets_a_threshold_and_trains(history, ada):
+def test_the_admin_sets_a_threshold_and_trains(history, ada, django_capture_on_commit_callbacks):
     admin = signed_in(ada)
     saved = admin.post("/admin/triage/", {"target": "team", "enabled": "on", "threshold": "0.8"})
     assert saved.status_code == 302
@@ -225,21 +225,28 @@ def test_the_admin_sets_a_threshold_and_trains(history, ada):
     with nothing_written():
         assert admin.post("/admin/triage/", {"target": "team", "threshold": "7"}).status_code == 400
         assert admin.post("/admin/triage/", {"target": "x", "threshold": "0.5"}).status_code == 400
-    assert admin.post("/admin/triage/train").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post("/admin/triage/train").status_code == 302
+    run_queued_tasks()  # training is a background job
     assert TriageModel.objects.filter(target="team").exists()
     assert AdminChange.objects.filter(area="triage", action="trained").exists()
 
 
-def test_the_api_of_the_set_up(history, api, ada, alice):
+def test_the_api_of_the_set_up(history, api, ada, alice, django_capture_on_commit_callbacks):
     admin = api(ada)
-    assert [row["target"] for row in admin.get("/triage").json()] == ["team", "type", "priority"]
+    targets = [row["target"] for row in admin.get("/triage").json()]
+    assert targets == ["team", "type", "priority", "tags"]
     changed = admin.client.put(
         "/api/v1/triage/team",
         '{"enabled": true, "threshold": 0.9}',
         content_type="application/json",
     )
     assert changed.status_code == 200 and changed.json()["threshold"] == 0.9
-    trained = admin.post("/triage/train").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = admin.post("/triage/train")
+    assert queued.status_code == 202 and queued.json()["status"] == "queued"
+    run_queued_tasks()  # training is a background job
+    trained = admin.get("/triage").json()
     assert trained[0]["model"]["samples"] == 120 and trained[0]["model"]["version"] == 1
     # bad input is a clear 4xx; agents are refused; neither writes anything
     agent = api(alice)

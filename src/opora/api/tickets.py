@@ -68,10 +68,16 @@ class SuggestedConfidence(Schema):
     priority: float | None
 
 
+class SuggestedTag(Schema):
+    name: str
+    confidence: float = Field(description="0..1")
+
+
 class SuggestedOut(Schema):
     team: Ref | None
     type: TypeName | None
     priority: PriorityName | None
+    tags: list[SuggestedTag] = Field(default_factory=list)
     confidence: SuggestedConfidence = Field(description="0..1, per suggested field")
     applied: list[str] = Field(description="fields triage set itself (above the threshold)")
 

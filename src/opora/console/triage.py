@@ -1,6 +1,7 @@
-"""The console's Triage screen: per target (team, type, priority) suggestions on or
-off, the confidence from which they apply without an agent, the last training's
-figures and how often agents kept the suggestion; "Train now". Admins only."""
+"""The console's Triage screen: per target (team, type, priority, tags) suggestions on
+or off, the confidence from which they apply without an agent, the last training's
+figures and how often agents kept the suggestion; "Train now", which queues a training
+for a background job and shows its state. Admins only."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from opora.core.errors import OporaError
 from opora.pages import current_user
 from opora.triage import actions
 from opora.triage.models import Target
-from opora.triage.selectors import overview
+from opora.triage.selectors import latest_training, overview
 
 triage_section = section_required("triage")
 
@@ -57,20 +58,15 @@ def triage_page(request: HttpRequest) -> HttpResponse:
     targets = overview()
     for target_row in targets:
         target_row["error"] = errors.get(target_row["target"], "")
-    context = console_context(request, "triage", targets=targets, errors=errors)
+    context = console_context(
+        request, "triage", targets=targets, errors=errors, run=latest_training()
+    )
     return render(request, "console/triage.html", context, status=400 if errors else 200)
 
 
 @require_POST
 @triage_section
 def triage_train(request: HttpRequest) -> HttpResponse:
-    outcomes = actions.train_now(by=current_user(request))
-    trained = [o for o in outcomes if o.model is not None]
-    if trained:
-        messages.success(request, _("Trained: %(count)d of 3 models.") % {"count": len(trained)})
-    else:
-        messages.warning(
-            request,
-            _("Not enough solved tickets to learn from yet (at least 50, two classes of 5)."),
-        )
+    actions.request_training(by=current_user(request))
+    messages.success(request, _("Training queued: this page shows when it is done."))
     return redirect("console:triage")

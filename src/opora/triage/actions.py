@@ -9,9 +9,11 @@ from opora.accounts.models import User
 from opora.core import clock
 from opora.core.audit import record_change
 from opora.core.errors import ValidationFailed
+from opora.core.tasks import enqueue_after_commit
 from opora.triage import errors, training
-from opora.triage.models import Target, TriageSettings
+from opora.triage.models import Target, TrainingRun, TriageSettings
 from opora.triage.selectors import access_triage_settings
+from opora.triage.tasks import train_triage_task
 
 
 @transaction.atomic
@@ -39,17 +41,16 @@ def configure_target(*, by: User, target: str, enabled: bool, threshold: float) 
     return current
 
 
-def train_now(*, by: User) -> list[training.Outcome]:
-    """Train every target at once (the admin's "Train now"), noted in the audit log."""
+@transaction.atomic
+def request_training(*, by: User) -> TrainingRun:
+    """The admin's "Train now": a training run queued for a background job (training
+    10,000 tickets takes tens of seconds, too long for a request), noted in the audit
+    log. While a run is queued or under way, asking again returns that run."""
     access_triage_settings(by)
-    outcomes = training.train()
-    record_change(
-        actor=by,
-        area="triage",
-        action="trained",
-        target_type="triage",
-        label=", ".join(
-            f"{o.target} v{o.model.version}" if o.model else f"{o.target}: -" for o in outcomes
-        ),
-    )
-    return outcomes
+    pending = training.pending_run()
+    if pending is not None:
+        return pending
+    run = TrainingRun.objects.create(requested_by=by, requested_at=clock.now())
+    record_change(actor=by, area="triage", action="trained", target=run, label=f"training {run.pk}")
+    enqueue_after_commit(train_triage_task, run.pk)
+    return run

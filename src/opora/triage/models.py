@@ -1,5 +1,5 @@
-"""Triage: the classifiers learned from the desk's solved tickets, their settings, and
-what they suggested for each new ticket."""
+"""Triage: the classifiers learned from the desk's solved tickets, their settings, the
+training runs, and what they suggested for each new ticket."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class Target(models.TextChoices):
     TEAM = "team", _("Team")
     TYPE = "type", _("Type")
     PRIORITY = "priority", _("Priority")
+    TAGS = "tags", _("Tags")
 
 
 class TriageModel(models.Model):
@@ -66,6 +67,8 @@ class TicketSuggestion(models.Model):
     type_confidence = models.FloatField(default=0)
     priority = models.PositiveSmallIntegerField(null=True, blank=True)
     priority_confidence = models.FloatField(default=0)
+    # [{"name": tag, "confidence": 0..1}], most likely first.
+    tags = models.JSONField(default=list, blank=True)
     # Targets applied without an agent (above the threshold), e.g. ["team"].
     applied = models.JSONField(default=list, blank=True)
     # Per target, once the ticket is solved: did its final value equal the suggestion?
@@ -75,3 +78,34 @@ class TicketSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"triage suggestion for ticket {self.ticket_id}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class TrainingRun(models.Model):
+    """One training of the models: asked for by an admin ("Train now", the API) or by
+    the nightly job (no one), done in a background job; the console shows its state."""
+
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(default=0)  # the whole training, all targets
+    # Per target: {"target", "version", "samples", "classes", "accuracy", "seconds"}, or
+    # {"target", "samples", "version": None} where the minimum data rule refused.
+    results = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-requested_at"], name="triage_run_recent")]
+
+    def __str__(self) -> str:
+        return f"triage training {self.pk} ({self.status})"

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import User
 from opora.core.errors import Forbidden
 from opora.triage import errors
-from opora.triage.models import Target, TicketSuggestion, TriageModel
+from opora.triage.models import RunStatus, Target, TicketSuggestion, TrainingRun, TriageModel
 from opora.triage.suggest import settings_of
+from opora.triage.training import latest_run
 
 
 def access_triage_settings(user: User) -> None:
@@ -51,3 +52,30 @@ def overview() -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def training_of(run: TrainingRun) -> dict[str, Any]:
+    """A training run as the console and the API show it; each target's figures carry
+    its label."""
+    labels = dict(Target.choices)
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": RunStatus(run.status).label,
+        "pending": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        "requested_at": run.requested_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "seconds": round(run.seconds, 1),
+        "results": [
+            {**result, "label": labels.get(result["target"], result["target"])}
+            for result in run.results
+        ],
+        "error": run.error,
+    }
+
+
+def latest_training() -> dict[str, Any] | None:
+    """The newest training run (queued, under way or finished), if there was one."""
+    run = latest_run()
+    return None if run is None else training_of(run)

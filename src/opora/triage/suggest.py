@@ -1,10 +1,14 @@
 """Suggestions for new tickets: the newest model of each target labels the ticket, the
 result is stored (TicketSuggestion) and, above the admin's threshold, applied through
-`update_ticket` by the desk's triage account, so the history says who set it."""
+`update_ticket` by the desk's triage account, so the history says who set it.
+
+Tags are suggested from probability TAG_FLOOR (at most MAX_TAGS of them, each with its
+own confidence); those above the tags threshold are added to the ticket."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,9 +18,11 @@ from opora.core.errors import OporaError
 from opora.tickets.actions import TicketChanges, update_ticket
 from opora.tickets.models import Message, Priority, Ticket, TicketStatus
 from opora.triage import classifier
-from opora.triage.models import TicketSuggestion, TriageModel, TriageSettings
+from opora.triage.models import Target, TicketSuggestion, TriageModel, TriageSettings
 
 TRIAGE_EMAIL = "triage@opora.invalid"
+TAG_FLOOR = 0.5
+MAX_TAGS = 5
 
 # target -> (version, training run, fitted pipeline): loaded once per process per run.
 _CACHE: dict[str, tuple[int, str, Any]] = {}
@@ -60,8 +66,19 @@ def current_models() -> dict[str, tuple[int, str, Any]]:
     return {target: _CACHE[target] for target in newest}
 
 
-def predict(subject: str, body: str) -> dict[str, tuple[str, float, int]]:
-    """target -> (label, confidence, model version), for the targets with a model on."""
+@dataclass(frozen=True)
+class Guess:
+    """One target's answer for a text: the label and its probability; for tags, the
+    tags from TAG_FLOOR with theirs (`label` then empty, `confidence` the highest)."""
+
+    label: str
+    confidence: float
+    version: int
+    tags: tuple[tuple[str, float], ...] = ()
+
+
+def predict(subject: str, body: str) -> dict[str, Guess]:
+    """target -> its guess, for the targets with a model that are switched on."""
     text = classifier.ticket_text(subject, body)
     off = set(TriageSettings.objects.filter(enabled=False).values_list("target", flat=True))
     rows: dict[str, Any] = {}  # run -> the text's features, computed once per run
@@ -70,9 +87,14 @@ def predict(subject: str, body: str) -> dict[str, tuple[str, float, int]]:
         if target in off:
             continue
         if run not in rows or not run:
-            rows[run] = pipeline.named_steps["features"].transform([text])
-        label, confidence = classifier.probabilities(pipeline, rows[run])
-        found[target] = (label, confidence, version)
+            rows[run] = classifier.features_of(pipeline.named_steps["features"], text)
+        if target == Target.TAGS:
+            tags = classifier.tag_probabilities(pipeline, rows[run], floor=TAG_FLOOR, most=MAX_TAGS)
+            top = tags[0][1] if tags else 0.0
+            found[target] = Guess("", top, version, tuple(tags))
+        else:
+            label, confidence = classifier.probabilities(pipeline, rows[run])
+            found[target] = Guess(label, confidence, version)
     return found
 
 
@@ -85,17 +107,19 @@ def suggest_ticket(ticket_id: int) -> TicketSuggestion | None:
     found = predict(ticket.subject, first.body if first else "")
     if not found:
         return None
-    suggestion = TicketSuggestion(ticket=ticket, versions={t: v[2] for t, v in found.items()})
+    suggestion = TicketSuggestion(ticket=ticket, versions={t: g.version for t, g in found.items()})
     if "team" in found:
-        team_id = int(found["team"][0])
+        team_id = int(found["team"].label)
         if Team.objects.filter(pk=team_id).exists():  # a team deleted since training
             suggestion.team_id = team_id
-            suggestion.team_confidence = found["team"][1]
+            suggestion.team_confidence = found["team"].confidence
     if "type" in found:
-        suggestion.type, suggestion.type_confidence = found["type"][0], found["type"][1]
+        suggestion.type, suggestion.type_confidence = found["type"].label, found["type"].confidence
     if "priority" in found:
-        suggestion.priority = int(found["priority"][0])
-        suggestion.priority_confidence = found["priority"][1]
+        suggestion.priority = int(found["priority"].label)
+        suggestion.priority_confidence = found["priority"].confidence
+    if "tags" in found:
+        suggestion.tags = [{"name": n, "confidence": round(p, 4)} for n, p in found["tags"].tags]
     try:
         with transaction.atomic():
             suggestion.save()
@@ -107,7 +131,8 @@ def suggest_ticket(ticket_id: int) -> TicketSuggestion | None:
 
 def _apply_confident(ticket: Ticket, suggestion: TicketSuggestion) -> None:
     """Apply each target above its threshold, if no person has set it in the meantime:
-    the team only to a ticket in no team, type and priority while the ticket is new."""
+    the team only to a ticket in no team, type, priority and tags while the ticket is
+    new (tags are added, never removed)."""
     ticket.refresh_from_db()
     changes = TicketChanges()
     applied = []
@@ -131,6 +156,16 @@ def _apply_confident(ticket: Ticket, suggestion: TicketSuggestion) -> None:
         if value and allowed and _confident(target, confidence):
             setattr(changes, target, value)
             applied.append(target)
+    if untouched and suggestion.tags:
+        present = set(ticket.tags.values_list("name", flat=True))
+        confident = [
+            t["name"]
+            for t in suggestion.tags
+            if t["name"] not in present and _confident(Target.TAGS, t["confidence"])
+        ]
+        if confident:
+            changes.add_tags = confident
+            applied.append(Target.TAGS)
     if not applied:
         return
     try:
@@ -157,6 +192,9 @@ def record_outcomes(ticket_ids: list[int]) -> None:
             accepted["type"] = s.ticket.type == s.type
         if s.priority is not None:
             accepted["priority"] = s.ticket.priority == s.priority
+        if s.tags:  # kept: every suggested tag is still on the ticket
+            final = set(s.ticket.tags.values_list("name", flat=True))
+            accepted["tags"] = all(t["name"] in final for t in s.tags)
         TicketSuggestion.objects.filter(pk=s.pk).update(accepted=accepted)
 
 
@@ -174,5 +212,6 @@ def suggestion_of(ticket: Ticket) -> dict[str, Any] | None:
             "type": round(s.type_confidence, 3) if s.type else None,
             "priority": round(s.priority_confidence, 3) if s.priority else None,
         },
+        "tags": [{"name": t["name"], "confidence": round(t["confidence"], 3)} for t in s.tags],
         "applied": list(s.applied),
     }

@@ -1,5 +1,6 @@
 """`{% triage_suggestion ticket %}`: the suggestion card on the agent's ticket page,
-with "Apply", which posts the suggested values to the page's own Properties form."""
+with "Apply", which posts the suggested values to the page's own Properties form (the
+ticket's tags plus the suggested ones missing from it: the form's tags replace them)."""
 
 from __future__ import annotations
 
@@ -59,8 +60,21 @@ def triage_suggestion(context: dict[str, Any], ticket: Ticket) -> dict[str, Any]
                 "differs": found.priority != ticket.priority,
             }
         )
+    current_tags = [tag.name for tag in ticket.tags.all()]
+    items.extend(
+        {
+            "field": "tags",
+            "value": tag["name"],
+            "label": f"#{tag['name']}",
+            "percent": _percent(tag["confidence"]),
+            "differs": tag["name"] not in current_tags,
+        }
+        for tag in found.tags
+    )
     for item in items:
         item["applied"] = item["field"] in found.applied and not item["differs"]
     shown["items"] = items
-    shown["pending"] = [i for i in items if i["differs"]]
+    shown["pending"] = [i for i in items if i["differs"] and i["field"] != "tags"]
+    missing = [str(i["value"]) for i in items if i["differs"] and i["field"] == "tags"]
+    shown["apply_tags"] = " ".join(current_tags + missing) if missing else None
     return shown

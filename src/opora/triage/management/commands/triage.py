@@ -1,4 +1,4 @@
-"""opora triage train: fit the triage models (team, type, priority) from the desk's
+"""opora triage train: fit the triage models (team, type, priority, tags) from the desk's
 solved tickets now, instead of waiting for the nightly job."""
 
 from __future__ import annotations
@@ -25,9 +25,14 @@ class Command(BaseCommand):
         for outcome in training.train(options.get("target")):
             model = outcome.model
             if model is None:
+                rule = (
+                    "at least 50 tickets and a tag on 10 of them"
+                    if outcome.target == Target.TAGS
+                    else "at least 50 and two classes of 5"
+                )
                 self.stdout.write(
                     f"{outcome.target}: not enough data ({outcome.samples} labelled tickets; "
-                    "at least 50 and two classes of 5 are needed), no model"
+                    f"{rule} are needed), no model"
                 )
                 continue
             self.stdout.write(
