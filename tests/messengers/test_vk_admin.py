@@ -16,13 +16,7 @@ from opora.messengers.models import VkCommunity
 from opora.tickets.actions import add_message
 from opora.tickets.models import Ticket
 from tests.conftest import PASSWORD
-from tests.messengers.vk_fixtures import (  # noqa: F401 - fixtures
-    CUSTOMER_ID,
-    message_event,
-    post_event,
-    vk_api,
-    vk_community,
-)
+from tests.messengers.vk_fixtures import CUSTOMER_ID, message_event
 from tests.messengers.vk_server import CONFIRMATION, GROUP_ID, GROUP_NAME, SECRET, TOKEN, VkServer
 from tests.writes import nothing_written
 

@@ -16,14 +16,7 @@ from opora.messengers.models import Conversation, VkCommunity, VkEvent
 from opora.messengers.tasks import sweep_vk_events_task
 from opora.tickets.actions import add_message
 from opora.tickets.models import Message, Ticket
-from tests.messengers.vk_fixtures import (  # noqa: F401 - fixtures
-    CUSTOMER_ID,
-    event,
-    message_event,
-    post_event,
-    vk_api,
-    vk_community,
-)
+from tests.messengers.vk_fixtures import CUSTOMER_ID, event, message_event
 from tests.messengers.vk_server import GROUP_ID, VkServer
 from tests.writes import nothing_written
 
@@ -207,7 +200,7 @@ def test_a_refused_token_fails_the_delivery_at_once(
 ) -> None:
     run_jobs(lambda: post_event(vk_community, message_event("Help")))
     ticket = Ticket.objects.get()
-    vk_api.token = "another"  # noqa: S105
+    vk_api.token = "another"
     run_jobs(lambda: add_message(ticket, by=alice, body="Hi"))
     delivery = Delivery.objects.get(ticket=ticket)
     assert delivery.state == DeliveryState.FAILED

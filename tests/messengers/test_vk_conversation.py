@@ -13,15 +13,7 @@ from opora.messengers.models import Conversation, VkCommunity, VkEvent
 from opora.tickets.actions import add_message
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Attachment, Channel, Ticket
-from tests.messengers.vk_fixtures import (  # noqa: F401 - fixtures
-    CUSTOMER_ID,
-    POST_ID,
-    comment_event,
-    message_event,
-    post_event,
-    vk_api,
-    vk_community,
-)
+from tests.messengers.vk_fixtures import CUSTOMER_ID, POST_ID, comment_event, message_event
 from tests.messengers.vk_server import CONFIRMATION, GROUP_ID, VkServer
 
 PNG = (
@@ -98,9 +90,7 @@ def test_a_message_with_a_photo_opens_a_ticket_and_the_agents_reply_with_a_file_
     assert ticket.messages.count() == 2
 
     # The agent's reply, with a document, goes to the same chat through the library.
-    run_jobs(
-        lambda: add_message(ticket, by=alice, body="Вот инструкция.", attachments=[_pdf()])
-    )
+    run_jobs(lambda: add_message(ticket, by=alice, body="Вот инструкция.", attachments=[_pdf()]))
     [server] = vk_api.sent("docs.getMessagesUploadServer")
     assert server.params["peer_id"] == str(CUSTOMER_ID)
     [upload] = vk_api.uploads
@@ -162,28 +152,28 @@ def test_documents_are_stored_and_a_file_over_the_limit_is_named_instead(
 def test_a_wall_comment_opens_a_ticket_and_the_public_reply_answers_it_under_the_post(
     vk_community: VkCommunity, vk_api: VkServer, post_event: Any, run_jobs: Any, alice: User
 ) -> None:
-    vk_api.posts[f"-{GROUP_ID}_{POST_ID}"] = "Новая модель чайника!\nПодробности внутри."
+    vk_api.posts[f"-{GROUP_ID}_{POST_ID}"] = "The new kettle is here!\nDetails inside."
     run_jobs(
-        lambda: post_event(vk_community, comment_event("Доставка в Казань есть?", comment_id=301))
+        lambda: post_event(vk_community, comment_event("Do you ship to Kazan?", comment_id=301))
     )
     ticket = Ticket.objects.get()
     assert ticket.channel == Channel.VK
-    assert ticket.subject == "Новая модель чайника!"
+    assert ticket.subject == "The new kettle is here!"
     body = ticket.messages.get().body
-    assert body.startswith("Доставка в Казань есть?")
+    assert body.startswith("Do you ship to Kazan?")
     assert f"https://vk.com/wall-{GROUP_ID}_{POST_ID}?reply=301" in body
 
     # A second comment of the same person under the same post joins the ticket.
-    run_jobs(lambda: post_event(vk_community, comment_event("А в Самару?", comment_id=305)))
+    run_jobs(lambda: post_event(vk_community, comment_event("And to Samara?", comment_id=305)))
     assert Ticket.objects.count() == 1
 
-    run_jobs(lambda: add_message(ticket, by=alice, body="Да, в оба города."))
+    run_jobs(lambda: add_message(ticket, by=alice, body="Yes, to both."))
     [reply] = vk_api.sent("wall.createComment")
     assert reply.params["owner_id"] == f"-{GROUP_ID}"
     assert reply.params["post_id"] == str(POST_ID)
     assert reply.params["from_group"] == str(GROUP_ID)
     assert reply.params["reply_to_comment"] == "305"
-    assert reply.params["message"] == "Да, в оба города."
+    assert reply.params["message"] == "Yes, to both."
     assert vk_api.sent("messages.send") == []  # never a private message
     assert Delivery.objects.get(ticket=ticket).state == DeliveryState.SENT
 

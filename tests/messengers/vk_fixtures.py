@@ -1,8 +1,6 @@
 """VK test helpers: the local VK API server, a community pointed at it, Callback API
 events as VK sends them, and the callback called through the whole HTTP stack.
-
-The test modules import the fixtures by name (`from tests.messengers.vk_fixtures
-import …`), so the shared conftest stays as it is."""
+(made fixtures of the directory by one import line in its conftest)."""
 
 from __future__ import annotations
 

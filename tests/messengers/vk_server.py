@@ -105,17 +105,19 @@ class VkServer:
             if key not in self.posts:
                 return 0, {"items": []}
             owner, _, post = key.partition("_")
-            return 0, {"items": [{"id": int(post), "owner_id": int(owner), "text": self.posts[key]}]}
+            return 0, {
+                "items": [{"id": int(post), "owner_id": int(owner), "text": self.posts[key]}]
+            }
         if method == "messages.send":
             peer = str(params.get("peer_id", ""))
             if not peer.isdigit():
                 return 100, "One of the parameters specified was missing or invalid: peer_id"
             if int(peer) in self.denied:
                 return 901, "Can't send messages for user without permission"
-            key = (peer, str(params.get("random_id", "")))
-            if key not in self.sent_ids:  # VK sends a random_id once
-                self.sent_ids[key] = next(self._ids)
-            return 0, self.sent_ids[key]
+            once = (peer, str(params.get("random_id", "")))
+            if once not in self.sent_ids:  # VK sends a random_id once
+                self.sent_ids[once] = next(self._ids)
+            return 0, self.sent_ids[once]
         if method == "photos.getMessagesUploadServer":
             return 0, {"upload_url": f"{self.url}/upload/photo", "album_id": -3, "user_id": 0}
         if method == "docs.getMessagesUploadServer":
@@ -189,7 +191,11 @@ class VkServer:
                         {"key": "method", "value": method},
                         {"key": "v", "value": str(params.get("v", ""))},
                     ]
-                    error = {"error_code": code, "error_msg": value, "request_params": request_params}
+                    error = {
+                        "error_code": code,
+                        "error_msg": value,
+                        "request_params": request_params,
+                    }
                     return self._reply(200, json.dumps({"error": error}).encode())
                 return self._reply(200, json.dumps({"response": value}).encode())
 

@@ -20,10 +20,10 @@ from opora.api import search as search_api
 from opora.api import sla as sla_api
 from opora.api import sso as sso_api
 from opora.api import telegram as telegram_api
-from opora.api import vk as vk_api
 from opora.api import ticket_people as ticket_people_api
 from opora.api import triage as triage_api
 from opora.api import triggers as triggers_api
+from opora.api import vk as vk_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
 api = OporaAPI(

@@ -16,9 +16,9 @@ from opora.console import (
     routing,
     service,
     telegram,
-    vk,
     triage,
     views,
+    vk,
 )
 from opora.console.automation_urls import automation_urls
 

@@ -32,7 +32,7 @@ channels_section = section_required("channels")
 PAGE = "vk"
 
 
-def _write_only(label: str, help_text: str, max_length: int) -> forms.CharField:
+def _write_only(label: Any, help_text: Any, max_length: int) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=max_length,

@@ -87,9 +87,7 @@ class VkAdapter:
 
     def deliver(self, delivery: Delivery) -> str:
         account, _, chat_id = delivery.address.partition(":")
-        community = VkCommunity.objects.filter(
-            pk=int(account) if account.isdigit() else 0
-        ).first()
+        community = VkCommunity.objects.filter(pk=int(account) if account.isdigit() else 0).first()
         if community is None or not community.active:
             raise DeliveryFailed(
                 "The VK community of this chat was removed or turned off.", permanent=True

@@ -81,11 +81,10 @@ def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
                 400, errors.NOT_CONFIRMABLE, _("Enter the confirmation string on the desk first.")
             )
         return _plain(community.confirmation)
-    given = data.get("secret") if isinstance(data.get("secret"), str) else ""
+    secret = data.get("secret")
+    given = secret if isinstance(secret, str) else ""
     expected = community.secret_key if community is not None else ""
-    if community is None or not hmac.compare_digest(
-        given.encode(), (expected or "\0").encode()
-    ):
+    if community is None or not hmac.compare_digest(given.encode(), (expected or "\0").encode()):
         logger.warning("vk callback %s: refused, wrong secret", community_id)
         return _refusal(403, errors.WRONG_SECRET, _("Wrong secret key."))
     if group_id != community.group_id:

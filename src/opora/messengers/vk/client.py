@@ -2,10 +2,11 @@
 
 vkbottle builds every method's address from its `API_URL` (`<server>/method/<name>`);
 the subclass `_api_class` makes sets it from the community's `api_base`:
-https://api.vk.com, or the tests' local server. Every call opens a short session (the library is asynchronous; the
-desk's jobs and views are not) and closes it. The library's own answer to a server that
-answers something other than JSON is to ask again, forever; here such an answer fails
-the call at once (`FailFast`), and the outbox retries it with backoff.
+https://api.vk.com, or the tests' local server. Every call opens a short session (the
+library is asynchronous; the desk's jobs and views are not) and closes it. The
+library's own answer to a server that answers something other than JSON is to ask
+again, forever; here such an answer fails the call at once (`FailFast`), and the outbox
+retries it with backoff.
 
 The token travels in each request's query string, so nothing here logs a URL, and
 every error text goes through `describe`, which removes the token before it is stored
@@ -20,7 +21,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
@@ -28,7 +29,7 @@ from asgiref.sync import async_to_sync
 from opora.messengers.models import VkCommunity
 
 if TYPE_CHECKING:
-    from vkbottle import API
+    from vkbottle import API, AiohttpClient
 
 T = TypeVar("T")
 
@@ -77,7 +78,7 @@ class FileTooLarge(Exception):
 
 
 @cache
-def _api_class() -> type[API]:
+def _api_class() -> Callable[[Endpoint, AiohttpClient], API]:
     """vkbottle's API, with the method address taken from the community's server. The
     library (some three seconds to import) is loaded on the first call, not at start."""
     from vkbottle import API
@@ -92,7 +93,7 @@ def _api_class() -> type[API]:
             raise ServerError(f"{method}: the server did not answer with JSON")
 
     class DeskAPI(API):
-        def __init__(self, endpoint: Endpoint, http_client: Any) -> None:
+        def __init__(self, endpoint: Endpoint, http_client: AiohttpClient) -> None:
             super().__init__(
                 endpoint.token, http_client=http_client, request_rescheduler=FailFast()
             )
@@ -127,9 +128,7 @@ async def _session(endpoint: Endpoint, work: Callable[[API], Awaitable[T]]) -> T
     import aiohttp
     from vkbottle import AiohttpClient
 
-    http = AiohttpClient(
-        timeout=aiohttp.ClientTimeout(total=READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-    )
+    http = AiohttpClient(timeout=aiohttp.ClientTimeout(total=READ_TIMEOUT, connect=CONNECT_TIMEOUT))
     try:
         return await work(_api_class()(endpoint, http))
     finally:
@@ -194,7 +193,8 @@ def download(endpoint: Endpoint, urls: Sequence[str], *, limit: int) -> list[byt
     async def fetch(api: API) -> list[bytes]:
         out = []
         for url in urls:
-            async with api.http_client.request(url, "GET", max_redirects=3) as response:
+            http = cast("AiohttpClient", api.http_client)
+            async with http.request(url, "GET", max_redirects=3) as response:
                 if response.status != 200:
                     raise ServerError(f"a file answered HTTP {response.status}")
                 if (response.content_length or 0) > limit:
@@ -253,7 +253,10 @@ def send_message(
     async def go(api: API) -> list[int]:
         attachments = await _upload(api, peer_id, files)
         pieces = list(texts) or [""]
-        groups = [attachments[i : i + MAX_ATTACHMENTS] for i in range(0, len(attachments), MAX_ATTACHMENTS)]
+        groups = [
+            attachments[i : i + MAX_ATTACHMENTS]
+            for i in range(0, len(attachments), MAX_ATTACHMENTS)
+        ]
         ids = []
         for index, text in enumerate(pieces):
             last = index == len(pieces) - 1
@@ -302,4 +305,3 @@ def comment(
         return ids
 
     return call(endpoint, go)
-

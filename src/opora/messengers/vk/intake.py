@@ -60,6 +60,10 @@ class FileRef:
     size: int | None
 
 
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -132,7 +136,7 @@ def _message(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str
     peer = _int(message.get("peer_id"))
     if sender is None or sender <= 0 or peer != sender or peer >= CHAT_PEERS:
         return _ignore(event, "not a person's private message")
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    text = _str(message.get("text"))
     refs = _files(message.get("attachments"))
     if not text.strip() and not refs:
         return _ignore(event, "a message with no text or file the desk takes")
@@ -170,7 +174,7 @@ def _comment(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str
         return _ignore(event, "a comment not written by a person")
     if owner != -community.group_id or post is None or number is None:
         return _ignore(event, "a comment under another wall's post")
-    text = obj.get("text") if isinstance(obj.get("text"), str) else ""
+    text = _str(obj.get("text"))
     refs = _files(obj.get("attachments"))
     if not text.strip() and not refs:
         return _ignore(event, "a comment with no text or file the desk takes")
@@ -277,9 +281,7 @@ def _files(attachments: Any) -> list[FileRef]:
 
 def _photo(photo: dict[str, Any]) -> FileRef | None:
     sizes = [
-        s
-        for s in photo.get("sizes") or []
-        if isinstance(s, dict) and isinstance(s.get("url"), str)
+        s for s in photo.get("sizes") or [] if isinstance(s, dict) and isinstance(s.get("url"), str)
     ]
     if not sizes:
         return None
@@ -296,8 +298,8 @@ def _doc(doc: dict[str, Any]) -> FileRef | None:
     url = doc.get("url")
     if not isinstance(url, str):
         return None
-    title = doc.get("title") if isinstance(doc.get("title"), str) else ""
-    ext = doc.get("ext") if isinstance(doc.get("ext"), str) else ""
+    title = _str(doc.get("title"))
+    ext = _str(doc.get("ext"))
     name = clean_filename(title or f"doc{_int(doc.get('id')) or 0}")
     if ext and not name.lower().endswith(f".{ext.lower()}"):
         name = f"{name}.{ext}"
