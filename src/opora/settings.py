@@ -112,7 +112,7 @@ INSTALLED_APPS = [
     "opora.inbox",
     # live chat: the widget, visitors' and agents' sockets, routing to agents
     "opora.chat",
-    # messengers: Telegram (webhook or polling), a base for the others
+    # messengers: Telegram (webhook or polling), VK (Callback API), a base for the others
     "opora.messengers",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
@@ -339,6 +339,8 @@ LOGGING = {
         # Their request lines carry a bot's token in the URL: never below WARNING.
         "httpx": {"level": "WARNING"},
         "telegram": {"level": "WARNING"},
+        "vkbottle": {"level": "WARNING"},
+        "aiohttp": {"level": "WARNING"},
     },
 }
 

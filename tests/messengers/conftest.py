@@ -17,6 +17,7 @@ from opora.core.tasks import run_queued_tasks
 from opora.messengers.actions import create_bot
 from opora.messengers.models import BotMode, TelegramBot
 from tests.messengers.telegram_server import TOKEN, TelegramServer
+from tests.messengers.vk_fixtures import post_event, vk_api, vk_community  # noqa: F401 - VK's
 
 _update_ids = itertools.count(5000)
 _message_ids = itertools.count(1)

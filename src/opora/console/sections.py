@@ -60,6 +60,7 @@ SECTIONS: list[Section] = [
             Page("outbox", _("Outbox"), "console:outbox"),
             Page("chat", _("Chat settings"), "agent:chat_settings"),
             Page("telegram", _("Telegram"), "console:telegram_bots"),
+            Page("vk", _("VK"), "console:vk_communities"),
         ),
         allowed=lambda user: False,  # admins only
     ),

@@ -18,6 +18,7 @@ from opora.console import (
     telegram,
     triage,
     views,
+    vk,
 )
 from opora.console.automation_urls import automation_urls
 
@@ -70,6 +71,15 @@ telegram_urls = [
     path("channels/telegram/<id:bot_id>/send-test", telegram.send_test, name="telegram_send_test"),
 ]
 
+vk_urls = [
+    path("channels/vk/", vk.communities, name="vk_communities"),
+    path("channels/vk/new", vk.new_community, name="vk_new"),
+    path("channels/vk/<id:community_id>/", vk.edit_community, name="vk_community"),
+    path("channels/vk/<id:community_id>/delete", vk.delete_community, name="vk_delete"),
+    path("channels/vk/<id:community_id>/test", vk.test_community, name="vk_test"),
+    path("channels/vk/<id:community_id>/send-test", vk.send_test, name="vk_send_test"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Knowledge base
@@ -101,6 +111,7 @@ urlpatterns = [
     path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,
     *telegram_urls,
+    *vk_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),

@@ -109,6 +109,10 @@ class Inbound:
     tags: Sequence[str] = field(default_factory=tuple)
     # The team a new ticket goes to (a chat widget's team); None: the usual routing.
     team_id: int | None = None
+    # The channel keeps its conversations apart itself (a VK chat, a thread under a
+    # post): without a `ticket_id`, or with one that is closed, a new ticket opens,
+    # never the person's other open ticket on the channel.
+    only_named: bool = False
 
 
 def _subject_from(body: str) -> str:
@@ -119,6 +123,8 @@ def _subject_from(body: str) -> str:
 def _open_conversation(inbound: Inbound, requester: User) -> Ticket | None:
     if inbound.ticket_id is not None:
         return Ticket.objects.filter(pk=inbound.ticket_id, requester=requester).first()
+    if inbound.only_named:
+        return None
     return (
         Ticket.objects.filter(
             requester=requester, channel=inbound.channel, status__in=ACTIVE_STATUSES

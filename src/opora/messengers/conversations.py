@@ -41,6 +41,11 @@ class Arrived:
     external_id: str  # unique on the channel: repeated deliveries are kept once
     attachments: Sequence[IncomingFile] = ()
     team_id: int | None = None  # a new ticket's team (the account's); None: routing
+    subject: str = ""  # a new ticket's subject; empty: from the body
+    # The conversation's own ticket, and whether only it may take the message (see
+    # `Inbound.only_named`): a channel whose chats must not mix (VK wall and messages).
+    ticket_id: int | None = None
+    only_named: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ def store(arrived: Arrived, note_handled: Callable[[], object]) -> Stored | None
                     attachments=arrived.attachments,
                     external_id=arrived.external_id,
                     team_id=arrived.team_id,
+                    subject=arrived.subject,
+                    ticket_id=arrived.ticket_id,
+                    only_named=arrived.only_named,
                 )
             )
             _remember(arrived, ticket)

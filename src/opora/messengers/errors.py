@@ -17,3 +17,12 @@ INVALID_TEXT = "invalid_text"
 BAD_UPDATE = "bad_update"
 WRONG_SECRET = "wrong_secret"  # noqa: S105 - an error code
 TOO_LARGE = "too_large"
+# VK communities
+INVALID_GROUP = "invalid_group"
+GROUP_TAKEN = "group_taken"
+INVALID_SECRET = "invalid_secret"  # noqa: S105 - an error code
+INVALID_CONFIRMATION = "invalid_confirmation"
+INVALID_VERSION = "invalid_version"
+INVALID_PEER = "invalid_peer"
+WRONG_GROUP = "wrong_group"
+NOT_CONFIRMABLE = "not_confirmable"

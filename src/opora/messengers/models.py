@@ -116,3 +116,74 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.account_id}:{self.chat_id}"
+
+
+VK_API = "https://api.vk.com"
+VK_API_VERSION = "5.199"
+
+
+class VkCommunity(models.Model):
+    """One VK community (group) the desk answers through: its private messages and
+    the comments under its wall posts, taken in by the Callback API.
+
+    The access token and the secret key are stored (the desk presents the token on
+    every call and checks the key on every event) but never shown or returned after
+    they are saved; the confirmation string is what VK asks the address to answer
+    once, when it is connected."""
+
+    name = models.CharField(_("name"), max_length=120)
+    group_id = models.PositiveBigIntegerField(_("community id"), unique=True)
+    token = models.CharField(max_length=512)
+    confirmation = models.CharField(_("confirmation string"), max_length=64, blank=True)
+    secret_key = models.CharField(max_length=50)
+    api_base = models.CharField(_("VK API server"), max_length=500, default=VK_API)
+    api_version = models.CharField(_("API version"), max_length=16, default=VK_API_VERSION)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="vk_communities",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.RU
+    )
+    active = models.BooleanField(_("active"), default=True)
+    # What groups.getById said last: the community's own name on VK.
+    vk_name = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VkEvent(models.Model):
+    """A Callback API event, kept from its arrival until it is handled: VK sends an
+    event again when the desk's "ok" is late, so each event_id is taken in once, and
+    the work (fetching files, asking VK who wrote) runs in a job after the answer."""
+
+    community = models.ForeignKey(VkCommunity, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    # What became of it: "message", "comment", "denied", "allowed", "ignored".
+    outcome = models.CharField(max_length=16, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "event_id"], name="vk_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id}:{self.event_id}"

@@ -31,3 +31,35 @@ def forget_telegram_updates_task() -> int:
 
 register_periodic(poll_telegram_task, every=timedelta(seconds=5))
 register_periodic(forget_telegram_updates_task, every=timedelta(hours=6))
+
+
+@task()
+def take_vk_event_task(event_pk: int) -> str:
+    """A VK community's event, after the desk told VK "ok"."""
+    from opora.messengers.vk.intake import take
+
+    return take(event_pk)
+
+
+@task()
+def sweep_vk_events_task() -> int:
+    """Events a job did not finish are tried again (three times at most); handled ones
+    are forgotten after three days (VK stops sending an event again long before)."""
+    from opora.core import clock
+    from opora.messengers.models import VkEvent
+
+    now = clock.now()
+    VkEvent.objects.filter(received_at__lt=now - KEEP_UPDATES).delete()
+    stuck = list(
+        VkEvent.objects.filter(
+            handled_at__isnull=True, attempts__lt=3, received_at__lt=now - timedelta(minutes=2)
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:200]
+    )
+    for pk in stuck:
+        take_vk_event_task.enqueue(pk)
+    return len(stuck)
+
+
+register_periodic(sweep_vk_events_task, every=timedelta(minutes=5))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.urls import path
 
 from opora.messengers import views
+from opora.messengers.vk import callback as vk_callback
 
 app_name = "messengers"
 
 urlpatterns = [
     path("telegram/<id:bot_id>/webhook", views.telegram_webhook, name="telegram_webhook"),
+    path("vk/<id:community_id>/callback", vk_callback.vk_callback, name="vk_callback"),
 ]

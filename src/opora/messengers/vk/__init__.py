@@ -1,0 +1,1 @@
+"""VK: a community's private messages and wall comments, by the Callback API."""
