@@ -60,6 +60,7 @@ SECTIONS: list[Section] = [
             Page("outbox", _("Outbox"), "console:outbox"),
             Page("chat", _("Chat settings"), "agent:chat_settings"),
             Page("telegram", _("Telegram"), "console:telegram_bots"),
+            Page("remote", _("Remote sessions"), "console:remote_tools"),
         ),
         allowed=lambda user: False,  # admins only
     ),

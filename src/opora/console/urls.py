@@ -13,6 +13,7 @@ from opora.console import (
     macros,
     outbox,
     people,
+    remote,
     routing,
     service,
     telegram,
@@ -70,6 +71,13 @@ telegram_urls = [
     path("channels/telegram/<id:bot_id>/send-test", telegram.send_test, name="telegram_send_test"),
 ]
 
+remote_urls = [
+    path("channels/remote/", remote.tools, name="remote_tools"),
+    path("channels/remote/new", remote.new_tool, name="remote_new"),
+    path("channels/remote/<id:tool_id>/", remote.edit_tool, name="remote_tool"),
+    path("channels/remote/<id:tool_id>/delete", remote.delete_tool, name="remote_delete"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Knowledge base
@@ -100,6 +108,7 @@ urlpatterns = [
     path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,
     *telegram_urls,
+    *remote_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),
