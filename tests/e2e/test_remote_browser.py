@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """Remote sessions in a real browser: an admin adds a tool in the console; an agent
 invites the customer from the ticket page, marks the session started and ended, and
 sees the reply, the card and the logged time; English and Russian, at 390 px too."""
