@@ -77,7 +77,7 @@ def test_an_admin_adds_a_tool_in_the_console(open_chat_session: Any, ada: User) 
 
 
 def _run_a_session(session: Any, number: int, *, session_id: str) -> Page:
-    page = session.page
+    page: Page = session.page
     session.go(f"/agent/tickets/{number}")
     card = page.locator("[data-remote]")
     card.locator("[data-remote-open]").click()
