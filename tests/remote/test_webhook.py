@@ -140,5 +140,5 @@ def test_bad_reports_are_refused_clearly(
     assert (no_event.status_code, no_event.json()["code"]) == (400, "bad_event")
     assert (bad_time.status_code, bad_time.json()["code"]) == (400, "invalid_time")
     assert (future.status_code, future.json()["code"]) == (422, "invalid_time")
-    assert foreign.status_code == 404
+    assert (foreign.status_code, foreign.json()["code"]) == (404, "not_found")
     assert (early_end.status_code, early_end.json()["code"]) == (422, "not_started")

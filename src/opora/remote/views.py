@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opora.core import jsonin
-from opora.core.errors import OporaError
+from opora.core.errors import NOT_FOUND, OporaError
 from opora.remote import actions, errors
 from opora.remote.models import RemoteSession, RemoteTool
 from opora.sla.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -112,7 +112,7 @@ def tool_events(request: HttpRequest, tool_id: int) -> HttpResponse:
         return _refusal(400, errors.INVALID_TIME, _("Give the time in ISO 8601."), "at")
     session = _session(tool, data)
     if session is None:
-        return _refusal(404, errors.BAD_EVENT, _("No such session of this tool."), "session")
+        return _refusal(404, NOT_FOUND, _("No such session of this tool."), "session")
     already = session.ended_at if data["event"] == "ended" else session.started_at
     if already is not None:
         return JsonResponse({"ok": True, "outcome": "already", "session": session.pk})
