@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "opora.chat",
     # messengers: Telegram (webhook or polling), VK (Callback API), a base for the others
     "opora.messengers",
+    # remote-assistance sessions invited from tickets (RustDesk, link templates)
+    "opora.remote",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

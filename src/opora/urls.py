@@ -23,6 +23,8 @@ urlpatterns = [
     # Live chat: the widget's script and its HTTP endpoints (any origin).
     path("chat/", include("opora.chat.urls")),
     # Messengers' webhooks (Telegram), authenticated by each bot's secret.
+    # Remote-assistance tools' signed reports of a session's start and end.
+    path("channels/remote/", include("opora.remote.urls")),
     path("channels/", include("opora.messengers.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from opora.accounts.models import SupportLine, Team, User
@@ -104,6 +105,11 @@ def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
         return f"#{value}"
     if kind in (EventKind.REPLY, EventKind.NOTE):
         return ""
+    if kind == EventKind.REMOTE_ENDED and value.isdigit():
+        minutes = int(value)
+        return ngettext("%(minutes)s minute logged", "%(minutes)s minutes logged", minutes) % {
+            "minutes": minutes
+        }
     if kind == EventKind.BOT_HANDOFF:
         reasons = {"declined": _("the customer said no"), "replied": _("the customer replied")}
         return str(reasons.get(value, value))
@@ -183,6 +189,7 @@ def _render(
     escalate_form: EscalateForm | None = None,
     handoff_form: HandoffForm | None = None,
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     user = current_user(request)
     ticket = _access(user, ticket.number)  # fresh, after any change
@@ -249,6 +256,7 @@ def _render(
         "incidents": list(ticket.incidents.order_by("number")[:20])
         if ticket.type == TicketType.PROBLEM
         else [],
+        **(extra or {}),  # a card's own form state (the remote-session card's)
     }
     if is_htmx(request):
         # htmx swaps only 2xx answers by default: errors travel in the fragment (a 422

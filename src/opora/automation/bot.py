@@ -77,6 +77,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "page": "You can also answer on the request's page:",
         "chat": "Here is what our knowledge base says:",
         "more": "More:",
+        "short": "Hi! While a person from our team looks at this, here is what may help:",
+        "ask_short": "Did this help? Reply “yes” and we will close the request. "
+        "If not, just write what is still wrong: a person will take over.",
+        "page_short": "Your request online:",
+        "also": "Also:",
     },
     Language.RU: {
         "answer": "Здравствуйте! Пока специалист знакомится с обращением, "
@@ -88,6 +93,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "page": "Ответить можно и на странице обращения:",
         "chat": "Вот что об этом есть в базе знаний:",
         "more": "Подробнее:",
+        "short": "Здравствуйте! Пока специалист смотрит обращение, вот что может помочь:",
+        "ask_short": "Помогло? Ответьте «да», и мы закроем обращение. "
+        "Если нет, напишите, что не так, — подключится специалист.",
+        "page_short": "Обращение на сайте:",
+        "also": "Ещё:",
     },
 }
 
@@ -178,11 +188,55 @@ def _chat_text(ticket: Ticket, articles: list[tuple[int, str]]) -> str:
     return "\n".join(lines)
 
 
+# Messengers: the person reads on a phone, in a chat. Channel values, some of which a
+# later channel adds to tickets.Channel.
+MESSENGER_CHANNELS = frozenset({"telegram", "vk", "whatsapp", "viber", "max"})
+MESSENGER_PASSAGE_CHARS = 350
+MESSENGER_OTHERS = 2
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    return cut + "…"
+
+
+def _messenger_text(ticket: Ticket, articles: list[tuple[int, str]], question: str) -> str:
+    """For a messenger: short, one passage, "reply yes" as a chat says it; the portal's
+    page only for a person who can sign in there (not a messenger-only account)."""
+    texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
+    (best_id, best_title), others = articles[0], articles[1 : 1 + MESSENGER_OTHERS]
+    body = Article.objects.filter(pk=best_id).values_list("body", flat=True).first() or ""
+    lines = [
+        texts["short"],
+        "",
+        best_title,
+        _shortened(passage(body, question), MESSENGER_PASSAGE_CHARS),
+    ]
+    lines.append(f"{settings.BASE_URL}/help/articles/{best_id}/")
+    if others:
+        lines += ["", texts["also"]]
+        lines += [
+            f"{title} — {settings.BASE_URL}/help/articles/{article_id}/"
+            for article_id, title in others
+        ]
+    lines += ["", texts["ask_short"]]
+    requester = ticket.requester
+    if requester is not None and requester.reachable_by_email:
+        lines.append(f"{texts['page_short']} {settings.BASE_URL}/portal/requests/{ticket.number}")
+    return "\n".join(lines)
+
+
 def _reply_text(ticket: Ticket, articles: list[tuple[int, str]], question: str = "") -> str:
     """The answer itself (the best article's passage and link), the other articles, and
-    the question whether it solved the request."""
+    the question whether it solved the request; worded for the ticket's channel (e-mail
+    and portal, live chat, messengers)."""
     if ticket.channel == Channel.CHAT:
         return _chat_text(ticket, articles)
+    if ticket.channel in MESSENGER_CHANNELS:
+        return _messenger_text(ticket, articles, question)
     texts = TEXTS.get(ticket.language, TEXTS[Language.EN])
     (best_id, best_title), others = articles[0], articles[1:]
     body = Article.objects.filter(pk=best_id).values_list("body", flat=True).first() or ""

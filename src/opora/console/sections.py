@@ -61,6 +61,7 @@ SECTIONS: list[Section] = [
             Page("chat", _("Chat settings"), "agent:chat_settings"),
             Page("telegram", _("Telegram"), "console:telegram_bots"),
             Page("vk", _("VK"), "console:vk_communities"),
+            Page("remote", _("Remote sessions"), "console:remote_tools"),
         ),
         allowed=lambda user: False,  # admins only
     ),

@@ -13,6 +13,7 @@ from opora.console import (
     macros,
     outbox,
     people,
+    remote,
     routing,
     service,
     telegram,
@@ -80,6 +81,14 @@ vk_urls = [
     path("channels/vk/<id:community_id>/send-test", vk.send_test, name="vk_send_test"),
 ]
 
+
+remote_urls = [
+    path("channels/remote/", remote.tools, name="remote_tools"),
+    path("channels/remote/new", remote.new_tool, name="remote_new"),
+    path("channels/remote/<id:tool_id>/", remote.edit_tool, name="remote_tool"),
+    path("channels/remote/<id:tool_id>/delete", remote.delete_tool, name="remote_delete"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Knowledge base
@@ -112,6 +121,7 @@ urlpatterns = [
     *service_urls,
     *telegram_urls,
     *vk_urls,
+    *remote_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),

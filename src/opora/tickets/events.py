@@ -289,3 +289,11 @@ def dev_status_event(*, ticket: Ticket, previous: str, status: str, data: dict[s
 def bot_handoff_event(*, ticket: Ticket, by: User | None, reason: str) -> Event:
     """The answer bot gave up: `reason` is "declined" (the customer said no) or "replied"."""
     return _event(ticket, by, EventKind.BOT_HANDOFF, new=reason)
+
+
+def remote_session_event(
+    *, ticket: Ticket, by: User | None, kind: str, tool: str, session: int, minutes: int = 0
+) -> Event:
+    """A remote session invited, started or ended (`minutes`: an ended one's length)."""
+    new: object = minutes if kind == EventKind.REMOTE_ENDED else tool
+    return _event(ticket, by, kind, new=new, data={"session": session, "tool": tool})

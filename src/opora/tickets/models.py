@@ -281,6 +281,10 @@ class EventKind(models.TextChoices):
     BOT_HANDOFF = "bot_handoff", _("Handed from the answer bot to a person")
     # Two customer accounts were merged (accounts app): the ticket changed requester.
     REQUESTER_MERGED = "requester_merged", _("Requester merged from another customer")
+    # Remote-assistance sessions (remote app): invited, started, ended.
+    REMOTE_INVITED = "remote_invited", _("Invited to a remote session")
+    REMOTE_STARTED = "remote_started", _("Remote session started")
+    REMOTE_ENDED = "remote_ended", _("Remote session ended")
 
 
 class AppendOnly(Exception):
