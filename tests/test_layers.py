@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "monitoring",
         "chat",
         "messengers",
+        "telephony",
     },
     {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "opora.chat",
     # messengers: Telegram (webhook or polling), a base for the others
     "opora.messengers",
+    # telephony: calls from a PBX or cloud telephony by signed webhook, on tickets
+    "opora.telephony",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

@@ -24,6 +24,8 @@ urlpatterns = [
     path("chat/", include("opora.chat.urls")),
     # Messengers' webhooks (Telegram), authenticated by each bot's secret.
     path("channels/", include("opora.messengers.urls")),
+    # Phone lines' webhooks (generic, Twilio, Zadarma), signed with each line's secret.
+    path("channels/phone/", include("opora.telephony.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),
