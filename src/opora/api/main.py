@@ -14,6 +14,7 @@ from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
 from opora.api import people as _people  # noqa: F401 - adds its operations to accounts.router
+from opora.api import phone as phone_api
 from opora.api import reports as reports_api
 from opora.api import routing as routing_api
 from opora.api import search as search_api
@@ -63,3 +64,5 @@ api.add_router("", macros_api.router, writes=TICKETS)
 api.add_router("", triggers_api.router, writes=ADMIN)
 api.add_router("", triage_api.router, writes=ADMIN)
 api.add_router("", telegram_api.router, writes=ADMIN)
+api.add_router("", phone_api.router, writes=ADMIN)
+api.add_router("", phone_api.calls_router, writes=TICKETS)

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.utils import timezone
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from opora.core import clock, jsonin
 from opora.sla import webhooks as signing
