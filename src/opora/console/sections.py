@@ -60,6 +60,7 @@ SECTIONS: list[Section] = [
             Page("outbox", _("Outbox"), "console:outbox"),
             Page("chat", _("Chat settings"), "agent:chat_settings"),
             Page("telegram", _("Telegram"), "console:telegram_bots"),
+            Page("phone", _("Phone"), "console:phone_lines"),
         ),
         allowed=lambda user: False,  # admins only
     ),

@@ -13,6 +13,7 @@ from opora.console import (
     macros,
     outbox,
     people,
+    phone,
     routing,
     service,
     telegram,
@@ -70,6 +71,15 @@ telegram_urls = [
     path("channels/telegram/<id:bot_id>/send-test", telegram.send_test, name="telegram_send_test"),
 ]
 
+phone_urls = [
+    path("channels/phone/", phone.lines, name="phone_lines"),
+    path("channels/phone/new", phone.new_line, name="phone_new"),
+    path("channels/phone/<id:line_id>/", phone.edit_line, name="phone_line"),
+    path("channels/phone/<id:line_id>/delete", phone.delete_line, name="phone_delete"),
+    path("channels/phone/<id:line_id>/secret", phone.new_secret, name="phone_secret"),
+    path("channels/phone/<id:line_id>/test", phone.test_line, name="phone_test"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Knowledge base
@@ -100,6 +110,7 @@ urlpatterns = [
     path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,
     *telegram_urls,
+    *phone_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),
