@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from opora.accounts.models import Identity, IdentityKind, Team, User
 from opora.sla import webhooks as signing
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.e2e
 __all__ = ["asgi_live_server", "open_chat_session"]
 
 CALLER = "+79161234567"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def _event(kind: str, call_id: str, **extra: Any) -> dict[str, Any]:
 
 
 def _fits_a_phone(page: Page) -> None:
-    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.set_viewport_size(PHONE)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{page.url} is {width} px wide at 390 px"
 
@@ -187,7 +187,7 @@ def test_an_admin_sets_up_a_phone_line_and_sends_a_test_event(
     admin.screenshot(f"console-phone-line-{language}")
     _fits_a_phone(page)
     admin.screenshot(f"console-phone-line-{language}-phone")
-    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    page.set_viewport_size(DESKTOP)
 
     admin.go("/admin/channels/phone/")
     expect(page.locator("[data-line='Office PBX']")).to_contain_text("+7 495 000-00-00")

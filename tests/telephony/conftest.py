@@ -16,15 +16,15 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from opora.accounts.models import Team, User
 from opora.sla import webhooks as signing
 from opora.telephony.actions import create_line
 from opora.telephony.models import PhoneLine
 
-TWILIO_TOKEN = "twilio-auth-token-0123456789abcdef"  # noqa: S105 - a test value
-ZADARMA_SECRET = "zadarma-api-secret-0123456789"  # noqa: S105 - a test value
+TWILIO_TOKEN = "twilio-auth-token-0123456789abcdef"
+ZADARMA_SECRET = "zadarma-api-secret-0123456789"
 CUSTOMER = "+79161234567"
 DESK = "+74950000000"
 _calls = itertools.count(1)

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from opora.accounts.models import Team, User
-from opora.core.audit import AdminChange
+from opora.core.models import AdminChange
 from opora.telephony.models import Call, CallEvent, Outcome, PhoneLine
 from opora.tickets.models import Ticket, TimeEntry
 from tests.conftest import PASSWORD

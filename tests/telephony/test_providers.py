@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from opora.accounts.models import User
 from opora.telephony.models import Call, CallEvent, Outcome, PhoneLine

@@ -37,7 +37,7 @@ from opora.core.errors import OporaError
 from opora.inbox.channels import Inbound, receive
 from opora.sla.config import read_hours
 from opora.sla.models import TicketSla
-from opora.telephony import cards
+from opora.telephony import cards, errors
 from opora.telephony.formats import ANSWERED, ENDED, IGNORED, RINGING, PhoneEvent
 from opora.telephony.models import (
     CALL_BACK_OUTCOMES,
@@ -123,7 +123,7 @@ def take(line: PhoneLine, event: PhoneEvent) -> str:
             # more, and the second time either is plain to see.
             if CallEvent.objects.filter(line=line, key=event.key[:200]).exists():
                 return DUPLICATE
-    raise OporaError("conflict", _("The call changed meanwhile; send the event again."))
+    raise OporaError(errors.CONFLICT, _("The call changed meanwhile; send the event again."))
 
 
 def _after_commit(call: Call, kind: str, ringing: bool) -> None:

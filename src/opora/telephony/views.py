@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from opora.core.errors import OporaError
 from opora.telephony import errors, formats, intake
 from opora.telephony.actions import note_error
 from opora.telephony.models import PhoneLine, Provider
@@ -111,5 +112,9 @@ def webhook(request: HttpRequest, line_id: int, provider: str) -> HttpResponse:
         return _refusal(
             400, errors.BAD_EVENT, _("The event could not be read: %(why)s") % {"why": exc}
         )
-    outcome = intake.take(line, event)
+    try:
+        outcome = intake.take(line, event)
+    except OporaError as exc:
+        # A concurrent event of the same call won twice: the provider retries.
+        return _refusal(409, exc.code, exc.message)
     return JsonResponse({"ok": True, "outcome": outcome})
