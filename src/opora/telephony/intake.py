@@ -150,7 +150,7 @@ def _apply(line: PhoneLine, event: PhoneEvent) -> tuple[Call, bool]:
     now = clock.now()
     at = event.at or now
     call = (
-        Call.objects.select_for_update()
+        Call.objects.select_for_update(of=("self",))
         .select_related("ticket")
         .filter(line=line, provider_call_id=event.call_id)
         .first()
