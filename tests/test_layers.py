@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
         "chat",
         "messengers",
         "remote",
+        "telephony",
     },
     {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process

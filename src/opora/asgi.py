@@ -42,13 +42,16 @@ from opora.chat.consumers import (  # noqa: E402
     visitor_urlpatterns,
 )
 from opora.core.realtime import websocket_urlpatterns  # noqa: E402
+from opora.telephony.consumers import phone_urlpatterns  # noqa: E402
 
 # Browsers must come from an allowed host: their cookies would otherwise let another
 # site's page listen in (cross-site WebSocket hijacking). Scripts authenticate with a
 # bearer token instead, which no browser page can attach to a WebSocket, and often send
 # no Origin at all: for them the origin proves nothing and is not checked.
 staff_routes = AuthMiddlewareStack(
-    URLRouter([*websocket_urlpatterns, *agent_urlpatterns, *presence_urlpatterns])
+    URLRouter(
+        [*websocket_urlpatterns, *agent_urlpatterns, *presence_urlpatterns, *phone_urlpatterns]
+    )
 )
 browser_sockets = AllowedHostsOriginValidator(staff_routes)
 

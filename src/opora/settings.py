@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "opora.messengers",
     # remote-assistance sessions invited from tickets (RustDesk, link templates)
     "opora.remote",
+    # telephony: calls from a PBX or cloud telephony by signed webhook, on tickets
+    "opora.telephony",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

@@ -26,6 +26,8 @@ urlpatterns = [
     # Remote-assistance tools' signed reports of a session's start and end.
     path("channels/remote/", include("opora.remote.urls")),
     path("channels/", include("opora.messengers.urls")),
+    # Phone lines' webhooks (generic, Twilio, Zadarma), signed with each line's secret.
+    path("channels/phone/", include("opora.telephony.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),

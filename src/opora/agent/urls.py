@@ -9,6 +9,7 @@ from opora.agent import (
     customers,
     new_ticket,
     organizations,
+    phone,
     profile,
     remote,
     sso,
@@ -27,6 +28,9 @@ urlpatterns = [
     path("tickets/new", new_ticket.new_ticket, name="new_ticket"),
     path("people/search", new_ticket.people_search, name="people_search"),
     path("tickets/<id:number>", ticket.ticket_page, name="ticket"),
+    path("tickets/<id:number>/calls", phone.log_call, name="phone_log_call"),
+    path("calls/<id:call_id>/called-back", phone.callback_done, name="phone_callback_done"),
+    path("calls/call-back", phone.callbacks, name="phone_callbacks"),
     path("tickets/<id:number>/followers", ticket.follower_add, name="follower_add"),
     path(
         "tickets/<id:number>/followers/<id:user_id>/remove",

@@ -14,6 +14,7 @@ from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
 from opora.api import people as _people  # noqa: F401 - adds its operations to accounts.router
+from opora.api import phone as phone_api
 from opora.api import remote as remote_api
 from opora.api import reports as reports_api
 from opora.api import routing as routing_api
@@ -68,3 +69,5 @@ api.add_router("", telegram_api.router, writes=ADMIN)
 api.add_router("", vk_api.router, writes=ADMIN)
 api.add_router("", remote_api.tools_router, writes=ADMIN)
 api.add_router("", remote_api.sessions_router, writes=TICKETS)
+api.add_router("", phone_api.router, writes=ADMIN)
+api.add_router("", phone_api.calls_router, writes=TICKETS)

@@ -62,6 +62,7 @@ SECTIONS: list[Section] = [
             Page("telegram", _("Telegram"), "console:telegram_bots"),
             Page("vk", _("VK"), "console:vk_communities"),
             Page("remote", _("Remote sessions"), "console:remote_tools"),
+            Page("phone", _("Phone"), "console:phone_lines"),
         ),
         allowed=lambda user: False,  # admins only
     ),

@@ -13,6 +13,7 @@ from opora.console import (
     macros,
     outbox,
     people,
+    phone,
     remote,
     routing,
     service,
@@ -89,6 +90,16 @@ remote_urls = [
     path("channels/remote/<id:tool_id>/delete", remote.delete_tool, name="remote_delete"),
 ]
 
+
+phone_urls = [
+    path("channels/phone/", phone.lines, name="phone_lines"),
+    path("channels/phone/new", phone.new_line, name="phone_new"),
+    path("channels/phone/<id:line_id>/", phone.edit_line, name="phone_line"),
+    path("channels/phone/<id:line_id>/delete", phone.delete_line, name="phone_delete"),
+    path("channels/phone/<id:line_id>/secret", phone.new_secret, name="phone_secret"),
+    path("channels/phone/<id:line_id>/test", phone.test_line, name="phone_test"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Knowledge base
@@ -122,6 +133,7 @@ urlpatterns = [
     *telegram_urls,
     *vk_urls,
     *remote_urls,
+    *phone_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),
