@@ -11,6 +11,8 @@ class MessengersConfig(AppConfig):
     def ready(self) -> None:
         from opora.inbox.channels import register
         from opora.messengers.telegram.adapter import TelegramAdapter
+        from opora.messengers.whatsapp.adapter import WhatsAppAdapter
 
         # The desk's public replies on Telegram tickets go out through the outbox.
         register(TelegramAdapter())
+        register(WhatsAppAdapter())

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.urls import path
 
 from opora.messengers import views
+from opora.messengers.whatsapp import views as whatsapp
 
 app_name = "messengers"
 
 urlpatterns = [
     path("telegram/<id:bot_id>/webhook", views.telegram_webhook, name="telegram_webhook"),
+    path("whatsapp/<id:number_id>/webhook", whatsapp.whatsapp_webhook, name="whatsapp_webhook"),
 ]
