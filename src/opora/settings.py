@@ -339,6 +339,8 @@ LOGGING = {
         # Their request lines carry a bot's token in the URL: never below WARNING.
         "httpx": {"level": "WARNING"},
         "telegram": {"level": "WARNING"},
+        # Its debug lines carry customers' messages.
+        "pywa": {"level": "WARNING"},
     },
 }
 

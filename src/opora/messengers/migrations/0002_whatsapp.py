@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0010_presence_changed_event'),
         ('messengers', '0001_messengers'),
-        ('tickets', '0013_alter_message_channel_alter_ticket_channel'),
+        ('tickets', '0013_channel_whatsapp'),
     ]
 
     operations = [

@@ -55,8 +55,7 @@ def _transient(exc: BaseException) -> bool:
     code = client.error_code(exc)
     if code is None:
         return True  # a connection refused, a timeout
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", 0) or 0
+    status = client.http_status(exc)
     return status >= 500 or status == 429 or code in (1, 2, 4, 80007, 130429, 131000, 131016)
 
 

@@ -10,8 +10,7 @@ out before anything is stored or shown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +75,7 @@ class DeskWhatsApp(WhatsApp):
 def describe(exc: BaseException, token: str) -> str:
     """What went wrong, in words, without the token."""
     if isinstance(exc, WhatsAppError):
-        text = f"WhatsApp error {exc.error_code}: {exc.message}"
+        text = f"WhatsApp error {exc.code}: {exc.message}"
         if exc.details:
             text = f"{text} ({exc.details})"
     else:
@@ -87,22 +86,38 @@ def describe(exc: BaseException, token: str) -> str:
 
 
 def error_code(exc: BaseException) -> int | None:
-    return exc.error_code if isinstance(exc, WhatsAppError) else None
+    return exc.code if isinstance(exc, WhatsAppError) else None
 
 
-@contextmanager
-def session(endpoint: Endpoint) -> Iterator[DeskWhatsApp]:
-    """A client talking to `endpoint`, closed afterwards."""
-    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-    with httpx.Client(base_url=endpoint.api_base.rstrip("/"), timeout=timeout) as http:
-        yield DeskWhatsApp(
-            phone_id=endpoint.phone_number_id,
-            token=endpoint.token,
-            session=http,
-            api_version=endpoint.api_version,
+def http_status(exc: BaseException) -> int:
+    """The HTTP status the Graph API answered with the error (0: none)."""
+    response = exc.raw_response if isinstance(exc, WhatsAppError) else None
+    return response.status_code if response is not None else 0
+
+
+class session:  # noqa: N801 - used as `with session(endpoint) as wa`
+    """A client talking to `endpoint`, its connections closed afterwards.
+
+    A class, not a generator: pywa's errors are frozen dataclasses, and a generator
+    context manager would try to set the traceback of one passing through."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+        self.http = httpx.Client(base_url=endpoint.api_base.rstrip("/"), timeout=timeout)
+        self.endpoint = endpoint
+
+    def __enter__(self) -> DeskWhatsApp:
+        return DeskWhatsApp(
+            phone_id=self.endpoint.phone_number_id,
+            token=self.endpoint.token,
+            session=self.http,
+            api_version=self.endpoint.api_version,
             validate_updates=False,
             filter_updates=False,
         )
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
 
 
 def display_name(endpoint: Endpoint) -> str:
