@@ -13,6 +13,7 @@ from opora.agent import (
     sso,
     ticket,
     views,
+    whatsapp,
 )
 
 app_name = "agent"
@@ -35,6 +36,7 @@ urlpatterns = [
     path("tickets/<id:number>/escalate", ticket.escalate, name="escalate"),
     path("tickets/<id:number>/hand-off", ticket.hand_off, name="hand_off"),
     path("tickets/<id:number>/reply", ticket.reply, name="reply"),
+    path("tickets/<id:number>/whatsapp-template", whatsapp.send_template, name="whatsapp_template"),
     path(
         "tickets/<id:number>/deliveries/<id:delivery_id>/retry",
         ticket.retry,

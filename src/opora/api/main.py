@@ -23,6 +23,7 @@ from opora.api import telegram as telegram_api
 from opora.api import ticket_people as ticket_people_api
 from opora.api import triage as triage_api
 from opora.api import triggers as triggers_api
+from opora.api import whatsapp as whatsapp_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
 api = OporaAPI(
@@ -63,3 +64,5 @@ api.add_router("", macros_api.router, writes=TICKETS)
 api.add_router("", triggers_api.router, writes=ADMIN)
 api.add_router("", triage_api.router, writes=ADMIN)
 api.add_router("", telegram_api.router, writes=ADMIN)
+api.add_router("", whatsapp_api.router, writes=ADMIN)
+api.add_router("", whatsapp_api.tickets_router, writes=TICKETS)

@@ -27,6 +27,7 @@ from opora.messengers.actions import AUDIT_AREA, _team, _text
 from opora.messengers.models import Conversation, WhatsAppNumber, WhatsAppTemplateReply
 from opora.messengers.selectors import require_channel_admin
 from opora.messengers.whatsapp import client, window
+from opora.tickets import errors as ticket_errors
 from opora.tickets.actions import add_message
 from opora.tickets.models import Channel, Message, Ticket
 
@@ -363,6 +364,12 @@ def clean_params(value: Any) -> list[str]:
     return params
 
 
+def not_whatsapp() -> ValidationFailed:
+    return ValidationFailed(
+        errors.NOT_WHATSAPP, _("This ticket has no WhatsApp chat to send a template to.")
+    )
+
+
 def send_template_reply(
     ticket: Ticket, *, by: User, name: Any, language: Any, params: Sequence[str] | str = ()
 ) -> Message:
@@ -370,12 +377,10 @@ def send_template_reply(
     reply (the text says which template) and sent as a template message, inside or
     outside the 24-hour window. `ticket` is one the caller may see."""
     if not by.is_agent:
-        raise Forbidden(errors.ADMINS_ONLY, _("Only agents may reply."))
+        raise Forbidden(ticket_errors.AGENTS_ONLY, _("Only agents may reply."))
     found = window.window_for(ticket)
     if found is None or found.number is None:
-        raise ValidationFailed(
-            errors.NOT_WHATSAPP, _("This ticket has no WhatsApp chat to send a template to.")
-        )
+        raise not_whatsapp()
     if found.unreachable:
         raise ValidationFailed(
             errors.UNREACHABLE,
