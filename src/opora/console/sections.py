@@ -60,6 +60,7 @@ SECTIONS: list[Section] = [
             Page("outbox", _("Outbox"), "console:outbox"),
             Page("chat", _("Chat settings"), "agent:chat_settings"),
             Page("telegram", _("Telegram"), "console:telegram_bots"),
+            Page("whatsapp", _("WhatsApp"), "console:whatsapp_numbers"),
         ),
         allowed=lambda user: False,  # admins only
     ),

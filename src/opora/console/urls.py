@@ -18,6 +18,7 @@ from opora.console import (
     telegram,
     triage,
     views,
+    whatsapp,
 )
 from opora.console.automation_urls import automation_urls
 
@@ -60,6 +61,17 @@ service_urls = [
     path("service/lines", service.line_names, name="service_lines"),
 ]
 
+whatsapp_urls = [
+    path("channels/whatsapp/", whatsapp.numbers, name="whatsapp_numbers"),
+    path("channels/whatsapp/new", whatsapp.new_number, name="whatsapp_new"),
+    path("channels/whatsapp/<id:number_id>/", whatsapp.edit_number, name="whatsapp_number"),
+    path("channels/whatsapp/<id:number_id>/delete", whatsapp.delete_number, name="whatsapp_delete"),
+    path("channels/whatsapp/<id:number_id>/test", whatsapp.test_number, name="whatsapp_test"),
+    path(
+        "channels/whatsapp/<id:number_id>/send-test", whatsapp.send_test, name="whatsapp_send_test"
+    ),
+]
+
 telegram_urls = [
     path("channels/telegram/", telegram.bots, name="telegram_bots"),
     path("channels/telegram/new", telegram.new_bot, name="telegram_new"),
@@ -100,6 +112,7 @@ urlpatterns = [
     path("kb/synonyms/<id:group_id>/delete", kb_synonyms.delete, name="kb_synonym_delete"),
     *service_urls,
     *telegram_urls,
+    *whatsapp_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),
