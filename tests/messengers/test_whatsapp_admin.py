@@ -23,7 +23,7 @@ from tests.messengers.whatsapp_server import (
 from tests.writes import nothing_written
 
 
-def _new(server: WhatsAppServer, team: Team | None = None, **extra: Any) -> dict[str, Any]:
+def _new(server: WhatsAppServer, team: Team | None = None, **extra: object) -> dict[str, Any]:
     return {
         "name": "Support line",
         "phone_number_id": PHONE_NUMBER_ID,
@@ -123,7 +123,7 @@ def test_bad_input_gets_a_clear_4xx_and_writes_nothing(
             ("api_version", "latest", "invalid_api_version"),
             ("templates", ["Not Valid"], "invalid_templates"),
         ]:
-            answer = client.post("/channels/whatsapp", _new(whatsapp_api, **{field: value}))
+            answer = client.post("/channels/whatsapp", _new(whatsapp_api, None, **{field: value}))
             assert answer.status_code == 422, (field, answer.content)
             assert answer.json()["code"] == code
         assert client.post("/channels/whatsapp", {"name": "x"}).status_code in (400, 422)

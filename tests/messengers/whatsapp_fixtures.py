@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -56,8 +56,8 @@ def wa_number(ada: User, support: Team, whatsapp_api: WhatsAppServer) -> WhatsAp
 
 def notification(
     *,
-    messages: list[dict[str, Any]] = (),
-    statuses: list[dict[str, Any]] = (),
+    messages: Sequence[dict[str, Any]] = (),
+    statuses: Sequence[dict[str, Any]] = (),
     name: str = "Maria Lopez",
 ) -> dict[str, Any]:
     """A webhook body with one change of the `messages` field."""

@@ -11,7 +11,7 @@ actions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -30,11 +30,14 @@ from opora.messengers.whatsapp import actions
 from opora.messengers.whatsapp.selectors import access_number, visible_numbers
 from opora.pages import PageForm, add_action_error, current_user, not_found_as_404
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 channels_section = section_required("channels")
 PAGE = "whatsapp"
 
 
-def _secret_field(label: str, help_text: str) -> forms.CharField:
+def _secret_field(label: StrOrPromise, help_text: StrOrPromise) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=1000,

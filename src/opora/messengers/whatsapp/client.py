@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from pywa import WhatsApp
 from pywa.api import GraphAPI
+from pywa.client import WhatsApp
 from pywa.errors import WhatsAppError
 from pywa.types.templates import BodyText, TemplateLanguage
 
@@ -219,6 +219,7 @@ def send_template(
             to=to,
             name=name,
             language=TemplateLanguage(language),
-            params=[BodyText.params(*params)] if params else None,
+            # params() is called on the class, as pywa's documentation shows.
+            params=[BodyText.params(*params)] if params else None,  # type: ignore[arg-type]
         )
     return str(sent.id)

@@ -91,7 +91,7 @@ def changes(data: Any) -> list[dict[str, Any]]:
     """The changes of a webhook body; `BadPayload` for one that is not WhatsApp's."""
     if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
         raise BadPayload("not a whatsapp_business_account notification")
-    found = []
+    found: list[dict[str, Any]] = []
     for entry in _list(data.get("entry")):
         found.extend(c for c in _list(_dict(entry).get("changes")) if isinstance(c, dict))
     return found
