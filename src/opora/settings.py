@@ -345,6 +345,8 @@ LOGGING = {
         "telegram": {"level": "WARNING"},
         "vkbottle": {"level": "WARNING"},
         "aiohttp": {"level": "WARNING"},
+        # Its debug lines carry customers' messages.
+        "pywa": {"level": "WARNING"},
     },
 }
 

@@ -109,3 +109,11 @@ def run_jobs(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
         return result
 
     return run
+
+
+# WhatsApp's fixtures live beside its local server.
+from tests.messengers.whatsapp_fixtures import (  # noqa: E402, F401
+    post_whatsapp,
+    wa_number,
+    whatsapp_api,
+)

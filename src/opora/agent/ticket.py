@@ -34,6 +34,7 @@ from opora.agent.forms import (
     TimeForm,
 )
 from opora.agent.new_ticket import team_assignees
+from opora.agent.whatsapp import panel as whatsapp_panel
 from opora.automation.macros import apply_macro_by_id
 from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.core.numbers import parse_id
@@ -188,6 +189,7 @@ def _render(
     follower_form: FollowerForm | None = None,
     escalate_form: EscalateForm | None = None,
     handoff_form: HandoffForm | None = None,
+    whatsapp_form: Any = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
@@ -245,6 +247,7 @@ def _render(
         "follower_form": follower_form,
         "escalation": _escalation(user, ticket, escalate_form),
         "handoff": _handoff(user, ticket, handoff_form),
+        "whatsapp": whatsapp_panel(ticket, whatsapp_form) if user.is_agent else None,
         "others": list(others),
         "history": history(ticket),
         "statuses": _allowed_statuses(ticket),

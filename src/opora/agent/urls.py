@@ -15,6 +15,7 @@ from opora.agent import (
     sso,
     ticket,
     views,
+    whatsapp,
 )
 
 app_name = "agent"
@@ -40,6 +41,7 @@ urlpatterns = [
     path("tickets/<id:number>/escalate", ticket.escalate, name="escalate"),
     path("tickets/<id:number>/hand-off", ticket.hand_off, name="hand_off"),
     path("tickets/<id:number>/reply", ticket.reply, name="reply"),
+    path("tickets/<id:number>/whatsapp-template", whatsapp.send_template, name="whatsapp_template"),
     path(
         "tickets/<id:number>/deliveries/<id:delivery_id>/retry",
         ticket.retry,

@@ -26,6 +26,7 @@ from opora.api import ticket_people as ticket_people_api
 from opora.api import triage as triage_api
 from opora.api import triggers as triggers_api
 from opora.api import vk as vk_api
+from opora.api import whatsapp as whatsapp_api
 from opora.api.common import AUTH, OporaAPI, install_error_handlers
 
 api = OporaAPI(
@@ -71,3 +72,5 @@ api.add_router("", remote_api.tools_router, writes=ADMIN)
 api.add_router("", remote_api.sessions_router, writes=TICKETS)
 api.add_router("", phone_api.router, writes=ADMIN)
 api.add_router("", phone_api.calls_router, writes=TICKETS)
+api.add_router("", whatsapp_api.router, writes=ADMIN)
+api.add_router("", whatsapp_api.tickets_router, writes=TICKETS)

@@ -59,7 +59,9 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: Erro
 StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
 TypeName = Literal["question", "incident", "problem", "complaint", "suggestion"]
-ChannelName = Literal["web", "email", "chat", "telegram", "vk", "phone", "api", "monitoring"]
+ChannelName = Literal[
+    "web", "email", "chat", "telegram", "vk", "whatsapp", "phone", "api", "monitoring"
+]
 
 
 class SuggestedConfidence(Schema):
@@ -175,7 +177,9 @@ class AttachmentOut(Schema):
 class DeliveryOut(Schema):
     id: int = Field(description="for POST /tickets/{number}/deliveries/{id}/retry")
     channel: str = Field(description="the channel it goes out on (e-mail for portal requests)")
-    state: Literal["queued", "sent", "failed"]
+    state: Literal["queued", "sent", "delivered", "read", "failed"] = Field(
+        description="delivered and read: the provider reported it (WhatsApp)"
+    )
     error: str = Field(description="why the last attempt failed; empty once sent")
 
 

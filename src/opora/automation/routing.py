@@ -61,6 +61,7 @@ GROUP_OF: dict[str, str] = {
     Channel.CHAT.value: CHAT,
     Channel.TELEGRAM.value: MESSENGERS,
     Channel.VK.value: MESSENGERS,
+    Channel.WHATSAPP.value: MESSENGERS,
 }
 LIMIT_FIELD = {EMAIL: "max_email", CHAT: "max_chat", MESSENGERS: "max_messengers"}
 GROUP_LABELS = {

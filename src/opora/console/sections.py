@@ -63,6 +63,7 @@ SECTIONS: list[Section] = [
             Page("vk", _("VK"), "console:vk_communities"),
             Page("remote", _("Remote sessions"), "console:remote_tools"),
             Page("phone", _("Phone"), "console:phone_lines"),
+            Page("whatsapp", _("WhatsApp"), "console:whatsapp_numbers"),
         ),
         allowed=lambda user: False,  # admins only
     ),

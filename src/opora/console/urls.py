@@ -21,6 +21,7 @@ from opora.console import (
     triage,
     views,
     vk,
+    whatsapp,
 )
 from opora.console.automation_urls import automation_urls
 
@@ -61,6 +62,17 @@ service_urls = [
     path("service/rules/<id:rule_id>/move", service.rule_move, name="service_rule_move"),
     path("service/rules/<id:rule_id>/delete", service.rule_delete, name="service_rule_delete"),
     path("service/lines", service.line_names, name="service_lines"),
+]
+
+whatsapp_urls = [
+    path("channels/whatsapp/", whatsapp.numbers, name="whatsapp_numbers"),
+    path("channels/whatsapp/new", whatsapp.new_number, name="whatsapp_new"),
+    path("channels/whatsapp/<id:number_id>/", whatsapp.edit_number, name="whatsapp_number"),
+    path("channels/whatsapp/<id:number_id>/delete", whatsapp.delete_number, name="whatsapp_delete"),
+    path("channels/whatsapp/<id:number_id>/test", whatsapp.test_number, name="whatsapp_test"),
+    path(
+        "channels/whatsapp/<id:number_id>/send-test", whatsapp.send_test, name="whatsapp_send_test"
+    ),
 ]
 
 telegram_urls = [
@@ -134,6 +146,7 @@ urlpatterns = [
     *vk_urls,
     *remote_urls,
     *phone_urls,
+    *whatsapp_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),

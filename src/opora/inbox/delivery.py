@@ -210,3 +210,44 @@ def retry(delivery: Delivery) -> Delivery:
             enqueue_many_after_commit(deliver_task, [(delivery.pk,)])
     delivery.refresh_from_db()
     return delivery
+
+
+# How far a delivery got, as the provider reports it afterwards (WhatsApp's statuses):
+# a receipt never moves a delivery back.
+_PROGRESS = {
+    DeliveryState.SENT.value: 1,
+    DeliveryState.RECEIVED.value: 2,
+    DeliveryState.READ.value: 3,
+}
+
+
+def report_receipt(delivery_id: int, state: str, error: str = "") -> bool:
+    """The provider says a sent delivery reached the person (`RECEIVED`), was read
+    (`READ`), or failed after all (`FAILED`: recorded on the ticket as any failure);
+    True when the delivery changed."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.state in (DeliveryState.QUEUED, DeliveryState.FAILED):
+            return False
+        if state == DeliveryState.FAILED:
+            delivery.state, delivery.error = DeliveryState.FAILED, error[:2000]
+            delivery.save(update_fields=["state", "error"])
+            if delivery.ticket_id is not None:
+                ticket_events.delivery_failed_event(
+                    ticket=delivery.ticket,
+                    delivery=delivery.pk,
+                    channel=delivery.channel,
+                    address=delivery.address[:100],
+                    error=delivery.error,
+                )
+            return True
+        if _PROGRESS.get(str(state), 0) <= _PROGRESS.get(str(delivery.state), 0):
+            return False
+        delivery.state = state
+        delivery.save(update_fields=["state"])
+        return True

@@ -41,6 +41,9 @@ class DeliveryState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Delivered")
     FAILED = "failed", _("Failed")
+    # Reported by the provider after sending (WhatsApp's statuses).
+    RECEIVED = "delivered", _("Received")
+    READ = "read", _("Read")
 
 
 class Delivery(models.Model):

@@ -12,7 +12,9 @@ class MessengersConfig(AppConfig):
         from opora.inbox.channels import register
         from opora.messengers.telegram.adapter import TelegramAdapter
         from opora.messengers.vk.adapter import VkAdapter
+        from opora.messengers.whatsapp.adapter import WhatsAppAdapter
 
-        # The desk's public replies on Telegram tickets go out through the outbox.
+        # The desk's public replies on messenger tickets go out through the outbox.
         register(TelegramAdapter())
         register(VkAdapter())
+        register(WhatsAppAdapter())

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from opora.accounts.identities import Contact
 from opora.automation import bot as answer_bot
@@ -46,6 +48,7 @@ class Arrived:
     # `Inbound.only_named`): a channel whose chats must not mix (VK wall and messages).
     ticket_id: int | None = None
     only_named: bool = False
+    sent_at: datetime | None = None  # when the person sent it (the provider's time)
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,13 @@ def answer_first(ticket: Ticket) -> None:
 def _remember(arrived: Arrived, ticket: Ticket) -> None:
     """The chat this ticket's replies go to; writing again makes a person reachable."""
     now = clock.now()
-    updated = Conversation.objects.filter(
-        channel=arrived.channel, account_id=arrived.account_id, chat_id=arrived.chat_id
-    ).update(
+    wrote_at = min(arrived.sent_at or now, now)
+    chat = Q(channel=arrived.channel, account_id=arrived.account_id, chat_id=arrived.chat_id)
+    # A message delivered late never moves the person's last message back.
+    Conversation.objects.filter(chat).filter(
+        Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=wrote_at)
+    ).update(last_inbound_at=wrote_at)
+    updated = Conversation.objects.filter(chat).update(
         user_id=ticket.requester_id,
         ticket=ticket,
         language=arrived.contact.language or "",
@@ -114,6 +121,7 @@ def _remember(arrived: Arrived, ticket: Ticket) -> None:
             user_id=ticket.requester_id,
             ticket=ticket,
             language=arrived.contact.language or "",
+            last_inbound_at=wrote_at,
             created_at=now,
             updated_at=now,
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Language, Team
-from opora.tickets.models import Ticket
+from opora.tickets.models import Message, Ticket
 
 TELEGRAM_API = "https://api.telegram.org"
 
@@ -103,6 +103,9 @@ class Conversation(models.Model):
     # The person blocked the bot (or left): nothing more is sent until they write again.
     unreachable_at = models.DateTimeField(null=True, blank=True)
     unreachable_reason = models.CharField(max_length=500, blank=True)
+    # When the person last wrote: WhatsApp lets the desk answer in free text only within
+    # 24 hours of it (messengers/whatsapp/window.py).
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -187,3 +190,109 @@ class VkEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id}:{self.event_id}"
+
+
+# --- WhatsApp -----------------------------------------------------------------------
+
+GRAPH_API = "https://graph.facebook.com"
+GRAPH_API_VERSION = "21.0"
+
+
+class WhatsAppNumber(models.Model):
+    """One WhatsApp Business phone number of the desk (Cloud API).
+
+    The access token and the app secret are stored (every call needs the token, every
+    webhook is checked with the secret) but never shown or returned once saved; the
+    verify token is not a secret of the account, only the word Meta repeats when the
+    webhook is subscribed, so the page shows it for copying."""
+
+    name = models.CharField(_("name"), max_length=120)
+    phone_number_id = models.CharField(_("phone number id"), max_length=32)
+    business_account_id = models.CharField(_("business account id"), max_length=32, blank=True)
+    access_token = models.CharField(max_length=1000)
+    app_secret = models.CharField(max_length=200)
+    verify_token = models.CharField(max_length=128, default=new_webhook_secret)
+    api_base = models.CharField(_("Graph API server"), max_length=500, default=GRAPH_API)
+    api_version = models.CharField(_("Graph API version"), max_length=16, default=GRAPH_API_VERSION)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="whatsapp_numbers",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    # The message templates Meta approved for this number, offered to agents when the
+    # 24-hour window is closed.
+    templates = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    # What the Graph API said the number is called, last time it was asked.
+    display_name = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["phone_number_id"], name="whatsapp_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WhatsAppInbound(models.Model):
+    """A customer's message already taken in: Meta retries a webhook it thinks failed,
+    so each message id of a number is handled once."""
+
+    number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="+")
+    wamid = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["number", "wamid"], name="whatsapp_inbound_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.wamid
+
+
+class WhatsAppSent(models.Model):
+    """A message the desk sent, by WhatsApp's id: its later statuses (delivered, read,
+    failed) find the delivery they report on through it."""
+
+    number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="+")
+    wamid = models.CharField(max_length=200)
+    delivery_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, default="sent")
+    error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["wamid"], name="whatsapp_sent_once")]
+
+    def __str__(self) -> str:
+        return self.wamid
+
+
+class WhatsAppTemplateReply(models.Model):
+    """An agent's reply sent as an approved template (outside the 24-hour window):
+    the adapter sends the template, not the message's text."""
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16)
+    params = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"

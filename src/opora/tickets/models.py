@@ -77,6 +77,7 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Chat")
     TELEGRAM = "telegram", _("Telegram")
     VK = "vk", _("VK")
+    WHATSAPP = "whatsapp", _("WhatsApp")
     PHONE = "phone", _("Phone")
     API = "api", _("API")
     MONITORING = "monitoring", _("Monitoring")

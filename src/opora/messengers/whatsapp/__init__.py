@@ -1,0 +1,1 @@
+"""WhatsApp Business Cloud API: webhook intake, replies, the 24-hour window."""
