@@ -22,10 +22,9 @@ from opora.inbox.email.parse import (
     ParsedAttachment,
     ParsedMail,
     addresses,
-    html_to_text,
     parse_message,
 )
-from opora.inbox.email.quotes import strip_html_quotes, strip_quotes
+from opora.inbox.email.quotes import visible_reply
 from opora.tickets.attachments import IncomingFile, check_attachments
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -137,17 +136,8 @@ def _incoming_files(parts: list[ParsedAttachment]) -> tuple[list[IncomingFile], 
 
 def _visible_reply(text: str, html: str) -> tuple[str, str]:
     """The new part of a reply, as text and HTML; the full original stays in the raw."""
-    text_cut = strip_quotes(text)
-    html_cut = strip_html_quotes(html) if html else ""
-    if html and html_cut != html:
-        if text_cut == text:
-            # Only the HTML shows where the history starts (clients that quote
-            # without attribution lines in their plain part, HTML-only mail).
-            text_cut = strip_quotes(html_to_text(html_cut)) or text_cut
-        return text_cut, html_cut
-    if text_cut != text:
-        return text_cut, ""  # HTML is rebuilt from the shortened text
-    return text, html
+    trimmed = visible_reply(text, html)
+    return trimmed.text, trimmed.html
 
 
 Content = tuple[str, str, list[IncomingFile]]
