@@ -70,13 +70,14 @@ def run(show_failures: bool) -> dict[str, dict[str, float | int]]:
             if got != want and show_failures:
                 print(f"--- {name}/{kind}/{path.name}\n{got}\n--- expected\n{want}\n")
         total = [h for kind in hits.values() for h in kind]
-        print(f"{name}: {sum(total)}/{len(total)} exact ({100 * sum(total) / max(len(total), 1):.1f}%)")
+        overall = 100 * sum(total) / max(len(total), 1)
+        print(f"{name}: {sum(total)}/{len(total)} exact ({overall:.1f}%)")
         for kind, got in sorted(hits.items()):
             share = 100 * sum(got) / len(got)
             print(f"  {kind:14} {sum(got):3}/{len(got):<3} {share:5.1f}%")
             figures[f"{name}.{kind}"] = round(share, 1)
         figures[f"{name}.cases"] = len(total)  # type: ignore[assignment]
-        figures[f"{name}.overall"] = round(100 * sum(total) / max(len(total), 1), 1)
+        figures[f"{name}.overall"] = round(overall, 1)
     return figures
 
 

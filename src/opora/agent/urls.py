@@ -36,6 +36,11 @@ urlpatterns = [
     path("tickets/<id:number>/hand-off", ticket.hand_off, name="hand_off"),
     path("tickets/<id:number>/reply", ticket.reply, name="reply"),
     path(
+        "tickets/<id:number>/messages/<id:message_id>/original.eml",
+        ticket.message_original,
+        name="message_original",
+    ),
+    path(
         "tickets/<id:number>/deliveries/<id:delivery_id>/retry",
         ticket.retry,
         name="retry_delivery",

@@ -8,9 +8,9 @@ from tests.inbox.replies._mail import (
     CUSTOMERS,
     DESK,
     DESK_NAME,
+    ORIGINAL,
     OUTLOOK,
     OUTLOOK_HEAD,
-    ORIGINAL,
     SUBJECT,
     ZIMBRA,
     Built,
@@ -39,7 +39,9 @@ def _subject(lang: str) -> str:
 # ---- plain text ---------------------------------------------------------------
 
 
-def text_top(reply: str, lang: str, w: When, client: str, *, width: int = 0, footer: str = "") -> Built:
+def text_top(
+    reply: str, lang: str, w: When, client: str, *, width: int = 0, footer: str = ""
+) -> Built:
     """Top-posting with an attribution line and "> " quotes (Gmail, Thunderbird, ...)."""
     attr = _attr(client, lang, w)
     if width:
@@ -54,7 +56,9 @@ def text_bottom(reply: str, lang: str, w: When, client: str) -> Built:
     return Built(f"{attr}\n{quote(ORIGINAL[lang])}\n\n{reply}\n", None)
 
 
-def text_inline(answers: list[str], lang: str, w: When, client: str, *, with_attr: bool = True) -> Built:
+def text_inline(
+    answers: list[str], lang: str, w: When, client: str, *, with_attr: bool = True
+) -> Built:
     """Interleaved: each of the desk's paragraphs quoted, the answer under it."""
     parts = ORIGINAL[lang].split("\n\n")
     out = [_attr(client, lang, w)] if with_attr else []
@@ -67,7 +71,9 @@ def text_inline(answers: list[str], lang: str, w: When, client: str, *, with_att
     return Built("\n".join(out) + "\n", None)
 
 
-def text_outlook(reply: str, lang: str, w: When, *, divider: str = "dashes", bold: bool = False, footer: str = "") -> Built:
+def text_outlook(
+    reply: str, lang: str, w: When, *, divider: str = "dashes", bold: bool = False, footer: str = ""
+) -> Built:
     """Outlook's plain text: a divider (or none) and the From/Sent/To/Subject block,
     the original below unquoted."""
     name, addr = CUSTOMERS[lang]
@@ -116,7 +122,9 @@ def text_windows_mail(reply: str, lang: str, w: When) -> Built:
 
     name, addr = CUSTOMERS[lang]
     block = outlook_block(lang, w, to=f"{name} <{addr}>")
-    return Built(f"{reply}\n\n{WINDOWS_MAIL[lang]}\n\n" + "\n".join(block) + f"\n\n{ORIGINAL[lang]}\n", None)
+    return Built(
+        f"{reply}\n\n{WINDOWS_MAIL[lang]}\n\n" + "\n".join(block) + f"\n\n{ORIGINAL[lang]}\n", None
+    )
 
 
 # ---- HTML ---------------------------------------------------------------------
@@ -137,14 +145,14 @@ def html_outlook2010(reply: str, lang: str, w: When, *, label_sent: str = "") ->
     )
     body = (
         f'<div class="WordSection1">{mso(reply)}\n<p class="MsoNormal"><o:p>&nbsp;</o:p></p>\n'
-        f"<div><div style=\"border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm\">{header}</div></div>"
+        f'<div><div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">{header}</div></div>'
         f'<p class="MsoNormal"><o:p>&nbsp;</o:p></p>{mso(ORIGINAL[lang])}</div>'
     )
     return Built(None, page(body, OUTLOOK_HEAD))
 
 
 def html_outlook2003(reply: str, lang: str, w: When) -> Built:
-    name, addr = CUSTOMERS[lang]
+    name, _addr = CUSTOMERS[lang]
     _, frm, sent, to_l, _, subj = OUTLOOK[lang]
     body = (
         f'<div dir="ltr" align="left"><span class="483151008-12032026"><font face="Arial" color="#0000ff" size="2">{brs(reply)}</font></span></div>\n'
@@ -170,7 +178,7 @@ def html_outlook365(reply: str, lang: str, w: When) -> Built:
 
 
 def html_windows_mail(reply: str, lang: str, w: When, footer: str) -> Built:
-    name, addr = CUSTOMERS[lang]
+    name, _addr = CUSTOMERS[lang]
     _, frm, sent, to_l, _, subj = OUTLOOK[lang]
     body = (
         f'<div class="WordSection1">{mso(reply)}<p class="MsoNormal"><o:p>&nbsp;</o:p></p>'
@@ -199,7 +207,9 @@ def html_apple(reply: str, lang: str, w: When, *, ios: bool = False, footer: str
     return Built(None, page(body))
 
 
-def html_gmail(reply: str, lang: str, w: When, *, signature: str = "", container: bool = False) -> Built:
+def html_gmail(
+    reply: str, lang: str, w: When, *, signature: str = "", container: bool = False
+) -> Built:
     sig = (
         f'<br clear="all"><div><br></div><span class="gmail_signature_prefix">-- </span><br>'
         f'<div dir="ltr" class="gmail_signature">{brs(signature)}</div>'
@@ -211,7 +221,11 @@ def html_gmail(reply: str, lang: str, w: When, *, signature: str = "", container
         f'<div dir="ltr">{paras(reply)}{sig}</div><br><div class="{klass}"><div dir="ltr" class="gmail_attr">{esc(_attr("gmail", lang, w))}<br></div>'
         f'<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">{brs(ORIGINAL[lang])}</blockquote></div>'
     )
-    text = reply + (f"\n\n-- \n{signature}" if signature else "") + f"\n\n{_attr('gmail', lang, w)}\n{quote(ORIGINAL[lang])}\n"
+    text = (
+        reply
+        + (f"\n\n-- \n{signature}" if signature else "")
+        + f"\n\n{_attr('gmail', lang, w)}\n{quote(ORIGINAL[lang])}\n"
+    )
     return Built(text, body)
 
 
@@ -233,13 +247,17 @@ def html_mailru(reply: str, lang: str, w: When) -> Built:
     return Built(None, body)
 
 
-def html_thunderbird(reply: str, lang: str, w: When, *, bottom: bool = False, signature: str = "") -> Built:
+def html_thunderbird(
+    reply: str, lang: str, w: When, *, bottom: bool = False, signature: str = ""
+) -> Built:
     sig = f'<pre class="moz-signature" cols="72">-- \n{esc(signature)}</pre>' if signature else ""
     cite = (
         f'<div class="moz-cite-prefix">{esc(_attr("thunderbird", lang, w))}<br></div>'
         f'<blockquote type="cite" cite="mid:ticket-4521-1@desk.test">{_orig_html(lang)}</blockquote>'
     )
-    mine = "".join(f"<p>{esc(p)}</p>" if "\n" not in p else f"<p>{brs(p)}</p>" for p in reply.split("\n\n"))
+    mine = "".join(
+        f"<p>{esc(p)}</p>" if "\n" not in p else f"<p>{brs(p)}</p>" for p in reply.split("\n\n")
+    )
     body = f"{cite}{mine}{sig}" if bottom else f"{mine}{sig}{cite}"
     return Built(None, page(body))
 
@@ -254,7 +272,7 @@ def html_roundcube(reply: str, lang: str, w: When) -> Built:
 
 
 def html_zimbra(reply: str, lang: str, w: When) -> Built:
-    div, frm, to, sent, subj = ZIMBRA[lang]
+    _div, frm, to, sent, subj = ZIMBRA[lang]
     name, _ = CUSTOMERS[lang]
     body = (
         f'<div style="font-family: arial, helvetica, sans-serif; font-size: 12pt; color: #000000">{paras(reply)}<div><br></div>'

@@ -1,4 +1,4 @@
-# ruff: noqa: E501, RUF001 - mail lines and typography read better unwrapped
+# ruff: noqa: E501 - mail lines and typography read better unwrapped
 """How the common mail clients write a reply, in ten languages: the pieces the reply
 fixtures are built from (`_generate.py` here and in `replies_holdout/`).
 
@@ -97,7 +97,11 @@ ZIMBRA = {
 }
 MOBILE = {
     "en": ["Sent from my iPhone", "Sent from my Galaxy", "Get Outlook for Android"],
-    "ru": ["Отправлено с iPhone", "Отправлено из мобильной Яндекс Почты", "Отправлено из мобильной Почты Mail.ru"],
+    "ru": [
+        "Отправлено с iPhone",
+        "Отправлено из мобильной Яндекс Почты",
+        "Отправлено из мобильной Почты Mail.ru",
+    ],
     "de": ["Von meinem iPhone gesendet", "Gesendet von meinem Samsung Galaxy Smartphone."],
     "fr": ["Envoyé de mon iPhone", "Envoyé depuis mon smartphone Samsung Galaxy."],
     "es": ["Enviado desde mi iPhone", "Enviado desde mi smartphone Samsung Galaxy."],
@@ -171,7 +175,15 @@ SUBJECT = {
 
 
 def words(lang: str, kind: str) -> list[str]:
-    return (MONTHS if kind == "month" else MONTHS_SHORT if kind == "mon" else WEEKDAYS if kind == "day" else WEEKDAYS_SHORT)[lang].split()
+    return (
+        MONTHS
+        if kind == "month"
+        else MONTHS_SHORT
+        if kind == "mon"
+        else WEEKDAYS
+        if kind == "day"
+        else WEEKDAYS_SHORT
+    )[lang].split()
 
 
 @dataclass
@@ -267,8 +279,16 @@ def date_first_attr(lang: str, w: When, name: str, addr: str) -> str:
 def roundcube_attr(lang: str, w: When, name: str, addr: str) -> str:
     a = w.at
     verb = {
-        "en": "wrote", "ru": "написал", "de": "schrieb", "fr": "a écrit ", "es": "escribió",
-        "pt": "escreveu", "it": "ha scritto", "nl": "schreef", "pl": "napisał", "uk": "написав",
+        "en": "wrote",
+        "ru": "написал",
+        "de": "schrieb",
+        "fr": "a écrit ",
+        "es": "escribió",
+        "pt": "escreveu",
+        "it": "ha scritto",
+        "nl": "schreef",
+        "pl": "napisał",
+        "uk": "написав",
     }[lang]
     if lang == "en":
         return f"On {a:%Y-%m-%d} {w.hm}, {name} wrote:"
@@ -282,10 +302,27 @@ def roundcube_attr(lang: str, w: When, name: str, addr: str) -> str:
 def k9_attr(lang: str, w: When, name: str, addr: str) -> str:
     a = w.at
     verb = {
-        "en": "wrote", "ru": "пишет", "de": "schrieb", "fr": "a écrit", "es": "escribió",
-        "pt": "escreveu", "it": "ha scritto", "nl": "schreef", "pl": "napisał", "uk": "пише",
+        "en": "wrote",
+        "ru": "пишет",
+        "de": "schrieb",
+        "fr": "a écrit",
+        "es": "escribió",
+        "pt": "escreveu",
+        "it": "ha scritto",
+        "nl": "schreef",
+        "pl": "napisał",
+        "uk": "пише",
     }[lang]
-    opener = {"en": "On", "de": "Am", "fr": "Le", "es": "El", "pt": "Em", "it": "Il", "nl": "Op", "pl": "Dnia"}.get(lang, "")
+    opener = {
+        "en": "On",
+        "de": "Am",
+        "fr": "Le",
+        "es": "El",
+        "pt": "Em",
+        "it": "Il",
+        "nl": "Op",
+        "pl": "Dnia",
+    }.get(lang, "")
     stamp = f"{a.day} {w.month(lang)} {a.year} {w.hm}:00 GMT+03:00"
     head = f"{opener} {stamp}".strip()
     return f"{head}, {name} <{addr}> {verb}:"
@@ -320,14 +357,18 @@ def outlook_date(lang: str, w: When) -> str:
 
 
 def quote(text: str, prefix: str = "> ") -> str:
-    return "\n".join((prefix + line).rstrip() if line else prefix.rstrip() for line in text.split("\n"))
+    return "\n".join(
+        (prefix + line).rstrip() if line else prefix.rstrip() for line in text.split("\n")
+    )
 
 
 def wrap(line: str, width: int) -> str:
     return "\n".join(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False))
 
 
-def outlook_block(lang: str, w: When, *, to: str, bold: str = "", date_label: str = "") -> list[str]:
+def outlook_block(
+    lang: str, w: When, *, to: str, bold: str = "", date_label: str = ""
+) -> list[str]:
     _, frm, sent, to_l, _, subj = OUTLOOK[lang]
     b = bold
     return [
@@ -345,10 +386,7 @@ def esc(text: str) -> str:
 
 def paras(text: str, tag: str = "div") -> str:
     """The customer's words as the HTML editors write them: one block per line."""
-    out = []
-    for line in text.split("\n"):
-        out.append(f"<{tag}>{esc(line) if line else '<br>'}</{tag}>")
-    return "\n".join(out)
+    return "\n".join(f"<{tag}>{esc(line) if line else '<br>'}</{tag}>" for line in text.split("\n"))
 
 
 def mso(text: str) -> str:
@@ -372,8 +410,8 @@ def page(body: str, head: str = "") -> str:
 
 OUTLOOK_HEAD = (
     "<style><!--\n/* Style Definitions */\np.MsoNormal, li.MsoNormal, div.MsoNormal\n"
-    "\t{margin:0cm;font-size:11.0pt;font-family:\"Calibri\",sans-serif;}\n--></style>"
-    "<!--[if gte mso 9]><xml><o:shapedefaults v:ext=\"edit\" spidmax=\"1026\" /></xml><![endif]-->"
+    '\t{margin:0cm;font-size:11.0pt;font-family:"Calibri",sans-serif;}\n--></style>'
+    '<!--[if gte mso 9]><xml><o:shapedefaults v:ext="edit" spidmax="1026" /></xml><![endif]-->'
 )
 
 

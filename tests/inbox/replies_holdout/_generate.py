@@ -1,4 +1,5 @@
-# ruff: noqa: E501, RUF001 - mail lines and typography read better unwrapped
+# ruff: noqa: E501 - mail lines and typography read better unwrapped
+# mypy: disable-error-code="misc"
 """Writes the held-out reply fixtures: `python -m tests.inbox.replies_holdout._generate`.
 
 Written before the cutter was tuned, never tuned against: other words, other dates,
@@ -13,7 +14,17 @@ from pathlib import Path
 
 from tests.inbox.replies import _clients as c
 from tests.inbox.replies._generate import Writer
-from tests.inbox.replies._mail import DESK, DESK_NAME, ORIGINAL, Built, When, esc, paras, quote, wrap
+from tests.inbox.replies._mail import (
+    DESK,
+    DESK_NAME,
+    ORIGINAL,
+    Built,
+    When,
+    esc,
+    paras,
+    quote,
+    wrap,
+)
 
 HERE = Path(__file__).parent
 
@@ -49,7 +60,12 @@ def gmx(reply: str, lang: str, w: When) -> Built:
 
 
 def outlook_date_label(reply: str, lang: str, w: When) -> Built:
-    labels = {"en": ("From", "Date", "To", "Subject"), "es": ("De", "Fecha", "Para", "Asunto"), "pt": ("De", "Data", "Para", "Assunto"), "nl": ("Van", "Datum", "Aan", "Onderwerp")}[lang]
+    labels = {
+        "en": ("From", "Date", "To", "Subject"),
+        "es": ("De", "Fecha", "Para", "Asunto"),
+        "pt": ("De", "Data", "Para", "Assunto"),
+        "nl": ("Van", "Datum", "Aan", "Onderwerp"),
+    }[lang]
     head = [
         f"{labels[0]}: {DESK_NAME[lang]} <{DESK}>",
         f"{labels[1]}: {w.at:%d/%m/%Y} {w.hm}",
@@ -90,41 +106,174 @@ def main() -> None:
             shutil.rmtree(kind)
     out = Writer(HERE, seed=4242)
     for lang in ["de", "fr", "en", "pl", "uk"]:
-        out.add("attribution", f"three-lines-{lang}", lang, lambda w, r=WORDS[lang], lg=lang: three_line_attr(r, lg, w), WORDS[lang])
+        out.add(
+            "attribution",
+            f"three-lines-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang: three_line_attr(r, lg, w),
+            WORDS[lang],
+        )
     for lang in ["en", "ru", "it"]:
-        out.add("attribution", f"nested-{lang}", lang, lambda w, r=WORDS[lang], lg=lang: nested_quote(r, lg, w), WORDS[lang])
+        out.add(
+            "attribution",
+            f"nested-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang: nested_quote(r, lg, w),
+            WORDS[lang],
+        )
     for lang in ["en", "es"]:
-        out.add("attribution", f"yahoo-{lang}", lang, lambda w, r=WORDS[lang], lg=lang: yahoo(r, lg, w), WORDS[lang])
+        out.add(
+            "attribution",
+            f"yahoo-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang: yahoo(r, lg, w),
+            WORDS[lang],
+        )
     for lang, client in [("nl", "apple"), ("pt", "k9"), ("ru", "datefirst"), ("uk", "mailru")]:
-        out.add("attribution", f"{client}-{lang}", lang, lambda w, r=WORDS[lang], lg=lang, cl=client: c.text_top(r, lg, w, cl), WORDS[lang])
+        out.add(
+            "attribution",
+            f"{client}-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang, cl=client: c.text_top(r, lg, w, cl),
+            WORDS[lang],
+        )
     out.add("divider", "gmx-de", "de", lambda w: gmx(WORDS["de"], "de", w), WORDS["de"])
     for lang in ["pl", "it", "ru"]:
-        out.add("divider", f"outlook-{lang}", lang, lambda w, r=WORDS[lang], lg=lang: c.text_outlook(r, lg, w, divider="dashes"), WORDS[lang])
+        out.add(
+            "divider",
+            f"outlook-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang: c.text_outlook(r, lg, w, divider="dashes"),
+            WORDS[lang],
+        )
     for lang in ["en", "es", "pt", "nl"]:
-        out.add("header_block", f"date-label-{lang}", lang, lambda w, r=WORDS[lang], lg=lang: outlook_date_label(r, lg, w), WORDS[lang])
+        out.add(
+            "header_block",
+            f"date-label-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang: outlook_date_label(r, lg, w),
+            WORDS[lang],
+        )
     for lang in ["fr", "uk"]:
-        out.add("header_block", f"underscores-{lang}", lang, lambda w, r=WORDS[lang], lg=lang: c.text_outlook(r, lg, w, divider="underscores"), WORDS[lang])
+        out.add(
+            "header_block",
+            f"underscores-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang: c.text_outlook(r, lg, w, divider="underscores"),
+            WORDS[lang],
+        )
     for lang, client in [("de", "thunderbird"), ("es", "gmail"), ("ru", "yandex")]:
-        out.add("interleaved", f"bottom-{lang}", lang, lambda w, r=WORDS[lang], lg=lang, cl=client: c.text_bottom(r, lg, w, cl), WORDS[lang])
-    answers = ["Здравствуйте!", "Текст ошибки: «Нет доступа к базе».\nСнимок не получается сделать."]
-    out.add("interleaved", "inline-both-ru", "ru", lambda w: c.text_inline(answers, "ru", w, "thunderbird"), "\n\n".join(answers))
-    en_answers = ["", "It says \"Access denied\" and nothing else."]
-    out.add("interleaved", "inline-en", "en", lambda w: c.text_inline(en_answers, "en", w, "k9"), en_answers[1])
-    out.add("html", "outlook2010-sent-label-de", "de", lambda w: c.html_outlook2010(WORDS["de"], "de", w), WORDS["de"])
-    out.add("html", "outlook-web-no-appendonsend-fr", "fr", lambda w: html_outlook_web_nested(WORDS["fr"], "fr", w), WORDS["fr"])
-    out.add("html", "gmail-container-es", "es", lambda w: c.html_gmail(WORDS["es"], "es", w, container=True), WORDS["es"])
-    out.add("html", "gmail-android-footer-it", "it", lambda w: html_gmail_mobile_footer(WORDS["it"], "it", w, "Inviato da Gmail per Android"), WORDS["it"])
+        out.add(
+            "interleaved",
+            f"bottom-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang, cl=client: c.text_bottom(r, lg, w, cl),
+            WORDS[lang],
+        )
+    answers = [
+        "Здравствуйте!",
+        "Текст ошибки: «Нет доступа к базе».\nСнимок не получается сделать.",
+    ]
+    out.add(
+        "interleaved",
+        "inline-both-ru",
+        "ru",
+        lambda w: c.text_inline(answers, "ru", w, "thunderbird"),
+        "\n\n".join(answers),
+    )
+    en_answers = ["", 'It says "Access denied" and nothing else.']
+    out.add(
+        "interleaved",
+        "inline-en",
+        "en",
+        lambda w: c.text_inline(en_answers, "en", w, "k9"),
+        en_answers[1],
+    )
+    out.add(
+        "html",
+        "outlook2010-sent-label-de",
+        "de",
+        lambda w: c.html_outlook2010(WORDS["de"], "de", w),
+        WORDS["de"],
+    )
+    out.add(
+        "html",
+        "outlook-web-no-appendonsend-fr",
+        "fr",
+        lambda w: html_outlook_web_nested(WORDS["fr"], "fr", w),
+        WORDS["fr"],
+    )
+    out.add(
+        "html",
+        "gmail-container-es",
+        "es",
+        lambda w: c.html_gmail(WORDS["es"], "es", w, container=True),
+        WORDS["es"],
+    )
+    out.add(
+        "html",
+        "gmail-android-footer-it",
+        "it",
+        lambda w: html_gmail_mobile_footer(WORDS["it"], "it", w, "Inviato da Gmail per Android"),
+        WORDS["it"],
+    )
     out.add("html", "apple-nl", "nl", lambda w: c.html_apple(WORDS["nl"], "nl", w), WORDS["nl"])
     out.add("html", "mailru-uk", "uk", lambda w: c.html_mailru(WORDS["uk"], "uk", w), WORDS["uk"])
     out.add("html", "yandex-ru", "ru", lambda w: c.html_yandex(WORDS["ru"], "ru", w), WORDS["ru"])
-    out.add("html", "thunderbird-sig-pl", "pl", lambda w: c.html_thunderbird(WORDS["pl"], "pl", w, signature="Tomasz Nowak\ntel. 600 100 200"), WORDS["pl"])
+    out.add(
+        "html",
+        "thunderbird-sig-pl",
+        "pl",
+        lambda w: c.html_thunderbird(
+            WORDS["pl"], "pl", w, signature="Tomasz Nowak\ntel. 600 100 200"
+        ),
+        WORDS["pl"],
+    )
     out.add("html", "zimbra-pt", "pt", lambda w: c.html_zimbra(WORDS["pt"], "pt", w), WORDS["pt"])
-    out.add("html", "ios-en", "en", lambda w: c.html_apple(WORDS["en"], "en", w, ios=True, footer="Sent from my iPad"), WORDS["en"])
-    for lang, footer in [("de", "Gesendet von meinem iPad"), ("ru", "Отправлено из мобильной Почты Mail.ru"), ("fr", "Envoyé de mon iPad"), ("es", "Enviado desde mi dispositivo Huawei"), ("nl", "Verzonden vanaf mijn iPad")]:
-        out.add("signature", f"mobile-{lang}", lang, lambda w, r=WORDS[lang], lg=lang, f=footer: c.text_top(r, lg, w, "gmail", footer=f), WORDS[lang])
-    out.add("signature", "dashdash-en", "en", lambda w: c.text_top(WORDS["en"] + "\n\n--\nMike Brown\nHead of IT, Brown & Sons", "en", w, "apple"), WORDS["en"])
-    out.add("untouched", "sent-from-sentence-de", "de", lambda w: Built("Von meinem Handy aus geht es auch nicht.\nGruß\nAnna\n", None), "Von meinem Handy aus geht es auch nicht.\nGruß\nAnna")
-    out.add("untouched", "from-colon-ru", "ru", lambda w: Built("От: бухгалтерии пришёл новый запрос.\nКому его переслать?\n", None), "От: бухгалтерии пришёл новый запрос.\nКому его переслать?")
+    out.add(
+        "html",
+        "ios-en",
+        "en",
+        lambda w: c.html_apple(WORDS["en"], "en", w, ios=True, footer="Sent from my iPad"),
+        WORDS["en"],
+    )
+    for lang, footer in [
+        ("de", "Gesendet von meinem iPad"),
+        ("ru", "Отправлено из мобильной Почты Mail.ru"),
+        ("fr", "Envoyé de mon iPad"),
+        ("es", "Enviado desde mi dispositivo Huawei"),
+        ("nl", "Verzonden vanaf mijn iPad"),
+    ]:
+        out.add(
+            "signature",
+            f"mobile-{lang}",
+            lang,
+            lambda w, r=WORDS[lang], lg=lang, f=footer: c.text_top(r, lg, w, "gmail", footer=f),
+            WORDS[lang],
+        )
+    out.add(
+        "signature",
+        "dashdash-en",
+        "en",
+        lambda w: c.text_top(
+            WORDS["en"] + "\n\n--\nMike Brown\nHead of IT, Brown & Sons", "en", w, "apple"
+        ),
+        WORDS["en"],
+    )
+    out.add(
+        "untouched",
+        "sent-from-sentence-de",
+        "de",
+        lambda w: Built("Von meinem Handy aus geht es auch nicht.\nGruß\nAnna\n", None),
+        "Von meinem Handy aus geht es auch nicht.\nGruß\nAnna",
+    )
+    out.add(
+        "untouched",
+        "from-colon-ru",
+        "ru",
+        lambda w: Built("От: бухгалтерии пришёл новый запрос.\nКому его переслать?\n", None),
+        "От: бухгалтерии пришёл новый запрос.\nКому его переслать?",
+    )
     print(f"{out.count} cases written to {HERE}")
 
 

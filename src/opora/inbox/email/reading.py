@@ -67,6 +67,10 @@ class Reading:
     language: str
     # (text, sanitized HTML) as a new ticket (False) and as a reply (True), once worked out.
     shown: dict[bool, tuple[str, str]] = field(default_factory=dict)
+    # Whether that content leaves something out, and whether the content the ticket
+    # took (`content`) did: the page then offers the rest from the raw message.
+    cut: dict[bool, bool] = field(default_factory=dict)
+    trimmed: bool = False
 
 
 def read(raw: RawMessage, *, fallback_language: str) -> Reading:
@@ -104,7 +108,9 @@ def shown(reading: Reading, *, reply: bool) -> tuple[str, str]:
     if known is None:
         text, html = reading.mail.text.strip(), reading.mail.html
         if reply:
-            text, html = _visible_reply(text, html)
+            trimmed = visible_reply(text, html)
+            text, html = trimmed.text, trimmed.html
+            reading.cut[reply] = trimmed.cut
         known = reading.shown[reply] = (text, presanitized(html) if html else "")
     return known
 
@@ -134,18 +140,13 @@ def _incoming_files(parts: list[ParsedAttachment]) -> tuple[list[IncomingFile], 
     return files, notes
 
 
-def _visible_reply(text: str, html: str) -> tuple[str, str]:
-    """The new part of a reply, as text and HTML; the full original stays in the raw."""
-    trimmed = visible_reply(text, html)
-    return trimmed.text, trimmed.html
-
-
 Content = tuple[str, str, list[IncomingFile]]
 
 
 def content(raw: RawMessage, reading: Reading, *, reply: bool) -> Content:
     """(text, HTML, files) of the message as the ticket shows it."""
     text, html = shown(reading, reply=reply)
+    reading.trimmed = reading.cut.get(reply, False)
     files, notes = _incoming_files(reading.mail.attachments)
     if reading.too_large:
         notes.append(

@@ -49,9 +49,14 @@ _OUTLOOK_BORDER = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 
+# Deeper elements are read as siblings of the last one: the tree's depth, and so the
+# recursion that walks it, stays bounded.
+MAX_DEPTH = 200
+# More elements and text runs than this: the HTML is not cut (the text part is).
+MAX_NODES = 20000
 # Above this size the HTML is not parsed (the text part is cut instead): a bound on
 # the time a hostile message can take.
-MAX_HTML = 2 * 1024 * 1024
+MAX_HTML = 1024 * 1024
 
 
 class Node:
@@ -66,6 +71,10 @@ class Node:
         self.dropped = False
 
 
+class TooLarge(Exception):
+    """The HTML has more nodes than are worth cutting it on."""
+
+
 class _Builder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -77,6 +86,8 @@ class _Builder(HTMLParser):
 
     def _node(self, tag: str, attrs: list[tuple[str, str | None]]) -> Node:
         self.count += 1
+        if self.count > MAX_NODES:
+            raise TooLarge
         return Node(tag, attrs, self.count)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -88,7 +99,7 @@ class _Builder(HTMLParser):
             self.stack.pop()
         node = self._node(tag, attrs)
         self.stack[-1].children.append(node)
-        if tag not in VOID:
+        if tag not in VOID and len(self.stack) < MAX_DEPTH:
             self.stack.append(node)
             if tag == "pre":
                 self.pre += 1
@@ -103,7 +114,8 @@ class _Builder(HTMLParser):
             if tag in SKIPPED or tag not in VOID:
                 self.skip -= 1
             return
-        for depth in range(len(self.stack) - 1, 0, -1):
+        # An end tag closes one of the innermost open elements, or nothing (stray).
+        for depth in range(len(self.stack) - 1, max(0, len(self.stack) - 32), -1):
             if self.stack[depth].tag == tag:
                 for node in self.stack[depth:]:
                     if node.tag == "pre":
@@ -259,7 +271,10 @@ def _write(node: Node, out: list[str]) -> None:
 
 def cut(markup: str) -> tuple[str, str] | None:
     """(HTML, text) of the customer's part of an HTML reply; None when nothing is cut."""
-    root = parse(markup)
+    try:
+        root = parse(markup)
+    except TooLarge:
+        return None
     seen = _Lines()
     _walk(root, seen)
     seen.close()
@@ -270,7 +285,10 @@ def cut(markup: str) -> tuple[str, str] | None:
     first_dropped = kept.index(False)
     if not any(kept[first_dropped:]):
         # Everything from there on is history: drop it all, images and markup included.
-        _drop_after(root, seen.nodes[first_dropped][0].order)
+        # From the outermost quote the line sits in (Gmail's gmail_quote, Mail.ru's
+        # blockquote), so that no empty shell of it stays; else from its first node.
+        quote = seen.quote_roots[first_dropped]
+        _drop_after(root, (quote or seen.nodes[first_dropped][0]).order)
     else:
         for i, k in enumerate(kept):
             if k:

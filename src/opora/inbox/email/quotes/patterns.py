@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 # Longer than any attribution or header line a client writes: longer lines are text.
-MAX_LINE = 400
+MAX_LINE = 300
 _I = re.IGNORECASE
 
 
@@ -81,13 +81,14 @@ _FIELD = re.compile(
 )
 
 _VERB_END = re.compile(r"(?:^|[\s,)>\"'])(?:" + _alternatives(WROTE) + r")\s*:\s*$", _I)
+# German and Dutch put the verb second: "Am <date> schrieb <name>:", "Op <date> schreef <name>:".
+_VERB_INSIDE = re.compile(r"(?:^|[\s,])(?:" + _alternatives(WROTE) + r")\s", _I)
 _OPENER = re.compile(r"^\s*(?:" + _alternatives(OPENERS) + r")\s", _I)
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}\.? [^\W\d]{3,}\.? \d{4}\b")
-_ADDRESS = re.compile(r"[^\s<>()\"]+@[^\s<>()\"]+\.[^\s<>()\"]+")
-_DIVIDER = re.compile(
-    r"^\s*[-_=*]{2,}\s*(?:" + _alternatives(ORIGINAL) + r")\s*[-_=*]{2,}\s*$", _I
-)
+# The local part is bounded and no part holds "@": linear even on a line of symbols.
+_ADDRESS = re.compile(r"[^\s<>()\"@]{1,64}@[^\s<>()\"@]{1,255}\.[^\s<>()\"@]{1,63}")
+_DIVIDER = re.compile(r"^\s*[-_=*]{2,}\s*(?:" + _alternatives(ORIGINAL) + r")\s*[-_=*]{2,}\s*$", _I)
 # Zoho and some webmails: "---- On <date> <name> wrote ----".
 _DASHED_ATTRIBUTION = re.compile(
     r"^\s*-{2,}\s.{0,300}(?:" + _alternatives(WROTE) + r")\s*-{2,}\s*$", _I
@@ -155,13 +156,15 @@ def is_attribution(line: str) -> bool:
         before = _VERB_END.split(text)[0].strip()
         # "<name> wrote:" alone is an attribution; a bare "wrote:" is the end of one.
         return bool(before)
+    if _VERB_INSIDE.search(text) and (_OPENER.match(text) or _TIME.search(text)):
+        return True
     # Date-first forms with the address: "12.03.2026, 10:04, "Name" <a@b.c>:",
     # "2016-10-24 15:36 GMT+02:00 Name <a@b.c>:", "чт, 12 мар. 2026 г. в 10:04, X <a@b.c>:".
-    return bool(_ADDRESS.search(text) and (_TIME.search(text) or _DATE.search(text)))
+    return bool(_has_address(text) and (_TIME.search(text) or _DATE.search(text)))
 
 
 def is_divider(line: str) -> bool:
-    """"-----Original Message-----" and its translations."""
+    """ "-----Original Message-----" and its translations."""
     return len(line) <= MAX_LINE and bool(_DIVIDER.match(line))
 
 
@@ -184,13 +187,17 @@ def field(line: str) -> tuple[str, str] | None:
     return _FIELD_KIND[match.group(1).lower()], match.group(2).strip()
 
 
+def _has_address(text: str) -> bool:
+    return "@" in text and bool(_ADDRESS.search(text))
+
+
 def has_address_or_time(line: str) -> bool:
     text = _head(line)
-    return bool(_ADDRESS.search(text) or _TIME.search(text) or _DATE.search(text))
+    return bool(_has_address(text) or _TIME.search(text) or _DATE.search(text))
 
 
 def is_footer(line: str) -> bool:
-    """A mobile or app footer line: "Sent from my iPhone", "Отправлено с iPhone"."""
+    """A mobile or app footer line: "Sent from my iPhone", "Von meinem iPhone gesendet"."""
     text = line.strip()
     if not text or len(text) > 80 or len(text.split()) > 7:
         return False

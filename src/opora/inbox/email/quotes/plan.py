@@ -16,7 +16,7 @@ from opora.inbox.email.quotes import patterns as p
 
 # Where the history starts is searched in the first lines only; a reply whose history
 # starts later is shown whole (nothing the customer wrote can be lost that way).
-MAX_LINES = 5000
+MAX_LINES = 3000
 # A signature after "-- " is short; more lines than this after it are not one.
 MAX_SIGNATURE_LINES = 15
 # An attribution wrapped by the client spans at most this many lines.
