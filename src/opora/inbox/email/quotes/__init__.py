@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from opora.inbox.email.quotes import dom
-from opora.inbox.email.quotes.plan import join_kept, keep, text_lines
+from opora.inbox.email.quotes.plan import (
+    MAX_LINES,
+    drop_signature,
+    find_start,
+    join_kept,
+    keep,
+    text_lines,
+)
 
 __all__ = ["Trimmed", "strip_html_quotes", "strip_quotes", "visible_reply"]
 
@@ -32,11 +39,35 @@ def strip_quotes(text: str) -> str:
     only a quote), so nothing the customer wrote can disappear.
     """
     text = text.replace("\r\n", "\n")
+    if text.count("\n") > 3 * LONG:
+        shortened = _long_text(text)
+        if shortened is not None:
+            return shortened
     lines = text_lines(text)
     kept = keep(lines)
     if all(kept):
         return text.strip()
     return join_kept([line.text for line in lines], kept) or text.strip()
+
+
+# A text of more lines than three times this is first looked at only at its two ends.
+LONG = MAX_LINES + 16
+
+
+def _long_text(text: str) -> str | None:
+    """A very long reply with no history in its first lines: only a signature at its end
+    can go, so only its ends are read. None when the history starts near the top."""
+    parts = text.split("\n")
+    head = text_lines("\n".join(parts[:LONG]))
+    if find_start(head) is not None:
+        return None
+    tail = text_lines("\n".join(parts[-LONG:]))
+    kept = [True] * len(tail)
+    drop_signature(tail, kept)
+    if all(kept):
+        return text.strip()
+    rest = join_kept([line.text for line in tail], kept)
+    return ("\n".join(parts[:-LONG]).rstrip() + "\n" + rest).strip()
 
 
 def strip_html_quotes(markup: str) -> str:

@@ -126,10 +126,10 @@ def _head(line: str) -> str:
 
 def is_quoted(line: str) -> bool:
     """A "> " quoted line (leading spaces allowed)."""
-    for ch in line:
-        if ch not in " \t":
-            return ch == ">"
-    return False
+    first = line[:1]
+    if first == ">":
+        return True
+    return first in (" ", "\t") and line.lstrip(" \t")[:1] == ">"
 
 
 def is_blank(line: str) -> bool:

@@ -153,7 +153,7 @@ def keep(lines: list[Line]) -> list[bool]:
     start = find_start(lines)
     if start is not None:
         _drop_history(lines, kept, start)
-    _drop_signature(lines, kept)
+    drop_signature(lines, kept)
     if not any(k and not p.is_blank(line.text) for k, line in zip(kept, lines, strict=True)):
         return [True] * len(lines)  # only history: show it all rather than nothing
     return kept
@@ -193,11 +193,18 @@ def _drop_history(lines: list[Line], kept: list[bool], start: Start) -> None:
         i = max(nested.end, i + 1)
 
 
-def _drop_signature(lines: list[Line], kept: list[bool]) -> None:
+def drop_signature(lines: list[Line], kept: list[bool]) -> None:
     """A mobile footer as the last line, and a "-- " signature at the end."""
-    shown = [i for i, k in enumerate(kept) if k and not p.is_blank(lines[i].text)]
+    # Only the end matters: the last few shown lines, found from the bottom up.
+    shown: list[int] = []
+    for i in range(len(lines) - 1, -1, -1):
+        if kept[i] and not p.is_blank(lines[i].text):
+            shown.append(i)
+            if len(shown) > MAX_SIGNATURE_LINES + 2:
+                break
     if not shown:
         return
+    shown.reverse()
     last = shown[-1]
     if p.is_footer(lines[last].text):
         kept[last] = False
@@ -206,10 +213,8 @@ def _drop_signature(lines: list[Line], kept: list[bool]) -> None:
             p.is_signature_delimiter(lines[shown[-1]].text) or p.is_rule(lines[shown[-1]].text)
         ):
             kept[shown.pop()] = False
-    for n, i in enumerate(reversed(shown[-(MAX_SIGNATURE_LINES + 1) :])):
+    for i in reversed(shown[-(MAX_SIGNATURE_LINES + 1) :]):
         if p.is_signature_delimiter(lines[i].text):
-            if n == len(shown) - 1:
-                return  # the delimiter would be the first line: keep what there is
             for j in range(i, len(lines)):
                 kept[j] = False
             return
