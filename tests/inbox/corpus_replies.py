@@ -236,8 +236,13 @@ QUOTES: list[tuple[str, str, str]] = [
         "Отправлено из мобильной Почты Mail.ru QUOTED-MARK",
     ),
     ("signature-outlook-mobile", "Thanks, that fixed it.", "Get Outlook for Android QUOTED-MARK"),
-    ("signature-regards-ru", "Спасибо, помогло.", "С уважением,\nДана QUOTED-MARK"),
-    ("signature-regards-en", "Thanks, that fixed it.", "Best regards,\nDana QUOTED-MARK"),
+    # A sign-off stays (it is the customer's words); the "-- " signature below it goes.
+    ("signature-regards-ru", "Спасибо, помогло.\n\nС уважением,\nДана", "-- \nДана QUOTED-MARK"),
+    (
+        "signature-regards-en",
+        "Thanks, that fixed it.\n\nBest regards,\nDana",
+        "-- \nDana QUOTED-MARK",
+    ),
     (
         "french",
         "Merci, ça marche.",

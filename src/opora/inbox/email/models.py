@@ -88,6 +88,9 @@ class RawMessage(models.Model):
     ticket_message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The ticket shows this message shortened (quoted history or a signature cut off):
+    # the agent's page offers the rest ("Show quoted text").
+    trimmed = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -445,6 +445,7 @@ class _Batch:
             raw.state = RawState.PARSED
             self.finished.append(raw)
             assert item.reading is not None and item.person is not None
+            raw.trimmed = item.reading.trimmed
             exclude = {item.reading.sender}
             if not item.reply:
                 exclude.add(item.ticket.requester.email)
@@ -461,7 +462,7 @@ class _Batch:
         update_rows(
             RawMessage,
             self.finished,
-            ("state", "error", "ticket", "ticket_message", "processed_at"),
+            ("state", "error", "ticket", "ticket_message", "trimmed", "processed_at"),
         )
 
     def _add_cc_followers(self, item: _Item, exclude: set[str]) -> None:
