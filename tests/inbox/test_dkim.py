@@ -103,7 +103,7 @@ def _signed_by_acme(**kwargs) -> bytes:
 
 
 def _stored() -> bytes:
-    return bytes(RawMessage.objects.order_by("-id").first().raw)
+    return bytes(RawMessage.objects.order_by("-id")[0].raw)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,7 +174,7 @@ def test_the_one_click_post_turns_the_notices_off(notice, dana):
     assert answer.status_code == 200
     dana.refresh_from_db()
     assert dana.notify_by_email is False
-    assert "data-unsubscribe=\"done\"" in provider.get(path).content.decode()
+    assert 'data-unsubscribe="done"' in provider.get(path).content.decode()
 
 
 def test_the_unsubscribe_page_asks_first(notice, dana):

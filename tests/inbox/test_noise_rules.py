@@ -76,7 +76,8 @@ def test_an_ordinary_mail_is_acknowledged(deliver):
 
 
 @pytest.mark.parametrize(
-    ("name", "address"), [("dsn-postfix.eml", "gone@acme.test"), ("dsn-exim-x-failed.eml", "lost@acme.test")]
+    ("name", "address"),
+    [("dsn-postfix.eml", "gone@acme.test"), ("dsn-exim-x-failed.eml", "lost@acme.test")],
 )
 def test_a_bounce_marks_the_customer_undeliverable(deliver, api, ada, alice, name, address):
     customer = create_user(email=address, name="Gone", by=None)

@@ -12,7 +12,6 @@ from opora.inbox.email.models import RawState
 from opora.inbox.email.parse import addresses, decode_bytes, decode_words, parse_message
 from opora.inbox.email.pipeline import NEEDS_REVIEW, UNKNOWN_SENDER
 from opora.tickets.models import Message, Ticket
-
 from tests.inbox.senders import fixture, running_smtpd
 
 
@@ -100,7 +99,10 @@ def test_the_sender_of_smtp_mail_without_an_address_is_the_envelope(support):
         ("a@example.com.", [("", "a@example.com")]),
         ("x@mail_srv.example.com", [("", "x@mail_srv.example.com")]),
         ("Мария <мария@пример.рф>", [("Мария", "мария@пример.рф")]),
-        ("Dana <dana@acme.test>, Bob <bob@acme.test>", [("Dana", "dana@acme.test"), ("Bob", "bob@acme.test")]),
+        (
+            "Dana <dana@acme.test>, Bob <bob@acme.test>",
+            [("Dana", "dana@acme.test"), ("Bob", "bob@acme.test")],
+        ),
         ("dana at acme dot test", []),
         ("<>", []),
         ("x@y", []),

@@ -138,7 +138,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     blocked = models.BooleanField(_("blocked"), default=False)
     # Mail to this address bounced for good (a delivery report, inbox/email/noise.py):
     # shown on the customer's card and in the API; automatic mail to it stops.
-    email_undeliverable_at = models.DateTimeField(_("mail undeliverable since"), null=True, blank=True)
+    email_undeliverable_at = models.DateTimeField(
+        _("mail undeliverable since"), null=True, blank=True
+    )
     email_undeliverable_reason = models.CharField(
         _("why mail is undeliverable"), max_length=300, blank=True
     )

@@ -154,7 +154,9 @@ def public_record(private_pem: str) -> str:
 
 def sign(data: bytes, *, domain: str, selector: str, private_pem: str) -> bytes:
     """The DKIM-Signature header line(s) for the message (relaxed/relaxed)."""
-    present = {h.lower() for h in re.findall(rb"^([A-Za-z0-9-]+):", data.split(b"\r\n\r\n")[0], re.M)}
+    present = {
+        h.lower() for h in re.findall(rb"^([A-Za-z0-9-]+):", data.split(b"\r\n\r\n")[0], re.M)
+    }
     return bytes(
         dkim.sign(
             data,

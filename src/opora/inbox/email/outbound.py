@@ -10,7 +10,6 @@ at the conversation, a per-ticket reply address (support+<token>@domain) and the
 
 from __future__ import annotations
 
-from email.message import Message as MimeMessage
 from email.utils import formataddr, make_msgid
 from typing import Any, Literal, get_args
 
@@ -155,7 +154,7 @@ class SignedMail(EmailMultiAlternatives):
 
     dkim_mailbox: Mailbox | None = None
 
-    def message(self, *args: Any, **kwargs: Any) -> MimeMessage:
+    def message(self, *args: Any, **kwargs: Any) -> Any:  # Django's own type: Any
         msg = super().message(*args, **kwargs)
         box = self.dkim_mailbox
         if box is not None and box.dkim_private_key:
@@ -163,13 +162,16 @@ class SignedMail(EmailMultiAlternatives):
 
             data = msg.as_bytes(linesep="\r\n")
             line = dkim.sign(
-                data, domain=box.domain, selector=box.dkim_selector, private_pem=box.dkim_private_key
+                data,
+                domain=box.domain,
+                selector=box.dkim_selector,
+                private_pem=box.dkim_private_key,
             )
             name, _, value = line.decode("ascii").partition(":")
             # One line: relaxed canonicalization ignores how the header is folded.
             msg[name] = " ".join(value.split())
             # The signature goes first, as signers put it.
-            items = msg._headers  # noqa: SLF001 - email.message keeps headers in this list
+            items = msg._headers
             items.insert(0, items.pop())
         return msg
 

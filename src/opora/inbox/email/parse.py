@@ -532,7 +532,7 @@ def recover_sender(mail: ParsedMail) -> tuple[str, str, str]:
     if len(froms) == 1:
         return froms[0][1], froms[0][0], "from"
     if froms:
-        listed = dict((a, n) for n, a in froms)
+        listed = {a: n for n, a in froms}
         if mail.sender:
             return mail.sender, mail.sender_name or listed.get(mail.sender, ""), "sender"
         if mail.reply_to in listed:

@@ -53,6 +53,7 @@ from opora.inbox.email.reading import (
 )
 from opora.inbox.email.threading import Lookups, find_ticket, thread
 from opora.tickets import actions as ticket_actions
+from opora.tickets import cleaning
 from opora.tickets import events as ticket_events
 from opora.tickets.actions import NewMessage, PreparedTicket
 from opora.tickets.attachments import IncomingFile
@@ -630,8 +631,10 @@ def _review_ticket(
         f"{note}\n\nReason: {error.splitlines()[0][:300] if error else 'unknown'}"
     )
     text = _readable_text(data, reading)
-    if text:
-        body = f"{body}\n\n---\n\n{text}"
+    room = cleaning.MAX_BODY_CHARS - len(body) - 100
+    if text and room > 0:
+        cut = "\n\n[…]" if len(text) > room else ""
+        body = f"{body}\n\n---\n\n{text[:room]}{cut}"
     prepared = ticket_actions.prepare_ticket(
         requester=requester,
         subject=subject or "(unreadable message)",
