@@ -399,6 +399,13 @@ EMAIL_REPLY_DOMAIN = env_str("OPORA_EMAIL_REPLY_DOMAIN", "")
 EMAIL_MAX_MESSAGE_MB = env_int("OPORA_EMAIL_MAX_MESSAGE_MB", 50, minimum=1)
 # Messages accepted per sender address per hour; more are kept but open no tickets.
 EMAIL_RATE_LIMIT_PER_HOUR = env_int("OPORA_EMAIL_RATE_LIMIT_PER_HOUR", 60, minimum=1)
+# Authentication-Results headers are believed only from these hosts (authserv-ids,
+# comma-separated): the desk's own receiving MTA. `opora smtpd` writes its own results
+# under the first of them ("opora" when none is set) and always trusts those.
+TRUSTED_AUTHSERV_IDS = [
+    v.strip().lower() for v in env_str("OPORA_TRUSTED_AUTHSERV_IDS", "").split(",") if v.strip()
+]
+AUTHSERV_ID = TRUSTED_AUTHSERV_IDS[0] if TRUSTED_AUTHSERV_IDS else "opora"
 # Directory of secret files holding IMAP passwords (file name = mailbox password_env).
 MAILBOX_SECRET_DIR = env_str("OPORA_MAILBOX_SECRET_DIR", "")
 # Where `opora smtpd` listens (SMTP, or LMTP with --lmtp).

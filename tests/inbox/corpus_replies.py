@@ -18,9 +18,7 @@ def noise_cases() -> list[Case]:
         ("auto-submitted-notified", [b"Auto-Submitted: auto-notified"]),
         ("x-autoreply", [b"X-Autoreply: yes"]),
         ("x-autorespond", [b"X-Autorespond: vacation"]),
-        ("precedence-bulk", [b"Precedence: bulk"]),
         ("precedence-junk", [b"Precedence: junk"]),
-        ("precedence-list", [b"Precedence: list"]),
         ("x-failed-recipients", [b"X-Failed-Recipients: gone@acme.test"]),
     ]:
         c.append(
@@ -28,6 +26,19 @@ def noise_cases() -> list[Case]:
                 f"noise-{name}",
                 _single(b"I am away.", msgid=f"{name}@acme.test", extra=headers + ref),
                 Expected("ignored"),
+            )
+        )
+    # A person writing through a list or in bulk is a customer (RFC 3834 only keeps
+    # automatic answers from such mail): the reply goes into the ticket.
+    for name, headers in [
+        ("precedence-bulk", [b"Precedence: bulk"]),
+        ("precedence-list", [b"Precedence: list", b"List-Id: <users.lists.acme.test>"]),
+    ]:
+        c.append(
+            Case(
+                f"list-{name}",
+                _single(b"I am away.", msgid=f"{name}@acme.test", extra=headers + ref),
+                Expected("reply", body=["I am away."]),
             )
         )
     for i, subject in enumerate(

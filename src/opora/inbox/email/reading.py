@@ -23,6 +23,7 @@ from opora.inbox.email.parse import (
     ParsedMail,
     addresses,
     parse_message,
+    recover_sender,
 )
 from opora.inbox.email.quotes import visible_reply
 from opora.tickets.attachments import IncomingFile, check_attachments
@@ -80,8 +81,8 @@ def read(raw: RawMessage, *, fallback_language: str) -> Reading:
     mail.subject = no_nul(mail.subject)
     mail.text = no_nul(mail.text)
     mail.html = no_nul(mail.html)
-    mail.from_name = no_nul(mail.from_name)
-    sender = mail.from_address or mail.reply_to or mail.sender or mail.return_path
+    sender, name, mail.sender_rule = recover_sender(mail)
+    mail.from_name = no_nul(name)
     return Reading(mail, sender, too_large, _language(mail, fallback_language))
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0005_desk_mail_in_the_outbox'),
+        ('inbox', '0007_mailbox_dkim_key'),
     ]
 
     operations = [
