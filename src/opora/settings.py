@@ -598,3 +598,9 @@ OIDC_GROUPS_CLAIM = env_str("OPORA_OIDC_GROUPS_CLAIM", "groups").strip() or "gro
 OIDC_SCOPES = env_str("OPORA_OIDC_SCOPES", "openid email profile groups").strip()
 if OIDC_ISSUER and "openid" not in OIDC_SCOPES.split():
     raise ImproperlyConfigured("OPORA_OIDC_SCOPES must include openid")
+
+# --- The demo ---
+# The local stand-in for Telegram, VK and WhatsApp that the demo's accounts point at;
+# `opora serve` starts it on 127.0.0.1 in the embedded mode when the demo is loaded.
+# 0: never.
+DEMO_SIMULATOR_PORT = env_int("OPORA_DEMO_SIMULATOR_PORT", 8099, minimum=0)
