@@ -43,7 +43,7 @@ from opora.core.numbers import parse_id
 from opora.core.security import allow_remote_images
 from opora.inbox.actions import retry_delivery
 from opora.inbox.email.selectors import access_raw_message, full_content, raw_of_messages
-from opora.inbox.selectors import access_delivery, ticket_deliveries
+from opora.inbox.selectors import access_delivery, latest_deliveries
 from opora.kb.actions import draft_from_ticket
 from opora.kb.selectors import related_articles
 from opora.pages import (
@@ -73,9 +73,9 @@ from opora.tickets.models import (
 from opora.tickets.selectors import (
     access_ticket,
     time_totals,
-    visible_messages,
     visible_tickets,
 )
+from opora.tickets.thread import Window, decode_position, message_window
 
 OTHER_TICKETS = 5
 
@@ -120,9 +120,15 @@ def _value_label(kind: str, value: str, names: dict[str, str]) -> str:
     return value
 
 
-def history(ticket: Ticket) -> list[dict[str, Any]]:
-    """The audit events in the reader's language; user and team ids become names."""
-    events = list(Event.objects.filter(ticket=ticket).select_related("actor"))
+def history(ticket: Ticket, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """The audit events in the reader's language, oldest first; user and team ids
+    become names. `limit`: only the newest that many."""
+    query = Event.objects.filter(ticket=ticket).select_related("actor")
+    if limit is None:
+        events = list(query.order_by("created_at", "id"))
+    else:
+        events = list(query.order_by("-created_at", "-id")[:limit])
+        events.reverse()
     people = (EventKind.ASSIGNED, EventKind.REQUESTER_MERGED)
     user_ids = {int(v) for e in events if e.kind in people for v in (e.old, e.new) if v.isdigit()}
     team_ids = {
@@ -147,6 +153,13 @@ def history(ticket: Ticket) -> list[dict[str, Any]]:
     ]
 
 
+def _history_context(ticket: Ticket) -> dict[str, Any]:
+    """The History card: the newest HISTORY_EVENTS events (the API's /events has all),
+    and whether older ones were left out."""
+    events = history(ticket, limit=HISTORY_EVENTS + 1)
+    return {"history": events[-HISTORY_EVENTS:], "history_more": len(events) > HISTORY_EVENTS}
+
+
 def _via(data: Any) -> str:
     """What made a change for a person, in words: a trigger, a time automation, routing."""
     if not isinstance(data, dict):
@@ -169,15 +182,22 @@ def _via(data: Any) -> str:
 _REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']?(?:https?:)?//", re.IGNORECASE)
 
 
-def _thread(user: User, ticket: Ticket, *, expanded: int | None = None) -> list[Any]:
-    """The messages, each public one of the desk with the delivery that took it to the
-    customer (`m.delivery`, None if none), each e-mail with its stored original
-    (`m.raw`): one query for each. The message `expanded` names also carries its whole
-    original, quoted history included (`m.quoted`), read from the stored e-mail."""
-    messages = list(visible_messages(user, ticket))
-    deliveries = ticket_deliveries(ticket)
-    raws = raw_of_messages([m.pk for m in messages])
-    for message in messages:
+HISTORY_EVENTS = 100
+
+
+def _thread(
+    user: User, ticket: Ticket, *, expanded: int | None = None, before: str | None = None
+) -> Window:
+    """The newest messages (or those before the cursor `before`), each public one of the
+    desk with the delivery that took it to the customer (`m.delivery`, None if none),
+    each e-mail with its stored original (`m.raw`): one query for each, whatever the
+    thread's length. The message `expanded` names also carries its whole original,
+    quoted history included (`m.quoted`), read from the stored e-mail."""
+    window = message_window(user, ticket, before=before)
+    ids = [m.pk for m in window.messages]
+    deliveries = latest_deliveries(ids)
+    raws = raw_of_messages(ids)
+    for message in window.messages:
         message.delivery = deliveries.get(message.pk)  # type: ignore[attr-defined]
         raw = message.raw = raws.get(message.pk)  # type: ignore[attr-defined]
         message.quoted = None  # type: ignore[attr-defined]
@@ -185,7 +205,20 @@ def _thread(user: User, ticket: Ticket, *, expanded: int | None = None) -> list[
             text, markup = full_content(raw.raw_id)
             # Sanitized when it was read (full_content): safe to show as it is.
             message.quoted = mark_safe(markup) if markup else linebreaksbr(text)  # type: ignore[attr-defined]  # noqa: S308
-    return messages
+    return window
+
+
+def _before(request: HttpRequest) -> str | None:
+    """The thread cursor of the page's address; a cursor the desk did not give out
+    shows the newest messages rather than an error page."""
+    before = request.GET.get("before", "")
+    if not before:
+        return None
+    try:
+        decode_position(before)
+    except OporaError:
+        return None
+    return before
 
 
 def _render(
@@ -226,7 +259,9 @@ def _render(
         .order_by("-updated_at")[:OTHER_TICKETS]
     )
     sla = ticket_sla(ticket)
-    thread = _thread(user, ticket, expanded=parse_id(request.GET.get("quoted", "")))
+    before = _before(request)
+    window = _thread(user, ticket, expanded=parse_id(request.GET.get("quoted", "")), before=before)
+    thread = window.messages
     # Images from other sites are not loaded unless the agent asks (the page's policy
     # blocks them): a tracking pixel would tell the sender when and where she read it.
     remote_images = any(_REMOTE_IMAGE.search(m.body_html) for m in thread)
@@ -243,6 +278,8 @@ def _render(
         "sla_targets": sla_targets(ticket, sla),
         "now": timezone.now(),
         "thread": thread,
+        "earlier": window.earlier,
+        "before": before or "",
         "composer": composer or ComposerForm(),
         "panel_error": panel_error,
         "side_form": side_form,
@@ -261,7 +298,7 @@ def _render(
         "handoff": _handoff(user, ticket, handoff_form),
         "whatsapp": whatsapp_panel(ticket, whatsapp_form) if user.is_agent else None,
         "others": list(others),
-        "history": history(ticket),
+        **_history_context(ticket),
         "statuses": _allowed_statuses(ticket),
         "priorities": [(p.code, p.label) for p in Priority],
         "current_priority": Priority(ticket.priority).code,
@@ -340,6 +377,23 @@ def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 @agent_required
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
     return _render(request, _access(current_user(request), number))
+
+
+@require_GET
+@agent_required
+def earlier(request: HttpRequest, number: int) -> HttpResponse:
+    """ "Load earlier": the messages before the cursor, as a fragment htmx puts in place
+    of the button (with the next button above them). Without htmx the link opens the
+    page at that point of the thread instead."""
+    user = current_user(request)
+    ticket = _access(user, number)
+    before = _before(request)
+    if not is_htmx(request) or before is None:
+        query = f"?before={before}" if before else ""
+        return redirect(f"/agent/tickets/{ticket.number}{query}#thread")
+    window = _thread(user, ticket, before=before)
+    context = {"ticket": ticket, "thread": window.messages, "earlier": window.earlier}
+    return render(request, "agent/_thread.html", context | {"before": before})
 
 
 @require_POST

@@ -41,6 +41,7 @@ urlpatterns = [
     path("tickets/<id:number>/escalate", ticket.escalate, name="escalate"),
     path("tickets/<id:number>/hand-off", ticket.hand_off, name="hand_off"),
     path("tickets/<id:number>/reply", ticket.reply, name="reply"),
+    path("tickets/<id:number>/earlier", ticket.earlier, name="thread_earlier"),
     path("tickets/<id:number>/whatsapp-template", whatsapp.send_template, name="whatsapp_template"),
     path(
         "tickets/<id:number>/messages/<id:message_id>/original.eml",

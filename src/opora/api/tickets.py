@@ -38,7 +38,7 @@ from opora.core.numbers import parse_id
 from opora.inbox.actions import retry_delivery
 from opora.inbox.email.selectors import access_raw_message
 from opora.inbox.models import Delivery
-from opora.inbox.selectors import access_delivery, latest_deliveries, ticket_deliveries
+from opora.inbox.selectors import access_delivery, latest_deliveries
 from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
 from opora.tickets.models import Channel, Message, Priority, Ticket
@@ -48,9 +48,9 @@ from opora.tickets.selectors import (
     access_ticket,
     due_sort_key,
     filter_tickets,
-    visible_messages,
     visible_tickets,
 )
+from opora.tickets.thread import API_MAX_MESSAGES, API_MESSAGES, message_window
 from opora.triage.suggest import suggestion_of
 
 router = Router(tags=["tickets"])
@@ -567,17 +567,38 @@ def unlink_problem(request: HttpRequest, number: int) -> dict[str, Any]:
     "/tickets/{number}/messages",
     response={200: list[MessageOut], **ERRORS},
     summary="The conversation (customers never see internal notes)",
+    description=(
+        "The newest `limit` messages (100 unless asked), oldest first within the page, "
+        "so a thread of up to 100 messages comes whole, as before pagination. When "
+        "earlier messages exist the answer says where they start: the `X-Next-Cursor` "
+        'header, and a `Link` header with `rel="next"`; pass it as `before=` for the '
+        "page before this one. Pages go from the newest back to the first message, by "
+        "(created_at, id), so a reply arriving meanwhile never shifts them."
+    ),
 )
-def list_messages(request: HttpRequest, number: int) -> list[dict[str, Any]]:
+def list_messages(
+    request: HttpRequest,
+    number: int,
+    before: str | None = Query(
+        None, description="X-Next-Cursor of the previous answer: the messages before it"
+    ),
+    limit: int = Query(API_MESSAGES, ge=1, le=API_MAX_MESSAGES, description="messages per page"),
+) -> HttpResponse:
     user = current_user(request)
     ticket = access_ticket(user, number)
-    # One query for the deliveries of all messages; customers are not shown them.
-    deliveries = ticket_deliveries(ticket) if user.is_agent else {}
+    window = message_window(user, ticket, before=before, limit=limit)
+    # One query for the deliveries of the page's messages; customers are not shown them.
+    ids = [m.pk for m in window.messages]
+    deliveries = latest_deliveries(ids) if user.is_agent else {}
     rows = [
-        message_out(m, number=ticket.number, delivery=deliveries.get(m.pk))
-        for m in visible_messages(user, ticket)
+        message_out(m, number=ticket.number, delivery=deliveries.get(m.pk)) for m in window.messages
     ]
-    return json_response(rows)  # type: ignore[return-value]
+    response = json_response(rows)
+    if window.earlier:
+        response["X-Next-Cursor"] = window.earlier
+        query = f"before={window.earlier}&limit={limit}"
+        response["Link"] = f'</api/v1/tickets/{ticket.number}/messages?{query}>; rel="next"'
+    return response
 
 
 @router.post(
