@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -30,7 +31,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from bench.common import ROOT, base_env, free_port, machine, opora, postgres, serve, wait_http
+from bench.chat import postmaster_pid, tree_cpu
+from bench.common import (
+    ROOT,
+    base_env,
+    free_port,
+    machine,
+    opora,
+    postgres,
+    serve_process,
+    wait_http,
+)
 from bench.workload import Client, measure, ok
 
 PEER_SPEC = "django-helpdesk>=2.6,<2.7"
@@ -132,7 +143,9 @@ def ensure_peer_venv() -> Path:
 
 
 @contextmanager
-def peer_server(python: Path, db: str, tickets: int, workdir: Path) -> Iterator[tuple[str, Any]]:
+def peer_server(
+    python: Path, db: str, tickets: int, workdir: Path
+) -> Iterator[tuple[str, Any, int]]:
     project = workdir / "peer"
     project.mkdir()
     (project / "peer_settings.py").write_text(SETTINGS)
@@ -161,13 +174,31 @@ def peer_server(python: Path, db: str, tickets: int, workdir: Path) -> Iterator[
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/helpdesk/api/", proc)
-        yield base, ids
+        yield base, ids, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not lose the figures
+            proc.kill()
+            proc.wait(timeout=10)
 
 
-def run_peer(base: str, ids: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def measured(base: str, op: Any, pids: tuple[int | None, int | None], **kwargs: Any
+             ) -> dict[str, Any]:  # fmt: skip
+    """`measure`, plus the CPU the server's processes and its database spent per request
+    (user + system, from /proc): a figure that does not move with the machine's load."""
+    web, db = tree_cpu(pids[0]), tree_cpu(pids[1])
+    result = measure(base, op, **kwargs)
+    web, db = tree_cpu(pids[0]) - web, tree_cpu(pids[1]) - db
+    done = max(1, result["requests"] + kwargs.get("warmup", 20))
+    result["cpu_ms_web"] = round(1000 * web / done, 2)
+    result["cpu_ms_db"] = round(1000 * db / done, 2)
+    return result
+
+
+def run_peer(base: str, ids: dict[str, Any], args: argparse.Namespace,
+             pids: tuple[int | None, int | None]) -> dict[str, Any]:  # fmt: skip
     headers = {"Authorization": f"Token {ids['token']}"}
     rng = random.Random(7)
 
@@ -191,15 +222,15 @@ def run_peer(base: str, ids: dict[str, Any], args: argparse.Namespace) -> dict[s
 
     common = {"headers": headers, "max_seconds": args.max_seconds, "warmup": 2}
     return {
-        "create": measure(base, create, requests=args.requests, **common),
+        "create": measured(base, create, pids, requests=args.requests, **common),
         # The list goes last: the peer's slow list requests would delay what follows.
-        "follow_up": measure(base, follow_up, requests=args.requests, **common),
-        "list": measure(base, listing, requests=args.requests, **common),
+        "follow_up": measured(base, follow_up, pids, requests=args.requests, **common),
+        "list": measured(base, listing, pids, requests=args.requests, **common),
     }
 
 
-def run_opora(base: str, ids: dict[str, Any], tickets: int, args: argparse.Namespace
-              ) -> dict[str, Any]:  # fmt: skip
+def run_opora(base: str, ids: dict[str, Any], tickets: int, args: argparse.Namespace,
+              pids: tuple[int | None, int | None]) -> dict[str, Any]:  # fmt: skip
     headers = {"Authorization": f"Bearer {ids['agent_token']}"}
     customers = [c[0] for c in ids["customers"]]
     open_numbers = [n for n in range(1, tickets + 1) if (n // 3) % 7 not in (5, 6)]
@@ -223,9 +254,9 @@ def run_opora(base: str, ids: dict[str, Any], tickets: int, args: argparse.Names
 
     common = {"headers": headers, "max_seconds": args.max_seconds}
     return {
-        "create": measure(base, create, requests=args.requests, **common),
-        "follow_up": measure(base, reply, requests=args.requests, **common),
-        "list": measure(base, listing, requests=args.requests, **common),
+        "create": measured(base, create, pids, requests=args.requests, **common),
+        "follow_up": measured(base, reply, pids, requests=args.requests, **common),
+        "list": measured(base, listing, pids, requests=args.requests, **common),
     }
 
 
@@ -246,16 +277,18 @@ def main() -> None:
                 peer_url = stack.enter_context(postgres())
             # The peer first, then Opora: never both under load at once.
             with peer_server(python, peer_url or str(workdir / "peer.sqlite3"), args.tickets,
-                             workdir) as (base, ids):  # fmt: skip
-                peer = run_peer(base, ids, args)
+                             workdir) as (base, ids, pid):  # fmt: skip
+                db_pid = postmaster_pid(peer_url) if peer_url else None
+                peer = run_peer(base, ids, args, (pid, db_pid))
             env = base_env(workdir / "opora", opora_url)
             opora("migrate", "--noinput", "-v", "0", env=env)
             out = opora("shell", "-c", "import json\nfrom bench.dataset import people, generate\n"
                         f"ids = people(); generate({args.tickets}, 1, ids)\n"
                         "print(json.dumps(ids))", env=env)  # fmt: skip
             ids = json.loads(out.strip().splitlines()[-1])
-            with serve(env, workers=2, log=workdir / "opora.log") as base:
-                ours = run_opora(base, ids, args.tickets, args)
+            with serve_process(env, workers=2, log=workdir / "opora.log") as (base, pid):
+                db_pid = postmaster_pid(opora_url) if opora_url else None
+                ours = run_opora(base, ids, args.tickets, args, (pid, db_pid))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     ratios = {}
@@ -270,12 +303,17 @@ def main() -> None:
             if answered
             else None,
         }
-        print(f"{op:<10} opora {ours[op]['per_second']:>7.1f}/s p99 {ours[op]['p99_ms']:>7.1f} ms"
-              f" | django-helpdesk {peer[op]['per_second']:>6.1f}/s p99 {peer[op]['p99_ms']:>7.1f}"
-              f" ms | x{ratios[op]['throughput']}")  # fmt: skip
+        print(f"{op:<10} opora {ours[op]['per_second']:>7.1f}/s p50 {ours[op]['p50_ms']:>6.1f}"
+              f" p99 {ours[op]['p99_ms']:>7.1f} ms cpu {ours[op]['cpu_ms_web']}+"
+              f"{ours[op]['cpu_ms_db']} ms | django-helpdesk {peer[op]['per_second']:>6.1f}/s"
+              f" p50 {peer[op]['p50_ms']:>6.1f} p99 {peer[op]['p99_ms']:>7.1f} ms cpu "
+              f"{peer[op]['cpu_ms_web']}+{peer[op]['cpu_ms_db']} ms | x{ratios[op]['throughput']}"
+              )  # fmt: skip
+    print("load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(json.dumps({"benchmark": "peer_django_helpdesk", "engine": args.engine,
                       "tickets": args.tickets, "concurrency": 8, "opora": ours, "peer": peer,
-                      "ratios": ratios, "machine": machine()}))  # fmt: skip
+                      "ratios": ratios, "load_average": os.getloadavg(),
+                      "machine": machine()}))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         from opora.automation import handlers, report_panels
-        from opora.core.dispatch import subscribe
+        from opora.core.dispatch import IN_TRANSACTION, subscribe
         from opora.reports.panels import register_panel
         from opora.sla.domain_events import SlaWarned
         from opora.tickets.domain_events import (
@@ -31,4 +31,6 @@ class AutomationConfig(AppConfig):
         subscribe(TicketOpened, handlers.route_opened)
         subscribe(TicketSolved, handlers.drain_freed)
         subscribe(TicketChanged, handlers.route_changed)
-        subscribe(MessageAdded, handlers.coach_sent_replies)
+        # The coach's verdict belongs to the reply: written in its transaction, it costs
+        # no commit of its own (a second durable commit per reply on PostgreSQL).
+        subscribe(MessageAdded, handlers.coach_sent_replies, moment=IN_TRANSACTION)

@@ -484,12 +484,19 @@ def check_reply(ticket: Ticket, text: str) -> Advice:
     return check(text, language=ticket.language, customer_name=ticket.requester.name)
 
 
-def record_checks(messages: list[Message]) -> None:
-    """Store the coach's verdict on public agent replies as they are sent (once each)."""
+def record_checks(messages: list[Message], *, fresh: bool = False) -> None:
+    """Store the coach's verdict on public agent replies as they are sent (once each).
+
+    `fresh`: the messages were written in this transaction, so none has a verdict yet
+    (no need to look)."""
     if not messages:
         return
     rules = rule_set()
-    done = set(CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True))
+    done: set[int] = set()
+    if not fresh:
+        done = set(
+            CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True)
+        )
     todo = [m for m in messages if m.pk not in done and m.author_id is not None]
     # One look for the batch: the tickets' languages and their requesters' names.
     about = {

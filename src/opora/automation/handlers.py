@@ -97,7 +97,8 @@ def coach_sent_replies(events: list[MessageAdded]) -> None:
     and the verdict kept for the per-agent etiquette report."""
 
     replies = [e.message for e in events if e.from_desk and not e.automated]
-    coach.record_checks(replies)
+    # Called in the reply's transaction: the messages were just written, none is checked.
+    coach.record_checks(replies, fresh=True)
 
 
 # --- Triggers and outbound webhooks -----------------------------------------------
