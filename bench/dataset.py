@@ -210,7 +210,14 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
 
 
 def _values(n: int) -> str:
-    return "SELECT " + " UNION ALL SELECT ".join(f"{k} AS k" for k in range(1, n + 1))
+    """The numbers 1..n as a subquery of one column `k` (SQLite allows 500 terms in a
+    compound SELECT, so a long thread needs a series)."""
+    if connection.vendor == "postgresql":
+        return f"SELECT generate_series(1, {int(n)}) AS k"
+    return (
+        f"WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < {int(n)}) "
+        "SELECT k FROM s"
+    )
 
 
 def counts() -> dict[str, int]:

@@ -1,9 +1,10 @@
 """Background jobs on Django's tasks API, with the database as the queue.
 
 Jobs are `django_tasks.task` functions that take ids (never model instances) and are
-safe to run twice. Actions enqueue them after commit; `opora worker` processes (any
-number, on any machine) claim and run them; `opora serve` runs one in-process worker
-on the embedded default.
+safe to run twice. Actions enqueue them so that they run only if the change commits
+(with the database queue the job row is written in the change's own transaction);
+`opora worker` processes (any number, on any machine) claim and run them; `opora serve`
+runs one in-process worker on the embedded default.
 """
 
 from __future__ import annotations
