@@ -65,7 +65,7 @@ fuzz-smoke: install
 .PHONY: fuzz fuzz-smoke
 
 # --- Benchmarks (bench/RESULTS.md): one command each from a fresh clone ---
-.PHONY: bench-load bench-generate bench-peer bench-cost
+.PHONY: bench-load bench-generate bench-peer bench-cost bench-channels
 bench-load: install
 	$(BIN)/python bench/load.py
 
@@ -77,6 +77,9 @@ bench-peer: install
 
 bench-cost: install
 	scripts/with-postgres $(BIN)/python bench/request_cost.py
+
+bench-channels: install
+	$(BIN)/python bench/channels.py
 
 # --- Web pages: npm libraries (htmx) and compiled translations ---
 NODE_STAMP := node_modules/.installed

@@ -399,6 +399,13 @@ EMAIL_REPLY_DOMAIN = env_str("OPORA_EMAIL_REPLY_DOMAIN", "")
 EMAIL_MAX_MESSAGE_MB = env_int("OPORA_EMAIL_MAX_MESSAGE_MB", 50, minimum=1)
 # Messages accepted per sender address per hour; more are kept but open no tickets.
 EMAIL_RATE_LIMIT_PER_HOUR = env_int("OPORA_EMAIL_RATE_LIMIT_PER_HOUR", 60, minimum=1)
+# Authentication-Results headers are believed only from these hosts (authserv-ids,
+# comma-separated): the desk's own receiving MTA. `opora smtpd` writes its own results
+# under the first of them ("opora" when none is set) and always trusts those.
+TRUSTED_AUTHSERV_IDS = [
+    v.strip().lower() for v in env_str("OPORA_TRUSTED_AUTHSERV_IDS", "").split(",") if v.strip()
+]
+AUTHSERV_ID = TRUSTED_AUTHSERV_IDS[0] if TRUSTED_AUTHSERV_IDS else "opora"
 # Directory of secret files holding IMAP passwords (file name = mailbox password_env).
 MAILBOX_SECRET_DIR = env_str("OPORA_MAILBOX_SECRET_DIR", "")
 # Where `opora smtpd` listens (SMTP, or LMTP with --lmtp).
@@ -591,3 +598,9 @@ OIDC_GROUPS_CLAIM = env_str("OPORA_OIDC_GROUPS_CLAIM", "groups").strip() or "gro
 OIDC_SCOPES = env_str("OPORA_OIDC_SCOPES", "openid email profile groups").strip()
 if OIDC_ISSUER and "openid" not in OIDC_SCOPES.split():
     raise ImproperlyConfigured("OPORA_OIDC_SCOPES must include openid")
+
+# --- The demo ---
+# The local stand-in for Telegram, VK and WhatsApp that the demo's accounts point at;
+# `opora serve` starts it on 127.0.0.1 in the embedded mode when the demo is loaded.
+# 0: never.
+DEMO_SIMULATOR_PORT = env_int("OPORA_DEMO_SIMULATOR_PORT", 8099, minimum=0)

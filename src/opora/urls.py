@@ -8,6 +8,7 @@ from opora.console.people import accept_invitation
 from opora.core.health import healthz, internal_only, readyz
 from opora.core.metrics import metrics_view
 from opora.feedback import views as feedback_views
+from opora.inbox.unsubscribe import unsubscribe
 from opora.portal.urls import root_redirect
 from opora.reports import views as report_views
 
@@ -30,6 +31,8 @@ urlpatterns = [
     path("channels/phone/", include("opora.telephony.urls")),
     # SLA, satisfaction and reports
     path("feedback/<str:token>/", feedback_views.rate, name="feedback-rate"),
+    # The List-Unsubscribe link of the desk's notices (signed, one-click POST too).
+    path("notices/unsubscribe/<str:token>", unsubscribe, name="notifications-unsubscribe"),
     path("reports/", report_views.dashboard, name="reports-dashboard"),
     path("reports/tickets", report_views.tickets, name="reports-tickets"),
     path("reports/digest", report_views.digest_setting, name="reports-digest"),

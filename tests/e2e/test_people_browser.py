@@ -67,7 +67,7 @@ def test_an_agent_with_a_cost_rate_moves_the_cost_kpi(
     agent = open_session("en-US")
     agent.sign_in(gina.email)
     agent.go(f"/agent/tickets/{ticket.number}")
-    agent.page.fill("input[name=minutes]", "30")
+    agent.page.fill("form[data-time-log] input[name=minutes]", "30")
     agent.page.get_by_role("button", name="Log time").click()
     expect(agent.page.locator("#ticket")).to_contain_text("30")
 

@@ -18,9 +18,7 @@ def noise_cases() -> list[Case]:
         ("auto-submitted-notified", [b"Auto-Submitted: auto-notified"]),
         ("x-autoreply", [b"X-Autoreply: yes"]),
         ("x-autorespond", [b"X-Autorespond: vacation"]),
-        ("precedence-bulk", [b"Precedence: bulk"]),
         ("precedence-junk", [b"Precedence: junk"]),
-        ("precedence-list", [b"Precedence: list"]),
         ("x-failed-recipients", [b"X-Failed-Recipients: gone@acme.test"]),
     ]:
         c.append(
@@ -28,6 +26,19 @@ def noise_cases() -> list[Case]:
                 f"noise-{name}",
                 _single(b"I am away.", msgid=f"{name}@acme.test", extra=headers + ref),
                 Expected("ignored"),
+            )
+        )
+    # A person writing through a list or in bulk is a customer (RFC 3834 only keeps
+    # automatic answers from such mail): the reply goes into the ticket.
+    for name, headers in [
+        ("precedence-bulk", [b"Precedence: bulk"]),
+        ("precedence-list", [b"Precedence: list", b"List-Id: <users.lists.acme.test>"]),
+    ]:
+        c.append(
+            Case(
+                f"list-{name}",
+                _single(b"I am away.", msgid=f"{name}@acme.test", extra=headers + ref),
+                Expected("reply", body=["I am away."]),
             )
         )
     for i, subject in enumerate(
@@ -236,8 +247,13 @@ QUOTES: list[tuple[str, str, str]] = [
         "Отправлено из мобильной Почты Mail.ru QUOTED-MARK",
     ),
     ("signature-outlook-mobile", "Thanks, that fixed it.", "Get Outlook for Android QUOTED-MARK"),
-    ("signature-regards-ru", "Спасибо, помогло.", "С уважением,\nДана QUOTED-MARK"),
-    ("signature-regards-en", "Thanks, that fixed it.", "Best regards,\nDana QUOTED-MARK"),
+    # A sign-off stays (it is the customer's words); the "-- " signature below it goes.
+    ("signature-regards-ru", "Спасибо, помогло.\n\nС уважением,\nДана", "-- \nДана QUOTED-MARK"),
+    (
+        "signature-regards-en",
+        "Thanks, that fixed it.\n\nBest regards,\nDana",
+        "-- \nDana QUOTED-MARK",
+    ),
     (
         "french",
         "Merci, ça marche.",

@@ -40,7 +40,7 @@ def editor_form(**fields) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("who", ["ada", "lena", "alice"])
-def test_admins_leads_and_agents_who_may_edit_articles_open_the_console(who, request):
+def test_admins_leads_and_agents_who_may_edit_articles_open_the_console(who, request, db):
     # given someone of the desk signed in
     client = signed_in(request.getfixturevalue(who))
     # when they open /admin/

@@ -67,7 +67,7 @@ def test_a_group_of_one_phrase_is_refused_beside_its_field(ada):
 
 
 @pytest.mark.parametrize("who", ["alice", "dana"])
-def test_agents_and_customers_may_not_open_or_post(who, request):
+def test_agents_and_customers_may_not_open_or_post(who, request, db):
     user = request.getfixturevalue(who)
     group = SynonymGroup.objects.order_by("id")[0]
     client = signed_in(user)

@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts import errors, tokens
@@ -34,11 +35,18 @@ def _require_admin(by: User | None) -> None:
         raise Forbidden(errors.ADMINS_ONLY, _("Only administrators may do this."))
 
 
-def clean_email(email: str, *, field: str = "email") -> str:
+# What mail really comes from, beyond what a form accepts: RFC 6532 UTF-8 addresses and
+# underscores in domain labels (inbound mail only, `lenient=True`).
+_LENIENT_EMAIL = re.compile(r"[^\s@<>()\[\],;:\\\"]{1,64}@(?:[\w-]{1,63}\.)+[\w-]{1,63}")
+
+
+def clean_email(email: str, *, field: str = "email", lenient: bool = False) -> str:
     address = normalize_email(email)
     try:
         validate_email(address)
     except ValidationError:
+        if lenient and len(address) <= 254 and _LENIENT_EMAIL.fullmatch(address):
+            return address
         raise ValidationFailed(
             errors.INVALID_EMAIL, _("Enter a valid e-mail address."), field=field
         ) from None
@@ -201,11 +209,14 @@ def kept_person(user: User) -> User:
     return user
 
 
-def get_or_create_requester(email: str, *, name: str = "", language: str | None = None) -> User:
+def get_or_create_requester(
+    email: str, *, name: str = "", language: str | None = None, lenient: bool = False
+) -> User:
     """The account behind an incoming address: found, or created as a customer.
 
-    An address of a customer merged into another finds the one it was merged into."""
-    address = clean_email(email)
+    An address of a customer merged into another finds the one it was merged into.
+    `lenient`: an address mail came from (see `clean_email`)."""
+    address = clean_email(email, lenient=lenient)
     existing = User.objects.select_related("organization").filter(email=address).first()
     if existing is not None:
         return kept_person(existing)
@@ -218,14 +229,16 @@ def get_or_create_requester(email: str, *, name: str = "", language: str | None 
         return User.objects.select_related("organization").get(email=address)
 
 
-def get_or_create_requesters(wanted: dict[str, tuple[str, str]]) -> dict[str, User]:
+def get_or_create_requesters(
+    wanted: dict[str, tuple[str, str]], *, lenient: bool = False
+) -> dict[str, User]:
     """`get_or_create_requester` for many addresses at once: {address: (name, language)}
     → {address: user}. Addresses that are not valid are left out of the answer."""
     address_of: dict[str, str] = {}
     cleaned: dict[str, tuple[str, str]] = {}
     for raw, details in wanted.items():
         try:
-            address_of[raw] = clean_email(raw)
+            address_of[raw] = clean_email(raw, lenient=lenient)
         except ValidationFailed:
             continue
         cleaned.setdefault(address_of[raw], details)
@@ -363,4 +376,25 @@ def set_user_language(user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+    return user
+
+
+def mark_undeliverable(addresses: list[str], *, reason: str) -> int:
+    """Mail to these addresses bounced for good (a delivery report said so): their
+    accounts show it, and automatic mail to them stops (`User.email_undeliverable`).
+    Only existing accounts are marked; returns how many."""
+    wanted = sorted({normalize_email(a) for a in addresses if a})
+    if not wanted:
+        return 0
+    return User.objects.filter(email__in=wanted).update(
+        email_undeliverable_at=timezone.now(), email_undeliverable_reason=reason[:300]
+    )
+
+
+def clear_undeliverable(user: User) -> User:
+    """The address works again (an agent checked it): automatic mail resumes."""
+    if user.email_undeliverable_at is not None:
+        user.email_undeliverable_at = None
+        user.email_undeliverable_reason = ""
+        user.save(update_fields=["email_undeliverable_at", "email_undeliverable_reason"])
     return user

@@ -136,6 +136,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Customers: a blocked person's mail and messages are kept but open no ticket, get
     # no auto-reply, and the portal does not let them sign in (accounts/backends.py).
     blocked = models.BooleanField(_("blocked"), default=False)
+    # Mail to this address bounced for good (a delivery report, inbox/email/noise.py):
+    # shown on the customer's card and in the API; automatic mail to it stops.
+    email_undeliverable_at = models.DateTimeField(
+        _("mail undeliverable since"), null=True, blank=True
+    )
+    email_undeliverable_reason = models.CharField(
+        _("why mail is undeliverable"), max_length=300, blank=True
+    )
     # Agents: appended to their e-mail replies (inbox/email/outbound.py).
     signature = models.TextField(_("e-mail signature"), blank=True, max_length=2000)
     # Agents: which notices of the desk they get by e-mail (the weekly digest's switch
@@ -177,6 +185,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def email_undeliverable(self) -> bool:
+        return self.email_undeliverable_at is not None
 
     @property
     def reachable_by_email(self) -> bool:

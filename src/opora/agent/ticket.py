@@ -17,7 +17,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -40,6 +42,7 @@ from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.core.numbers import parse_id
 from opora.core.security import allow_remote_images
 from opora.inbox.actions import retry_delivery
+from opora.inbox.email.selectors import access_raw_message, full_content, raw_of_messages
 from opora.inbox.selectors import access_delivery, ticket_deliveries
 from opora.kb.actions import draft_from_ticket
 from opora.kb.selectors import related_articles
@@ -166,13 +169,22 @@ def _via(data: Any) -> str:
 _REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']?(?:https?:)?//", re.IGNORECASE)
 
 
-def _thread(user: User, ticket: Ticket) -> list[Any]:
+def _thread(user: User, ticket: Ticket, *, expanded: int | None = None) -> list[Any]:
     """The messages, each public one of the desk with the delivery that took it to the
-    customer (`m.delivery`, None if none): one query for all of them."""
+    customer (`m.delivery`, None if none), each e-mail with its stored original
+    (`m.raw`): one query for each. The message `expanded` names also carries its whole
+    original, quoted history included (`m.quoted`), read from the stored e-mail."""
     messages = list(visible_messages(user, ticket))
     deliveries = ticket_deliveries(ticket)
+    raws = raw_of_messages([m.pk for m in messages])
     for message in messages:
         message.delivery = deliveries.get(message.pk)  # type: ignore[attr-defined]
+        raw = message.raw = raws.get(message.pk)  # type: ignore[attr-defined]
+        message.quoted = None  # type: ignore[attr-defined]
+        if raw is not None and raw.trimmed and message.pk == expanded:
+            text, markup = full_content(raw.raw_id)
+            # Sanitized when it was read (full_content): safe to show as it is.
+            message.quoted = mark_safe(markup) if markup else linebreaksbr(text)  # type: ignore[attr-defined]  # noqa: S308
     return messages
 
 
@@ -214,7 +226,7 @@ def _render(
         .order_by("-updated_at")[:OTHER_TICKETS]
     )
     sla = ticket_sla(ticket)
-    thread = _thread(user, ticket)
+    thread = _thread(user, ticket, expanded=parse_id(request.GET.get("quoted", "")))
     # Images from other sites are not loaded unless the agent asks (the page's policy
     # blocks them): a tracking pixel would tell the sender when and where she read it.
     remote_images = any(_REMOTE_IMAGE.search(m.body_html) for m in thread)
@@ -360,6 +372,20 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         add_action_error(form, exc, default_field="body" if exc.field == "body" else None)
         return _render(request, ticket, composer=form, status=400)
     return _done(request, ticket)
+
+
+@require_GET
+@agent_required
+def message_original(request: HttpRequest, number: int, message_id: int) -> HttpResponse:
+    """ "Download original (.eml)": the e-mail a message came from, exactly as received."""
+    try:
+        raw = access_raw_message(current_user(request), number, message_id)
+    except NotFound as exc:
+        raise not_found_as_404(exc) from None
+    response = HttpResponse(bytes(raw.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{message_id}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_POST

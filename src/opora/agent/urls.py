@@ -43,6 +43,11 @@ urlpatterns = [
     path("tickets/<id:number>/reply", ticket.reply, name="reply"),
     path("tickets/<id:number>/whatsapp-template", whatsapp.send_template, name="whatsapp_template"),
     path(
+        "tickets/<id:number>/messages/<id:message_id>/original.eml",
+        ticket.message_original,
+        name="message_original",
+    ),
+    path(
         "tickets/<id:number>/deliveries/<id:delivery_id>/retry",
         ticket.retry,
         name="retry_delivery",

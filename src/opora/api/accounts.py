@@ -149,6 +149,11 @@ class UserOut(Schema):
     # False for a person known only by a channel (chat, messenger): their address is a
     # placeholder in a reserved domain and no mail is sent to it.
     reachable_by_email: bool
+    # Mail to the address bounced for good (a delivery report): automatic mail to it
+    # stops until it is cleared.
+    email_undeliverable: bool = False
+    email_undeliverable_since: datetime | None = None
+    email_undeliverable_reason: str = ""
     # A duplicate merged into another customer: that customer's id (the account is
     # deactivated).
     merged_into: int | None
@@ -215,6 +220,9 @@ def user_out(user: User) -> dict[str, Any]:
         "time_zone": user.time_zone,
         "is_active": user.is_active,
         "reachable_by_email": user.reachable_by_email,
+        "email_undeliverable": user.email_undeliverable,
+        "email_undeliverable_since": user.email_undeliverable_at,
+        "email_undeliverable_reason": user.email_undeliverable_reason,
         "merged_into": user.merged_into_id,
     }
 

@@ -55,6 +55,9 @@ class MailboxOut(Schema):
     imap_folder: str
     imap_done_folder: str
     password_env: str = Field(description=WHERE_KEPT_DOC)
+    dkim_selector: str
+    dkim_dns_name: str = Field(description="where to publish the DKIM key; empty: no key")
+    dkim_dns_value: str = Field(description="the TXT record to publish (the public key)")
     created_at: datetime
 
 
@@ -114,6 +117,9 @@ def mailbox_out(mailbox: Mailbox) -> dict[str, Any]:
         "imap_folder": mailbox.imap_folder,
         "imap_done_folder": mailbox.imap_done_folder,
         "password_env": mailbox.password_env,
+        "dkim_selector": mailbox.dkim_selector,
+        "dkim_dns_name": mailbox.dkim_dns_name,
+        "dkim_dns_value": mailbox.dkim_dns_value,
         "created_at": mailbox.created_at,
     }
 
@@ -170,6 +176,25 @@ def delete_mailbox(request: HttpRequest, mailbox_id: int) -> Status[None]:
     user = current_user(request)
     actions.delete_mailbox(access_mailbox(user, mailbox_id), by=user)
     return Status(204, None)
+
+
+class DkimKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    selector: str = Field("", max_length=63, description="DNS label; empty: keep the current one")
+
+
+@router.post(
+    "/mailboxes/{mailbox_id}/dkim",
+    response={200: MailboxOut, **ERRORS},
+    summary="Generate the mailbox domain's DKIM signing key (admins)",
+    description="Outgoing mail of the domain is signed with the new key; publish "
+    "`dkim_dns_value` as a TXT record at `dkim_dns_name`. Replaces an earlier key.",
+)
+def generate_dkim_key(request: HttpRequest, mailbox_id: int, payload: DkimKeyIn) -> dict[str, Any]:
+    user = current_user(request)
+    mailbox = access_mailbox(user, mailbox_id)
+    return mailbox_out(actions.generate_dkim_key(mailbox, by=user, selector=payload.selector))
 
 
 class ConnectionCheckOut(Schema):

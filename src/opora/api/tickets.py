@@ -12,7 +12,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan  # type: ignore[import-untyped]
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -36,6 +36,7 @@ from opora.api.rows import json_response, ticket_row, ticket_rows
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.numbers import parse_id
 from opora.inbox.actions import retry_delivery
+from opora.inbox.email.selectors import access_raw_message
 from opora.inbox.models import Delivery
 from opora.inbox.selectors import access_delivery, latest_deliveries, ticket_deliveries
 from opora.tickets import actions, errors
@@ -653,6 +654,21 @@ def download_attachment(request: HttpRequest, attachment_id: int) -> FileRespons
         filename=attachment.filename,
         content_type=attachment.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get(
+    "/tickets/{number}/messages/{message_id}/original",
+    response={404: ErrorOut},
+    summary="Download the e-mail a message came from",
+    description="The message exactly as it was received (message/rfc822), quoted history "
+    "and all. Agents who can see the ticket; a customer only for mail she sent herself.",
+)
+def message_original(request: HttpRequest, number: int, message_id: int) -> HttpResponse:
+    raw = access_raw_message(current_user(request), number, message_id)
+    response = HttpResponse(bytes(raw.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{message_id}.eml"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

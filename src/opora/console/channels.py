@@ -1,5 +1,6 @@
 """The channels section of the console: mailboxes (list, add, change, delete, and
-"Test connection", which logs in to the IMAP server and opens the folder).
+"Test connection", which logs in to the IMAP server and opens the folder; the DKIM
+key of the mailbox's domain and the DNS record to publish).
 
 Thin views: parse → `access_*` → one action → redirect or render; the mailboxes API
 calls the same actions (`api/mailboxes.py`).
@@ -147,6 +148,22 @@ def test_mailbox(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     result = check_connection(mailbox)
     form = MailboxForm(initial=_initial(mailbox))
     return _form_page(request, form, mailbox, check=result)
+
+
+@require_POST
+@channels_section
+def dkim_key(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """Generate the mailbox domain's DKIM key; the page then shows its DNS record."""
+    mailbox = _mailbox(request, mailbox_id)
+    try:
+        actions.generate_dkim_key(
+            mailbox, by=current_user(request), selector=request.POST.get("selector", "")
+        )
+    except OporaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new DKIM key is ready: publish its DNS record."))
+    return redirect("console:channels_mailbox", mailbox.pk)
 
 
 def _form_page(

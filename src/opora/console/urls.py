@@ -204,6 +204,11 @@ urlpatterns = [
         name="channels_mailbox_test",
     ),
     path(
+        "channels/mailboxes/<id:mailbox_id>/dkim",
+        channels.dkim_key,
+        name="channels_mailbox_dkim",
+    ),
+    path(
         "channels/mailboxes/<id:mailbox_id>/delete",
         channels.delete_mailbox,
         name="channels_mailbox_delete",

@@ -690,9 +690,9 @@ ESCALATION_REASONS = {
 
 @dataclass(frozen=True)
 class Messenger:
-    """Someone who writes to the desk from Telegram or VK: known by that account only."""
+    """Someone who writes from Telegram, VK or WhatsApp: known by that account only."""
 
-    channel: str  # "telegram" or "vk"
+    channel: str  # "telegram", "vk" or "whatsapp"
     handle: str
     name: str
     language: str
@@ -714,6 +714,9 @@ MESSENGER_PEOPLE = (
     Messenger("vk", "id70311458", "Андрей Ковалёв", "ru"),
     Messenger("vk", "id72200913", "Екатерина Соловьёва", "ru"),
     Messenger("vk", "id73009846", "Денис Медведев", "ru"),
+    Messenger("whatsapp", "79161234507", "Марина Белова", "ru"),
+    Messenger("whatsapp", "79035550142", "Артём Никитин", "ru"),
+    Messenger("whatsapp", "447700900318", "Oliver Grant", "en"),
 )
 
 

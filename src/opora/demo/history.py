@@ -68,7 +68,7 @@ PRIORITY_WEIGHTS = {
 }
 CHANNEL_WEIGHTS = {
     Channel.EMAIL: 32, Channel.WEB: 24, Channel.CHAT: 9, Channel.TELEGRAM: 10,
-    Channel.VK: 5, Channel.PHONE: 12, Channel.API: 6,
+    Channel.VK: 5, Channel.WHATSAPP: 4, Channel.PHONE: 12, Channel.API: 6,
 }
 # fmt: on
 BOT_THRESHOLD = 0.5
@@ -224,7 +224,23 @@ class Planner:
         ]
         for story in rng.sample(candidates, min(2, len(candidates))):
             self.plan_duplicate(story)
+        stories += self.plan_waiting(len(stories))
         return stories
+
+    def plan_waiting(self, number: int) -> list[Story]:
+        """The queue as the desk finds it now: a few requests nobody has picked up yet.
+
+        Whatever the hour the demo is loaded at, these arrived within the last hour and
+        are still new (only their first message is played).
+        """
+        waiting = []
+        for i in range(3):
+            opened = self.now - timedelta(minutes=self.rng.uniform(20, 60))
+            channel = (Channel.EMAIL, Channel.WEB)[i % 2]
+            story = self.plan_ticket(number + i, channel, Priority.NORMAL, opened)
+            story.steps = [s for s in story.steps if s.kind == "create"]
+            waiting.append(story)
+        return waiting
 
     def plan_incident(self, number: int, problem: Story, spec: data.ProblemSpec) -> Story:
         """A customer reports an incident of the problem's kind; the agent links it."""
@@ -285,14 +301,16 @@ class Planner:
             story.add(at, "update", owner, changes=TicketChanges(status=TicketStatus.ON_HOLD))
         return story
 
-    def plan_ticket(self, number: int, channel: str, priority: Priority) -> Story:
+    def plan_ticket(
+        self, number: int, channel: str, priority: Priority, opened: datetime | None = None
+    ) -> Story:
         rng = self.rng
         language = "ru" if rng.random() < 0.6 else "en"
         if channel == Channel.CHAT:
             return self.plan_chat(number, language, priority)
-        opened = self.arrival()
+        opened = opened or self.arrival()
         story = Story(number, language, channel, "", priority)
-        if channel in (Channel.TELEGRAM, Channel.VK):
+        if channel in (Channel.TELEGRAM, Channel.VK, Channel.WHATSAPP):
             person = self.messenger(channel, language, opened)
             if person is None:  # everyone on it is mid-conversation: they write by e-mail
                 story.channel = channel = Channel.EMAIL

@@ -21,8 +21,8 @@ class PortalAdapter(EmailAdapter):
     templates = "portal_"
 
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
-        if not ticket.requester.notify_by_email:
-            return None
+        if not ticket.requester.notify_by_email or ticket.requester.email_undeliverable:
+            return None  # turned off, or mail to the address bounced
         return super().address_for(ticket, message)
 
 

@@ -199,3 +199,33 @@ def delete_mailbox(mailbox: Mailbox, *, by: User) -> None:
     )
     Mailbox.objects.filter(pk=mailbox.pk).delete()
     after_commit(cache.delete, OWN_CACHE_KEY)
+
+
+@transaction.atomic
+def generate_dkim_key(mailbox: Mailbox, *, by: User, selector: str = "") -> Mailbox:
+    """A new DKIM key for the mailbox's domain: mail from it is signed once the DNS
+    record (`Mailbox.dkim_dns_name` / `dkim_dns_value`) is published. A new key
+    replaces the old one; the private key never leaves the server."""
+    from opora.inbox.email.dkim import generate_key
+
+    require_mailbox_admin(by)
+    selector = selector.strip().lower() or mailbox.dkim_selector or "opora"
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", selector):
+        raise ValidationFailed(
+            errors.INVALID_SELECTOR,
+            _("A selector is one DNS label: letters, digits and “-”."),
+            field="selector",
+        )
+    locked = Mailbox.objects.select_for_update(of=("self",)).get(pk=mailbox.pk)
+    replaced = bool(locked.dkim_private_key)
+    locked.dkim_selector = selector
+    locked.dkim_private_key = generate_key()
+    locked.save(update_fields=["dkim_selector", "dkim_private_key"])
+    audit.record_change(
+        actor=by,
+        area=AUDIT_AREA,
+        action="changed",
+        target=locked,
+        changes={"dkim_key": ["replaced" if replaced else "", f"new ({selector})"]},
+    )
+    return locked

@@ -15,3 +15,4 @@ INVALID_FOLDER = "invalid_folder"
 INVALID_PASSWORD_ENV = "invalid_password_env"  # noqa: S105 - an error code
 PASSWORD_ENV_REQUIRED = "password_env_required"  # noqa: S105 - an error code
 PASSWORD_NOT_STORED = "password_not_stored"  # noqa: S105 - an error code
+INVALID_SELECTOR = "invalid_selector"

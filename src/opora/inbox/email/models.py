@@ -48,6 +48,10 @@ class Mailbox(models.Model):
             )
         ],
     )
+    # Outgoing mail of this mailbox's domain is DKIM-signed with this key (generated on
+    # the mailbox's console page, which shows the DNS record to publish; dkim.py).
+    dkim_selector = models.CharField(_("DKIM selector"), max_length=63, default="opora")
+    dkim_private_key = models.TextField(_("DKIM private key"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -55,6 +59,21 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2].lower()
+
+    @property
+    def dkim_dns_name(self) -> str:
+        """Where the public key is published: <selector>._domainkey.<domain>."""
+        return f"{self.dkim_selector}._domainkey.{self.domain}" if self.dkim_private_key else ""
+
+    @property
+    def dkim_dns_value(self) -> str:
+        from opora.inbox.email.dkim import public_record
+
+        return public_record(self.dkim_private_key) if self.dkim_private_key else ""
 
 
 class RawState(models.TextChoices):
@@ -88,6 +107,9 @@ class RawMessage(models.Model):
     ticket_message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The ticket shows this message shortened (quoted history or a signature cut off):
+    # the agent's page offers the rest ("Show quoted text").
+    trimmed = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,9 +11,10 @@ at the conversation, a per-ticket reply address (support+<token>@domain) and the
 from __future__ import annotations
 
 from email.utils import formataddr, make_msgid
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -78,7 +79,8 @@ def schedule_acknowledgements(tickets: list[Ticket], mailbox: Mailbox) -> None:
             external_id=new_message_id(mailbox),
         )
         for ticket in tickets
-        if ticket.requester.reachable_by_email
+        # Automatic mail stops at an address that bounced (the card shows why).
+        if ticket.requester.reachable_by_email and not ticket.requester.email_undeliverable
     ]
     if rows:
         schedule(rows)
@@ -106,7 +108,75 @@ def _thread_ids(ticket: Ticket, delivery: Delivery) -> tuple[list[str], str]:
     return ids[-MAX_REFERENCES:], parent
 
 
-def build_mail(delivery: Delivery, *, templates: str = "") -> EmailMultiAlternatives:
+UNSUBSCRIBE_SALT = "opora.unsubscribe"
+# What an unsubscribe link turns off: the portal's notices (User.notify_by_email).
+NOTICE_KINDS = ("portal",)
+
+
+def unsubscribe_token(user_id: int, kind: str = "portal") -> str:
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, notice kind) of a signed unsubscribe link, None when it is not ours."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("k") not in NOTICE_KINDS:
+        return None
+    user_id = data.get("u")
+    return (user_id, data["k"]) if isinstance(user_id, int) else None
+
+
+def unsubscribe_url(user_id: int, kind: str = "portal") -> str:
+    from django.urls import reverse
+
+    path = reverse("notifications-unsubscribe", args=[unsubscribe_token(user_id, kind)])
+    return f"{settings.BASE_URL.rstrip('/')}{path}"
+
+
+def signing_key(sender: str) -> Mailbox | None:
+    """The mailbox whose DKIM key signs mail from this address's domain."""
+    domain = sender.rpartition("@")[2].lower()
+    if not domain:
+        return None
+    return (
+        Mailbox.objects.filter(address__iendswith=f"@{domain}")
+        .exclude(dkim_private_key="")
+        .order_by("id")
+        .first()
+    )
+
+
+class SignedMail(EmailMultiAlternatives):
+    """A mail that carries a DKIM signature of its domain's key, when there is one."""
+
+    dkim_mailbox: Mailbox | None = None
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:  # Django's own type: Any
+        msg = super().message(*args, **kwargs)
+        box = self.dkim_mailbox
+        if box is not None and box.dkim_private_key:
+            from opora.inbox.email import dkim
+
+            data = msg.as_bytes(linesep="\r\n")
+            line = dkim.sign(
+                data,
+                domain=box.domain,
+                selector=box.dkim_selector,
+                private_pem=box.dkim_private_key,
+            )
+            name, _, value = line.decode("ascii").partition(":")
+            # One line: relaxed canonicalization ignores how the header is folded.
+            msg[name] = " ".join(value.split())
+            # The signature goes first, as signers put it.
+            items = msg._headers
+            items.insert(0, items.pop())
+        return msg
+
+
+def build_mail(delivery: Delivery, *, templates: str = "") -> SignedMail:
     """The mail for one queued delivery (`delivery.external_id` is its Message-ID);
     `templates`: the template set's prefix ("" for the e-mail channel, "portal_")."""
     ticket = delivery.ticket
@@ -146,7 +216,11 @@ def build_mail(delivery: Delivery, *, templates: str = "") -> EmailMultiAlternat
     if refs:
         headers["In-Reply-To"] = f"<{parent}>"
         headers["References"] = " ".join(f"<{r}>" for r in refs)
-    mail = EmailMultiAlternatives(
+    if templates == "portal_" and ticket.requester_id is not None:
+        # A notice the customer may turn off in one click (RFC 2369, RFC 8058).
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(ticket.requester_id)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail = SignedMail(
         subject=subject,
         body=text,
         from_email=formataddr((team_name, sender)) if team_name else sender,
@@ -154,6 +228,7 @@ def build_mail(delivery: Delivery, *, templates: str = "") -> EmailMultiAlternat
         headers=headers,
         connection=transport(timeout=settings.EMAIL_TIMEOUT),
     )
+    mail.dkim_mailbox = signing_key(sender)
     mail.attach_alternative(html, "text/html")
     if message is not None:
         for attachment in message.attachments.all():

@@ -8,6 +8,7 @@ at all, and the pipeline turns that into a ticket flagged for review.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import email
 import email.header
@@ -61,9 +62,15 @@ class ParsedMail:
     subject: str = ""
     from_name: str = ""
     from_address: str = ""
+    # Every (name, address) of From: RFC 5322 allows several (then Sender names one).
+    from_all: list[tuple[str, str]] = field(default_factory=list)
     reply_to: str = ""
+    reply_to_name: str = ""
     sender: str = ""
+    sender_name: str = ""
     return_path: str = ""
+    # The envelope sender an MTA noted ("X-Envelope-From", "(envelope-from <…>)").
+    envelope_from: str = ""
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     delivered_to: list[str] = field(default_factory=list)
@@ -76,6 +83,10 @@ class ParsedMail:
     headers: dict[str, str] = field(default_factory=dict)
     defects: list[str] = field(default_factory=list)
     forwarded: list[Message] = field(default_factory=list)
+    # Authentication-Results header values, topmost (added last, nearest to us) first.
+    auth_results: list[str] = field(default_factory=list)
+    # Which rule found the sender (see `recover_sender`), set when the message is read.
+    sender_rule: str = ""
 
 
 def _norm_charset(name: str | None) -> str:
@@ -116,7 +127,13 @@ def _looks_russian(text: str) -> bool:
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Text from bytes in a declared (possibly wrong or missing) charset; never raises."""
+    """Text from bytes in a declared (possibly wrong or missing) charset; never raises.
+
+    The chain: the declared charset; ASCII and UTF-8 (a few broken bytes in otherwise
+    good UTF-8 become replacement characters: the rest of the text is right); the two
+    common Cyrillic charsets, when the result reads as Russian; a detected charset;
+    then the Western ones, which end in Latin-1, where every byte is some letter: a
+    replacement character never stands for text that could be read."""
     if not data:
         return ""
     charset = _norm_charset(declared)
@@ -128,45 +145,113 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     if data.isascii():
         return data.decode("ascii")
     try:
-        text = data.decode("utf-8")
-        return text  # valid UTF-8 with 8-bit bytes is almost never anything else
+        return data.decode("utf-8")  # valid UTF-8 with 8-bit bytes is almost never anything else
     except UnicodeDecodeError:
         pass
+    nearly = _nearly_utf8(data)
+    if nearly is not None:
+        return nearly
     cyr = [data.decode(c, errors="replace") for c in _CYRILLIC_SINGLE]
     best = max(cyr, key=_cyrillic_score)
     if _looks_russian(best):
         # Bytes that read as Russian in one of the two Cyrillic charsets.
         return best
     if charset in _CYRILLIC_SINGLE or charset in _PERMISSIVE:
-        return data.decode(charset, errors="replace")
-    guess = charset_normalizer.from_bytes(data[:20000]).best()
-    if guess is not None and guess.encoding:
-        try:
-            return data.decode(guess.encoding, errors="replace")
-        except LookupError:
-            pass
-    return data.decode("cp1252", errors="replace")
+        decoded = _strict(data, charset)
+        if decoded is not None:
+            return decoded
+    # Detection needs some text to go on; on a few bytes it guesses wildly.
+    guess = charset_normalizer.from_bytes(data[:20000]).best() if len(data) >= 64 else None
+    if guess is not None and guess.encoding and not guess.encoding.startswith("utf_"):
+        decoded = _strict(data, guess.encoding)
+        if decoded is not None:
+            return decoded
+    return _strict(data, "cp1252") or data.decode("latin-1")
+
+
+def _strict(data: bytes, charset: str) -> str | None:
+    try:
+        return data.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _nearly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few damaged bytes (a cut multi-byte letter), else None."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if good >= 2 and bad * 4 <= good:
+        return text
+    return None
+
+
+# An RFC 2047 encoded word; "*lang" after the charset is RFC 2231's language tag.
+_EWORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
+_QHEX = re.compile(rb"=([0-9A-Fa-f]{2})")
+
+
+def _word_bytes(kind: str, payload: str) -> bytes | None:
+    """The bytes of one encoded word; None when they cannot be read."""
+    try:
+        if kind in "bB":
+            cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+            if len(cleaned) % 4 == 1:
+                cleaned = cleaned[:-1]  # a stray character: no length of base64 ends so
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        data = payload.replace("_", " ").encode("utf-8", "surrogatepass")
+        return _QHEX.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+    except (ValueError, UnicodeError):
+        return None
+
+
+def decode_words(text: str) -> str:
+    """RFC 2047 encoded words to text, leniently: a word in an unknown or wrong charset
+    is read through `decode_bytes`, broken padding is mended, adjacent words of one
+    charset are joined before decoding (a letter split across two words), and a word
+    that cannot be read at all stays as it is, beside the rest of the readable text."""
+    if "=?" not in text:
+        return " ".join(text.split())
+    out: list[str] = []
+    pending: list[tuple[str, bytes]] = []
+
+    def flush() -> None:
+        out.extend(decode_bytes(data, charset) for charset, data in pending)
+        pending.clear()
+
+    pos = 0
+    for match in _EWORD.finditer(text):
+        between = text[pos : match.start()]
+        pos = match.end()
+        if between and not (pending and between.isspace()):
+            flush()
+            out.append(between)
+        charset = match.group(1).split("*", 1)[0]
+        data = _word_bytes(match.group(2), match.group(3))
+        if data is None:
+            flush()
+            out.append(match.group(0))
+        elif pending and pending[-1][0].lower() == charset.lower():
+            pending[-1] = (charset, pending[-1][1] + data)
+        else:
+            pending.append((charset, data))
+    flush()
+    out.append(text[pos:])
+    return " ".join("".join(out).split())
+
+
+def _raw_text(raw: str) -> str:
+    """A raw header value as text: raw 8-bit bytes (kept as surrogates) decoded."""
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        return decode_bytes(raw.encode("utf-8", "surrogateescape"))
+    if not raw.isascii():
+        return decode_bytes(raw.encode("utf-8", "surrogatepass"))
+    return raw
 
 
 def _decode_header_value(raw: str) -> str:
     """RFC 2047 words and raw 8-bit bytes (kept as surrogates) to text."""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
-        raw = decode_bytes(raw.encode("utf-8", "surrogateescape"))
-    elif not raw.isascii():
-        raw = decode_bytes(raw.encode("utf-8", "surrogatepass"))
-    if "=?" not in raw:
-        return " ".join(raw.split())
-    try:
-        parts = []
-        for chunk, cs in email.header.decode_header(raw):
-            if isinstance(chunk, bytes):
-                parts.append(decode_bytes(chunk, cs))
-            else:
-                parts.append(chunk)
-        text = "".join(parts)
-    except Exception:  # a malformed encoded word: keep the raw text
-        text = raw
-    return " ".join(text.split())
+    return decode_words(_raw_text(raw))
 
 
 def header(msg: Message, name: str) -> str:
@@ -194,14 +279,48 @@ def message_ids(value: str) -> list[str]:
     return list(dict.fromkeys(f for f in found if f))
 
 
+# A plausible address as mail really carries it: RFC 6532 UTF-8 in both parts, and
+# underscores in domain labels (which DNS allows and some mail servers use).
+_PLAUSIBLE = re.compile(r"[^\s@<>()\[\],;:\\\"]{1,64}@(?:[\w-]{1,63}\.)+[\w-]{1,63}")
+_ADDRESS_TOKEN = re.compile(r"<?([^\s@<>()\[\],;:\\\"]{1,64}@[^\s@<>()\[\],;:\\\"]{1,255})>?")
+
+
+def plausible_address(address: str) -> bool:
+    """Whether mail could come from this address (lenient, unlike a sign-up form)."""
+    return len(address) <= 254 and _PLAUSIBLE.fullmatch(address) is not None
+
+
+def _clean_address(address: str) -> str:
+    # "dana@acme.test." is a fully qualified domain; the root dot is not part of it.
+    address = address.strip().strip("<>").strip().lower().rstrip(".")
+    return address if plausible_address(address) else ""
+
+
 def addresses(values: list[str]) -> list[tuple[str, str]]:
-    """(name, address) pairs from address headers; malformed ones are skipped."""
+    """(name, address) pairs from address headers, leniently: a display name without
+    angle brackets ("Big Bug bb@bug.com"), encoded-word names, UTF-8 addresses, a
+    trailing dot or an underscore in the domain. What is no address is skipped."""
     out = []
-    for name, addr in email.utils.getaddresses([_decode_header_value(v) for v in values]):
-        addr = addr.strip().strip("<>").lower()
-        if "@" in addr and " " not in addr and len(addr) <= 254:
-            out.append((name.strip(), addr))
-    return out
+    for value in values:
+        text = _raw_text(value)
+        for name, addr in email.utils.getaddresses([text]):
+            cleaned = _clean_address(addr)
+            if cleaned:
+                out.append((decode_words(name.strip()), cleaned))
+                continue
+            out.extend(_loose_addresses(addr or text))
+    return list(dict.fromkeys(out))
+
+
+def _loose_addresses(text: str) -> list[tuple[str, str]]:
+    """Addresses in text the address parser could not split: "Big Bug bb@bug.com"."""
+    found = []
+    for match in _ADDRESS_TOKEN.finditer(text):
+        cleaned = _clean_address(match.group(1))
+        if cleaned:
+            name = (text[: match.start()] + " " + text[match.end() :]).strip(" ,;\"'")
+            found.append((decode_words(name) if name and "@" not in name else "", cleaned))
+    return found
 
 
 _NAME_HEADERS = ("Content-Disposition", "Content-Type")
@@ -264,7 +383,9 @@ def _collect(
         out.defects.append("nesting too deep")
         return
     ctype = part.get_content_type()
-    if ctype == "message/rfc822" or (ctype.startswith("message/") and not part.is_multipart()):
+    if ctype in ("message/rfc822", "message/delivery-status") or (
+        ctype.startswith("message/") and not part.is_multipart()
+    ):
         _attach_message(part, ctype, out)
         return
     if part.is_multipart():
@@ -331,6 +452,9 @@ def _attach_message(part: Message, ctype: str, out: ParsedMail) -> None:
             data = inner.as_bytes(policy=policy.default.clone(linesep="\r\n"))
         except Exception:  # a broken inner message cannot be serialised again
             data = _payload_bytes(part)
+    elif ctype == "message/delivery-status" and isinstance(payload, list):
+        # Parsed as header blocks (per-message, then per-recipient): keep them as text.
+        data = b"\r\n".join(_block_bytes(block) for block in payload if isinstance(block, Message))
     else:
         data = _payload_bytes(part)
     out.attachments.append(
@@ -340,6 +464,11 @@ def _attach_message(part: Message, ctype: str, out: ParsedMail) -> None:
             content=data,
         )
     )
+
+
+def _block_bytes(block: Message) -> bytes:
+    lines = [f"{k}: {v}" for k, v in block.raw_items()]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8", "surrogateescape")
 
 
 _TAGS = re.compile(r"<[^>]*>")
@@ -357,24 +486,95 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _name_without_address(values: list[str]) -> str:
+    """The display name of a From whose address is missing or obfuscated."""
+    for name, _addr in email.utils.getaddresses([_raw_text(v) for v in values]):
+        if name.strip() and "@" not in name:
+            return decode_words(name.strip())[:200]
+    return ""
+
+
+def _first(found: list[tuple[str, str]]) -> tuple[str, str]:
+    return found[0] if found else ("", "")
+
+
+_ENVELOPE_IN_RECEIVED = re.compile(r"envelope-from\s*<?([^\s<>;()]+@[^\s<>;()]+)>?", re.I)
+
+
+def _envelope_from(msg: Message) -> str:
+    """The envelope sender as a delivering MTA noted it: its own header, or the
+    "(envelope-from <…>)" comment of the topmost Received line."""
+    for name in ("X-Envelope-From", "Envelope-From", "X-Sender"):
+        found = addresses(_raw_header(msg, name))
+        if found:
+            return found[0][1]
+    received = _raw_header(msg, "Received")
+    if received:
+        match = _ENVELOPE_IN_RECEIVED.search(received[0])
+        if match:
+            return _clean_address(match.group(1))
+    return ""
+
+
+def recover_sender(mail: ParsedMail) -> tuple[str, str, str]:
+    """(address, name, rule): who a message is from, by the first rule that finds one.
+
+    1. "from": the one address in From;
+    2. "sender": From lists several people (RFC 5322 then requires Sender, the one who
+       actually sent it); without Sender, "reply-to" when Reply-To is one of them,
+       else the first of them ("from");
+    3. no usable From (missing, obfuscated, "<>"): "reply-to", then "sender", then
+       "return-path" (the envelope sender the delivering MTA wrote, or our own SMTP/LMTP
+       receiver, see smtpd.py), then "envelope" (an MTA's X-Envelope-From or the
+       envelope-from of the topmost Received line).
+    ("", "", "") when none does: the message goes to review, with its text."""
+    froms = mail.from_all
+    if len(froms) == 1:
+        return froms[0][1], froms[0][0], "from"
+    if froms:
+        listed = {a: n for n, a in froms}
+        if mail.sender:
+            return mail.sender, mail.sender_name or listed.get(mail.sender, ""), "sender"
+        if mail.reply_to in listed:
+            return mail.reply_to, listed[mail.reply_to] or mail.reply_to_name, "reply-to"
+        return froms[0][1], froms[0][0], "from"
+    name = mail.from_name
+    for rule, address, its_name in (
+        ("reply-to", mail.reply_to, mail.reply_to_name),
+        ("sender", mail.sender, mail.sender_name),
+        ("return-path", mail.return_path, ""),
+        ("envelope", mail.envelope_from, ""),
+    ):
+        if address:
+            return address, its_name or name, rule
+    return "", "", ""
+
+
 def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMail:
     """Everything Opora needs from a raw message. Raises only on unreadable input."""
     # compat32 keeps header values raw (we decode them ourselves, see `header`) and
     # skips the structured header parsing of policy.default, most of the parse time.
     msg = email.message_from_bytes(raw, policy=policy.compat32)
-    if not msg.keys():
-        raise ValueError("no headers found")
     out = ParsedMail()
+    if not msg.keys():
+        # No header at all (a pasted text, a broken upload): the bytes are the text.
+        out.defects = ["no headers"]
+        out.text = "" if headers_only else decode_bytes(raw[: 1024 * 1024]).strip()
+        return out
     out.message_id = (message_ids(" ".join(_raw_header(msg, "Message-ID"))) or [""])[0][:250]
     out.in_reply_to = message_ids(" ".join(_raw_header(msg, "In-Reply-To")))
     out.references = message_ids(" ".join(_raw_header(msg, "References")))
     out.subject = header(msg, "Subject")[:1000]
-    froms = addresses(_raw_header(msg, "From"))
-    if froms:
-        out.from_name, out.from_address = froms[0]
-    out.reply_to = next((a for _, a in addresses(_raw_header(msg, "Reply-To"))), "")
-    out.sender = next((a for _, a in addresses(_raw_header(msg, "Sender"))), "")
-    out.return_path = next((a for _, a in addresses(_raw_header(msg, "Return-Path"))), "")
+    out.from_all = addresses(_raw_header(msg, "From"))
+    if out.from_all:
+        out.from_name, out.from_address = out.from_all[0]
+    else:
+        out.from_name = _name_without_address(_raw_header(msg, "From"))
+    out.reply_to_name, out.reply_to = _first(addresses(_raw_header(msg, "Reply-To")))
+    out.sender_name, out.sender = _first(addresses(_raw_header(msg, "Sender")))
+    out.return_path = _first(addresses(_raw_header(msg, "Return-Path")))[1]
+    out.envelope_from = _envelope_from(msg)
+    out.auth_results = [_raw_text(v) for v in _raw_header(msg, "Authentication-Results")][:20]
     out.to = [a for _, a in addresses(_raw_header(msg, "To"))]
     out.cc = [a for _, a in addresses(_raw_header(msg, "Cc"))]
     out.delivered_to = [

@@ -23,13 +23,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from opora.accounts.actions import get_or_create_requester, get_or_create_requesters
+from opora.accounts.actions import (
+    get_or_create_requester,
+    get_or_create_requesters,
+    mark_undeliverable,
+)
 from opora.accounts.models import User
 from opora.core.bulk import update_rows
 from opora.core.errors import OporaError
-from opora.inbox.email import noise, outbound
+from opora.inbox.email import noise, outbound, trust
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
 from opora.inbox.email.parse import ParsedMail
 from opora.inbox.email.reading import (
@@ -43,10 +48,12 @@ from opora.inbox.email.reading import (
     read,
     read_ahead,
     report_references,
+    shown,
     subject_of,
 )
 from opora.inbox.email.threading import Lookups, find_ticket, thread
 from opora.tickets import actions as ticket_actions
+from opora.tickets import cleaning
 from opora.tickets import events as ticket_events
 from opora.tickets.actions import NewMessage, PreparedTicket
 from opora.tickets.attachments import IncomingFile
@@ -207,6 +214,9 @@ class _Item:
     reply: bool = False
     prepared: PreparedTicket | None = None
     error: str = ""  # why it needs a review
+    forged: bool = False  # DMARC failed for the sender's domain (trust.py)
+    forged_from: int | None = None  # the ticket it would have threaded into, by number
+    quiet: bool = False  # list, bulk or possibly forged mail: no acknowledgement
     noise: str = ""  # an auto-reply, a bounce or our own mail: kept, not answered
     alone: bool = False  # processed again as a batch of one
     done: bool = False
@@ -254,7 +264,9 @@ class _Batch:
         """The message needs a person to look at it: a needs-review ticket."""
         item.error = no_nul(exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:2000]
         logger.warning("message %s flagged for review: %s", item.raw.pk, item.error[:80])
-        item.prepared = _review_ticket(item.raw, item.error, language=item.language)
+        item.prepared = _review_ticket(
+            item.raw, item.error, language=item.language, reading=item.reading
+        )
 
     def _read(self, item: _Item) -> None:
         self.items.append(item)
@@ -269,6 +281,9 @@ class _Batch:
             return
         item.language = reading.language
         kind = noise.classify(reading.mail)
+        found = trust.verdict(reading.mail.auth_results, trust.trusted_ids(raw.source))
+        item.forged = trust.possibly_forged(reading.mail, reading.sender, found)
+        item.quiet = item.forged or noise.no_auto_answer(reading.mail)
         if reading.sender and noise.is_own(reading.sender, self.own):
             kind = kind or "loop"
         if kind:
@@ -294,7 +309,7 @@ class _Batch:
         for item in live:
             assert item.reading is not None
             wanted.setdefault(item.reading.sender, (item.reading.mail.from_name, item.language))
-        people = get_or_create_requesters(wanted)
+        people = get_or_create_requesters(wanted, lenient=True)
         for item in live:
             assert item.reading is not None
             item.person = people.get(item.reading.sender)
@@ -302,7 +317,7 @@ class _Batch:
                 # An address we cannot accept: say why on the review ticket.
                 try:
                     item.person = get_or_create_requester(
-                        item.reading.sender, name=item.reading.mail.from_name
+                        item.reading.sender, name=item.reading.mail.from_name, lenient=True
                     )
                 except OporaError as exc:
                     self._fail(item, exc)
@@ -317,13 +332,30 @@ class _Batch:
             [(i.reading.mail, i.reading.mail.delivered_to) for i in live if i.reading]
         )
         earlier: dict[str, int] = {}
+        stored = _stored_messages([i.reading.mail.message_id for i in live if i.reading])
         for position, item in enumerate(self.items):
             if not item.live or item.reading is None:
                 continue
             mail = item.reading.mail
-            ticket, _how, via = thread(
-                mail, sender=item.person, recipients=mail.delivered_to, found=found, earlier=earlier
-            )
+            if mail.message_id in earlier:
+                item.alone = True  # the same Message-ID again: decided once the first is in
+                continue
+            if mail.message_id in stored and not item.forged:
+                if self._duplicate(item, stored[mail.message_id]):
+                    continue
+                ticket, via = item.ticket, None
+            else:
+                ticket, _how, via = thread(
+                    mail,
+                    sender=item.person,
+                    recipients=mail.delivered_to,
+                    found=found,
+                    earlier=earlier,
+                )
+            if item.forged and (ticket is not None or via is not None):
+                # Never into the ticket of the person it claims to be: one of its own.
+                item.forged_from = ticket.number if ticket is not None else None
+                ticket, via = None, None
             if via is not None and not self.items[via].live:
                 # It follows a message of this batch that did not make it into a
                 # ticket here: it goes one by one, after that one.
@@ -342,6 +374,21 @@ class _Batch:
             if mail.message_id:
                 earlier[mail.message_id] = position
 
+    def _duplicate(self, item: _Item, first: tuple[Ticket, str]) -> bool:
+        """The same Message-ID as a message already on a ticket, with other bytes (sent
+        again, uploaded again): it joins that ticket. True when it adds nothing (the
+        same text): kept with the ticket, not added again; else it becomes a reply."""
+        assert item.reading is not None
+        ticket, body = first
+        item.ticket = _final(ticket)
+        shown_now = {content(item.raw, item.reading, reply=r)[0].strip() for r in (False, True)}
+        if body.strip() in shown_now:
+            item.raw.state, item.raw.error = RawState.IGNORED, "duplicate Message-ID"
+            item.raw.ticket = item.ticket
+            self._done(item)
+            return True
+        return False
+
     def _prepare(self, item: _Item, *, continued: bool) -> PreparedTicket:
         """A new ticket for the message (a follow-up when the ticket it answers is closed)."""
         reading, person = item.reading, item.person
@@ -356,6 +403,8 @@ class _Batch:
                 )
         item.requester = requester
         text, html, files = content(item.raw, reading, reply=continued)
+        if item.forged:
+            text, html = f"{_forged_note(item)}\n\n{text}", ""
         prepared = ticket_actions.prepare_ticket(
             requester=requester,
             subject=subject_of(reading),
@@ -370,6 +419,8 @@ class _Batch:
         prepared.route_to = item.mailbox.team if item.mailbox else None
         if reading.too_large:
             prepared.channel_tags = [TOO_LARGE]
+        if item.forged:
+            prepared.channel_tags = [*prepared.channel_tags, trust.FORGED_TAG]
         return prepared
 
     def _open(self, items: list[_Item]) -> None:
@@ -445,10 +496,11 @@ class _Batch:
             raw.state = RawState.PARSED
             self.finished.append(raw)
             assert item.reading is not None and item.person is not None
+            raw.trimmed = item.reading.trimmed
             exclude = {item.reading.sender}
             if not item.reply:
                 exclude.add(item.ticket.requester.email)
-                if item.mailbox is not None:
+                if item.mailbox is not None and not item.quiet:
                     acknowledge.setdefault(item.mailbox.pk, (item.mailbox, []))[1].append(
                         item.ticket
                     )
@@ -461,7 +513,7 @@ class _Batch:
         update_rows(
             RawMessage,
             self.finished,
-            ("state", "error", "ticket", "ticket_message", "processed_at"),
+            ("state", "error", "ticket", "ticket_message", "trimmed", "processed_at"),
         )
 
     def _add_cc_followers(self, item: _Item, exclude: set[str]) -> None:
@@ -490,6 +542,10 @@ def _record_noise(raw: RawMessage, mail: ParsedMail, kind: str, sender: str) -> 
     raw.error = kind
     if kind == "loop":
         return
+    if kind == "bounce":
+        failed = noise.failed_recipients(mail)
+        if failed:
+            mark_undeliverable(failed, reason=f"bounce (raw message {raw.pk})")
     mail.references += report_references(mail)
     ticket, _ = find_ticket(mail, sender=None, recipients=mail.delivered_to)
     if ticket is not None:
@@ -499,10 +555,55 @@ def _record_noise(raw: RawMessage, mail: ParsedMail, kind: str, sender: str) -> 
         )
 
 
-def _review_ticket(raw: RawMessage, error: str, *, language: str) -> PreparedTicket:
-    """A ticket for a person to look at a message that could not be taken as it is."""
+def _stored_messages(message_ids: list[str]) -> dict[str, tuple[Ticket, str]]:
+    """Message-ID → (ticket, text) of e-mail messages already on tickets (the first)."""
+    wanted = sorted({m for m in message_ids if m})
+    if not wanted:
+        return {}
+    found: dict[str, tuple[Ticket, str]] = {}
+    rows = (
+        Message.objects.filter(external_id__in=wanted, channel=Channel.EMAIL)
+        .select_related("ticket")
+        .order_by("id")
+    )
+    for row in rows:
+        found.setdefault(row.external_id, (row.ticket, row.body))
+    return found
+
+
+def _final(ticket: Ticket) -> Ticket:
+    hops = 0
+    while ticket.merged_into_id is not None and hops < 10:
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+        hops += 1
+    return ticket
+
+
+def _forged_note(item: _Item) -> str:
+    """The line on a possibly forged message's ticket, in the ticket's language."""
+    assert item.reading is not None
+    with translation.override(item.language):
+        note = _(
+            "Possibly forged: the domain of %(address)s failed the DMARC check, so this "
+            "message may not be from them. Check before answering."
+        ) % {"address": item.reading.sender}
+        if item.forged_from is not None:
+            note += " " + _("It was not added to ticket #%(number)s.") % {
+                "number": item.forged_from
+            }
+    return f"[{note}]"
+
+
+def _review_ticket(
+    raw: RawMessage, error: str, *, language: str, reading: Reading | None = None
+) -> PreparedTicket:
+    """A ticket for a person to look at a message that could not be taken as it is,
+    with whatever text could be read from it (an agent can still read and answer)."""
     data = bytes(raw.raw)
     subject, name, address = best_effort_headers(data)
+    if reading is not None:
+        subject = subject_of(reading) if reading.mail.subject else subject
+        name = name or reading.mail.from_name
     requester = None
     if address:
         try:
@@ -530,6 +631,11 @@ def _review_ticket(raw: RawMessage, error: str, *, language: str) -> PreparedTic
         "This message could not be read automatically and needs a review.\n"
         f"{note}\n\nReason: {error.splitlines()[0][:300] if error else 'unknown'}"
     )
+    text = _readable_text(data, reading)
+    room = cleaning.MAX_BODY_CHARS - len(body) - 100
+    if text and room > 0:
+        cut = "\n\n[…]" if len(text) > room else ""
+        body = f"{body}\n\n---\n\n{text[:room]}{cut}"
     prepared = ticket_actions.prepare_ticket(
         requester=requester,
         subject=subject or "(unreadable message)",
@@ -543,6 +649,19 @@ def _review_ticket(raw: RawMessage, error: str, *, language: str) -> PreparedTic
     prepared.route_to = raw.mailbox.team if raw.mailbox else None
     prepared.channel_tags = [NEEDS_REVIEW]
     return prepared
+
+
+def _readable_text(data: bytes, reading: Reading | None) -> str:
+    """The text of a message that could not be taken as it is, if any can be read."""
+    try:
+        if reading is None:
+            from opora.inbox.email.parse import parse_message
+
+            mail = parse_message(data[: settings.EMAIL_MAX_MESSAGE_MB * 1024 * 1024])
+            return no_nul(mail.text.strip())[:100_000]
+        return shown(reading, reply=False)[0][:100_000]
+    except Exception:  # nothing readable: the original is attached
+        return ""
 
 
 def _give_up(raw_id: int, exc: Exception) -> None:

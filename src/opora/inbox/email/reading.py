@@ -22,10 +22,10 @@ from opora.inbox.email.parse import (
     ParsedAttachment,
     ParsedMail,
     addresses,
-    html_to_text,
     parse_message,
+    recover_sender,
 )
-from opora.inbox.email.quotes import strip_html_quotes, strip_quotes
+from opora.inbox.email.quotes import visible_reply
 from opora.tickets.attachments import IncomingFile, check_attachments
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -68,6 +68,10 @@ class Reading:
     language: str
     # (text, sanitized HTML) as a new ticket (False) and as a reply (True), once worked out.
     shown: dict[bool, tuple[str, str]] = field(default_factory=dict)
+    # Whether that content leaves something out, and whether the content the ticket
+    # took (`content`) did: the page then offers the rest from the raw message.
+    cut: dict[bool, bool] = field(default_factory=dict)
+    trimmed: bool = False
 
 
 def read(raw: RawMessage, *, fallback_language: str) -> Reading:
@@ -77,8 +81,8 @@ def read(raw: RawMessage, *, fallback_language: str) -> Reading:
     mail.subject = no_nul(mail.subject)
     mail.text = no_nul(mail.text)
     mail.html = no_nul(mail.html)
-    mail.from_name = no_nul(mail.from_name)
-    sender = mail.from_address or mail.reply_to or mail.sender or mail.return_path
+    sender, name, mail.sender_rule = recover_sender(mail)
+    mail.from_name = no_nul(name)
     return Reading(mail, sender, too_large, _language(mail, fallback_language))
 
 
@@ -105,7 +109,9 @@ def shown(reading: Reading, *, reply: bool) -> tuple[str, str]:
     if known is None:
         text, html = reading.mail.text.strip(), reading.mail.html
         if reply:
-            text, html = _visible_reply(text, html)
+            trimmed = visible_reply(text, html)
+            text, html = trimmed.text, trimmed.html
+            reading.cut[reply] = trimmed.cut
         known = reading.shown[reply] = (text, presanitized(html) if html else "")
     return known
 
@@ -135,27 +141,13 @@ def _incoming_files(parts: list[ParsedAttachment]) -> tuple[list[IncomingFile], 
     return files, notes
 
 
-def _visible_reply(text: str, html: str) -> tuple[str, str]:
-    """The new part of a reply, as text and HTML; the full original stays in the raw."""
-    text_cut = strip_quotes(text)
-    html_cut = strip_html_quotes(html) if html else ""
-    if html and html_cut != html:
-        if text_cut == text:
-            # Only the HTML shows where the history starts (clients that quote
-            # without attribution lines in their plain part, HTML-only mail).
-            text_cut = strip_quotes(html_to_text(html_cut)) or text_cut
-        return text_cut, html_cut
-    if text_cut != text:
-        return text_cut, ""  # HTML is rebuilt from the shortened text
-    return text, html
-
-
 Content = tuple[str, str, list[IncomingFile]]
 
 
 def content(raw: RawMessage, reading: Reading, *, reply: bool) -> Content:
     """(text, HTML, files) of the message as the ticket shows it."""
     text, html = shown(reading, reply=reply)
+    reading.trimmed = reading.cut.get(reply, False)
     files, notes = _incoming_files(reading.mail.attachments)
     if reading.too_large:
         notes.append(

@@ -1,4 +1,9 @@
-"""The SMTP/LMTP receiver an MTA delivers into: unknown recipients refused at RCPT."""
+"""The SMTP/LMTP receiver an MTA delivers into: unknown recipients refused at RCPT.
+
+As the final delivery it writes what it knows above the message, as MTAs do: the
+envelope sender as Return-Path (a sender found when the headers name none, see
+parse.recover_sender) and its own DKIM/DMARC check as Authentication-Results under
+`AUTHSERV_ID` (dkim.py), which the pipeline trusts for mail received here."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from opora.core.tasks import enqueue_after_commit
+from opora.inbox.email import dkim
 from opora.inbox.email.models import Mailbox, RawState
 from opora.inbox.email.noise import redact
 from opora.inbox.email.pipeline import receive
@@ -49,7 +55,21 @@ def _known(address: str) -> bool:
     return mailbox_for_recipient(address) is not None
 
 
+def stamp(data: bytes, *, mail_from: str, dnsfunc: dkim.DnsFunc = dkim.system_dnsfunc) -> bytes:
+    """The message with our Return-Path and Authentication-Results above it."""
+    try:
+        results = dkim.results_header(dkim.check(data, dnsfunc=dnsfunc), settings.AUTHSERV_ID)
+    except Exception:  # a message dkimpy cannot read: checked as nothing, kept as it is
+        logger.warning("DKIM check failed", exc_info=True)
+        results = f"Authentication-Results: {settings.AUTHSERV_ID}; none\r\n".encode()
+    sender = "".join(ch for ch in mail_from if ch.isprintable() and ch not in "<>\r\n")
+    return f"Return-Path: <{sender[:254]}>\r\n".encode("utf-8", "replace") + results + data
+
+
 class InboxHandler:
+    def __init__(self, dnsfunc: dkim.DnsFunc = dkim.system_dnsfunc) -> None:
+        self.dnsfunc = dnsfunc
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
@@ -66,6 +86,9 @@ class InboxHandler:
         limit = settings.EMAIL_MAX_MESSAGE_MB * 1024 * 1024
         if len(data) > limit * 2:
             return "552 5.3.4 Message too big"
+        data = await sync_to_async(stamp, thread_sensitive=False)(
+            data, mail_from=envelope.mail_from or "", dnsfunc=self.dnsfunc
+        )
         try:
             # One stored copy serves every recipient: threading reads the headers.
             await sync_to_async(_store, thread_sensitive=True)(data, envelope.rcpt_tos[0])
@@ -80,7 +103,11 @@ class LMTPController(Controller):
         return LMTP(self.handler, **self.SMTP_kwargs)
 
 
-def make_controller(*, host: str, port: int, lmtp: bool = False) -> Controller:
+def make_controller(
+    *, host: str, port: int, lmtp: bool = False, dnsfunc: dkim.DnsFunc = dkim.system_dnsfunc
+) -> Controller:
+    """The receiver; `dnsfunc` answers the DKIM/DMARC lookups (tests pass their own)."""
     cls = LMTPController if lmtp else Controller
     limit = settings.EMAIL_MAX_MESSAGE_MB * 1024 * 1024 * 2
-    return cls(InboxHandler(), hostname=host, port=port, data_size_limit=limit, decode_data=False)
+    handler = InboxHandler(dnsfunc)
+    return cls(handler, hostname=host, port=port, data_size_limit=limit, decode_data=False)

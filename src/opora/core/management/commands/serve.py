@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from opora.conf import env_bool, env_int, env_str
+from opora.core import dispatch
+from opora.core.lifecycle import EmbeddedServerStarting
 
 
 class Command(BaseCommand):
@@ -45,6 +47,8 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         if not options["no_worker"]:
             self._start_embedded_worker()
+            # Apps may add to the embedded mode (the demo's messenger simulator).
+            dispatch.publish([EmbeddedServerStarting()])
         uvicorn.run(
             "opora.asgi:application",
             host=options["host"],

@@ -21,7 +21,7 @@ from django.utils import timezone
 from opora.accounts.actions import create_organization, create_team, create_user
 from opora.accounts.models import Role, User
 from opora.chat.models import ChatWidget
-from opora.demo import data
+from opora.demo import channels, data
 from opora.demo.history import (
     COST_PER_HOUR,
     LEAD_COST_PER_HOUR,
@@ -135,9 +135,11 @@ def load(count: int) -> dict[str, int]:
     """Set the desk up and play its quarter; returns what was made."""
     now = timezone.now()
     cast = _set_up_desk()
+    accounts = channels.set_up(cast)
     planner = Planner(cast, now=now, count=count, seed=SEED)
     stories = planner.plan()
     Player(cast, stories, now=now, rng=planner.rng).play()
+    channels.play(cast, accounts, now)
     return {
         "tickets": Ticket.objects.count(),
         "messages": Message.objects.count(),
