@@ -79,7 +79,7 @@ bench-cost: install
 	scripts/with-postgres $(BIN)/python bench/request_cost.py
 
 bench-channels: install
-	$(BIN)/python bench/channels.py
+	$(BIN)/python bench/messengers.py
 
 # --- Web pages: npm libraries (htmx) and compiled translations ---
 NODE_STAMP := node_modules/.installed

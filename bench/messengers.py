@@ -2,9 +2,9 @@
 # ruff: noqa: RUF001
 """Messenger channels under load: Telegram and VK updates into tickets, replies out.
 
-    .venv/bin/python bench/channels.py                    # 2,000 updates per format
-    .venv/bin/python bench/channels.py -n 300             # a small run
-    .venv/bin/python bench/channels.py --workers 1 --web-workers 1
+    .venv/bin/python bench/messengers.py                    # 2,000 updates per format
+    .venv/bin/python bench/messengers.py -n 300             # a small run
+    .venv/bin/python bench/messengers.py --workers 1 --web-workers 1
 
 Set-up (in `opora shell`, through the actions): an admin, an agent with an API token, a
 team, a Telegram bot in webhook mode and a VK community, both pointed at the tests'
