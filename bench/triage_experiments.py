@@ -41,8 +41,8 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import train_test_split
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.naive_bayes import ComplementNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import normalize as l2_normalize
@@ -132,6 +132,20 @@ def word_triples(text: str) -> list[str]:
         words = sorted(set(classifier.stems(sentence)))
         found.extend("|".join(t) for t in itertools.combinations(words, 3))
     return found
+
+
+def skip_bigrams(text: str, window: int = 4) -> list[str]:
+    """Ordered pairs of stems up to `window` words apart in each sentence ("not arriv")."""
+    found = []
+    for sentence in _SENTENCE.split(text):
+        words = classifier.stems(sentence)
+        for i, a in enumerate(words):
+            found.extend(f"{a}>{b}" for b in words[i + 2 : i + 1 + window])
+    return found
+
+
+def pairs_and_skips(text: str) -> list[str]:
+    return word_pairs(text) + skip_bigrams(text)
 
 
 def _pairs_vec(analyzer: Callable[[str], list[str]] | None = None, min_df: int = 2) -> Any:
@@ -297,7 +311,29 @@ def _stem_counts() -> Features:
     )
 
 
+def _pairs_features() -> Features:
+    return Features(_stems_vec(), _chars_vec("char_wb", (2, 5)), _pairs_vec(min_df=1))
+
+
 MEMBERS: dict[str, Callable[..., Any]] = {
+    # What the product fits today (opora.triage.classifier), whatever that is.
+    "product": linear(classifier.build_features, classifier.build_model),
+    "lr_pairs": linear(
+        _pairs_features, lambda: LogisticRegression(C=30.0, max_iter=300), scores="logp"
+    ),
+    "sgd_pairs": linear(
+        _pairs_features,
+        lambda: SGDClassifier(loss="modified_huber", alpha=5e-5, max_iter=50, random_state=0),
+    ),
+    "svm_skips": linear(
+        _with_pairs(analyzer=pairs_and_skips, min_df=1), lambda: LinearSVC(C=0.5)
+    ),
+    "svm_pairs_skips_only": linear(
+        lambda: Features(
+            _stems_vec(), _chars_vec("char_wb", (2, 5)), _pairs_vec(analyzer=skip_bigrams)
+        ),
+        lambda: LinearSVC(C=0.5),
+    ),
     "svm": linear(product_features, lambda: LinearSVC(C=0.5)),
     "svm_cs": linear(product_features, lambda: LinearSVC(C=0.1, multi_class="crammer_singer")),
     "svm_pairs": linear(
@@ -331,8 +367,15 @@ MEMBERS: dict[str, Callable[..., Any]] = {
 # --- cross-validation
 
 
+# 0: two stratified 80/20 splits (SEEDS); k > 1: stratified k-fold (--folds).
+FOLDS = 0
+
+
 def splits(labels: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     rows = np.arange(len(labels))
+    if FOLDS > 1:
+        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+        return list(folds.split(rows, labels))
     return [
         tuple(train_test_split(rows, test_size=0.2, random_state=s, stratify=labels))  # type: ignore[misc]
         for s in SEEDS
@@ -344,7 +387,7 @@ def cached_scores(
 ) -> list[dict[str, Any]]:
     """Per split: the member's held-out scores, fit wall/CPU seconds, prediction ms."""
     key = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:10]
-    path = cache / f"{name}-{key}.npz"
+    path = cache / f"{name}-{key}{f'-k{FOLDS}' if FOLDS > 1 else ''}.npz"
     if path.exists():
         data = np.load(path, allow_pickle=True)
         return list(data["runs"])
@@ -459,7 +502,26 @@ def member_report(name: str, runs: list[dict[str, Any]], labels: list[str]) -> d
     }
 
 
-ENSEMBLES: dict[str, list[str]] = {}
+def test_member(name: str, texts: list[str], labels: list[str], path: Path) -> dict[str, Any]:
+    """Fit one member on all of train.csv and score test.csv (once per finished candidate:
+    the figure is reported whatever it is)."""
+    test_texts, test_labels = read_corpus(path)
+    wall, cpu = time.perf_counter(), time.process_time()
+    score = MEMBERS[name](texts, labels)
+    fit_wall, fit_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    classes = np.array(sorted(set(labels)))
+    found = classes[np.asarray(score(test_texts)).argmax(axis=1)]
+    wall, cpu = time.perf_counter(), time.process_time()
+    for text in test_texts[:300]:
+        score([text])
+    return {
+        "member": name,
+        "test_accuracy": round(float((found == np.array(test_labels)).mean()), 4),
+        "fit_wall_s": round(fit_wall, 1),
+        "fit_cpu_s": round(fit_cpu, 1),
+        "predict_ms_wall": round((time.perf_counter() - wall) * 1000 / 300, 2),
+        "predict_ms_cpu": round((time.process_time() - cpu) * 1000 / 300, 2),
+    }
 
 
 def main() -> None:
@@ -471,10 +533,16 @@ def main() -> None:
         "--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "triage-experiments"
     )
     parser.add_argument("--most", type=int, default=3, help="largest ensemble tried")
-    parser.add_argument("--test", help="score one member or ensemble (a+b+c) on test.csv")
+    parser.add_argument("--test", help="score one member on test.csv (once per candidate)")
+    parser.add_argument("--folds", type=int, default=0, help="k-fold CV instead of 2 x 80/20")
     args = parser.parse_args()
+    global FOLDS
+    FOLDS = args.folds
 
     texts, labels = read_corpus(args.corpus / "train.csv")
+    if args.test:
+        print(json.dumps(test_member(args.test, texts, labels, args.corpus / "test.csv")))
+        return
     names = list(MEMBERS) if args.members == "all" else args.members.split(",")
     scores = {}
     for name in names:
