@@ -3,7 +3,8 @@ chosen by cross-validation on the training part only.
 
     .venv/bin/python bench/triage_experiments.py --corpus /work/data/banking77
     .venv/bin/python bench/triage_experiments.py --corpus DIR --members svm,cnb --ensembles
-    .venv/bin/python bench/triage_experiments.py --corpus DIR --test ens_svm_char_cnb
+    .venv/bin/python bench/triage_experiments.py --corpus DIR --folds 5 --members svm,product
+    .venv/bin/python bench/triage_experiments.py --corpus DIR --test product
 
 Protocol (as in bench/RESULTS.md): stratified 80/20 splits of train.csv, two seeds;
 accuracy on the held-out fifth. Each *member* (one feature set and one classifier) is
@@ -13,9 +14,9 @@ into probabilities by a softmax with one temperature, then averages them (weight
 the temperatures are fitted on one half of the held-out fifth and the accuracy measured
 on the other half, then the halves swap (so no number is chosen on what it is scored on).
 
---test NAME fits the named member or ensemble on all of train.csv (temperatures from
-an inner 80/20 split of the training part) and scores test.csv once: use it once per
-finished candidate, and report the figure.
+--folds 5 uses stratified 5-fold instead (cached apart). --test NAME fits one member on
+all of train.csv and scores test.csv: once per finished candidate, and report the
+figure. The member "product" is what opora.triage.classifier fits today.
 
 Nothing here downloads anything: every model learns from the corpus's training text.
 Times are wall and CPU seconds of this process (the machine is shared: CPU time says
@@ -325,9 +326,7 @@ MEMBERS: dict[str, Callable[..., Any]] = {
         _pairs_features,
         lambda: SGDClassifier(loss="modified_huber", alpha=5e-5, max_iter=50, random_state=0),
     ),
-    "svm_skips": linear(
-        _with_pairs(analyzer=pairs_and_skips, min_df=1), lambda: LinearSVC(C=0.5)
-    ),
+    "svm_skips": linear(_with_pairs(analyzer=pairs_and_skips, min_df=1), lambda: LinearSVC(C=0.5)),
     "svm_pairs_skips_only": linear(
         lambda: Features(
             _stems_vec(), _chars_vec("char_wb", (2, 5)), _pairs_vec(analyzer=skip_bigrams)
@@ -386,7 +385,7 @@ def cached_scores(
     name: str, texts: list[str], labels: list[str], cache: Path
 ) -> list[dict[str, Any]]:
     """Per split: the member's held-out scores, fit wall/CPU seconds, prediction ms."""
-    key = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:10]
+    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:10]
     path = cache / f"{name}-{key}{f'-k{FOLDS}' if FOLDS > 1 else ''}.npz"
     if path.exists():
         data = np.load(path, allow_pickle=True)

@@ -110,7 +110,7 @@ def word_pairs(text: str) -> list[str]:
     "card|arriv" for "my card has not arrived" and "has the card arrived?" alike. They
     tell apart requests made of the same words in other roles ("top up failed" and "top
     up pending", "card payment" and "direct debit payment" not recognised)."""
-    found = []
+    found: list[str] = []
     for sentence in _SENTENCE.split(text):
         words = sorted(set(list(dict.fromkeys(stems(sentence)))[:MAX_PAIRED]))
         found.extend(f"{a}|{b}" for a, b in itertools.combinations(words, 2))
