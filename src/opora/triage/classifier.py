@@ -122,7 +122,7 @@ def build_features() -> Pipeline:
     "charges" are one word) beside its character 2-5-grams within words (misspellings,
     inflections the stemmer misses) and its pairs of stems within a sentence. Plain words
     were tried too: no better in cross-validation on Banking77's training part, and a
-    third of the prediction time; the pairs added 0.9 points there (bench/RESULTS.md)."""
+    third of the prediction time; the pairs added 0.7-0.95 points there (bench/RESULTS.md)."""
     stemmed = TfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
