@@ -33,3 +33,19 @@ def test_one_text_gets_the_pipelines_features():
     for text in [*texts[:4], "a text never seen, £5 and 12 cards"]:
         fast = classifier.features_of(features, text)
         assert (fast != features.transform([text])).nnz == 0
+
+
+def test_word_pairs_ignore_order_but_not_sentences():
+    pairs = set(classifier.word_pairs(classifier.normalize("My card has not arrived. Help!")))
+    assert "arriv|card" in pairs
+    assert pairs >= set(classifier.word_pairs(classifier.normalize("Arrived? Not my card")))
+    assert not any("help" in p for p in pairs)  # "help" is alone in its sentence
+    russian = set(classifier.word_pairs("карта не пришла"))
+    assert russian == set(classifier.word_pairs("не пришла карта"))
+    assert len(russian) == 3
+
+
+def test_a_sentence_without_end_pairs_a_bounded_number_of_words():
+    endless = " ".join(f"word{i}" for i in range(1000))
+    limit = classifier.MAX_PAIRED * (classifier.MAX_PAIRED - 1) // 2
+    assert len(classifier.word_pairs(endless)) == limit
