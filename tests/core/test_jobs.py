@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
@@ -20,12 +21,15 @@ def remember(value: str) -> str:
 
 
 @pytest.mark.django_db
-def test_jobs_are_queued_after_commit_and_run_by_a_worker(django_capture_on_commit_callbacks):
-    # when an action enqueues a job inside its transaction
-    with django_capture_on_commit_callbacks(execute=True):
+def test_a_job_is_queued_with_its_change_and_run_by_a_worker(django_capture_on_commit_callbacks):
+    # when a change that enqueues a job is rolled back, no job is left behind
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_after_commit(remember, "lost")
+        raise RuntimeError("the change fails")
+    assert not DBTaskResult.objects.exists()
+    # when it commits, the job waits in the database until a worker runs it
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         enqueue_after_commit(remember, "a")
-        assert not DBTaskResult.objects.exists()  # nothing before the commit
-    # then the job waits in the database until a worker runs it
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     run_queued_tasks()
     assert cache.get("remembered") == "a"
