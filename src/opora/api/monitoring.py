@@ -23,6 +23,7 @@ from opora.monitoring.selectors import (
     access_monitor,
     incident_figures,
     monthly_uptime,
+    push_url,
     require_manager,
     series,
     uptime_24h,
@@ -194,14 +195,6 @@ class PushOut(Schema):
 
 def _team(team: Any) -> dict[str, Any] | None:
     return {"id": team.pk, "name": team.name} if team is not None else None
-
-
-def push_url(monitor: Monitor) -> str | None:
-    from django.conf import settings
-
-    if monitor.kind != "heartbeat":
-        return None
-    return f"{settings.BASE_URL}/api/v1/monitoring/push/{monitor.push_token}"
 
 
 def monitor_out(monitor: Monitor, uptime: float | None = None) -> dict[str, Any]:

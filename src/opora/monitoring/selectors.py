@@ -66,6 +66,15 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
     return found.filter(team__in=lead_team_ids(user))
 
 
+def push_url(monitor: Monitor) -> str | None:
+    """Where a heartbeat monitor's job reports (GET or POST)."""
+    from django.conf import settings
+
+    if monitor.kind != "heartbeat":
+        return None
+    return f"{settings.BASE_URL}/api/v1/monitoring/push/{monitor.push_token}"
+
+
 def in_maintenance(monitor_ids: list[int], now: datetime) -> set[int]:
     """Those of the monitors under a maintenance window now (a window without a
     monitor covers all of them)."""
