@@ -66,7 +66,9 @@ class HttpServer:
                 b.paths.append(self.path)
                 if self.path.startswith("/redirect/"):
                     left = int(self.path.rsplit("/", 1)[1])
-                    target = b.redirect_to if left == 0 and b.redirect_to else f"/redirect/{left - 1}"
+                    target = (
+                        b.redirect_to if left == 0 and b.redirect_to else f"/redirect/{left - 1}"
+                    )
                     if left == 0 and not b.redirect_to:
                         target = "/"
                     self.send_response(302)
@@ -104,7 +106,9 @@ def self_signed(directory: Path, *, days: float) -> ssl.SSLContext:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
+            ),
             critical=False,
         )
         .sign(key, hashes.SHA256())

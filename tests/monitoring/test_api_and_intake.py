@@ -155,10 +155,19 @@ def test_bad_input_gets_errors_beside_the_field_and_writes_nothing(
     admin = api(ada)
     cases = [
         ({"name": "A", "kind": "http", "target": "ftp://x.test/"}, "target"),
-        ({"name": "A", "kind": "http", "target": "https://x.test/", "interval_seconds": 5}, "interval_seconds"),
-        ({"name": "A", "kind": "http", "target": "https://x.test/", "timeout_seconds": 90}, "timeout_seconds"),
+        (
+            {"name": "A", "kind": "http", "target": "https://x.test/", "interval_seconds": 5},
+            "interval_seconds",
+        ),
+        (
+            {"name": "A", "kind": "http", "target": "https://x.test/", "timeout_seconds": 90},
+            "timeout_seconds",
+        ),
         ({"name": "A", "kind": "tcp", "target": "db.example.com"}, "target"),
-        ({"name": "A", "kind": "http", "target": "https://x.test/", "expected_status": "ok"}, "expected_status"),
+        (
+            {"name": "A", "kind": "http", "target": "https://x.test/", "expected_status": "ok"},
+            "expected_status",
+        ),
         ({"name": "", "kind": "http", "target": "https://x.test/"}, "name"),
     ]
     with nothing_written():
@@ -180,19 +189,29 @@ def test_agents_and_customers_may_not_manage_monitors(
             assert answer.status_code == 403
     # A team lead adds monitors for their own team only.
     lead = api(lena)
-    assert lead.post(
-        "/monitoring/monitors", {"name": "A", "kind": "dns", "target": "example.com"}
-    ).status_code == 422
-    assert lead.post(
-        "/monitoring/monitors",
-        {"name": "A", "kind": "dns", "target": "example.com", "team": support.pk},
-    ).status_code == 201
+    assert (
+        lead.post(
+            "/monitoring/monitors", {"name": "A", "kind": "dns", "target": "example.com"}
+        ).status_code
+        == 422
+    )
+    assert (
+        lead.post(
+            "/monitoring/monitors",
+            {"name": "A", "kind": "dns", "target": "example.com", "team": support.pk},
+        ).status_code
+        == 201
+    )
 
 
 def test_heartbeat_push(api: Callable[[User | None], Any], ada: User) -> None:
-    created = api(ada).post(
-        "/monitoring/monitors", {"name": "Backup", "kind": "heartbeat", "timeout_seconds": 60}
-    ).json()
+    created = (
+        api(ada)
+        .post(
+            "/monitoring/monitors", {"name": "Backup", "kind": "heartbeat", "timeout_seconds": 60}
+        )
+        .json()
+    )
     url = created["push_url"]
     assert url.endswith(Monitor.objects.get().push_token)
     path = url.split("/api/v1", 1)[1]
@@ -215,7 +234,9 @@ def test_the_ssrf_guard_refuses_private_and_metadata_addresses(
             "http://[::1]/",
             "http://localhost/",
         ):
-            answer = admin.post("/monitoring/monitors", {"name": "X", "kind": "http", "target": target})
+            answer = admin.post(
+                "/monitoring/monitors", {"name": "X", "kind": "http", "target": target}
+            )
             assert answer.status_code == 422, target
             assert answer.json()["code"] == "private_target"
     for address in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "fc00::1"):

@@ -11,7 +11,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
+from ninja.params.functions import Query
 from pydantic import Field
 
 from opora.api.common import ErrorOut, StrictInput, current_user

@@ -69,14 +69,14 @@ class MonitorForm(PageForm):
     expected_status = forms.CharField(
         label=gettext_lazy("Expected HTTP status"), max_length=60, required=False
     )
-    keyword = forms.CharField(label=gettext_lazy("Expected keyword"), max_length=200, required=False)
+    keyword = forms.CharField(
+        label=gettext_lazy("Expected keyword"), max_length=200, required=False
+    )
     json_path = forms.CharField(label=gettext_lazy("JSON path"), max_length=200, required=False)
     json_value = forms.CharField(
         label=gettext_lazy("Expected JSON value"), max_length=200, required=False
     )
-    max_response_ms = forms.IntegerField(
-        label=gettext_lazy("Slow above, ms"), required=False
-    )
+    max_response_ms = forms.IntegerField(label=gettext_lazy("Slow above, ms"), required=False)
     verify_tls = forms.BooleanField(label=gettext_lazy("Verify the certificate"), required=False)
     cert_warn_days = forms.IntegerField(label=gettext_lazy("Warn days before expiry"))
     dns_expected = forms.CharField(
@@ -107,7 +107,7 @@ class MonitorForm(PageForm):
             teams = teams.filter(pk__in=lead_team_ids(user))
         team = self.fields["team"]
         assert isinstance(team, forms.TypedChoiceField)
-        team.choices = [("", _("No team"))] + list(teams.values_list("pk", "name"))
+        team.choices = [("", _("No team")), *list(teams.values_list("pk", "name"))]
         for name, kinds_of in self.KIND_FIELDS.items():
             self.fields[name].widget.attrs["data-kinds"] = kinds_of
 

@@ -64,9 +64,9 @@ def status_matches(expected: str, status: int) -> bool:
         part = part.strip()
         if "-" in part:
             low, _sep, high = part.partition("-")
-            if low.strip().isdigit() and high.strip().isdigit():
-                if int(low) <= status <= int(high):
-                    return True
+            digits = low.strip().isdigit() and high.strip().isdigit()
+            if digits and int(low) <= status <= int(high):
+                return True
         elif part.isdigit() and int(part) == status:
             return True
     return False
@@ -209,7 +209,7 @@ def _judge_http(spec: Spec, status: int, body: bytes, ms: int, hops: list[str]) 
 
 
 def host_port(target: str, default_port: int) -> tuple[str, int]:
-    """"host:port", "[v6]:port" or a bare host."""
+    """ "host:port", "[v6]:port" or a bare host."""
     target = target.strip()
     if target.startswith("["):
         host, _sep, rest = target[1:].partition("]")
@@ -248,7 +248,7 @@ async def check_tls(spec: Spec) -> Outcome:
         error = (
             "certificate expired"
             if days <= 0
-            else f"certificate expires in {max(days, 0):.1f} days (warning at {spec.cert_warn_days})"
+            else f"certificate expires in {days:.1f} days (warning at {spec.cert_warn_days})"
         )
         return Outcome(False, ms, None, error, evidence, cert_expires_at=expires)
     return Outcome(True, ms, None, "", evidence, cert_expires_at=expires)
@@ -269,7 +269,7 @@ async def check_dns(spec: Spec) -> Outcome:
     infos = await loop.getaddrinfo(spec.target.strip(), None, type=socket.SOCK_STREAM)
     addresses = sorted({str(info[4][0]) for info in infos})
     ms = _elapsed(started)
-    evidence = {"addresses": addresses}
+    evidence: dict[str, Any] = {"addresses": addresses}
     if spec.dns_expected and spec.dns_expected not in addresses:
         evidence["expected"] = spec.dns_expected
         return Outcome(False, ms, None, f"{spec.dns_expected} not among the answers", evidence)
@@ -316,7 +316,7 @@ def _checksum(data: bytes) -> int:
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))
     total = (total >> 16) + (total & 0xFFFF)
     total += total >> 16
-    return ~total & 0xFFFF
+    return int(~total & 0xFFFF)
 
 
 # --- Heartbeat ----------------------------------------------------------------------------

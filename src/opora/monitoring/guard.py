@@ -102,7 +102,7 @@ def guarded_resolver() -> Any:
     class GuardedResolver(AbstractResolver):
         async def resolve(
             self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-        ) -> list[dict[str, Any]]:
+        ) -> list[Any]:  # aiohttp's ResolveResult dicts
             addresses = await resolve(host, port)
             return [
                 {

@@ -108,6 +108,9 @@ class CheckResult(models.Model):
     class Meta:
         indexes = [models.Index(fields=["monitor", "at"], name="monitoring_result_at")]
 
+    def __str__(self) -> str:
+        return f"{self.monitor_id} {self.at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else 'failed'}"
+
 
 class Period(models.TextChoices):
     HOUR = "hour", _("Hour")
@@ -133,6 +136,9 @@ class Rollup(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.monitor_id} {self.period} {self.start:%Y-%m-%d %H:%M}"
+
 
 class MaintenanceWindow(models.Model):
     """While a window is on, checks run and are stored but open no incident."""
@@ -148,6 +154,9 @@ class MaintenanceWindow(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["ends_at"], name="monitoring_window_end")]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} - {self.ends_at:%Y-%m-%d %H:%M}"
 
 
 class Source(models.TextChoices):

@@ -19,9 +19,7 @@ logger = logging.getLogger("opora.monitoring")
 
 
 def recipients(incident: Incident) -> list[User]:
-    staff = User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.ADMIN]).exclude(
-        email=""
-    )
+    staff = User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.ADMIN]).exclude(email="")
     if incident.team_id is not None:
         found = list(staff.filter(teams=incident.team_id).order_by("id"))
         if found:

@@ -129,7 +129,9 @@ def series(monitor: Monitor, span: str, now: datetime | None = None) -> list[Poi
     now = now or timezone.now()
     if span == "24h":
         return _raw_buckets(monitor, now - timedelta(hours=24), now, timedelta(minutes=15))
-    period, back = (Period.HOUR, timedelta(days=7)) if span == "7d" else (Period.DAY, timedelta(days=90))
+    period, back = (
+        (Period.HOUR, timedelta(days=7)) if span == "7d" else (Period.DAY, timedelta(days=90))
+    )
     rows = Rollup.objects.filter(monitor=monitor, period=period, start__gte=now - back).order_by(
         "start"
     )
@@ -188,9 +190,7 @@ class IncidentFigures:
     resolve_seconds: float | None  # mean time from the first failure to resolution
 
 
-def incident_figures(
-    start: datetime, end: datetime, team_id: int | None = None
-) -> IncidentFigures:
+def incident_figures(start: datetime, end: datetime, team_id: int | None = None) -> IncidentFigures:
     """The incidents detected in [start, end): how many, and how fast."""
     found = Incident.objects.filter(detected_at__gte=start, detected_at__lt=end)
     if team_id is not None:
