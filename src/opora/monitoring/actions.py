@@ -610,7 +610,7 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
 def resolve_incident(key: str, *, at: datetime, note: str) -> Incident | None:
     with transaction.atomic():
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .filter(key=key, resolved_at__isnull=True)
             .select_related("ticket")
             .first()
