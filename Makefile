@@ -22,7 +22,7 @@ install: $(STAMP) node_modules/.installed messages
 run: install
 	$(BIN)/opora migrate --noinput --verbosity 0
 	$(BIN)/opora demo
-	$(BIN)/opora serve
+	OPORA_MONITORING_ALLOW_PRIVATE=true $(BIN)/opora serve
 
 test: install lint typecheck migrations-check test-sqlite test-postgres fuzz-smoke
 

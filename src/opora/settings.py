@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "opora.remote",
     # telephony: calls from a PBX or cloud telephony by signed webhook, on tickets
     "opora.telephony",
+    # site monitoring: checks run by the job workers, incidents as problem tickets
+    "opora.monitoring",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",
@@ -604,3 +606,23 @@ if OIDC_ISSUER and "openid" not in OIDC_SCOPES.split():
 # `opora serve` starts it on 127.0.0.1 in the embedded mode when the demo is loaded.
 # 0: never.
 DEMO_SIMULATOR_PORT = env_int("OPORA_DEMO_SIMULATOR_PORT", 8099, minimum=0)
+
+# --- Site monitoring (opora.monitoring) ---
+# Monitors may not point at private, loopback, link-local or cloud-metadata addresses
+# unless this is on (a desk that watches its own intranet).
+MONITORING_ALLOW_PRIVATE = env_bool("OPORA_MONITORING_ALLOW_PRIVATE", False)
+# Each job worker (and `opora serve`'s embedded one) runs the checks that are due.
+MONITORING_RUNNER = env_bool("OPORA_MONITORING_RUNNER", True)
+# Checks one worker runs at the same time.
+MONITORING_CONCURRENCY = env_int("OPORA_MONITORING_CONCURRENCY", 200, minimum=1)
+# Bytes of a response body read (for the keyword and JSON checks).
+MONITORING_MAX_BODY_BYTES = env_int("OPORA_MONITORING_MAX_BODY_KB", 1024, minimum=1) * 1024
+# How long raw results, hourly and daily rollups are kept.
+MONITORING_RAW_DAYS = env_int("OPORA_MONITORING_RAW_DAYS", 2, minimum=1)
+MONITORING_HOURLY_DAYS = env_int("OPORA_MONITORING_HOURLY_DAYS", 14, minimum=8)
+MONITORING_DAILY_DAYS = env_int("OPORA_MONITORING_DAILY_DAYS", 400, minimum=91)
+# A key that goes down again this soon after its incident was resolved reopens it.
+MONITORING_FLAP_COOLDOWN_MINUTES = env_int("OPORA_MONITORING_FLAP_COOLDOWN_MINUTES", 30, minimum=0)
+# The shared secret of the alert intake: Alertmanager's bearer token, and the HMAC key
+# of the generic signed webhook. Empty: both intakes are off.
+MONITORING_WEBHOOK_SECRET = env_str("OPORA_MONITORING_WEBHOOK_SECRET", "")

@@ -13,6 +13,7 @@ from opora.api import kb_synonyms as kb_synonyms_api
 from opora.api import macros as macros_api
 from opora.api import mailboxes as mailboxes_api
 from opora.api import me as me_api
+from opora.api import monitoring as monitoring_api
 from opora.api import people as _people  # noqa: F401 - adds its operations to accounts.router
 from opora.api import phone as phone_api
 from opora.api import remote as remote_api
@@ -74,3 +75,4 @@ api.add_router("", phone_api.router, writes=ADMIN)
 api.add_router("", phone_api.calls_router, writes=TICKETS)
 api.add_router("", whatsapp_api.router, writes=ADMIN)
 api.add_router("", whatsapp_api.tickets_router, writes=TICKETS)
+api.add_router("", monitoring_api.router, writes=ADMIN)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from opora.accounts.models import User
 from opora.accounts.selectors import may_see_agents
 from opora.kb.selectors import may_edit_articles
+from opora.monitoring.selectors import may_manage_monitors
 from opora.sla.selectors import may_view_service
 
 
@@ -156,6 +157,12 @@ SECTIONS: list[Section] = [
             Page("webhooks", _("Webhooks"), "console:automation_webhooks"),
         ),
         allowed=lambda user: False,  # admins only, as the API
+    ),
+    Section(
+        key="monitoring",
+        label=_("Monitoring"),
+        pages=(Page("monitors", _("Monitors"), "console:monitoring"),),
+        allowed=may_manage_monitors,  # team leads: their teams' monitors
     ),
 ]
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}

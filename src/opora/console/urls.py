@@ -11,6 +11,7 @@ from opora.console import (
     kb,
     kb_synonyms,
     macros,
+    monitoring,
     outbox,
     people,
     phone,
@@ -103,6 +104,20 @@ remote_urls = [
 ]
 
 
+monitoring_urls = [
+    path("monitoring/", monitoring.monitor_list, name="monitoring"),
+    path("monitoring/new", monitoring.monitor_new, name="monitor_new"),
+    path("monitoring/<id:monitor_id>/", monitoring.monitor_page, name="monitor"),
+    path("monitoring/<id:monitor_id>/edit", monitoring.monitor_edit, name="monitor_edit"),
+    path("monitoring/<id:monitor_id>/delete", monitoring.monitor_delete, name="monitor_delete"),
+    path("monitoring/<id:monitor_id>/maintenance", monitoring.window_new, name="monitor_window"),
+    path(
+        "monitoring/<id:monitor_id>/maintenance/<id:window_id>/delete",
+        monitoring.window_delete,
+        name="monitor_window_delete",
+    ),
+]
+
 phone_urls = [
     path("channels/phone/", phone.lines, name="phone_lines"),
     path("channels/phone/new", phone.new_line, name="phone_new"),
@@ -147,6 +162,7 @@ urlpatterns = [
     *remote_urls,
     *phone_urls,
     *whatsapp_urls,
+    *monitoring_urls,
     # People
     path("people/agents/", people.agents, name="people_agents"),
     path("people/agents/new", people.agent_new, name="people_agent_new"),

@@ -208,6 +208,11 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             if params is None:
                 return self._reply(413, b"Too large", "text/plain")
             provider, rest = path[0], path[1:]
+            if provider == "status" and rest in (["up"], ["flap"]):
+                # The demo's monitors: always up, or down two minutes in every ten.
+                down = rest == ["flap"] and time.localtime().tm_min % 10 < 2
+                text = b"Unavailable" if down else b"All systems operational"
+                return self._reply(503 if down else 200, text, "text/plain")
             if provider == "telegram" and len(rest) == 2 and rest[0].startswith("bot"):
                 status, value = sim.telegram(rest[1], params)
                 if status == 200:

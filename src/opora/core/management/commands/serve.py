@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from opora.conf import env_bool, env_int, env_str
 from opora.core import dispatch
-from opora.core.lifecycle import EmbeddedServerStarting
+from opora.core.lifecycle import EmbeddedServerStarting, WorkerStarting
 
 
 class Command(BaseCommand):
@@ -78,3 +78,4 @@ class Command(BaseCommand):
         worker = make_worker(batch=False, interval=1.0)
         start_heartbeat(worker.worker_id)
         threading.Thread(target=worker.run, name="opora-worker", daemon=True).start()
+        dispatch.publish([WorkerStarting(stop)])

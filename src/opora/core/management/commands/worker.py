@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from opora.core import dispatch
 from opora.core.heartbeat import forget, start_heartbeat
+from opora.core.lifecycle import WorkerStarting
 from opora.core.metrics import connect_task_metrics
 from opora.core.scheduler import run_scheduler
 from opora.core.tasks import make_worker, run_queued_tasks, worker_id
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             connect_task_metrics()
             worker = make_worker(batch=False, interval=options["interval"])
             beating = start_heartbeat(worker.worker_id)
+            # Apps run what belongs beside the jobs (the monitoring runner) until stop.
+            dispatch.publish([WorkerStarting(stop)])
             try:
                 worker.configure_signals()
                 worker.run()

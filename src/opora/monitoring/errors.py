@@ -1,0 +1,22 @@
+"""Error codes of monitoring: monitors and windows (console and API), the alert intake."""
+
+from __future__ import annotations
+
+ADMINS_OR_LEADS = "admins_or_leads"
+INVALID_NAME = "invalid_name"
+INVALID_KIND = "invalid_kind"
+INVALID_TARGET = "invalid_target"
+PRIVATE_TARGET = "private_target"
+INVALID_INTERVAL = "invalid_interval"
+INVALID_TIMEOUT = "invalid_timeout"
+INVALID_COUNT = "invalid_count"
+INVALID_STATUS = "invalid_expected_status"
+INVALID_JSON_PATH = "invalid_json_path"
+UNKNOWN_TEAM = "unknown_team"
+NOT_YOUR_TEAM = "not_your_team"
+INVALID_WINDOW = "invalid_window"
+WRONG_SIGNATURE = "wrong_signature"
+INTAKE_OFF = "intake_off"
+BAD_ALERT = "bad_alert"
+TOO_LARGE = "too_large"
+UNKNOWN_PUSH = "unknown_push"

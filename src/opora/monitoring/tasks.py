@@ -1,0 +1,25 @@
+"""Jobs of monitoring: rollups for the charts, and retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from opora.core.scheduler import register_periodic
+from opora.monitoring import actions, rollups
+
+
+@task()
+def roll_up_results() -> None:
+    """Sum the current and previous hours (and their days) for the charts."""
+    rollups.roll_up()
+
+
+@task()
+def forget_old_results() -> dict[str, int]:
+    return actions.forget_old()
+
+
+register_periodic(roll_up_results, every=timedelta(minutes=5))
+register_periodic(forget_old_results, every=timedelta(hours=1))
