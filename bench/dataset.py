@@ -143,10 +143,10 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
         # Messages: the first is the requester's, then agent replies and customer answers.
         t0 = time.monotonic()
         c.execute(
-            "INSERT INTO tickets_message (ticket_id, author_id, internal, channel, body, "
-            "body_html, external_id, created_at) "
+            "INSERT INTO tickets_message (ticket_id, author_id, internal, automated, channel, "
+            "body, body_html, external_id, created_at) "
             f"SELECT t.id, CASE WHEN k.k % 2 = 1 THEN t.requester_id ELSE "
-            f"{_pick(ids['agents'], 't.id')} END, false, t.channel, "
+            f"{_pick(ids['agents'], 't.id')} END, false, false, t.channel, "
             f"'{BODY} (' || k.k || ')', '', '', t.created_at "
             f"FROM tickets_ticket t CROSS JOIN ({_values(messages_per_ticket)}) AS k "
             f"WHERE t.id > {base_id}"
