@@ -122,6 +122,14 @@ def queue_tickets(user: User, key: str) -> QuerySet[Ticket]:
     return visible_tickets(user).filter(QUEUES_BY_KEY[key].condition(user))
 
 
+def queue_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a queue row shows, in a constant number of queries: only the joins the row
+    needs (each join more is planning time on every page load)."""
+    return tickets.select_related(
+        "requester", "organization", "team", "assignee", "sla"
+    ).prefetch_related("tags")
+
+
 SORTS: dict[str, tuple[str, ...]] = {
     "-updated": ("-updated_at", "-id"),
     "updated": ("updated_at", "id"),

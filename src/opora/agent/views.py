@@ -24,6 +24,7 @@ from opora.agent.queues import (
     cursor_of,
     parse_filter,
     queue_counts_of,
+    queue_rows,
     queue_tickets,
     sla_cell,
     sort_tickets,
@@ -33,7 +34,7 @@ from opora.core.numbers import parse_id
 from opora.pages import agent_required, current_user, is_htmx, safe_next
 from opora.tickets import actions
 from opora.tickets.models import Priority, Ticket, TicketStatus, TicketType
-from opora.tickets.selectors import access_ticket, filter_tickets, ticket_list_queryset
+from opora.tickets.selectors import access_ticket, filter_tickets
 
 PAGE_SIZE = 25
 MAX_BULK = 100
@@ -67,7 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         sort = DEFAULT_SORT
     ticket_filter = parse_filter(request.GET)
     tickets = filter_tickets(queue_tickets(user, key), ticket_filter, user=user)
-    rows = sort_tickets(ticket_list_queryset(tickets).select_related("sla"), sort)
+    rows = sort_tickets(queue_rows(tickets), sort)
     cursor = request.GET.get("after", "")
     if cursor:
         rows = after_cursor(rows, sort, cursor)

@@ -8,9 +8,9 @@ write to the tickets or their SLA rows (triggers from migration 0015, so a bulk 
 update moves it as well as an action does). A count cached under the current stamp is
 exact.
 
-On a desk where counting is cheap (under COUNT_BUDGET_MS) a changed stamp means a fresh
-count on the next read: exact, always. Where counting is expensive, a busy desk would
-pay it on nearly every page load, so a count computed less than ESTIMATE_SECONDS ago is
+On a desk of up to EXACT_UP_TO tickets counting is cheap, and a changed stamp means a
+fresh count on the next read: exact, always. On a larger desk a busy day would pay the
+count on nearly every page load, so a count computed less than ESTIMATE_SECONDS ago is
 served after a change too, marked as an estimate; it is recounted once it is older.
 Whatever happens, no entry is served past MAX_AGE_SECONDS (time-based views such as
 "recently solved" move without a write).
@@ -28,8 +28,8 @@ from django.db import connection
 
 from opora.accounts.models import User
 
-# Counting cheaper than this is done again on every change: small desks stay exact.
-COUNT_BUDGET_MS = 25.0
+# Desks up to this many tickets (by the highest ticket id) count again on every change.
+EXACT_UP_TO = 20_000
 # An expensive count is at most this old after a change (then it is an estimate).
 ESTIMATE_SECONDS = 10.0
 # No cached count lives longer than this, change or not.
@@ -38,15 +38,22 @@ MAX_AGE_SECONDS = 300.0
 T = TypeVar("T")
 
 
-def change_stamp() -> int:
-    """The desk's change stamp: moves on every write to tickets and their SLA rows."""
+def _stamp_and_size() -> tuple[int, int]:
+    """The desk's change stamp (it moves on every write to tickets, their SLA rows and
+    team memberships) and the highest ticket id (about how many tickets there are):
+    one statement, two index lookups."""
+    size = "(SELECT MAX(id) FROM tickets_ticket)"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT last_value FROM tickets_change_stamp")
+            cursor.execute(f"SELECT last_value, {size} FROM tickets_change_stamp")  # noqa: S608
         else:
-            cursor.execute("SELECT value FROM tickets_change_stamp WHERE id = 1")
+            cursor.execute(f"SELECT value, {size} FROM tickets_change_stamp WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+
+
+def change_stamp() -> int:
+    return _stamp_and_size()[0]
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,6 @@ class _Entry:
     stamp: int
     value: object
     computed_at: float  # time.time()
-    cost_ms: float
 
 
 def agent_key(user: User) -> str:
@@ -72,18 +78,15 @@ def agent_key(user: User) -> str:
 
 def counted(key: str, compute: Callable[[], T]) -> Counted[T]:
     """`compute()`, or its cached value under `key` while the tickets did not change."""
-    stamp = change_stamp()
+    stamp, size = _stamp_and_size()
     cache_key = f"tickets:count:{key}"
     entry = cache.get(cache_key)
     now = time.time()
     if isinstance(entry, _Entry) and now - entry.computed_at < MAX_AGE_SECONDS:
         if entry.stamp == stamp:
             return Counted(entry.value, exact=True)  # type: ignore[arg-type]
-        expensive = entry.cost_ms >= COUNT_BUDGET_MS
-        if expensive and now - entry.computed_at < ESTIMATE_SECONDS:
+        if size > EXACT_UP_TO and now - entry.computed_at < ESTIMATE_SECONDS:
             return Counted(entry.value, exact=False)  # type: ignore[arg-type]
-    started = time.perf_counter()
     value = compute()
-    cost_ms = (time.perf_counter() - started) * 1000
-    cache.set(cache_key, _Entry(stamp, value, now, cost_ms), timeout=MAX_AGE_SECONDS)
+    cache.set(cache_key, _Entry(stamp, value, now), timeout=MAX_AGE_SECONDS)
     return Counted(value, exact=True)

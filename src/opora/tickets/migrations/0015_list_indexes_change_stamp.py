@@ -1,10 +1,11 @@
-# The desk's change stamp (tickets.counters): the database moves it on every write to
+# Indexes for ticket lists at any size (an agent's or a team's tickets newest first, the
+# open queue by priority), and the desk's change stamp (tickets.counters): the database moves it on every write to
 # the tickets, their SLA rows and team memberships, whoever writes (an action, a bulk
 # SQL load, a migration), so cached counts know when they went stale.
 
 from typing import Any
 
-from django.db import migrations
+from django.db import migrations, models
 
 # What the counts read besides the tickets: the SLA views and who is in which team.
 TABLES = ("tickets_ticket", "sla_ticketsla", "accounts_team_members")
@@ -79,5 +80,23 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                fields=["assignee", "-updated_at", "-id"], name="ticket_assignee_upd"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(fields=["team", "-updated_at", "-id"], name="ticket_team_upd"),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "open", "pending", "on_hold"])),
+                fields=["-priority", "-updated_at", "-id"],
+                name="ticket_open_priority",
+            ),
+        ),
         migrations.RunPython(create_stamp, drop_stamp),
     ]
