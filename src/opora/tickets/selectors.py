@@ -277,10 +277,12 @@ _NUMBER_DIGITS = 18
 def _text_query(q: str, *, user: User) -> Q:
     """Tickets whose subject or messages hold every word of `q` (the search index, as
     ticket search uses it: customers never match words of internal notes), or whose
-    number `q` is ("#123" or "123")."""
+    number `q` is ("123"; "#123" is the number only)."""
     text = q.strip()
     digits = text.lstrip("#")
     number = int(digits) if digits.isdigit() and len(digits) <= _NUMBER_DIGITS else None
+    if number is not None and text.startswith("#"):
+        return Q(number=number)  # "#123" names a ticket, not a word
     found = search.ticket_ids_matching(text, include_internal_notes=user.is_agent)
     if found is None:
         return Q(number=number) if number is not None else Q(pk__in=[])
