@@ -82,7 +82,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     for ticket in page.object_list:
-        ticket.sla_cell = sla_cell(ticket, now)
+        ticket.sla_cell = sla_cell(ticket, now)  # type: ignore[attr-defined]
     context = {
         "queue": QUEUES_BY_KEY[key],
         "page": page,
