@@ -33,7 +33,7 @@ EXACT_UP_TO = 20_000
 # An expensive count is at most this old after a change (then it is an estimate).
 ESTIMATE_SECONDS = 10.0
 # No cached count lives longer than this, change or not.
-MAX_AGE_SECONDS = 300.0
+MAX_AGE_SECONDS = 60.0
 
 T = TypeVar("T")
 
