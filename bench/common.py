@@ -133,7 +133,7 @@ def serve_process(env: dict[str, str], *, workers: int, log: Path) -> Iterator[t
             proc.wait(timeout=5)
 
 
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 240) -> None:
     import urllib.request
 
     deadline = time.monotonic() + timeout

@@ -102,7 +102,7 @@ def test_at_risk_and_breached_views_list_what_their_badges_count(
         # then it lists those tickets, and its badge counts exactly them
         listed = [t.number for t in response.context["page"].object_list]
         assert listed == [t.number for t in expected], view
-        assert _counts(response)[view] == response.context["page"].paginator.count
+        assert _counts(response)[view] == len(response.context["page"].object_list)
     assert fresh.number not in [n for n, _s, _t in _rows(client.get("/agent/?view=at_risk"))]
 
 
@@ -139,6 +139,9 @@ def test_the_queue_keeps_its_query_count_with_the_sla_column(
     client.get("/agent/?view=open")
 
     def count() -> int:
+        from django.core.cache import cache
+
+        cache.clear()  # the views' counts are cached until a change: count them each time
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/agent/?view=open").status_code == 200
         return len(captured.captured_queries)

@@ -1,13 +1,23 @@
-"""The workspace's named queues, their counts in one query, list filters from a URL, and
-each row's SLA cell (the next due target, as the ticket page shows it)."""
+"""The workspace's named queues, their counts (one query, cached until a ticket changes),
+list filters from a URL, the cursor pager, and each row's SLA cell (the next due target,
+as the ticket page shows it)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import (  # type: ignore[import-untyped]
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -17,6 +27,7 @@ from opora.accounts.models import Team, User
 from opora.core.numbers import parse_id
 from opora.sla.models import SlaState, TicketSla
 from opora.sla.selectors import sla_state, sla_targets
+from opora.tickets.counters import Counted, agent_key, counted
 from opora.tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus, TicketType
 from opora.tickets.selectors import TicketFilter, due_sort_key, led_team_ids, visible_tickets
 
@@ -89,16 +100,34 @@ QUEUES_BY_KEY = {q.key: q for q in QUEUES}
 DEFAULT_QUEUE = "mine"
 
 
-def queue_counts(user: User) -> dict[str, int]:
-    """Every queue's size in one aggregate query over what the user may see."""
+def _count_queues(user: User) -> dict[str, int]:
     counts = visible_tickets(user).aggregate(
         **{q.key: Count("id", filter=q.condition(user)) for q in QUEUES}
     )
     return {key: int(value or 0) for key, value in counts.items()}
 
 
+def queue_counts_of(user: User) -> Counted[dict[str, int]]:
+    """Every queue's size over what the user may see: one aggregate query, cached until
+    a ticket or SLA row changes (tickets.counters: exact, or a marked estimate on a
+    desk so large that counting on every change would cost each page load)."""
+    return counted(f"queues:{agent_key(user)}", lambda: _count_queues(user))
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    return queue_counts_of(user).value
+
+
 def queue_tickets(user: User, key: str) -> QuerySet[Ticket]:
     return visible_tickets(user).filter(QUEUES_BY_KEY[key].condition(user))
+
+
+def queue_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a queue row shows, in a constant number of queries: only the joins the row
+    needs (each join more is planning time on every page load)."""
+    return tickets.select_related(
+        "requester", "organization", "team", "assignee", "sla"
+    ).prefetch_related("tags")
 
 
 SORTS: dict[str, tuple[str, ...]] = {
@@ -118,6 +147,56 @@ def sort_tickets(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     if sort in ("due", "-due"):
         tickets = tickets.annotate(due_sort=due_sort_key())
     return tickets.order_by(*SORTS[sort])
+
+
+def _sort_fields(sort: str) -> tuple[list[str], bool]:
+    fields = SORTS[sort]
+    return [f.lstrip("-") for f in fields], fields[0].startswith("-")
+
+
+def cursor_of(ticket: Ticket, sort: str) -> str:
+    """The pager's cursor after this row: its sort key, as text."""
+    fields, _descending = _sort_fields(sort)
+    values: list[Any] = []
+    for name in fields:
+        value = getattr(ticket, name)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, fields: list[str]) -> list[Any] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError):
+        return None
+    if not isinstance(values, list) or len(values) != len(fields):
+        return None
+    decoded: list[Any] = []
+    for name, value in zip(fields, values, strict=True):
+        if name.endswith(("_at", "_sort")):
+            try:
+                decoded.append(datetime.fromisoformat(str(value)))
+            except ValueError:
+                return None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            decoded.append(value)
+        else:
+            return None
+    return decoded
+
+
+def after_cursor(tickets: QuerySet[Ticket], sort: str, cursor: str) -> QuerySet[Ticket]:
+    """The rows after the cursor's row in this sort: one row comparison, so the index of
+    the sort is walked from the cursor on and the last page costs what the first does.
+    A cursor that does not parse starts from the top (a hand-edited URL, never a 500)."""
+    fields, descending = _sort_fields(sort)
+    values = _decode(cursor, fields)
+    if values is None:
+        return tickets
+    compare = TupleLessThan if descending else TupleGreaterThan
+    return tickets.filter(compare(Tuple(*(F(f) for f in fields)), tuple(values)))
 
 
 def _int(value: str | None) -> int | None:

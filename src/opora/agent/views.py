@@ -1,9 +1,10 @@
-"""The queue: named views with counts, filters, sorting, pages and bulk actions."""
+"""The queue: named views with counts, filters, sorting, a cursor pager and bulk actions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +20,11 @@ from opora.agent.queues import (
     QUEUES,
     QUEUES_BY_KEY,
     SORTS,
+    after_cursor,
+    cursor_of,
     parse_filter,
-    queue_counts,
+    queue_counts_of,
+    queue_rows,
     queue_tickets,
     sla_cell,
     sort_tickets,
@@ -29,11 +33,21 @@ from opora.core.errors import NotFound, OporaError
 from opora.core.numbers import parse_id
 from opora.pages import agent_required, current_user, is_htmx, safe_next
 from opora.tickets import actions
-from opora.tickets.models import Priority, TicketStatus, TicketType
-from opora.tickets.selectors import access_ticket, filter_tickets, ticket_list_queryset
+from opora.tickets.models import Priority, Ticket, TicketStatus, TicketType
+from opora.tickets.selectors import access_ticket, filter_tickets
 
 PAGE_SIZE = 25
 MAX_BULK = 100
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a queue: its rows and the cursor of the next page (no count: the
+    view's badge says how many)."""
+
+    object_list: list[Ticket]
+    next_cursor: str | None
+    first: bool
 
 
 def agents() -> list[User]:
@@ -54,11 +68,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         sort = DEFAULT_SORT
     ticket_filter = parse_filter(request.GET)
     tickets = filter_tickets(queue_tickets(user, key), ticket_filter, user=user)
-    rows = sort_tickets(ticket_list_queryset(tickets).select_related("sla"), sort)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = sort_tickets(queue_rows(tickets), sort)
+    cursor = request.GET.get("after", "")
+    if cursor:
+        rows = after_cursor(rows, sort, cursor)
+    listed = list(rows[: PAGE_SIZE + 1])
+    more = len(listed) > PAGE_SIZE
+    listed = listed[:PAGE_SIZE]
+    page = QueuePage(
+        object_list=listed,
+        next_cursor=cursor_of(listed[-1], sort) if more else None,
+        first=not cursor,
+    )
     now = timezone.now()
     for ticket in page.object_list:
-        ticket.sla_cell = sla_cell(ticket, now)
+        ticket.sla_cell = sla_cell(ticket, now)  # type: ignore[attr-defined]
     context = {
         "queue": QUEUES_BY_KEY[key],
         "page": page,
@@ -76,9 +100,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         "now": now,
         "nav": "queue",
     }
+    counted = queue_counts_of(user)
+    counts = counted.value
+    context |= {
+        # The view's size, unless filters narrow it (a filtered list is not counted).
+        "view_count": None if context["filtered"] else counts[key],
+        "counts_exact": counted.exact,
+    }
     if is_htmx(request) and request.headers.get("HX-Target") == "queue-list":
         return render(request, "agent/_queue_list.html", context)
-    counts = queue_counts(user)
     context |= {
         "queues": [(q, counts[q.key]) for q in QUEUES],
         "teams": list(Team.objects.order_by("name")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
@@ -41,6 +42,7 @@ from opora.inbox.models import Delivery
 from opora.inbox.selectors import access_delivery, latest_deliveries
 from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
+from opora.tickets.counters import agent_key, counted
 from opora.tickets.models import Channel, Message, Priority, Ticket
 from opora.tickets.selectors import (
     TicketFilter,
@@ -115,6 +117,12 @@ class TicketPage(Schema):
     items: list[TicketOut]
     next_cursor: str | None = Field(description="pass as ?cursor= to get the next page")
     count: int | None = Field(description="total matching tickets, when asked with count=true")
+    count_exact: bool | None = Field(
+        None,
+        description="false: the count was taken before the latest change to the tickets "
+        "(on a desk where counting is slow it is refreshed at most every 10 seconds); "
+        "null without count=true",
+    )
 
 
 class _Strict(BaseModel):
@@ -401,7 +409,7 @@ def list_tickets(
         q=q,
     )
     tickets = filter_tickets(visible_tickets(user), filters, user=user)
-    total = tickets.count() if count else None
+    total, exact = _count(tickets, filters, user) if count else (None, None)
     field, descending = SORTS[sort]
     if field == "due_sort":
         tickets = tickets.annotate(due_sort=due_sort_key())
@@ -417,8 +425,23 @@ def list_tickets(
             [key.isoformat() if isinstance(key, datetime) else key, last_id]
         )
     return json_response(  # type: ignore[return-value]
-        {"items": [row for row, _key in page], "next_cursor": next_cursor, "count": total}
+        {
+            "items": [row for row, _key in page],
+            "next_cursor": next_cursor,
+            "count": total,
+            "count_exact": exact,
+        }
     )
+
+
+def _count(tickets: QuerySet[Ticket], filters: TicketFilter, user: User) -> tuple[int, bool]:
+    """The number of matches: an agent's is cached until a ticket changes
+    (tickets.counters); a customer's own tickets are few and counted each time."""
+    if not user.is_agent:
+        return tickets.count(), True
+    key = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
+    total = counted(f"list:{agent_key(user)}:{key}", tickets.count)
+    return total.value, total.exact
 
 
 def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:

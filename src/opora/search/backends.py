@@ -216,3 +216,27 @@ def _match_tickets(
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [row[0] for row in cursor.fetchall()]
+
+
+def ticket_ids_sql(terms: list[QueryTerm], filters: Filters) -> tuple[str, list[Any]]:
+    """SQL (with params) selecting the ids of tickets whose subject or a message holds
+    every term: the ticket list's text filter, answered by the same index search uses.
+
+    Exact stems only: a prefix of a common stem expands to a long posting list, and the
+    list filters and orders the ids it gets (the stemmer already joins word forms).
+    """
+    where, params = _ticket_filters(filters, "d")
+    if connection.vendor == "postgresql":
+        query = " & ".join("(" + " | ".join(_ts_forms(qt, prefixes=False)) + ")" for qt in terms)
+        sql = (
+            "SELECT d.ticket_id FROM search_searchdocument d "
+            "WHERE d.scope <> 'article' AND d.vector @@ to_tsquery('simple', %s)" + where
+        )
+        return sql, [query, *params]
+    match = " AND ".join("(" + " OR ".join(_fts5_forms(qt, prefixes=False)) + ")" for qt in terms)
+    sql = (
+        "SELECT d.ticket_id FROM search_fts_ticket f "
+        "JOIN search_searchdocument d ON d.id = f.rowid "
+        "WHERE search_fts_ticket MATCH %s" + where
+    )
+    return sql, [match, *params]

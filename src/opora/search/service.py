@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from opora.core.bulk import insert_rows
 from opora.search import corpus, ranking, synonyms
-from opora.search.backends import Filters, match_articles, match_tickets
+from opora.search.backends import Filters, match_articles, match_tickets, ticket_ids_sql
 from opora.search.models import Scope, SearchDocument
 from opora.search.text import (
     MAX_INDEXED_CHARS,
@@ -323,3 +323,14 @@ def search_tickets(
     )
     ids = match_tickets(query, filters, max(CANDIDATES, limit))
     return _hits(ids, query, limit)
+
+
+def ticket_ids_matching(q: str, *, include_internal_notes: bool) -> tuple[str, list[object]] | None:
+    """SQL (with params) selecting the ids of tickets whose subject or messages hold every
+    word of `q` (stemmed), for a list to filter and order; None when `q` has no word
+    to look for. Callers restrict it to what the viewer may see."""
+    query = query_terms(q)
+    if not query:
+        return None
+    filters = Filters(include_internal_notes=include_internal_notes)
+    return ticket_ids_sql(query, filters)

@@ -182,6 +182,17 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
             models.Index(fields=["organization", "-updated_at"], name="ticket_org"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            # Lists of one agent's or one team's tickets, newest change first, whatever
+            # their status (the API's assignee and team filters, "My open tickets"):
+            # the index hands over the first page instead of sorting all of them.
+            models.Index(fields=["assignee", "-updated_at", "-id"], name="ticket_assignee_upd"),
+            models.Index(fields=["team", "-updated_at", "-id"], name="ticket_team_upd"),
+            # The open queue by priority: only the open tickets, in the page's order.
+            models.Index(
+                fields=["-priority", "-updated_at", "-id"],
+                name="ticket_open_priority",
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             # Reports pick tickets by when they were answered and solved.
             models.Index(fields=["solved_at"], name="ticket_solved"),

@@ -25,10 +25,8 @@ from django.db.models import (
     Count,
     DateTimeField,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -36,13 +34,15 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import NotFound
 from opora.core.rows import columns, from_row
-from opora.tickets.models import Attachment, Message, Ticket, TimeEntry
+from opora.search import service as search
+from opora.tickets.models import Attachment, Message, Tag, Ticket, TimeEntry
 
 
 def _agent_team_ids(user: User) -> QuerySet[Any]:
@@ -252,7 +252,7 @@ def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilter, *, user: User) ->
     if f.organization is not None:
         tickets = tickets.filter(organization_id=f.organization)
     if f.tag:
-        tickets = tickets.filter(tags__name=f.tag.strip().lower())
+        tickets = _with_tag(tickets, f.tag)
     if f.updated_since is not None:
         tickets = tickets.filter(updated_at__gte=f.updated_since)
     if f.q:
@@ -260,16 +260,39 @@ def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilter, *, user: User) ->
     return tickets
 
 
+def _with_tag(tickets: QuerySet[Ticket], name: str) -> QuerySet[Ticket]:
+    """Tickets with this tag, starting from the tag's own rows (its index), not from the
+    tickets: a tag on few tickets, or on none, costs what those rows cost."""
+    tag_id = Tag.objects.filter(name=name.strip().lower()).values_list("pk", flat=True).first()
+    if tag_id is None:
+        return tickets.none()
+    tagged = Ticket.tags.through.objects.filter(tag_id=tag_id).values("ticket_id")
+    return tickets.filter(pk__in=tagged)
+
+
+# A ticket number has at most this many digits (a bigint); longer digits are just text.
+_NUMBER_DIGITS = 18
+
+
 def _text_query(q: str, *, user: User) -> Q:
+    """Tickets whose subject or messages hold every word of `q` (the search index, as
+    ticket search uses it: customers never match words of internal notes), or whose
+    number `q` is ("123"; "#123" is the number only)."""
     text = q.strip()
-    condition = Q(subject__icontains=text)
     digits = text.lstrip("#")
-    if digits.isdigit():
-        condition |= Q(number=int(digits))
-    messages = Message.objects.filter(ticket_id=OuterRef("pk"), body__icontains=text)
-    if not user.is_agent:
-        messages = messages.filter(internal=False)
-    return condition | Q(Exists(messages))
+    number = int(digits) if digits.isdigit() and len(digits) <= _NUMBER_DIGITS else None
+    if number is not None and text.startswith("#"):
+        return Q(number=number)  # "#123" names a ticket, not a word
+    found = search.ticket_ids_matching(text, include_internal_notes=user.is_agent)
+    if found is None:
+        return Q(number=number) if number is not None else Q(pk__in=[])
+    sql, params = found
+    if number is not None:
+        # One set of ids, so the database can start from either side of the join.
+        table = connection.ops.quote_name(Ticket._meta.db_table)
+        sql = f"{sql} UNION ALL SELECT n.id FROM {table} n WHERE n.number = %s"  # noqa: S608
+        params = [*params, number]
+    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 - fixed fragments, values as params
 
 
 def ticket_list_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
