@@ -222,8 +222,11 @@ class Planner:
         candidates = [
             s for s in stories if s.channel in (Channel.EMAIL, Channel.WEB) and len(s.steps) > 4
         ]
-        for story in rng.sample(candidates, min(2, len(candidates))):
-            self.plan_duplicate(story)
+        placed = 0
+        for story in rng.sample(candidates, len(candidates)):
+            placed += self.plan_duplicate(story)
+            if placed == 2:
+                break
         stories += self.plan_waiting(len(stories))
         return stories
 
@@ -533,8 +536,11 @@ class Planner:
         )
         return story
 
-    def plan_duplicate(self, story: Story) -> None:
-        """The customer asks again on another channel; the agent merges the duplicate."""
+    def plan_duplicate(self, story: Story) -> bool:
+        """The customer asks again on another channel; the agent merges the duplicate.
+
+        False when it does not fit the story: the agent answered before the customer
+        would ask again, or the merge would still be to come at the demo's now."""
         words = data.PHRASES[story.language]
         agent = next(
             s.by for s in story.steps if s.kind == "reply" and s.by is not None and s.by.is_agent
@@ -549,11 +555,13 @@ class Planner:
             ),
             None,
         )
-        if nxt is None or at >= nxt:
-            return
+        merged = self.desk(at, 10)
+        if nxt is None or at >= nxt or merged >= self.now - timedelta(minutes=5):
+            return False
         story.steps.append(Step(at, "duplicate", story.requester, text=words.duplicate))
-        story.steps.append(Step(self.desk(at, 10), "merge", agent))
+        story.steps.append(Step(merged, "merge", agent))
         story.steps.sort(key=lambda s: s.at)
+        return True
 
     # Small parts
 
