@@ -161,10 +161,27 @@ def community_name(endpoint: Endpoint, group_id: int) -> str:
     return str(groups[0].get("name") or groups[0].get("screen_name") or group_id)
 
 
+MAX_USER_IDS = 1000  # users.get takes this many ids a call
+
+
 def person(endpoint: Endpoint, user_id: int) -> dict[str, Any]:
     """users.get: the person's first and last name ({} when VK does not say)."""
     found = method(endpoint, "users.get", user_ids=user_id)
     return found[0] if isinstance(found, list) and found and isinstance(found[0], dict) else {}
+
+
+def people(endpoint: Endpoint, user_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """users.get for many people at once (VK takes up to `MAX_USER_IDS` a call): each
+    one's first and last name, by id (left out when VK does not say)."""
+    found: dict[int, dict[str, Any]] = {}
+    ids = list(dict.fromkeys(user_ids))
+    for start in range(0, len(ids), MAX_USER_IDS):
+        chunk = ids[start : start + MAX_USER_IDS]
+        answer = method(endpoint, "users.get", user_ids=",".join(str(i) for i in chunk))
+        for item in answer if isinstance(answer, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                found[item["id"]] = item
+    return found
 
 
 def post_text(endpoint: Endpoint, owner_id: int, post_id: int) -> str:
