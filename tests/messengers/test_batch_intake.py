@@ -208,3 +208,43 @@ def test_vk_names_the_new_people_of_a_batch_in_one_users_get(
     post_event(vk_community, message_event("again", user_id=702))
     drain_vk_task.call()
     assert len(vk_api.sent("users.get")) == 1
+
+
+def test_the_replies_of_one_bot_go_out_in_one_deliverer_run_and_a_refusal_stops_none(
+    tg_bot: TelegramBot,
+    telegram_api: TelegramServer,
+    post_update: Any,
+    alice: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from opora.inbox.models import Delivery, DeliveryState
+    from opora.messengers.tasks import deliver_replies_task
+    from opora.tickets.actions import add_message
+
+    for user_id in (71, 72, 73):
+        post_update(tg_bot, update("Help", user_id=user_id))
+    telegram_api.blocked.add("72")
+    with django_capture_on_commit_callbacks(execute=True):
+        for ticket in Ticket.objects.order_by("id"):
+            add_message(ticket, by=alice, body=f"First answer for {ticket.requester_id}")
+            add_message(ticket, by=alice, body=f"Second answer for {ticket.requester_id}")
+    queued = DBTaskResult.objects.filter(task_path=deliver_replies_task.module_path)
+    assert queued.count() == 1  # one deliverer for the bot, not a job per reply
+    assert not DBTaskResult.objects.filter(task_path="opora.inbox.tasks.deliver_task").exists()
+    run_queued_tasks()  # the deliverer (and the drains the webhooks queued: nothing left)
+    states = list(Delivery.objects.order_by("id").values_list("state", flat=True))
+    assert states.count(DeliveryState.SENT) == 4
+    assert states.count(DeliveryState.FAILED) == 2  # the person who blocked the bot
+    texts = [
+        c.params["text"] for c in telegram_api.sent("sendMessage") if c.params["chat_id"] != "72"
+    ]
+    first, second = (
+        Ticket.objects.get(requester__identities__value="71").requester_id,
+        Ticket.objects.get(requester__identities__value="73").requester_id,
+    )
+    assert texts == [
+        f"First answer for {first}",
+        f"Second answer for {first}",
+        f"First answer for {second}",
+        f"Second answer for {second}",
+    ]

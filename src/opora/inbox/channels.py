@@ -81,6 +81,12 @@ class Adapter(Protocol):
     # before it is stored (in the message's transaction), for a channel that must name
     # what it will send before sending it: e-mail sets the Message-ID there, so the
     # customer's answer threads even while the mail still waits in the outbox.
+    #
+    # Optional: `schedule(self, rows: list[Delivery]) -> None`, called with the new
+    # stored rows (in the message's transaction) instead of queueing a job for each: a
+    # channel that sends many at once (a messenger's deliverer per account) queues its
+    # own job after commit, which sends each row through `inbox.delivery.deliver`.
+    # Retries, the sweep and failures stay the outbox's.
 
 
 _adapters: dict[str, Adapter] = {}

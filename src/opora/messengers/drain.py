@@ -45,7 +45,7 @@ MAX_ATTEMPTS = 3
 FAILED = "failed"  # the outcome of an update that could not be taken in
 
 
-def request(name: str, task: Task[Any, Any]) -> bool:
+def request(name: str, task: Task[Any, Any], *args: Any) -> bool:
     """Queue the drain `task` of messenger `name` unless one is queued already; True
     when this call queued it. Call it after the update is committed (a webhook runs in
     autocommit): a drain that starts later sees the update."""
@@ -57,7 +57,7 @@ def request(name: str, task: Task[Any, Any]) -> bool:
         IntakeDrain.objects.bulk_create([IntakeDrain(name=name)], ignore_conflicts=True)
         taken = mark.update(queued_at=clock.now())
     if taken:
-        task.enqueue()
+        task.enqueue(*args)
     return bool(taken)
 
 
@@ -90,23 +90,31 @@ def run(
     """Drain messenger `name`: `waiting()` is the queryset of its updates still to
     take (unhandled, unclaimed or claimed long ago), `take(ids)` takes a batch in and
     returns how many it handled. Returns how many updates this run handled."""
+
+    def step() -> int:
+        ids = _claim(waiting, batch)
+        return take(ids) if ids else 0
+
+    return alone(name, step, lambda: bool(waiting().exists()))
+
+
+def alone(name: str, step: Callable[[], int], pending: Callable[[], bool]) -> int:
+    """Run `step` (one batch; how many it did, 0 when nothing was waiting) until it
+    finds nothing, holding `name`'s lease: never two at once. Returns the total."""
     IntakeDrain.objects.filter(name=name).update(queued_at=None)  # later ones queue anew
-    handled = 0
+    done = 0
     while _lease(name):
         try:
-            while True:
-                ids = _claim(waiting, batch)
-                if not ids:
-                    break
-                handled += take(ids)
+            while did := step():
+                done += did
                 IntakeDrain.objects.filter(name=name).update(running_at=clock.now())
         finally:
             IntakeDrain.objects.filter(name=name).update(running_at=None)
-        # An update that came while the lease was being let go found it taken: look
-        # again, so it does not wait for the sweep.
-        if not waiting().exists():
+        # Work that came while the lease was being let go found it taken: look again,
+        # so it does not wait for the sweep.
+        if not pending():
             break
-    return handled
+    return done
 
 
 def _claim(waiting: Callable[[], Any], batch: int) -> list[int]:

@@ -30,6 +30,14 @@ def drain_telegram_task() -> int:
 
 
 @task()
+def deliver_replies_task(channel: str, account: str) -> int:
+    """Every reply waiting for one messenger account, sent in one run (`outbox.py`)."""
+    from opora.messengers import outbox
+
+    return outbox.run(channel, account)
+
+
+@task()
 def forget_telegram_updates_task() -> int:
     """Handled updates go after three days; waiting ones left by a drain that stopped
     are taken in (the drain queued again)."""
