@@ -5,7 +5,8 @@ chat loaded for each. So the Telegram and VK adapters queue no job per reply
 (`schedule`): after commit they queue their account's deliverer, only when none is
 queued (the same flag rows as the intake's drain, `drain.request`). The deliverer sends
 every reply waiting for that account, oldest first, each through the outbox's own
-`deliver` — one provider call (or a few: long texts, files) per message, its claim, its
+`deliver` — one provider call (or a few: long texts, files) per message, through one
+session with the provider for the whole run, its claim, its
 retries with backoff, its failure on the ticket, exactly as a job per reply did. One
 deliverer runs per account at a time, so a chat's replies go out in order. A reply that
 waits for a retry (its backoff) is left to the outbox's retry job; the sweep still

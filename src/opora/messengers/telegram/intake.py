@@ -134,14 +134,15 @@ def take_many(ids: list[int]) -> int:
         .order_by("id")
     )
     work: list[tuple[TelegramUpdate, Arrived, str]] = []
-    for row in rows:
-        try:
-            arrived = _read(row)
-        except Exception as exc:
-            drain.failed(row, exc)  # a malformed update: noted, the others go on
-            continue
-        if arrived is not None:
-            work.append((row, arrived, MESSAGE))
+    with client.sessions():  # files and greetings: one session per bot for the batch
+        for row in rows:
+            try:
+                arrived = _read(row)
+            except Exception as exc:
+                drain.failed(row, exc)  # a malformed update: noted, the others go on
+                continue
+            if arrived is not None:
+                work.append((row, arrived, MESSAGE))
     opened = drain.store(rows, work)
     answer_first_many(opened)
     return len(rows)

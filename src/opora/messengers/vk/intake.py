@@ -94,12 +94,13 @@ def take_many(ids: list[int]) -> int:
         .order_by("id")
     )
     batch = _Batch()
-    for row in rows:
-        try:
-            _read(row, batch)
-        except Exception as exc:
-            drain.failed(row, exc)  # a malformed event: noted, the others go on
-    work = _named(batch.work)
+    with client.sessions():  # files, posts, names: one session per community
+        for row in rows:
+            try:
+                _read(row, batch)
+            except Exception as exc:
+                drain.failed(row, exc)  # a malformed event: noted, the others go on
+        work = _named(batch.work)
     opened = drain.store(rows, work)
     _apply_permissions(batch, work)
     answer_first_many(opened)
