@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from opora.accounts.models import Identity, User
+from opora.core import clock
 from opora.core.tasks import run_queued_tasks
-from opora.messengers import drain
 from opora.messengers.models import Conversation, IntakeDrain, TelegramBot, TelegramUpdate, VkEvent
 from opora.messengers.tasks import drain_telegram_task, drain_vk_task
 from opora.messengers.telegram import intake
@@ -158,7 +158,7 @@ def test_the_drain_is_queued_once_while_one_waits(
 
 def test_a_drain_that_finds_another_running_leaves_the_work_to_it(tg_bot: TelegramBot) -> None:
     _post(tg_bot, update("waiting", user_id=60))
-    IntakeDrain.objects.filter(name=intake.DRAIN).update(running_at=drain.clock.now())
+    IntakeDrain.objects.filter(name=intake.DRAIN).update(running_at=clock.now())
     assert drain_telegram_task.call() == 0
     assert not Ticket.objects.exists()
     IntakeDrain.objects.filter(name=intake.DRAIN).update(running_at=None)
