@@ -16,6 +16,7 @@ from opora.accounts.models import Team, User
 from opora.core.tasks import run_queued_tasks
 from opora.messengers.actions import create_bot
 from opora.messengers.models import BotMode, TelegramBot
+from opora.messengers.tasks import drain_telegram_task
 from tests.messengers.telegram_server import TOKEN, TelegramServer
 from tests.messengers.vk_fixtures import post_event, vk_api, vk_community  # noqa: F401 - VK's
 
@@ -85,12 +86,15 @@ def post_update(db: None) -> Callable[..., Any]:
 
     def post(bot: TelegramBot, data: Any, *, secret: str | None = None) -> Any:
         body = data if isinstance(data, bytes | str) else json.dumps(data)
-        return Client().post(
+        answer = Client().post(
             f"/channels/telegram/{bot.pk}/webhook",
             body,
             content_type="application/json",
             HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=bot.webhook_secret if secret is None else secret,
         )
+        if answer.status_code == 200:
+            drain_telegram_task.call()  # the drain job the webhook queued, run now
+        return answer
 
     return post
 

@@ -91,8 +91,12 @@ def schedule(rows: list[Delivery]) -> None:
     now_ids = [row.pk for row in rows if getattr(adapter_for(row.channel), "immediate", False)]
     if now_ids:
         after_commit(_deliver_now, now_ids)
-    later = [(row.pk,) for row in rows if row.pk not in now_ids]
-    enqueue_many_after_commit(deliver_task, later)
+    later = [row for row in rows if row.pk not in now_ids]
+    own = [row for row in later if getattr(adapter_for(row.channel), "schedule", None)]
+    for channel in sorted({row.channel for row in own}):
+        adapter = adapter_for(channel)
+        adapter.schedule([row for row in own if row.channel == channel])  # type: ignore[union-attr]
+    enqueue_many_after_commit(deliver_task, [(row.pk,) for row in later if row not in own])
 
 
 def _deliver_now(ids: list[int]) -> None:

@@ -22,8 +22,11 @@ from django.db.models import Q
 
 from opora.accounts.identities import Contact
 from opora.automation import bot as answer_bot
+from opora.automation.models import BotSettings
 from opora.core import clock
-from opora.inbox.channels import Inbound, receive
+from opora.core.bulk import update_rows
+from opora.core.errors import OporaError
+from opora.inbox.channels import Inbound, Received, receive, receive_many
 from opora.messengers.models import Conversation
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Message, Ticket
@@ -84,6 +87,108 @@ def store(arrived: Arrived, note_handled: Callable[[], object]) -> Stored | None
     if opened:
         answer_first(ticket)
     return Stored(ticket=ticket, message=message, opened=opened)
+
+
+def _inbound(arrived: Arrived) -> Inbound:
+    return Inbound(
+        channel=arrived.channel,
+        contact=arrived.contact,
+        body=arrived.body,
+        attachments=arrived.attachments,
+        external_id=arrived.external_id,
+        team_id=arrived.team_id,
+        subject=arrived.subject,
+        ticket_id=arrived.ticket_id,
+        only_named=arrived.only_named,
+        conversation=f"{arrived.account_id}:{arrived.chat_id}",
+    )
+
+
+def store_many(arrived: Sequence[Arrived]) -> list[Stored | OporaError]:
+    """Take many messages in at once, in their order (a drain's batch), in the caller's
+    transaction: through the channel layer's `receive_many`, with every chat remembered
+    in a few statements. A message the desk refused is its error in the answer; one
+    stored before comes back as stored (not `opened`). The answer bot's first look at
+    the new tickets is `answer_first_many`, after the caller commits."""
+    results = receive_many([_inbound(a) for a in arrived])
+    _remember_many(
+        [(a, r.ticket) for a, r in zip(arrived, results, strict=True) if isinstance(r, Received)]
+    )
+    return [
+        Stored(ticket=r.ticket, message=r.message, opened=r.opened)
+        if isinstance(r, Received)
+        else r
+        for r in results
+    ]
+
+
+def answer_first_many(tickets: Sequence[Ticket]) -> None:
+    """`answer_first` for each new ticket; nothing to look at when no answer bot is on."""
+    if not tickets or not BotSettings.objects.filter(enabled=True).exists():
+        return
+    for ticket in tickets:
+        answer_first(ticket)
+
+
+def _remember_many(stored: Sequence[tuple[Arrived, Ticket]]) -> None:
+    """`_remember` for a batch: the chats read in one query, changed in one batch of
+    updates, the new ones created together; each chat's last message decides."""
+    if not stored:
+        return
+    now = clock.now()
+    last: dict[tuple[str, int, str], tuple[Arrived, Ticket, datetime]] = {}
+    for arrived, ticket in stored:
+        key = (arrived.channel, arrived.account_id, arrived.chat_id)
+        wrote_at = min(arrived.sent_at or now, now)
+        if key in last and last[key][2] > wrote_at:
+            wrote_at = last[key][2]  # a message delivered late never moves it back
+        last[key] = (arrived, ticket, wrote_at)
+    lookup = Q()
+    for channel, account, chat in last:
+        lookup |= Q(channel=channel, account_id=account, chat_id=chat)
+    known = {(c.channel, c.account_id, c.chat_id): c for c in Conversation.objects.filter(lookup)}
+    changed: list[Conversation] = []
+    new: list[Conversation] = []
+    for key, (arrived, ticket, wrote_at) in last.items():
+        found = known.get(key)
+        if found is None:
+            new.append(
+                Conversation(
+                    channel=arrived.channel,
+                    account_id=arrived.account_id,
+                    chat_id=arrived.chat_id,
+                    user_id=ticket.requester_id,
+                    ticket=ticket,
+                    language=arrived.contact.language or "",
+                    last_inbound_at=wrote_at,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            continue
+        if found.last_inbound_at is None or found.last_inbound_at < wrote_at:
+            found.last_inbound_at = wrote_at
+        found.user_id = ticket.requester_id
+        found.ticket = ticket
+        found.language = arrived.contact.language or ""
+        found.unreachable_at, found.unreachable_reason, found.updated_at = None, "", now
+        changed.append(found)
+    update_rows(
+        Conversation,
+        changed,
+        (
+            "last_inbound_at",
+            "user",
+            "ticket",
+            "language",
+            "unreachable_at",
+            "unreachable_reason",
+            "updated_at",
+        ),
+    )
+    if new:
+        # A chat created by another process a moment ago keeps its row.
+        Conversation.objects.bulk_create(new, ignore_conflicts=True)
 
 
 def answer_first(ticket: Ticket) -> None:

@@ -75,13 +75,29 @@ class TelegramUpdate(models.Model):
 
     bot = models.ForeignKey(TelegramBot, on_delete=models.CASCADE, related_name="+")
     update_id = models.BigIntegerField()
-    # What became of it: "message", "start", "ignored", "duplicate" is never stored.
+    # The update as it arrived, kept until the intake's drain takes it in (`drain.py`).
+    payload = models.JSONField(default=dict)
+    # What became of it: "message", "start", "ignored", "failed"; "duplicate" is never
+    # stored. Empty while it waits.
     outcome = models.CharField(max_length=16, blank=True)
+    # Why it failed, when it did (the drain tries it again, three times at most).
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A drain took it (set while it works on it); handled: taken in, or given up.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["bot", "update_id"], name="telegram_update_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="telegram_update_waiting",
+                condition=models.Q(handled_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:
@@ -177,19 +193,39 @@ class VkEvent(models.Model):
     event_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=40)
     payload = models.JSONField(default=dict)
-    # What became of it: "message", "comment", "denied", "allowed", "ignored".
+    # What became of it: "message", "comment", "denied", "allowed", "ignored", "failed".
     outcome = models.CharField(max_length=16, blank=True)
+    error = models.TextField(blank=True)  # why it failed, when it did
     attempts = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # a drain works on it
     handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["community", "event_id"], name="vk_event_once")
         ]
+        indexes = [
+            models.Index(
+                fields=["id"], name="vk_event_waiting", condition=models.Q(handled_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.community_id}:{self.event_id}"
+
+
+class IntakeDrain(models.Model):
+    """The drain job of one messenger's stored updates (`drain.py`): whether one is
+    queued (a webhook queues it only when none is) and whether one runs (one at a
+    time, so a chat's messages go in in order)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    running_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # --- WhatsApp -----------------------------------------------------------------------

@@ -21,45 +21,74 @@ def poll_telegram_task() -> int:
 
 
 @task()
+def drain_telegram_task() -> int:
+    """Every stored Telegram update still waiting, taken in in batches (`drain.py`)."""
+    from opora.messengers import drain
+    from opora.messengers.telegram import intake
+
+    return drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+
+
+@task()
+def deliver_replies_task(channel: str, account: str) -> int:
+    """Every reply waiting for one messenger account, sent in one run (`outbox.py`)."""
+    from opora.messengers import outbox
+
+    return outbox.run(channel, account)
+
+
+@task()
 def forget_telegram_updates_task() -> int:
+    """Handled updates go after three days; waiting ones left by a drain that stopped
+    are taken in (the drain queued again)."""
     from opora.core import clock
+    from opora.messengers import drain
     from opora.messengers.models import TelegramUpdate
+    from opora.messengers.telegram import intake
 
     deleted, _ = TelegramUpdate.objects.filter(received_at__lt=clock.now() - KEEP_UPDATES).delete()
+    if intake.waiting().filter(received_at__lt=clock.now() - timedelta(minutes=2)).exists():
+        drain.unstick(intake.DRAIN)
+        drain.request(intake.DRAIN, drain_telegram_task)
     return deleted
 
 
 register_periodic(poll_telegram_task, every=timedelta(seconds=5))
-register_periodic(forget_telegram_updates_task, every=timedelta(hours=6))
+register_periodic(forget_telegram_updates_task, every=timedelta(minutes=5))
 
 
 @task()
-def take_vk_event_task(event_pk: int) -> str:
-    """A VK community's event, after the desk told VK "ok"."""
-    from opora.messengers.vk.intake import take
+def drain_vk_task() -> int:
+    """Every stored VK event still waiting, taken in in batches (`drain.py`)."""
+    from opora.messengers import drain
+    from opora.messengers.vk import intake
 
-    return take(event_pk)
+    return drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+
+
+@task()
+def take_vk_event_task(event_pk: int) -> int:
+    """Kept for jobs queued before the drain: the drain takes the event in."""
+    return drain_vk_task.call()
 
 
 @task()
 def sweep_vk_events_task() -> int:
-    """Events a job did not finish are tried again (three times at most); handled ones
-    are forgotten after three days (VK stops sending an event again long before)."""
+    """Events a drain did not finish are taken in (three attempts at most); handled
+    ones are forgotten after three days (VK stops sending an event again long before).
+    Returns how many were waiting."""
     from opora.core import clock
+    from opora.messengers import drain
     from opora.messengers.models import VkEvent
+    from opora.messengers.vk import intake
 
     now = clock.now()
     VkEvent.objects.filter(received_at__lt=now - KEEP_UPDATES).delete()
-    stuck = list(
-        VkEvent.objects.filter(
-            handled_at__isnull=True, attempts__lt=3, received_at__lt=now - timedelta(minutes=2)
-        )
-        .order_by("id")
-        .values_list("pk", flat=True)[:200]
-    )
-    for pk in stuck:
-        take_vk_event_task.enqueue(pk)
-    return len(stuck)
+    stuck = intake.waiting().filter(received_at__lt=now - timedelta(minutes=2)).count()
+    if stuck:
+        drain.unstick(intake.DRAIN)
+        drain.request(intake.DRAIN, drain_vk_task)
+    return stuck
 
 
 register_periodic(sweep_vk_events_task, every=timedelta(minutes=5))

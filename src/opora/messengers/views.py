@@ -4,7 +4,8 @@ Telegram presents the bot's secret in `X-Telegram-Bot-Api-Secret-Token` (set wit
 setWebhook); a request without the right one is refused with 403 before its body is
 read, and stores nothing. The body is bounded in size and depth before it is parsed.
 Any 2xx tells Telegram the update arrived; a 4xx or 5xx makes it retry, which the
-de-duplication of updates makes harmless.
+de-duplication of updates makes harmless. An accepted update is stored as it came and
+answered at once; the drain job takes it in with the others waiting (`drain.py`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opora.core import jsonin
-from opora.messengers import errors
+from opora.messengers import drain, errors
 from opora.messengers.models import BotMode, TelegramBot
+from opora.messengers.tasks import drain_telegram_task
 from opora.messengers.telegram import client, intake
 
 logger = logging.getLogger("opora.messengers.telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 # An update with a long text and its entities is a few tens of kilobytes.
 MAX_UPDATE_BYTES = 1024 * 1024
-READ = ("update_id", "message")
 
 
 def _refusal(status: int, code: str, message: str) -> JsonResponse:
@@ -71,12 +72,14 @@ def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
         )
         return JsonResponse({"ok": True, "outcome": intake.IGNORED})
     # Only messages are read: an update of another kind (or one newer than the library)
-    # is ignored as it is, never refused for the parts the desk does not use.
-    kinds = ",".join(sorted(str(k) for k in data if k != "update_id")) or "empty"
+    # is kept as it is (the drain logs and ignores it), never refused for the parts the
+    # desk does not use.
     try:
-        update = client.parse_update({k: v for k, v in data.items() if k in READ})
+        client.parse_update({k: v for k, v in data.items() if k in intake.READ})
     except Exception:
         logger.info("telegram bot %s: update %s could not be read", bot.pk, update_id)
         return _refusal(400, errors.BAD_UPDATE, _("The update could not be read."))
-    outcome = intake.take(bot, update, kinds=kinds)
-    return JsonResponse({"ok": True, "outcome": outcome})
+    if not intake.keep(bot, update_id, data):
+        return JsonResponse({"ok": True, "outcome": intake.DUPLICATE})
+    drain.request(intake.DRAIN, drain_telegram_task)
+    return JsonResponse({"ok": True, "outcome": intake.QUEUED})

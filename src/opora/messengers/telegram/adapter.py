@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import telegram
 
 from opora.inbox.channels import DeliveryFailed
-from opora.messengers import actions
+from opora.messengers import actions, outbox
 from opora.messengers.conversations import mark_unreachable, split_text
 from opora.messengers.models import Conversation, TelegramBot
 from opora.messengers.selectors import conversation_for
@@ -43,6 +43,10 @@ class TelegramAdapter:
     channel: str = Channel.TELEGRAM.value
     # The person reads it when Telegram brings it: a worker sends it, not the request.
     immediate = False
+
+    def schedule(self, rows: list[Delivery]) -> None:
+        """One deliverer per account sends them (`messengers/outbox.py`)."""
+        outbox.schedule(rows)
 
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
         found = conversation_for(ticket, self.channel)

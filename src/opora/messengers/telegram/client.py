@@ -10,7 +10,9 @@ token before it is stored or shown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -70,7 +72,7 @@ def _request() -> HTTPXRequest:
     )
 
 
-async def _session(endpoint: Endpoint, work: Callable[[telegram.Bot], Awaitable[T]]) -> T:
+async def _open(endpoint: Endpoint) -> tuple[telegram.Bot, tuple[HTTPXRequest, ...]]:
     base = endpoint.api_base.rstrip("/")
     requests = (_request(), _request())
     bot = telegram.Bot(
@@ -81,15 +83,59 @@ async def _session(endpoint: Endpoint, work: Callable[[telegram.Bot], Awaitable[
         get_updates_request=requests[1],
     )
     await asyncio.gather(*(r.initialize() for r in requests))
+    return bot, requests
+
+
+async def _close(requests: tuple[HTTPXRequest, ...]) -> None:
+    await asyncio.gather(*(r.shutdown() for r in requests))
+
+
+async def _session(endpoint: Endpoint, work: Callable[[telegram.Bot], Awaitable[T]]) -> T:
+    bot, requests = await _open(endpoint)
     try:
         return await work(bot)
     finally:
-        await asyncio.gather(*(r.shutdown() for r in requests))
+        await _close(requests)
+
+
+class _Kept(threading.local):
+    loop: asyncio.AbstractEventLoop | None = None
+    open: dict[Endpoint, tuple[telegram.Bot, tuple[HTTPXRequest, ...]]]
+
+    def __init__(self) -> None:
+        self.open = {}
+
+
+_kept = _Kept()
+
+
+@contextmanager
+def sessions() -> Iterator[None]:
+    """Within it, the calls to one bot's server share one session (a job sending or
+    fetching many things: a session costs more than a call); closed at the end."""
+    if _kept.loop is not None:
+        yield  # an outer one keeps them
+        return
+    loop = _kept.loop = asyncio.new_event_loop()
+    try:
+        yield
+    finally:
+        opened, _kept.open, _kept.loop = list(_kept.open.values()), {}, None
+        try:
+            for _bot, requests in opened:
+                loop.run_until_complete(_close(requests))
+        finally:
+            loop.close()
 
 
 def call(endpoint: Endpoint, work: Callable[[telegram.Bot], Awaitable[T]]) -> T:
     """Run `work` with a bot talking to `endpoint`, from synchronous code."""
-    return async_to_sync(_session)(endpoint, work)
+    loop = _kept.loop
+    if loop is None:
+        return async_to_sync(_session)(endpoint, work)
+    if endpoint not in _kept.open:
+        _kept.open[endpoint] = loop.run_until_complete(_open(endpoint))
+    return loop.run_until_complete(work(_kept.open[endpoint][0]))
 
 
 def parse_update(data: dict[str, object]) -> telegram.Update:

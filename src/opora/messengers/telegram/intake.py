@@ -17,18 +17,20 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import telegram
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from opora.accounts.identities import Contact
 from opora.accounts.models import IdentityKind, Language
 from opora.core.errors import OporaError
-from opora.messengers import actions
-from opora.messengers.conversations import Arrived, store
+from opora.messengers import actions, drain
+from opora.messengers.conversations import Arrived, answer_first_many
 from opora.messengers.models import TelegramBot, TelegramUpdate
 from opora.messengers.telegram import client
 from opora.tickets.attachments import IncomingFile, check_attachments, clean_filename
@@ -36,7 +38,11 @@ from opora.tickets.models import Channel
 
 logger = logging.getLogger("opora.messengers.telegram")
 
+DRAIN = "telegram"  # the drain's name (`drain.py`)
+# The parts of an update the desk reads.
+READ = ("update_id", "message")
 # What became of an update.
+QUEUED = "queued"  # stored, the drain takes it in
 MESSAGE = "message"
 START = "start"
 IGNORED = "ignored"
@@ -106,75 +112,100 @@ def _is_start(text: str) -> bool:
     return first == "/start" or first.startswith("/start@")
 
 
-def _note(bot: TelegramBot, update_id: int, outcome: str) -> bool:
-    """Note the update as handled; False when it was already."""
+def keep(bot: TelegramBot, update_id: int, data: dict[str, Any]) -> bool:
+    """Store an update as it came, for the drain; False when it was stored before."""
     try:
         with transaction.atomic():
-            TelegramUpdate.objects.create(bot=bot, update_id=update_id, outcome=outcome)
+            TelegramUpdate.objects.create(bot=bot, update_id=update_id, payload=data)
     except IntegrityError:
         return False
     return True
 
 
-def _kinds(update: telegram.Update) -> str:
-    return ",".join(sorted(k for k in update.to_dict() if k != "update_id")) or "empty"
+def waiting() -> QuerySet[TelegramUpdate]:
+    return TelegramUpdate.objects.filter(drain.waiting_filter())
 
 
-def take(bot: TelegramBot, update: telegram.Update, *, kinds: str = "") -> str:
-    """Handle one update; what became of it (MESSAGE, START, IGNORED, DUPLICATE).
-    `kinds`: what the update held, for the log line of one ignored (by default, what
-    the library read of it)."""
-    update_id = update.update_id
-    if TelegramUpdate.objects.filter(bot=bot, update_id=update_id).exists():
-        return DUPLICATE
+def take_many(ids: list[int]) -> int:
+    """Take in a batch of stored updates, in order; how many were handled."""
+    rows = list(
+        TelegramUpdate.objects.select_related("bot")
+        .filter(pk__in=ids, handled_at__isnull=True)
+        .order_by("id")
+    )
+    work: list[tuple[TelegramUpdate, Arrived, str]] = []
+    with client.sessions():  # files and greetings: one session per bot for the batch
+        for row in rows:
+            try:
+                arrived = _read(row)
+            except Exception as exc:
+                drain.failed(row, exc)  # a malformed update: noted, the others go on
+                continue
+            if arrived is not None:
+                work.append((row, arrived, MESSAGE))
+    opened = drain.store(rows, work)
+    answer_first_many(opened)
+    return len(rows)
+
+
+def _kinds_of(data: dict[str, Any]) -> str:
+    return ",".join(sorted(str(k) for k in data if k != "update_id")) or "empty"
+
+
+def _read(row: TelegramUpdate) -> Arrived | None:
+    """The message an update brings (its files fetched), or None when it brings none:
+    then `row.outcome` says why (ignored, or a /start answered)."""
+    bot, data = row.bot, row.payload if isinstance(row.payload, dict) else {}
+    update = client.parse_update({k: v for k, v in data.items() if k in READ})
     message = update.message
     sender = message.from_user if message is not None else None
+    if not bot.active:
+        row.outcome = IGNORED
+        logger.info("telegram bot %s: update %s ignored, the bot is off", bot.pk, row.update_id)
+        return None
     if message is None or sender is None or sender.is_bot or message.chat.type != "private":
         logger.info(
             "telegram bot %s: update %s ignored (%s)",
             bot.pk,
-            update_id,
-            _describe(update, kinds),
+            row.update_id,
+            _describe(update, _kinds_of(data)),
         )
-        return IGNORED if _note(bot, update_id, IGNORED) else DUPLICATE
+        row.outcome = IGNORED
+        return None
     language = language_of(sender, bot)
     text = (message.text or message.caption or "").strip()
     if _is_start(text):
-        if not _note(bot, update_id, START):
-            return DUPLICATE
+        row.outcome = START
         greet(bot, str(message.chat.id), language)
-        return START
+        return None
     refs = _files(message)
     if not text and not refs:
         logger.info(
             "telegram bot %s: update %s ignored (a message with no text or file we take)",
             bot.pk,
-            update_id,
+            row.update_id,
         )
-        return IGNORED if _note(bot, update_id, IGNORED) else DUPLICATE
+        row.outcome = IGNORED
+        return None
     files, left_out = _fetch(bot, refs)
     body = "\n".join(part for part in [text, *left_out] if part) or ", ".join(f.name for f in files)
-    stored = store(
-        Arrived(
-            channel=Channel.TELEGRAM,
-            account_id=bot.pk,
-            chat_id=str(message.chat.id),
-            contact=_contact(sender, language),
-            body=body,
-            external_id=f"telegram:{bot.pk}:{message.chat.id}:{message.message_id}",
-            attachments=files,
-            team_id=bot.team_id,
-        ),
-        lambda: TelegramUpdate.objects.create(bot=bot, update_id=update_id, outcome=MESSAGE),
+    return Arrived(
+        channel=Channel.TELEGRAM,
+        account_id=bot.pk,
+        chat_id=str(message.chat.id),
+        contact=_contact(sender, language),
+        body=body,
+        external_id=f"telegram:{bot.pk}:{message.chat.id}:{message.message_id}",
+        attachments=files,
+        team_id=bot.team_id,
     )
-    return MESSAGE if stored is not None else DUPLICATE
 
 
 def _describe(update: telegram.Update, kinds: str) -> str:
     message = update.message
     if message is not None and message.chat.type != "private":
         return f"a {message.chat.type} chat"
-    return kinds or _kinds(update)
+    return kinds
 
 
 def _fetch(bot: TelegramBot, refs: list[FileRef]) -> tuple[list[IncomingFile], list[str]]:

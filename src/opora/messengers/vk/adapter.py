@@ -22,6 +22,7 @@ import re
 from typing import TYPE_CHECKING
 
 from opora.inbox.channels import DeliveryFailed
+from opora.messengers import outbox
 from opora.messengers.conversations import mark_unreachable, split_text
 from opora.messengers.models import Conversation, VkCommunity
 from opora.messengers.vk import actions, client
@@ -67,6 +68,10 @@ class VkAdapter:
     channel: str = Channel.VK.value
     # The person reads it when VK brings it: a worker sends it, not the request.
     immediate = False
+
+    def schedule(self, rows: list[Delivery]) -> None:
+        """One deliverer per account sends them (`messengers/outbox.py`)."""
+        outbox.schedule(rows)
 
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
         """The conversation the ticket came from; for a ticket an agent opened, the

@@ -5,7 +5,8 @@ community's settings) is answered with the community's confirmation string; ever
 event carries the secret key set there, compared in constant time: a wrong or missing
 one gets 403 and stores nothing. The body is bounded in size and depth before it is
 read. An accepted event is stored once per event_id (VK sends it again when the "ok"
-is late) and answered "ok" at once; a job does the work (`intake.take`).
+is late) and answered "ok" at once; the drain job takes it in with the others waiting
+(`intake.take_many`, `drain.py`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opora.core import jsonin
-from opora.core.tasks import enqueue_after_commit
-from opora.messengers import errors
+from opora.messengers import drain, errors
 from opora.messengers.models import VkCommunity, VkEvent
-from opora.messengers.tasks import take_vk_event_task
+from opora.messengers.tasks import drain_vk_task
+from opora.messengers.vk import intake
 
 logger = logging.getLogger("opora.messengers.vk")
 # An event with a long text and its attachments' descriptions is a few tens of kilobytes.
@@ -95,18 +96,18 @@ def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
     if not community.active:
         logger.info("vk community %s: event %s ignored, turned off", community.pk, kind)
         return _plain("ok")
-    _keep(community, event_id, kind, data)
+    if _keep(community, event_id, kind, data):
+        drain.request(intake.DRAIN, drain_vk_task)
     return _plain("ok")
 
 
-def _keep(community: VkCommunity, event_id: str, kind: str, data: dict[str, object]) -> None:
-    """Store the event and queue its job; an event stored before is left alone."""
+def _keep(community: VkCommunity, event_id: str, kind: str, data: dict[str, object]) -> bool:
+    """Store the event for the drain; False when it was stored before (left alone)."""
     data.pop("secret", None)  # never kept
     try:
         with transaction.atomic():
-            event = VkEvent.objects.create(
-                community=community, event_id=event_id, kind=kind, payload=data
-            )
-            enqueue_after_commit(take_vk_event_task, event.pk)
+            VkEvent.objects.create(community=community, event_id=event_id, kind=kind, payload=data)
     except IntegrityError:
         logger.info("vk community %s: event %s arrived again", community.pk, event_id)
+        return False
+    return True

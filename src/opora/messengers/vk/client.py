@@ -15,10 +15,13 @@ or shown.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import hashlib
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -124,22 +127,66 @@ def error_code(exc: BaseException) -> int | None:
     return exc.code if isinstance(exc, VKAPIError) else None
 
 
-async def _session(endpoint: Endpoint, work: Callable[[API], Awaitable[T]]) -> T:
+async def _open(endpoint: Endpoint) -> tuple[API, AiohttpClient]:
     import aiohttp
     from vkbottle import AiohttpClient
 
     http = AiohttpClient(timeout=aiohttp.ClientTimeout(total=READ_TIMEOUT, connect=CONNECT_TIMEOUT))
+    return _api_class()(endpoint, http), http
+
+
+async def _close(http: AiohttpClient) -> None:
+    await http.close()
+    # The client registers its own clean-up at exit; this one is closed already.
+    atexit.unregister(http.close_connector)
+
+
+async def _session(endpoint: Endpoint, work: Callable[[API], Awaitable[T]]) -> T:
+    api, http = await _open(endpoint)
     try:
-        return await work(_api_class()(endpoint, http))
+        return await work(api)
     finally:
-        await http.close()
-        # The client registers its own clean-up at exit; this one is closed already.
-        atexit.unregister(http.close_connector)
+        await _close(http)
+
+
+class _Kept(threading.local):
+    loop: asyncio.AbstractEventLoop | None = None
+    open: dict[Endpoint, tuple[API, AiohttpClient]]
+
+    def __init__(self) -> None:
+        self.open = {}
+
+
+_kept = _Kept()
+
+
+@contextmanager
+def sessions() -> Iterator[None]:
+    """Within it, the calls to one community's server share one session (a job
+    sending or fetching many things: a session costs more than a call)."""
+    if _kept.loop is not None:
+        yield  # an outer one keeps them
+        return
+    loop = _kept.loop = asyncio.new_event_loop()
+    try:
+        yield
+    finally:
+        opened, _kept.open, _kept.loop = list(_kept.open.values()), {}, None
+        try:
+            for _api, http in opened:
+                loop.run_until_complete(_close(http))
+        finally:
+            loop.close()
 
 
 def call(endpoint: Endpoint, work: Callable[[API], Awaitable[T]]) -> T:
     """Run `work` with an API talking to `endpoint`, from synchronous code."""
-    return async_to_sync(_session)(endpoint, work)
+    loop = _kept.loop
+    if loop is None:
+        return async_to_sync(_session)(endpoint, work)
+    if endpoint not in _kept.open:
+        _kept.open[endpoint] = loop.run_until_complete(_open(endpoint))
+    return loop.run_until_complete(work(_kept.open[endpoint][0]))
 
 
 async def _method(api: API, name: str, **params: Any) -> Any:
@@ -161,10 +208,27 @@ def community_name(endpoint: Endpoint, group_id: int) -> str:
     return str(groups[0].get("name") or groups[0].get("screen_name") or group_id)
 
 
+MAX_USER_IDS = 1000  # users.get takes this many ids a call
+
+
 def person(endpoint: Endpoint, user_id: int) -> dict[str, Any]:
     """users.get: the person's first and last name ({} when VK does not say)."""
     found = method(endpoint, "users.get", user_ids=user_id)
     return found[0] if isinstance(found, list) and found and isinstance(found[0], dict) else {}
+
+
+def people(endpoint: Endpoint, user_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """users.get for many people at once (VK takes up to `MAX_USER_IDS` a call): each
+    one's first and last name, by id (left out when VK does not say)."""
+    found: dict[int, dict[str, Any]] = {}
+    ids = list(dict.fromkeys(user_ids))
+    for start in range(0, len(ids), MAX_USER_IDS):
+        chunk = ids[start : start + MAX_USER_IDS]
+        answer = method(endpoint, "users.get", user_ids=",".join(str(i) for i in chunk))
+        for item in answer if isinstance(answer, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                found[item["id"]] = item
+    return found
 
 
 def post_text(endpoint: Endpoint, owner_id: int, post_id: int) -> str:

@@ -1,4 +1,5 @@
-"""A Callback API event of a VK community, taken in by a job after the desk said "ok".
+"""Callback API events of a VK community, taken in by the drain job (`drain.py`) after
+the desk said "ok", many at a time.
 
 - `message_new`: a person's private message to the community (text; photos, the
   largest size, and documents, fetched from the addresses VK gives and stored as
@@ -20,19 +21,18 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError
-from django.db.models import F
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts.identities import Contact
-from opora.accounts.models import IdentityKind
-from opora.core import clock
+from opora.accounts.models import Identity, IdentityKind
 from opora.core.errors import OporaError
-from opora.messengers.conversations import Arrived, mark_unreachable, store
+from opora.messengers import drain
+from opora.messengers.conversations import Arrived, answer_first_many, mark_unreachable
 from opora.messengers.models import Conversation, VkCommunity, VkEvent
 from opora.messengers.vk import actions, client
 from opora.tickets.attachments import IncomingFile, check_attachments, clean_filename
@@ -68,67 +68,134 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _finish(event: VkEvent, outcome: str) -> bool:
-    """Note the event handled; False when it was already."""
-    return bool(
-        VkEvent.objects.filter(pk=event.pk, handled_at__isnull=True).update(
-            handled_at=clock.now(), outcome=outcome
-        )
+DRAIN = "vk"  # the drain's name (`drain.py`)
+
+
+def waiting() -> QuerySet[VkEvent]:
+    return VkEvent.objects.filter(drain.waiting_filter())
+
+
+@dataclass
+class _Batch:
+    """What a batch of events brings: messages to store, permissions to apply."""
+
+    work: list[tuple[VkEvent, Arrived, str]] = field(default_factory=list)
+    permissions: list[tuple[VkEvent, int]] = field(default_factory=list)
+
+
+def take_many(ids: list[int]) -> int:
+    """Take in a batch of stored events, in order; how many were handled.
+
+    Files are fetched and the new people named (one users.get per community for all
+    of them) before the batch is stored in one transaction."""
+    rows = list(
+        VkEvent.objects.select_related("community")
+        .filter(pk__in=ids, handled_at__isnull=True)
+        .order_by("id")
     )
+    batch = _Batch()
+    with client.sessions():  # files, posts, names: one session per community
+        for row in rows:
+            try:
+                _read(row, batch)
+            except Exception as exc:
+                drain.failed(row, exc)  # a malformed event: noted, the others go on
+        work = _named(batch.work)
+    opened = drain.store(rows, work)
+    _apply_permissions(batch, work)
+    answer_first_many(opened)
+    return len(rows)
 
 
-def _claim(event: VkEvent, outcome: str) -> None:
-    """`store`'s note of the event: IntegrityError when another run took it first."""
-    if not _finish(event, outcome):
-        raise IntegrityError(f"vk event {event.pk} was handled already")
-
-
-def take(event_pk: int) -> str:
-    """Handle one stored event; what became of it."""
-    event = VkEvent.objects.select_related("community").filter(pk=event_pk).first()
-    if event is None or event.handled_at is not None:
-        return DUPLICATE
-    VkEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1)
+def _read(event: VkEvent, batch: _Batch) -> None:
     community = event.community
     found = event.payload.get("object") if isinstance(event.payload, dict) else None
     obj = found if isinstance(found, dict) else {}
     if not community.active:
-        return _ignore(event, "the community is turned off")
-    if event.kind == "message_new":
-        return _message(event, community, obj)
-    if event.kind == "wall_reply_new":
-        return _comment(event, community, obj)
-    if event.kind in ("message_deny", "message_allow"):
-        return _permission(event, community, obj)
-    return _ignore(event, f"type {event.kind}")
+        _ignore(event, "the community is turned off")
+    elif event.kind == "message_new":
+        _message(event, community, obj, batch)
+    elif event.kind == "wall_reply_new":
+        _comment(event, community, obj, batch)
+    elif event.kind in ("message_deny", "message_allow"):
+        _permission(event, obj, batch)
+    else:
+        _ignore(event, f"type {event.kind}")
 
 
-def _ignore(event: VkEvent, why: str) -> str:
+def _ignore(event: VkEvent, why: str) -> None:
     logger.info("vk community %s: event %s ignored (%s)", event.community_id, event.pk, why)
-    return IGNORED if _finish(event, IGNORED) else DUPLICATE
+    event.outcome = IGNORED
 
 
-def _contact(community: VkCommunity, user_id: int) -> Contact:
-    """The person, named as VK names them (users.get); their id if VK does not say."""
-    name = ""
-    try:
-        found = client.person(client.Endpoint.of(community), user_id)
-        name = " ".join(
-            str(found.get(part) or "").strip() for part in ("first_name", "last_name")
-        ).strip()
-    except Exception as exc:
-        error = client.describe(exc, community.token)
-        actions.note_result(community, error=error)
-        logger.warning("vk community %s: users.get failed: %s", community.pk, error)
-    return Contact(
-        kind=IdentityKind.VK,
-        value=str(user_id),
-        name=name or f"VK id{user_id}",
-        language=community.language,
+def _someone(community: VkCommunity, user_id: int) -> Contact:
+    """The person, named once the batch asked VK (`_named`)."""
+    return Contact(kind=IdentityKind.VK, value=str(user_id), language=community.language)
+
+
+def _named(
+    work: list[tuple[VkEvent, Arrived, str]],
+) -> list[tuple[VkEvent, Arrived, str]]:
+    """The messages with their people named as VK names them (users.get: one call per
+    community for the people the desk does not know yet; their id if VK does not say),
+    and with the ticket of their chat."""
+    known = set(
+        Identity.objects.filter(
+            kind=IdentityKind.VK, value__in={a.contact.value for _e, a, _o in work}
+        ).values_list("value", flat=True)
     )
+    wanted: dict[int, tuple[VkCommunity, set[int]]] = {}
+    for event, arrived, _outcome in work:
+        if arrived.contact.value not in known:
+            entry = wanted.setdefault(event.community_id, (event.community, set()))
+            entry[1].add(int(arrived.contact.value))
+    names: dict[tuple[int, int], str] = {}
+    for community, people in wanted.values():
+        try:
+            found = client.people(client.Endpoint.of(community), sorted(people))
+        except Exception as exc:
+            error = client.describe(exc, community.token)
+            actions.note_result(community, error=error)
+            logger.warning("vk community %s: users.get failed: %s", community.pk, error)
+            continue
+        for user_id, person in found.items():
+            names[(community.pk, user_id)] = " ".join(
+                str(person.get(part) or "").strip() for part in ("first_name", "last_name")
+            ).strip()
+    tickets = _tickets_of([(e.community_id, a.chat_id) for e, a, _o in work])
+    out = []
+    for event, arrived, outcome in work:
+        user_id = int(arrived.contact.value)
+        name = names.get((event.community_id, user_id)) or f"VK id{user_id}"
+        out.append(
+            (
+                event,
+                replace(
+                    arrived,
+                    contact=replace(arrived.contact, name=name),
+                    ticket_id=tickets.get((event.community_id, arrived.chat_id)),
+                ),
+                outcome,
+            )
+        )
+    return out
 
 
-def _message(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str:
+def _tickets_of(chats: list[tuple[int, str]]) -> dict[tuple[int, str], int | None]:
+    if not chats:
+        return {}
+    lookup = Q()
+    for account, chat in set(chats):
+        lookup |= Q(account_id=account, chat_id=chat)
+    return {
+        (account, chat): ticket
+        for account, chat, ticket in Conversation.objects.filter(channel=Channel.VK)
+        .filter(lookup)
+        .values_list("account_id", "chat_id", "ticket_id")
+    }
+
+
+def _message(event: VkEvent, community: VkCommunity, obj: dict[str, Any], batch: _Batch) -> None:
     # Since API 5.103 the message is under "message"; before, it was the object itself.
     found = obj.get("message", obj)
     message = found if isinstance(found, dict) else {}
@@ -142,29 +209,25 @@ def _message(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str
         return _ignore(event, "a message with no text or file the desk takes")
     files, left_out = _fetch(community, refs)
     body = "\n".join(p for p in [text.strip(), *left_out] if p) or ", ".join(f.name for f in files)
-    chat_id = str(peer)
     number = _int(message.get("id")) or _int(message.get("conversation_message_id")) or 0
-    stored = store(
-        Arrived(
-            channel=Channel.VK,
-            account_id=community.pk,
-            chat_id=chat_id,
-            contact=_contact(community, sender),
-            body=body,
-            external_id=f"vk:{community.group_id}:m:{number}"
-            if number
-            else f"vk:{community.group_id}:e:{event.event_id}",
-            attachments=files,
-            team_id=community.team_id,
-            ticket_id=_ticket_of(community, chat_id),
-            only_named=True,
-        ),
-        lambda: _claim(event, MESSAGE),
+    arrived = Arrived(
+        channel=Channel.VK,
+        account_id=community.pk,
+        chat_id=str(peer),
+        contact=_someone(community, sender),
+        body=body,
+        external_id=f"vk:{community.group_id}:m:{number}"
+        if number
+        else f"vk:{community.group_id}:e:{event.event_id}",
+        attachments=files,
+        team_id=community.team_id,
+        only_named=True,
     )
-    return MESSAGE if stored is not None else DUPLICATE
+    batch.work.append((event, arrived, MESSAGE))
+    return None
 
 
-def _comment(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str:
+def _comment(event: VkEvent, community: VkCommunity, obj: dict[str, Any], batch: _Batch) -> None:
     author = _int(obj.get("from_id"))
     owner = _int(obj.get("post_owner_id", obj.get("owner_id")))
     post = _int(obj.get("post_id"))
@@ -181,24 +244,20 @@ def _comment(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str
     files, left_out = _fetch(community, refs)
     link = f"https://vk.com/wall{owner}_{post}?reply={number}"
     body = "\n".join(p for p in [text.strip(), *left_out] if p) or ", ".join(f.name for f in files)
-    chat_id = wall_chat(owner, post, author)
-    stored = store(
-        Arrived(
-            channel=Channel.VK,
-            account_id=community.pk,
-            chat_id=chat_id,
-            contact=_contact(community, author),
-            body=f"{body}\n\n{link}",
-            external_id=f"{wall_thread(community.group_id, owner, post)}{number}",
-            attachments=files,
-            team_id=community.team_id,
-            subject=_subject(community, owner, post, body),
-            ticket_id=_ticket_of(community, chat_id),
-            only_named=True,
-        ),
-        lambda: _claim(event, COMMENT),
+    arrived = Arrived(
+        channel=Channel.VK,
+        account_id=community.pk,
+        chat_id=wall_chat(owner, post, author),
+        contact=_someone(community, author),
+        body=f"{body}\n\n{link}",
+        external_id=f"{wall_thread(community.group_id, owner, post)}{number}",
+        attachments=files,
+        team_id=community.team_id,
+        subject=_subject(community, owner, post, body),
+        only_named=True,
     )
-    return COMMENT if stored is not None else DUPLICATE
+    batch.work.append((event, arrived, COMMENT))
+    return None
 
 
 def wall_chat(owner: int, post: int, author: int) -> str:
@@ -228,34 +287,41 @@ def _subject(community: VkCommunity, owner: int, post: int, comment: str) -> str
     return first
 
 
-def _ticket_of(community: VkCommunity, chat_id: str) -> int | None:
-    found = (
-        Conversation.objects.filter(channel=Channel.VK, account_id=community.pk, chat_id=chat_id)
-        .values_list("ticket_id", flat=True)
-        .first()
-    )
-    return found
-
-
-def _permission(event: VkEvent, community: VkCommunity, obj: dict[str, Any]) -> str:
+def _permission(event: VkEvent, obj: dict[str, Any], batch: _Batch) -> None:
     user = _int(obj.get("user_id"))
     if user is None or user <= 0:
         return _ignore(event, "no user_id")
-    chat = Conversation.objects.filter(
-        channel=Channel.VK, account_id=community.pk, chat_id=str(user)
-    ).first()
-    denied = event.kind == "message_deny"
-    outcome = DENIED if denied else ALLOWED
-    if not _finish(event, outcome):
-        return DUPLICATE
-    if chat is not None:
-        if denied:
+    event.outcome = DENIED if event.kind == "message_deny" else ALLOWED
+    batch.permissions.append((event, user))
+    return None
+
+
+def _apply_permissions(batch: _Batch, stored: list[tuple[VkEvent, Arrived, str]]) -> None:
+    """The person refused (or allowed again) the community's messages: their chat is
+    marked, after the batch's messages are in; a message they wrote after the refusal
+    in the same batch makes them reachable again, as it would one by one."""
+    for event, user in batch.permissions:
+        if event.outcome == drain.FAILED:
+            continue
+        chat_id = str(user)
+        later = any(
+            e.pk > event.pk and e.community_id == event.community_id and a.chat_id == chat_id
+            for e, a, _o in stored
+            if e.outcome != drain.FAILED
+        )
+        if later:
+            continue
+        chat = Conversation.objects.filter(
+            channel=Channel.VK, account_id=event.community_id, chat_id=chat_id
+        ).first()
+        if chat is None:
+            continue
+        if event.outcome == DENIED:
             mark_unreachable(chat, _("The person refused the community's messages on VK."))
         else:
             Conversation.objects.filter(pk=chat.pk).update(
                 unreachable_at=None, unreachable_reason=""
             )
-    return outcome
 
 
 def _files(attachments: Any) -> list[FileRef]:

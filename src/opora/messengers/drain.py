@@ -1,0 +1,211 @@
+"""The drain: how a messenger's stored updates become tickets, many at a time.
+
+A webhook only checks the request, stores the update as it came (one row: the
+provider's id is unique, so an update sent twice is stored once) and answers at once,
+as providers want. It queues the messenger's drain job only when none is queued
+(`request`): one flag row per messenger, so a thousand webhooks a second queue one job,
+not a thousand. The job (`run`) takes every waiting update, in arrival order, in
+batches of `BATCH`: each batch is read, its files fetched and its people named outside
+any transaction, then stored with one transaction through the channel layer's
+`receive_many`. One drain runs at a time (a lease on the same row), so the messages of
+one chat go in in the order they came; a second job that finds the lease taken leaves
+the work to the one that runs, which looks again once it has let the lease go.
+
+A batch that fails as a whole is tried again update by update; an update that fails
+alone is marked (`outcome` "failed", its `error`) and logged, and the others go on. A
+drain that died half-way leaves its updates claimed: the periodic sweep queues the
+drain again and they are taken after `STALE` (three attempts at most).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django_tasks.base import Task
+
+from opora.core import clock
+from opora.core.bulk import update_rows
+from opora.core.errors import OporaError
+from opora.messengers.conversations import Arrived, store_many
+from opora.messengers.models import IntakeDrain
+from opora.tickets.models import Ticket
+
+logger = logging.getLogger("opora.messengers")
+
+BATCH = 200
+# A drain that has not moved for this long is taken to have died: its lease and the
+# updates it claimed are free again.
+STALE = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+FAILED = "failed"  # the outcome of an update that could not be taken in
+
+
+def request(name: str, task: Task[Any, Any], *args: Any) -> bool:
+    """Queue the drain `task` of messenger `name` unless one is queued already; True
+    when this call queued it. Call it after the update is committed (a webhook runs in
+    autocommit): a drain that starts later sees the update."""
+    if IntakeDrain.objects.filter(name=name, queued_at__isnull=False).exists():
+        return False
+    mark = IntakeDrain.objects.filter(name=name, queued_at__isnull=True)
+    taken = mark.update(queued_at=clock.now())
+    if not taken and not IntakeDrain.objects.filter(name=name).exists():
+        IntakeDrain.objects.bulk_create([IntakeDrain(name=name)], ignore_conflicts=True)
+        taken = mark.update(queued_at=clock.now())
+    if taken:
+        task.enqueue(*args)
+    return bool(taken)
+
+
+def unstick(name: str) -> None:
+    """Updates wait for longer than a drain takes (the sweep found them): a queued
+    drain whose job was lost no longer keeps others from being queued."""
+    IntakeDrain.objects.filter(name=name, queued_at__lt=clock.now() - STALE).update(queued_at=None)
+
+
+def _lease(name: str) -> bool:
+    now = clock.now()
+    free = IntakeDrain.objects.filter(name=name).filter(
+        Q(running_at__isnull=True) | Q(running_at__lt=now - STALE)
+    )
+    if free.update(running_at=now):
+        return True
+    if IntakeDrain.objects.filter(name=name).exists():
+        return False  # another drain runs
+    IntakeDrain.objects.bulk_create([IntakeDrain(name=name)], ignore_conflicts=True)
+    return bool(free.update(running_at=now))
+
+
+def run(
+    name: str,
+    waiting: Callable[[], Any],
+    take: Callable[[list[int]], int],
+    *,
+    batch: int = BATCH,
+) -> int:
+    """Drain messenger `name`: `waiting()` is the queryset of its updates still to
+    take (unhandled, unclaimed or claimed long ago), `take(ids)` takes a batch in and
+    returns how many it handled. Returns how many updates this run handled."""
+
+    def step() -> int:
+        ids = _claim(waiting, batch)
+        return take(ids) if ids else 0
+
+    return alone(name, step, lambda: bool(waiting().exists()))
+
+
+def alone(name: str, step: Callable[[], int], pending: Callable[[], bool]) -> int:
+    """Run `step` (one batch; how many it did, 0 when nothing was waiting) until it
+    finds nothing, holding `name`'s lease: never two at once. Returns the total."""
+    IntakeDrain.objects.filter(name=name).update(queued_at=None)  # later ones queue anew
+    done = 0
+    while _lease(name):
+        try:
+            while did := step():
+                done += did
+                IntakeDrain.objects.filter(name=name).update(running_at=clock.now())
+        finally:
+            IntakeDrain.objects.filter(name=name).update(running_at=None)
+        # Work that came while the lease was being let go found it taken: look again,
+        # so it does not wait for the sweep.
+        if not pending():
+            break
+    return done
+
+
+def _claim(waiting: Callable[[], Any], batch: int) -> list[int]:
+    now = clock.now()
+    with transaction.atomic():
+        ids = list(
+            waiting()
+            .select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if ids:
+            waiting().model.objects.filter(pk__in=ids).update(
+                claimed_at=now, attempts=F("attempts") + 1
+            )
+    return ids
+
+
+def waiting_filter() -> Q:
+    """Updates a drain may take: not handled, and not claimed by a drain still alive."""
+    return (
+        Q(handled_at__isnull=True)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=clock.now() - STALE))
+        & Q(attempts__lt=MAX_ATTEMPTS)
+    )
+
+
+def store(
+    rows: Sequence[Any],
+    work: Sequence[tuple[Any, Arrived, str]],
+) -> list[Ticket]:
+    """Store a batch's messages and note every row of it handled, in one transaction;
+    returns the tickets the batch opened (for the answer bot, after commit).
+
+    `rows`: the batch's update rows (with `outcome` and `error` set for those already
+    decided: ignored, greeted, failed while read); `work`: (row, message, the row's
+    outcome once stored). When the batch fails as a whole, each message is tried alone;
+    one that fails alone is marked failed and logged, the others go on."""
+    try:
+        with transaction.atomic():
+            opened = _store(work)
+            _handled(rows)
+        return opened
+    except Exception:
+        if not work:
+            raise  # not a message's fault
+        logger.warning(
+            "a batch of %s messenger updates failed: one by one", len(work), exc_info=True
+        )
+    opened = []
+    for row, arrived, outcome in work:
+        try:
+            with transaction.atomic():
+                opened += _store([(row, arrived, outcome)])
+        except Exception as exc:
+            failed(row, exc)
+    _handled(rows)
+    return opened
+
+
+def _store(work: Sequence[tuple[Any, Arrived, str]]) -> list[Ticket]:
+    results = store_many([arrived for _row, arrived, _outcome in work])
+    opened = []
+    for (row, _arrived, outcome), result in zip(work, results, strict=True):
+        if isinstance(result, OporaError):
+            failed(row, result)
+            continue
+        row.outcome = outcome
+        if result.opened:
+            opened.append(result.ticket)
+    _handled([row for row, _arrived, _outcome in work])
+    return opened
+
+
+def failed(row: Any, exc: BaseException) -> None:
+    """The update could not be taken in: marked on its row and logged; the drain goes on."""
+    row.outcome = FAILED
+    row.error = f"{type(exc).__name__}: {exc}"[:2000]
+    logger.warning(
+        "%s %s failed: %s",
+        type(row).__name__,
+        row.pk,
+        row.error,
+        exc_info=not isinstance(exc, OporaError),
+    )
+
+
+def _handled(rows: Sequence[Any]) -> None:
+    if not rows:
+        return
+    now = clock.now()
+    for row in rows:
+        row.handled_at = now
+    update_rows(type(rows[0]), rows, ("outcome", "error", "handled_at"))
