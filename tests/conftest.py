@@ -8,6 +8,7 @@ outsider with no organization.
 
 from __future__ import annotations
 
+import asyncio
 import json as jsonlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,6 +60,23 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test outside the browser suite runs as code does in production: with no event
+    loop running in its thread. The browser suite's Playwright keeps one running in the
+    worker's main thread for the whole session; a later test in the same worker would
+    otherwise see `asyncio.run` and `async_to_sync` refused there."""
+    borrowed = asyncio._get_running_loop()
+    if borrowed is None or request.node.get_closest_marker("e2e") is not None:
+        yield
+        return
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(borrowed)
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 # The sync Playwright API keeps an event loop running in this thread; Django's ORM
 # would then refuse the fixtures' queries as "called from an async context".
@@ -92,3 +95,21 @@ def open_session(browser: Browser, live_server: Any) -> Iterator[Any]:
     yield make
     for session in sessions:
         session.context.close()
+
+
+class _OneRequestAtATime(WSGIServer):
+    """The live server without a thread per request.
+
+    On SQLite the test database lives in memory and every thread of the live server
+    shares the test's one connection: two requests at once (a page and its polling)
+    could each hold half of what the other needs (the connection's lock, the
+    interpreter's lock in an SQL function callback) and wait for ever. Taking requests
+    one at a time, each on the server's own thread, rules that out."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = _OneRequestAtATime  # type: ignore[attr-defined]
