@@ -442,7 +442,14 @@ textarea{flex:1;resize:none;border:1px solid #d6d9e3;border-radius:8px;padding:7
       state.timer = setTimeout(connect, navigator.onLine === false ? 30000 : delay);
     };
   }
-  const disconnect = () => { if (state.ws) state.ws.close(); };
+  // Going offline: say so at once. The socket's close handshake cannot cross a dead
+  // network, so its onclose may come much later; until then nothing is sent on it.
+  const disconnect = () => {
+    if (!state.ws) return;
+    if (state.connected) setStatus(t("reconnecting"));
+    state.connected = false;
+    state.ws.close();
+  };
   window.addEventListener("offline", disconnect);
   window.addEventListener("online", () => { state.retry = 0; clearTimeout(state.timer); connect(); });
 
