@@ -122,15 +122,20 @@ def receive_many(
 def _read_ahead(ids: list[int]) -> dict[int, Reading | Exception]:
     """Each waiting message parsed, with its content worked out (or why it can't be)."""
     out: dict[int, Reading | Exception] = {}
-    waiting = RawMessage.objects.select_related("mailbox").filter(
-        pk__in=ids, state=RawState.RECEIVED
+    # Only what reading needs, as plain values (no model rows with their mailbox each),
+    # twenty raw messages in memory at a time.
+    waiting = (
+        RawMessage.objects.filter(pk__in=ids, state=RawState.RECEIVED)
+        .values_list("pk", "size", "raw", "mailbox__language")
+        .iterator(chunk_size=20)
     )
-    for raw in waiting.iterator(chunk_size=20):
-        language = raw.mailbox.language if raw.mailbox else settings.LANGUAGE_CODE
+    for pk, size, data, mailbox_language in waiting:
+        raw = RawMessage(pk=pk, size=size, raw=data)
         try:
-            out[raw.pk] = read_ahead(raw, fallback_language=language)
+            language = settings.LANGUAGE_CODE if mailbox_language is None else mailbox_language
+            out[pk] = read_ahead(raw, fallback_language=language)
         except Exception as exc:
-            out[raw.pk] = exc
+            out[pk] = exc
     return out
 
 
