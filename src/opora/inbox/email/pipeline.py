@@ -565,15 +565,18 @@ def _stored_messages(message_ids: list[str]) -> dict[str, tuple[Ticket, str]]:
     wanted = sorted({m for m in message_ids if m})
     if not wanted:
         return {}
-    found: dict[str, tuple[Ticket, str]] = {}
+    first: dict[str, tuple[int, str]] = {}
     rows = (
         Message.objects.filter(external_id__in=wanted, channel=Channel.EMAIL)
-        .select_related("ticket")
         .order_by("id")
+        .values_list("external_id", "ticket_id", "body")
     )
-    for row in rows:
-        found.setdefault(row.external_id, (row.ticket, row.body))
-    return found
+    for message_id, ticket_id, body in rows:
+        first.setdefault(message_id, (ticket_id, body))
+    if not first:
+        return {}  # the usual case: no message of the batch was seen before
+    tickets = Ticket.objects.in_bulk({ticket_id for ticket_id, _ in first.values()})
+    return {m: (tickets[ticket_id], body) for m, (ticket_id, body) in first.items()}
 
 
 def _final(ticket: Ticket) -> Ticket:
