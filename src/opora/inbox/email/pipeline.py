@@ -95,7 +95,7 @@ def receive_many(
     """Store many messages: (row, created) for each, stored and committed."""
     keys = [(quick_message_id(raw), hashlib.sha256(raw).hexdigest()) for raw in raws]
     digests = sorted({digest for _, digest in keys})
-    stored = {(r.message_id, r.sha256) for r in _stored(digests)}
+    stored = set(RawMessage.objects.filter(sha256__in=digests).values_list("message_id", "sha256"))
     fresh: dict[tuple[str, str], RawMessage] = {}
     for raw, key in zip(raws, keys, strict=True):
         if key not in stored and key not in fresh:
