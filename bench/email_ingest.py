@@ -7,7 +7,8 @@ history), then runs each through the full pipeline (store raw → parse → thre
 ticket actions) and reports messages per second. SQLite runs in a temporary data
 directory; PostgreSQL in a throwaway cluster (scripts/with-postgres). With --workers
 W the messages are processed by W processes in parallel, as W `opora worker`s would.
-The last line is a JSON object with all figures.
+The last line is a JSON object with all figures. `--profile FILE` writes a CPU-time
+cProfile of the processing alone (one process, PostgreSQL) for `pstats`.
 """
 
 from __future__ import annotations
