@@ -7,12 +7,14 @@ history), then runs each through the full pipeline (store raw → parse → thre
 ticket actions) and reports messages per second. SQLite runs in a temporary data
 directory; PostgreSQL in a throwaway cluster (scripts/with-postgres). With --workers
 W the messages are processed by W processes in parallel, as W `opora worker`s would.
-The last line is a JSON object with all figures.
+The last line is a JSON object with all figures. `--profile FILE` writes a CPU-time
+cProfile of the processing alone (one process, PostgreSQL) for `pstats`.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import multiprocessing
 import os
@@ -73,6 +75,8 @@ def _setup_django() -> None:
 
 
 _ready: Any = None  # a Barrier shared by the worker processes
+# --profile: where the worker's cProfile statistics go (one process only).
+_PROFILE = os.environ.get("OPORA_BENCH_PROFILE", "")
 
 
 def _start_worker(barrier: Any) -> None:
@@ -121,14 +125,21 @@ def _worker(args: tuple[list[list[bytes]], int, bool]) -> dict[str, float]:
         _ready.wait()
     started = time.time()
     cpu = time.process_time()
+    profile = cProfile.Profile(time.process_time) if _PROFILE else None
     with connection.execute_wrapper(count):
+        if profile is not None:
+            profile.enable()
         for batch in batches:
             if one_by_one:
                 for raw in batch:
                     receive_and_process(raw, mailbox=box)
             else:
                 receive_and_process_many(batch, mailbox=box)
+        if profile is not None:
+            profile.disable()
     cpu = time.process_time() - cpu
+    if profile is not None:
+        profile.dump_stats(_PROFILE)
     finished = time.time()
     connection.close()
     return {
@@ -208,9 +219,20 @@ def main() -> None:
     parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        default="",
+        help="cProfile the processing (one process, PostgreSQL) into FILE, for pstats",
+    )
+    parser.add_argument(
         "--one-by-one", action="store_true", help="the single-message path (for comparison)"
     )
     args = parser.parse_args()
+    if args.profile:
+        # Only the processing is profiled, in one process; the child finds the file
+        # through the environment (the --here run is a fresh interpreter).
+        os.environ["OPORA_BENCH_PROFILE"] = str(Path(args.profile).resolve())
+        args.workers, args.only = 1, args.only or "postgresql"
     os.environ["OPORA_LOG_LEVEL"] = "ERROR"
     os.environ.setdefault("OPORA_SECRET_KEY", "bench")
     if args.here:

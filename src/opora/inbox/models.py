@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opora.core.fields import BulkBinaryField
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Delivery(models.Model):
     # For mail: the subject and the whole message as sent (RFC 5322 bytes), so the outbox
     # page shows what went out, also when it only went to the local outbox folder.
     subject = models.CharField(max_length=255, blank=True)
-    rendered = models.BinaryField(blank=True, default=b"")
+    rendered = BulkBinaryField(blank=True, default=b"")
 
     class Meta:
         ordering = ["id"]

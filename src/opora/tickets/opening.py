@@ -56,6 +56,10 @@ class PreparedTicket:
     channel_tags: list[str] = field(default_factory=list)
 
 
+# `Channel.values` builds a new list on every use; bulk intake asks once per ticket.
+_CHANNELS = frozenset(Channel.values)
+
+
 def prepare_ticket(
     *,
     requester: User,
@@ -94,7 +98,7 @@ def prepare_ticket(
     prio = parse_priority(priority) or Priority.NORMAL
     kind = parse_type(type, by=by) or TicketType.QUESTION
     tag_names = clean_tags(tags)
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown channel."), field="channel")
     check_attachments(list(attachments))
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Language, Team
+from opora.core.fields import BulkBinaryField
 
 # The name of a variable or of a file in OPORA_MAILBOX_SECRET_DIR, never a path: a name
 # like "../../etc/shadow" would make the secret directory read any file as a password.
@@ -97,7 +98,7 @@ class RawMessage(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
-    raw = models.BinaryField()
+    raw = BulkBinaryField()
     source = models.CharField(max_length=16, default="file")  # imap, smtp, file
     state = models.CharField(max_length=16, choices=RawState.choices, default=RawState.RECEIVED)
     error = models.TextField(blank=True)

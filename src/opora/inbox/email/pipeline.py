@@ -95,7 +95,7 @@ def receive_many(
     """Store many messages: (row, created) for each, stored and committed."""
     keys = [(quick_message_id(raw), hashlib.sha256(raw).hexdigest()) for raw in raws]
     digests = sorted({digest for _, digest in keys})
-    stored = {(r.message_id, r.sha256) for r in _stored(digests)}
+    stored = set(RawMessage.objects.filter(sha256__in=digests).values_list("message_id", "sha256"))
     fresh: dict[tuple[str, str], RawMessage] = {}
     for raw, key in zip(raws, keys, strict=True):
         if key not in stored and key not in fresh:
@@ -122,15 +122,20 @@ def receive_many(
 def _read_ahead(ids: list[int]) -> dict[int, Reading | Exception]:
     """Each waiting message parsed, with its content worked out (or why it can't be)."""
     out: dict[int, Reading | Exception] = {}
-    waiting = RawMessage.objects.select_related("mailbox").filter(
-        pk__in=ids, state=RawState.RECEIVED
+    # Only what reading needs, as plain values (no model rows with their mailbox each),
+    # twenty raw messages in memory at a time.
+    waiting = (
+        RawMessage.objects.filter(pk__in=ids, state=RawState.RECEIVED)
+        .values_list("pk", "size", "raw", "mailbox__language")
+        .iterator(chunk_size=20)
     )
-    for raw in waiting.iterator(chunk_size=20):
-        language = raw.mailbox.language if raw.mailbox else settings.LANGUAGE_CODE
+    for pk, size, data, mailbox_language in waiting:
+        raw = RawMessage(pk=pk, size=size, raw=data)
         try:
-            out[raw.pk] = read_ahead(raw, fallback_language=language)
+            language = settings.LANGUAGE_CODE if mailbox_language is None else mailbox_language
+            out[pk] = read_ahead(raw, fallback_language=language)
         except Exception as exc:
-            out[raw.pk] = exc
+            out[pk] = exc
     return out
 
 
@@ -560,15 +565,18 @@ def _stored_messages(message_ids: list[str]) -> dict[str, tuple[Ticket, str]]:
     wanted = sorted({m for m in message_ids if m})
     if not wanted:
         return {}
-    found: dict[str, tuple[Ticket, str]] = {}
+    first: dict[str, tuple[int, str]] = {}
     rows = (
         Message.objects.filter(external_id__in=wanted, channel=Channel.EMAIL)
-        .select_related("ticket")
         .order_by("id")
+        .values_list("external_id", "ticket_id", "body")
     )
-    for row in rows:
-        found.setdefault(row.external_id, (row.ticket, row.body))
-    return found
+    for message_id, ticket_id, body in rows:
+        first.setdefault(message_id, (ticket_id, body))
+    if not first:
+        return {}  # the usual case: no message of the batch was seen before
+    tickets = Ticket.objects.in_bulk({ticket_id for ticket_id, _ in first.values()})
+    return {m: (tickets[ticket_id], body) for m, (ticket_id, body) in first.items()}
 
 
 def _final(ticket: Ticket) -> Ticket:

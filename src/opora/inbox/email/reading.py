@@ -26,6 +26,7 @@ from opora.inbox.email.parse import (
     recover_sender,
 )
 from opora.inbox.email.quotes import visible_reply
+from opora.inbox.email.threading import may_continue
 from opora.tickets.attachments import IncomingFile, check_attachments
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -88,14 +89,18 @@ def read(raw: RawMessage, *, fallback_language: str) -> Reading:
 
 def read_ahead(raw: RawMessage, *, fallback_language: str) -> Reading:
     """`read`, plus everything costly the writing step will ask of the message: its
-    visible content both as a new ticket and as a reply, with the HTML sanitized.
+    visible content as a new ticket and, when it may continue a ticket, as a reply,
+    with the HTML sanitized.
 
     Called before the intake's transaction starts, so that parsing and cleaning a large
-    or hostile message never holds the database's write lock."""
+    or hostile message never holds the database's write lock. A message with nothing
+    to thread by (no reply token, Message-ID reference or subject tag) never becomes a
+    reply: the cutter is not run on it (most new tickets)."""
     reading = read(raw, fallback_language=fallback_language)
     try:
         shown(reading, reply=False)
-        shown(reading, reply=True)
+        if may_continue(reading.mail):
+            shown(reading, reply=True)
     except Exception:
         # The writing step tries again and deals with the failure as it always has.
         logger.warning("message %s: reading its content ahead failed", raw.pk, exc_info=True)

@@ -50,6 +50,13 @@ def _subject_number(mail: ParsedMail) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def may_continue(mail: ParsedMail) -> bool:
+    """Whether `thread` could find a ticket for this message at all: it carries a reply
+    token, a Message-ID reference or a subject tag (the pipeline threads with the
+    message's own Delivered-To as recipients, which `_token_numbers` reads anyway)."""
+    return bool(_token_numbers(mail, []) or _references(mail) or _subject_number(mail) is not None)
+
+
 @dataclass
 class Lookups:
     """What threading needs to know about the database, for a set of messages."""
