@@ -69,6 +69,9 @@ class MonitorOut(Schema):
     verify_tls: bool
     cert_warn_days: int
     dns_expected: str
+    public: bool = Field(description="shown on the public status page (/status/)")
+    public_name: str = Field(description="the name on the status page; empty: name")
+    public_group: str = Field(description="the component group on the status page")
     push_url: str | None = Field(description="heartbeat monitors: where the job reports")
     state: Literal["unknown", "up", "down"]
     state_since: datetime | None
@@ -99,6 +102,9 @@ class MonitorIn(StrictInput):
     verify_tls: bool = True
     cert_warn_days: int = 14
     dns_expected: str = Field("", max_length=200)
+    public: bool = False
+    public_name: str = Field("", max_length=120)
+    public_group: str = Field("", max_length=120)
 
 
 class MonitorPatch(StrictInput):
@@ -119,6 +125,9 @@ class MonitorPatch(StrictInput):
     verify_tls: bool | None = None
     cert_warn_days: int | None = None
     dns_expected: str | None = Field(None, max_length=200)
+    public: bool | None = None
+    public_name: str | None = Field(None, max_length=120)
+    public_group: str | None = Field(None, max_length=120)
 
 
 class ResultOut(Schema):

@@ -83,6 +83,18 @@ class MonitorForm(PageForm):
         label=gettext_lazy("Expected address"), max_length=200, required=False
     )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+    public = forms.BooleanField(
+        label=gettext_lazy("Show on the public status page"), required=False
+    )
+    public_name = forms.CharField(
+        label=gettext_lazy("Public name"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("What customers see; empty: the name above."),
+    )
+    public_group = forms.CharField(
+        label=gettext_lazy("Component group"), max_length=120, required=False
+    )
 
     # Which fields belong to which kinds (the page hides the others).
     KIND_FIELDS = {

@@ -7,13 +7,15 @@ from datetime import timedelta
 from django_tasks import task
 
 from opora.core.scheduler import register_periodic
-from opora.monitoring import actions, rollups
+from opora.monitoring import actions, rollups, status
 
 
 @task()
 def roll_up_results() -> None:
-    """Sum the current and previous hours (and their days) for the charts."""
+    """Sum the current and previous hours (and their days) for the charts, and
+    rebuild the status page's snapshot with today's uptime."""
     rollups.roll_up()
+    status.rebuild()
 
 
 @task()
