@@ -631,3 +631,7 @@ MONITORING_WEBHOOK_SECRET = env_str("OPORA_MONITORING_WEBHOOK_SECRET", "")
 STATUS_RATE_LIMIT_PER_MINUTE = env_int("OPORA_STATUS_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
 # ... and how long browsers and proxies may keep a copy (seconds).
 STATUS_MAX_AGE_SECONDS = env_int("OPORA_STATUS_MAX_AGE_SECONDS", 30, minimum=0)
+# Subscription attempts per minute from one address (each mails a confirmation link).
+STATUS_SUBSCRIBE_RATE_LIMIT_PER_MINUTE = env_int(
+    "OPORA_STATUS_SUBSCRIBE_RATE_LIMIT_PER_MINUTE", 5, minimum=1
+)

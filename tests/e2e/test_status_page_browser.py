@@ -23,35 +23,62 @@ def _status_page_data(ada: User) -> None:
     now = timezone.now()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     shop = Monitor.objects.create(
-        name="shop-1", kind="http", target="https://shop.test/", public=True,
-        public_name="Online shop", public_group="Website", state="up",
+        name="shop-1",
+        kind="http",
+        target="https://shop.test/",
+        public=True,
+        public_name="Online shop",
+        public_group="Website",
+        state="up",
     )
     api = Monitor.objects.create(
-        name="api-1", kind="http", target="https://api.test/", public=True,
-        public_name="Public API", public_group="Website", state="down",
+        name="api-1",
+        kind="http",
+        target="https://api.test/",
+        public=True,
+        public_name="Public API",
+        public_group="Website",
+        state="down",
     )
     Monitor.objects.create(
-        name="mail", kind="tcp", target="mail.test:25", public=True,
-        public_name="E-mail", public_group="Messaging", state="up",
+        name="mail",
+        kind="tcp",
+        target="mail.test:25",
+        public=True,
+        public_name="E-mail",
+        public_group="Messaging",
+        state="up",
     )
     for monitor, bad_day in ((shop, 5), (api, 0)):
         for day in range(60):
             ok = 900 if day == bad_day else 1000
             Rollup.objects.create(
-                monitor=monitor, period=Period.DAY, start=today - timedelta(days=day),
-                checks=1000, ok=ok,
+                monitor=monitor,
+                period=Period.DAY,
+                start=today - timedelta(days=day),
+                checks=1000,
+                ok=ok,
             )
     incident = Incident.objects.create(
-        key=actions.monitor_key(api.pk), source=Source.MONITOR, monitor=api, title="api-1 is down",
-        started_at=now - timedelta(minutes=20), detected_at=now - timedelta(minutes=18),
+        key=actions.monitor_key(api.pk),
+        source=Source.MONITOR,
+        monitor=api,
+        title="api-1 is down",
+        started_at=now - timedelta(minutes=20),
+        detected_at=now - timedelta(minutes=18),
     )
     IncidentUpdate.objects.create(
-        incident=incident, status="identified", author=ada,
+        incident=incident,
+        status="identified",
+        author=ada,
         body="The API answers slowly; we are moving it to a spare server.",
     )
     actions.create_window(
-        by=ada, monitor=shop, starts_at=now + timedelta(days=2),
-        ends_at=now + timedelta(days=2, hours=2), note="Database upgrade",
+        by=ada,
+        monitor=shop,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
+        note="Database upgrade",
     )
     status.rebuild()
 
@@ -65,7 +92,9 @@ def test_customers_see_the_status_page_in_their_language(
     session = open_session(locale)
     page = session.page
     complaints: list[str] = []
-    page.on("console", lambda m: complaints.append(m.text) if "Content Security" in m.text else None)
+    page.on(
+        "console", lambda m: complaints.append(m.text) if "Content Security" in m.text else None
+    )
     session.go("/status/")
     expect(page.locator("[data-overall=down]")).to_be_visible()
     expect(page.locator("[data-component]")).to_have_count(3)

@@ -583,9 +583,12 @@ def open_incident(
                 and now - current.resolved_at <= cooldown
             ):
                 current.resolved_at = None
+                current.customers_told_at = None  # told again when it is over again
                 current.downs += 1
                 current.evidence = evidence
-                current.save(update_fields=["resolved_at", "downs", "evidence"])
+                current.save(
+                    update_fields=["resolved_at", "customers_told_at", "downs", "evidence"]
+                )
                 status.rebuild_after_commit()
                 if current.ticket is not None:
                     with translation.override(_desk_language()):
@@ -640,9 +643,17 @@ def resolve_incident(key: str, *, at: datetime, note: str) -> Incident | None:
         incident.resolved_at = max(at, incident.started_at)
         incident.save(update_fields=["resolved_at"])
         status.rebuild_after_commit()
+        _tell_customers_after_commit(incident.pk)
         if incident.ticket is not None and note:
             add_message(incident.ticket, by=monitoring_user(), body=note, internal=True)
     return incident
+
+
+def _tell_customers_after_commit(incident_id: int) -> None:
+    from opora.core.tasks import enqueue_after_commit
+    from opora.monitoring.tasks import tell_linked_customers
+
+    enqueue_after_commit(tell_linked_customers, incident_id)
 
 
 # --- Retention and rollups -----------------------------------------------------------
