@@ -626,3 +626,12 @@ MONITORING_FLAP_COOLDOWN_MINUTES = env_int("OPORA_MONITORING_FLAP_COOLDOWN_MINUT
 # The shared secret of the alert intake: Alertmanager's bearer token, and the HMAC key
 # of the generic signed webhook. Empty: both intakes are off.
 MONITORING_WEBHOOK_SECRET = env_str("OPORA_MONITORING_WEBHOOK_SECRET", "")
+# The public status page (/status/): requests per minute from one address (the page
+# and its badge; the subscription form has its own, lower limit) ...
+STATUS_RATE_LIMIT_PER_MINUTE = env_int("OPORA_STATUS_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
+# ... and how long browsers and proxies may keep a copy (seconds).
+STATUS_MAX_AGE_SECONDS = env_int("OPORA_STATUS_MAX_AGE_SECONDS", 30, minimum=0)
+# Subscription attempts per minute from one address (each mails a confirmation link).
+STATUS_SUBSCRIBE_RATE_LIMIT_PER_MINUTE = env_int(
+    "OPORA_STATUS_SUBSCRIBE_RATE_LIMIT_PER_MINUTE", 5, minimum=1
+)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("healthz", healthz),
     # Help center (knowledge base), public.
     path("help/", include("opora.kb.urls")),
+    # The public status page and its badge, from one cached snapshot.
+    path("status/", include("opora.monitoring.urls")),
     # Live chat: the widget's script and its HTTP endpoints (any origin).
     path("chat/", include("opora.chat.urls")),
     # Messengers' webhooks (Telegram), authenticated by each bot's secret.

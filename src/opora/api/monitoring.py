@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +18,12 @@ from pydantic import Field
 
 from opora.api.common import ErrorOut, StrictInput, current_user
 from opora.core import jsonin
-from opora.core.errors import NotFound, TooLarge, ValidationFailed
-from opora.monitoring import actions, errors, intake
-from opora.monitoring.models import Incident, MaintenanceWindow, Monitor, Source
+from opora.core.errors import NotFound, RateLimited, TooLarge, ValidationFailed
+from opora.core.ratelimit import client_address, hit
+from opora.monitoring import actions, errors, intake, linking, subscribers, updates
+from opora.monitoring.models import Incident, IncidentUpdate, MaintenanceWindow, Monitor, Source
 from opora.monitoring.selectors import (
+    access_incident,
     access_monitor,
     incident_figures,
     monthly_uptime,
@@ -41,6 +44,7 @@ ERRORS: dict[int, Any] = {
     404: ErrorOut,
     413: ErrorOut,
     422: ErrorOut,
+    429: ErrorOut,
 }
 KINDS = Literal["http", "tls", "tcp", "dns", "ping", "heartbeat"]
 
@@ -69,6 +73,9 @@ class MonitorOut(Schema):
     verify_tls: bool
     cert_warn_days: int
     dns_expected: str
+    public: bool = Field(description="shown on the public status page (/status/)")
+    public_name: str = Field(description="the name on the status page; empty: name")
+    public_group: str = Field(description="the component group on the status page")
     push_url: str | None = Field(description="heartbeat monitors: where the job reports")
     state: Literal["unknown", "up", "down"]
     state_since: datetime | None
@@ -99,6 +106,9 @@ class MonitorIn(StrictInput):
     verify_tls: bool = True
     cert_warn_days: int = 14
     dns_expected: str = Field("", max_length=200)
+    public: bool = False
+    public_name: str = Field("", max_length=120)
+    public_group: str = Field("", max_length=120)
 
 
 class MonitorPatch(StrictInput):
@@ -119,6 +129,9 @@ class MonitorPatch(StrictInput):
     verify_tls: bool | None = None
     cert_warn_days: int | None = None
     dns_expected: str | None = Field(None, max_length=200)
+    public: bool | None = None
+    public_name: str | None = Field(None, max_length=120)
+    public_group: str | None = Field(None, max_length=120)
 
 
 class ResultOut(Schema):
@@ -161,6 +174,8 @@ class IncidentOut(Schema):
     resolved_at: datetime | None
     downs: int
     evidence: dict[str, Any]
+    public_title: str = Field(description="the title on the status page; empty: default")
+    keywords: str = Field(description="extra words of customer tickets, comma-separated")
 
 
 class IncidentKpisOut(Schema):
@@ -230,6 +245,8 @@ def incident_out(incident: Incident) -> dict[str, Any]:
         "resolved_at": incident.resolved_at,
         "downs": incident.downs,
         "evidence": incident.evidence,
+        "public_title": incident.public_title,
+        "keywords": incident.keywords,
     }
 
 
@@ -501,3 +518,202 @@ def push(request: HttpRequest, token: str) -> dict[str, bool]:
     if len(token) > 64 or actions.record_push(token) is None:
         raise NotFound(_("monitor"))
     return {"ok": True}
+
+
+# --- Incident updates, linked customer tickets, the status page ----------------------
+
+
+class UpdateIn(StrictInput):
+    status: Literal["investigating", "identified", "monitoring", "resolved"]
+    body: str = Field(max_length=5000)
+    public: bool = Field(True, description="on the status page and mailed to its subscribers")
+
+
+class UpdateOut(Schema):
+    id: int
+    status: str
+    body: str
+    public: bool
+    author: int | None
+    created_at: datetime
+
+
+class ResolveIn(StrictInput):
+    note: str = Field("", max_length=500)
+
+
+class IncidentPatch(StrictInput):
+    public_title: str | None = Field(None, max_length=300)
+    keywords: str | None = Field(None, max_length=300, description="comma-separated")
+
+
+class TicketRef(Schema):
+    number: int
+    subject: str
+    language: str
+    status: str
+    requester: str
+
+
+class LinkIn(StrictInput):
+    tickets: list[int] = Field(description="customer ticket numbers; all are linked or none")
+
+
+class AnswerIn(StrictInput):
+    body_en: str = Field("", max_length=10000)
+    body_ru: str = Field("", max_length=10000)
+
+
+class CountOut(Schema):
+    count: int
+
+
+class SubscribeIn(StrictInput):
+    email: str = Field(max_length=254)
+    language: Literal["en", "ru"] = "en"
+
+
+def _update_out(update: IncidentUpdate) -> dict[str, Any]:
+    return {
+        "id": update.pk,
+        "status": update.status,
+        "body": update.body,
+        "public": update.public,
+        "author": update.author_id,
+        "created_at": update.created_at,
+    }
+
+
+def _ticket_ref(ticket: Any) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "language": ticket.language,
+        "status": ticket.status,
+        "requester": ticket.requester.display_name,
+    }
+
+
+@router.get(
+    "/monitoring/incidents/{incident_id}/updates",
+    response={200: list[UpdateOut], **ERRORS},
+    summary="An incident's updates, newest first",
+    operation_id="opora_api_incident_updates_list",
+)
+def list_updates(request: HttpRequest, incident_id: int) -> list[dict[str, Any]]:
+    incident = access_incident(current_user(request), incident_id)
+    return [_update_out(u) for u in incident.updates.all()[:500]]
+
+
+@router.post(
+    "/monitoring/incidents/{incident_id}/updates",
+    response={201: UpdateOut, **ERRORS},
+    summary="Post an update (public: status page and subscribers; resolved: resolves it)",
+    operation_id="opora_api_incident_updates_create",
+)
+def create_update(request: HttpRequest, incident_id: int, payload: UpdateIn) -> Status[Any]:
+    user = current_user(request)
+    incident = access_incident(user, incident_id)
+    update = updates.post_update(
+        incident, by=user, status_=payload.status, body=payload.body, public=payload.public
+    )
+    return Status(201, _update_out(update))
+
+
+@router.patch(
+    "/monitoring/incidents/{incident_id}",
+    response={200: IncidentOut, **ERRORS},
+    summary="Change an incident's status-page title and keywords",
+    operation_id="opora_api_incident_update",
+)
+def patch_incident(request: HttpRequest, incident_id: int, payload: IncidentPatch) -> Any:
+    user = current_user(request)
+    incident = access_incident(user, incident_id)
+    updates.change_incident(
+        incident,
+        by=user,
+        public_title=payload.public_title
+        if payload.public_title is not None
+        else incident.public_title,
+        keywords=payload.keywords if payload.keywords is not None else incident.keywords,
+    )
+    return incident_out(incident)
+
+
+@router.post(
+    "/monitoring/incidents/{incident_id}/resolve",
+    response={200: IncidentOut, **ERRORS},
+    summary="Resolve an incident by hand; its linked customers are told",
+    operation_id="opora_api_incident_resolve",
+)
+def resolve(request: HttpRequest, incident_id: int, payload: ResolveIn) -> Any:
+    user = current_user(request)
+    incident = access_incident(user, incident_id)
+    return incident_out(updates.resolve_by_hand(incident, by=user, note=payload.note))
+
+
+@router.get(
+    "/monitoring/incidents/{incident_id}/suggestions",
+    response={200: list[TicketRef], **ERRORS},
+    summary="Open customer tickets that look like the incident (keywords, time window)",
+    operation_id="opora_api_incident_suggestions",
+)
+def suggested_tickets(request: HttpRequest, incident_id: int) -> list[dict[str, Any]]:
+    user = current_user(request)
+    incident = access_incident(user, incident_id)
+    return [_ticket_ref(t) for t in linking.suggestions(user, incident)]
+
+
+@router.get(
+    "/monitoring/incidents/{incident_id}/tickets",
+    response={200: list[TicketRef], **ERRORS},
+    summary="Customer tickets linked to the incident's problem ticket",
+    operation_id="opora_api_incident_tickets",
+)
+def incident_tickets(request: HttpRequest, incident_id: int) -> list[dict[str, Any]]:
+    incident = access_incident(current_user(request), incident_id)
+    return [_ticket_ref(t) for t in linking.linked_tickets(incident)[:500]]
+
+
+@router.post(
+    "/monitoring/incidents/{incident_id}/tickets",
+    response={200: CountOut, **ERRORS},
+    summary="Link customer tickets to the incident in bulk (all or none)",
+    operation_id="opora_api_incident_link",
+)
+def link(request: HttpRequest, incident_id: int, payload: LinkIn) -> dict[str, int]:
+    user = current_user(request)
+    incident = access_incident(user, incident_id)
+    return {"count": len(linking.link_tickets(incident, payload.tickets, by=user))}
+
+
+@router.post(
+    "/monitoring/incidents/{incident_id}/answer",
+    response={200: CountOut, **ERRORS},
+    summary="One answer to every open linked ticket, in each ticket's language",
+    operation_id="opora_api_incident_answer",
+)
+def answer(request: HttpRequest, incident_id: int, payload: AnswerIn) -> dict[str, int]:
+    user = current_user(request)
+    incident = access_incident(user, incident_id)
+    bodies = {"en": payload.body_en, "ru": payload.body_ru}
+    return {"count": linking.answer_all(incident, by=user, bodies=bodies)}
+
+
+@router.post(
+    "/status/subscribers",
+    auth=None,
+    response={202: PushOut, **ERRORS},
+    summary="Subscribe an address to the status page's incident updates (double opt-in)",
+    description="Mails a confirmation link; updates start once it is opened.",
+    operation_id="opora_api_status_subscribe",
+)
+def subscribe(request: HttpRequest, payload: SubscribeIn) -> Status[dict[str, bool]]:
+    if not hit(
+        "status-subscribe",
+        client_address(request.META),
+        limit=settings.STATUS_SUBSCRIBE_RATE_LIMIT_PER_MINUTE,
+    ):
+        raise RateLimited(errors.RATE_LIMITED, _("Too many attempts. Try again in a minute."))
+    subscribers.subscribe(payload.email, payload.language)
+    return Status(202, {"ok": True})

@@ -25,10 +25,11 @@ from opora.accounts.models import Team
 from opora.console.access import section_required
 from opora.console.context import console_context
 from opora.core.errors import NotFound, OporaError
-from opora.monitoring import actions
+from opora.monitoring import actions, linking, updates
 from opora.monitoring.checks import ping_available
-from opora.monitoring.models import Kind, MaintenanceWindow, Monitor
+from opora.monitoring.models import Incident, Kind, MaintenanceWindow, Monitor, UpdateStatus
 from opora.monitoring.selectors import (
+    access_incident,
     access_monitor,
     lead_team_ids,
     monthly_uptime,
@@ -83,6 +84,18 @@ class MonitorForm(PageForm):
         label=gettext_lazy("Expected address"), max_length=200, required=False
     )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+    public = forms.BooleanField(
+        label=gettext_lazy("Show on the public status page"), required=False
+    )
+    public_name = forms.CharField(
+        label=gettext_lazy("Public name"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("What customers see; empty: the name above."),
+    )
+    public_group = forms.CharField(
+        label=gettext_lazy("Component group"), max_length=120, required=False
+    )
 
     # Which fields belong to which kinds (the page hides the others).
     KIND_FIELDS = {
@@ -271,3 +284,108 @@ def window_delete(request: HttpRequest, monitor_id: int, window_id: int) -> Http
     if window is not None:
         actions.delete_window(window, by=current_user(request))
     return redirect("console:monitor", monitor.pk)
+
+
+# --- An incident: public updates, linked customer tickets, resolution ----------------
+
+
+def _incident(request: HttpRequest, incident_id: int) -> Incident:
+    try:
+        return access_incident(current_user(request), incident_id)
+    except NotFound as exc:
+        raise not_found_as_404(exc) from None
+
+
+@require_GET
+@section
+def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
+    user = current_user(request)
+    incident = _incident(request, incident_id)
+    context = console_context(
+        request,
+        PAGE,
+        incident=incident,
+        updates=list(incident.updates.select_related("author")),
+        statuses=UpdateStatus.choices,
+        suggestions=linking.suggestions(user, incident),
+        linked=list(linking.linked_tickets(incident)[:500]),
+        keywords=linking.keywords(incident),
+    )
+    return render(request, "console/monitoring_incident.html", context)
+
+
+@require_POST
+@section
+def incident_update(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    try:
+        updates.post_update(
+            incident,
+            by=current_user(request),
+            status_=request.POST.get("status", ""),
+            body=request.POST.get("body", ""),
+            public=request.POST.get("public") == "on",
+        )
+    except OporaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Update posted."))
+    return redirect("console:incident", incident.pk)
+
+
+@require_POST
+@section
+def incident_resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    updates.resolve_by_hand(incident, by=current_user(request), note=request.POST.get("note", ""))
+    messages.success(request, _("Incident resolved. The linked customers will be told."))
+    return redirect("console:incident", incident.pk)
+
+
+@require_POST
+@section
+def incident_settings(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    try:
+        updates.change_incident(
+            incident,
+            by=current_user(request),
+            public_title=request.POST.get("public_title", ""),
+            keywords=request.POST.get("keywords", ""),
+        )
+    except OporaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("console:incident", incident.pk)
+
+
+@require_POST
+@section
+def incident_link(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    numbers = [int(n) for n in request.POST.getlist("ticket") if n.isdigit() and len(n) < 16]
+    try:
+        linked = linking.link_tickets(incident, numbers, by=current_user(request))
+    except OporaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Tickets linked: %(n)s.") % {"n": len(linked)})
+    return redirect("console:incident", incident.pk)
+
+
+@require_POST
+@section
+def incident_answer(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    try:
+        count = linking.answer_all(
+            incident,
+            by=current_user(request),
+            bodies={"en": request.POST.get("body_en", ""), "ru": request.POST.get("body_ru", "")},
+        )
+    except OporaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Answer sent to %(n)s customers.") % {"n": count})
+    return redirect("console:incident", incident.pk)

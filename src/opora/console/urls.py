@@ -108,6 +108,30 @@ monitoring_urls = [
     path("monitoring/", monitoring.monitor_list, name="monitoring"),
     path("monitoring/new", monitoring.monitor_new, name="monitor_new"),
     path("monitoring/<id:monitor_id>/", monitoring.monitor_page, name="monitor"),
+    path("monitoring/incidents/<id:incident_id>/", monitoring.incident_page, name="incident"),
+    path(
+        "monitoring/incidents/<id:incident_id>/update",
+        monitoring.incident_update,
+        name="incident_update",
+    ),
+    path(
+        "monitoring/incidents/<id:incident_id>/resolve",
+        monitoring.incident_resolve,
+        name="incident_resolve",
+    ),
+    path(
+        "monitoring/incidents/<id:incident_id>/settings",
+        monitoring.incident_settings,
+        name="incident_settings",
+    ),
+    path(
+        "monitoring/incidents/<id:incident_id>/link", monitoring.incident_link, name="incident_link"
+    ),
+    path(
+        "monitoring/incidents/<id:incident_id>/answer",
+        monitoring.incident_answer,
+        name="incident_answer",
+    ),
     path("monitoring/<id:monitor_id>/edit", monitoring.monitor_edit, name="monitor_edit"),
     path("monitoring/<id:monitor_id>/delete", monitoring.monitor_delete, name="monitor_delete"),
     path("monitoring/<id:monitor_id>/maintenance", monitoring.window_new, name="monitor_window"),

@@ -27,7 +27,7 @@ from opora.core import clock as wall_clock
 from opora.core.audit import record_change, snapshot
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.transaction import after_commit
-from opora.monitoring import errors, guard, notices
+from opora.monitoring import errors, guard, notices, status
 from opora.monitoring.checks import Outcome, host_port, valid_expected_status
 from opora.monitoring.models import (
     MAX_INTERVAL_SECONDS,
@@ -66,6 +66,9 @@ FIELDS = (
     "verify_tls",
     "cert_warn_days",
     "dns_expected",
+    "public",
+    "public_name",
+    "public_group",
 )
 HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?)+$")
 JSON_PATH = re.compile(r"^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$")
@@ -85,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     "verify_tls": True,
     "cert_warn_days": 14,
     "dns_expected": "",
+    "public": False,
+    "public_name": "",
+    "public_group": "",
 }
 
 
@@ -250,6 +256,9 @@ def clean_values(by: User, values: Mapping[str, Any]) -> dict[str, Any]:
     clean["verify_tls"] = bool(values.get("verify_tls", True))
     clean["cert_warn_days"] = _int(values, "cert_warn_days", 0, 365, errors.INVALID_COUNT)
     clean["dns_expected"] = _text(values, "dns_expected", 200)
+    clean["public"] = bool(values.get("public", False))
+    clean["public_name"] = _text(values, "public_name", 120)
+    clean["public_group"] = _text(values, "public_group", 120)
     return clean
 
 
@@ -268,6 +277,7 @@ def create_monitor(*, by: User, values: Mapping[str, Any]) -> Monitor:
         record_change(
             actor=by, area=AREA, action="created", target=monitor, changes=_snapshot(monitor)
         )
+        status.rebuild_after_commit()
     return monitor
 
 
@@ -290,6 +300,7 @@ def update_monitor(monitor: Monitor, *, by: User, changes: Mapping[str, Any]) ->
             target=monitor,
             changes={k: [before[k], v] for k, v in _snapshot(monitor).items() if before[k] != v},
         )
+        status.rebuild_after_commit()
     return monitor
 
 
@@ -298,6 +309,7 @@ def delete_monitor(monitor: Monitor, *, by: User) -> None:
     with transaction.atomic():
         record_change(actor=by, area=AREA, action="deleted", target=monitor)
         monitor.delete()
+        status.rebuild_after_commit()
 
 
 def new_push_token(monitor: Monitor, *, by: User) -> Monitor:
@@ -361,6 +373,7 @@ def create_window(
             label=monitor.name if monitor else "*",
             changes={"starts_at": starts_at, "ends_at": ends_at, "note": note},
         )
+        status.rebuild_after_commit()
     return window
 
 
@@ -375,6 +388,7 @@ def delete_window(window: MaintenanceWindow, *, by: User) -> None:
             target_id=window.pk,
         )
         window.delete()
+        status.rebuild_after_commit()
 
 
 # --- Results from the runner --------------------------------------------------------
@@ -424,6 +438,7 @@ def record_results(batch: list[Checked]) -> dict[str, list[int]]:
         )
         monitors = Monitor.objects.in_bulk([c.monitor_id for c in batch])
         changed: list[Monitor] = []
+        shown = False  # a public monitor changed state: the status page changes
         failing_down: list[tuple[Monitor, Checked]] = []
         for checked in sorted(batch, key=lambda c: c.at):
             monitor = monitors.get(checked.monitor_id)
@@ -441,12 +456,15 @@ def record_results(batch: list[Checked]) -> dict[str, list[int]]:
             _apply(monitor, step.state, step.failures, step.successes, checked)
             if step.changed:
                 monitor.state_since = checked.at
+                shown = shown or monitor.public
             if step.state == State.DOWN and not checked.outcome.ok:
                 failing_down.append((monitor, checked))
             if step.changed and was == State.DOWN and step.state == State.UP:
                 recovered.append((monitor, checked))
             changed.append(monitor)
         Monitor.objects.bulk_update(list({m.pk: m for m in changed}.values()), STATE_FIELDS)
+        if shown:
+            status.rebuild_after_commit()
         if failing_down:
             ids = [m.pk for m, _c in failing_down]
             quiet = in_maintenance(ids, now)
@@ -565,9 +583,13 @@ def open_incident(
                 and now - current.resolved_at <= cooldown
             ):
                 current.resolved_at = None
+                current.customers_told_at = None  # told again when it is over again
                 current.downs += 1
                 current.evidence = evidence
-                current.save(update_fields=["resolved_at", "downs", "evidence"])
+                current.save(
+                    update_fields=["resolved_at", "customers_told_at", "downs", "evidence"]
+                )
+                status.rebuild_after_commit()
                 if current.ticket is not None:
                     with translation.override(_desk_language()):
                         note = _("Down again (%(n)s times since this incident opened).") % {
@@ -598,6 +620,7 @@ def open_incident(
                 evidence=evidence,
             )
             after_commit(notices.incident_opened, incident.pk)
+            status.rebuild_after_commit()
             return incident
     except IntegrityError:
         return None  # another worker opened it a moment ago
@@ -619,9 +642,18 @@ def resolve_incident(key: str, *, at: datetime, note: str) -> Incident | None:
             return None
         incident.resolved_at = max(at, incident.started_at)
         incident.save(update_fields=["resolved_at"])
+        status.rebuild_after_commit()
+        _tell_customers_after_commit(incident.pk)
         if incident.ticket is not None and note:
             add_message(incident.ticket, by=monitoring_user(), body=note, internal=True)
     return incident
+
+
+def _tell_customers_after_commit(incident_id: int) -> None:
+    from opora.core.tasks import enqueue_after_commit
+    from opora.monitoring.tasks import tell_linked_customers
+
+    enqueue_after_commit(tell_linked_customers, incident_id)
 
 
 # --- Retention and rollups -----------------------------------------------------------

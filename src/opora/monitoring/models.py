@@ -86,6 +86,12 @@ class Monitor(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     cert_expires_at = models.DateTimeField(null=True, blank=True)
 
+    # The public status page (/status/): only monitors marked public appear, under
+    # their public name (the internal one may say too much), grouped by component group.
+    public = models.BooleanField(_("on the status page"), default=False)
+    public_name = models.CharField(_("public name"), max_length=120, blank=True)
+    public_group = models.CharField(_("component group"), max_length=120, blank=True)
+
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +100,10 @@ class Monitor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        return self.public_name or self.name
 
 
 class CheckResult(models.Model):
@@ -187,6 +197,13 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
     downs = models.PositiveIntegerField(default=1)  # times it went down while open
     evidence = models.JSONField(default=dict)
+    # What customers see on the status page; empty: "<public name> is unavailable".
+    public_title = models.CharField(max_length=300, blank=True)
+    # Extra words that customer tickets about this incident contain (comma-separated),
+    # besides the monitor's names and host: what the link suggestions look for.
+    keywords = models.CharField(max_length=300, blank=True)
+    # The resolution notice has gone to the linked customers (once per resolution).
+    customers_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-detected_at", "-id"]
@@ -199,3 +216,46 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class UpdateStatus(models.TextChoices):
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class IncidentUpdate(models.Model):
+    """A note on an incident's progress: public ones go on the status page and to
+    its e-mail subscribers, the others stay with the desk."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16, choices=UpdateStatus.choices)
+    body = models.TextField()
+    public = models.BooleanField(default=True)
+    author = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.status}"
+
+
+class StatusSubscriber(models.Model):
+    """Someone who gets the status page's incident updates by e-mail: counted only
+    once the address is confirmed (double opt-in); the unsubscribe link deletes it."""
+
+    email = models.EmailField(unique=True)
+    language = models.CharField(max_length=8, default="en")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.email

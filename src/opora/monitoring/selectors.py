@@ -66,6 +66,13 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
     return found.filter(team__in=lead_team_ids(user))
 
 
+def access_incident(user: User, incident_id: int) -> Incident:
+    found = visible_incidents(user).filter(pk=incident_id).first()
+    if found is None:
+        raise NotFound(_("incident"))
+    return found
+
+
 def push_url(monitor: Monitor) -> str | None:
     """Where a heartbeat monitor's job reports (GET or POST)."""
     from django.conf import settings
