@@ -19,6 +19,7 @@ PUBLIC_WRITES = {
     ("POST", "/api/v1/sla/dev-callback"): (403, "bad_signature"),  # signed with a secret
     ("POST", "/api/v1/kb/articles/{article_id}/vote"): (422, "invalid"),  # help center
     ("POST", "/api/v1/kb/deflections"): (422, "invalid"),  # help center
+    ("POST", "/api/v1/status/subscribers"): (422, "invalid"),  # the public status page
     # Doors for other monitoring: closed (404) while their shared secret is unset,
     # and a heartbeat's token that names no monitor is not found either.
     ("POST", "/api/v1/monitoring/alertmanager"): (404, "not_found"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -129,3 +130,19 @@ def test_too_many_requests_from_one_address_wait(settings: Any, db: None) -> Non
     client = Client()
     codes = [client.get("/status/").status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+
+
+def test_without_a_shared_cache_another_processs_change_shows_within_half_a_minute(
+    site: HttpServer, make_monitor: Callable[..., Monitor]
+) -> None:
+    # given a warm page in this process, with each process's own memory as the cache
+    monitor = make_monitor(target=site.url + "/", down_after=1, public=True, public_name="API")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        status.rebuild()
+        assert 'data-state="down"' not in _page()
+        # when another process records the outage (no rebuild reaches this one)
+        Monitor.objects.filter(pk=monitor.pk).update(state="down")
+        assert 'data-state="down"' not in _page()  # still the kept copy
+        # then half a minute later the page shows it
+        clock.shift(timedelta(seconds=status.LOCAL_TIMEOUT_SECONDS + 1))
+        assert 'data-state="down"' in _page()

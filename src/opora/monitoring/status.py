@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -36,6 +37,10 @@ from opora.monitoring.models import (
 CACHE_KEY = "monitoring:status:snapshot"
 # A safety net: the rollup job rebuilds every five minutes, changes rebuild at once.
 TIMEOUT_SECONDS = 15 * 60
+# Without a shared cache (no Redis) each process keeps its own snapshot and hears of
+# no other process's change: a monitor going down in a worker process would show
+# only when the copy expires, so that copy lives half a minute.
+LOCAL_TIMEOUT_SECONDS = 30
 DAYS = 90
 HISTORY_DAYS = 14
 HISTORY_LIMIT = 20
@@ -148,9 +153,16 @@ def _incidents(now: datetime, public_ids: set[int], names: dict[int, str]) -> li
     ]
 
 
+def lifetime() -> int:
+    """How long a snapshot is kept: long in a cache all processes share, short in one
+    process's own memory."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return LOCAL_TIMEOUT_SECONDS if backend.endswith(".LocMemCache") else TIMEOUT_SECONDS
+
+
 def rebuild() -> dict[str, Any]:
     snapshot = build()
-    cache.set(CACHE_KEY, snapshot, TIMEOUT_SECONDS)
+    cache.set(CACHE_KEY, snapshot, lifetime())
     return snapshot
 
 
