@@ -57,6 +57,28 @@ def test_the_text_filter_finds_words_in_any_form_and_order(api, alice, tickets):
     assert found("9" * 40) == set()  # digits longer than a ticket number are just text
 
 
+def test_a_word_many_tickets_hold_and_a_rare_one_beside_it_list_the_same_either_way(
+    api, alice, tickets, monkeypatch
+):
+    # given a desk where "paper" is in many messages and "7" in one subject beside
+    # words in many ("printer", "jams")
+    made = tickets(12)
+    client = api(alice)
+
+    def found(q: str) -> set[int]:
+        return set(_numbers(client.get("/tickets", {"q": q, "limit": 100})))
+
+    paper = {t.number for i, t in enumerate(made) if i % 3}
+    both = [found("paper"), found("printer 7 jams"), found(str(made[4].number))]
+    # when the index's answer counts as "many" from three documents on (the list then
+    # asks the index inside its own query instead of taking the ids)
+    monkeypatch.setattr("opora.tickets.selectors._FEW_DOCUMENTS", 3)
+    # then the same tickets are listed
+    assert [found("paper"), found("printer 7 jams"), found(str(made[4].number))] == both
+    assert both[0] == paper and both[1] == {made[7].number}
+    assert made[4].number in both[2]  # digits: a word, and the ticket's own number
+
+
 def test_a_filtered_and_searched_list_keeps_its_other_filters_and_order(api, alice, tickets):
     made = tickets(12)
     client = api(alice)
