@@ -287,8 +287,9 @@ def _few_ticket_ids(sql: str, params: list[object]) -> set[int] | None:
     and the list then walks the tickets probing each one's documents: seconds at a
     million tickets. Asking the index first costs one short query (it stops after
     _FEW_DOCUMENTS + 1 rows) and turns those plans into a lookup of a few ids."""
+    args: list[Any] = [*params, _FEW_DOCUMENTS + 1]
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT %s", [*params, _FEW_DOCUMENTS + 1])
+        cursor.execute(f"{sql} LIMIT %s", args)
         rows = cursor.fetchall()
     if len(rows) > _FEW_DOCUMENTS:
         return None
