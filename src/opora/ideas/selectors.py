@@ -115,7 +115,7 @@ def similar_ideas(ticket: Ticket, *, q: str = "", limit: int = 5) -> list[Simila
     """The ideas a suggestion is like: found when it arrived (`IdeaMatch`), else now;
     with `q`, the ideas that match the agent's own words."""
     if q.strip():
-        vector = similarity.query_vector(q, "", language=ticket.language)
+        vector = similarity.query_vector(q, "")
         matches = similarity.rank(
             vector, list(Idea.objects.values_list("id", "terms")), limit=limit
         )
@@ -132,7 +132,7 @@ def similar_ideas(ticket: Ticket, *, q: str = "", limit: int = 5) -> list[Simila
 def find_similar(ticket: Ticket, *, limit: int = 5) -> list[similarity.Match]:
     """The ideas closest to the suggestion's subject and first message."""
     subject, body = suggestion_text(ticket)
-    vector = similarity.query_vector(subject, body, language=ticket.language)
+    vector = similarity.query_vector(subject, body)
     return similarity.rank(vector, list(Idea.objects.values_list("id", "terms")), limit=limit)
 
 

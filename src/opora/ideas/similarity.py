@@ -48,7 +48,10 @@ def document_terms(title: str, description: str) -> list[str]:
 
 
 def query_vector(title: str, body: str, *, language: str | None = None) -> dict[str, float]:
-    """A suggestion's term weights (raw counts), with its synonyms' terms beside them."""
+    """A suggestion's term weights (raw counts), with its synonyms' terms beside them.
+
+    Without a `language` both vocabularies are asked: a ticket's language is its
+    requester's setting, not always the language of the words they wrote."""
     counts: dict[str, float] = dict(Counter(document_terms(title, body)))
     for expansion in synonyms.expand(query_terms(f"{title}\n{body}", lemmas=True), language):
         for qt in expansion.terms:

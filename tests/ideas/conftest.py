@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from opora.accounts.actions import create_user
+from opora.accounts.models import User
+from opora.ideas import actions
+from opora.ideas.models import Idea
+from opora.tickets.models import Ticket
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def ivan(db: None) -> User:
+    """A customer who reads Russian."""
+    return create_user(
+        email="ivan@romashka.test", name="Иван", password=PASSWORD, by=None, language="ru"
+    )
+
+
+@pytest.fixture
+def suggestion(make_ticket: Callable[..., Ticket]) -> Callable[..., Ticket]:
+    def make(requester: User, subject: str, body: str = "", **kw: Any) -> Ticket:
+        return make_ticket(
+            requester, subject=subject, body=body or subject, type="suggestion", **kw
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_idea(ada: User) -> Callable[..., Idea]:
+    def make(title: str, description: str = "") -> Idea:
+        return actions.create_idea(by=ada, title=title, description=description)
+
+    return make
