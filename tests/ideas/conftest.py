@@ -13,6 +13,13 @@ from opora.tickets.models import Ticket
 from tests.conftest import PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def _desk_outbox(settings: Any) -> None:
+    """The desk's own mail goes through its outbox, as in production (pytest-django
+    would keep it in memory): the notices are `Delivery` rows to look at."""
+    settings.EMAIL_BACKEND = "opora.inbox.mail_backend.OutboxBackend"
+
+
 @pytest.fixture
 def ivan(db: None) -> User:
     """A customer who reads Russian."""
@@ -24,6 +31,7 @@ def ivan(db: None) -> User:
 @pytest.fixture
 def suggestion(make_ticket: Callable[..., Ticket]) -> Callable[..., Ticket]:
     def make(requester: User, subject: str, body: str = "", **kw: Any) -> Ticket:
+        kw.setdefault("channel", "email")
         return make_ticket(
             requester, subject=subject, body=body or subject, type="suggestion", **kw
         )

@@ -34,8 +34,16 @@ def board(make_idea: Callable[..., Idea]) -> dict[str, Idea]:
         ("Тёмный режим интерфейса", "Глаза устают вечером от белого экрана.", "Тёмная тема"),
         ("Please add a dark theme", "The bright screen is tiring at night.", "Dark mode"),
         ("Dark mode please", "", "Dark mode"),
-        ("Можно выгружать отчёты в эксель?", "Нужна выгрузка отчета в Excel.", "Выгрузка отчётов в Excel"),
-        ("Хотим уведомления в телеграм", "Было бы здорово получать статусы в Telegram.", "Уведомления в Telegram"),
+        (
+            "Можно выгружать отчёты в эксель?",
+            "Нужна выгрузка отчета в Excel.",
+            "Выгрузка отчётов в Excel",
+        ),
+        (
+            "Хотим уведомления в телеграм",
+            "Было бы здорово получать статусы в Telegram.",
+            "Уведомления в Telegram",
+        ),
     ],
 )
 def test_a_suggestion_finds_its_idea_first(

@@ -184,7 +184,7 @@ def ticket_to_idea(request: HttpRequest, number: int) -> HttpResponse:
             idea = actions.merge_suggestion(_idea(idea_id), ticket, by=user)
             messages.success(
                 request,
-                _("Merged into the idea “%(title)s”: %(n)s votes.")
+                _("Merged into the idea “%(title)s”; votes: %(n)s.")
                 % {"title": idea.title, "n": idea.vote_count},
             )
     except OporaError as exc:
