@@ -34,7 +34,7 @@ TEXTS = {
 }
 
 
-def _fits(page) -> bool:  # type: ignore[no-untyped-def]
+def _fits(page) -> bool:
     right = page.evaluate(
         "Math.max(document.documentElement.scrollWidth, ...Array.from("
         "document.querySelectorAll('main, main *')).map(e => e.getBoundingClientRect().right))"
