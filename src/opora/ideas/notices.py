@@ -51,7 +51,7 @@ def notify_voters(change_id: int) -> int:
     """Send each voter of the idea its new status, once per change; returns how many."""
     with transaction.atomic():
         change = (
-            StatusChange.objects.select_for_update()
+            StatusChange.objects.select_for_update(of=("self",))
             .select_related("idea", "by")
             .filter(pk=change_id, notified_at__isnull=True)
             .first()
