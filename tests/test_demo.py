@@ -279,3 +279,27 @@ def test_demo_refuses_too_few_tickets(loaded: str) -> None:
     with pytest.raises(CommandError):
         load("--tickets", "5")
     assert User.objects.count() == users
+
+
+def test_the_ideas_board_has_the_merged_suggestions(loaded: str) -> None:
+    """Every dark-mode suggestion is merged into one idea, each requester one vote, so
+    the reply "I've added your vote" is true; other ideas stand in every status."""
+    from opora.ideas.models import Idea, IdeaTicket, Vote
+
+    dark = Idea.objects.get(title="Dark mode")
+    asked = Ticket.objects.filter(type=TicketType.SUGGESTION, subject="Please add a dark mode")
+    assert asked.count() >= 2
+    assert IdeaTicket.objects.filter(idea=dark).count() == asked.count()
+    requesters = set(asked.values_list("requester_id", flat=True))
+    merged = set(
+        Vote.objects.filter(idea=dark, ticket__isnull=False).values_list("customer_id", flat=True)
+    )
+    assert merged == requesters
+    assert dark.vote_count == Vote.objects.filter(idea=dark).count() > len(requesters)
+    assert set(Idea.objects.values_list("status", flat=True)) == {
+        "new",
+        "under_review",
+        "planned",
+        "done",
+        "declined",
+    }

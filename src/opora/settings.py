@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "opora.telephony",
     # site monitoring: checks run by the job workers, incidents as problem tickets
     "opora.monitoring",
+    # ideas: suggestions merged into ideas customers vote on, the public ideas board
+    "opora.ideas",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

@@ -221,13 +221,13 @@ def delete_automation(request: HttpRequest, automation_id: int) -> Status[None]:
 
 # --- Webhooks -----------------------------------------------------------------------
 
-WebhookEventName = Literal["created", "updated", "replied", "solved"]
+WebhookEventName = Literal["created", "updated", "replied", "solved", "idea_created", "idea_status"]
 
 
 class WebhookIn(StrictInput):
     name: str = Field(max_length=120)
     url: str = Field(max_length=500)
-    events: list[WebhookEventName] = Field(min_length=1, max_length=4)
+    events: list[WebhookEventName] = Field(min_length=1, max_length=6)
     secret: str | None = Field(
         None, max_length=200, description="null: keep (or, new, generate) the secret"
     )

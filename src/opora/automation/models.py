@@ -296,6 +296,8 @@ class WebhookEvent(models.TextChoices):
     UPDATED = "updated", _("Ticket updated")
     REPLIED = "replied", _("Reply added")
     SOLVED = "solved", _("Ticket solved")
+    IDEA_CREATED = "idea_created", _("Idea created")
+    IDEA_STATUS = "idea_status", _("Idea status changed")
 
 
 class Webhook(models.Model):

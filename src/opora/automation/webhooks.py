@@ -44,6 +44,8 @@ EVENT_NAMES = {
     "solved": "ticket.solved",
     "trigger": "ticket.trigger",
     "test": "webhook.test",
+    "idea_created": "idea.created",
+    "idea_status": "idea.status_changed",
 }
 
 
@@ -104,6 +106,26 @@ def queue_event(
             row.save(force_insert=True)
             enqueue_after_commit(deliver_task, row.pk)
     return len(rows)
+
+
+def queue_payload(event: str, body: dict[str, Any]) -> int:
+    """Queue a delivery of an event about something other than a ticket (an idea: the
+    ideas app hands the product team its news this way) to every active endpoint that
+    chose it; `body` goes beside "event" and "at". Returns how many."""
+    if event not in listeners.webhook_events():
+        return 0
+    hooks = [h for h in Webhook.objects.filter(active=True) if event in h.events]
+    at = wall_clock.now()
+    with transaction.atomic():
+        for hook in hooks:
+            row = WebhookDelivery.objects.create(
+                webhook=hook,
+                event=event,
+                payload={"event": EVENT_NAMES[event], "at": at.isoformat(), **body},
+                created_at=at,
+            )
+            enqueue_after_commit(deliver_task, row.pk)
+    return len(hooks)
 
 
 def queue_for_webhook(webhook_id: int, event: str, ticket: Ticket) -> WebhookDelivery | None:

@@ -774,3 +774,77 @@ CHAT_ANSWERS = {
     ),
 }
 CHAT_THANKS = {"en": "Got it, thanks a lot!", "ru": "Понял, спасибо большое!"}
+
+
+@dataclass(frozen=True)
+class IdeaSpec:
+    """An idea of the board: the suggestion topic merged into it (by subject), if any."""
+
+    title: str
+    description: str
+    status: str
+    suggestion: str = ""  # the subject of the demo's suggestion tickets merged into it
+    board_votes: int = 0  # customers who also voted on the board
+    comment: str = ""  # a customer's comment, approved
+    pending: str = ""  # a customer's comment awaiting moderation
+    reply: str = ""  # the desk's official reply
+
+
+IDEAS = (
+    IdeaSpec(
+        "Dark mode",
+        "A dark interface for late shifts and dim rooms, switchable in the profile.",
+        "planned",
+        suggestion="Please add a dark mode",
+        board_votes=2,
+        comment="Yes please, our night shift would love it.",
+        pending="Could it follow the system setting automatically?",
+        reply="Planned for the next release: a switch under Profile > Appearance.",
+    ),
+    IdeaSpec(
+        "Notifications to Slack channels",
+        "A message in a team's Slack channel when an urgent ticket comes in.",
+        "done",
+        suggestion="Notifications to our Slack channel",
+    ),
+    IdeaSpec(
+        "Weekly report by e-mail",
+        "The weekly ticket report sent to the mailbox every Monday morning.",
+        "done",
+        suggestion="Weekly report by e-mail",
+        board_votes=1,
+    ),
+    IdeaSpec(
+        "Оплата через СБП",
+        "Оплата счетов по QR-коду через Систему быстрых платежей.",
+        "done",
+        suggestion="Добавьте оплату через СБП",
+    ),
+    IdeaSpec(
+        "Выгрузка отчётов в Excel",
+        "Выгрузка любого отчёта в XLSX, а не только в PDF.",
+        "under_review",
+        suggestion="Выгрузка отчётов в Excel",
+        board_votes=3,
+        comment="Очень нужно для бухгалтерии.",
+    ),
+    IdeaSpec(
+        "Уведомления в Telegram",
+        "Статусы заказов в личные сообщения или в общий чат склада.",
+        "planned",
+        suggestion="Уведомления в Telegram",
+    ),
+    IdeaSpec(
+        "Тёмная тема в мобильном приложении",
+        "Тёмное оформление приложения, как в веб-версии.",
+        "new",
+        board_votes=2,
+    ),
+    IdeaSpec(
+        "Export tickets to Jira",
+        "Send a ticket to a Jira project with one click, with its conversation attached.",
+        "declined",
+        board_votes=1,
+        reply="We hand problems to development through the webhook hand-off instead.",
+    ),
+)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from opora.portal import auth, sso, views
+from opora.portal import auth, ideas, sso, views
 from opora.portal.auth import root_redirect
 
 portal_patterns = (
@@ -19,8 +19,20 @@ portal_patterns = (
     "portal",
 )
 
+# The public ideas board (anyone reads; signed-in customers vote and comment).
+ideas_patterns = (
+    [
+        path("", ideas.idea_list, name="list"),
+        path("<id:idea_id>", ideas.idea_page, name="idea"),
+        path("<id:idea_id>/vote", ideas.idea_vote, name="vote"),
+        path("<id:idea_id>/comments", ideas.idea_comment, name="comment"),
+    ],
+    "ideas",
+)
+
 urlpatterns = [
     path("portal/", include(portal_patterns)),
+    path("ideas/", include(ideas_patterns)),
     path("signin", auth.signin, name="signin"),
     path("signup", auth.signup, name="signup"),
     path("signout", auth.signout, name="signout"),
