@@ -15,6 +15,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import StrictFloat, StrictInt, StrictStr
 
 from opora.accounts.models import Organization, User
 from opora.api.common import ErrorOut, StrictInput, UserRef, current_user
@@ -37,6 +38,8 @@ ERRORS: dict[int, Any] = {
 TargetName = Literal["customer", "organization", "ticket"]
 KindName = Literal["text", "number", "date", "choice"]
 Value = str | int | float
+# Input values keep their JSON type: true is not the number 1.
+ValueIn = StrictStr | StrictInt | StrictFloat | None
 
 
 # Fields -----------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def set_form(request: HttpRequest, ticket_type: str, payload: FormIn) -> dict[st
 
 
 class ValuesIn(StrictInput):
-    custom_fields: dict[str, Value | None] = Field(
+    custom_fields: dict[str, ValueIn] = Field(
         description='values by field key; null or "" removes one; keys not named stay'
     )
 
@@ -312,7 +315,7 @@ class RecordOut(Schema):
 
 
 class RecordChange(StrictInput):
-    custom_fields: dict[str, Value | None] | None = None
+    custom_fields: dict[str, ValueIn] | None = None
     tags: list[str] | None = Field(None, max_length=30)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params.functions import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from opora.accounts.models import Team, User
 from opora.accounts.selectors import user_by_id
@@ -150,7 +150,7 @@ class TicketCreate(_Strict):
     team: int | None = None
     channel: ChannelName | None = None
     language: LanguageName | None = None
-    custom_fields: dict[str, str | int | float | None] = Field(
+    custom_fields: dict[str, StrictStr | StrictInt | StrictFloat | None] = Field(
         default_factory=dict,
         description="values of the fields of the ticket type's form, by key; the form's "
         "required fields must be given",

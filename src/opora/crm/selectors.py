@@ -231,7 +231,7 @@ def lifetime(*, customer: User | None = None, org: Organization | None = None) -
         complaints=Count("id", filter=Q(type=TicketType.COMPLAINT)),
     )
     rated = Rating.objects.filter(ticket__in=tickets.values("id")).aggregate(
-        average=Avg("score"), count=Count("id")
+        average=Avg("score"), count=Count("pk")
     )
     messages = Message.objects.filter(ticket__in=tickets.values("id"), internal=False)
     if customer is not None:
