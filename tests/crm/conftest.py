@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,8 +16,12 @@ from opora.crm.models import FieldDefinition
 def order_number(ada: User) -> FieldDefinition:
     """The complaint form's field: the order number, required on complaints."""
     field = actions.create_field(
-        by=ada, target="ticket", key="order_number", label_en="Order number",
-        label_ru="Номер заказа", kind="text",
+        by=ada,
+        target="ticket",
+        key="order_number",
+        label_en="Order number",
+        label_ru="Номер заказа",
+        kind="text",
     )
     actions.set_ticket_form(by=ada, ticket_type="complaint", items=[("order_number", True)])
     return field
@@ -25,25 +30,42 @@ def order_number(ada: User) -> FieldDefinition:
 @pytest.fixture
 def amount(ada: User) -> FieldDefinition:
     return actions.create_field(
-        by=ada, target="ticket", key="amount", label_en="Amount", label_ru="Сумма",
-        kind="number", min_value=0, max_value=1_000_000,
+        by=ada,
+        target="ticket",
+        key="amount",
+        label_en="Amount",
+        label_ru="Сумма",
+        kind="number",
+        min_value=0,
+        max_value=1_000_000,
     )
 
 
 @pytest.fixture
 def tier(ada: User) -> FieldDefinition:
     return actions.create_field(
-        by=ada, target="customer", key="tier", label_en="Tier", label_ru="Уровень",
+        by=ada,
+        target="customer",
+        key="tier",
+        label_en="Tier",
+        label_ru="Уровень",
         kind="choice",
-        options=[{"value": "gold", "en": "Gold", "ru": "Золото"}, {"value": "silver", "en": "Silver", "ru": "Серебро"}],
+        options=[
+            {"value": "gold", "en": "Gold", "ru": "Золото"},
+            {"value": "silver", "en": "Silver", "ru": "Серебро"},
+        ],
     )
 
 
 @pytest.fixture
 def birthday(ada: User) -> FieldDefinition:
     return actions.create_field(
-        by=ada, target="customer", key="since", label_en="Customer since",
-        label_ru="Клиент с", kind="date",
+        by=ada,
+        target="customer",
+        key="since",
+        label_en="Customer since",
+        label_ru="Клиент с",
+        kind="date",
     )
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """Custom fields through the API: defined by admins, written by agents and by the
 ticket forms, refused with a clear 4xx that writes nothing."""
 
@@ -25,7 +26,9 @@ def test_an_admin_defines_a_dropdown_with_russian_and_english_labels(api, ada):
         },
     )
     assert answer.status_code == 201, answer.content
-    assert answer.json()["options"] == [{"value": "smb", "en": "Small business", "ru": "Малый бизнес"}]
+    assert answer.json()["options"] == [
+        {"value": "smb", "en": "Small business", "ru": "Малый бизнес"}
+    ]
     listed = api(ada).get("/fields", {"target": "organization"}).json()
     assert [f["key"] for f in listed] == ["segment"]
 
@@ -102,10 +105,14 @@ def test_agents_write_ticket_values_checked(api, alice, dana, make_ticket, amoun
     ticket = make_ticket(dana)
     client = api(alice)
     with nothing_written(ticket):
-        answer = client.patch(f"/tickets/{ticket.number}/fields", {"custom_fields": {"amount": value}})
+        answer = client.patch(
+            f"/tickets/{ticket.number}/fields", {"custom_fields": {"amount": value}}
+        )
     assert answer.status_code == 422, answer.content
     assert not code or answer.json()["code"] == code
-    good = client.patch(f"/tickets/{ticket.number}/fields", {"custom_fields": {"amount": "1 500,5"}})
+    good = client.patch(
+        f"/tickets/{ticket.number}/fields", {"custom_fields": {"amount": "1 500,5"}}
+    )
     assert good.status_code == 200
     assert good.json()["custom_fields"] == {"amount": 1500.5}
     event = Event.objects.get(ticket=ticket, kind="fields_changed")
@@ -135,18 +142,27 @@ def test_customers_see_only_their_forms_fields(api, alice, dana, order_number, a
     client = api(dana)
     made = client.post(
         "/tickets",
-        {"subject": "s", "body": "b", "type": "complaint", "custom_fields": {"order_number": "A-7"}},
+        {
+            "subject": "s",
+            "body": "b",
+            "type": "complaint",
+            "custom_fields": {"order_number": "A-7"},
+        },
     ).json()
     ticket = Ticket.objects.get(number=made["number"])
     from opora.crm.actions import set_ticket_fields
 
     set_ticket_fields(ticket, {"amount": 99}, by=alice)
-    assert client.get(f"/tickets/{ticket.number}").json()["custom_fields"] == {"order_number": "A-7"}
+    assert client.get(f"/tickets/{ticket.number}").json()["custom_fields"] == {
+        "order_number": "A-7"
+    }
     assert client.get("/tickets").json()["items"][0]["custom_fields"] == {"order_number": "A-7"}
     agent = api(alice).get(f"/tickets/{ticket.number}").json()
     assert agent["custom_fields"] == {"order_number": "A-7", "amount": 99}
     with nothing_written(ticket):
-        refused = client.patch(f"/tickets/{ticket.number}/fields", {"custom_fields": {"order_number": "x"}})
+        refused = client.patch(
+            f"/tickets/{ticket.number}/fields", {"custom_fields": {"order_number": "x"}}
+        )
     assert refused.status_code == 403
 
 
@@ -167,7 +183,9 @@ def test_agents_edit_customer_values_dates_and_options(api, alice, dana, tier, b
         ({"nosuch": 1}, "unknown_field"),
     ):
         with nothing_written(dana):
-            refused = client.patch(f"/customers/{dana.pk}/record", {"custom_fields": values, "tags": ["x"]})
+            refused = client.patch(
+                f"/customers/{dana.pk}/record", {"custom_fields": values, "tags": ["x"]}
+            )
         assert refused.status_code == 422, values
         assert refused.json()["code"] == code
 
@@ -194,7 +212,12 @@ def test_every_change_is_in_the_audit_log(api, ada, alice, dana, tier):
 
 def test_the_openapi_schema_lists_the_operations(api, ada):
     schema = api(ada).get("/openapi.json").json()
-    for path in ("/api/v1/fields", "/api/v1/ticket-forms", "/api/v1/imports", "/api/v1/customers/{user_id}/record"):
+    for path in (
+        "/api/v1/fields",
+        "/api/v1/ticket-forms",
+        "/api/v1/imports",
+        "/api/v1/customers/{user_id}/record",
+    ):
         assert path in schema["paths"], path
     ticket = schema["components"]["schemas"]["TicketOut"]["properties"]
     assert "custom_fields" in ticket

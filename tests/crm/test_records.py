@@ -44,12 +44,16 @@ def policy_of(ticket: Ticket) -> str | None:
 def test_an_organizations_contract_sets_the_policy_of_its_new_tickets(
     ada, acme, dana, charlie, make_ticket, standard, premium
 ):
-    actions.set_contract(by=ada, org=acme, plan="Gold", sla_policy=premium.pk, support_hours=premium.calendar_id)
+    actions.set_contract(
+        by=ada, org=acme, plan="Gold", sla_policy=premium.pk, support_hours=premium.calendar_id
+    )
     assert policy_of(make_ticket(dana)) == "Premium"
     assert policy_of(make_ticket(charlie)) == "Standard"
 
 
-def test_the_policy_stays_while_the_ticket_changes(ada, alice, acme, dana, make_ticket, standard, premium):
+def test_the_policy_stays_while_the_ticket_changes(
+    ada, alice, acme, dana, make_ticket, standard, premium
+):
     from opora.tickets.actions import TicketChanges, update_ticket
 
     actions.set_contract(by=ada, org=acme, plan="Gold", sla_policy=premium.pk)
@@ -58,7 +62,9 @@ def test_the_policy_stays_while_the_ticket_changes(ada, alice, acme, dana, make_
     assert policy_of(ticket) == "Premium"
 
 
-def test_an_expired_contract_falls_back_to_the_default_policy(ada, acme, dana, make_ticket, standard, premium):
+def test_an_expired_contract_falls_back_to_the_default_policy(
+    ada, acme, dana, make_ticket, standard, premium
+):
     yesterday = clock.now().date() - timedelta(days=1)
     actions.set_contract(by=ada, org=acme, plan="Gold", sla_policy=premium.pk, expires_on=yesterday)
     assert policy_of(make_ticket(dana)) == "Standard"
@@ -74,25 +80,40 @@ def test_a_customers_own_contract(ada, charlie, make_ticket, standard, premium):
 
 
 def test_contracts_through_the_api(api, ada, alice, acme, standard, premium):
-    body = {"plan": "Gold", "sla_policy": premium.pk, "post_warranty": True, "expires_on": "2030-01-31"}
+    body = {
+        "plan": "Gold",
+        "sla_policy": premium.pk,
+        "post_warranty": True,
+        "expires_on": "2030-01-31",
+    }
     agent = api(alice)
     with nothing_written(acme):
-        assert agent.client.put(
-            f"/api/v1/organizations/{acme.pk}/contract", body, content_type="application/json"
-        ).status_code == 403
+        assert (
+            agent.client.put(
+                f"/api/v1/organizations/{acme.pk}/contract", body, content_type="application/json"
+            ).status_code
+            == 403
+        )
     client = api(ada)
     with nothing_written(acme):
         bad = client.client.put(
-            f"/api/v1/organizations/{acme.pk}/contract", {**body, "sla_policy": 999999},
+            f"/api/v1/organizations/{acme.pk}/contract",
+            {**body, "sla_policy": 999999},
             content_type="application/json",
         )
     assert bad.status_code == 422
     assert bad.json()["code"] == "unknown_policy"
-    ok = client.client.put(f"/api/v1/organizations/{acme.pk}/contract", body, content_type="application/json")
+    ok = client.client.put(
+        f"/api/v1/organizations/{acme.pk}/contract", body, content_type="application/json"
+    )
     assert ok.status_code == 200, ok.content
     assert ok.json() == {
-        "plan": "Gold", "support_hours": None, "sla_policy": premium.pk,
-        "post_warranty": True, "expires_on": "2030-01-31", "expired": False,
+        "plan": "Gold",
+        "support_hours": None,
+        "sla_policy": premium.pk,
+        "post_warranty": True,
+        "expires_on": "2030-01-31",
+        "expired": False,
     }
     acme.refresh_from_db()
     assert (acme.contract_policy_id, acme.contract_expires_on) == (premium.pk, date(2030, 1, 31))
@@ -117,7 +138,11 @@ def test_lifetime_stats_match_the_raw_rows(
             mine = Ticket.objects.filter(organization=acme)
         ratings = list(Rating.objects.filter(ticket__in=mine).values_list("score", flat=True))
         written = Message.objects.filter(ticket__in=mine, internal=False)
-        written = written.filter(author=dana) if "customer" in subject else written.filter(author__organization=acme)
+        written = (
+            written.filter(author=dana)
+            if "customer" in subject
+            else written.filter(author__organization=acme)
+        )
         assert stats.tickets == mine.count()
         assert stats.complaints == mine.filter(type="complaint").count()
         assert stats.csat_average == round(sum(ratings) / len(ratings), 2)
