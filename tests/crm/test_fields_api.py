@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001
 """Custom fields through the API: defined by admins, written by agents and by the
 ticket forms, refused with a clear 4xx that writes nothing."""
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001
 """CSV import of customers and organizations: a preview listing every bad row, then all
 rows or none in a background job; odd encodings; a streamed export."""
 
