@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Organization, Role, User
@@ -76,6 +77,10 @@ class ShownField:
     @property
     def key(self) -> str:
         return self.definition.key
+
+    @property
+    def label(self) -> str:
+        return self.definition.label(get_language() or "en")
 
 
 def shown_fields(
@@ -295,3 +300,50 @@ def field_filters(viewer: User, terms: list[str]) -> dict[str, Any]:
         value = parse_value(defs[key], raw)
         filters[f"custom_fields__{key}"] = value
     return filters
+
+
+@dataclass(frozen=True)
+class FieldInput:
+    """One input of a page's form for a custom field (`name` is the form's key)."""
+
+    key: str
+    name: str
+    label: str
+    kind: str
+    value: str
+    options: list[tuple[str, str]]
+    required: bool
+    error: str = ""
+
+
+def field_inputs(
+    defs: list[FieldDefinition],
+    values: dict[str, Any],
+    language: str,
+    *,
+    prefix: str = "cf_",
+    required: frozenset[str] = frozenset(),
+    errors_by_key: dict[str, str] | None = None,
+) -> list[FieldInput]:
+    """The inputs of these fields, filled with `values` (stored or as posted)."""
+    found = errors_by_key or {}
+    return [
+        FieldInput(
+            key=d.key,
+            name=f"{prefix}{d.key}",
+            label=d.label(language),
+            kind=d.kind,
+            value="" if values.get(d.key) is None else str(values.get(d.key)),
+            options=[
+                (str(o["value"]), str(o["ru"] if language == "ru" else o["en"])) for o in d.options
+            ],
+            required=d.required or d.key in required,
+            error=found.get(d.key, ""),
+        )
+        for d in defs
+    ]
+
+
+def posted_values(defs: list[FieldDefinition], data: Any, *, prefix: str = "cf_") -> dict[str, str]:
+    """The values a page's form posted for these fields, by key (as typed)."""
+    return {d.key: str(data.get(f"{prefix}{d.key}", "")) for d in defs}

@@ -28,9 +28,17 @@ from opora.pages import (
     not_found_as_404,
     signed_in_user,
 )
+from opora.crm.actions import check_new_ticket_fields
+from opora.crm.selectors import (
+    field_inputs,
+    posted_values,
+    shown_fields,
+    ticket_fields_for,
+    ticket_forms,
+)
 from opora.portal.forms import ProfileForm, ReplyForm, RequestForm
 from opora.tickets import actions
-from opora.tickets.models import Channel, Ticket, TicketStatus
+from opora.tickets.models import Channel, Ticket, TicketStatus, TicketType
 from opora.tickets.selectors import (
     access_attachment,
     access_ticket,
@@ -75,14 +83,24 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @customer_required
 def new_request(request: HttpRequest) -> HttpResponse:
+    """A new request: the customer picks the type and answers its form's fields (each
+    type's fields are on the page; a script shows those of the chosen type)."""
     user = current_user(request)
     form = RequestForm(request.POST or None)
+    forms_by_type = ticket_forms()
+    posted: dict[str, dict[str, str]] = {}
+    field_errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             data = form.cleaned_data
+            spec = forms_by_type.get(data["type"])
+            prefix = f"cf_{data['type']}_"
+            values = posted_values(spec.fields, request.POST, prefix=prefix) if spec else {}
+            posted[data["type"]] = values
             try:
+                custom = check_new_ticket_fields(data["type"], values)
                 ticket = actions.create_ticket(
                     requester=user,
                     by=user,
@@ -92,14 +110,43 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     priority=data["priority"] or None,
                     channel=Channel.WEB,
                     attachments=incoming_files(request),
+                    custom_fields=custom,
                 )
             except OporaError as exc:
-                add_action_error(form, exc, default_field="body")
-                if exc.field == "attachments":
+                if exc.field and exc.field.startswith("custom_fields."):
+                    field_errors[exc.field.removeprefix("custom_fields.")] = exc.message
                     form.add_error(None, exc.message)
+                else:
+                    add_action_error(form, exc, default_field="body")
+                    if exc.field == "attachments":
+                        form.add_error(None, exc.message)
             else:
                 return redirect("portal:request", number=ticket.number)
-    context = {"form": form, "nav": "new", "max_mb": settings.MAX_ATTACHMENT_MB}
+    language = translation.get_language() or "en"
+    chosen = form["type"].value() or "question"
+    type_forms = [
+        {
+            "type": ticket_type,
+            "label": TicketType(ticket_type).label,
+            "shown": ticket_type == chosen,
+            "items": field_inputs(
+                spec.fields,
+                posted.get(ticket_type, {}),
+                language,
+                prefix=f"cf_{ticket_type}_",
+                required=spec.required,
+                errors_by_key=field_errors if ticket_type == chosen else None,
+            ),
+        }
+        for ticket_type, spec in forms_by_type.items()
+        if spec.fields
+    ]
+    context = {
+        "form": form,
+        "nav": "new",
+        "max_mb": settings.MAX_ATTACHMENT_MB,
+        "type_forms": type_forms,
+    }
     return render(request, "portal/new_request.html", context, status=status)
 
 
@@ -135,6 +182,16 @@ def _request_page(
             "scores": range(1, 6),
             # The answer bot's "did this solve your question?", for the requester.
             "bot_asks": user.pk == ticket.requester_id and awaiting_answer(ticket),
+            # Only the fields of the type's form: the desk's other fields stay internal.
+            "custom_fields": [
+                f
+                for f in shown_fields(
+                    ticket_fields_for(user, ticket),
+                    ticket.custom_fields or {},
+                    translation.get_language() or "en",
+                )
+                if f.shown
+            ],
         },
         status=status,
     )
