@@ -17,6 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opora.accounts.actions import set_user_language
 from opora.automation.bot import awaiting_answer, give_feedback
 from opora.core.errors import NotFound, OporaError
+from opora.crm.actions import check_new_ticket_fields
+from opora.crm.selectors import (
+    field_inputs,
+    posted_values,
+    shown_fields,
+    ticket_fields_for,
+    ticket_forms,
+)
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
 from opora.inbox.actions import set_email_notifications
@@ -27,14 +35,6 @@ from opora.pages import (
     incoming_files,
     not_found_as_404,
     signed_in_user,
-)
-from opora.crm.actions import check_new_ticket_fields
-from opora.crm.selectors import (
-    field_inputs,
-    posted_values,
-    shown_fields,
-    ticket_fields_for,
-    ticket_forms,
 )
 from opora.portal.forms import ProfileForm, ReplyForm, RequestForm
 from opora.tickets import actions
