@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001
 """The console's customer-record pages: fields, ticket forms, contracts, import."""
 
 from __future__ import annotations
@@ -105,7 +104,7 @@ def test_the_import_preview_and_the_import(client, ada, acme, django_capture_on_
             "file": SimpleUploadedFile("p.csv", b"email,name\nann@example.test,Ann\n"),
         },
     )
-    job = ImportJob.objects.order_by("-id").first()
+
     with django_capture_on_commit_callbacks(execute=True):
         client.post(good["Location"], {"start": "1"})
     run_queued_tasks()
