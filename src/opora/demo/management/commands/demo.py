@@ -21,7 +21,7 @@ from django.utils import timezone
 from opora.accounts.actions import create_organization, create_team, create_user
 from opora.accounts.models import Role, User
 from opora.chat.models import ChatWidget
-from opora.demo import channels, data, monitors
+from opora.demo import channels, data, monitors, records
 from opora.demo.history import (
     COST_PER_HOUR,
     LEAD_COST_PER_HOUR,
@@ -141,6 +141,7 @@ def load(count: int) -> dict[str, int]:
     Player(cast, stories, now=now, rng=planner.rng).play()
     channels.play(cast, accounts, now)
     monitors.set_up(cast, now)
+    records.set_up(cast)
     return {
         "tickets": Ticket.objects.count(),
         "messages": Message.objects.count(),
