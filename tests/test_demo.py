@@ -288,6 +288,6 @@ def test_the_complaint_form_asks_for_the_order_number(loaded: str) -> None:
     form = ticket_form(TicketType.COMPLAINT)
     assert [d.key for d in form.fields][:1] == ["order_number"]
     assert "order_number" in form.required
-    assert form.fields[0].label_ru == "Номер заказа"  # noqa: RUF001
+    assert form.fields[0].label_ru == "Номер заказа"
     assert Contract.objects.filter(organization__isnull=False, sla_policy__isnull=False).exists()
     assert Note.objects.exists()
