@@ -94,16 +94,13 @@ def test_a_failure_while_writing_rolls_everything_back(api, ada, acme, monkeypat
     client = api(ada)
     job = upload(client, big_file(2500)).json()
     assert client.post(f"/imports/{job['id']}/start").status_code == 202
-    original = User.objects.bulk_create
-    calls = []
+    original = importing.insert_rows
 
-    def failing(objs, *args, **kwargs):
-        calls.append(1)
-        objs = list(objs)
-        original(objs[:1000], *args, **kwargs)
-        raise RuntimeError("disk full")
+    def failing(model, rows, **kwargs):
+        original(model, list(rows)[:1000], **kwargs)  # a first part is written...
+        raise RuntimeError("disk full")  # ...then the write fails
 
-    monkeypatch.setattr(User.objects, "bulk_create", failing)
+    monkeypatch.setattr(importing, "insert_rows", failing)
     ran = importing.run(job["id"])
     assert ran is not None and ran.state == "failed"
     assert "disk full" in ran.error

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import Language, Organization, OrganizationDomain, Role, User
 from opora.core import audit, clock
+from opora.core.bulk import insert_rows
 from opora.core.errors import OporaError, TooLarge, ValidationFailed
 from opora.crm import errors
 from opora.crm.fields import parse_value
@@ -567,7 +568,9 @@ def write_customers(records: Sequence[dict[str, Any]]) -> None:
         )
         for r in records
     ]
-    User.objects.bulk_create(people, batch_size=CHUNK)
+    # Multi-row INSERTs without the ORM's query objects (core/bulk): half the time of
+    # bulk_create for 10,000 people of 30-odd columns (bench/crm_import.py).
+    insert_rows(User, people)
 
 
 def write_organizations(records: Sequence[dict[str, Any]]) -> None:
