@@ -69,3 +69,30 @@ def test_the_ticket_page_edits_the_fields(client, alice, dana, make_ticket, orde
     ticket.refresh_from_db()
     assert ticket.custom_fields == {"order_number": "A-9", "amount": 12}
     assert Event.objects.filter(ticket=ticket, kind="fields_changed").count() == 1
+
+
+def test_the_workspaces_new_ticket_form_asks_for_the_types_fields(
+    client, alice, dana, order_number
+):
+    from opora.tickets.models import Ticket
+
+    client.force_login(alice)
+    page = client.get("/agent/tickets/new").content.decode()
+    assert 'name="cf_complaint_order_number"' in page
+    data = {
+        "who": "existing",
+        "requester": dana.pk,
+        "requester_label": dana.email,
+        "subject": "Late delivery",
+        "body": "Box damaged.",
+        "type": "complaint",
+        "priority": "normal",
+        "channel": "phone",
+    }
+    with nothing_written():
+        refused = client.post("/agent/tickets/new", data)
+    assert refused.status_code == 422
+    assert 'data-field-error="order_number"' in refused.content.decode()
+    done = client.post("/agent/tickets/new", {**data, "cf_complaint_order_number": "B-77"})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert Ticket.objects.get().custom_fields == {"order_number": "B-77"}

@@ -347,3 +347,39 @@ def field_inputs(
 def posted_values(defs: list[FieldDefinition], data: Any, *, prefix: str = "cf_") -> dict[str, str]:
     """The values a page's form posted for these fields, by key (as typed)."""
     return {d.key: str(data.get(f"{prefix}{d.key}", "")) for d in defs}
+
+
+def type_form_inputs(
+    forms: dict[str, FormSpec],
+    chosen: str,
+    posted: dict[str, dict[str, str]],
+    language: str,
+    errors_by_key: dict[str, str],
+) -> list[dict[str, Any]]:
+    """For a new ticket's page: each type's form fields (`cf_<type>_<key>`), the chosen
+    type's marked shown and carrying the errors of the last attempt."""
+    return [
+        {
+            "type": ticket_type,
+            "label": TicketType(ticket_type).label,
+            "shown": ticket_type == chosen,
+            "items": field_inputs(
+                spec.fields,
+                posted.get(ticket_type, {}),
+                language,
+                prefix=f"cf_{ticket_type}_",
+                required=spec.required,
+                errors_by_key=errors_by_key if ticket_type == chosen else None,
+            ),
+        }
+        for ticket_type, spec in forms.items()
+        if spec.fields
+    ]
+
+
+def posted_type_values(forms: dict[str, FormSpec], ticket_type: str, data: Any) -> dict[str, str]:
+    """What a new ticket's page posted for the fields of its type's form."""
+    spec = forms.get(ticket_type)
+    if spec is None:
+        return {}
+    return posted_values(spec.fields, data, prefix=f"cf_{ticket_type}_")

@@ -19,11 +19,11 @@ from opora.automation.bot import awaiting_answer, give_feedback
 from opora.core.errors import NotFound, OporaError
 from opora.crm.actions import check_new_ticket_fields
 from opora.crm.selectors import (
-    field_inputs,
-    posted_values,
+    posted_type_values,
     shown_fields,
     ticket_fields_for,
     ticket_forms,
+    type_form_inputs,
 )
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
@@ -38,7 +38,7 @@ from opora.pages import (
 )
 from opora.portal.forms import ProfileForm, ReplyForm, RequestForm
 from opora.tickets import actions
-from opora.tickets.models import Channel, Ticket, TicketStatus, TicketType
+from opora.tickets.models import Channel, Ticket, TicketStatus
 from opora.tickets.selectors import (
     access_attachment,
     access_ticket,
@@ -95,9 +95,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            spec = forms_by_type.get(data["type"])
-            prefix = f"cf_{data['type']}_"
-            values = posted_values(spec.fields, request.POST, prefix=prefix) if spec else {}
+            values = posted_type_values(forms_by_type, data["type"], request.POST)
             posted[data["type"]] = values
             try:
                 custom = check_new_ticket_fields(data["type"], values)
@@ -122,25 +120,10 @@ def new_request(request: HttpRequest) -> HttpResponse:
                         form.add_error(None, exc.message)
             else:
                 return redirect("portal:request", number=ticket.number)
-    language = translation.get_language() or "en"
-    chosen = form["type"].value() or "question"
-    type_forms = [
-        {
-            "type": ticket_type,
-            "label": TicketType(ticket_type).label,
-            "shown": ticket_type == chosen,
-            "items": field_inputs(
-                spec.fields,
-                posted.get(ticket_type, {}),
-                language,
-                prefix=f"cf_{ticket_type}_",
-                required=spec.required,
-                errors_by_key=field_errors if ticket_type == chosen else None,
-            ),
-        }
-        for ticket_type, spec in forms_by_type.items()
-        if spec.fields
-    ]
+    chosen = str(form["type"].value() or "question")
+    type_forms = type_form_inputs(
+        forms_by_type, chosen, posted, translation.get_language() or "en", field_errors
+    )
     context = {
         "form": form,
         "nav": "new",

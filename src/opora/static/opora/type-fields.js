@@ -1,9 +1,9 @@
-// The new-request form: show the fields of the chosen ticket type only. Without this
-// script every type's fields show under their heading and the server reads the chosen
-// type's ones.
+// A new ticket's form (the portal's, the workspace's): show the fields of the chosen
+// ticket type only. Without this script every type's fields show under their heading
+// and the server reads the chosen type's ones.
 (function () {
   "use strict";
-  var select = document.getElementById("id_type");
+  var select = document.querySelector("form select[name=type]");
   var sets = document.querySelectorAll("[data-type-fields]");
   if (!select || !sets.length) return;
   function follow() {
