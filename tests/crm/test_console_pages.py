@@ -62,6 +62,10 @@ def test_the_contract_page(client, ada, acme):
     hours = BusinessCalendar.objects.create(name="Office", time_zone="UTC")
     policy = SlaPolicy.objects.create(name="Gold SLA", calendar=hours, first_response_minutes=60)
     client.force_login(ada)
+    assert (
+        "data-record-links"
+        in client.get(f"/admin/people/organizations/{acme.pk}/").content.decode()
+    )
     assert client.get(f"/admin/people/organizations/{acme.pk}/contract").status_code == 200
     answer = client.post(
         f"/admin/people/organizations/{acme.pk}/contract",
