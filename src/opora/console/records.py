@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from opora.accounts.models import User
 from opora.console.access import forbidden, section_required
 from opora.console.context import console_context
-from opora.core.errors import NotFound, OporaError
+from opora.core.errors import NotFound, OporaError, ValidationFailed
 from opora.core.numbers import parse_id
-from opora.crm import actions, importing, selectors
+from opora.crm import actions, errors, importing, selectors
 from opora.crm.models import FieldKind, ImportKind, Target
 from opora.pages import current_user, not_found_as_404
 from opora.sla.models import BusinessCalendar, SlaPolicy
@@ -217,8 +217,8 @@ def _contract_page(
                 try:
                     expires = date.fromisoformat(raw_date) if raw_date else None
                 except ValueError:
-                    raise OporaError(
-                        "bad_date", _("Expected a date as YYYY-MM-DD."), field="expires_on"
+                    raise ValidationFailed(
+                        errors.BAD_DATE, _("Expected a date as YYYY-MM-DD."), field="expires_on"
                     ) from None
                 actions.set_contract(
                     by=user,
