@@ -94,7 +94,7 @@ def test_a_failure_while_writing_rolls_everything_back(api, ada, acme, monkeypat
     client = api(ada)
     job = upload(client, big_file(2500)).json()
     assert client.post(f"/imports/{job['id']}/start").status_code == 202
-    original = importing.insert_rows
+    from opora.core.bulk import insert_rows as original
 
     def failing(model, rows, **kwargs):
         original(model, list(rows)[:1000], **kwargs)  # a first part is written...
