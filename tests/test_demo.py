@@ -303,3 +303,15 @@ def test_the_ideas_board_has_the_merged_suggestions(loaded: str) -> None:
         "done",
         "declined",
     }
+
+
+def test_the_complaint_form_asks_for_the_order_number(loaded: str) -> None:
+    from opora.crm.models import Contract, Note
+    from opora.crm.selectors import ticket_form
+
+    form = ticket_form(TicketType.COMPLAINT)
+    assert [d.key for d in form.fields][:1] == ["order_number"]
+    assert "order_number" in form.required
+    assert form.fields[0].label_ru == "Номер заказа"
+    assert Contract.objects.filter(organization__isnull=False, sla_policy__isnull=False).exists()
+    assert Note.objects.exists()

@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
         "remote",
         "telephony",
         "ideas",
+        "crm",
     },
     {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process

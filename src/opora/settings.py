@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "opora.monitoring",
     # ideas: suggestions merged into ideas customers vote on, the public ideas board
     "opora.ideas",
+    # customer records: custom fields, ticket forms, notes, contracts, CSV import
+    "opora.crm",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

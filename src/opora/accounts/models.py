@@ -41,6 +41,14 @@ class Organization(models.Model):
     # A customer the desk treats with extra care: marked in lists and on the card.
     vip = models.BooleanField(_("VIP"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Values of the admin-defined fields (crm.FieldDefinition, target "organization"),
+    # by key: read with the row, so lists pay no extra query; crm validates each write.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # Written by crm's contract actions, read by the SLA clock for new tickets: the
+    # policy the contract promises and the last day it does (None: no end).
+    contract_policy_id = models.PositiveIntegerField(null=True, blank=True)
+    contract_expires_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -155,6 +163,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("the customer replied on my ticket"), default=True
     )
     notify_sla = models.BooleanField(_("SLA at risk or breached"), default=True)
+    # Customers: values of the admin-defined fields (crm.FieldDefinition, target
+    # "customer"), tags, and a contract of their own (see Organization).
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    contract_policy_id = models.PositiveIntegerField(null=True, blank=True)
+    contract_expires_on = models.DateField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
     # Not stored: set per request when the session signed in by single sign-on and the

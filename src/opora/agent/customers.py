@@ -27,6 +27,7 @@ from opora.accounts.selectors import (
     may_merge_customers,
     possible_duplicates,
 )
+from opora.agent.records import record_context
 from opora.core.errors import Forbidden, NotFound, OporaError
 from opora.core.numbers import parse_int
 from opora.pages import PageForm, add_action_error, agent_required, current_user, not_found_as_404
@@ -96,6 +97,9 @@ def _render(
         "may_merge": may_merge_customers(viewer) and active,
         "identity_form": identity_form or IdentityForm(),
         "merge_error": merge_error,
+        **record_context(viewer, customer=customer),
+        "action_base": f"/agent/customers/{customer.pk}",
+        "contract_url": f"/admin/people/customers/{customer.pk}/contract",
     }
     return render(request, "agent/customer.html", context, status=status)
 

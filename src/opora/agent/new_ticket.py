@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,6 +23,8 @@ from opora.accounts.models import Identity, IdentityKind, Role, Team, User
 from opora.accounts.selectors import access_customer, search_people
 from opora.agent.forms import INTAKE, NewTicketForm
 from opora.core.errors import NotFound, OporaError, ValidationFailed
+from opora.crm.actions import check_new_ticket_fields
+from opora.crm.selectors import posted_type_values, ticket_forms, type_form_inputs
 from opora.pages import agent_required, current_user, incoming_files
 from opora.tickets import actions
 from opora.tickets import errors as ticket_errors
@@ -116,6 +119,8 @@ def _remember_phone(requester: User, phone: str, *, by: User) -> None:
 def open_ticket(form: NewTicketForm, request: HttpRequest, *, by: User) -> Ticket:
     """Everything the form holds, in one transaction: all of it or nothing."""
     data = form.cleaned_data
+    values = posted_type_values(ticket_forms(), data["type"] or "question", request.POST)
+    custom = check_new_ticket_fields(data["type"] or "question", values)
     channel, intake_tag = INTAKE[data["channel"]]
     tags = form.tag_list() + ([intake_tag] if intake_tag else [])
     team = None
@@ -137,6 +142,7 @@ def open_ticket(form: NewTicketForm, request: HttpRequest, *, by: User) -> Ticke
             tags=tags,
             team=team,
             attachments=incoming_files(request),
+            custom_fields=custom,
         )
         if data["who"] == "new" and data["new_email"]:
             _remember_phone(ticket.requester, clean_phone(data["new_phone"] or ""), by=by)
@@ -147,8 +153,17 @@ def open_ticket(form: NewTicketForm, request: HttpRequest, *, by: User) -> Ticke
     return ticket
 
 
-def _page(request: HttpRequest, form: NewTicketForm, *, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    form: NewTicketForm,
+    *,
+    status: int = 200,
+    field_errors: dict[str, str] | None = None,
+) -> HttpResponse:
     team = str(form["team"].value() or "")
+    forms = ticket_forms()
+    chosen = str(form["type"].value() or "question")
+    posted = {chosen: posted_type_values(forms, chosen, request.POST)} if request.POST else {}
     assignees = team_assignees()
     context = {
         "form": form,
@@ -158,6 +173,9 @@ def _page(request: HttpRequest, form: NewTicketForm, *, status: int = 200) -> Ht
         "assignees": assignees.get(team, []),
         "selected_team": team,
         "selected_assignee": str(form["assignee"].value() or ""),
+        "type_forms": type_form_inputs(
+            forms, chosen, posted, translation.get_language() or "en", field_errors or {}
+        ),
     }
     return render(request, "agent/new_ticket.html", context, status=status)
 
@@ -174,6 +192,10 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     try:
         ticket = open_ticket(form, request, by=user)
     except OporaError as exc:
+        if exc.field and exc.field.startswith("custom_fields."):
+            form.add_error(None, exc.message)
+            key = exc.field.removeprefix("custom_fields.")
+            return _page(request, form, status=422, field_errors={key: exc.message})
         field = FIELD_OF.get(exc.field or "", exc.field or "")
         if field == "new_email" and form.cleaned_data["who"] == "existing":
             field = "requester_label"

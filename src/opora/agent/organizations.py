@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opora.accounts.models import Organization, User
+from opora.agent.records import record_context
 from opora.pages import signed_in_user
 from opora.tickets.models import TicketStatus
 from opora.tickets.selectors import ticket_list_queryset, visible_tickets
@@ -63,5 +64,8 @@ def organization_page(request: HttpRequest, organization_id: int) -> HttpRespons
             "status": status,
             "statuses": TicketStatus.choices,
             "nav": "queue",
+            **record_context(viewer, org=organization),
+            "action_base": f"/agent/organizations/{organization.pk}",
+            "contract_url": f"/admin/people/organizations/{organization.pk}/contract",
         },
     )

@@ -36,6 +36,7 @@ from opora.agent.forms import (
     TimeForm,
 )
 from opora.agent.new_ticket import team_assignees
+from opora.agent.records import ticket_fields_context
 from opora.agent.whatsapp import panel as whatsapp_panel
 from opora.automation.macros import apply_macro_by_id
 from opora.core.errors import NotFound, OporaError, ValidationFailed
@@ -308,6 +309,7 @@ def _render(
         "incidents": list(ticket.incidents.order_by("number")[:20])
         if ticket.type == TicketType.PROBLEM
         else [],
+        **ticket_fields_context(user, ticket),
         **(extra or {}),  # a card's own form state (the remote-session card's)
     }
     if is_htmx(request):

@@ -12,6 +12,7 @@ from opora.agent import (
     organizations,
     phone,
     profile,
+    records,
     remote,
     sso,
     ticket,
@@ -86,6 +87,25 @@ urlpatterns = [
         name="customer_identity_remove",
     ),
     path("customers/<id:user_id>/merge", customers.merge, name="customer_merge"),
+    path("customers/<id:user_id>/fields", records.customer_fields, name="customer_fields"),
+    path("customers/<id:user_id>/tags", records.customer_tags, name="customer_tags"),
+    path("customers/<id:user_id>/notes", records.customer_note, name="customer_notes"),
+    path(
+        "organizations/<id:organization_id>/fields",
+        records.organization_fields,
+        name="organization_fields",
+    ),
+    path(
+        "organizations/<id:organization_id>/tags",
+        records.organization_tags,
+        name="organization_tags",
+    ),
+    path(
+        "organizations/<id:organization_id>/notes",
+        records.organization_note,
+        name="organization_notes",
+    ),
+    path("tickets/<id:number>/fields", records.ticket_fields, name="ticket_fields"),
     path(
         "organizations/<id:organization_id>",
         organizations.organization_page,

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from opora.accounts.models import User
+from opora.crm.selectors import form_keys_by_type
 from opora.tickets.models import Priority, Ticket
 
 # The columns a ticket row shows, in the order _row() reads them.
@@ -50,12 +51,21 @@ COLUMNS = (
     "first_response_at",
     "solved_at",
     "closed_at",
+    # Values of the admin-defined fields: read with the row, no query per ticket.
+    "custom_fields",
 )
 _LINKS = (COLUMNS.index("problem_id"), COLUMNS.index("merged_into_id"))
 _PRIORITY_CODES = {int(p): p.code for p in Priority}
 
 
-def _row(values: Sequence[Any], tags: list[str], numbers: dict[int, int]) -> dict[str, Any]:
+def _row(
+    values: Sequence[Any],
+    tags: list[str],
+    numbers: dict[int, int],
+    shown: dict[str, frozenset[str]] | None = None,
+) -> dict[str, Any]:
+    """`shown`: for customers, the field keys of each type's form (the only values they
+    see); None for agents, who see every value."""
     (
         _id,
         number,
@@ -83,6 +93,7 @@ def _row(values: Sequence[Any], tags: list[str], numbers: dict[int, int]) -> dic
         first_response_at,
         solved_at,
         closed_at,
+        custom_fields,
     ) = values[: len(COLUMNS)]
     return {
         "number": number,
@@ -111,7 +122,19 @@ def _row(values: Sequence[Any], tags: list[str], numbers: dict[int, int]) -> dic
         "first_response_at": first_response_at,
         "solved_at": solved_at,
         "closed_at": closed_at,
+        "custom_fields": visible_values(custom_fields, kind, shown),
     }
+
+
+def visible_values(
+    values: dict[str, Any] | None, kind: str, shown: dict[str, frozenset[str]] | None
+) -> dict[str, Any]:
+    if not values:
+        return {}
+    if shown is None:
+        return dict(values)
+    keys = shown.get(kind, frozenset())
+    return {k: v for k, v in values.items() if k in keys}
 
 
 def tags_by_ticket(ticket_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -140,7 +163,8 @@ def ticket_rows(
         dict(Ticket.objects.filter(pk__in=linked).values_list("id", "number")) if linked else {}
     )
     width = len(COLUMNS)
-    return [(_row(r, tags.get(r[0], []), numbers), (r[0], *r[width:])) for r in rows]
+    shown = None if viewer.is_agent or not rows else form_keys_by_type()
+    return [(_row(r, tags.get(r[0], []), numbers, shown), (r[0], *r[width:])) for r in rows]
 
 
 def ticket_row(ticket_id: int, *, viewer: User) -> dict[str, Any]:

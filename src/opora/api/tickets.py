@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params.functions import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from opora.accounts.models import Team, User
 from opora.accounts.selectors import user_by_id
@@ -33,9 +33,11 @@ from opora.api.common import (
     encode_cursor,
     parse_input,
 )
-from opora.api.rows import json_response, ticket_row, ticket_rows
+from opora.api.rows import json_response, ticket_row, ticket_rows, visible_values
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.numbers import parse_id
+from opora.crm.actions import check_new_ticket_fields
+from opora.crm.selectors import field_filters, form_keys_by_type
 from opora.inbox.actions import retry_delivery
 from opora.inbox.email.selectors import access_raw_message
 from opora.inbox.models import Delivery
@@ -43,7 +45,7 @@ from opora.inbox.selectors import access_delivery, latest_deliveries
 from opora.tickets import actions, errors
 from opora.tickets.cleaning import clean_tags
 from opora.tickets.counters import agent_key, counted
-from opora.tickets.models import Channel, Message, Priority, Ticket
+from opora.tickets.models import Channel, Message, Priority, Ticket, TicketType
 from opora.tickets.selectors import (
     TicketFilter,
     access_attachment,
@@ -111,6 +113,11 @@ class TicketOut(Schema):
     suggested: SuggestedOut | None = Field(
         None, description="triage's suggestion (agents, on a single ticket's answer only)"
     )
+    custom_fields: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="values of the desk's own ticket fields by key (GET /fields lists "
+        "them); customers see only the fields of their ticket type's form",
+    )
 
 
 class TicketPage(Schema):
@@ -143,6 +150,11 @@ class TicketCreate(_Strict):
     team: int | None = None
     channel: ChannelName | None = None
     language: LanguageName | None = None
+    custom_fields: dict[str, StrictStr | StrictInt | StrictFloat | None] = Field(
+        default_factory=dict,
+        description="values of the fields of the ticket type's form, by key; the form's "
+        "required fields must be given",
+    )
 
 
 class TicketUpdate(_Strict):
@@ -258,6 +270,9 @@ def ticket_out(ticket: Ticket, *, viewer: User, tags: list[str] | None = None) -
         "first_response_at": ticket.first_response_at,
         "solved_at": ticket.solved_at,
         "closed_at": ticket.closed_at,
+        "custom_fields": visible_values(
+            ticket.custom_fields, ticket.type, None if viewer.is_agent else form_keys_by_type()
+        ),
     }
 
 
@@ -375,6 +390,12 @@ def list_tickets(
     limit: int | None = Query(None, ge=1, description="page size (default 25, at most 100)"),
     cursor: str | None = None,
     count: bool = Query(False, description="also return the total number of matches"),
+    custom_field: list[str] | None = Query(
+        None,
+        alias="field",
+        description="key:value, the tickets whose custom field `key` equals `value` "
+        "(repeat for several); e.g. field=order_number:A-1001",
+    ),
 ) -> dict[str, Any]:
     user = current_user(request)
     if limit is None:
@@ -409,7 +430,9 @@ def list_tickets(
         q=q,
     )
     tickets = filter_tickets(visible_tickets(user), filters, user=user)
-    total, exact = _count(tickets, filters, user) if count else (None, None)
+    if custom_field:
+        tickets = tickets.filter(**field_filters(user, custom_field))
+    total, exact = _count(tickets, filters, user, custom_field or []) if count else (None, None)
     field, descending = SORTS[sort]
     if field == "due_sort":
         tickets = tickets.annotate(due_sort=due_sort_key())
@@ -434,12 +457,14 @@ def list_tickets(
     )
 
 
-def _count(tickets: QuerySet[Ticket], filters: TicketFilter, user: User) -> tuple[int, bool]:
+def _count(
+    tickets: QuerySet[Ticket], filters: TicketFilter, user: User, fields: list[str]
+) -> tuple[int, bool]:
     """The number of matches: an agent's is cached until a ticket changes
     (tickets.counters); a customer's own tickets are few and counted each time."""
     if not user.is_agent:
         return tickets.count(), True
-    key = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
+    key = hashlib.sha256(repr((filters, fields) if fields else filters).encode()).hexdigest()[:32]
     total = counted(f"list:{agent_key(user)}:{key}", tickets.count)
     return total.value, total.exact
 
@@ -491,8 +516,11 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
     channel = payload.channel or (Channel.API if user.is_agent else Channel.WEB)
     if not user.is_agent and payload.channel not in (None, Channel.WEB, Channel.API):
         raise Forbidden(errors.AGENTS_ONLY, _("Only agents may set the channel."), field="channel")
+    # Checked before anything is written: a refused value opens no ticket.
+    custom = check_new_ticket_fields(payload.type or TicketType.QUESTION, payload.custom_fields)
     # One action, one transaction: a requester it creates goes away with a refused ticket.
     ticket = actions.create_ticket(
+        custom_fields=custom,
         requester=_requester_for(user, payload),
         requester_name=payload.requester_name,
         subject=payload.subject,

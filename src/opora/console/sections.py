@@ -107,6 +107,16 @@ SECTIONS: list[Section] = [
         allowed=may_see_agents,
     ),
     Section(
+        key="records",
+        label=_("Customer records"),
+        pages=(
+            Page("fields", _("Custom fields"), "console:records_fields"),
+            Page("forms", _("Ticket forms"), "console:records_forms"),
+            Page("import", _("Import and export"), "console:records_imports"),
+        ),
+        allowed=lambda user: False,  # admins only
+    ),
+    Section(
         key="bot",
         label=_("Answer bot"),
         pages=(Page("bot", _("Answer bot"), "console:bot"),),

@@ -17,6 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opora.accounts.actions import set_user_language
 from opora.automation.bot import awaiting_answer, give_feedback
 from opora.core.errors import NotFound, OporaError
+from opora.crm.actions import check_new_ticket_fields
+from opora.crm.selectors import (
+    posted_type_values,
+    shown_fields,
+    ticket_fields_for,
+    ticket_forms,
+    type_form_inputs,
+)
 from opora.feedback.actions import rate_ticket
 from opora.feedback.models import Rating
 from opora.inbox.actions import set_email_notifications
@@ -75,14 +83,22 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @customer_required
 def new_request(request: HttpRequest) -> HttpResponse:
+    """A new request: the customer picks the type and answers its form's fields (each
+    type's fields are on the page; a script shows those of the chosen type)."""
     user = current_user(request)
     form = RequestForm(request.POST or None)
+    forms_by_type = ticket_forms()
+    posted: dict[str, dict[str, str]] = {}
+    field_errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             data = form.cleaned_data
+            values = posted_type_values(forms_by_type, data["type"], request.POST)
+            posted[data["type"]] = values
             try:
+                custom = check_new_ticket_fields(data["type"], values)
                 ticket = actions.create_ticket(
                     requester=user,
                     by=user,
@@ -92,14 +108,28 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     priority=data["priority"] or None,
                     channel=Channel.WEB,
                     attachments=incoming_files(request),
+                    custom_fields=custom,
                 )
             except OporaError as exc:
-                add_action_error(form, exc, default_field="body")
-                if exc.field == "attachments":
+                if exc.field and exc.field.startswith("custom_fields."):
+                    field_errors[exc.field.removeprefix("custom_fields.")] = exc.message
                     form.add_error(None, exc.message)
+                else:
+                    add_action_error(form, exc, default_field="body")
+                    if exc.field == "attachments":
+                        form.add_error(None, exc.message)
             else:
                 return redirect("portal:request", number=ticket.number)
-    context = {"form": form, "nav": "new", "max_mb": settings.MAX_ATTACHMENT_MB}
+    chosen = str(form["type"].value() or "question")
+    type_forms = type_form_inputs(
+        forms_by_type, chosen, posted, translation.get_language() or "en", field_errors
+    )
+    context = {
+        "form": form,
+        "nav": "new",
+        "max_mb": settings.MAX_ATTACHMENT_MB,
+        "type_forms": type_forms,
+    }
     return render(request, "portal/new_request.html", context, status=status)
 
 
@@ -135,6 +165,16 @@ def _request_page(
             "scores": range(1, 6),
             # The answer bot's "did this solve your question?", for the requester.
             "bot_asks": user.pk == ticket.requester_id and awaiting_answer(ticket),
+            # Only the fields of the type's form: the desk's other fields stay internal.
+            "custom_fields": [
+                f
+                for f in shown_fields(
+                    ticket_fields_for(user, ticket),
+                    ticket.custom_fields or {},
+                    translation.get_language() or "en",
+                )
+                if f.shown
+            ],
         },
         status=status,
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
 
+from opora.accounts.models import Organization, User
 from opora.core.bulk import update_rows
 from opora.sla import config
 from opora.sla.calendar import Hours
@@ -51,6 +52,10 @@ class SlaInputs:
     history: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
     # ticket id -> (created_at, author id) of its latest public message
     last_public: dict[int, tuple[datetime, int | None]] = field(default_factory=dict)
+    # New tickets: the contracts of their requesters and organizations, by id, as
+    # (policy id, last day) (`read_contracts`).
+    customer_contracts: dict[int, tuple[int | None, date | None]] = field(default_factory=dict)
+    organization_contracts: dict[int, tuple[int | None, date | None]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> SlaInputs:
@@ -75,6 +80,45 @@ class SlaInputs:
 
     def hours(self, policy: SlaPolicy | None) -> Hours:
         return config.hours(self.configuration, policy)
+
+    def read_contracts(self, tickets: Sequence[Ticket]) -> None:
+        """The contracts of new tickets' requesters and organizations (two queries, none
+        while no contract names a policy). crm writes them onto the accounts' rows, so
+        the clock reads them without knowing crm."""
+        if not self.configuration.any_contract:
+            return
+        people = {t.requester_id for t in tickets}
+        companies = {t.organization_id for t in tickets if t.organization_id is not None}
+        self.customer_contracts.update(
+            (pk, (policy, until))
+            for pk, policy, until in User.objects.filter(
+                pk__in=people, contract_policy_id__isnull=False
+            ).values_list("pk", "contract_policy_id", "contract_expires_on")
+        )
+        if companies:
+            self.organization_contracts.update(
+                (pk, (policy, until))
+                for pk, policy, until in Organization.objects.filter(
+                    pk__in=companies, contract_policy_id__isnull=False
+                ).values_list("pk", "contract_policy_id", "contract_expires_on")
+            )
+
+    def contract_policy(self, ticket: Ticket) -> SlaPolicy | None:
+        """The active policy the requester's own contract (else their organization's)
+        promises on the day the ticket opens; None when there is none or it expired,
+        and the ticket's policy is then matched as for anyone."""
+        found = self.customer_contracts.get(ticket.requester_id)
+        if found is None and ticket.organization_id is not None:
+            found = self.organization_contracts.get(ticket.organization_id)
+        if found is None:
+            return None
+        policy_id, until = found
+        if until is not None and until < ticket.created_at.date():
+            return None
+        return self.policy_by_id(policy_id)
+
+    def policy_by_id(self, policy_id: int | None) -> SlaPolicy | None:
+        return next((p for p in self.configuration.policies if p.pk == policy_id), None)
 
 
 def _status_history(events: QuerySet[Event]) -> QuerySet[Event, tuple[int, datetime, str]]:
@@ -179,7 +223,15 @@ def compute_sla(
         sla, created = TicketSla.objects.get_or_create(
             ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
         )
-    policy = match_policy(ticket, inputs.configuration.policies)
+    # A contract's policy is chosen when the ticket opens and kept while it is active.
+    if new:
+        contracted = inputs.contract_policy(ticket)
+    elif sla.by_contract:
+        contracted = inputs.policy_by_id(sla.policy_id)
+    else:
+        contracted = None
+    policy = contracted or match_policy(ticket, inputs.configuration.policies)
+    sla.by_contract = contracted is not None
     hours = inputs.hours(policy)
     timeline = Timeline.of(
         ticket,
@@ -286,6 +338,7 @@ class SlaClock:
 
     def start(self, tickets: Sequence[Ticket]) -> Callable[[], None]:
         inputs = SlaInputs.load()
+        inputs.read_contracts(tickets)
         rows = [compute_sla(t, now=t.created_at, new=True, inputs=inputs)[0] for t in tickets]
 
         def write() -> None:

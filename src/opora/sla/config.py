@@ -6,7 +6,8 @@ or changed ticket would also queue an escalation-rules job, which only matters w
 rule exists. Reading them each time cost two or three queries per change; here they are
 read once and kept until one of them changes:
 - in this process, at once: saving or deleting a policy, calendar, calendar day or rule
-  (signals, at commit) or `configuration_changed()` after bulk writes;
+  (signals, at commit) or `configuration_changed()` after bulk writes (and after a
+  contract names a policy: crm calls it);
 - in other processes: a version number in the shared cache (Redis with
   OPORA_REDIS_URL) moves, checked on each use; without a shared cache, at the latest
   after `MAX_AGE_SECONDS`.
@@ -23,6 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from opora.accounts.models import Organization, User
 from opora.sla.calendar import Hours
 from opora.sla.models import BusinessCalendar, CalendarDay, EscalationRule, SlaPolicy
 
@@ -37,6 +39,7 @@ class Configuration:
     version: Any
     read_at: float
     any_rule: bool = True  # some escalation rule is active
+    any_contract: bool = True  # some customer or organization has a contract's policy
 
 
 _current: Configuration | None = None
@@ -49,6 +52,14 @@ def active_policies() -> list[SlaPolicy]:
         SlaPolicy.objects.filter(is_active=True)
         .select_related("calendar")
         .order_by("position", "id")
+    )
+
+
+def any_contract() -> bool:
+    """Whether a contract names a policy anywhere (else new tickets skip the lookup)."""
+    return (
+        Organization.objects.filter(contract_policy_id__isnull=False).exists()
+        or User.objects.filter(contract_policy_id__isnull=False).exists()
     )
 
 
@@ -76,6 +87,7 @@ def configuration() -> Configuration:
             version,
             time.monotonic(),
             any_rule=EscalationRule.objects.filter(is_active=True).exists(),
+            any_contract=any_contract(),
         )
         with _lock:
             _current = found

@@ -127,6 +127,10 @@ class TicketSla(models.Model):
     policy = models.ForeignKey(
         SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The policy came from the requester's (or their organization's) contract when the
+    # ticket opened: it stays the ticket's policy while active, whatever the matching
+    # criteria of other policies say later (sla/clock.py).
+    by_contract = models.BooleanField(default=False)
     state = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
     paused = models.BooleanField(default=False)
     next_response_due_at = models.DateTimeField(null=True, blank=True)

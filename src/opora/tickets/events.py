@@ -297,3 +297,12 @@ def remote_session_event(
     """A remote session invited, started or ended (`minutes`: an ended one's length)."""
     new: object = minutes if kind == EventKind.REMOTE_ENDED else tool
     return _event(ticket, by, kind, new=new, data={"session": session, "tool": tool})
+
+
+def ticket_fields_changed_event(
+    *, ticket: Ticket, by: User | None, changed: dict[str, list[Any]]
+) -> Event:
+    """Values of the admin-defined fields changed (crm): {"key": [before, after]}."""
+    return _event(
+        ticket, by, EventKind.FIELDS_CHANGED, new=", ".join(changed), data={"fields": changed}
+    )

@@ -169,6 +169,10 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # Values of the admin-defined ticket fields (crm.FieldDefinition, target "ticket"),
+    # by key. A JSON column rather than a value table: the lists and the API read it
+    # with the row (no join, no query per ticket), and reports filter on a key.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -297,6 +301,8 @@ class EventKind(models.TextChoices):
     REMOTE_INVITED = "remote_invited", _("Invited to a remote session")
     REMOTE_STARTED = "remote_started", _("Remote session started")
     REMOTE_ENDED = "remote_ended", _("Remote session ended")
+    # Values of the admin-defined ticket fields changed (crm app).
+    FIELDS_CHANGED = "fields_changed", _("Custom fields changed")
 
 
 class AppendOnly(Exception):

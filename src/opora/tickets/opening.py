@@ -7,8 +7,9 @@ attachments, events, search documents, clock rows) and publishes `TicketOpened`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -75,6 +76,7 @@ def prepare_ticket(
     body_html: str = "",
     external_id: str = "",
     attachments: Sequence[IncomingFile] = (),
+    custom_fields: Mapping[str, Any] | None = None,
 ) -> PreparedTicket:
     """Check a new ticket (raising `OporaError`s) and shape it; nothing is written."""
     if not by.is_agent and by.pk != requester.pk:
@@ -115,6 +117,8 @@ def prepare_ticket(
         language=language or requester.language,
         created_at=now,
         updated_at=now,
+        # Checked by the caller against the type's form (crm.actions.check_new_ticket_fields).
+        custom_fields=dict(custom_fields or {}),
     )
     return PreparedTicket(
         ticket=ticket,
@@ -144,6 +148,7 @@ def create_ticket(
     body_html: str = "",
     external_id: str = "",
     attachments: Sequence[IncomingFile] = (),
+    custom_fields: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """Open a ticket with its first message, for the requester (by them or an agent).
 
@@ -178,6 +183,7 @@ def create_ticket(
             body_html=body_html,
             external_id=external_id,
             attachments=attachments,
+            custom_fields=custom_fields,
         )
         [(ticket, _first)] = create_tickets([new], savepoint=False)
         return ticket

@@ -21,7 +21,7 @@ from django.utils import timezone
 from opora.accounts.actions import create_organization, create_team, create_user
 from opora.accounts.models import Role, User
 from opora.chat.models import ChatWidget
-from opora.demo import channels, data, monitors
+from opora.demo import channels, data, monitors, records
 from opora.demo import ideas as demo_ideas
 from opora.demo.history import (
     COST_PER_HOUR,
@@ -143,6 +143,7 @@ def load(count: int) -> dict[str, int]:
     channels.play(cast, accounts, now)
     monitors.set_up(cast, now)
     demo_ideas.set_up(cast)
+    records.set_up(cast)
     return {
         "tickets": Ticket.objects.count(),
         "messages": Message.objects.count(),
