@@ -57,6 +57,8 @@ _MOUNTS: list[Mount] = []
 def register(prefix: str, urlconf: str) -> None:
     """POSTs to the patterns of `urlconf` under `prefix` take the lean path; call from
     an AppConfig.ready(). Every view there must need no middleware."""
+    if not (prefix.startswith("/") and prefix.endswith("/")):
+        raise ValueError(f"a lean prefix starts and ends with '/': {prefix!r}")
     mount = Mount(prefix=prefix, urlconf=urlconf)
     if mount not in _MOUNTS:  # ready() may run twice
         _MOUNTS.append(mount)
