@@ -29,7 +29,9 @@ Three phases, each bounded by `--max-seconds`:
    tickets of both channels; the outbox's jobs deliver them to the local servers.
 
 The phases start once every worker has sent its first heartbeat (their start-up is not
-counted in the first phase's CPU). Measured: accepted/s at the endpoint and its latency; end-to-end messages/s, from the
+counted in the first phase's CPU).
+
+Measured: accepted/s at the endpoint and its latency; end-to-end messages/s, from the
 first post until every update is a message on a ticket (read from the database), with
 each message's latency (post sent → message stored); delivered/s from the first reply
 posted until every reply is sent, with each reply's latency (posted → sent); CPU
