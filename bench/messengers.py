@@ -21,12 +21,15 @@ Three phases, each bounded by `--max-seconds`:
    follow-ups from someone who wrote earlier and whose ticket is open; a share with a
    photo, which the desk fetches through getFile from the local Bot API server) posted
    at concurrency 8 to `/channels/telegram/<bot>/webhook` with the bot's secret. The
-   webhook takes a message in within the request.
+   webhook stores the update and answers; a worker's drain job takes it in.
 2. VK: the same mix as Callback API `message_new` events to `/channels/vk/<id>/callback`
    (photos fetched from the local server's /files/). The callback stores the event and
-   answers "ok"; a worker's job takes it in.
+   answers "ok"; a worker's drain job takes it in.
 3. Replies: N agents' public replies (POST /api/v1/tickets/{n}/messages) spread over the
    tickets of both channels; the outbox's jobs deliver them to the local servers.
+
+The phases start once every worker has sent its first heartbeat (their start-up is not
+counted in the first phase's CPU).
 
 Measured: accepted/s at the endpoint and its latency; end-to-end messages/s, from the
 first post until every update is a message on a ticket (read from the database), with
@@ -71,6 +74,7 @@ from bench.workload import Client, HTTPError, percentile
 SETUP = """
 import json
 from opora.accounts.actions import create_team, create_user, issue_api_token
+from opora.core.models import WorkerHeartbeat
 from opora.inbox.models import Delivery
 from opora.messengers.actions import create_bot
 from opora.messengers.vk.actions import create_community
@@ -88,7 +92,8 @@ print(json.dumps({{
     "bot": bot.pk, "secret": bot.webhook_secret, "vk": vk.pk,
     "token": issue_api_token(agent, name="bench")[1],
     "tables": {{"message": Message._meta.db_table, "ticket": Ticket._meta.db_table,
-               "delivery": Delivery._meta.db_table}},
+               "delivery": Delivery._meta.db_table,
+               "heartbeat": WorkerHeartbeat._meta.db_table}},
 }}))
 """
 
@@ -465,6 +470,16 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             worker_pids = stack.enter_context(workers(env, args.workers, workdir / "worker.log"))
             db = stack.enter_context(psycopg.connect(url, autocommit=True))
             db_pid = postmaster_pid(url)
+            # The workers' start (Django and the apps loaded, a few CPU seconds each) is
+            # not the first phase's work: it starts once every worker sent a heartbeat.
+            ready = wait_rows(
+                db,
+                f"SELECT worker_id FROM {ids['tables']['heartbeat']}",
+                (),
+                args.workers,
+                time.monotonic() + args.max_seconds,
+            )
+            progress(f"{len(ready)} of {args.workers} workers ready")
             mix = plan(args.n, follow_ups=args.follow_ups, photos=args.photos, seed=7)
             updates = [(x.replace("{bot}", str(ids["bot"])), u) for x, u in telegram_updates(mix)]
             result: dict[str, Any] = {}

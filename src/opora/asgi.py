@@ -23,9 +23,13 @@ from django.core.wsgi import get_wsgi_application
 
 # Django is set up first: the WebSocket routes import models.
 django_application = get_wsgi_application()
-# (The stubs type Django's handler as returning a response, which is iterable bytes.)
+
+from opora.core.lean import LeanPaths  # noqa: E402
+
+# Providers' webhooks skip the pages' middleware (`core/lean.py`); the rest is Django's.
+web_application = LeanPaths(django_application)
 http_application = WSGIMiddleware(
-    django_application,  # type: ignore[arg-type]
+    web_application,
     workers=settings.WEB_THREADS,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from django.db import connection, models
 
@@ -77,3 +78,34 @@ def insert_rows(
                 for f in fields
             ]
             cursor.execute(sql, params)
+
+
+@cache
+def _insert_once_sql(model: type[models.Model], unique: tuple[str, ...], vendor: str) -> str:
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    by_name = {f.name: quote(str(f.column)) for f in fields}
+    targets = ", ".join(by_name[n] for n in unique)
+    marks = ", ".join(["%s"] * len(fields))
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({targets}) DO NOTHING"
+    )
+
+
+def insert_once(row: models.Model, unique: Sequence[str]) -> bool:
+    """INSERT one row unless a row with the same `unique` values is there; True when
+    this call inserted it (no id is read back).
+
+    One statement, in autocommit when the caller is in no transaction: a webhook
+    storing what a provider may send twice pays no savepoint, no caught IntegrityError
+    and no query object for it."""
+    model = type(row)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    sql = _insert_once_sql(model, tuple(unique), connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.rowcount == 1)

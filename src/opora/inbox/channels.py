@@ -85,8 +85,12 @@ class Adapter(Protocol):
     # Optional: `schedule(self, rows: list[Delivery]) -> None`, called with the new
     # stored rows (in the message's transaction) instead of queueing a job for each: a
     # channel that sends many at once (a messenger's deliverer per account) queues its
-    # own job after commit, which sends each row through `inbox.delivery.deliver`.
+    # own job after commit, which sends its rows through `inbox.delivery.deliver_many`.
     # Retries, the sweep and failures stay the outbox's.
+    #
+    # Optional: `batch(self, rows: Sequence[Delivery]) -> ContextManager`, the context
+    # `deliver_many` sends a batch of this channel's rows in: the adapter loads there,
+    # once, what `deliver` reads for each row, and keeps one session with the provider.
 
 
 _adapters: dict[str, Adapter] = {}

@@ -20,6 +20,8 @@ delivery still queued whose lease or backoff has run out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,6 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from opora.core import metrics
+from opora.core.bulk import update_rows
 from opora.core.tasks import enqueue_many, enqueue_many_after_commit
 from opora.core.transaction import after_commit
 from opora.inbox.channels import Adapter, DeliveryFailed, adapter_for
@@ -158,7 +161,62 @@ def deliver(delivery_id: int) -> str:
     return result
 
 
-def _attempt(delivery: Delivery) -> str:
+def deliver_many(
+    ids: Sequence[int],
+    around: Callable[[list[Delivery]], AbstractContextManager[object]] | None = None,
+) -> dict[str, int]:
+    """Send many deliveries, in the order of `ids`, as `deliver` sends each: the rows
+    claimed and loaded together (one locked read, one update), every success saved in
+    one batch of updates; a failure is saved at once, retried with backoff or recorded
+    on the ticket exactly as `deliver` does. `around(rows)` is the context the sending
+    runs in: a channel's deliverer loads there, once, what its adapter reads for each
+    row, and keeps one session with the provider. Returns how many were sent, retried,
+    failed (rows not claimed, being tried elsewhere or not due, are left alone)."""
+    rows = _claim_many(ids)
+    counts: dict[str, int] = {}
+    if not rows:
+        return counts
+    sent: list[Delivery] = []
+    tally: dict[tuple[str, str], int] = {}
+    try:
+        with around(rows) if around is not None else nullcontext():
+            for row in rows:
+                result = _attempt(row, sent=sent)
+                tally[(row.channel, result)] = tally.get((row.channel, result), 0) + 1
+    finally:
+        # Whatever stopped the run, what went out is saved: never sent twice.
+        update_rows(Delivery, sent, _SENT_FIELDS)
+        for (channel, result), count in tally.items():
+            metrics.DELIVERY_ATTEMPTS.labels(channel=channel, result=result).inc(count)
+            counts[result] = counts.get(result, 0) + count
+    return counts
+
+
+def _claim_many(ids: Sequence[int]) -> list[Delivery]:
+    now = timezone.now()
+    until = now + lease()
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("ticket", "ticket__requester", "ticket__team", "ticket_message")
+            .defer("rendered")
+            .filter(pk__in=list(ids), state=DeliveryState.QUEUED)
+            .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+            .order_by("id")
+        )
+        if rows:
+            Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(next_attempt_at=until)
+    for row in rows:
+        row.next_attempt_at = until
+    return rows
+
+
+_SENT_FIELDS = ("attempts", "state", "sent_at", "next_attempt_at", "external_id", "error")
+
+
+def _attempt(delivery: Delivery, *, sent: list[Delivery] | None = None) -> str:
+    """Try the claimed delivery once and save what came of it; a success is only
+    added to `sent` when given (the caller saves them together)."""
     from opora.inbox.tasks import deliver_task
 
     adapter = adapter_for(delivery.channel)
@@ -196,9 +254,10 @@ def _attempt(delivery: Delivery) -> str:
     # An id the adapter named when the row was queued (a Message-ID) stays.
     delivery.external_id = (external_id or delivery.external_id)[:255]
     delivery.error = ""
-    delivery.save(
-        update_fields=["attempts", "state", "sent_at", "next_attempt_at", "external_id", "error"]
-    )
+    if sent is not None:
+        sent.append(delivery)
+    else:
+        delivery.save(update_fields=list(_SENT_FIELDS))
     return "sent"
 
 

@@ -9,6 +9,7 @@ class MessengersConfig(AppConfig):
     verbose_name = "Messengers"
 
     def ready(self) -> None:
+        from opora.core import lean
         from opora.inbox.channels import register
         from opora.messengers.telegram.adapter import TelegramAdapter
         from opora.messengers.vk.adapter import VkAdapter
@@ -18,3 +19,6 @@ class MessengersConfig(AppConfig):
         register(TelegramAdapter())
         register(VkAdapter())
         register(WhatsAppAdapter())
+        # The providers' webhooks (every pattern of messengers/urls.py, mounted under
+        # /channels/ in opora/urls.py) need none of the pages' middleware.
+        lean.register("/channels/", "opora.messengers.urls")

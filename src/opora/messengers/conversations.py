@@ -235,9 +235,12 @@ def _remember(arrived: Arrived, ticket: Ticket) -> None:
 def mark_unreachable(conversation: Conversation, reason: str) -> None:
     """The person refused the desk's messages (blocked the bot): nothing more is sent
     there until they write again."""
+    now = clock.now()
     Conversation.objects.filter(pk=conversation.pk).update(
-        unreachable_at=clock.now(), unreachable_reason=reason[:500]
+        unreachable_at=now, unreachable_reason=reason[:500]
     )
+    # A deliverer's batch holds this row: its later replies there fail at once too.
+    conversation.unreachable_at, conversation.unreachable_reason = now, reason[:500]
     logger.info(
         "%s chat %s of account %s is unreachable",
         conversation.channel,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from opora.core import numbers  # noqa: F401 - the "id" converter, for the lean path too
 from opora.messengers import views
 from opora.messengers.vk import callback as vk_callback
 from opora.messengers.whatsapp import views as whatsapp

@@ -9,6 +9,7 @@ the chat is gone, the bot was removed or its token no longer works.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import telegram
@@ -16,12 +17,14 @@ import telegram
 from opora.inbox.channels import DeliveryFailed
 from opora.messengers import actions, outbox
 from opora.messengers.conversations import mark_unreachable, split_text
-from opora.messengers.models import Conversation, TelegramBot
+from opora.messengers.models import TelegramBot
 from opora.messengers.selectors import conversation_for
 from opora.messengers.telegram import client
 from opora.tickets.models import Channel, Message, Ticket
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from opora.inbox.models import Delivery
 
 # Shown inline as a photo (Telegram takes photos up to 10 MB); anything else is a document.
@@ -48,28 +51,28 @@ class TelegramAdapter:
         """One deliverer per account sends them (`messengers/outbox.py`)."""
         outbox.schedule(rows)
 
+    def batch(self, rows: Sequence[Delivery]) -> AbstractContextManager[object]:
+        """A deliverer's batch: bots, chats and messages loaded once, one session per bot."""
+        return outbox.batch(rows, TelegramBot, client.sessions)
+
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
         found = conversation_for(ticket, self.channel)
         return f"{found.account_id}:{found.chat_id}" if found is not None else None
 
     def deliver(self, delivery: Delivery) -> str:
         account, _, chat_id = delivery.address.partition(":")
-        bot = TelegramBot.objects.filter(pk=int(account) if account.isdigit() else 0).first()
+        bot = outbox.account(TelegramBot, int(account) if account.isdigit() else 0)
         if bot is None or not bot.active:
             raise DeliveryFailed(
                 "The Telegram bot of this chat was removed or turned off.", permanent=True
             )
-        chat = Conversation.objects.filter(
-            channel=self.channel, account_id=bot.pk, chat_id=chat_id
-        ).first()
+        chat = outbox.chat(self.channel, bot.pk, chat_id)
         if chat is not None and chat.unreachable_at is not None:
             raise DeliveryFailed(
                 f"The customer is unreachable on Telegram: {chat.unreachable_reason}",
                 permanent=True,
             )
-        message = Message.objects.prefetch_related("attachments").get(
-            pk=delivery.ticket_message_id or 0
-        )
+        message = outbox.message(delivery.ticket_message_id)
         files = _files(message)
         texts = split_text(message.body, client.MAX_TEXT)
         if not texts and not files:
@@ -93,5 +96,5 @@ class TelegramAdapter:
             reason = client.describe(exc, bot.token)
             actions.note_result(bot, error=reason)
             raise DeliveryFailed(reason) from None  # tried again with backoff
-        actions.note_result(bot)
+        outbox.succeeded(bot, lambda: actions.note_result(bot))
         return ",".join(str(i) for i in ids)[:255]

@@ -16,31 +16,27 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-import telegram
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from opora.accounts.identities import Contact
 from opora.accounts.models import IdentityKind, Language
+from opora.core.bulk import insert_once
 from opora.core.errors import OporaError
 from opora.messengers import actions, drain
 from opora.messengers.conversations import Arrived, answer_first_many
 from opora.messengers.models import TelegramBot, TelegramUpdate
-from opora.messengers.telegram import client
-from opora.tickets.attachments import IncomingFile, check_attachments, clean_filename
+from opora.messengers.telegram import client, reading
+from opora.tickets.attachments import IncomingFile, check_attachments
 from opora.tickets.models import Channel
 
 logger = logging.getLogger("opora.messengers.telegram")
 
 DRAIN = "telegram"  # the drain's name (`drain.py`)
-# The parts of an update the desk reads.
-READ = ("update_id", "message")
 # What became of an update.
 QUEUED = "queued"  # stored, the drain takes it in
 MESSAGE = "message"
@@ -49,62 +45,19 @@ IGNORED = "ignored"
 DUPLICATE = "duplicate"
 
 
-@dataclass(frozen=True)
-class FileRef:
-    file_id: str
-    name: str
-    content_type: str
-    size: int | None
-
-
-def language_of(user: telegram.User, bot: TelegramBot) -> str:
+def language_of(user: reading.Person, bot: TelegramBot) -> str:
     """Russian or English from the person's Telegram language; else the bot's."""
-    code = (user.language_code or "").lower()
+    code = user.language_code.lower()
     for language in Language.values:
         if code == language or code.startswith(f"{language}-"):
             return language
     return bot.language
 
 
-def _contact(user: telegram.User, language: str) -> Contact:
+def _contact(user: reading.Person, language: str) -> Contact:
     full = " ".join(part for part in (user.first_name, user.last_name) if part).strip()
     name = full or (f"@{user.username}" if user.username else f"Telegram {user.id}")
     return Contact(kind=IdentityKind.TELEGRAM, value=str(user.id), name=name, language=language)
-
-
-def _files(message: telegram.Message) -> list[FileRef]:
-    found = []
-    if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        found.append(
-            FileRef(
-                largest.file_id,
-                f"photo-{largest.file_unique_id}.jpg",
-                "image/jpeg",
-                largest.file_size,
-            )
-        )
-    if message.document:
-        doc = message.document
-        found.append(
-            FileRef(
-                doc.file_id,
-                clean_filename(doc.file_name or f"document-{doc.file_unique_id}"),
-                doc.mime_type or "",
-                doc.file_size,
-            )
-        )
-    if message.voice:
-        voice = message.voice
-        found.append(
-            FileRef(
-                voice.file_id,
-                f"voice-{voice.file_unique_id}.ogg",
-                voice.mime_type or "audio/ogg",
-                voice.file_size,
-            )
-        )
-    return found
 
 
 def _is_start(text: str) -> bool:
@@ -112,14 +65,11 @@ def _is_start(text: str) -> bool:
     return first == "/start" or first.startswith("/start@")
 
 
-def keep(bot: TelegramBot, update_id: int, data: dict[str, Any]) -> bool:
-    """Store an update as it came, for the drain; False when it was stored before."""
-    try:
-        with transaction.atomic():
-            TelegramUpdate.objects.create(bot=bot, update_id=update_id, payload=data)
-    except IntegrityError:
-        return False
-    return True
+def keep(bot_id: int, update_id: int, data: dict[str, Any]) -> bool:
+    """Store an update as it came, for the drain; False when it was stored before
+    (one INSERT … ON CONFLICT DO NOTHING: a webhook commits it at once)."""
+    row = TelegramUpdate(bot_id=bot_id, update_id=update_id, payload=data)
+    return insert_once(row, unique=("bot", "update_id"))
 
 
 def waiting() -> QuerySet[TelegramUpdate]:
@@ -156,29 +106,28 @@ def _read(row: TelegramUpdate) -> Arrived | None:
     """The message an update brings (its files fetched), or None when it brings none:
     then `row.outcome` says why (ignored, or a /start answered)."""
     bot, data = row.bot, row.payload if isinstance(row.payload, dict) else {}
-    update = client.parse_update({k: v for k, v in data.items() if k in READ})
-    message = update.message
-    sender = message.from_user if message is not None else None
+    message = reading.message_of(data)
+    sender = message.sender if message is not None else None
     if not bot.active:
         row.outcome = IGNORED
         logger.info("telegram bot %s: update %s ignored, the bot is off", bot.pk, row.update_id)
         return None
-    if message is None or sender is None or sender.is_bot or message.chat.type != "private":
+    if message is None or sender is None or sender.is_bot or message.chat_type != "private":
         logger.info(
             "telegram bot %s: update %s ignored (%s)",
             bot.pk,
             row.update_id,
-            _describe(update, _kinds_of(data)),
+            _describe(message, _kinds_of(data)),
         )
         row.outcome = IGNORED
         return None
     language = language_of(sender, bot)
-    text = (message.text or message.caption or "").strip()
+    text = message.text.strip()
     if _is_start(text):
         row.outcome = START
-        greet(bot, str(message.chat.id), language)
+        greet(bot, str(message.chat_id), language)
         return None
-    refs = _files(message)
+    refs = list(message.files)
     if not text and not refs:
         logger.info(
             "telegram bot %s: update %s ignored (a message with no text or file we take)",
@@ -192,27 +141,26 @@ def _read(row: TelegramUpdate) -> Arrived | None:
     return Arrived(
         channel=Channel.TELEGRAM,
         account_id=bot.pk,
-        chat_id=str(message.chat.id),
+        chat_id=str(message.chat_id),
         contact=_contact(sender, language),
         body=body,
-        external_id=f"telegram:{bot.pk}:{message.chat.id}:{message.message_id}",
+        external_id=f"telegram:{bot.pk}:{message.chat_id}:{message.message_id}",
         attachments=files,
         team_id=bot.team_id,
     )
 
 
-def _describe(update: telegram.Update, kinds: str) -> str:
-    message = update.message
-    if message is not None and message.chat.type != "private":
-        return f"a {message.chat.type} chat"
+def _describe(message: reading.Message | None, kinds: str) -> str:
+    if message is not None and message.chat_type != "private":
+        return f"a {message.chat_type} chat"
     return kinds
 
 
-def _fetch(bot: TelegramBot, refs: list[FileRef]) -> tuple[list[IncomingFile], list[str]]:
+def _fetch(bot: TelegramBot, refs: list[reading.FileRef]) -> tuple[list[IncomingFile], list[str]]:
     """The files the desk takes, and a line for each it could not (kept in the text, so
     the agent knows something was sent)."""
     limit = settings.MAX_ATTACHMENT_MB * 1024 * 1024
-    wanted: list[FileRef] = []
+    wanted: list[reading.FileRef] = []
     left_out: list[str] = []
     for ref in refs:
         try:

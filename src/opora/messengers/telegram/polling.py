@@ -31,7 +31,7 @@ def poll(bot: TelegramBot) -> int:
         return 0
     handled = 0
     for update in sorted(updates, key=lambda u: u.update_id):
-        intake.keep(bot, update.update_id, update.to_dict())
+        intake.keep(bot.pk, update.update_id, update.to_dict())
         handled += 1
     if handled:  # traffic flows; an error shown stays until then (or a Test)
         # Stored: the offset moves past them, the drain takes them in.

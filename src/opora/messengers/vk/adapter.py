@@ -19,6 +19,7 @@ longer works.
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from opora.inbox.channels import DeliveryFailed
@@ -30,6 +31,8 @@ from opora.messengers.vk.intake import wall_thread
 from opora.tickets.models import Channel, Message, Ticket
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from opora.inbox.models import Delivery
 
 # Shown inline as a photo; anything else goes as a document.
@@ -73,6 +76,11 @@ class VkAdapter:
         """One deliverer per account sends them (`messengers/outbox.py`)."""
         outbox.schedule(rows)
 
+    def batch(self, rows: Sequence[Delivery]) -> AbstractContextManager[object]:
+        """A deliverer's batch: communities, chats and messages loaded once, one
+        session per community."""
+        return outbox.batch(rows, VkCommunity, client.sessions)
+
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
         """The conversation the ticket came from; for a ticket an agent opened, the
         requester's latest private chat (never a wall thread: that would be public)."""
@@ -92,21 +100,17 @@ class VkAdapter:
 
     def deliver(self, delivery: Delivery) -> str:
         account, _, chat_id = delivery.address.partition(":")
-        community = VkCommunity.objects.filter(pk=int(account) if account.isdigit() else 0).first()
+        community = outbox.account(VkCommunity, int(account) if account.isdigit() else 0)
         if community is None or not community.active:
             raise DeliveryFailed(
                 "The VK community of this chat was removed or turned off.", permanent=True
             )
-        chat = Conversation.objects.filter(
-            channel=self.channel, account_id=community.pk, chat_id=chat_id
-        ).first()
+        chat = outbox.chat(self.channel, community.pk, chat_id)
         if chat is not None and chat.unreachable_at is not None:
             raise DeliveryFailed(
                 f"The customer is unreachable on VK: {chat.unreachable_reason}", permanent=True
             )
-        message = Message.objects.prefetch_related("attachments").get(
-            pk=delivery.ticket_message_id or 0
-        )
+        message = outbox.message(delivery.ticket_message_id)
         endpoint = client.Endpoint.of(community)
         key = f"opora-{delivery.pk}"
         wall = WALL_CHAT.match(chat_id)
@@ -136,7 +140,7 @@ class VkAdapter:
             raise
         except Exception as exc:
             raise self._failure(community, chat, exc, wall=wall is not None) from None
-        actions.note_result(community)
+        outbox.succeeded(community, lambda: actions.note_result(community))
         return ",".join(str(i) for i in ids)[:255]
 
     def _failure(

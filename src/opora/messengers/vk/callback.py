@@ -14,13 +14,13 @@ from __future__ import annotations
 import hmac
 import logging
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from opora.core import jsonin
+from opora.core import jsonin, rows
+from opora.core.bulk import insert_once
 from opora.messengers import drain, errors
 from opora.messengers.models import VkCommunity, VkEvent
 from opora.messengers.tasks import drain_vk_task
@@ -61,7 +61,10 @@ def _body(request: HttpRequest) -> bytes | None:
 @csrf_exempt
 @require_POST
 def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
-    community = VkCommunity.objects.filter(pk=community_id).first()
+    # A fixed statement, not a query object: this runs for every event (`core/rows.py`).
+    community = rows.values_of(
+        VkCommunity, community_id, ("group_id", "secret_key", "confirmation", "active")
+    )
     body = _body(request)
     if body is None:
         return _refusal(413, errors.TOO_LARGE, _("The event is too large."))
@@ -73,41 +76,40 @@ def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
         return _refusal(400, errors.BAD_UPDATE, _("The event has no type."))
     kind = data["type"][:40]
     group_id = data.get("group_id")
+    group, secret_key, confirmation, active = community or (None, "", "", False)
     if kind == "confirmation":
-        if community is None or group_id != community.group_id:
+        if community is None or group_id != group:
             logger.warning("vk callback %s: confirmation for another community", community_id)
             return _refusal(400, errors.WRONG_GROUP, _("This address is for another community."))
-        if not community.confirmation:
+        if not confirmation:
             return _refusal(
                 400, errors.NOT_CONFIRMABLE, _("Enter the confirmation string on the desk first.")
             )
-        return _plain(community.confirmation)
+        return _plain(confirmation)
     secret = data.get("secret")
     given = secret if isinstance(secret, str) else ""
-    expected = community.secret_key if community is not None else ""
-    if community is None or not hmac.compare_digest(given.encode(), (expected or "\0").encode()):
+    if community is None or not hmac.compare_digest(given.encode(), (secret_key or "\0").encode()):
         logger.warning("vk callback %s: refused, wrong secret", community_id)
         return _refusal(403, errors.WRONG_SECRET, _("Wrong secret key."))
-    if group_id != community.group_id:
+    if group_id != group:
         return _refusal(400, errors.WRONG_GROUP, _("This address is for another community."))
     event_id = data.get("event_id")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
         return _refusal(400, errors.BAD_UPDATE, _("The event has no event_id."))
-    if not community.active:
-        logger.info("vk community %s: event %s ignored, turned off", community.pk, kind)
+    if not active:
+        logger.info("vk community %s: event %s ignored, turned off", community_id, kind)
         return _plain("ok")
-    if _keep(community, event_id, kind, data):
+    if _keep(community_id, event_id, kind, data):
         drain.request(intake.DRAIN, drain_vk_task)
     return _plain("ok")
 
 
-def _keep(community: VkCommunity, event_id: str, kind: str, data: dict[str, object]) -> bool:
-    """Store the event for the drain; False when it was stored before (left alone)."""
+def _keep(community_id: int, event_id: str, kind: str, data: dict[str, object]) -> bool:
+    """Store the event for the drain; False when it was stored before (left alone):
+    one INSERT … ON CONFLICT DO NOTHING, committed at once."""
     data.pop("secret", None)  # never kept
-    try:
-        with transaction.atomic():
-            VkEvent.objects.create(community=community, event_id=event_id, kind=kind, payload=data)
-    except IntegrityError:
-        logger.info("vk community %s: event %s arrived again", community.pk, event_id)
+    row = VkEvent(community_id=community_id, event_id=event_id, kind=kind, payload=data)
+    if not insert_once(row, unique=("community", "event_id")):
+        logger.info("vk community %s: event %s arrived again", community_id, event_id)
         return False
     return True
