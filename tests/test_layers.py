@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
         "messengers",
         "remote",
         "telephony",
+        "complaints",
     },
     {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process

@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "opora.telephony",
     # site monitoring: checks run by the job workers, incidents as problem tickets
     "opora.monitoring",
+    # complaints: recognition, acknowledgement, deadline, root causes, escalation, report
+    "opora.complaints",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

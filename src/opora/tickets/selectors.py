@@ -9,10 +9,15 @@ Visibility:
 - customer: tickets they requested, plus their organization's tickets when the
   organization shares them.
 Anything outside answers "not found", never "forbidden", so numbers leak nothing.
+
+An app above may hide some tickets from agents who are neither team leads nor admins
+(complaints about a person of the desk): it registers a reader of their ids at start
+(`register_hidden`), and every list and every single-ticket read leaves them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,6 +48,27 @@ from opora.core.errors import NotFound
 from opora.core.rows import columns, from_row
 from opora.search import service as search
 from opora.tickets.models import Attachment, Message, Tag, Ticket, TimeEntry
+
+# Readers of ticket ids hidden from agents who neither lead a team nor administer the
+# desk: each returns a query of rows with a `ticket_id` column.
+HiddenReader = Callable[[], QuerySet[Any]]
+_hidden_readers: list[HiddenReader] = []
+
+
+def register_hidden(reader: HiddenReader) -> None:
+    if reader not in _hidden_readers:  # ready() may run twice in tests
+        _hidden_readers.append(reader)
+
+
+def _hides_from(user: User) -> bool:
+    return bool(_hidden_readers) and user.is_agent and not user.is_admin and not user.is_team_lead
+
+
+def _hidden_from(user: User, ticket_id: int) -> bool:
+    """The one-ticket twin of the exclusion in `visible_tickets`."""
+    return _hides_from(user) and any(
+        reader().filter(ticket_id=ticket_id).exists() for reader in _hidden_readers
+    )
 
 
 def _agent_team_ids(user: User) -> QuerySet[Any]:
@@ -76,7 +102,11 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     if user.is_admin:
         return tickets
     if user.is_agent:
-        return tickets.filter(_agent_scope(user))
+        tickets = tickets.filter(_agent_scope(user))
+        if _hides_from(user):
+            for reader in _hidden_readers:
+                tickets = tickets.exclude(pk__in=reader())
+        return tickets
     scope = Q(requester_id=user.pk)
     organization = user.organization
     if organization is not None and organization.shared_tickets:
@@ -150,6 +180,8 @@ def _ticket_for(user: User, number: int) -> Ticket | None:
     ticket, requester, organization, team, assignee = parts
     in_team, team_has_lead = bool(row[at]), bool(row[at + 1])
     if not may_see(user, ticket, in_team=in_team, team_has_lead=team_has_lead):
+        return None
+    if _hidden_from(user, ticket.pk):
         return None
     ticket.requester, ticket.organization = requester, organization
     ticket.team, ticket.assignee = team, assignee
