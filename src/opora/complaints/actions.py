@@ -224,7 +224,6 @@ def resolve(ticket: Ticket, resolution: Resolution, *, by: User) -> Complaint:
         )
     complaint = Complaint.objects.select_for_update().filter(ticket_id=ticket.pk).first()
     if complaint is None:  # a complaint from before this app, or one never taken in
-        now = wall_clock.now()
         complaint = Complaint.objects.create(
             ticket=ticket,
             source=Source.AGENT,

@@ -1,22 +1,22 @@
-# ruff: noqa: RUF001
+# ruff: noqa: RUF001, RUF002
 """Whether a customer's message is a complaint, with a confidence (ru and en).
 
 A lexicon of stems in a few kinds of signal, not a trained model: the words people
 use to complain are few and stable, and a team lead can read why a request was taken
 for a complaint ("threat to go to a regulator: роспотребнадзор"). Each kind has a
 weight; a message's confidence is the noisy-OR of the signals found in it, so one
-strong signal (a formal complaint, a threat of court) is enough on its own, while two
-weak ones (a repeated failure and shouting) are not.
+strong signal (a formal complaint, a threat of court) is enough on its own, while a
+weak one (a repeated failure, or shouting) is not, unless another comes with it.
 
 The text is read as lower-case words with "ё" as "е" and repeated letters squeezed
 (in the stems too: "sooo" → "so", "dissapointed" and "disappoint" → "disapoint"). A
-stem matches a word that starts with it, or, for stems of seven letters or more, a word whose start is one typo away (a letter
-missing, added, swapped or wrong: "dissapointed", "недоволна"). A negation just
-before a word ("not", "не", "no", "без") turns a positive word into dissatisfaction
-("not happy", "не доволен") and cancels a complaint word ("no complaints",
-"претензий нет": "нет" after it, within the same clause). A court, a lawyer or a
-regulator of the customer's own ("our lawyer asks for the contract", "наш юрист")
-is someone asking on their behalf, not a threat.
+stem matches a word that starts with it, or, for stems of seven letters or more, a
+word whose start is one typo away (a letter missing, added, swapped or wrong:
+"недоволна", "disapointed"). A negation just before a word ("not", "не", "no",
+"без") turns a positive word into dissatisfaction ("not happy", "не доволен") and
+cancels a complaint word ("no complaints"; "претензий нет": "нет" after it, within the
+same clause). A court, a lawyer or a regulator of the customer's own ("our lawyer
+asks for the contract", "наш юрист") is someone asking on their behalf, not a threat.
 """
 
 from __future__ import annotations
@@ -532,12 +532,26 @@ def _match_at(words: list[str], at: int, stems: tuple[_Stem, ...]) -> int:
     return i
 
 
+@lru_cache(maxsize=1)
+def _by_first_letter() -> dict[str, tuple[tuple[int, str, tuple[_Stem, ...]], ...]]:
+    """The patterns by the first letter of their first stem (a stem matches only words
+    with its first letter, typos included), each with its place in the lexicon."""
+    found: dict[str, list[tuple[int, str, tuple[_Stem, ...]]]] = {}
+    for index, (kind, stems, _entry) in enumerate(_patterns()):
+        found.setdefault(stems[0].text[:1], []).append((index, kind, stems))
+    return {letter: tuple(rows) for letter, rows in found.items()}
+
+
 def _clause_signals(words: list[str]) -> list[Signal]:
     found: list[Signal] = []
     taken: set[int] = set()
-    for kind, stems, _entry in _patterns():
-        for at in range(len(words)):
-            if at in taken:
+    seen: set[int] = set()  # each pattern counts once
+    index = _by_first_letter()
+    for at, word in enumerate(words):
+        if at in taken:
+            continue
+        for number, kind, stems in index.get(word[:1], ()):
+            if number in seen:
                 continue
             end = _match_at(words, at, stems)
             if end < 0:
@@ -546,9 +560,10 @@ def _clause_signals(words: list[str]) -> list[Signal]:
                 continue  # "no complaints", "претензий нет", "not complaining"
             if kind == AUTHORITY and at > 0 and words[at - 1].startswith(_OWN):
                 continue
+            seen.add(number)
             taken.update(range(at, end))
             found.append(Signal(kind, " ".join(words[at:end])))
-            break  # each pattern counts once
+            break
     for at, word in enumerate(words):
         if at not in taken and any(s.matches(word) for s in _positive()) and _negated(words, at):
             found.append(Signal(DISSATISFIED, f"not {word}"))
@@ -578,3 +593,55 @@ def detect(text: str) -> Verdict:
     for kind in kinds:
         miss *= 1.0 - WEIGHTS[kind]
     return Verdict(confidence=round(1.0 - miss, 3), signals=tuple(signals))
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    true_positive: int
+    false_positive: int
+    false_negative: int
+    true_negative: int
+    missed: tuple[str, ...]  # complaints not recognised
+    mistaken: tuple[str, ...]  # ordinary messages taken for complaints
+
+
+def evaluate(samples: list[tuple[bool, str]], threshold: float = THRESHOLD) -> Scores:
+    """Precision and recall of the detector on (is a complaint, text) pairs."""
+    missed: list[str] = []
+    mistaken: list[str] = []
+    tp = tn = 0
+    for wanted, text in samples:
+        got = detect(text).is_complaint(threshold)
+        if got and wanted:
+            tp += 1
+        elif got:
+            mistaken.append(text)
+        elif wanted:
+            missed.append(text)
+        else:
+            tn += 1
+    fp, fn = len(mistaken), len(missed)
+    return Scores(
+        precision=tp / (tp + fp) if tp + fp else 1.0,
+        recall=tp / (tp + fn) if tp + fn else 1.0,
+        true_positive=tp,
+        false_positive=fp,
+        false_negative=fn,
+        true_negative=tn,
+        missed=tuple(missed),
+        mistaken=tuple(mistaken),
+    )
+
+
+def read_labelled(path: str) -> list[tuple[bool, str]]:
+    """A test set: lines "c|o <TAB> language <TAB> text" ("#" starts a comment line)."""
+    samples = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip() or line.startswith("#"):
+                continue
+            label, _language, text = line.rstrip("\n").split("\t", 2)
+            samples.append((label == "c", text))
+    return samples
