@@ -8,6 +8,7 @@ from opora.api import audit as audit_api
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import coach as coach_api
+from opora.api import complaints as complaints_api
 from opora.api import kb as kb_api
 from opora.api import kb_synonyms as kb_synonyms_api
 from opora.api import macros as macros_api
@@ -76,3 +77,4 @@ api.add_router("", phone_api.calls_router, writes=TICKETS)
 api.add_router("", whatsapp_api.router, writes=ADMIN)
 api.add_router("", whatsapp_api.tickets_router, writes=TICKETS)
 api.add_router("", monitoring_api.router, writes=ADMIN)
+api.add_router("", complaints_api.router, writes=ADMIN)
