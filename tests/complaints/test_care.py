@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001
 """A complaint from arrival to its solving: recognised, acknowledged in the customer's
 language with the deadline through the outbox, routed to the lead or the complaints
 team, reminded, escalated, and solved only with a root cause and a verdict."""

@@ -13,6 +13,7 @@ from opora.automation.bot import bot_user, configure_bot
 from opora.automation.models import BotConversation
 from opora.complaints import actions, report
 from opora.complaints.models import Complaint
+from opora.complaints.selectors import complaint_settings
 from opora.core import clock
 from opora.core.models import AdminChange
 from opora.core.tasks import run_queued_tasks
@@ -120,7 +121,7 @@ def test_the_settings_page_saves_and_audits(client, ada, billing):
         },
     )
     assert saved.status_code == 302
-    rules = actions.complaint_settings()
+    rules = complaint_settings()
     assert (rules.deadline_days, rules.reminder_hours, rules.team_id) == (14, [72, 24], billing.pk)
     assert AdminChange.objects.filter(area="complaints").count() == 1
     added = client.post(

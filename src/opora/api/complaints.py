@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Query
 
 from opora.accounts.models import User
@@ -305,7 +305,7 @@ def list_root_causes(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Add a root cause (admins; audited)",
     operation_id="opora_api_complaint_root_cause_create",
 )
-def add_root_cause(request: HttpRequest, payload: RootCauseIn) -> tuple[int, dict[str, Any]]:
+def add_root_cause(request: HttpRequest, payload: RootCauseIn) -> Status[Any]:
     user = current_user(request)
     access_settings(user)
     cause = actions.add_root_cause(
@@ -319,7 +319,7 @@ def add_root_cause(request: HttpRequest, payload: RootCauseIn) -> tuple[int, dic
         ),
         by=user,
     )
-    return 201, _cause_out(cause)
+    return Status(201, _cause_out(cause))
 
 
 @router.patch(
