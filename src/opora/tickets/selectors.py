@@ -58,17 +58,25 @@ _hidden_readers: list[HiddenReader] = []
 def register_hidden(reader: HiddenReader) -> None:
     if reader not in _hidden_readers:  # ready() may run twice in tests
         _hidden_readers.append(reader)
+        _hidden_sql.cache_clear()
+        _ticket_sql.cache_clear()
 
 
 def _hides_from(user: User) -> bool:
     return bool(_hidden_readers) and user.is_agent and not user.is_admin and not user.is_team_lead
 
 
-def _hidden_from(user: User, ticket_id: int) -> bool:
-    """The one-ticket twin of the exclusion in `visible_tickets`."""
-    return _hides_from(user) and any(
-        reader().filter(ticket_id=ticket_id).exists() for reader in _hidden_readers
-    )
+@cache
+def _hidden_sql() -> tuple[str, tuple[Any, ...]]:
+    """Whether the ticket `t` is hidden, as one SQL expression of the fixed statement
+    (`_ticket_sql`): the one-ticket twin of the exclusion in `visible_tickets`."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for reader in _hidden_readers:
+        sql, found = reader().query.sql_with_params()
+        parts.append(f"t.id IN ({sql})")
+        params += found
+    return (" OR ".join(parts) or "1 = 0"), tuple(params)
 
 
 def _agent_team_ids(user: User) -> QuerySet[Any]:
@@ -136,7 +144,8 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
 
 @cache
 def _ticket_sql() -> str:
-    """The ticket by number with its related rows, and whether a user is in its team.
+    """The ticket by number with its related rows, whether a user is in its team, and
+    whether it is hidden from agents who neither lead nor administer (`register_hidden`).
 
     Every ticket page and API call on a ticket reads it: a fixed statement, not an ORM
     query composed (and compiled) each time.
@@ -152,7 +161,8 @@ def _ticket_sql() -> str:
         " WHERE tm.team_id = t.team_id AND tm.user_id = %s),"
         f" EXISTS (SELECT 1 FROM {members} lm JOIN {users} lu ON lu.id = lm.user_id"
         " WHERE lm.team_id = t.team_id AND lu.is_team_lead AND lu.is_active"
-        " AND lu.role IN ('agent', 'admin'))"
+        " AND lu.role IN ('agent', 'admin')),"
+        f" ({_hidden_sql()[0]})"
         f" FROM {quote(Ticket._meta.db_table)} t"
         f" JOIN {quote(User._meta.db_table)} r ON r.id = t.requester_id"
         f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = t.organization_id"
@@ -166,7 +176,7 @@ def _ticket_for(user: User, number: int) -> Ticket | None:
     if not user.is_active:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_ticket_sql(), [user.pk, number])
+        cursor.execute(_ticket_sql(), [user.pk, *_hidden_sql()[1], number])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -178,10 +188,10 @@ def _ticket_for(user: User, number: int) -> Ticket | None:
         parts.append(from_row(model, values) if values[0] is not None else None)
         at += width
     ticket, requester, organization, team, assignee = parts
-    in_team, team_has_lead = bool(row[at]), bool(row[at + 1])
+    in_team, team_has_lead, hidden = bool(row[at]), bool(row[at + 1]), bool(row[at + 2])
     if not may_see(user, ticket, in_team=in_team, team_has_lead=team_has_lead):
         return None
-    if _hidden_from(user, ticket.pk):
+    if hidden and _hides_from(user):
         return None
     ticket.requester, ticket.organization = requester, organization
     ticket.team, ticket.assignee = team, assignee
