@@ -27,6 +27,7 @@ from opora.complaints.models import (
 )
 from opora.complaints.selectors import (
     complaint_settings,
+    first_texts,
     may_see_restricted,
     recent_complaints,
     root_cause_by_key,
@@ -36,7 +37,12 @@ from opora.core import audit
 from opora.core import clock as wall_clock
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
 from opora.sla.actions import team_lead
-from opora.tickets.actions import TicketChanges, add_automated_reply, update_ticket
+from opora.tickets.actions import (
+    TicketChanges,
+    add_automated_reply,
+    add_followers,
+    update_ticket,
+)
 from opora.tickets.events import recorded_via
 from opora.tickets.models import Priority, Ticket, TicketStatus, TicketType
 
@@ -67,6 +73,21 @@ def care_user() -> User:
 
 
 # --- Becoming a complaint --------------------------------------------------------
+
+
+def take_in_new(tickets: list[Ticket]) -> list[Complaint]:
+    """New requests that are complaints (by their type or their words) get the care;
+    one query reads the first messages of the batch, and only complaints are locked."""
+    texts = first_texts(tickets)
+    threshold = complaint_settings().detection_threshold
+    taken = []
+    for ticket in tickets:
+        text = texts.get(ticket.pk, ticket.subject)
+        if ticket.type == TicketType.COMPLAINT or detection.detect(text).is_complaint(threshold):
+            found = take_in(ticket, text=text)
+            if found is not None:
+                taken.append(found)
+    return taken
 
 
 @transaction.atomic
@@ -116,13 +137,17 @@ def _care(ticket: Ticket, complaint: Complaint, rules: ComplaintSettings) -> Non
     if ticket.type != TicketType.COMPLAINT:
         changes.type = TicketType.COMPLAINT
     lead: User | None = None
+    follower: User | None = None
     if rules.team_id is not None and ticket.team_id != rules.team_id:
         changes.team = rules.team_id
         changes.unassign = ticket.assignee_id is not None
     elif rules.team_id is None:
         lead = team_lead(ticket)
         if lead is not None and ticket.assignee_id != lead.pk:
-            changes.assignee = lead.pk
+            if ticket.team_id is None or lead.teams.filter(pk=ticket.team_id).exists():
+                changes.assignee = lead.pk
+            else:  # the team has no lead of its own: the desk's lead follows it
+                follower = lead
     reasons = _escalations(ticket, rules, complaint)
     if reasons:
         raised = _RAISED[Priority(ticket.priority)]
@@ -132,6 +157,8 @@ def _care(ticket: Ticket, complaint: Complaint, rules: ComplaintSettings) -> Non
     with recorded_via({"complaint": True}):
         if changes != TicketChanges():
             ticket = update_ticket(ticket, changes, by=care)
+        if follower is not None:
+            add_followers(ticket, [follower], by=care)
         add_automated_reply(
             ticket, by=care, body=notices.acknowledgement(ticket, complaint), deliver=True
         )
@@ -156,6 +183,15 @@ def _leads(ticket: Ticket, lead: User | None) -> list[User]:
     """Who hears of an escalated complaint: the lead of its team (or any lead)."""
     found = lead or team_lead(Ticket.objects.get(pk=ticket.pk))
     return [found] if found is not None else []
+
+
+def follow_type(ticket: Ticket, *, text: str, by: User | None) -> None:
+    """The ticket's type changed: to a complaint, it gets the care; away from one, its
+    complaint is dismissed."""
+    if ticket.type == TicketType.COMPLAINT:
+        take_in(ticket, text=text, by=by)
+    else:
+        dismiss(ticket)
 
 
 @transaction.atomic
@@ -289,7 +325,10 @@ def send_reminders() -> int:
     soon = now + timedelta(hours=hours[0])
     due = list(
         Complaint.objects.filter(
-            resolved_at__isnull=True, dismissed_at__isnull=True, due_at__lte=soon
+            resolved_at__isnull=True,
+            dismissed_at__isnull=True,
+            due_at__lte=soon,
+            ticket__type=TicketType.COMPLAINT,
         )
         .exclude(ticket__status__in=[TicketStatus.SOLVED, TicketStatus.CLOSED])
         .select_related("ticket", "ticket__assignee")

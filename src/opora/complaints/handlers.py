@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from opora.complaints import actions, detection
-from opora.complaints.selectors import complaint_settings, first_texts
+from opora.complaints import actions
+from opora.complaints.selectors import first_texts
 from opora.tickets.domain_events import TicketChanged, TicketOpened
-from opora.tickets.models import TicketStatus, TicketType
+from opora.tickets.models import TicketStatus
 
 
 def take_in_opened(events: list[TicketOpened]) -> None:
     """New requests that are complaints (by their type or their words) get the
     complaint care at once. After commit: a fault here never costs the request."""
-    tickets = [e.ticket for e in events]
-    texts = first_texts(tickets)  # one query for the batch
-    threshold = complaint_settings().detection_threshold
-    for ticket in tickets:
-        text = texts.get(ticket.pk, ticket.subject)
-        if ticket.type == TicketType.COMPLAINT or detection.detect(text).is_complaint(threshold):
-            actions.take_in(ticket, text=text)
+    actions.take_in_new([e.ticket for e in events])
 
 
 def follow_retyping(events: list[TicketChanged]) -> None:
@@ -28,10 +22,7 @@ def follow_retyping(events: list[TicketChanged]) -> None:
         return
     texts = first_texts([e.ticket for e in changed])
     for event in changed:
-        if event.ticket.type == TicketType.COMPLAINT:
-            actions.take_in(event.ticket, text=texts.get(event.ticket.pk, ""), by=event.by)
-        else:
-            actions.dismiss(event.ticket)
+        actions.follow_type(event.ticket, text=texts.get(event.ticket.pk, ""), by=event.by)
 
 
 def refuse_unresolved_solving(events: list[TicketChanged]) -> None:

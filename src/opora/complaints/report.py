@@ -3,7 +3,8 @@ time to resolve against the deadline, over complaints opened in a period.
 
 One read of the period's complaint rows (with their ticket's solve time); the figures
 are counted from them in Python, so every figure is a count a team lead can check
-against the rows the API lists. Dismissed complaints (the detector was wrong) are out.
+against the rows the API lists. Dismissed complaints (the detector was wrong) are out,
+and so are tickets no longer of type "complaint" (linked to a problem as incidents).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from opora.complaints.models import Complaint, RootCause
 from opora.core import clock
+from opora.tickets.models import TicketType
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,10 @@ def build(start: date, end: date, *, language: str = "en") -> Report:
     stop = datetime(end.year, end.month, end.day, tzinfo=begin.tzinfo) + timedelta(days=1)
     rows = list(
         Complaint.objects.filter(
-            opened_at__gte=begin, opened_at__lt=stop, dismissed_at__isnull=True
+            opened_at__gte=begin,
+            opened_at__lt=stop,
+            dismissed_at__isnull=True,
+            ticket__type=TicketType.COMPLAINT,
         ).select_related("ticket", "root_cause")
     )
     now = clock.now()

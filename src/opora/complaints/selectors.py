@@ -145,7 +145,7 @@ def access_complaint(user: User, ticket: Ticket) -> Complaint:
     """The complaint of a ticket the user has opened (`tickets.access_ticket`)."""
     require_agent(user)
     found = complaint_of(ticket)
-    if found is None or found.dismissed_at is not None:
+    if found is None or found.dismissed_at is not None or ticket.type != TicketType.COMPLAINT:
         raise NotFound(_("complaint"))
     if found.restricted and not may_see_restricted(user):
         raise NotFound(_("complaint"))
@@ -169,7 +169,7 @@ def view_of(ticket: Ticket, text: str | None = None) -> ComplaintView:
     """The complaint panel's figures: for a complaint its row, for any other ticket the
     detector's confidence on its first message."""
     found = complaint_of(ticket)
-    if found is not None and found.dismissed_at is None:
+    if found is not None and found.dismissed_at is None and ticket.type == TicketType.COMPLAINT:
         now = clock.now()
         done = found.resolved_at is not None or ticket.status in (
             TicketStatus.SOLVED,
