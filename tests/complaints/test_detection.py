@@ -73,6 +73,8 @@ def test_general_cases_are_complaints(text: str) -> None:
         "Happy with the service! How do I add a user?",
         "Всем доволен, подскажите про тариф",
         "Как отменить подписку?",
+        "Извините за беспокойство, подскажите, где счёт?",
+        "Sorry to bother you, how do I reset my password?",
     ],
 )
 def test_ordinary_messages_are_not(text: str) -> None:

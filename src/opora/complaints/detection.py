@@ -292,14 +292,20 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "compensat",
         "money back",
         "want refund",
-        "apology",
-        "apologis",
-        "apologiz",
+        "expect apology",
+        "want apology",
+        "owe me apology",
+        "demand apology",
         "требую",
         "компенсац",
         "верните деньги",
         "верните мои",
-        "извинени",
+        "жду извинени",
+        "требую извинени",
+        "хочу извинени",
+        "без извинени",
+        "извинений никаких",
+        "никаких извинени",
         "неустойк",
     ),
     REPEATED: (
@@ -480,8 +486,10 @@ def _patterns() -> tuple[tuple[str, tuple[_Stem, ...], str], ...]:
     found = []
     for kind, entries in LEXICON.items():
         for entry in entries:
+            # Stems of three letters or fewer are whole words ("im", "done", "суд"):
+            # as prefixes they would start too many others ("imap", "судно").
             stems = tuple(
-                _Stem(part.rstrip("="), part.endswith("="))
+                _Stem(part.rstrip("="), part.endswith("=") or len(part) <= 3)
                 for part in _normal(entry).split(" ")
                 if part
             )
