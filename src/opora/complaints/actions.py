@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import Organization, Role, Team, User
 from opora.complaints import detection, errors, notices
 from opora.complaints.models import (
+    DEFAULT_ROOT_CAUSES,
     Complaint,
     ComplaintSettings,
     OrganizationCare,
@@ -521,6 +522,21 @@ def change_root_cause(key: str, data: RootCauseInput, *, by: User) -> RootCause:
         actor=by, area="complaints", action="changed", target=cause, changes=changed
     )
     return cause
+
+
+def restore_default_root_causes() -> None:
+    """Put back any of the default root causes that is missing (a fresh test database
+    after a flush; the migration seeds them on a real one)."""
+    for position, (key, name_en, name_ru, about_agent) in enumerate(DEFAULT_ROOT_CAUSES):
+        RootCause.objects.get_or_create(
+            key=key,
+            defaults={
+                "name_en": name_en,
+                "name_ru": name_ru,
+                "about_agent": about_agent,
+                "position": position,
+            },
+        )
 
 
 def _restrict_by_cause(cause: RootCause) -> None:

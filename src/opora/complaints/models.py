@@ -18,6 +18,16 @@ DEFAULT_REMINDER_HOURS = [48, 24]
 DEFAULT_REPEAT_THRESHOLD = 3
 DEFAULT_REPEAT_DAYS = 90
 DEFAULT_DETECTION_THRESHOLD = 0.5
+# The root causes a desk starts with (key, English, Russian, about an agent); the
+# migration seeds its own copy of this list.
+DEFAULT_ROOT_CAUSES = [
+    ("product_defect", "Product defect", "Дефект продукта", False),
+    ("agent_behaviour", "Agent behaviour", "Поведение сотрудника", True),
+    ("delivery", "Delivery", "Доставка", False),
+    ("billing", "Billing", "Оплата и счета", False),
+    ("policy", "Policy", "Правила компании", False),
+    ("other", "Other", "Другое", False),
+]
 
 
 class ComplaintSettings(models.Model):
