@@ -17,7 +17,8 @@ from opora.complaints.actions import CARE_EMAIL
 from opora.complaints.models import Complaint
 from opora.inbox.models import Delivery
 from opora.tickets import actions as tickets
-from opora.tickets.models import Priority, TicketStatus
+from opora.tickets.models import Event, Priority, TicketStatus
+from tests.conftest import PASSWORD
 from tests.writes import nothing_written
 
 ANGRY_EN = "I am not happy at all: the technician never showed up. I want to file a complaint."
@@ -83,6 +84,8 @@ def test_an_agent_retyping_a_ticket_makes_it_a_complaint_and_back(
         tickets.update_ticket(ticket, tickets.TicketChanges(type="complaint"), by=alice)
     assert Complaint.objects.get(ticket=ticket).source == "agent"
     assert acknowledgement(ticket) is not None
+    # The care's own changes say in the history what made them.
+    assert Event.objects.filter(ticket=ticket, data__complaint=True, kind="assigned").exists()
     with django_capture_on_commit_callbacks(execute=True):
         tickets.update_ticket(ticket, tickets.TicketChanges(type="question"), by=lena)
     assert Complaint.objects.get(ticket=ticket).dismissed_at is not None
@@ -126,8 +129,6 @@ def test_solving_a_complaint_needs_a_root_cause_and_a_verdict(open_request, api,
 
 
 def test_the_workspace_refuses_solving_without_a_root_cause(client, open_request, dana, lena):
-    from tests.conftest import PASSWORD
-
     ticket = open_request(dana, ANGRY_EN)
     client.login(email=lena.email, password=PASSWORD)
     with nothing_written(ticket):
@@ -146,7 +147,7 @@ def test_a_customer_may_still_close_their_complaint(open_request, api, dana, len
 
 
 def test_a_complaint_about_an_agent_is_for_leads_and_admins_only(
-    open_request, api, dana, alice, lena, ada
+    open_request, api, client, dana, alice, lena, ada
 ):
     ticket = open_request(dana, "Your agent Alice was rude to me on the phone.")
     tickets.update_ticket(ticket, tickets.TicketChanges(unassign=True), by=ada)
@@ -170,6 +171,9 @@ def test_a_complaint_about_an_agent_is_for_leads_and_admins_only(
     assert refused.status_code == 404
     listed = agent.get("/tickets").json()
     assert ticket.number not in [t["number"] for t in listed["items"]]
+    client.login(email=alice.email, password=PASSWORD)
+    assert client.get(f"/agent/tickets/{ticket.number}").status_code == 404
+    assert f"/agent/tickets/{ticket.number}" not in client.get("/agent/").content.decode()
     assert api(lena).get(f"/tickets/{ticket.number}").status_code == 200
     assert api(ada).get(f"/tickets/{ticket.number}/complaint").json()["about_agent"] == alice.pk
 
