@@ -282,3 +282,20 @@ def test_settings_changes_are_audited_and_agents_refused(api, ada, alice, billin
     assert AdminChange.objects.filter(area="complaints", action="created").exists()
     renamed = admin.patch("/complaints/root-causes/warehouse", {"active": False})
     assert renamed.json()["active"] is False
+
+
+def test_naming_the_agent_a_complaint_is_about_hides_it_from_agents(
+    open_request, api, dana, alice, lena, ada
+):
+    ticket = open_request(dana, ANGRY_EN)
+    tickets.update_ticket(ticket, tickets.TicketChanges(unassign=True), by=ada)
+    named = api(lena).post(
+        f"/tickets/{ticket.number}/complaint/about-agent", {"about_agent": alice.pk}
+    )
+    assert named.status_code == 200, named.json()
+    assert named.json()["restricted"] is True
+    assert api(alice).get(f"/tickets/{ticket.number}").status_code == 404
+    bad = api(lena).post(
+        f"/tickets/{ticket.number}/complaint/about-agent", {"about_agent": dana.pk}
+    )
+    assert bad.status_code == 422
