@@ -315,3 +315,31 @@ def test_the_complaint_form_asks_for_the_order_number(loaded: str) -> None:
     assert form.fields[0].label_ru == "Номер заказа"
     assert Contract.objects.filter(organization__isnull=False, sla_policy__isnull=False).exists()
     assert Note.objects.exists()
+
+
+def test_the_demos_complaints_are_real_complaints(loaded: str) -> None:
+    """Complaints are acknowledged at their moment, solved ones carry their root cause,
+    and the complaints report has figures."""
+    from opora.complaints import report
+    from opora.complaints.actions import CARE_EMAIL
+    from opora.complaints.models import Complaint
+
+    # (a complaint linked to a problem became an incident: no longer counted)
+    complaints = list(Complaint.objects.filter(dismissed_at__isnull=True, ticket__type="complaint"))
+    assert len(complaints) >= 5
+    assert all(c.acknowledged_at is not None for c in complaints)
+    for c in complaints:
+        ack = Message.objects.filter(ticket_id=c.ticket_id, author__email=CARE_EMAIL).get()
+        assert abs(ack.created_at - c.opened_at) < timedelta(minutes=1)
+    solved = [
+        c
+        for c in complaints
+        if Ticket.objects.filter(pk=c.ticket_id, status__in=["solved", "closed"]).exists()
+    ]
+    assert solved
+    assert all(c.root_cause_id is not None and c.justified is not None for c in solved)
+    today = timezone.now().date()
+    figures = report.build(today - timedelta(days=91), today)
+    assert figures.opened == len(complaints)
+    assert figures.by_root_cause
+    assert figures.justified_share is not None

@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
         "telephony",
         "ideas",
         "crm",
+        "complaints",
     },
     {"pages", "agent", "portal", "console", "api", "demo"},  # entry points
     {"settings", "urls", "asgi", "wsgi", "cli", "__main__"},  # the process

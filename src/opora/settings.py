@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "opora.ideas",
     # customer records: custom fields, ticket forms, notes, contracts, CSV import
     "opora.crm",
+    # complaints: recognition, acknowledgement, deadline, root causes, escalation, report
+    "opora.complaints",
     # entry points: the agent workspace and the customer portal (server-rendered pages)
     "opora.agent",
     "opora.portal",

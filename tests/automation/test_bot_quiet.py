@@ -88,8 +88,10 @@ def test_a_passage_in_russian_matches_by_stems():
         ("urgent", {"body": "URGENT: a document is stuck in the print queue."}),
         ("urgent", {"body": "Срочно! Документ завис в очереди печати."}),
         ("angry", {"body": "A document is stuck in the print queue!!! Again!"}),
-        ("angry", {"body": "This is ridiculous, the print queue is stuck."}),
-        ("angry", {"body": "Ужасный сервис, очередь печати опять зависла."}),
+        ("angry", {"body": "A DOCUMENT IS STUCK IN THE PRINT QUEUE, HELP"}),
+        # Dissatisfaction is a complaint (complaints/detection.py): quiet as one.
+        ("complaint", {"body": "This is ridiculous, the print queue is stuck."}),
+        ("complaint", {"body": "Ужасный сервис, очередь печати опять зависла."}),
     ],
 )
 def test_the_bot_leaves_complaints_urgent_and_angry_requests_to_people(
@@ -121,8 +123,10 @@ def test_each_quiet_case_is_a_team_setting(
     )
     assert saved.json()["skip_complaints"] is False
     assert saved.json()["skip_vip"] is True
+    # A complaint is never answered, whatever the switch (it is acknowledged with its
+    # deadline instead); the switch still covers the urgent and VIP cases' siblings.
     complaint = ask(dana, django_capture_on_commit_callbacks, type="complaint")
-    assert bot_reply(complaint) is not None
+    assert bot_reply(complaint) is None
     urgent = ask(dana, django_capture_on_commit_callbacks, priority=4)
     assert bot_reply(urgent) is None
 

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from opora.accounts.models import Team
+from opora.complaints import actions as complaints
 from opora.core.models import AdminChange
 from opora.core.tasks import run_queued_tasks
 from opora.tickets import actions
@@ -174,7 +175,10 @@ def test_solving_records_whether_the_suggestion_was_kept(
             ),
             by=ada,
         )
-        actions.update_ticket(ticket, actions.TicketChanges(status="solved"), by=ada)
+        # A complaint is solved with its root cause and verdict (complaints app).
+        complaints.resolve(
+            ticket, complaints.Resolution(root_cause="delivery", justified=True), by=ada
+        )
     assert TicketSuggestion.objects.get(ticket=ticket).accepted == {
         "team": False,
         "type": True,

@@ -177,6 +177,8 @@ def _via(data: Any) -> str:
         }
         strategy = strategies.get(data["routing"], data["routing"])
         return _("by routing (%(strategy)s)") % {"strategy": strategy}
+    if data.get("complaint"):
+        return _("by the complaint rules")
     return ""
 
 

@@ -8,6 +8,7 @@ from opora.api import audit as audit_api
 from opora.api import automation as automation_api
 from opora.api import chat as chat_api
 from opora.api import coach as coach_api
+from opora.api import complaints as complaints_api
 from opora.api import crm as crm_api
 from opora.api import ideas as ideas_api
 from opora.api import kb as kb_api
@@ -81,3 +82,4 @@ api.add_router("", monitoring_api.router, writes=ADMIN)
 api.add_router("", ideas_api.router, writes=TICKETS)
 api.add_router("", crm_api.router, writes=ADMIN)
 api.add_router("", crm_api.records_router, writes=TICKETS)
+api.add_router("", complaints_api.router, writes=ADMIN)

@@ -30,6 +30,7 @@ from django.db.models import Count, Q, QuerySet
 from opora.accounts.models import Language, Role, SupportLine, User
 from opora.automation.models import BotConversation, BotSettings, BotState
 from opora.automation.tone import tone
+from opora.complaints.selectors import is_complaint
 from opora.core import audit
 from opora.core import clock as wall_clock
 from opora.kb.markdown import markdown_to_text
@@ -38,7 +39,7 @@ from opora.kb.selectors import bot_search
 from opora.search.text import terms
 from opora.tickets.actions import TicketChanges, add_automated_reply, update_ticket
 from opora.tickets.events import bot_handoff_event
-from opora.tickets.models import Channel, Priority, Ticket, TicketStatus, TicketType
+from opora.tickets.models import Channel, Priority, Ticket, TicketStatus
 
 BOT_EMAIL = "answer-bot@opora.invalid"
 SOLVED_TAG = "solved-by-bot"
@@ -316,10 +317,15 @@ def answer_ticket(ticket_id: int) -> BotConversation | None:
 
 
 def quiet_reason(ticket: Ticket, bot: BotSettings, question: str) -> str:
-    """Why this request goes straight to a person ("" when the bot may answer it)."""
-    if bot.skip_complaints and (
-        ticket.type == TicketType.COMPLAINT or _COMPLAINT_WORDS.search(question)
-    ):
+    """Why this request goes straight to a person ("" when the bot may answer it).
+
+    A complaint (by its type, or recognised in its words by the complaints app's
+    detector) is never answered, whatever the team's switch says: the customer is
+    acknowledged with a deadline instead (complaints/actions.py). The switch still
+    keeps the bot off messages that merely name a complaint."""
+    if is_complaint(ticket, question):
+        return SKIP_COMPLAINT
+    if bot.skip_complaints and _COMPLAINT_WORDS.search(question):
         return SKIP_COMPLAINT
     if bot.skip_urgent:
         if ticket.priority == Priority.URGENT or _URGENT_WORDS.search(question):

@@ -153,6 +153,20 @@ SECTIONS: list[Section] = [
         allowed=lambda user: user.is_team_lead,  # the report; the rules are admins'
     ),
     Section(
+        key="complaints",
+        label=_("Complaints"),
+        pages=(
+            Page("complaints_report", _("Complaints report"), "console:complaints_report"),
+            Page(
+                "complaints_settings",
+                _("Complaint settings"),
+                "console:complaints_settings",
+                admins_only=True,
+            ),
+        ),
+        allowed=lambda user: user.is_team_lead,  # the report; the settings are admins'
+    ),
+    Section(
         key="triage",
         label=_("Triage"),
         pages=(Page("triage", _("Triage"), "console:triage"),),

@@ -14,6 +14,8 @@ from opora.automation.models import BotState
 from opora.chat import actions as chat
 from opora.chat.models import PresenceStatus
 from opora.chat.selectors import Visitor, current_session
+from opora.complaints import actions as complaints
+from opora.complaints.selectors import first_text
 from opora.core import clock as wall_clock
 from opora.demo import data
 from opora.demo.history import (
@@ -40,7 +42,17 @@ from opora.tickets.actions import (
     prepare_ticket,
     update_ticket,
 )
-from opora.tickets.models import Channel, Ticket, TicketStatus
+from opora.tickets.models import Channel, Ticket, TicketStatus, TicketType
+
+# Why the demo's complaints happened (the topic's tag → root cause), and how often each
+# turns out justified; a recognised complaint of another topic is put down to the product.
+COMPLAINT_CAUSES = {
+    "billing": ("billing", 0.9),
+    "refund": ("billing", 0.8),
+    "delivery": ("delivery", 0.85),
+    "complaint": ("agent_behaviour", 0.6),
+}
+OTHER_CAUSE = ("product_defect", 0.5)
 
 
 class Player:
@@ -116,6 +128,9 @@ class Player:
             )
         for (story, _step), (ticket, _message) in zip(batch, create_tickets(prepared), strict=True):
             story.ticket = ticket
+        # What the complaints app's subscriber does after commit (the demo is one
+        # transaction): complaints are acknowledged and routed at their moment.
+        complaints.take_in_new([story.ticket for story, _step in batch if story.ticket])
 
     def _do(self, story: Story, step: Step) -> None:
         if step.kind == "create":  # a messenger's first message: the channel layer
@@ -129,6 +144,7 @@ class Player:
                 )
             )
             story.requester = story.ticket.requester
+            complaints.take_in_new([story.ticket])
             return
         if step.kind == "chat":
             self._chat(story, step)
@@ -155,7 +171,11 @@ class Player:
                     and _status(ticket) != TicketStatus.SOLVED
                 ):
                     return  # reopened meanwhile: nothing to close
+                if step.changes.status == TicketStatus.SOLVED:
+                    self._resolve_complaint(story, ticket, step.by)
                 story.ticket = update_ticket(ticket, step.changes, by=step.by)
+                if step.changes.type is not None:  # what the subscriber does after commit
+                    complaints.follow_type(story.ticket, text=first_text(story.ticket), by=step.by)
                 self._solved(story)
             case "escalate":
                 story.ticket = escalate_ticket(
@@ -215,6 +235,8 @@ class Player:
         status = step.status
         if status is not None and not _may_move(_status(ticket), status):
             status = None
+        if status == TicketStatus.SOLVED:
+            self._resolve_complaint(story, ticket, step.by)
         add_message(ticket, by=step.by, body=step.text, status=status)
         if status == TicketStatus.SOLVED:
             self._solved(story)
@@ -240,6 +262,22 @@ class Player:
             ),
         ):
             self.push(story, later)
+
+    def _resolve_complaint(self, story: Story, ticket: Ticket, by: User) -> None:
+        """A complaint is solved with its root cause and verdict (the desk refuses it
+        otherwise); one about an agent is resolved by the lead."""
+        if Ticket.objects.filter(pk=ticket.pk, type=TicketType.COMPLAINT).exists():
+            tag = story.topic.tag if story.topic is not None else ""
+            cause, justified_share = COMPLAINT_CAUSES.get(tag, OTHER_CAUSE)
+            complaints.resolve(
+                ticket,
+                complaints.Resolution(
+                    root_cause=cause,
+                    justified=self.rng.random() < justified_share,
+                    solve=False,
+                ),
+                by=self.cast.lead if cause == "agent_behaviour" else by,
+            )
 
     def _solved(self, story: Story) -> None:
         """The rating request job, run half a minute after a ticket is solved."""

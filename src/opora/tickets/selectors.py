@@ -9,10 +9,15 @@ Visibility:
 - customer: tickets they requested, plus their organization's tickets when the
   organization shares them.
 Anything outside answers "not found", never "forbidden", so numbers leak nothing.
+
+An app above may hide some tickets from agents who are neither team leads nor admins
+(complaints about a person of the desk): it registers a reader of their ids at start
+(`register_hidden`), and every list and every single-ticket read leaves them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,6 +48,35 @@ from opora.core.errors import NotFound
 from opora.core.rows import columns, from_row
 from opora.search import service as search
 from opora.tickets.models import Attachment, Message, Tag, Ticket, TimeEntry
+
+# Readers of ticket ids hidden from agents who neither lead a team nor administer the
+# desk: each returns a query of rows with a `ticket_id` column.
+HiddenReader = Callable[[], QuerySet[Any]]
+_hidden_readers: list[HiddenReader] = []
+
+
+def register_hidden(reader: HiddenReader) -> None:
+    if reader not in _hidden_readers:  # ready() may run twice in tests
+        _hidden_readers.append(reader)
+        _hidden_sql.cache_clear()
+        _ticket_sql.cache_clear()
+
+
+def _hides_from(user: User) -> bool:
+    return bool(_hidden_readers) and user.is_agent and not user.is_admin and not user.is_team_lead
+
+
+@cache
+def _hidden_sql() -> tuple[str, tuple[Any, ...]]:
+    """Whether the ticket `t` is hidden, as one SQL expression of the fixed statement
+    (`_ticket_sql`): the one-ticket twin of the exclusion in `visible_tickets`."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for reader in _hidden_readers:
+        sql, found = reader().query.sql_with_params()
+        parts.append(f"t.id IN ({sql})")
+        params += found
+    return (" OR ".join(parts) or "1 = 0"), tuple(params)
 
 
 def _agent_team_ids(user: User) -> QuerySet[Any]:
@@ -76,7 +110,11 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     if user.is_admin:
         return tickets
     if user.is_agent:
-        return tickets.filter(_agent_scope(user))
+        tickets = tickets.filter(_agent_scope(user))
+        if _hides_from(user):
+            for reader in _hidden_readers:
+                tickets = tickets.exclude(pk__in=reader())
+        return tickets
     scope = Q(requester_id=user.pk)
     organization = user.organization
     if organization is not None and organization.shared_tickets:
@@ -106,7 +144,8 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
 
 @cache
 def _ticket_sql() -> str:
-    """The ticket by number with its related rows, and whether a user is in its team.
+    """The ticket by number with its related rows, whether a user is in its team, and
+    whether it is hidden from agents who neither lead nor administer (`register_hidden`).
 
     Every ticket page and API call on a ticket reads it: a fixed statement, not an ORM
     query composed (and compiled) each time.
@@ -122,7 +161,8 @@ def _ticket_sql() -> str:
         " WHERE tm.team_id = t.team_id AND tm.user_id = %s),"
         f" EXISTS (SELECT 1 FROM {members} lm JOIN {users} lu ON lu.id = lm.user_id"
         " WHERE lm.team_id = t.team_id AND lu.is_team_lead AND lu.is_active"
-        " AND lu.role IN ('agent', 'admin'))"
+        " AND lu.role IN ('agent', 'admin')),"
+        f" ({_hidden_sql()[0]})"
         f" FROM {quote(Ticket._meta.db_table)} t"
         f" JOIN {quote(User._meta.db_table)} r ON r.id = t.requester_id"
         f" LEFT JOIN {quote(Organization._meta.db_table)} o ON o.id = t.organization_id"
@@ -136,7 +176,7 @@ def _ticket_for(user: User, number: int) -> Ticket | None:
     if not user.is_active:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_ticket_sql(), [user.pk, number])
+        cursor.execute(_ticket_sql(), [user.pk, *_hidden_sql()[1], number])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -148,8 +188,10 @@ def _ticket_for(user: User, number: int) -> Ticket | None:
         parts.append(from_row(model, values) if values[0] is not None else None)
         at += width
     ticket, requester, organization, team, assignee = parts
-    in_team, team_has_lead = bool(row[at]), bool(row[at + 1])
+    in_team, team_has_lead, hidden = bool(row[at]), bool(row[at + 1]), bool(row[at + 2])
     if not may_see(user, ticket, in_team=in_team, team_has_lead=team_has_lead):
+        return None
+    if hidden and _hides_from(user):
         return None
     ticket.requester, ticket.organization = requester, organization
     ticket.team, ticket.assignee = team, assignee
