@@ -85,7 +85,7 @@ def test_an_admin_sets_up_a_monitor_and_sees_its_incident(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the list is {width} px wide at 390 px"
         session.screenshot(f"monitoring-list-390-{lang}")
-        page.locator("[data-incident-ticket], [data-open-incidents] a").first.click()
+        page.locator("[data-open-incidents] [data-incident-ticket]").first.click()
         page.wait_for_url("**/agent/tickets/*")
     finally:
         site.stop()
