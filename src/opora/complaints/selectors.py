@@ -66,6 +66,21 @@ def is_complaint(ticket: Ticket, question: str = "") -> bool:
     return detection.detect(question).is_complaint(threshold)
 
 
+def arriving_complaints(tickets: list[Ticket]) -> set[int]:
+    """Of new requests, those the complaint care takes in once they are committed (by
+    their type or their first words, as `actions.take_in_new` decides): they get its
+    acknowledgement with the deadline, so the channel sends no generic one
+    (registered with tickets' `register_own_acknowledgement` in `apps.py`)."""
+    open_ = [t for t in tickets if t.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED)]
+    chosen = {t.pk for t in open_ if t.type == TicketType.COMPLAINT}
+    rest = [t for t in open_ if t.pk not in chosen]
+    if not rest:
+        return chosen
+    texts = first_texts(rest)
+    threshold = complaint_settings().detection_threshold
+    return chosen | {t.pk for t in rest if detection.detect(texts[t.pk]).is_complaint(threshold)}
+
+
 def first_text(ticket: Ticket) -> str:
     """The subject and first message: what the detector reads."""
     first = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from opora.inbox.delivery import delivery_for, schedule
 from opora.inbox.email.adapter import EmailAdapter
+from opora.tickets.acknowledgements import acknowledged_elsewhere
 from opora.tickets.domain_events import TicketOpened
 from opora.tickets.models import Channel, Message, Ticket
 
@@ -38,12 +39,15 @@ def queue_email_notice(ticket: Ticket, message: Message) -> bool:
 
 
 def queue_acknowledgements(events: list[TicketOpened]) -> None:
-    """New portal requests are acknowledged by mail (in the opening transaction)."""
+    """New portal requests are acknowledged by mail (in the opening transaction), except
+    those a domain acknowledges itself (a complaint gets one with its deadline)."""
+    tickets = [event.ticket for event in events if event.ticket.channel == Channel.WEB]
+    elsewhere = acknowledged_elsewhere(tickets)
     rows = [
         row
-        for event in events
-        if event.ticket.channel == Channel.WEB
-        for row in [delivery_for(event.ticket, None, kind="ticket_created")]
+        for ticket in tickets
+        if ticket.pk not in elsewhere
+        for row in [delivery_for(ticket, None, kind="ticket_created")]
         if row is not None
     ]
     if rows:

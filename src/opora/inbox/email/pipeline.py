@@ -55,6 +55,7 @@ from opora.inbox.email.threading import Lookups, find_ticket, thread
 from opora.tickets import actions as ticket_actions
 from opora.tickets import cleaning
 from opora.tickets import events as ticket_events
+from opora.tickets.acknowledgements import acknowledged_elsewhere
 from opora.tickets.actions import NewMessage, PreparedTicket
 from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import Channel, Message, Ticket, TicketStatus
@@ -511,7 +512,11 @@ class _Batch:
                     )
             self._add_cc_followers(item, exclude)
         for mailbox, tickets in acknowledge.values():
-            outbound.schedule_acknowledgements(tickets, mailbox)
+            # A complaint is acknowledged by the complaint care, with its deadline.
+            elsewhere = acknowledged_elsewhere(tickets)
+            outbound.schedule_acknowledgements(
+                [t for t in tickets if t.pk not in elsewhere], mailbox
+            )
         now = timezone.now()
         for raw in self.finished:
             raw.processed_at = now
