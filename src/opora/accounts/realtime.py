@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from opora.accounts import tokens
 from opora.accounts.models import User
 from opora.core.errors import OporaError
-from opora.core.realtime import EVERY_TICKET, TRIAGE, agent_group, team_group
+from opora.core.realtime import EVERY_TICKET, TRIAGE, agent_group, team_group, triage_group
 
 
 @database_sync_to_async
@@ -57,8 +57,15 @@ class QueueListener:
 def _groups_of(user: User) -> tuple[str, ...]:
     if user.is_admin:
         return (EVERY_TICKET,)
-    teams = user.teams.values_list("pk", flat=True)
-    return (TRIAGE, agent_group(user.pk), *(team_group(pk) for pk in teams))
+    teams = list(user.teams.values_list("pk", flat=True))
+    groups = (TRIAGE, agent_group(user.pk), *(team_group(pk) for pk in teams))
+    if user.is_team_lead:  # leads also hear of tickets hidden from plain agents
+        groups += (
+            triage_group(restricted=True),
+            agent_group(user.pk, restricted=True),
+            *(team_group(pk, restricted=True) for pk in teams),
+        )
+    return groups
 
 
 async def queue_listener(scope: dict[str, Any]) -> QueueListener | None:

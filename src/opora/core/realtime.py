@@ -6,6 +6,8 @@ which applies the viewer's permissions. Even the number goes only to those who m
 the ticket: a change is sent to the groups of its audience (its team, or triage when it
 has none; its assignee; admins), and a connection joins the groups its listener names
 (`Listener.queue_groups`). A connection in two groups of one change hears it once.
+A ticket hidden from plain agents goes to the restricted twins of those groups, which
+only team leads join (admins hear every ticket).
 
 The channel layer is in-process by default and Redis with OPORA_REDIS_URL, which lets
 events from any web node or worker reach agents connected to any other node.
@@ -40,21 +42,35 @@ EVERY_TICKET = "queue.all"  # admins
 TRIAGE = "queue.triage"  # tickets in no team yet
 
 
-def team_group(team_id: int) -> str:
-    return f"queue.team.{team_id}"
+# A restricted ticket (hidden from agents who neither lead a team nor administer the
+# desk) goes to the restricted twins of its groups, which only team leads join.
+RESTRICTED = "queue.restricted."
 
 
-def agent_group(user_id: int) -> str:
-    return f"queue.agent.{user_id}"
+def team_group(team_id: int, *, restricted: bool = False) -> str:
+    return f"{RESTRICTED if restricted else 'queue.'}team.{team_id}"
 
 
-def audience(team_ids: Iterable[int | None], assignee_id: int | None) -> tuple[str, ...]:
+def agent_group(user_id: int, *, restricted: bool = False) -> str:
+    return f"{RESTRICTED if restricted else 'queue.'}agent.{user_id}"
+
+
+def triage_group(*, restricted: bool = False) -> str:
+    return f"{RESTRICTED}triage" if restricted else TRIAGE
+
+
+def audience(
+    team_ids: Iterable[int | None], assignee_id: int | None, *, restricted: bool = False
+) -> tuple[str, ...]:
     """The groups that hear about a ticket of these teams (before and after a move) and
-    this assignee."""
+    this assignee. `restricted`: only the leads among them (and admins) hear it."""
     groups = [EVERY_TICKET]
-    groups += [TRIAGE if t is None else team_group(t) for t in dict.fromkeys(team_ids)]
+    groups += [
+        triage_group(restricted=restricted) if t is None else team_group(t, restricted=restricted)
+        for t in dict.fromkeys(team_ids)
+    ]
     if assignee_id is not None:
-        groups.append(agent_group(assignee_id))
+        groups.append(agent_group(assignee_id, restricted=restricted))
     return tuple(groups)
 
 
@@ -153,6 +169,17 @@ def _sent(future: Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         # A live update is a courtesy; the change itself is committed.
         logger.warning("could not publish a live update", exc_info=future.exception())
+
+
+def anyone_may_listen() -> bool:
+    """False when a live update could reach nobody (no channel layer, or an in-process
+    one that no connection has reached yet): callers skip the reads that shape one."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    if isinstance(layer, InMemoryChannelLayer):
+        return _server_loop is not None and not _server_loop.is_closed()
+    return True
 
 
 def publish_ticket_event(number: int, kind: str, groups: Sequence[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,10 @@ from opora.accounts.models import User
 from opora.core import clock as wall_clock
 from opora.core.bulk import insert_rows
 from opora.core.numbers import parse_id
-from opora.core.realtime import audience, publish_ticket_event, publish_ticket_events
+from opora.core.realtime import anyone_may_listen, audience, publish_ticket_events
 from opora.core.transaction import after_commit
 from opora.tickets.models import Event, EventKind, Message, Priority, Ticket
+from opora.tickets.selectors import hidden_among
 
 # Events built while `recorded_together` is active wait here for one multi-row insert.
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
@@ -47,9 +49,7 @@ def recorded_together() -> Iterator[list[Event]]:
         _pending.reset(token)
     if events:
         insert_rows(Event, events)
-        after_commit(
-            publish_ticket_events, [(e.ticket.number, e.kind, _audience(e)) for e in events]
-        )
+        after_commit(_publish, [_change(e) for e in events])
 
 
 _SHORT = Event._meta.get_field("old").max_length or 255
@@ -86,18 +86,47 @@ def _event(
         return event
     event.save(force_insert=True)
     # Agents who may open the ticket hear about the change once it is committed.
-    after_commit(publish_ticket_event, ticket.number, kind, _audience(event))
+    after_commit(_publish, [_change(event)])
     return event
 
 
-def _audience(event: Event) -> tuple[str, ...]:
-    """Who hears about the event: the ticket's team (and, when it moved, the one it left),
-    or triage; its assignee; admins."""
+@dataclass(frozen=True)
+class _Change:
+    """What the live queue is told of an event, and who may hear it: the ticket's team
+    (and, when it moved, the one it left), or triage; its assignee; admins."""
+
+    ticket_id: int
+    number: int
+    kind: str
+    teams: tuple[int | None, ...]
+    assignee_id: int | None
+
+
+def _change(event: Event) -> _Change:
     ticket = event.ticket
     teams: list[int | None] = [ticket.team_id]
     if event.kind == EventKind.TEAM:
         teams.append(parse_id(event.old))
-    return audience(teams, ticket.assignee_id)
+    return _Change(ticket.pk, ticket.number, event.kind, tuple(teams), ticket.assignee_id)
+
+
+def _publish(changes: list[_Change]) -> None:
+    """After commit: tell the live queue. A ticket hidden from plain agents (a complaint
+    about a person of the desk, `selectors.register_hidden`) is told only to leads and
+    admins: even its number and what happened are not for the others."""
+    if not anyone_may_listen():
+        return
+    hidden = hidden_among({c.ticket_id for c in changes})
+    publish_ticket_events(
+        [
+            (
+                c.number,
+                c.kind,
+                audience(c.teams, c.assignee_id, restricted=c.ticket_id in hidden),
+            )
+            for c in changes
+        ]
+    )
 
 
 def ticket_created_event(*, ticket: Ticket, by: User | None) -> Event:

@@ -62,6 +62,17 @@ def register_hidden(reader: HiddenReader) -> None:
         _ticket_sql.cache_clear()
 
 
+def hidden_among(ticket_ids: set[int]) -> set[int]:
+    """Which of these tickets are hidden from plain agents (`register_hidden`): the live
+    queue tells only leads and admins of them. One query, none without a reader."""
+    if not _hidden_readers or not ticket_ids:
+        return set()
+    hidden = Q()
+    for reader in _hidden_readers:
+        hidden |= Q(pk__in=reader())
+    return set(Ticket.objects.filter(hidden, pk__in=ticket_ids).values_list("pk", flat=True))
+
+
 def _hides_from(user: User) -> bool:
     return bool(_hidden_readers) and user.is_agent and not user.is_admin and not user.is_team_lead
 
