@@ -84,7 +84,7 @@ def test_rate_drill_downs_hold_the_rates_numerators(weeks, api, lena):
     from django.http import QueryDict
 
     numbers = api(lena).get("/reports/kpis", LAST_WEEK).json()
-    f = parse_filter(QueryDict(f"start={LAST_WEEK['start']}&end={LAST_WEEK['end']}"))
+    f = parse_filter(QueryDict(f"start={LAST_WEEK['start']}&end={LAST_WEEK['end']}"), lena)
     solved = numbers["solved"]
     assert drilldown.drill("fcr", f).count() == round(numbers["fcr_rate"] * solved / 100)
     assert drilldown.drill("escalated", f).count() == round(

@@ -21,6 +21,7 @@ from opora.reports.selectors import (
     access_digest,
     access_reports,
     build_filter,
+    custom_field_filters,
     kpi_group,
     wants_digest,
 )
@@ -41,6 +42,11 @@ class ReportQuery(Schema):
     channel: str | None = None
     priority: str | None = None
     organization: int | None = None
+    field: list[str] = Field(
+        [],
+        description="key:value, the tickets whose custom field `key` equals `value` "
+        "(repeat for several); e.g. field=order_kind:return",
+    )
 
 
 class DrillQuery(ReportQuery):
@@ -80,9 +86,10 @@ class DigestIn(StrictInput):
 
 
 def _filter(request: HttpRequest, query: ReportQuery) -> kpis.ReportFilter:
-    access_reports(current_user(request))
-    fields = query.model_dump(include=set(ReportQuery.model_fields))
-    return build_filter(**fields)
+    user = current_user(request)
+    access_reports(user)
+    fields = query.model_dump(include=set(ReportQuery.model_fields) - {"field"})
+    return build_filter(**fields, fields=custom_field_filters(user, query.field))
 
 
 def _file(request: HttpRequest, query: ReportQuery, kind: str) -> HttpResponse:

@@ -35,9 +35,18 @@ class ReportFilter:
     priority: int | None = None
     organization: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Ticket custom field values to match: (lookup from the ticket, value), e.g.
+    # ("custom_fields__order_kind", "return"), as `crm.selectors.field_filters` builds.
+    fields: tuple[tuple[str, Any], ...] = ()
 
-    def scope(self, prefix: str = "") -> Q:
+    def scope(self, prefix: str = "", *, ticket: str | None = None) -> Q:
+        """The slices as a filter of rows whose columns start with `prefix`; `ticket`
+        is the path from those rows to their ticket (default `prefix`), where the
+        custom field values are."""
         q = Q()
+        to_ticket = prefix if ticket is None else ticket
+        for lookup, value in self.fields:
+            q &= Q(**{to_ticket + lookup: value})
         for name, value in (
             ("team_id", self.team),
             ("assignee_id", self.agent),
@@ -64,7 +73,7 @@ def tickets(f: ReportFilter) -> QuerySet[Ticket]:
 
 def facts(f: ReportFilter) -> QuerySet[TicketSla]:
     """Per-ticket SLA rows, which carry the report dimensions and milestones."""
-    return TicketSla.objects.filter(f.scope())
+    return TicketSla.objects.filter(f.scope(ticket="ticket__"))
 
 
 def created_in(f: ReportFilter) -> QuerySet[TicketSla]:

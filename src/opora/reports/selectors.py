@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.core.errors import Forbidden, NotFound, ValidationFailed
+from opora.crm.selectors import field_filters
 from opora.reports import errors
 from opora.reports.kpis import KPIS, MAX_TREND_DAYS, ReportFilter
 from opora.reports.models import DigestPreference
@@ -44,8 +45,10 @@ def build_filter(
     channel: str | None = None,
     priority: str | None = None,
     organization: int | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> ReportFilter:
-    """Dates are whole UTC days, `end` inclusive; the default is the current month."""
+    """Dates are whole UTC days, `end` inclusive; the default is the current month.
+    `fields`: ticket custom field lookups (`custom_field_filters`)."""
     today = timezone.now().astimezone(UTC).date()
     first = start or month_start(today)
     last = end or today
@@ -73,7 +76,23 @@ def build_filter(
         channel=channel,
         priority=prio,
         organization=organization,
+        fields=tuple(sorted((fields or {}).items())),
     )
+
+
+def custom_field_filters(user: User, terms: list[str]) -> dict[str, Any]:
+    """`key:value` terms on ticket custom fields (dropdown, text, number, date: the value
+    as stored) as the lookups `build_filter` takes; 422 for an unknown key or a value the
+    field cannot hold. The same syntax as the ticket list's `field` filter."""
+    for term in terms:
+        key, _sep, value = term.partition(":")
+        if not key.strip() or not value.strip():
+            raise ValidationFailed(
+                errors.INVALID_FILTER,
+                _("Filter by a custom field as key:value, with a value."),
+                field="field",
+            )
+    return field_filters(user, terms) if terms else {}
 
 
 def may_get_digest(user: User) -> bool:

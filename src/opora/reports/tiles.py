@@ -244,6 +244,7 @@ def previous_period(f: ReportFilter) -> ReportFilter:
         channel=f.channel,
         priority=f.priority,
         organization=f.organization,
+        fields=f.fields,
     )
 
 

@@ -15,13 +15,15 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from opora.accounts.models import Organization, Team, User
 from opora.core.errors import OporaError, ValidationFailed
 from opora.core.numbers import parse_id
+from opora.crm.models import Target
+from opora.crm.selectors import definitions
 from opora.reports import breakdowns, charts, drilldown, errors, kpis
 from opora.reports.actions import set_weekly_digest
 from opora.reports.panels import Panel, panels_for
@@ -29,6 +31,7 @@ from opora.reports.selectors import (
     access_digest,
     access_reports,
     build_filter,
+    custom_field_filters,
     may_get_digest,
     wants_digest,
 )
@@ -36,7 +39,17 @@ from opora.reports.tiles import build_tiles, number, previous_period
 from opora.tickets.models import Channel, Priority
 from opora.tickets.selectors import visible_tickets
 
-FILTER_KEYS = ("start", "end", "team", "agent", "channel", "priority", "organization")
+FILTER_KEYS = (
+    "start",
+    "end",
+    "team",
+    "agent",
+    "channel",
+    "priority",
+    "organization",
+    "field_key",
+    "field_value",
+)
 TICKETS_PAGE = 50
 LINE_LABELS = {
     "1": gettext_lazy("1st line"),
@@ -72,10 +85,17 @@ def _id(params: QueryDict, key: str) -> int | None:
     return found
 
 
-def parse_filter(params: QueryDict) -> kpis.ReportFilter:
+def field_terms(params: QueryDict) -> list[str]:
+    """The page's custom field filter (a field and a value) as the API's key:value."""
+    key = params.get("field_key", "").strip()
+    return [f"{key}:{params.get('field_value', '').strip()}"] if key else []
+
+
+def parse_filter(params: QueryDict, user: User) -> kpis.ReportFilter:
     """The report filter of a page's query string; ValidationFailed for a value that
     is present but not valid (a typo must not silently show every ticket)."""
     return build_filter(
+        fields=custom_field_filters(user, field_terms(params)),
         start=_date(params, "start"),
         end=_date(params, "end"),
         team=_id(params, "team"),
@@ -117,7 +137,25 @@ def _choices(params: QueryDict) -> dict[str, Any]:
         "channels": Channel.choices,
         "priorities": [(p.code, p.label) for p in Priority],
         "selected": {k: params.get(k, "") for k in FILTER_KEYS},
+        "ticket_fields": _ticket_fields(),
     }
+
+
+def _ticket_fields() -> list[dict[str, Any]]:
+    """The ticket custom fields a report can be sliced by, labelled in the reader's
+    language, with a dropdown's options (offered as suggestions for the value)."""
+    language = get_language() or "en"
+    return [
+        {
+            "key": d.key,
+            "label": d.label(language),
+            "options": [
+                (str(o.get("value")), d.option_label(str(o.get("value")), language))
+                for o in d.options
+            ],
+        }
+        for d in definitions(Target.TICKET)
+    ]
 
 
 def _count(value: float) -> str:
@@ -199,7 +237,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         digest_on=may_get_digest(user) and wants_digest(user),
     )
     try:
-        f = parse_filter(params)
+        f = parse_filter(params, user)
     except OporaError as exc:
         context["error"] = exc.message
         return render(request, "reports/dashboard.html", context, status=422)
@@ -209,7 +247,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query = _query(f, params)
     context["selected"].update(start=query["start"], end=query["end"])
     counts = {"breached": drilldown.drill("breached", f).count()}
-    exported = urlencode({k: v for k, v in query.items() if v})
+    exported = urlencode(
+        [(k, v) for k, v in query.items() if v and not k.startswith("field_")]
+        + [("field", term) for term in field_terms(params)]
+    )
     context.update(
         data=data,
         tiles=build_tiles(data, kpis.all_kpis(before), query, counts),
@@ -242,7 +283,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     try:
         if kpi not in drilldown.DRILLS:
             raise ValidationFailed(errors.INVALID_CHOICE, _("Unknown report list."), field="kpi")
-        f = parse_filter(params)
+        f = parse_filter(params, user)
     except OporaError as exc:
         context["error"] = exc.message
         return render(request, "reports/tickets.html", context, status=422)
