@@ -90,3 +90,37 @@ def counted(key: str, compute: Callable[[], T]) -> Counted[T]:
     value = compute()
     cache.set(cache_key, _Entry(stamp, value, now), timeout=MAX_AGE_SECONDS)
     return Counted(value, exact=True)
+
+
+# --- Keeping SQLite's triggers -------------------------------------------------------
+
+# The tables whose writes move the stamp (migration 0015 made their triggers).
+STAMPED_TABLES = ("tickets_ticket", "sla_ticketsla", "accounts_team_members")
+
+
+def restore_sqlite_triggers(*, using: str = "default", **_: object) -> None:
+    """Put back the change stamp's triggers on SQLite after `migrate`.
+
+    SQLite cannot alter most columns in place: a migration that adds a field with a
+    default (or alters one) to a stamped table rebuilds the table, and the rebuilt table
+    has no triggers — the stamp would stop moving and the counts would stay stale for
+    up to a minute. Connected to post_migrate; every statement is idempotent."""
+    from django.db import connections
+
+    db = connections[using]
+    if db.vendor != "sqlite":
+        return  # PostgreSQL keeps a table's triggers through ALTER TABLE
+    existing = set(db.introspection.table_names())
+    if "tickets_change_stamp" not in existing:
+        return  # migrated backwards past 0015
+    move = "BEGIN UPDATE tickets_change_stamp SET value = value + 1 WHERE id = 1; END"
+    with db.cursor() as cursor:
+        cursor.execute("INSERT OR IGNORE INTO tickets_change_stamp (id, value) VALUES (1, 0)")
+        for table in STAMPED_TABLES:
+            if table not in existing:
+                continue
+            for op in ("INSERT", "UPDATE", "DELETE"):
+                cursor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_stamp_{op.lower()} "
+                    f"AFTER {op} ON {table} {move}"
+                )

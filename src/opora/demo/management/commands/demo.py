@@ -21,6 +21,7 @@ from django.utils import timezone
 from opora.accounts.actions import create_organization, create_team, create_user
 from opora.accounts.models import Role, User
 from opora.chat.models import ChatWidget
+from opora.complaints.actions import restore_default_root_causes
 from opora.demo import channels, data, monitors, records
 from opora.demo import ideas as demo_ideas
 from opora.demo.history import (
@@ -136,6 +137,9 @@ def load(count: int) -> dict[str, int]:
     """Set the desk up and play its quarter; returns what was made."""
     now = timezone.now()
     cast = _set_up_desk()
+    # The complaints' root causes come with their migration; a database emptied since
+    # (flushed, or the rows removed) gets the defaults back before complaints are solved.
+    restore_default_root_causes()
     accounts = channels.set_up(cast)
     planner = Planner(cast, now=now, count=count, seed=SEED)
     stories = planner.plan()
