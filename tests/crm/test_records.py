@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from opora.core import clock
 from opora.crm import actions, selectors
@@ -14,6 +16,8 @@ from opora.tickets.models import Message, Ticket
 from tests.writes import nothing_written
 
 pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
@@ -77,6 +81,49 @@ def test_a_customers_own_contract(ada, charlie, make_ticket, standard, premium):
     assert contract is not None
     actions.remove_contract(contract, by=ada)
     assert policy_of(make_ticket(charlie)) == "Standard"
+
+
+def test_the_contracts_support_hours_run_the_clock(
+    api, client, ada, acme, dana, charlie, make_ticket, premium
+):
+    """A 24/7 policy under a contract with support hours 9-18 on weekdays: a ticket
+    written at 20:00 on Monday falls due the next morning, 30 minutes after 9:00."""
+    office = BusinessCalendar.objects.create(
+        name="Weekdays 9-18",
+        time_zone="Europe/Moscow",
+        week={str(day): [["09:00", "18:00"]] for day in range(1, 6)},
+    )
+    actions.set_contract(
+        by=ada, org=acme, plan="Gold", sla_policy=premium.pk, support_hours=office.pk
+    )
+    monday_evening = datetime(2026, 3, 2, 20, 0, tzinfo=MSK)
+    with time_machine.travel(monday_evening, tick=False):
+        ticket = make_ticket(dana, priority="urgent")
+        other = make_ticket(charlie, priority="urgent")
+    assert ticket.first_response_due_at == datetime(2026, 3, 3, 9, 30, tzinfo=MSK)
+    sla = TicketSla.objects.get(ticket=ticket)
+    assert (sla.policy_id, sla.calendar_id) == (premium.pk, office.pk)
+    # Without the contract the same policy (matched by priority) runs around the clock.
+    assert other.first_response_due_at == datetime(2026, 3, 2, 20, 30, tzinfo=MSK)
+    # A contract naming only support hours keeps the matched policy on its hours.
+    actions.set_contract(by=ada, org=acme, plan="Hours only", support_hours=office.pk)
+    with time_machine.travel(monday_evening, tick=False):
+        hours_only = make_ticket(dana, priority="urgent")
+    assert hours_only.first_response_due_at == datetime(2026, 3, 3, 9, 30, tzinfo=MSK)
+    # The hours chosen at opening stay while the ticket changes.
+    from opora.tickets.actions import TicketChanges, update_ticket
+
+    with time_machine.travel(monday_evening, tick=False):
+        update_ticket(ticket, TicketChanges(priority="high"), by=ada)
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == datetime(2026, 3, 3, 9, 30, tzinfo=MSK)
+    # The agent sees which hours the clock runs on, in the API and on the ticket page.
+    shown = api(ada).get(f"/tickets/{ticket.number}/sla").json()
+    assert (shown["policy"], shown["support_hours"]) == ("Premium", "Weekdays 9-18")
+    assert api(ada).get(f"/tickets/{other.number}/sla").json()["support_hours"] is None
+    client.force_login(ada)
+    page = client.get(f"/agent/tickets/{ticket.number}").content.decode()
+    assert "Weekdays 9-18" in page and "data-support-hours" in page
 
 
 def test_contracts_through_the_api(api, ada, alice, acme, standard, premium):

@@ -46,8 +46,10 @@ class Organization(models.Model):
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     # Written by crm's contract actions, read by the SLA clock for new tickets: the
-    # policy the contract promises and the last day it does (None: no end).
+    # policy the contract promises, its support hours (a business calendar) and the
+    # last day it does (None: no end).
     contract_policy_id = models.PositiveIntegerField(null=True, blank=True)
+    contract_calendar_id = models.PositiveIntegerField(null=True, blank=True)
     contract_expires_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -168,6 +170,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     contract_policy_id = models.PositiveIntegerField(null=True, blank=True)
+    contract_calendar_id = models.PositiveIntegerField(null=True, blank=True)
     contract_expires_on = models.DateField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()

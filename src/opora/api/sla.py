@@ -39,6 +39,10 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 
 class SlaOut(Schema):
     policy: str | None
+    support_hours: str | None = Field(
+        description="the business calendar of the requester's contract, when it names "
+        "one: the clock runs on it instead of the policy's calendar"
+    )
     state: str
     paused: bool
     first_response_due_at: datetime | None
@@ -108,6 +112,7 @@ def sla_out(ticket: Ticket) -> dict[str, Any]:
     sla = ticket_sla(ticket)
     return {
         "policy": sla.policy.name if sla.policy else None,
+        "support_hours": sla.calendar.name if sla.calendar else None,
         "state": sla.state,
         "paused": sla.paused,
         "first_response_due_at": ticket.first_response_due_at,

@@ -50,6 +50,8 @@ FIELD_FIELDS = (
     "is_active",
 )
 CONTRACT_FIELDS = ("plan", "support_hours", "sla_policy", "post_warranty", "expires_on")
+# What the SLA clock reads of a contract, copied onto its holder's row.
+HOLDER_TERMS = ["contract_policy_id", "contract_calendar_id", "contract_expires_on"]
 MAX_OPTIONS = 100
 MAX_TAGS = 30
 MAX_NOTE = 5000
@@ -455,8 +457,9 @@ def set_contract(
     contract.updated_at = clock.now()
     contract.save()
     holder.contract_policy_id = sla_policy
+    holder.contract_calendar_id = support_hours
     holder.contract_expires_on = expires_on
-    holder.save(update_fields=["contract_policy_id", "contract_expires_on"])
+    holder.save(update_fields=HOLDER_TERMS)
     sla_config.configuration_changed()
     audit.record_change(
         actor=by,
@@ -475,8 +478,9 @@ def remove_contract(contract: Contract, *, by: User) -> None:
     holder: User | Organization | None = contract.customer or contract.organization
     if holder is not None:
         holder.contract_policy_id = None
+        holder.contract_calendar_id = None
         holder.contract_expires_on = None
-        holder.save(update_fields=["contract_policy_id", "contract_expires_on"])
+        holder.save(update_fields=HOLDER_TERMS)
     audit.record_change(
         actor=by,
         area="crm",

@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from opora.accounts.models import Organization, User
 from opora.core.bulk import update_rows
@@ -41,6 +42,15 @@ def match_policy(ticket: Ticket, policies: list[SlaPolicy]) -> SlaPolicy | None:
     return next((p for p in policies if _applies(p, ticket)), None)
 
 
+class ContractTerms(NamedTuple):
+    """What a contract promises the SLA clock: a policy, support hours (a business
+    calendar), until a last day (None: no end)."""
+
+    policy_id: int | None
+    calendar_id: int | None
+    until: date | None
+
+
 @dataclass
 class SlaInputs:
     """What the clock reads: the policies and calendars in force (kept per process, see
@@ -52,10 +62,10 @@ class SlaInputs:
     history: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
     # ticket id -> (created_at, author id) of its latest public message
     last_public: dict[int, tuple[datetime, int | None]] = field(default_factory=dict)
-    # New tickets: the contracts of their requesters and organizations, by id, as
-    # (policy id, last day) (`read_contracts`).
-    customer_contracts: dict[int, tuple[int | None, date | None]] = field(default_factory=dict)
-    organization_contracts: dict[int, tuple[int | None, date | None]] = field(default_factory=dict)
+    # New tickets: the contracts of their requesters and organizations, by id
+    # (`read_contracts`).
+    customer_contracts: dict[int, ContractTerms] = field(default_factory=dict)
+    organization_contracts: dict[int, ContractTerms] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> SlaInputs:
@@ -78,44 +88,41 @@ class SlaInputs:
             self.history[pk].append((at, status))
         self.last_public.update(last_public)
 
-    def hours(self, policy: SlaPolicy | None) -> Hours:
-        return config.hours(self.configuration, policy)
+    def hours(self, policy: SlaPolicy | None, calendar_id: int | None = None) -> Hours:
+        return config.hours(self.configuration, policy, calendar_id)
 
     def read_contracts(self, tickets: Sequence[Ticket]) -> None:
         """The contracts of new tickets' requesters and organizations (two queries, none
-        while no contract names a policy). crm writes them onto the accounts' rows, so
-        the clock reads them without knowing crm."""
+        while no contract names a policy or support hours). crm writes them onto the
+        accounts' rows, so the clock reads them without knowing crm."""
         if not self.configuration.any_contract:
             return
+        named = Q(contract_policy_id__isnull=False) | Q(contract_calendar_id__isnull=False)
+        columns = ("pk", "contract_policy_id", "contract_calendar_id", "contract_expires_on")
         people = {t.requester_id for t in tickets}
         companies = {t.organization_id for t in tickets if t.organization_id is not None}
         self.customer_contracts.update(
-            (pk, (policy, until))
-            for pk, policy, until in User.objects.filter(
-                pk__in=people, contract_policy_id__isnull=False
-            ).values_list("pk", "contract_policy_id", "contract_expires_on")
+            (pk, ContractTerms(*terms))
+            for pk, *terms in User.objects.filter(named, pk__in=people).values_list(*columns)
         )
         if companies:
             self.organization_contracts.update(
-                (pk, (policy, until))
-                for pk, policy, until in Organization.objects.filter(
-                    pk__in=companies, contract_policy_id__isnull=False
-                ).values_list("pk", "contract_policy_id", "contract_expires_on")
+                (pk, ContractTerms(*terms))
+                for pk, *terms in Organization.objects.filter(named, pk__in=companies).values_list(
+                    *columns
+                )
             )
 
-    def contract_policy(self, ticket: Ticket) -> SlaPolicy | None:
-        """The active policy the requester's own contract (else their organization's)
-        promises on the day the ticket opens; None when there is none or it expired,
-        and the ticket's policy is then matched as for anyone."""
+    def contract(self, ticket: Ticket) -> ContractTerms | None:
+        """The requester's own contract (else their organization's) in force on the day
+        the ticket opens; None when there is none or it expired, and the ticket's
+        policy is then matched, and its hours taken, as for anyone."""
         found = self.customer_contracts.get(ticket.requester_id)
         if found is None and ticket.organization_id is not None:
             found = self.organization_contracts.get(ticket.organization_id)
-        if found is None:
+        if found is None or (found.until is not None and found.until < ticket.created_at.date()):
             return None
-        policy_id, until = found
-        if until is not None and until < ticket.created_at.date():
-            return None
-        return self.policy_by_id(policy_id)
+        return found
 
     def policy_by_id(self, policy_id: int | None) -> SlaPolicy | None:
         return next((p for p in self.configuration.policies if p.pk == policy_id), None)
@@ -223,16 +230,19 @@ def compute_sla(
         sla, created = TicketSla.objects.get_or_create(
             ticket=ticket, defaults={"level": str(ticket.line), "level_since": ticket.created_at}
         )
-    # A contract's policy is chosen when the ticket opens and kept while it is active.
+    # A contract's policy and support hours are chosen when the ticket opens and kept
+    # for its life (the policy while it is active).
     if new:
-        contracted = inputs.contract_policy(ticket)
+        terms = inputs.contract(ticket)
+        contracted = inputs.policy_by_id(terms.policy_id) if terms else None
+        sla.calendar_id = terms.calendar_id if terms else None
     elif sla.by_contract:
         contracted = inputs.policy_by_id(sla.policy_id)
     else:
         contracted = None
     policy = contracted or match_policy(ticket, inputs.configuration.policies)
     sla.by_contract = contracted is not None
-    hours = inputs.hours(policy)
+    hours = inputs.hours(policy, sla.calendar_id)
     timeline = Timeline.of(
         ticket,
         pause_on_hold=bool(policy and policy.pause_on_hold),

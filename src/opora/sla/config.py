@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
 from opora.accounts.models import Organization, User
@@ -35,11 +36,13 @@ VERSION_KEY = "opora:sla:configuration"
 @dataclass
 class Configuration:
     policies: list[SlaPolicy]  # active, in the order they are tried
-    hours_by_policy: dict[int | None, Hours]  # filled as policies are used
+    # Filled as they are used, by (policy id, the contract's calendar id).
+    hours_by_policy: dict[tuple[int | None, int | None], Hours]
     version: Any
     read_at: float
     any_rule: bool = True  # some escalation rule is active
-    any_contract: bool = True  # some customer or organization has a contract's policy
+    # Some customer or organization has a contract with a policy or support hours.
+    any_contract: bool = True
 
 
 _current: Configuration | None = None
@@ -56,11 +59,10 @@ def active_policies() -> list[SlaPolicy]:
 
 
 def any_contract() -> bool:
-    """Whether a contract names a policy anywhere (else new tickets skip the lookup)."""
-    return (
-        Organization.objects.filter(contract_policy_id__isnull=False).exists()
-        or User.objects.filter(contract_policy_id__isnull=False).exists()
-    )
+    """Whether a contract names a policy or support hours anywhere (else new tickets
+    skip the lookup)."""
+    named = Q(contract_policy_id__isnull=False) | Q(contract_calendar_id__isnull=False)
+    return Organization.objects.filter(named).exists() or User.objects.filter(named).exists()
 
 
 def read_hours(policy: SlaPolicy | None) -> Hours:
@@ -94,11 +96,15 @@ def configuration() -> Configuration:
     return found
 
 
-def hours(config: Configuration, policy: SlaPolicy | None) -> Hours:
-    key = policy.pk if policy is not None else None
+def hours(config: Configuration, policy: SlaPolicy | None, calendar_id: int | None = None) -> Hours:
+    """The working hours a ticket's clock runs on: the contract's support hours when it
+    names them (`calendar_id`), else the policy's calendar (see `read_hours`)."""
+    key = (policy.pk if policy is not None else None, calendar_id)
     found = config.hours_by_policy.get(key)
     if found is None:
-        found = config.hours_by_policy[key] = read_hours(policy)
+        calendar = BusinessCalendar.objects.filter(pk=calendar_id).first() if calendar_id else None
+        found = Hours.of(calendar) if calendar is not None else read_hours(policy)
+        config.hours_by_policy[key] = found
     return found
 
 

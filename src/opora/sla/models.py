@@ -131,6 +131,11 @@ class TicketSla(models.Model):
     # ticket opened: it stays the ticket's policy while active, whatever the matching
     # criteria of other policies say later (sla/clock.py).
     by_contract = models.BooleanField(default=False)
+    # The support hours of that contract, when it names them: the clock runs on them
+    # instead of the policy's calendar, for the ticket's whole life.
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
     paused = models.BooleanField(default=False)
     next_response_due_at = models.DateTimeField(null=True, blank=True)

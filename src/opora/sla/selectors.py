@@ -51,7 +51,7 @@ def verify_dev_callback(*, timestamp: str, signature: str, body: bytes) -> None:
 
 def ticket_sla(ticket: Ticket) -> TicketSla:
     """The ticket's SLA row in one query; an unsaved "on track" one if it has none yet."""
-    sla = TicketSla.objects.select_related("policy").filter(ticket=ticket).first()
+    sla = TicketSla.objects.select_related("policy", "calendar").filter(ticket=ticket).first()
     if sla is None:
         sla = TicketSla(ticket=ticket, level=str(ticket.line))
     return sla
