@@ -121,3 +121,45 @@ def test_dashboard_fits_a_phone_and_exports_xlsx(signed_in, live_server, three_t
     values = {(r[0], r[1] or ""): r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert values[("nst", "")] == 1
     assert values[("solved_by_priority", "urgent")] == 1
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_ticket_field_slices_the_dashboard_and_its_drill_down(
+    signed_in, live_server, three_tickets, ada, lena, tmp_path: Path, language
+):
+    """The lead picks a ticket field and one of its values: the tiles count only those
+    tickets, and the drill-down lists exactly them."""
+    from opora.crm import actions as crm
+
+    crm.create_field(
+        by=ada, target="ticket", key="product", label_en="Product", label_ru="Продукт",
+        kind="choice",
+        options=[
+            {"value": "printer", "en": "Printer", "ru": "Принтер"},
+            {"value": "scanner", "en": "Scanner", "ru": "Сканер"},
+        ],
+    )  # fmt: skip
+    urgent, normal, scanner = three_tickets
+    crm.set_ticket_fields(urgent, {"product": "printer"}, by=lena)
+    crm.set_ticket_fields(normal, {"product": "printer"}, by=lena)
+    crm.set_ticket_fields(scanner, {"product": "scanner"}, by=lena)
+    page = signed_in(language)
+    page.goto(f"{live_server.url}/reports/")
+    assert page.locator("[data-kpi=nst] .v").inner_text() == "3"
+    label = {"en": "Product", "ru": "Продукт"}[language]
+    assert page.locator("select[name=field_key] option", has_text=label).count() == 1
+    page.select_option("select[name=field_key]", "product")
+    page.fill("input[name=field_value]", "printer")
+    page.click("form.rep-filters button[type=submit]")
+    page.wait_for_url("**field_key=product**")
+    assert page.locator("[data-kpi=nst] .v").inner_text() == "2"
+    assert page.locator("input[name=field_value]").input_value() == "printer"
+    page.screenshot(path=str(tmp_path / f"dashboard-field-{language}.png"), full_page=True)
+    page.click("[data-kpi=nst] .v a")
+    page.wait_for_url("**/reports/tickets?kpi=nst**")
+    listed = {int(n) for n in page.locator("li[data-ticket]").evaluate_all(
+        "rows => rows.map(r => r.dataset.ticket)")}  # fmt: skip
+    assert listed == {urgent.number, normal.number}
+    # Another value: only the scanner ticket.
+    page.goto(f"{live_server.url}/reports/?field_key=product&field_value=scanner")
+    assert page.locator("[data-kpi=nst] .v").inner_text() == "1"
