@@ -70,31 +70,29 @@ service_urls = [
 whatsapp_urls = [
     path("channels/whatsapp/", whatsapp.numbers, name="whatsapp_numbers"),
     path("channels/whatsapp/new", whatsapp.new_number, name="whatsapp_new"),
-    path("channels/whatsapp/<id:number_id>/", whatsapp.edit_number, name="whatsapp_number"),
-    path("channels/whatsapp/<id:number_id>/delete", whatsapp.delete_number, name="whatsapp_delete"),
-    path("channels/whatsapp/<id:number_id>/test", whatsapp.test_number, name="whatsapp_test"),
-    path(
-        "channels/whatsapp/<id:number_id>/send-test", whatsapp.send_test, name="whatsapp_send_test"
-    ),
+    path("channels/whatsapp/<id:pk>/", whatsapp.edit_number, name="whatsapp_number"),
+    path("channels/whatsapp/<id:pk>/delete", whatsapp.delete_number, name="whatsapp_delete"),
+    path("channels/whatsapp/<id:pk>/test", whatsapp.test_number, name="whatsapp_test"),
+    path("channels/whatsapp/<id:pk>/send-test", whatsapp.send_test, name="whatsapp_send_test"),
 ]
 
 telegram_urls = [
     path("channels/telegram/", telegram.bots, name="telegram_bots"),
     path("channels/telegram/new", telegram.new_bot, name="telegram_new"),
-    path("channels/telegram/<id:bot_id>/", telegram.edit_bot, name="telegram_bot"),
-    path("channels/telegram/<id:bot_id>/delete", telegram.delete_bot, name="telegram_delete"),
-    path("channels/telegram/<id:bot_id>/test", telegram.test_bot, name="telegram_test"),
-    path("channels/telegram/<id:bot_id>/connect", telegram.connect_bot, name="telegram_connect"),
-    path("channels/telegram/<id:bot_id>/send-test", telegram.send_test, name="telegram_send_test"),
+    path("channels/telegram/<id:pk>/", telegram.edit_bot, name="telegram_bot"),
+    path("channels/telegram/<id:pk>/delete", telegram.delete_bot, name="telegram_delete"),
+    path("channels/telegram/<id:pk>/test", telegram.test_bot, name="telegram_test"),
+    path("channels/telegram/<id:pk>/connect", telegram.connect_bot, name="telegram_connect"),
+    path("channels/telegram/<id:pk>/send-test", telegram.send_test, name="telegram_send_test"),
 ]
 
 vk_urls = [
     path("channels/vk/", vk.communities, name="vk_communities"),
     path("channels/vk/new", vk.new_community, name="vk_new"),
-    path("channels/vk/<id:community_id>/", vk.edit_community, name="vk_community"),
-    path("channels/vk/<id:community_id>/delete", vk.delete_community, name="vk_delete"),
-    path("channels/vk/<id:community_id>/test", vk.test_community, name="vk_test"),
-    path("channels/vk/<id:community_id>/send-test", vk.send_test, name="vk_send_test"),
+    path("channels/vk/<id:pk>/", vk.edit_community, name="vk_community"),
+    path("channels/vk/<id:pk>/delete", vk.delete_community, name="vk_delete"),
+    path("channels/vk/<id:pk>/test", vk.test_community, name="vk_test"),
+    path("channels/vk/<id:pk>/send-test", vk.send_test, name="vk_send_test"),
 ]
 
 
