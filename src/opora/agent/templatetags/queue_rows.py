@@ -1,0 +1,103 @@
+"""The queue's ticket rows, written in Python.
+
+The queue page is the page an agent loads most, and its 25 rows were two thirds of its
+template time: about forty template nodes a row, each resolving variables through
+Django's lookup chain. Here a row is one format string with its values escaped, the
+same markup as before (`agent/_queue_list.html` calls `{% queue_rows %}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince, timeuntil
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from opora.tickets.models import Ticket
+
+register = template.Library()
+
+ROW = (
+    '<tr class="ticket-row" data-href="{url}" data-number="{number}">'
+    '<td class="c-check"><input type="checkbox" name="ticket" value="{number}" '
+    'aria-label="#{number}"></td>'
+    '<td class="c-num">{number}</td>'
+    '<td class="c-subject"><a href="{url}" class="subject">{subject}</a>'
+    '<div class="sub">{requester}{organization} · {type}{tags}</div></td>'
+    '<td><span class="badge status-{status}">{status_label}</span></td>'
+    '<td class="c-prio"><span class="prio prio-{priority}">{priority_label}</span></td>'
+    '<td class="c-person">{assignee}</td>'
+    '<td class="c-team">{team}</td>'
+    '<td class="c-sla">{sla}</td>'
+    '<td class="c-time" title="{updated_title}">{updated}</td>'
+    "</tr>\n"
+)
+NOBODY = '<span class="muted">—</span>'
+
+
+@register.simple_tag
+def queue_rows(tickets: Iterable[Ticket], now: datetime) -> SafeString:
+    """The table rows of `tickets` (with requester, organization, assignee, team, tags
+    and `sla_cell` loaded by the view)."""
+    # Ticket URLs differ only in the number: reverse once.
+    url = reverse("agent:ticket", args=[0])[:-1]
+    return mark_safe("".join(_row(t, url, now) for t in tickets))  # noqa: S308 - all escaped
+
+
+def _row(t: Ticket, url: str, now: datetime) -> str:
+    organization = t.organization
+    assignee = t.assignee
+    team = t.team
+    tags = "".join(f' <span class="chip">{escape(tag.name)}</span>' for tag in t.tags.all())
+    return ROW.format(
+        url=f"{url}{t.number}",
+        number=t.number,
+        subject=escape(t.subject),
+        requester=escape(t.requester.display_name),
+        organization=f" · {escape(organization.name)}" if organization else "",
+        type=escape(t.get_type_display()),
+        tags=tags,
+        status=escape(t.status),
+        status_label=escape(t.get_status_display()),
+        priority=escape(t.priority),
+        priority_label=escape(t.get_priority_display()),
+        assignee=escape(assignee.display_name) if assignee else NOBODY,
+        team=escape(team.name) if team else NOBODY,
+        sla=_sla(getattr(t, "sla_cell", None), now),
+        updated_title=_local(t.updated_at),
+        updated=escape(timesince(t.updated_at)),
+    )
+
+
+def _sla(cell: Any, now: datetime) -> str:
+    """The countdown to the next running target, "Breached" when none runs but one was
+    missed, else a dash (`agent.queues.sla_cell`)."""
+    if cell is None or (cell.due_at is None and not cell.state):
+        return NOBODY
+    state = escape(cell.state)
+    if cell.due_at is None:
+        return (
+            f'<span class="sla-cell sla-state-{state}" data-sla-state="{state}">'
+            f"{escape(_('Breached'))}</span>"
+        )
+    if cell.overdue:
+        text = _("overdue by %(time)s") % {"time": timesince(cell.due_at, now)}
+    else:
+        text = _("in %(time)s") % {"time": timeuntil(cell.due_at, now)}
+    return (
+        f'<span class="sla-cell sla-state-{state}" data-sla-state="{state}" '
+        f'title="{_local(cell.due_at)}">{escape(text)}</span>'
+    )
+
+
+def _local(moment: datetime) -> str:
+    """As the template's `date:'DATETIME_FORMAT'`: in the viewer's time zone."""
+    return escape(date_format(localtime(moment), "DATETIME_FORMAT"))
