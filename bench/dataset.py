@@ -121,11 +121,12 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
             c.execute("SET maintenance_work_mem = '512MB'")
         for name, _sql in dropped:
             c.execute(f'DROP INDEX IF EXISTS "{name}"')
+        empty = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
         # Tickets: most are active in one of the three teams, a tenth unassigned.
         c.execute(
             "INSERT INTO tickets_ticket (id, number, subject, requester_id, organization_id, "
             "team_id, assignee_id, status, priority, type, line, channel, language, "
-            "created_at, updated_at) "
+            "created_at, updated_at, custom_fields) "
             f"SELECT {base_id} + n, {base_number} + n, 'Printer on floor ' || n || ' jams', "
             f"{_pick([c[0] for c in customers], n_expr)}, "
             f"{_pick([c[1] for c in customers], n_expr)}, "
@@ -136,7 +137,7 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
             f"{_pick(['question', 'incident', 'problem', 'complaint'], 'n / 11')}, "
             f"{_pick([1, 1, 2, 3], 'n / 13')}, "
             f"{_pick(['email', 'web', 'chat', 'api'], 'n / 17')}, 'en', "
-            f"{_at(f'({tickets} - n) * 30 + 600')}, {_at(f'({tickets} - n) * 30')} "
+            f"{_at(f'({tickets} - n) * 30 + 600')}, {_at(f'({tickets} - n) * 30')}, {empty} "
             f"FROM {_series(tickets)}"
         )
         timings["tickets"] = time.monotonic() - start
@@ -153,7 +154,6 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
         )
         timings["messages"] = time.monotonic() - t0
         t0 = time.monotonic()
-        empty = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
         c.execute(
             "INSERT INTO tickets_event (ticket_id, actor_id, kind, old, new, data, created_at) "
             f"SELECT t.id, t.requester_id, 'created', '', 'new', {empty}, t.created_at "
@@ -176,10 +176,10 @@ def generate(tickets: int, messages_per_ticket: int, ids: dict[str, Any]) -> dic
             "INSERT INTO sla_ticketsla (ticket_id, state, paused, agent_replies, reopens, "
             "level, level_since, line1_seconds, line2_seconds, line3_seconds, lead_seconds, "
             "escalations, updated_at, created_at, team_id, assignee_id, organization_id, "
-            "channel, priority, type, logged_minutes, logged_cost) "
+            "channel, priority, type, logged_minutes, logged_cost, by_contract) "
             "SELECT t.id, 'ok', false, 0, 0, CAST(t.line AS varchar), t.created_at, 0, 0, 0, "
             "0, 0, t.updated_at, t.created_at, t.team_id, t.assignee_id, t.organization_id, "
-            "t.channel, t.priority, t.type, 0, 0 "
+            "t.channel, t.priority, t.type, 0, 0, false "
             f"FROM tickets_ticket t WHERE t.id > {base_id}"
         )
         timings["sla"] = time.monotonic() - t0
