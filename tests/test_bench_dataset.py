@@ -5,8 +5,8 @@ benchmark. The rows must also read back through the product like any ticket."""
 from __future__ import annotations
 
 import pytest
-
 from bench.dataset import counts, generate, people
+
 from opora.sla.models import TicketSla
 from opora.tickets.models import Ticket
 
