@@ -73,3 +73,62 @@ def test_words_that_never_occur_together_find_nothing(api, alice, dana, make_tic
     make_ticket(dana, subject="Printer", body="The printer is offline")
     found = api(alice).get("/search/tickets", {"q": "scanner printer"}).json()
     assert found == []
+
+
+def _analyzed_common_words(monkeypatch, window: int) -> None:
+    """PostgreSQL's statistics as a large desk has them (ANALYZE), read afresh, and a
+    small window of newest documents so the test can go past it."""
+    import pytest
+    from django.db import connection
+
+    from opora.search import backends
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the window of newest documents is PostgreSQL's path")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchdocument")
+    monkeypatch.setattr(backends, "_common", (-backends._COMMON_TTL, frozenset()))
+    monkeypatch.setattr(backends, "RECENT_WINDOW", window)
+
+
+def test_a_query_of_common_words_is_answered_from_the_newest_tickets(
+    api, alice, dana, make_ticket, monkeypatch
+):
+    # Older tickets say it more often (they would rank first over the whole index).
+    for _ in range(30):
+        make_ticket(dana, subject="Printer jam, printer jam", body="Printer jam, printer jam!")
+    new = [
+        make_ticket(dana, subject=f"Printer jam {i}", body="The printer jams.") for i in range(40)
+    ]
+    _analyzed_common_words(monkeypatch, window=60)
+    found = {h["ticket"] for h in api(alice).get("/search/tickets", {"q": "printer jam"}).json()}
+    assert len(found) == 20
+    assert found <= {t.number for t in new}
+
+
+def test_too_few_common_matches_among_the_newest_fall_back_to_the_whole_index(
+    api, alice, dana, make_ticket, monkeypatch
+):
+    old = [make_ticket(dana, subject="Printer jam", body="The printer jams.") for _ in range(30)]
+    for i in range(40):
+        make_ticket(dana, subject=f"Printer toner {i}", body="The printer needs toner.")
+    _analyzed_common_words(monkeypatch, window=10)
+    found = {h["ticket"] for h in api(alice).get("/search/tickets", {"q": "printer jam"}).json()}
+    # The newest ten documents hold no jam: the whole index answers.
+    assert len(found) == 20
+    assert found <= {t.number for t in old}
+
+
+def test_an_agent_who_sees_little_still_finds_all_of_it(
+    api, otto, dana, make_ticket, billing, monkeypatch
+):
+    """The engine takes a few candidates and then checks who may see them; when that
+    leaves too few, it searches again with the viewer's condition inside."""
+    from opora.search import backends
+
+    monkeypatch.setattr(backends, "TICKET_CANDIDATES", 5)
+    mine = [make_ticket(dana, body="Router reboots nightly", team=billing) for _ in range(3)]
+    for _ in range(12):
+        make_ticket(dana, body="Router reboots nightly")  # Support's: Otto may not see them
+    found = [h["ticket"] for h in api(otto).get("/search/tickets", {"q": "router"}).json()]
+    assert sorted(found) == sorted(t.number for t in mine)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -19,8 +19,14 @@ from django.db import connection, transaction
 from opora.search.text import QueryTerm
 
 # Ticket conversations can hold millions of messages: the engine ranks at most this
-# many matches (newest first) so a query on a common word stays fast.
+# many matches so a query on a common word stays fast.
 TICKET_CANDIDATES = 200
+# A query whose every word is among the index's most common ones matches a large share
+# of the documents, and PostgreSQL's GIN index builds the bitmap of all of them before
+# the first row comes out (hundreds of milliseconds over millions of messages). Such a
+# query is first answered from the newest documents: this many rows, walked backwards
+# by id, a fixed cost whatever the size of the desk.
+RECENT_WINDOW = 20_000
 
 
 @dataclass(frozen=True)
@@ -181,40 +187,102 @@ def _unknown_terms(terms: list[QueryTerm]) -> tuple[int, ...]:
     return tuple(i for i, present in enumerate(row) if not present)
 
 
+def _candidates(query: str, filters: Filters, *, recent: bool) -> list[tuple[int, int | None]]:
+    """Up to TICKET_CANDIDATES matching documents as (id, ticket id), best first
+    (PostgreSQL): from the newest RECENT_WINDOW documents when `recent`, else as the GIN
+    index hands them over (no sort of all matches: a common word cannot make it slow).
+    The viewer's visibility is not applied here (see `_match_tickets_pg`)."""
+    where, params = _ticket_filters(replace(filters, visible_tickets_sql=None), "d")
+    source = (
+        "(SELECT id, vector, scope, status, ticket_id FROM search_searchdocument "
+        "ORDER BY id DESC LIMIT %s)"
+        if recent
+        else "search_searchdocument"
+    )
+    sql = (
+        f"SELECT c.id, c.ticket_id FROM (SELECT d.id, d.ticket_id, d.vector FROM {source} d, "
+        "to_tsquery('simple', %s) q WHERE d.scope <> 'article' AND d.vector @@ q"
+        + where
+        + " LIMIT %s) c, to_tsquery('simple', %s) q "
+        "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC"
+    )
+    args = [*([RECENT_WINDOW] if recent else []), query, *params, TICKET_CANDIDATES, query]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def _visible(candidates: list[tuple[int, int | None]], filters: Filters) -> list[int]:
+    """The candidates whose tickets the viewer may see, in order: their few ticket ids
+    are looked up through the viewer's condition (index lookups), where a join with
+    that condition would read every ticket the viewer may see (a million on a large
+    desk) to build a hash."""
+    if filters.visible_tickets_sql is None:
+        return [doc for doc, _ in candidates]
+    tickets = list({t for _, t in candidates if t is not None})
+    if not tickets:
+        return []
+    sub, params = filters.visible_tickets_sql
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT v.id FROM ({sub}) v WHERE v.id = ANY(%s)", [*params, tickets])
+        seen = {row[0] for row in cursor.fetchall()}
+    return [doc for doc, ticket in candidates if ticket in seen]
+
+
+def _all_common(terms: list[QueryTerm]) -> bool:
+    """Whether every term has a form among the index's most common lexemes."""
+    common = _common_lexemes()
+    return all(common.intersection(qt.forms) for qt in terms)
+
+
+def _match_tickets_pg(
+    terms: list[QueryTerm], filters: Filters, limit: int, *, prefixes: tuple[int, ...]
+) -> list[int]:
+    """Candidates first (the newest documents for a query of common words, else the
+    index's), then the viewer's visibility; the whole index with the visibility joined
+    in only when that leaves too few (an agent who sees a small part of a large desk)."""
+    query = " & ".join(
+        "(" + " | ".join(_ts_forms(qt, prefixes=i in prefixes)) + ")" for i, qt in enumerate(terms)
+    )
+    attempts = [True, False] if not prefixes and _all_common(terms) else [False]
+    for recent in attempts:
+        candidates = _candidates(query, filters, recent=recent)
+        shown = _visible(candidates, filters)
+        # Fewer candidates than the cap from the whole index: every match was seen.
+        if len(shown) >= limit or (not recent and len(candidates) < TICKET_CANDIDATES):
+            return shown[:limit]
+    where, params = _ticket_filters(filters, "d")
+    sql = (
+        "SELECT c.id FROM (SELECT d.id, d.vector FROM search_searchdocument d, "
+        "to_tsquery('simple', %s) q WHERE d.scope <> 'article' AND d.vector @@ q"
+        + where
+        + " LIMIT %s) c, to_tsquery('simple', %s) q "
+        "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [query, *params, TICKET_CANDIDATES, query, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _match_tickets(
     terms: list[QueryTerm], filters: Filters, limit: int, *, prefixes: tuple[int, ...]
 ) -> list[int]:
     if connection.vendor == "postgresql":
-        where, params = _ticket_filters(filters, "d")
-        # At most TICKET_CANDIDATES matches (as the index hands them over, no sort of
-        # all matches) are ranked: a common word cannot make the query slow.
-        sql = (
-            "SELECT c.id FROM (SELECT d.id, d.vector FROM search_searchdocument d, "
-            "to_tsquery('simple', %s) q WHERE d.scope <> 'article' AND d.vector @@ q"
-            + where
-            + " LIMIT %s) c, to_tsquery('simple', %s) q "
-            "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC LIMIT %s"
-        )
-        query = " & ".join(
-            "(" + " | ".join(_ts_forms(qt, prefixes=i in prefixes)) + ")"
-            for i, qt in enumerate(terms)
-        )
-        args: list[Any] = [query, *params, TICKET_CANDIDATES, query, limit]
-    else:
-        where, params = _ticket_filters(filters, "d")
-        sql = (
-            "SELECT d.id FROM search_fts_ticket f "
-            "JOIN search_searchdocument d ON d.id = f.rowid "
-            "WHERE search_fts_ticket MATCH %s" + where + " "
-            "ORDER BY bm25(search_fts_ticket, 5.0, 1.0), d.id DESC LIMIT %s"
-        )
-        match = " AND ".join(
-            "(" + " OR ".join(_fts5_forms(qt, prefixes=i in prefixes)) + ")"
-            for i, qt in enumerate(terms)
-        )
-        args = [match, *params, limit]
+        return _match_tickets_pg(terms, filters, limit, prefixes=prefixes)
+    # SQLite FTS5: bm25 over every match is cheap at the sizes SQLite serves.
+    where, params = _ticket_filters(filters, "d")
+    sql = (
+        "SELECT d.id FROM search_fts_ticket f "
+        "JOIN search_searchdocument d ON d.id = f.rowid "
+        "WHERE search_fts_ticket MATCH %s" + where + " "
+        "ORDER BY bm25(search_fts_ticket, 5.0, 1.0), d.id DESC LIMIT %s"
+    )
+    match = " AND ".join(
+        "(" + " OR ".join(_fts5_forms(qt, prefixes=i in prefixes)) + ")"
+        for i, qt in enumerate(terms)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, args)
+        cursor.execute(sql, [match, *params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -26,7 +26,8 @@ def search_tickets(user: User, q: str, *, limit: int = 20) -> list[TicketHit]:
     """
     visible = visible_tickets(user)
     # An admin sees every ticket: no restriction keeps the engine's query simple.
-    scope = None if user.is_admin else visible.values("id").query.sql_with_params()
+    # (Unordered: the engine only checks membership; a sort here would sort them all.)
+    scope = None if user.is_admin else visible.order_by().values("id").query.sql_with_params()
     hits = service.search_tickets(
         q, visible_tickets_sql=scope, include_internal_notes=True, limit=limit
     )
