@@ -35,6 +35,7 @@ from django.utils import timezone
 from opora.accounts.actions import get_or_create_requesters, kept_person
 from opora.accounts.identities import Contact, requester_for
 from opora.accounts.models import UNREACHABLE_DOMAIN, Identity, Team, User
+from opora.core.bulk import insert_new
 from opora.core.errors import OporaError
 from opora.core.text import guess_language
 from opora.tickets.actions import PreparedTicket, add_messages, create_tickets, prepare_ticket
@@ -281,7 +282,10 @@ def _new_people(contacts: Sequence[Contact]) -> dict[tuple[str, str], User]:
         {address_of[(c.kind, c.value)]: (c.name, c.language or "") for c in contacts}
     )
     now = timezone.now()
-    Identity.objects.bulk_create(
+    # One multi-row INSERT, no query object (`core/bulk.py`); an identity recorded by
+    # another process a moment ago stays.
+    insert_new(
+        Identity,
         [
             Identity(
                 user=made[address_of[(c.kind, c.value)]],
@@ -291,9 +295,9 @@ def _new_people(contacts: Sequence[Contact]) -> dict[tuple[str, str], User]:
                 verified=True,
                 last_seen_at=now,
             )
-            for c in contacts
+            for c in {(c.kind, c.value[:255]): c for c in contacts}.values()
         ],
-        ignore_conflicts=True,  # one recorded by another process a moment ago stays
+        unique=("kind", "value"),
     )
     lookup = Q()
     for c in contacts:
