@@ -7,7 +7,10 @@ profiled (cProfile, by cumulative time).
 
 The webhook requests go through the same WSGI application `opora serve` runs (the
 ASGI wrapper's inner WSGI app: every middleware, or the lean webhook path), posted
-one at a time from this process; the drain and deliverer jobs are called directly
+one at a time from this process; with `--asgi`, through the ASGI application itself
+(`opora.asgi.application`: the event-loop path and its group commit, a2wsgi for the
+rest), `--concurrency` at a time from one event loop (uvicorn's HTTP parsing is not
+in it); the drain and deliverer jobs are called directly
 against the tests' local Telegram and VK servers. The figures exclude the servers'
 threads (`time.process_time` counts them: they answer few calls here) only roughly.
 """
@@ -92,6 +95,55 @@ def wsgi_post(app: Callable[..., Any], path: str, body: bytes, headers: dict[str
     return int(status[0].split()[0])
 
 
+def asgi_post_all(
+    app: Callable[..., Any], path: str, bodies: list[bytes], headers: dict[str, str],
+    concurrency: int,
+) -> list[int]:  # fmt: skip
+    """Post every body through the ASGI application, `concurrency` at a time."""
+    import asyncio
+
+    raw = [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")] + [
+        (k.lower().encode(), v.encode()) for k, v in headers.items()
+    ]
+
+    async def one(body: bytes) -> int:
+        sent: list[dict[str, Any]] = []
+        given = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal given
+            if given:
+                await asyncio.sleep(3600)
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+            "query_string": b"", "root_path": "", "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1", 5000),
+            "headers": [*raw, (b"content-length", str(len(body)).encode())],
+        }  # fmt: skip
+        await app(scope, receive, send)
+        return int(sent[0]["status"])
+
+    async def run() -> list[int]:
+        queue = iter(bodies)
+        statuses: list[int] = []
+
+        async def worker() -> None:
+            for body in queue:
+                statuses.append(await one(body))  # noqa: PERF401 - awaited one by one
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return statuses
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500)
@@ -99,6 +151,8 @@ def main() -> None:
         "--profile", action="append", default=[], choices=["webhook", "vk", "drain", "vkdrain",
                                                            "replies"]
     )  # fmt: skip
+    parser.add_argument("--asgi", action="store_true", help="webhooks through the ASGI app")
+    parser.add_argument("--concurrency", type=int, default=8, help="with --asgi")
     args = parser.parse_args()
     os.environ.setdefault("OPORA_DATA_DIR", tempfile.mkdtemp(prefix="opora-msgprof-"))
     os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-key")
@@ -157,7 +211,13 @@ def main() -> None:
         wsgi_post(django_application, path, b"{}", {})
     try:
         with measured("telegram webhook", len(updates), "webhook" in profile):
-            for body in updates:
+            if args.asgi:
+                statuses = asgi_post_all(
+                    opora.asgi.application, f"/channels/telegram/{bot.pk}/webhook", updates,
+                    headers, args.concurrency,
+                )  # fmt: skip
+                assert set(statuses) == {200}, statuses
+            for body in updates if not args.asgi else []:
                 status = wsgi_post(
                     django_application, f"/channels/telegram/{bot.pk}/webhook", body, headers
                 )
@@ -165,7 +225,13 @@ def main() -> None:
         with measured("telegram drain", len(updates), "drain" in profile):
             drain_telegram_task.call()
         with measured("vk callback", len(events), "vk" in profile):
-            for body in events:
+            if args.asgi:
+                statuses = asgi_post_all(
+                    opora.asgi.application, f"/channels/vk/{community.pk}/callback", events,
+                    {}, args.concurrency,
+                )  # fmt: skip
+                assert set(statuses) == {200}, statuses
+            for body in events if not args.asgi else []:
                 status = wsgi_post(
                     django_application, f"/channels/vk/{community.pk}/callback", body, {}
                 )

@@ -24,13 +24,17 @@ from django.core.wsgi import get_wsgi_application
 # Django is set up first: the WebSocket routes import models.
 django_application = get_wsgi_application()
 
-from opora.core.lean import LeanPaths  # noqa: E402
+from opora.core.lean import LeanAsgi, LeanPaths  # noqa: E402
 
 # Providers' webhooks skip the pages' middleware (`core/lean.py`); the rest is Django's.
 web_application = LeanPaths(django_application)
-http_application = WSGIMiddleware(
-    web_application,
-    workers=settings.WEB_THREADS,
+# Their usual updates do not even cross into a thread of the pool: answered in the
+# event loop, their writes grouped into one commit (`LeanAsgi`, messengers/webhooks.py).
+http_application = LeanAsgi(
+    WSGIMiddleware(
+        web_application,
+        workers=settings.WEB_THREADS,
+    )
 )
 
 from typing import Any  # noqa: E402

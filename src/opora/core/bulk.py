@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from functools import cache
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 
 def update_rows(
@@ -109,3 +110,43 @@ def insert_once(row: models.Model, unique: Sequence[str]) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return bool(cursor.rowcount == 1)
+
+
+def insert_new(
+    model: type[models.Model], rows: Sequence[models.Model], unique: Sequence[str]
+) -> set[tuple[object, ...]]:
+    """INSERT many rows, leaving out any whose `unique` values are stored already (ON
+    CONFLICT DO NOTHING); returns the `unique` values (as stored: ids for foreign keys)
+    of the rows this call inserted. The rows must differ in their `unique` values.
+
+    One multi-row statement (more only past the database's limit on parameters, then
+    in one transaction): what many concurrent webhooks storing what a provider may send
+    twice pay for one durable commit together."""
+    if not rows:
+        return set()
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    by_name = {f.name: quote(str(f.column)) for f in fields}
+    targets = ", ".join(by_name[n] for n in unique)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, connection.ops.bulk_batch_size(fields, list(rows)))
+    inserted: set[tuple[object, ...]] = set()
+    together = transaction.atomic() if len(rows) > size else nullcontext()
+    with together, connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES "  # noqa: S608
+                + ", ".join([one] * len(chunk))
+                + f" ON CONFLICT ({targets}) DO NOTHING RETURNING {targets}"
+            )
+            params = [
+                f.get_db_prep_save(f.pre_save(row, add=True), connection)
+                for row in chunk
+                for f in fields
+            ]
+            cursor.execute(sql, params)
+            inserted.update(tuple(found) for found in cursor.fetchall())
+    return inserted

@@ -35,6 +35,7 @@ from django.utils import timezone
 from opora.accounts.actions import get_or_create_requesters, kept_person
 from opora.accounts.identities import Contact, requester_for
 from opora.accounts.models import UNREACHABLE_DOMAIN, Identity, Team, User
+from opora.core.bulk import insert_new
 from opora.core.errors import OporaError
 from opora.core.text import guess_language
 from opora.tickets.actions import PreparedTicket, add_messages, create_tickets, prepare_ticket
@@ -281,27 +282,32 @@ def _new_people(contacts: Sequence[Contact]) -> dict[tuple[str, str], User]:
         {address_of[(c.kind, c.value)]: (c.name, c.language or "") for c in contacts}
     )
     now = timezone.now()
-    Identity.objects.bulk_create(
-        [
-            Identity(
-                user=made[address_of[(c.kind, c.value)]],
-                kind=c.kind,
-                value=c.value[:255],
-                name=c.name[:200],
-                verified=True,
-                last_seen_at=now,
-            )
-            for c in contacts
-        ],
-        ignore_conflicts=True,  # one recorded by another process a moment ago stays
-    )
-    lookup = Q()
-    for c in contacts:
-        lookup |= Q(kind=c.kind, value=c.value[:255])
-    return {
-        (i.kind, i.value): kept_person(i.user)
-        for i in Identity.objects.select_related("user", "user__organization").filter(lookup)
+    identities = {
+        (c.kind, c.value[:255]): Identity(
+            user=made[address_of[(c.kind, c.value)]],
+            kind=c.kind,
+            value=c.value[:255],
+            name=c.name[:200],
+            verified=True,
+            last_seen_at=now,
+        )
+        for c in contacts
     }
+    # One multi-row INSERT, no query object (`core/bulk.py`). The people whose identity
+    # it stored are the accounts just made; an identity another process recorded a
+    # moment ago stays, and its person is read.
+    stored = insert_new(Identity, list(identities.values()), unique=("kind", "value"))
+    people = {key: kept_person(identities[key].user) for key in identities if key in stored}
+    taken = [key for key in identities if key not in stored]
+    if taken:
+        lookup = Q()
+        for kind, value in taken:
+            lookup |= Q(kind=kind, value=value)
+        people.update(
+            ((i.kind, i.value), kept_person(i.user))
+            for i in Identity.objects.select_related("user", "user__organization").filter(lookup)
+        )
+    return people
 
 
 @dataclass

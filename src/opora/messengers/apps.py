@@ -22,3 +22,10 @@ class MessengersConfig(AppConfig):
         # The providers' webhooks (every pattern of messengers/urls.py, mounted under
         # /channels/ in opora/urls.py) need none of the pages' middleware.
         lean.register("/channels/", "opora.messengers.urls")
+        # Their usual updates are answered in `opora serve`'s event loop and stored a
+        # group at a time (`webhooks.py`); the views answer the rest.
+        from opora.messengers import views, webhooks
+        from opora.messengers.vk.callback import vk_callback
+
+        lean.register_async(views.telegram_webhook, webhooks.TelegramHandler())
+        lean.register_async(vk_callback, webhooks.VkHandler())

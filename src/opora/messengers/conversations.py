@@ -24,7 +24,7 @@ from opora.accounts.identities import Contact
 from opora.automation import bot as answer_bot
 from opora.automation.models import BotSettings
 from opora.core import clock
-from opora.core.bulk import update_rows
+from opora.core.bulk import insert_new, update_rows
 from opora.core.errors import OporaError
 from opora.inbox.channels import Inbound, Received, receive, receive_many
 from opora.messengers.models import Conversation
@@ -187,8 +187,9 @@ def _remember_many(stored: Sequence[tuple[Arrived, Ticket]]) -> None:
         ),
     )
     if new:
-        # A chat created by another process a moment ago keeps its row.
-        Conversation.objects.bulk_create(new, ignore_conflicts=True)
+        # A chat created by another process a moment ago keeps its row. One multi-row
+        # INSERT, no query object (`core/bulk.py`).
+        insert_new(Conversation, new, unique=("channel", "account_id", "chat_id"))
 
 
 def answer_first(ticket: Ticket) -> None:

@@ -29,7 +29,6 @@ from django.db.models import F, Q
 from django_tasks.base import Task
 
 from opora.core import clock
-from opora.core.bulk import update_rows
 from opora.core.errors import OporaError
 from opora.messengers.conversations import Arrived, store_many
 from opora.messengers.models import IntakeDrain
@@ -167,7 +166,7 @@ def store(
     one that fails alone is marked failed and logged, the others go on."""
     try:
         with transaction.atomic():
-            opened = _store(work)
+            opened = _store(work, mark=False)  # every row is marked just below
             _handled(rows)
         return opened
     except Exception:
@@ -180,14 +179,16 @@ def store(
     for row, arrived, outcome in work:
         try:
             with transaction.atomic():
-                opened += _store([(row, arrived, outcome)])
+                opened += _store([(row, arrived, outcome)], mark=True)
         except Exception as exc:
             failed(row, exc)
     _handled(rows)
     return opened
 
 
-def _store(work: Sequence[tuple[Any, Arrived, str]]) -> list[Ticket]:
+def _store(work: Sequence[tuple[Any, Arrived, str]], *, mark: bool) -> list[Ticket]:
+    """Store the messages; `mark`: note their rows handled too (in the same
+    transaction), else the caller does."""
     results = store_many([arrived for _row, arrived, _outcome in work])
     opened = []
     for (row, _arrived, outcome), result in zip(work, results, strict=True):
@@ -197,7 +198,8 @@ def _store(work: Sequence[tuple[Any, Arrived, str]]) -> list[Ticket]:
         row.outcome = outcome
         if result.opened:
             opened.append(result.ticket)
-    _handled([row for row, _arrived, _outcome in work])
+    if mark:
+        _handled([row for row, _arrived, _outcome in work])
     return opened
 
 
@@ -215,9 +217,16 @@ def failed(row: Any, exc: BaseException) -> None:
 
 
 def _handled(rows: Sequence[Any]) -> None:
+    """Note the rows handled, with their outcome and error: one UPDATE per distinct
+    (outcome, error), nearly always one or two for a whole batch (an UPDATE per row
+    cost the database a statement per message)."""
     if not rows:
         return
     now = clock.now()
+    alike: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         row.handled_at = now
-    update_rows(type(rows[0]), rows, ("outcome", "error", "handled_at"))
+        alike.setdefault((row.outcome, row.error), []).append(row.pk)
+    model = type(rows[0])
+    for (outcome, error), ids in alike.items():
+        model.objects.filter(pk__in=ids).update(outcome=outcome, error=error, handled_at=now)

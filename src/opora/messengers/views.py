@@ -6,11 +6,12 @@ read, and stores nothing. The body is bounded in size and depth before it is par
 Any 2xx tells Telegram the update arrived; a 4xx or 5xx makes it retry, which the
 de-duplication of updates makes harmless. An accepted update is stored as it came and
 answered at once; the drain job takes it in with the others waiting (`drain.py`).
+Behind `opora serve`, the usual update does not reach this view: it is answered in the
+event loop and stored together with others (`webhooks.py`); this view answers the rest.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,9 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opora.core import jsonin, rows
-from opora.messengers import drain, errors
+from opora.messengers import errors, webhooks
 from opora.messengers.models import BotMode, TelegramBot
-from opora.messengers.tasks import drain_telegram_task
 from opora.messengers.telegram import intake, reading
 
 logger = logging.getLogger("opora.messengers.telegram")
@@ -46,12 +46,12 @@ def _refusal(status: int, code: str, message: str) -> JsonResponse:
 @require_POST
 def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
     # A fixed statement, not a query object: this runs for every update (`core/rows.py`).
-    found = rows.values_of(TelegramBot, bot_id, ("webhook_secret", "active", "mode"))
+    found = rows.values_of(TelegramBot, bot_id, webhooks.TELEGRAM_FIELDS)
     given = request.META.get(SECRET_META, "")
-    expected = found[0] if found is not None else "-"
-    if found is None or not hmac.compare_digest(given.encode(), expected.encode()):
+    if webhooks.telegram_refusal(found, given):
         logger.warning("telegram webhook %s: refused, wrong secret", bot_id)
         return _refusal(403, errors.WRONG_SECRET, _("Wrong secret token."))
+    assert found is not None
     _secret, active, mode = found
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -67,7 +67,7 @@ def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
     except jsonin.BadJson:
         return _refusal(400, errors.BAD_UPDATE, _("The update is not valid JSON."))
     update_id = data.get("update_id") if isinstance(data, dict) else None
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+    if not webhooks.is_update_id(update_id):
         return _refusal(400, errors.BAD_UPDATE, _("The update has no update_id."))
     if not active or mode != BotMode.WEBHOOK:
         logger.info(
@@ -81,7 +81,7 @@ def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
     except reading.BadUpdate:
         logger.info("telegram bot %s: update %s could not be read", bot_id, update_id)
         return _refusal(400, errors.BAD_UPDATE, _("The update could not be read."))
-    if not intake.keep(bot_id, update_id, data):
-        return JsonResponse({"ok": True, "outcome": intake.DUPLICATE})
-    drain.request(intake.DRAIN, drain_telegram_task)
-    return JsonResponse({"ok": True, "outcome": intake.QUEUED})
+    # Stored as `opora serve` stores a group of them (`webhooks.py`), alone here.
+    post = webhooks.TelegramPost(bot_id=bot_id, secret=given, update_id=update_id, data=data)
+    [outcome] = webhooks.store([post], known={("telegram", bot_id): found})
+    return JsonResponse({"ok": True, "outcome": outcome})

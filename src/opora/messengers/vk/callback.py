@@ -6,12 +6,13 @@ event carries the secret key set there, compared in constant time: a wrong or mi
 one gets 403 and stores nothing. The body is bounded in size and depth before it is
 read. An accepted event is stored once per event_id (VK sends it again when the "ok"
 is late) and answered "ok" at once; the drain job takes it in with the others waiting
-(`intake.take_many`, `drain.py`).
+(`intake.take_many`, `drain.py`). Behind `opora serve`, the usual event does not reach
+this view: it is answered in the event loop and stored together with others
+(`webhooks.py`); this view answers the rest.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,11 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opora.core import jsonin, rows
-from opora.core.bulk import insert_once
-from opora.messengers import drain, errors
-from opora.messengers.models import VkCommunity, VkEvent
-from opora.messengers.tasks import drain_vk_task
-from opora.messengers.vk import intake
+from opora.messengers import errors, webhooks
+from opora.messengers.models import VkCommunity
 
 logger = logging.getLogger("opora.messengers.vk")
 # An event with a long text and its attachments' descriptions is a few tens of kilobytes.
@@ -62,9 +60,7 @@ def _body(request: HttpRequest) -> bytes | None:
 @require_POST
 def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
     # A fixed statement, not a query object: this runs for every event (`core/rows.py`).
-    community = rows.values_of(
-        VkCommunity, community_id, ("group_id", "secret_key", "confirmation", "active")
-    )
+    community = rows.values_of(VkCommunity, community_id, webhooks.VK_FIELDS)
     body = _body(request)
     if body is None:
         return _refusal(413, errors.TOO_LARGE, _("The event is too large."))
@@ -76,7 +72,7 @@ def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
         return _refusal(400, errors.BAD_UPDATE, _("The event has no type."))
     kind = data["type"][:40]
     group_id = data.get("group_id")
-    group, secret_key, confirmation, active = community or (None, "", "", False)
+    group, _secret_key, confirmation, active = community or (None, "", "", False)
     if kind == "confirmation":
         if community is None or group_id != group:
             logger.warning("vk callback %s: confirmation for another community", community_id)
@@ -88,7 +84,7 @@ def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
         return _plain(confirmation)
     secret = data.get("secret")
     given = secret if isinstance(secret, str) else ""
-    if community is None or not hmac.compare_digest(given.encode(), (secret_key or "\0").encode()):
+    if webhooks.vk_refusal(community, given):
         logger.warning("vk callback %s: refused, wrong secret", community_id)
         return _refusal(403, errors.WRONG_SECRET, _("Wrong secret key."))
     if group_id != group:
@@ -99,17 +95,15 @@ def vk_callback(request: HttpRequest, community_id: int) -> HttpResponse:
     if not active:
         logger.info("vk community %s: event %s ignored, turned off", community_id, kind)
         return _plain("ok")
-    if _keep(community_id, event_id, kind, data):
-        drain.request(intake.DRAIN, drain_vk_task)
-    return _plain("ok")
-
-
-def _keep(community_id: int, event_id: str, kind: str, data: dict[str, object]) -> bool:
-    """Store the event for the drain; False when it was stored before (left alone):
-    one INSERT … ON CONFLICT DO NOTHING, committed at once."""
     data.pop("secret", None)  # never kept
-    row = VkEvent(community_id=community_id, event_id=event_id, kind=kind, payload=data)
-    if not insert_once(row, unique=("community", "event_id")):
-        logger.info("vk community %s: event %s arrived again", community_id, event_id)
-        return False
-    return True
+    post = webhooks.VkPost(
+        community_id=community_id,
+        secret=given,
+        group_id=group_id,
+        event_id=event_id,
+        kind=kind,
+        data=data,
+    )
+    # Stored as `opora serve` stores a group of them (`webhooks.py`), alone here.
+    webhooks.store([post], known={("vk", community_id): community})
+    return _plain("ok")
