@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from opora.triage import classifier  # noqa: E402
+from opora.triage.network import SparseMLP  # noqa: E402
 
 SEEDS = (0, 1)
 
@@ -316,6 +317,26 @@ def _pairs_features() -> Features:
     return Features(_stems_vec(), _chars_vec("char_wb", (2, 5)), _pairs_vec(min_df=1))
 
 
+def network(features: Callable[[], Any], *, seeds: Sequence[int] = (0,), **options: Any):
+    """Third round: `opora.triage.network.SparseMLP` (one hidden layer trained from
+    scratch on the sparse TF-IDF, lazy Adam), its log-probabilities averaged over seeds."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        f = features()
+        x = f.fit_transform(texts)
+        nets = [SparseMLP(seed=s, **options).fit(x, labels) for s in seeds]
+
+        def score(new: Sequence[str]) -> Any:
+            rows = f.transform(new)
+            return sum(np.log(n.predict_proba(rows) + 1e-12) for n in nets) / len(nets)
+
+        return score
+
+    return fit
+
+
+_NET: dict[str, Any] = {"hidden": 256, "epochs": 8, "batch": 256, "rate": 1e-2}
+
 MEMBERS: dict[str, Callable[..., Any]] = {
     # What the product fits today (opora.triage.classifier), whatever that is.
     "product": linear(classifier.build_features, classifier.build_model),
@@ -360,6 +381,15 @@ MEMBERS: dict[str, Callable[..., Any]] = {
     "nbsvm": nbsvm(product_features),
     "mlp_svd": mlp_svd(product_features),
     "mlp_sparse": mlp_sparse(_capped_product),
+    # Third round: the sparse network (product features unless said).
+    "net": network(classifier.build_features, **_NET),
+    "net_in20": network(classifier.build_features, **{**_NET, "input_dropout": 0.2}),
+    "net_h512": network(classifier.build_features, **{**_NET, "hidden": 512}),
+    "net_e12": network(classifier.build_features, **{**_NET, "epochs": 12}),
+    "net_ls": network(classifier.build_features, **{**_NET, "smoothing": 0.1}),
+    "net_d3": network(classifier.build_features, **{**_NET, "dropout": 0.3}),
+    "net_r3": network(classifier.build_features, **{**_NET, "rate": 3e-3}),
+    "net_r30": network(classifier.build_features, **{**_NET, "rate": 3e-2}),
 }
 
 
@@ -484,6 +514,32 @@ def ensemble_accuracy(
     return float(np.mean(found))
 
 
+def stacked_accuracy(
+    members: list[str], scores: dict[str, list[dict[str, Any]]], labels: list[str], c: float
+) -> float:
+    """Stacking: a multinomial logistic regression (strength `c`) on the members'
+    log-probabilities side by side, fitted on one half of the held-out fifth and scored
+    on the other, then the halves swap (as `ensemble_accuracy`)."""
+    classes = np.array(sorted(set(labels)))
+    found = []
+    for split, (_, test_rows) in enumerate(splits(labels)):
+        truth = np.searchsorted(classes, [labels[i] for i in test_rows])
+        halves = train_test_split(
+            np.arange(len(truth)), test_size=0.5, random_state=split, stratify=truth
+        )
+        right = 0
+        for a, b in (halves, halves[::-1]):
+            parts = [scores[m][split]["scores"] for m in members]
+            temps = [fit_temperature(p[a], truth[a]) for p in parts]
+            inputs = np.hstack(
+                [np.exp(log_softmax(p, t)) for p, t in zip(parts, temps, strict=True)]
+            )
+            stacker = LogisticRegression(C=c, max_iter=200).fit(inputs[a], truth[a])
+            right += int((stacker.predict(inputs[b]) == truth[b]).sum())
+        found.append(right / len(truth))
+    return float(np.mean(found))
+
+
 def member_report(name: str, runs: list[dict[str, Any]], labels: list[str]) -> dict[str, Any]:
     classes = np.array(sorted(set(labels)))
     accuracies = []
@@ -533,6 +589,7 @@ def main() -> None:
     )
     parser.add_argument("--most", type=int, default=3, help="largest ensemble tried")
     parser.add_argument("--test", help="score one member on test.csv (once per candidate)")
+    parser.add_argument("--stack", action="store_true", help="stack the cached members")
     parser.add_argument("--folds", type=int, default=0, help="k-fold CV instead of 2 x 80/20")
     args = parser.parse_args()
     global FOLDS
@@ -547,6 +604,10 @@ def main() -> None:
     for name in names:
         scores[name] = cached_scores(name, texts, labels, args.cache)
         print(json.dumps(member_report(name, scores[name], labels)), flush=True)
+    if args.stack:
+        for c in (0.01, 0.1, 1.0):
+            found = stacked_accuracy(names, scores, labels, c)
+            print(json.dumps({"stacked": "+".join(names), "C": c, "cv": round(found, 4)}))
     if args.ensembles:
         for size in range(2, len(names) + 1):
             for group in itertools.combinations(names, size):
