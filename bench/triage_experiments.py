@@ -5,6 +5,7 @@ chosen by cross-validation on the training part only.
     .venv/bin/python bench/triage_experiments.py --corpus DIR --members svm,cnb --ensembles
     .venv/bin/python bench/triage_experiments.py --corpus DIR --folds 5 --members svm,product
     .venv/bin/python bench/triage_experiments.py --corpus DIR --test product
+    .venv/bin/python bench/triage_experiments.py --corpus DIR --members product,net --stack
 
 Protocol (as in bench/RESULTS.md): stratified 80/20 splits of train.csv, two seeds;
 accuracy on the held-out fifth. Each *member* (one feature set and one classifier) is
@@ -17,6 +18,10 @@ on the other half, then the halves swap (so no number is chosen on what it is sc
 --folds 5 uses stratified 5-fold instead (cached apart). --test NAME fits one member on
 all of train.csv and scores test.csv: once per finished candidate, and report the
 figure. The member "product" is what opora.triage.classifier fits today.
+
+The members `net*` (third round) are the one hidden layer network of
+bench/triage_network.py; `svm_aug*` the product's SVM on word-dropped copies as well.
+--stack fits a logistic regression on the members' probabilities instead of averaging.
 
 Nothing here downloads anything: every model learns from the corpus's training text.
 Times are wall and CPU seconds of this process (the machine is shared: CPU time says
@@ -51,9 +56,10 @@ from sklearn.svm import LinearSVC
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
+from bench.triage_network import SparseMLP  # noqa: E402
 from opora.triage import classifier  # noqa: E402
-from opora.triage.network import SparseMLP  # noqa: E402
 
 SEEDS = (0, 1)
 
@@ -335,6 +341,47 @@ def network(features: Callable[[], Any], *, seeds: Sequence[int] = (0,), **optio
     return fit
 
 
+def word_dropout(texts: Sequence[str], share: float, seed: int) -> list[str]:
+    """Copies of the texts with each word left out at random (at least one word kept)."""
+    rng = np.random.default_rng(seed)
+    copies = []
+    for text in texts:
+        words = text.split()
+        kept = [w for w in words if rng.random() >= share] or words[:1]
+        copies.append(" ".join(kept))
+    return copies
+
+
+def augmented(member: Callable[..., Any], share: float = 0.15, copies: int = 1):
+    """A member fitted on the tickets plus `copies` word-dropped copies of each (an
+    augmentation: the model learns to use more than one cue of a request)."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        more_texts, more_labels = list(texts), list(labels)
+        for seed in range(copies):
+            more_texts += word_dropout(texts, share, seed)
+            more_labels += list(labels)
+        return member(more_texts, more_labels)
+
+    return fit
+
+
+def blend(parts: Sequence[tuple[Callable[..., Any], float]]):
+    """Members fitted side by side, their log-probabilities (a softmax of each one's
+    scores with the temperature chosen in cross-validation) summed: the ensemble that
+    `--ensembles` measured ("logp", equal weights), as one member for --test."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        scorers = [(member(texts, labels), t) for member, t in parts]
+
+        def score(new: Sequence[str]) -> Any:
+            return sum(log_softmax(np.asarray(s(new), np.float64), t) for s, t in scorers)
+
+        return score
+
+    return fit
+
+
 _NET: dict[str, Any] = {"hidden": 256, "epochs": 8, "batch": 256, "rate": 1e-2}
 
 MEMBERS: dict[str, Callable[..., Any]] = {
@@ -382,6 +429,9 @@ MEMBERS: dict[str, Callable[..., Any]] = {
     "mlp_svd": mlp_svd(product_features),
     "mlp_sparse": mlp_sparse(_capped_product),
     # Third round: the sparse network (product features unless said).
+    "svm_aug": augmented(linear(classifier.build_features, classifier.build_model)),
+    "svm_aug30": augmented(linear(classifier.build_features, classifier.build_model), 0.3),
+    "svm_aug2": augmented(linear(classifier.build_features, classifier.build_model), copies=2),
     "net": network(classifier.build_features, **_NET),
     "net_in20": network(classifier.build_features, **{**_NET, "input_dropout": 0.2}),
     "net_h512": network(classifier.build_features, **{**_NET, "hidden": 512}),
@@ -390,7 +440,11 @@ MEMBERS: dict[str, Callable[..., Any]] = {
     "net_d3": network(classifier.build_features, **{**_NET, "dropout": 0.3}),
     "net_r3": network(classifier.build_features, **{**_NET, "rate": 3e-3}),
     "net_r30": network(classifier.build_features, **{**_NET, "rate": 3e-2}),
+    "net_seeds3": network(classifier.build_features, seeds=(0, 1, 2), **{**_NET, "epochs": 6}),
 }
+# The SVM and the three networks together; temperatures fitted on both CV splits' held-out
+# fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
+MEMBERS["product_net3"] = blend([(MEMBERS["product"], 0.17), (MEMBERS["net_seeds3"], 1.03)])
 
 
 # --- cross-validation

@@ -1,4 +1,6 @@
-"""A small neural network for triage, trained from scratch on the desk's own tickets:
+"""A small neural network for triage (an experiment of bench/triage_experiments.py, not
+in the product: it did not beat the linear SVM, see bench/RESULTS.md, Banking77, third
+round), trained from scratch on the desk's own tickets:
 one hidden layer of ReLU units straight on the sparse TF-IDF features, a softmax over
 the classes. Written with numpy/scipy because scikit-learn's MLPClassifier updates the
 whole dense first layer at every step (minutes per fit on 10,000 tickets): here a
@@ -8,7 +10,8 @@ costs about as much as two products of the sparse matrix with the hidden layer.
 
 Dropout on the hidden layer, input dropout of features (n-grams dropped at random from
 a ticket while training, an augmentation) and label smoothing guard against learning
-10,000 tickets by heart; several networks with other seeds can be averaged.
+10,000 tickets by heart; several networks with other seeds can be averaged. Nothing is
+downloaded: the weights start random and learn from the tickets alone.
 """
 
 from __future__ import annotations
