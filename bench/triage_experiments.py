@@ -441,6 +441,9 @@ MEMBERS: dict[str, Callable[..., Any]] = {
     "net_r3": network(classifier.build_features, **{**_NET, "rate": 3e-3}),
     "net_r30": network(classifier.build_features, **{**_NET, "rate": 3e-2}),
     "net_seeds3": network(classifier.build_features, seeds=(0, 1, 2), **{**_NET, "epochs": 6}),
+    "net_seeds2_e4": network(
+        classifier.build_features, seeds=(0, 1), **{**_NET, "epochs": 4, "rate": 2e-2}
+    ),
 }
 # The SVM and the three networks together; temperatures fitted on both CV splits' held-out
 # fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
