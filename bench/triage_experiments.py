@@ -441,6 +441,11 @@ MEMBERS: dict[str, Callable[..., Any]] = {
     "net_r3": network(classifier.build_features, **{**_NET, "rate": 3e-3}),
     "net_r30": network(classifier.build_features, **{**_NET, "rate": 3e-2}),
     "net_seeds3": network(classifier.build_features, seeds=(0, 1, 2), **{**_NET, "epochs": 6}),
+    "net_ada3": network(
+        classifier.build_features,
+        seeds=(0, 1, 2),
+        **{**_NET, "epochs": 6, "rate": 0.2, "optimizer": "adagrad"},
+    ),
     "net_seeds2_e4": network(
         classifier.build_features, seeds=(0, 1), **{**_NET, "epochs": 4, "rate": 2e-2}
     ),

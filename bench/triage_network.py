@@ -122,8 +122,8 @@ class SparseMLP:
                     g1 += self.decay * w1s
                 step += 1
                 # Adam's bias correction, and a rate falling linearly to a tenth.
-                correction = np.sqrt(1 - beta2**step) / (1 - beta1**step)
-                correction *= 1 - 0.9 * step / steps
+                fade = 1 - 0.9 * step / steps
+                correction = np.sqrt(1 - beta2**step) / (1 - beta1**step) * fade
                 for param, grad, (m, v) in zip(dense, grads, moments, strict=True):
                     m *= beta1
                     m += (1 - beta1) * grad
@@ -135,7 +135,7 @@ class SparseMLP:
                 else:  # Adagrad with one accumulator per feature (row)
                     seen = v1[cols] + (g1 * g1).mean(axis=1)
                     v1[cols] = seen
-                    g1 *= (self.rate / np.sqrt(seen + eps))[:, None]
+                    g1 *= (self.rate * fade / np.sqrt(seen + eps))[:, None]
                     self.w1[cols] = w1s - g1
         return self
 
