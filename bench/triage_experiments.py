@@ -5,6 +5,7 @@ chosen by cross-validation on the training part only.
     .venv/bin/python bench/triage_experiments.py --corpus DIR --members svm,cnb --ensembles
     .venv/bin/python bench/triage_experiments.py --corpus DIR --folds 5 --members svm,product
     .venv/bin/python bench/triage_experiments.py --corpus DIR --test product
+    .venv/bin/python bench/triage_experiments.py --corpus DIR --members product,net --stack
 
 Protocol (as in bench/RESULTS.md): stratified 80/20 splits of train.csv, two seeds;
 accuracy on the held-out fifth. Each *member* (one feature set and one classifier) is
@@ -17,6 +18,10 @@ on the other half, then the halves swap (so no number is chosen on what it is sc
 --folds 5 uses stratified 5-fold instead (cached apart). --test NAME fits one member on
 all of train.csv and scores test.csv: once per finished candidate, and report the
 figure. The member "product" is what opora.triage.classifier fits today.
+
+The members `net*` (third round) are the one hidden layer network of
+bench/triage_network.py; `svm_aug*` the product's SVM on word-dropped copies as well.
+--stack fits a logistic regression on the members' probabilities instead of averaging.
 
 Nothing here downloads anything: every model learns from the corpus's training text.
 Times are wall and CPU seconds of this process (the machine is shared: CPU time says
@@ -51,7 +56,9 @@ from sklearn.svm import LinearSVC
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
+from bench.triage_network import SparseMLP  # noqa: E402
 from opora.triage import classifier  # noqa: E402
 
 SEEDS = (0, 1)
@@ -316,6 +323,67 @@ def _pairs_features() -> Features:
     return Features(_stems_vec(), _chars_vec("char_wb", (2, 5)), _pairs_vec(min_df=1))
 
 
+def network(features: Callable[[], Any], *, seeds: Sequence[int] = (0,), **options: Any):
+    """Third round: `opora.triage.network.SparseMLP` (one hidden layer trained from
+    scratch on the sparse TF-IDF, lazy Adam), its log-probabilities averaged over seeds."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        f = features()
+        x = f.fit_transform(texts)
+        nets = [SparseMLP(seed=s, **options).fit(x, labels) for s in seeds]
+
+        def score(new: Sequence[str]) -> Any:
+            rows = f.transform(new)
+            return sum(np.log(n.predict_proba(rows) + 1e-12) for n in nets) / len(nets)
+
+        return score
+
+    return fit
+
+
+def word_dropout(texts: Sequence[str], share: float, seed: int) -> list[str]:
+    """Copies of the texts with each word left out at random (at least one word kept)."""
+    rng = np.random.default_rng(seed)
+    copies = []
+    for text in texts:
+        words = text.split()
+        kept = [w for w in words if rng.random() >= share] or words[:1]
+        copies.append(" ".join(kept))
+    return copies
+
+
+def augmented(member: Callable[..., Any], share: float = 0.15, copies: int = 1):
+    """A member fitted on the tickets plus `copies` word-dropped copies of each (an
+    augmentation: the model learns to use more than one cue of a request)."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        more_texts, more_labels = list(texts), list(labels)
+        for seed in range(copies):
+            more_texts += word_dropout(texts, share, seed)
+            more_labels += list(labels)
+        return member(more_texts, more_labels)
+
+    return fit
+
+
+def blend(parts: Sequence[tuple[Callable[..., Any], float]]):
+    """Members fitted side by side, their log-probabilities (a softmax of each one's
+    scores with the temperature chosen in cross-validation) summed: the ensemble that
+    `--ensembles` measured ("logp", equal weights), as one member for --test."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        scorers = [(member(texts, labels), t) for member, t in parts]
+
+        def score(new: Sequence[str]) -> Any:
+            return sum(log_softmax(np.asarray(s(new), np.float64), t) for s, t in scorers)
+
+        return score
+
+    return fit
+
+
+_NET: dict[str, Any] = {"hidden": 256, "epochs": 8, "batch": 256, "rate": 1e-2}
+
 MEMBERS: dict[str, Callable[..., Any]] = {
     # What the product fits today (opora.triage.classifier), whatever that is.
     "product": linear(classifier.build_features, classifier.build_model),
@@ -360,7 +428,31 @@ MEMBERS: dict[str, Callable[..., Any]] = {
     "nbsvm": nbsvm(product_features),
     "mlp_svd": mlp_svd(product_features),
     "mlp_sparse": mlp_sparse(_capped_product),
+    # Third round: the sparse network (product features unless said).
+    "svm_aug": augmented(linear(classifier.build_features, classifier.build_model)),
+    "svm_aug30": augmented(linear(classifier.build_features, classifier.build_model), 0.3),
+    "svm_aug2": augmented(linear(classifier.build_features, classifier.build_model), copies=2),
+    "net": network(classifier.build_features, **_NET),
+    "net_in20": network(classifier.build_features, **{**_NET, "input_dropout": 0.2}),
+    "net_h512": network(classifier.build_features, **{**_NET, "hidden": 512}),
+    "net_e12": network(classifier.build_features, **{**_NET, "epochs": 12}),
+    "net_ls": network(classifier.build_features, **{**_NET, "smoothing": 0.1}),
+    "net_d3": network(classifier.build_features, **{**_NET, "dropout": 0.3}),
+    "net_r3": network(classifier.build_features, **{**_NET, "rate": 3e-3}),
+    "net_r30": network(classifier.build_features, **{**_NET, "rate": 3e-2}),
+    "net_seeds3": network(classifier.build_features, seeds=(0, 1, 2), **{**_NET, "epochs": 6}),
+    "net_ada3": network(
+        classifier.build_features,
+        seeds=(0, 1, 2),
+        **{**_NET, "epochs": 6, "rate": 0.2, "optimizer": "adagrad"},
+    ),
+    "net_seeds2_e4": network(
+        classifier.build_features, seeds=(0, 1), **{**_NET, "epochs": 4, "rate": 2e-2}
+    ),
 }
+# The SVM and the three networks together; temperatures fitted on both CV splits' held-out
+# fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
+MEMBERS["product_net3"] = blend([(MEMBERS["product"], 0.17), (MEMBERS["net_seeds3"], 1.03)])
 
 
 # --- cross-validation
@@ -484,6 +576,32 @@ def ensemble_accuracy(
     return float(np.mean(found))
 
 
+def stacked_accuracy(
+    members: list[str], scores: dict[str, list[dict[str, Any]]], labels: list[str], c: float
+) -> float:
+    """Stacking: a multinomial logistic regression (strength `c`) on the members'
+    log-probabilities side by side, fitted on one half of the held-out fifth and scored
+    on the other, then the halves swap (as `ensemble_accuracy`)."""
+    classes = np.array(sorted(set(labels)))
+    found = []
+    for split, (_, test_rows) in enumerate(splits(labels)):
+        truth = np.searchsorted(classes, [labels[i] for i in test_rows])
+        halves = train_test_split(
+            np.arange(len(truth)), test_size=0.5, random_state=split, stratify=truth
+        )
+        right = 0
+        for a, b in (halves, halves[::-1]):
+            parts = [scores[m][split]["scores"] for m in members]
+            temps = [fit_temperature(p[a], truth[a]) for p in parts]
+            inputs = np.hstack(
+                [np.exp(log_softmax(p, t)) for p, t in zip(parts, temps, strict=True)]
+            )
+            stacker = LogisticRegression(C=c, max_iter=200).fit(inputs[a], truth[a])
+            right += int((stacker.predict(inputs[b]) == truth[b]).sum())
+        found.append(right / len(truth))
+    return float(np.mean(found))
+
+
 def member_report(name: str, runs: list[dict[str, Any]], labels: list[str]) -> dict[str, Any]:
     classes = np.array(sorted(set(labels)))
     accuracies = []
@@ -533,6 +651,7 @@ def main() -> None:
     )
     parser.add_argument("--most", type=int, default=3, help="largest ensemble tried")
     parser.add_argument("--test", help="score one member on test.csv (once per candidate)")
+    parser.add_argument("--stack", action="store_true", help="stack the cached members")
     parser.add_argument("--folds", type=int, default=0, help="k-fold CV instead of 2 x 80/20")
     args = parser.parse_args()
     global FOLDS
@@ -547,6 +666,10 @@ def main() -> None:
     for name in names:
         scores[name] = cached_scores(name, texts, labels, args.cache)
         print(json.dumps(member_report(name, scores[name], labels)), flush=True)
+    if args.stack:
+        for c in (0.01, 0.1, 1.0):
+            found = stacked_accuracy(names, scores, labels, c)
+            print(json.dumps({"stacked": "+".join(names), "C": c, "cv": round(found, 4)}))
     if args.ensembles:
         for size in range(2, len(names) + 1):
             for group in itertools.combinations(names, size):

@@ -1,0 +1,169 @@
+"""A small neural network for triage (an experiment of bench/triage_experiments.py, not
+in the product: it did not beat the linear SVM, see bench/RESULTS.md, Banking77, third
+round), trained from scratch on the desk's own tickets:
+one hidden layer of ReLU units straight on the sparse TF-IDF features, a softmax over
+the classes. Written with numpy/scipy because scikit-learn's MLPClassifier updates the
+whole dense first layer at every step (minutes per fit on 10,000 tickets): here a
+minibatch's gradient of the first layer is `X_batch.T @ delta` over the columns that
+occur in the batch only, and Adam updates only those rows ("lazy" Adam), so an epoch
+costs about as much as two products of the sparse matrix with the hidden layer.
+
+Dropout on the hidden layer, input dropout of features (n-grams dropped at random from
+a ticket while training, an augmentation) and label smoothing guard against learning
+10,000 tickets by heart; several networks with other seeds can be averaged. Nothing is
+downloaded: the weights start random and learn from the tickets alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+
+def _softmax(z: Any) -> Any:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class SparseMLP:
+    """One hidden layer network over sparse rows; `classes_`, `predict_proba`, `predict`
+    as a scikit-learn classifier (what the triage pipeline calls)."""
+
+    def __init__(
+        self,
+        hidden: int = 512,
+        epochs: int = 10,
+        batch: int = 64,
+        rate: float = 1e-3,
+        dropout: float = 0.5,
+        input_dropout: float = 0.0,
+        smoothing: float = 0.0,
+        decay: float = 0.0,
+        optimizer: str = "adam",
+        seed: int = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch = batch
+        self.rate = rate
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.smoothing = smoothing
+        self.decay = decay
+        self.optimizer = optimizer
+        self.seed = seed
+
+    def fit(self, rows: Any, labels: Sequence[str]) -> SparseMLP:
+        # The products are small: BLAS threads would only spin on a shared machine.
+        with threadpool_limits(1, user_api="blas"):
+            return self._fit(rows, labels)
+
+    def _fit(self, rows: Any, labels: Sequence[str]) -> SparseMLP:
+        x = sparse.csr_matrix(rows, dtype=np.float32)
+        self.classes_ = np.array(sorted(set(labels)))
+        y = np.searchsorted(self.classes_, np.asarray(labels))
+        n, width = x.shape
+        k, h = len(self.classes_), self.hidden
+        rng = np.random.default_rng(self.seed)
+        # Scaled so a typical row's hidden activations start with unit variance.
+        squared = float(np.mean(np.asarray(x.multiply(x).sum(axis=1)))) or 1.0
+        self.w1 = (rng.standard_normal((width, h)) / np.sqrt(squared)).astype(np.float32)
+        self.b1 = np.zeros(h, np.float32)
+        self.w2 = (rng.standard_normal((h, k)) * np.sqrt(2.0 / h)).astype(np.float32)
+        self.b2 = np.zeros(k, np.float32)
+        dense = [self.b1, self.w2, self.b2]
+        moments = [(np.zeros_like(p), np.zeros_like(p)) for p in dense]
+        adam = self.optimizer == "adam"
+        m1 = np.zeros_like(self.w1) if adam else None
+        v1 = np.zeros_like(self.w1) if adam else np.zeros(width, np.float32)
+        target = np.full((k,), self.smoothing / k, np.float32)
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        step = 0
+        steps = self.epochs * -(-n // self.batch)
+        for _ in range(self.epochs):
+            order = rng.permutation(n)
+            for start in range(0, n, self.batch):
+                picked = order[start : start + self.batch]
+                xb = x[picked]
+                if self.input_dropout:
+                    keep = rng.random(xb.nnz) >= self.input_dropout
+                    xb = sparse.csr_matrix(
+                        (xb.data * keep / (1 - self.input_dropout), xb.indices, xb.indptr),
+                        shape=xb.shape,
+                    )
+                cols, local = np.unique(xb.indices, return_inverse=True)
+                xs = sparse.csr_matrix(
+                    (xb.data, local.ravel(), xb.indptr), shape=(len(picked), len(cols))
+                )
+                w1s = self.w1[cols]
+                z = xs @ w1s + self.b1
+                a = np.maximum(z, 0)
+                if self.dropout:
+                    mask = (rng.random(a.shape) >= self.dropout).astype(np.float32)
+                    mask /= 1 - self.dropout
+                    a *= mask
+                p = _softmax(a @ self.w2 + self.b2)
+                truth = np.tile(target, (len(picked), 1))
+                truth[np.arange(len(picked)), y[picked]] += 1 - self.smoothing
+                d2 = (p - truth) / len(picked)
+                grads = [None, a.T @ d2, d2.sum(axis=0)]
+                da = d2 @ self.w2.T
+                if self.dropout:
+                    da *= mask
+                da *= z > 0
+                grads[0] = da.sum(axis=0)
+                g1 = np.asarray(xs.T @ da)
+                if self.decay:
+                    g1 += self.decay * w1s
+                step += 1
+                # Adam's bias correction, and a rate falling linearly to a tenth.
+                fade = 1 - 0.9 * step / steps
+                correction = np.sqrt(1 - beta2**step) / (1 - beta1**step) * fade
+                for param, grad, (m, v) in zip(dense, grads, moments, strict=True):
+                    m *= beta1
+                    m += (1 - beta1) * grad
+                    v *= beta2
+                    v += (1 - beta2) * grad * grad
+                    param -= self.rate * correction * m / (np.sqrt(v) + eps)
+                if adam:
+                    self.w1[cols] = w1s - self._adam_rows(g1, m1, v1, cols, correction)
+                else:  # Adagrad with one accumulator per feature (row)
+                    seen = v1[cols] + (g1 * g1).mean(axis=1)
+                    v1[cols] = seen
+                    g1 *= (self.rate * fade / np.sqrt(seen + eps))[:, None]
+                    self.w1[cols] = w1s - g1
+        return self
+
+    def _adam_rows(self, g: Any, m: Any, v: Any, cols: Any, correction: float) -> Any:
+        """Adam's step for the rows `cols` of the first layer (the features of the
+        batch), in place where it can be: these arrays are the bulk of a fit's time."""
+        ms = m[cols]
+        ms *= 0.9
+        ms += 0.1 * g
+        m[cols] = ms
+        g *= g
+        g *= 0.001
+        vs = v[cols]
+        vs *= 0.999
+        vs += g
+        v[cols] = vs
+        np.sqrt(vs, out=vs)
+        vs += 1e-8
+        np.divide(ms, vs, out=ms)
+        ms *= self.rate * correction
+        return ms
+
+    def logits(self, rows: Any) -> Any:
+        a = np.maximum(sparse.csr_matrix(rows, dtype=np.float32) @ self.w1 + self.b1, 0)
+        return a @ self.w2 + self.b2
+
+    def predict_proba(self, rows: Any) -> Any:
+        return _softmax(self.logits(rows).astype(np.float64))
+
+    def predict(self, rows: Any) -> Any:
+        return self.classes_[self.logits(rows).argmax(axis=1)]
