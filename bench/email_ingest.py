@@ -192,16 +192,20 @@ def _postmaster() -> int | None:
     return int(text[text.rindex(")") + 2 :].split()[1])
 
 
-def _commits() -> int:
-    """Transactions committed in this database so far (PostgreSQL's statistics)."""
+def _commits() -> tuple[int, int]:
+    """Transactions committed in this database so far, and the WAL flushes to disk
+    (what a durable commit waits for; read-only transactions need none), from
+    PostgreSQL's statistics."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            "SELECT (SELECT xact_commit FROM pg_stat_database"
+            " WHERE datname = current_database()), (SELECT wal_sync FROM pg_stat_wal)"
         )
-        return int(cursor.fetchone()[0])
+        row = cursor.fetchone()
+    return int(row[0]), int(row[1])
 
 
 def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
@@ -222,7 +226,7 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
     box = Mailbox.objects.create(address="support@bench.test", team=team)
     messages = generate(n)
     postmaster = _postmaster()
-    commits = _commits() if postmaster is not None else 0
+    commits = _commits() if postmaster is not None else (0, 0)
     connection.close()
     pg_cpu = 0.0
     if postmaster is not None:
@@ -243,7 +247,9 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
     if postmaster is not None:
         time.sleep(0.5)  # the workers' backends exit and are counted
         pg_cpu = _postgres_cpu(postmaster) - pg_cpu
-        commits = _commits() - commits - 1  # less the one that read the count
+        after = _commits()
+        # Less the transaction that read the first count.
+        commits = (after[0] - commits[0] - 1, after[1] - commits[1])
     elapsed = max(s["finished"] for s in stats) - min(s["started"] for s in stats)
     states = dict.fromkeys(("parsed", "failed", "ignored", "received"), 0)
     for state in RawMessage.objects.values_list("state", flat=True):
@@ -261,7 +267,8 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
         # The whole cluster (backends, WAL writer, checkpointer, autovacuum) from the
         # workers' start to their end, set-up of their connections included.
         "postgres_cpu_ms_per_message": round(1000 * pg_cpu / n, 2) if postmaster else None,
-        "commits_per_batch": round(commits / len(batches), 1) if postmaster else None,
+        "transactions_per_batch": round(commits[0] / len(batches), 1) if postmaster else None,
+        "wal_syncs_per_batch": round(commits[1] / len(batches), 1) if postmaster else None,
         "left_to_one_by_one": 0 if one_by_one else sum(int(s["fallbacks"]) for s in stats),
         "tickets": Ticket.objects.count(),
         "states": states,
