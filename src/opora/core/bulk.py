@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.db import connection, models
+from django.db.backends.utils import CursorDebugWrapper
 
 
 def update_rows(
@@ -109,3 +112,170 @@ def insert_once(row: models.Model, unique: Sequence[str]) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return bool(cursor.rowcount == 1)
+
+
+# --- Many new rows at once through COPY (PostgreSQL) --------------------------------
+#
+# `bulk_create` and `insert_rows` prepare every value through its field
+# (`get_db_prep_save`), and psycopg then quotes each one into a statement as long as the
+# batch: for a batch of 200 tickets with their messages and events that was a third of
+# the e-mail intake's time. COPY takes the rows as they are, formatted by psycopg's C
+# code, and PostgreSQL reads them faster than a long VALUES list. Values of the common
+# simple fields go as they are; every other value is prepared by its field as before.
+
+# Field classes (exactly these, not subclasses, which may prepare values their own
+# way) whose prepared value is the attribute itself when it has one of these types.
+_AS_IS: dict[type[models.Field[Any, Any]], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.EmailField: (str,),
+    models.SlugField: (str,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+    models.BooleanField: (bool,),
+    # Aware datetimes: PostgreSQL takes them as they are (naive ones are prepared).
+    models.DateTimeField: (datetime,),
+}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+# (field, attribute name, the types its value goes as it is with; () = prepare it)
+_Column = tuple[models.Field[Any, Any], str, tuple[type, ...]]
+
+
+@cache
+def _copy_columns(model: type[models.Model], with_pk: bool) -> tuple[_Column, ...]:
+    columns = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key and not with_pk:
+            continue
+        kinds = _AS_IS.get(type(f), ())
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+            kinds = ()  # pre_save sets these
+        if type(f) in (models.ForeignKey, models.OneToOneField):
+            target = f.target_field  # type: ignore[attr-defined]
+            kinds = (int,) if type(target) in _INTEGER_KEYS else ()
+        if type(f) in _INTEGER_KEYS:
+            kinds = (int,)
+        columns.append((f, str(f.attname), kinds))
+    return tuple(columns)
+
+
+def _copy_values(row: models.Model, columns: tuple[_Column, ...]) -> list[object]:
+    values: list[object] = []
+    for f, attname, kinds in columns:
+        if kinds:
+            value = getattr(row, attname)
+            if value is None or (
+                type(value) in kinds and (type(value) is not datetime or value.tzinfo is not None)
+            ):
+                values.append(value)
+                continue
+        values.append(f.get_db_prep_save(f.pre_save(row, add=True), connection))
+    return values
+
+
+@cache
+def _relations(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(f.name), str(f.attname))
+        for f in model._meta.concrete_fields
+        if f.many_to_one or f.one_to_one
+    )
+
+
+def _link_related(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """What `bulk_create` checks first: a related object given before it was saved
+    lends its id now, and one still unsaved is refused (nothing is written)."""
+    relations = _relations(model)
+    for row in rows:
+        cached = row._state.fields_cache
+        for name, attname in relations:
+            if getattr(row, attname) is not None:
+                continue
+            related = cached.get(name)
+            if related is None:
+                continue
+            if related.pk is None:
+                raise ValueError(
+                    f"bulk_create() prohibited to prevent data loss due to unsaved "
+                    f"related object '{name}'."
+                )
+            setattr(row, attname, related.pk)
+
+
+def _copy(model: type[models.Model], rows: Sequence[models.Model], *, with_pk: bool) -> None:
+    """COPY the rows into the model's table, in one statement (PostgreSQL).
+
+    It goes through the connection's execute wrappers and, when queries are logged
+    (tests counting them, DEBUG), into the log: a COPY is a statement like another."""
+    columns = _copy_columns(model, with_pk)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f, _, _ in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    data = [_copy_values(row, columns) for row in rows]
+
+    def run(sql: str, params: list[list[object]], many: bool, context: object) -> None:
+        with cursor.cursor.copy(sql) as copy:
+            for values in params:
+                copy.write_row(values)
+
+    with connection.cursor() as cursor:
+        if isinstance(cursor, CursorDebugWrapper):
+            with cursor.debug_sql(sql, None, many=False):
+                cursor._execute_with_wrappers(sql, data, False, run)
+        else:
+            cursor._execute_with_wrappers(sql, data, False, run)
+
+
+@cache
+def _id_sequence(table: str, column: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        row = cursor.fetchone()
+    assert row is not None and row[0], f"{table}.{column} has no sequence"
+    return str(row[0])
+
+
+def create_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """INSERT new rows and give them their ids, as `bulk_create(rows)` does.
+
+    PostgreSQL: the ids are drawn from the table's sequence in one statement (in
+    order: rows keep the order of `rows`, as with bulk_create), then the rows go in with
+    one COPY. Elsewhere: `bulk_create`. A unique conflict raises IntegrityError either
+    way (nothing is inserted)."""
+    if not rows:
+        return
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_create(rows)
+        return
+    assert meta.pk is not None
+    _link_related(model, rows)
+    sequence = _id_sequence(meta.db_table, str(meta.pk.column))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1", [sequence, len(rows)]
+        )
+        ids = [int(r[0]) for r in cursor.fetchall()]
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+    _copy(model, rows, with_pk=True)
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
+def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """`insert_rows(model, rows)` without an upsert: COPY on PostgreSQL; no ids are
+    read back."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        insert_rows(model, rows)
+        return
+    _link_related(model, rows)
+    _copy(model, rows, with_pk=False)
