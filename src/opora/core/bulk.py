@@ -7,8 +7,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 from django.db.backends.utils import CursorDebugWrapper
+from django.db.models.fields import AutoFieldMixin
 
 
 def update_rows(
@@ -146,12 +148,17 @@ _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 _Column = tuple[models.Field[Any, Any], str, tuple[type, ...]]
 
 
+def _numbered(field: object) -> bool:
+    """The database numbers this primary key (an auto field)."""
+    return isinstance(field, AutoFieldMixin)
+
+
 @cache
 def _copy_columns(model: type[models.Model], with_pk: bool) -> tuple[_Column, ...]:
     columns = []
     for f in model._meta.concrete_fields:
-        if f.primary_key and not with_pk:
-            continue
+        if f.primary_key and not with_pk and _numbered(f):
+            continue  # the database numbers the row
         kinds = _AS_IS.get(type(f), ())
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             kinds = ()  # pre_save sets these
@@ -270,12 +277,78 @@ def create_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
 
 
 def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
-    """`insert_rows(model, rows)` without an upsert: COPY on PostgreSQL; no ids are
-    read back."""
+    """INSERT new rows whose ids nobody reads back (a primary key that is not numbered
+    by the database, such as a UUID or a one-to-one key, is written as given): one COPY
+    on PostgreSQL; elsewhere `insert_rows`, or `bulk_create` for such keys."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        insert_rows(model, rows)
+        if _numbered(model._meta.pk):
+            insert_rows(model, rows)  # one multi-row statement
+        else:
+            model._base_manager.bulk_create(rows)
         return
     _link_related(model, rows)
     _copy(model, rows, with_pk=False)
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
+# PostgreSQL takes at most this many parameters in one statement.
+_MAX_PARAMETERS = 65_535
+
+
+def upsert_rows(
+    model: type[models.Model],
+    rows: Sequence[models.Model],
+    *,
+    unique: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """`insert_rows(model, rows, unique=…, update=…)` (INSERT … ON CONFLICT (unique) DO
+    UPDATE SET update; no ids read back), cheaper on PostgreSQL: the values are bound
+    by the server (numbered parameters, dumped by psycopg's C code) instead of quoted
+    one by one into a statement as long as the batch, and plain values go as they are."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        insert_rows(model, rows, unique=unique, update=update)
+        return
+    _link_related(model, rows)
+    columns = _copy_columns(model, False)
+    quote = connection.ops.quote_name
+    by_name = {f.name: quote(str(f.column)) for f, _, _ in columns}
+    names = ", ".join(quote(str(f.column)) for f, _, _ in columns)
+    targets = ", ".join(by_name[n] for n in unique)
+    sets = ", ".join(f"{by_name[n]} = excluded.{by_name[n]}" for n in update)
+    width = len(columns)
+    size = max(1, _MAX_PARAMETERS // width)
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        marks = ", ".join(
+            "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
+            for i in range(len(chunk))
+        )
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {marks}"  # noqa: S608
+            f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+        )
+        params = [value for row in chunk for value in _copy_values(row, columns)]
+        _bound(sql, params)
+
+
+def _bound(sql: str, params: list[object]) -> None:
+    """Run one statement with numbered parameters bound by the server, through the
+    connection's execute wrappers and query log like any other."""
+
+    def run(sql: str, params: list[object], many: bool, context: object) -> None:
+        with psycopg.RawCursor(connection.connection) as raw:
+            raw.execute(sql, params)
+
+    with connection.cursor() as cursor:
+        if isinstance(cursor, CursorDebugWrapper):
+            with cursor.debug_sql(sql, None, many=False):
+                cursor._execute_with_wrappers(sql, params, False, run)
+        else:
+            cursor._execute_with_wrappers(sql, params, False, run)
