@@ -125,27 +125,30 @@ def insert_once(row: models.Model, unique: Sequence[str]) -> bool:
 # code, and PostgreSQL reads them faster than a long VALUES list. Values of the common
 # simple fields go as they are; every other value is prepared by its field as before.
 
-# Field classes (exactly these, not subclasses, which may prepare values their own
-# way) whose prepared value is the attribute itself when it has one of these types.
-_AS_IS: dict[type[models.Field[Any, Any]], tuple[type, ...]] = {
-    models.CharField: (str,),
-    models.TextField: (str,),
-    models.EmailField: (str,),
-    models.SlugField: (str,),
-    models.IntegerField: (int,),
-    models.SmallIntegerField: (int,),
-    models.BigIntegerField: (int,),
-    models.PositiveIntegerField: (int,),
-    models.PositiveSmallIntegerField: (int,),
-    models.PositiveBigIntegerField: (int,),
-    models.BooleanField: (bool,),
-    # Aware datetimes: PostgreSQL takes them as they are (naive ones are prepared).
-    models.DateTimeField: (datetime,),
+# How a value goes into COPY or a server-bound statement: as it is when a field below
+# would prepare it to itself, else prepared by its field (`get_db_prep_save`).
+_PREPARE, _TEXT, _INTEGER, _BOOLEAN, _MOMENT = range(5)
+# Field classes (exactly these, not subclasses, which may prepare values their own way).
+_PLAIN: dict[type[models.Field[Any, Any]], int] = {
+    models.CharField: _TEXT,
+    models.TextField: _TEXT,
+    models.EmailField: _TEXT,
+    models.SlugField: _TEXT,
+    models.IntegerField: _INTEGER,
+    models.SmallIntegerField: _INTEGER,
+    models.BigIntegerField: _INTEGER,
+    models.PositiveIntegerField: _INTEGER,
+    models.PositiveSmallIntegerField: _INTEGER,
+    models.PositiveBigIntegerField: _INTEGER,
+    models.AutoField: _INTEGER,
+    models.BigAutoField: _INTEGER,
+    models.SmallAutoField: _INTEGER,
+    models.BooleanField: _BOOLEAN,
+    models.DateTimeField: _MOMENT,
 }
-_INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 
-# (field, attribute name, the types its value goes as it is with; () = prepare it)
-_Column = tuple[models.Field[Any, Any], str, tuple[type, ...]]
+# (field, attribute name, how its value goes)
+_Column = tuple[models.Field[Any, Any], str, int]
 
 
 def _numbered(field: object) -> bool:
@@ -159,27 +162,36 @@ def _copy_columns(model: type[models.Model], with_pk: bool) -> tuple[_Column, ..
     for f in model._meta.concrete_fields:
         if f.primary_key and not with_pk and _numbered(f):
             continue  # the database numbers the row
-        kinds = _AS_IS.get(type(f), ())
+        how = _PLAIN.get(type(f), _PREPARE)
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
-            kinds = ()  # pre_save sets these
+            how = _PREPARE  # pre_save sets these
         if type(f) in (models.ForeignKey, models.OneToOneField):
-            target = f.target_field  # type: ignore[attr-defined]
-            kinds = (int,) if type(target) in _INTEGER_KEYS else ()
-        if type(f) in _INTEGER_KEYS:
-            kinds = (int,)
-        columns.append((f, str(f.attname), kinds))
+            target = type(f.target_field)  # type: ignore[attr-defined]
+            how = _INTEGER if _PLAIN.get(target) == _INTEGER else _PREPARE
+        columns.append((f, str(f.attname), how))
     return tuple(columns)
 
 
 def _copy_values(row: models.Model, columns: tuple[_Column, ...]) -> list[object]:
+    """The row's values as its fields would prepare them for PostgreSQL."""
     values: list[object] = []
-    for f, attname, kinds in columns:
-        if kinds:
+    for f, attname, how in columns:
+        if how:
             value = getattr(row, attname)
-            if value is None or (
-                type(value) in kinds and (type(value) is not datetime or value.tzinfo is not None)
-            ):
+            if value is None:
                 values.append(value)
+                continue
+            if how == _TEXT and isinstance(value, str):
+                values.append(value)  # choices too: CharField keeps a str as it is
+                continue
+            if how == _INTEGER and isinstance(value, int) and not isinstance(value, bool):
+                values.append(int(value))  # what IntegerField does (choices become ints)
+                continue
+            if how == _BOOLEAN and type(value) is bool:
+                values.append(value)
+                continue
+            if how == _MOMENT and type(value) is datetime and value.tzinfo is not None:
+                values.append(value)  # naive ones are prepared (made aware, warned about)
                 continue
         values.append(f.get_db_prep_save(f.pre_save(row, add=True), connection))
     return values
@@ -303,25 +315,36 @@ def upsert_rows(
     model: type[models.Model],
     rows: Sequence[models.Model],
     *,
-    unique: Sequence[str],
-    update: Sequence[str],
+    unique: Sequence[str] = (),
+    update: Sequence[str] = (),
 ) -> None:
-    """`insert_rows(model, rows, unique=…, update=…)` (INSERT … ON CONFLICT (unique) DO
-    UPDATE SET update; no ids read back), cheaper on PostgreSQL: the values are bound
-    by the server (numbered parameters, dumped by psycopg's C code) instead of quoted
-    one by one into a statement as long as the batch, and plain values go as they are."""
+    """INSERT new rows, no ids read back; a row that conflicts with a stored one
+    updates its `update` fields (ON CONFLICT (unique) DO UPDATE, as `insert_rows` does),
+    or, without `update`, is skipped (ON CONFLICT DO NOTHING, as
+    `bulk_create(ignore_conflicts=True)` does).
+
+    Cheaper on PostgreSQL than either: the values are bound by the server (numbered
+    parameters, dumped by psycopg's C code) instead of quoted one by one into a
+    statement as long as the batch, and plain values go as they are."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        insert_rows(model, rows, unique=unique, update=update)
+        if update:
+            insert_rows(model, rows, unique=unique, update=update)
+        else:
+            model._base_manager.bulk_create(rows, ignore_conflicts=True)
         return
     _link_related(model, rows)
     columns = _copy_columns(model, False)
     quote = connection.ops.quote_name
     by_name = {f.name: quote(str(f.column)) for f, _, _ in columns}
     names = ", ".join(quote(str(f.column)) for f, _, _ in columns)
-    targets = ", ".join(by_name[n] for n in unique)
-    sets = ", ".join(f"{by_name[n]} = excluded.{by_name[n]}" for n in update)
+    if update:
+        targets = ", ".join(by_name[n] for n in unique)
+        sets = ", ".join(f"{by_name[n]} = excluded.{by_name[n]}" for n in update)
+        conflict = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+    else:
+        conflict = " ON CONFLICT DO NOTHING"
     width = len(columns)
     size = max(1, _MAX_PARAMETERS // width)
     for start in range(0, len(rows), size):
@@ -330,10 +353,7 @@ def upsert_rows(
             "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
             for i in range(len(chunk))
         )
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {marks}"  # noqa: S608
-            f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
-        )
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {marks}{conflict}"  # noqa: S608
         params = [value for row in chunk for value in _copy_values(row, columns)]
         _bound(sql, params)
 
