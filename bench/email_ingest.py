@@ -313,7 +313,7 @@ def main() -> None:
         # through the environment (the --here run is a fresh interpreter).
         os.environ["OPORA_BENCH_PROFILE"] = str(Path(args.profile).resolve())
         args.workers, args.only = 1, args.only or "postgresql"
-    os.environ["OPORA_LOG_LEVEL"] = "ERROR"
+    os.environ.setdefault("OPORA_LOG_LEVEL", "ERROR")
     os.environ.setdefault("OPORA_SECRET_KEY", "bench")
     if args.here:
         print(json.dumps(run_here(args.n, args.workers, args.one_by_one)))

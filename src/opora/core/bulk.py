@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 from django.db import connection, models
 from django.db.backends.utils import CursorDebugWrapper
+from django.db.models.expressions import DatabaseDefault, Value
 from django.db.models.fields import AutoFieldMixin
 
 
@@ -193,8 +194,22 @@ def _copy_values(row: models.Model, columns: tuple[_Column, ...]) -> list[object
             if how == _MOMENT and type(value) is datetime and value.tzinfo is not None:
                 values.append(value)  # naive ones are prepared (made aware, warned about)
                 continue
-        values.append(f.get_db_prep_save(f.pre_save(row, add=True), connection))
+        value = f.pre_save(row, add=True)
+        if isinstance(value, DatabaseDefault):
+            value = _literal_default(f)
+        values.append(f.get_db_prep_save(value, connection))
     return values
+
+
+def _literal_default(field: models.Field[Any, Any]) -> object:
+    """A field left to its database default (`db_default`) gets that value: COPY and
+    numbered parameters have no DEFAULT keyword. Only literal defaults are known here."""
+    default: object = field.db_default
+    if isinstance(default, Value):
+        return default.value
+    if not hasattr(default, "resolve_expression"):
+        return default  # given as a plain value
+    raise NotImplementedError(f"{field} has a database default that is not a literal value")
 
 
 @cache
@@ -238,16 +253,11 @@ def _copy(model: type[models.Model], rows: Sequence[models.Model], *, with_pk: b
     data = [_copy_values(row, columns) for row in rows]
 
     def run(sql: str, params: list[list[object]], many: bool, context: object) -> None:
-        with cursor.cursor.copy(sql) as copy:
+        with connection.connection.cursor() as raw, raw.copy(sql) as copy:
             for values in params:
                 copy.write_row(values)
 
-    with connection.cursor() as cursor:
-        if isinstance(cursor, CursorDebugWrapper):
-            with cursor.debug_sql(sql, None, many=False):
-                cursor._execute_with_wrappers(sql, data, False, run)
-        else:
-            cursor._execute_with_wrappers(sql, data, False, run)
+    _through_wrappers(sql, data, run)
 
 
 @cache
@@ -366,7 +376,15 @@ def _bound(sql: str, params: list[object]) -> None:
         with psycopg.RawCursor(connection.connection) as raw:
             raw.execute(sql, params)
 
-    with connection.cursor() as cursor:
+    _through_wrappers(sql, params, run)
+
+
+def _through_wrappers(sql: str, params: Any, run: Callable[[str, Any, bool, Any], None]) -> None:
+    """`run(sql, params, …)` as Django runs a statement: through the connection's
+    execute wrappers, into the query log when queries are logged (tests counting them,
+    DEBUG), and with the driver's errors turned into Django's (a unique conflict is an
+    IntegrityError, which callers catch)."""
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if isinstance(cursor, CursorDebugWrapper):
             with cursor.debug_sql(sql, None, many=False):
                 cursor._execute_with_wrappers(sql, params, False, run)
