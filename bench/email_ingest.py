@@ -9,6 +9,11 @@ directory; PostgreSQL in a throwaway cluster (scripts/with-postgres). With --wor
 W the messages are processed by W processes in parallel, as W `opora worker`s would.
 The last line is a JSON object with all figures. `--profile FILE` writes a CPU-time
 cProfile of the processing alone (one process, PostgreSQL) for `pstats`.
+
+On PostgreSQL it also reports the cluster's CPU per message (all its processes, from
+/proc), transactions and WAL flushes per batch (pg_stat_database, pg_stat_wal).
+To see why a batch fell back to one by one: OPORA_LOG_LEVEL=WARNING scripts/with-postgres
+.venv/bin/python bench/email_ingest.py --here --workers 2 (the workers' log on stderr).
 """
 
 from __future__ import annotations
