@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from opora.accounts.models import Organization, Role, User
+from opora.core import bulk
 from opora.core.bulk import copy_rows, create_rows, upsert_rows
 from opora.search.models import SearchDocument
 from opora.sla.models import TicketSla
@@ -19,6 +20,13 @@ from opora.tickets.models import Event, EventKind, Ticket
 
 # What COPY's text format must escape, and what a customer may well write.
 AWKWARD = "Ли\tТаб\nперевод \\N back\\slash «кавычки» 'quote' \"double\" ☃"
+
+
+@pytest.fixture(autouse=True)
+def _copy_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The COPY path even for the few rows of these tests (below COPY_FROM rows the
+    writers use one INSERT)."""
+    monkeypatch.setattr(bulk, "COPY_FROM", 1)
 
 
 def _customer(email: str, **fields: object) -> User:
@@ -116,3 +124,12 @@ def test_a_field_left_to_its_database_default_gets_it(db: None) -> None:
         pytest.skip("SQLite inserts through bulk_create, which writes DEFAULT")
     copy_rows(SearchDocument, [_doc("no headings")])  # heading_terms has db_default=""
     assert SearchDocument.objects.get(object_id=424242).heading_terms == ""
+
+
+def test_a_few_rows_go_in_with_one_insert(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "COPY_FROM", 16)
+    with CaptureQueriesContext(connection) as queries:
+        create_rows(User, [_customer("one@example.test")])
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 1 and sql[0].startswith("INSERT ")
+    assert User.objects.filter(email="one@example.test").exists()

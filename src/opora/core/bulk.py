@@ -126,6 +126,11 @@ def insert_once(row: models.Model, unique: Sequence[str]) -> bool:
 # code, and PostgreSQL reads them faster than a long VALUES list. Values of the common
 # simple fields go as they are; every other value is prepared by its field as before.
 
+# Fewer rows than this go in with one INSERT: a COPY takes two round trips, and the ids
+# of `create_rows` a statement of their own (one ticket opened through the API would
+# pay two more statements than with `bulk_create`).
+COPY_FROM = 16
+
 # How a value goes into COPY or a server-bound statement: as it is when a field below
 # would prepare it to itself, else prepared by its field (`get_db_prep_save`).
 _PREPARE, _TEXT, _INTEGER, _BOOLEAN, _MOMENT = range(5)
@@ -272,14 +277,14 @@ def _id_sequence(table: str, column: str) -> str:
 def create_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     """INSERT new rows and give them their ids, as `bulk_create(rows)` does.
 
-    PostgreSQL: the ids are drawn from the table's sequence in one statement (in
-    order: rows keep the order of `rows`, as with bulk_create), then the rows go in with
-    one COPY. Elsewhere: `bulk_create`. A unique conflict raises IntegrityError either
-    way (nothing is inserted)."""
+    PostgreSQL, from COPY_FROM rows on: the ids are drawn from the table's sequence in
+    one statement (in order: rows keep the order of `rows`, as with bulk_create), then
+    the rows go in with one COPY. Else `bulk_create`. A unique conflict raises
+    IntegrityError either way (nothing is inserted)."""
     if not rows:
         return
     meta = model._meta
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
         model._base_manager.bulk_create(rows)
         return
     assert meta.pk is not None
@@ -301,10 +306,11 @@ def create_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
 def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     """INSERT new rows whose ids nobody reads back (a primary key that is not numbered
     by the database, such as a UUID or a one-to-one key, is written as given): one COPY
-    on PostgreSQL; elsewhere `insert_rows`, or `bulk_create` for such keys."""
+    on PostgreSQL from COPY_FROM rows on; else `insert_rows`, or `bulk_create` for such
+    keys."""
     if not rows:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
         if _numbered(model._meta.pk):
             insert_rows(model, rows)  # one multi-row statement
         else:
