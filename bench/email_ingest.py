@@ -9,6 +9,11 @@ directory; PostgreSQL in a throwaway cluster (scripts/with-postgres). With --wor
 W the messages are processed by W processes in parallel, as W `opora worker`s would.
 The last line is a JSON object with all figures. `--profile FILE` writes a CPU-time
 cProfile of the processing alone (one process, PostgreSQL) for `pstats`.
+
+On PostgreSQL it also reports the cluster's CPU per message (all its processes, from
+/proc), transactions and WAL flushes per batch (pg_stat_database, pg_stat_wal).
+To see why a batch fell back to one by one: OPORA_LOG_LEVEL=WARNING scripts/with-postgres
+.venv/bin/python bench/email_ingest.py --here --workers 2 (the workers' log on stderr).
 """
 
 from __future__ import annotations
@@ -151,6 +156,63 @@ def _worker(args: tuple[list[list[bytes]], int, bool]) -> dict[str, float]:
     }
 
 
+def _postgres_cpu(postmaster: int) -> float:
+    """CPU seconds the PostgreSQL cluster has used: the postmaster with its reaped
+    children (exited backends, autovacuum workers) and its live children (backends,
+    WAL writer, checkpointer, …), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: int | str) -> list[str]:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return text[text.rindex(")") + 2 :].split()  # from field 3 (state) on
+
+    own = fields(postmaster)
+    total = sum(int(x) for x in own[11:15])  # utime, stime, cutime, cstime
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = fields(entry.name)
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if int(stat[1]) == postmaster:
+            total += int(stat[11]) + int(stat[12])
+    return total / tick
+
+
+def _postmaster() -> int | None:
+    """The PostgreSQL server's main process (the parent of this connection's backend),
+    when the server runs on this machine and /proc shows it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        text = Path(f"/proc/{backend}/stat").read_text()
+    except OSError:
+        return None
+    return int(text[text.rindex(")") + 2 :].split()[1])
+
+
+def _commits() -> tuple[int, int]:
+    """Transactions committed in this database so far, and the WAL flushes to disk
+    (what a durable commit waits for; read-only transactions need none), from
+    PostgreSQL's statistics."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT (SELECT xact_commit FROM pg_stat_database"
+            " WHERE datname = current_database()), (SELECT wal_sync FROM pg_stat_wal)"
+        )
+        row = cursor.fetchone()
+    return int(row[0]), int(row[1])
+
+
 def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
     """Migrate the configured database, load the messages, time the pipeline."""
     _setup_django()
@@ -168,7 +230,13 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
     team = create_team(name="Bench", email="support@bench.test", members=[agent.pk], by=admin)
     box = Mailbox.objects.create(address="support@bench.test", team=team)
     messages = generate(n)
+    postmaster = _postmaster()
+    commits = _commits() if postmaster is not None else (0, 0)
     connection.close()
+    pg_cpu = 0.0
+    if postmaster is not None:
+        time.sleep(0.5)  # the closed connection's backend exits and is counted
+        pg_cpu = _postgres_cpu(postmaster)
     # Replies must find their parents: deliver in order, in batches as IMAP fetches
     # them; with W processes each takes every W-th batch, as W job workers would.
     batches = [messages[i : i + BATCH_SIZE] for i in range(0, n, BATCH_SIZE)]
@@ -181,6 +249,12 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
         barrier = spawn.Barrier(workers)
         with spawn.Pool(workers, initializer=_start_worker, initargs=(barrier,)) as pool:
             stats = pool.map(_worker, shares, chunksize=1)
+    if postmaster is not None:
+        time.sleep(0.5)  # the workers' backends exit and are counted
+        pg_cpu = _postgres_cpu(postmaster) - pg_cpu
+        after = _commits()
+        # Less the transaction that read the first count.
+        commits = (after[0] - commits[0] - 1, after[1] - commits[1])
     elapsed = max(s["finished"] for s in stats) - min(s["started"] for s in stats)
     states = dict.fromkeys(("parsed", "failed", "ignored", "received"), 0)
     for state in RawMessage.objects.values_list("state", flat=True):
@@ -195,6 +269,11 @@ def run_here(n: int, workers: int, one_by_one: bool) -> dict[str, object]:
         "messages_per_second": round(n / elapsed, 1),
         "sql_per_message": round(sum(s["statements"] for s in stats) / n, 2),
         "worker_cpu_ms_per_message": round(1000 * cpu / n, 2),
+        # The whole cluster (backends, WAL writer, checkpointer, autovacuum) from the
+        # workers' start to their end, set-up of their connections included.
+        "postgres_cpu_ms_per_message": round(1000 * pg_cpu / n, 2) if postmaster else None,
+        "transactions_per_batch": round(commits[0] / len(batches), 1) if postmaster else None,
+        "wal_syncs_per_batch": round(commits[1] / len(batches), 1) if postmaster else None,
         "left_to_one_by_one": 0 if one_by_one else sum(int(s["fallbacks"]) for s in stats),
         "tickets": Ticket.objects.count(),
         "states": states,
@@ -207,7 +286,13 @@ def _report(label: str, result: dict[str, object]) -> None:
         f"{label} {result['messages_per_second']} msg/s "
         f"({workers} process{'es' if workers > 1 else ''}; "
         f"{result['sql_per_message']} SQL statements and "
-        f"{result['worker_cpu_ms_per_message']} ms worker CPU per message)",
+        f"{result['worker_cpu_ms_per_message']} ms worker CPU"
+        + (
+            f", {result['postgres_cpu_ms_per_message']} ms PostgreSQL CPU"
+            if result.get("postgres_cpu_ms_per_message") is not None
+            else ""
+        )
+        + " per message)",
         flush=True,
     )
 
@@ -233,7 +318,7 @@ def main() -> None:
         # through the environment (the --here run is a fresh interpreter).
         os.environ["OPORA_BENCH_PROFILE"] = str(Path(args.profile).resolve())
         args.workers, args.only = 1, args.only or "postgresql"
-    os.environ["OPORA_LOG_LEVEL"] = "ERROR"
+    os.environ.setdefault("OPORA_LOG_LEVEL", "ERROR")
     os.environ.setdefault("OPORA_SECRET_KEY", "bench")
     if args.here:
         print(json.dumps(run_here(args.n, args.workers, args.one_by_one)))

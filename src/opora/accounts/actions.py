@@ -27,6 +27,7 @@ from opora.accounts.models import (
     normalize_email,
 )
 from opora.core import audit
+from opora.core.bulk import create_rows
 from opora.core.errors import Forbidden, ValidationFailed
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -299,7 +300,7 @@ def _insert_requesters(rows: list[User], addresses: list[str]) -> list[User]:
     if connection.features.can_return_rows_from_bulk_insert:
         try:
             with transaction.atomic():
-                User.objects.bulk_create(rows)
+                create_rows(User, rows)
             return rows
         except IntegrityError:
             for row in rows:

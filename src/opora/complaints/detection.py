@@ -550,15 +550,44 @@ def _by_first_letter() -> dict[str, tuple[tuple[int, str, tuple[_Stem, ...]], ..
     return {letter: tuple(rows) for letter, rows in found.items()}
 
 
+# Words longer than this are rare (a pasted token, a path): checked, not remembered.
+_REMEMBERED_LENGTH = 40
+
+
+@lru_cache(maxsize=32_768)
+def _starting_here(word: str) -> tuple[tuple[int, str, tuple[_Stem, ...]], ...]:
+    """The patterns whose first stem matches `word`, in lexicon order: a message's
+    words are mostly the same few thousand, and checking each against every stem of
+    its letter (typos included) was most of the detector's time."""
+    return tuple(row for row in _by_first_letter().get(word[:1], ()) if row[2][0].matches(word))
+
+
+def _candidates(word: str) -> tuple[tuple[int, str, tuple[_Stem, ...]], ...]:
+    if len(word) > _REMEMBERED_LENGTH:
+        return _starting_here.__wrapped__(word)
+    return _starting_here(word)
+
+
+@lru_cache(maxsize=32_768)
+def _remembered_positive(word: str) -> bool:
+    return any(s.matches(word) for s in _positive())
+
+
+def _is_positive(word: str) -> bool:
+    """`word` is a positive word ("happy", "доволен"), which a negation turns around."""
+    if len(word) > _REMEMBERED_LENGTH:
+        return _remembered_positive.__wrapped__(word)
+    return _remembered_positive(word)
+
+
 def _clause_signals(words: list[str]) -> list[Signal]:
     found: list[Signal] = []
     taken: set[int] = set()
     seen: set[int] = set()  # each pattern counts once
-    index = _by_first_letter()
     for at, word in enumerate(words):
         if at in taken:
             continue
-        for number, kind, stems in index.get(word[:1], ()):
+        for number, kind, stems in _candidates(word):
             if number in seen:
                 continue
             end = _match_at(words, at, stems)
@@ -573,16 +602,19 @@ def _clause_signals(words: list[str]) -> list[Signal]:
             found.append(Signal(kind, " ".join(words[at:end])))
             break
     for at, word in enumerate(words):
-        if at not in taken and any(s.matches(word) for s in _positive()) and _negated(words, at):
+        if at not in taken and _is_positive(word) and _negated(words, at):
             found.append(Signal(DISSATISFIED, f"not {word}"))
             break
     return found
 
 
 def _shouting(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    capitals = sum(1 for c in letters if c.isupper())
-    return text.count("!") >= 3 or (len(letters) >= 12 and capitals / len(letters) > 0.6)
+    if text.count("!") >= 3:
+        return True
+    # Counted by the C loops of filter and map: a Python loop per character cost as
+    # much as the rest of the detector.
+    letters = "".join(filter(str.isalpha, text))
+    return len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.6
 
 
 def detect(text: str) -> Verdict:

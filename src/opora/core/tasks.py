@@ -17,6 +17,7 @@ from typing import Any
 
 from django_tasks.base import Task
 
+from opora.core.bulk import copy_rows
 from opora.core.transaction import after_commit
 
 logger = logging.getLogger("opora.tasks")
@@ -91,7 +92,7 @@ def _enqueue_many(task: Task[Any, Any], calls: list[tuple[Any, ...]]) -> None:
         )
         for args in calls
     ]
-    DBTaskResult.objects.bulk_create(rows)
+    copy_rows(DBTaskResult, rows)
     for row in rows:
         task_enqueued.send(type(backend), task_result=row.task_result)
 

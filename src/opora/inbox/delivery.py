@@ -29,7 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from opora.core import metrics
-from opora.core.bulk import update_rows
+from opora.core.bulk import create_rows, update_rows
 from opora.core.tasks import enqueue_many, enqueue_many_after_commit
 from opora.core.transaction import after_commit
 from opora.inbox.channels import Adapter, DeliveryFailed, adapter_for
@@ -90,7 +90,7 @@ def schedule(rows: list[Delivery]) -> None:
     """Store the deliveries and queue their jobs after commit."""
     from opora.inbox.tasks import deliver_task
 
-    Delivery.objects.bulk_create(rows)
+    create_rows(Delivery, rows)
     now_ids = [row.pk for row in rows if getattr(adapter_for(row.channel), "immediate", False)]
     if now_ids:
         after_commit(_deliver_now, now_ids)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from opora.core.bulk import insert_rows
+from opora.core.bulk import upsert_rows
 from opora.search import corpus, ranking, synonyms
 from opora.search.backends import Filters, match_articles, match_tickets, ticket_ids_sql
 from opora.search.models import Scope, SearchDocument
@@ -120,7 +120,7 @@ _UPDATED = [
 
 def _save_documents(docs: list[SearchDocument]) -> None:
     # One INSERT … ON CONFLICT DO UPDATE (both engines): no read, no savepoint.
-    insert_rows(SearchDocument, docs, unique=["scope", "object_id"], update=_UPDATED)
+    upsert_rows(SearchDocument, docs, unique=["scope", "object_id"], update=_UPDATED)
 
 
 def index_article(

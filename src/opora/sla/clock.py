@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from opora.accounts.models import Organization, User
-from opora.core.bulk import update_rows
+from opora.core.bulk import copy_rows, update_rows
 from opora.sla import config
 from opora.sla.calendar import Hours
 from opora.sla.models import SlaPolicy, SlaState, TicketSla
@@ -352,7 +352,7 @@ class SlaClock:
         rows = [compute_sla(t, now=t.created_at, new=True, inputs=inputs)[0] for t in tickets]
 
         def write() -> None:
-            TicketSla.objects.bulk_create(rows)
+            copy_rows(TicketSla, rows)
 
         return write
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from opora.accounts.models import User
 from opora.core import clock as wall_clock
-from opora.core.bulk import insert_rows
+from opora.core.bulk import copy_rows
 from opora.core.numbers import parse_id
 from opora.core.realtime import anyone_may_listen, audience, publish_ticket_events
 from opora.core.transaction import after_commit
@@ -48,7 +48,7 @@ def recorded_together() -> Iterator[list[Event]]:
     finally:
         _pending.reset(token)
     if events:
-        insert_rows(Event, events)
+        copy_rows(Event, events)
         after_commit(_publish, [_change(e) for e in events])
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.actions import get_or_create_requester
 from opora.accounts.models import Team, User
 from opora.core import clock as wall_clock
+from opora.core.bulk import create_rows
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, ValidationFailed
 from opora.core.html import presanitized
@@ -216,7 +217,7 @@ def _create(prepared: Sequence[PreparedTicket]) -> list[tuple[Ticket, Message]]:
             routed.append((new.ticket, new.ticket.team_id))
             new.ticket.team = new.route_to
     write_clock = clock.clock().start(tickets)
-    Ticket.objects.bulk_create(tickets)
+    create_rows(Ticket, tickets)
     for new in prepared:
         if new.tag_names:
             set_tags(new.ticket, new.tag_names)
@@ -233,7 +234,7 @@ def _create(prepared: Sequence[PreparedTicket]) -> list[tuple[Ticket, Message]]:
         )
         for new in prepared
     ]
-    Message.objects.bulk_create(messages)
+    create_rows(Message, messages)
     for new, message in zip(prepared, messages, strict=True):
         for incoming in new.attachments:
             store_attachment(message, incoming)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.core import clock as wall_clock
-from opora.core.bulk import update_rows
+from opora.core.bulk import create_rows, update_rows
 from opora.core.dispatch import publish
 from opora.core.errors import Forbidden, NotFound, OporaError, ValidationFailed
 from opora.core.html import presanitized, sanitize_html, text_to_html
@@ -229,7 +229,7 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
             at=wall_clock.now(),
             automated=message.automated,
         )
-    Message.objects.bulk_create(list(added.values()))
+    create_rows(Message, list(added.values()))
 
     fields: dict[int, list[str]] = {}
     clock_at: dict[int, datetime] = {}

@@ -32,7 +32,7 @@ from opora.accounts.actions import (
     mark_undeliverable,
 )
 from opora.accounts.models import User
-from opora.core.bulk import update_rows
+from opora.core.bulk import update_rows, upsert_rows
 from opora.core.errors import OporaError
 from opora.inbox.email import noise, outbound, trust
 from opora.inbox.email.models import Mailbox, RawMessage, RawState
@@ -110,7 +110,7 @@ def receive_many(
             )
     with transaction.atomic():
         # A message another process stores meanwhile is simply theirs.
-        RawMessage.objects.bulk_create(list(fresh.values()), ignore_conflicts=True)
+        upsert_rows(RawMessage, list(fresh.values()))
     rows = {(r.message_id, r.sha256): r for r in _stored(digests)}
     out = []
     for key in keys:
