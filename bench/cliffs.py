@@ -259,7 +259,7 @@ def run_peer(engine: str, size: int, url: str | None, workdir: Path,
     peer_dir = workdir / f"peer-{engine}-{size}"
     shutil.rmtree(peer_dir, ignore_errors=True)
     peer_dir.mkdir(parents=True)
-    with peer_server(python, db, size, peer_dir) as (base, ids):
+    with peer_server(python, db, size, peer_dir) as (base, ids, _pid):
 
         async def listing(client: Client, i: int) -> None:
             ok(await client.get("/helpdesk/api/tickets/?page_size=25"))
