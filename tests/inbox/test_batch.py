@@ -386,3 +386,37 @@ def test_agents_mail_and_forwards_are_taken_in_the_batch(settings, mailbox, alic
     assert Delivery.objects.filter(ticket=ticket, kind="reply").count() == 1
     forwarded = Ticket.objects.get(subject="Fwd: Invoice")
     assert forwarded.requester.email == "erin@example.test"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batchs_new_customers_are_stored_before_it_and_noise_makes_none(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New senders become customers ahead of the batch's transaction (two processes
+    whose batches share a new sender would otherwise wait for each other's whole
+    batch); an auto-reply's or bounce's sender becomes no customer, as in the batch."""
+    from opora.inbox.email import pipeline
+
+    raws = [
+        build_mail(sender="Nina <nina@new.test>", subject="Card declined"),
+        build_mail(sender="Nina <nina@new.test>", subject="And a second question"),
+        build_mail(
+            sender="Mail Delivery System <mailer-daemon@relay.test>",
+            subject="Undelivered Mail Returned to Sender",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+    ]
+    rows = [row for row, _created in receive_many(raws, mailbox=mailbox)]
+    known_when_the_batch_began: list[bool] = []
+    original = pipeline._Batch.run
+
+    def run(self: Any, ids: list[int]) -> list[int]:
+        known_when_the_batch_began.append(User.objects.filter(email="nina@new.test").exists())
+        return original(self, ids)
+
+    monkeypatch.setattr(pipeline._Batch, "run", run)
+    process_many([r.pk for r in rows])
+    assert known_when_the_batch_began == [True]
+    assert User.objects.filter(email="nina@new.test").count() == 1
+    assert not User.objects.filter(email="mailer-daemon@relay.test").exists()
+    assert Ticket.objects.filter(requester__email="nina@new.test").count() == 2

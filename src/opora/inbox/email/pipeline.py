@@ -140,6 +140,30 @@ def _read_ahead(ids: list[int]) -> dict[int, Reading | Exception]:
     return out
 
 
+def _people_ahead(ahead: dict[int, Reading | Exception]) -> None:
+    """Store the batch's new customers before its transaction, each insert committed at
+    once. Two processes whose batches share a new sender otherwise wait for each
+    other: PostgreSQL makes an insert of an address another open transaction has just
+    inserted wait until that whole batch commits, and the two processes ran no faster
+    than one. Noise (auto-replies, bounces, the desk's own mail) makes no customer here,
+    as in the batch; the batch then finds these and decides everything else."""
+    own = noise.own_addresses()
+    wanted: dict[str, tuple[str, str]] = {}
+    for reading in ahead.values():
+        if isinstance(reading, Exception) or not reading.sender:
+            continue
+        if noise.classify(reading.mail) or noise.is_own(reading.sender, own):
+            continue
+        wanted.setdefault(reading.sender, (reading.mail.from_name, reading.language))
+    if not wanted:
+        return
+    try:
+        get_or_create_requesters(wanted, lenient=True)
+    except Exception:
+        # The batch creates whoever is still missing, as it always did.
+        logger.warning("customers could not be stored ahead of their batch", exc_info=True)
+
+
 def _stored(digests: list[str]) -> list[RawMessage]:
     return list(RawMessage.objects.filter(sha256__in=digests).defer("raw"))
 
@@ -182,6 +206,8 @@ def process_many(raw_ids: Sequence[int], *, admitted: Collection[int] = ()) -> l
     # Parsing and sanitizing happen here, before the transaction: a large or hostile
     # message costs CPU time, never time holding the database's write lock.
     batch = _Batch(admitted=set(admitted), ahead=_read_ahead(ids))
+    if len(ids) > 1:
+        _people_ahead(batch.ahead)
     try:
         with transaction.atomic():
             alone = batch.run(ids)
