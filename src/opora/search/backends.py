@@ -187,12 +187,15 @@ def _unknown_terms(terms: list[QueryTerm]) -> tuple[int, ...]:
     return tuple(i for i, present in enumerate(row) if not present)
 
 
-def _candidates(query: str, filters: Filters, *, recent: bool) -> list[tuple[int, int | None]]:
+def _candidates(
+    query: str, filters: Filters, *, recent: bool, joined: bool = False
+) -> list[tuple[int, int | None]]:
     """Up to TICKET_CANDIDATES matching documents as (id, ticket id), best first
     (PostgreSQL): from the newest RECENT_WINDOW documents when `recent`, else as the GIN
     index hands them over (no sort of all matches: a common word cannot make it slow).
-    The viewer's visibility is not applied here (see `_match_tickets_pg`)."""
-    where, params = _ticket_filters(replace(filters, visible_tickets_sql=None), "d")
+    The viewer's visibility is joined in only when `joined` (see `_match_tickets_pg`)."""
+    shown = filters if joined else replace(filters, visible_tickets_sql=None)
+    where, params = _ticket_filters(shown, "d")
     source = (
         "(SELECT id, vector, scope, status, ticket_id FROM search_searchdocument "
         "ORDER BY id DESC LIMIT %s)"
@@ -251,17 +254,8 @@ def _match_tickets_pg(
         # Fewer candidates than the cap from the whole index: every match was seen.
         if len(shown) >= limit or (not recent and len(candidates) < TICKET_CANDIDATES):
             return shown[:limit]
-    where, params = _ticket_filters(filters, "d")
-    sql = (
-        "SELECT c.id FROM (SELECT d.id, d.vector FROM search_searchdocument d, "
-        "to_tsquery('simple', %s) q WHERE d.scope <> 'article' AND d.vector @@ q"
-        + where
-        + " LIMIT %s) c, to_tsquery('simple', %s) q "
-        "ORDER BY ts_rank(c.vector, q) DESC, c.id DESC LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [query, *params, TICKET_CANDIDATES, query, limit])
-        return [row[0] for row in cursor.fetchall()]
+    candidates = _candidates(query, filters, recent=False, joined=True)
+    return [doc for doc, _ticket in candidates[:limit]]
 
 
 def _match_tickets(
