@@ -37,7 +37,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from bench.common import base_env, free_port, machine, opora, serve
+from bench.chat import postmaster_pid, tree_cpu
+from bench.common import base_env, free_port, machine, opora, serve_process
 from bench.workload import Client, measure, ok
 
 PAGE = 25
@@ -221,7 +222,9 @@ def calls(ids: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def run_calls(base: str, ids: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def run_calls(
+    base: str, ids: dict[str, Any], args: argparse.Namespace, pids: tuple[int, int | None]
+) -> dict[str, Any]:
     headers = {
         "session": {"Cookie": ids["cookie"]},
         "token": {"Authorization": f"Bearer {ids['agent_token']}"},
@@ -243,10 +246,17 @@ def run_calls(base: str, ids: dict[str, Any], args: argparse.Namespace) -> dict[
         async def page(client: Client, i: int) -> None:
             ok(await client.get("/agent/?view=open"))
 
-        out["queue_page_c8"] = measure(
+        # CPU per page of the web server and the database (user + system, from /proc):
+        # unlike pages/s, a figure the neighbours' load moves little.
+        web, db = tree_cpu(pids[0]), tree_cpu(pids[1])
+        result = measure(
             base, page, requests=args.requests * 4, concurrency=8, headers=headers["session"],
             max_seconds=args.max_seconds, warmup=8,
         )  # fmt: skip
+        done = max(1, result["requests"] + result["errors"] + 8)  # with the warm-up
+        result["cpu_ms_web"] = round(1000 * (tree_cpu(pids[0]) - web) / done, 2)
+        result["cpu_ms_db"] = round(1000 * (tree_cpu(pids[1]) - db) / done, 2)
+        out["queue_page_c8"] = result
     return out
 
 
@@ -288,8 +298,9 @@ def run_size(engine: str, size: int, root: Path, pg: tuple[str, Path] | None,
     env = base_env(data_dir, url)
     ids = prepare(env, root / f"state-{engine}-{size}.json", size)
     result: dict[str, Any] = {"generate_seconds": ids.get("generate_seconds")}
-    with serve(env, workers=2, log=root / f"serve-{engine}-{size}.log") as base:
-        result["opora"] = run_calls(base, ids, args)
+    log = root / f"serve-{engine}-{size}.log"
+    with serve_process(env, workers=2, log=log) as (base, pid):
+        result["opora"] = run_calls(base, ids, args, (pid, postmaster_pid(url) if url else None))
     if args.peer and size <= args.peer_max:
         peer_url = None
         if engine == "postgresql":
@@ -316,7 +327,9 @@ def _recreate(pg: tuple[str, Path], name: str) -> None:
 
 def _print(engine: str, size: int, result: dict[str, Any]) -> None:
     for name, r in result["opora"].items():
-        rate = f"  {r['per_second']:7.1f}/s" if name.endswith("_c8") else ""
+        rate = ""
+        if name.endswith("_c8"):
+            rate = f"  {r['per_second']:7.1f}/s  cpu {r['cpu_ms_web']}+{r['cpu_ms_db']} ms"
         print(f"{engine:>10} {size:>8} {name:<22} p50 {r['p50_ms']:8.1f} ms  "
               f"p95 {r['p95_ms']:8.1f} ms  n={r['requests']}{rate}", flush=True)  # fmt: skip
     if "peer" in result:

@@ -54,7 +54,8 @@ def test_it_runs_the_same_number_of_queries_for_10_and_50_tickets(client, alice,
 
     # then
     assert at_10 == at_50
-    assert 4 <= at_50 <= 12  # session, user, counts, page, rows, tags...
+    # session, user, counts, page, rows, tags, the rows' organizations...
+    assert 4 <= at_50 <= 13
 
 
 def test_it_shows_counts_of_every_view(client, alice, dana, make_ticket):
@@ -177,3 +178,28 @@ def test_due_sort_keeps_the_query_count_constant(client, alice, many):
 
     # then
     assert at_10 == at_50
+
+
+def test_a_row_names_its_assignee_team_and_organization_even_a_departed_assignee(
+    client, alice, bob, ada, dana, make_ticket
+):
+    # given: one ticket with Bob, who has since left (no longer among the active agents
+    # the page lists), one with Alice; both from Dana of Acme, in the Support team
+    left = make_ticket(dana, subject="Left with Bob")
+    kept = make_ticket(dana, subject="Kept by Alice")
+    actions.update_ticket(left, actions.TicketChanges(assignee=bob.pk), by=ada)
+    actions.update_ticket(kept, actions.TicketChanges(assignee=alice.pk), by=ada)
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    client.force_login(alice)
+
+    # when
+    html = client.get("/agent/?view=open").content.decode()
+
+    # then
+    rows = {row.split('data-number="')[1].split('"')[0]: row for row in html.split("<tr ")[1:]}
+    for ticket, assignee in ((left, "Bob"), (kept, "Alice")):
+        row = rows[str(ticket.number)]
+        assert f'<td class="c-person">{assignee}</td>' in row
+        assert '<td class="c-team">Support</td>' in row
+        assert "Dana · Acme" in row

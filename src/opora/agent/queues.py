@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from opora.accounts.models import Team, User
+from opora.accounts.models import Organization, Team, User
 from opora.core.numbers import parse_id
 from opora.sla.models import SlaState, TicketSla
 from opora.sla.selectors import sla_state, sla_targets
@@ -122,12 +122,52 @@ def queue_tickets(user: User, key: str) -> QuerySet[Ticket]:
     return visible_tickets(user).filter(QUEUES_BY_KEY[key].condition(user))
 
 
+# A row shows a person's name (or address): the other thirty-odd columns of a user, read
+# and turned into Python for each of a page's rows, were a fifth of the page's time. The
+# ticket's custom fields are not shown either.
+ROW_DEFERRED = (
+    "custom_fields",
+    *(
+        f"requester__{f.name}"
+        for f in User._meta.concrete_fields
+        if not f.primary_key and f.name not in ("name", "email")
+    ),
+)
+
+
 def queue_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a queue row shows, in a constant number of queries: only the joins the row
-    needs (each join more is planning time on every page load)."""
-    return tickets.select_related(
-        "requester", "organization", "team", "assignee", "sla"
-    ).prefetch_related("tags")
+    """What a queue row shows, in a constant number of queries: the requester and the
+    SLA row joined in, with only the columns the row needs. The assignee, the team and
+    the organization come from `attach_names` (five joins took PostgreSQL ten times as
+    long to plan as two, on every page load: 2.3 against 0.3 ms)."""
+    return tickets.select_related("requester", "sla").defer(*ROW_DEFERRED).prefetch_related("tags")
+
+
+def attach_names(tickets: list[Ticket], agents: list[User], teams: list[Team]) -> None:
+    """Give each row its assignee, team and organization from the lists the page shows
+    anyway (its pickers), reading only what they lack: an assignee no longer active and
+    the rows' organizations, in one small query each."""
+    people = {agent.pk: agent for agent in agents}
+    missing = {t.assignee_id for t in tickets if t.assignee_id and t.assignee_id not in people}
+    if missing:
+        people |= {u.pk: u for u in User.objects.filter(pk__in=missing).only("id", "name", "email")}
+    by_team = {team.pk: team for team in teams}
+    missing = {t.team_id for t in tickets if t.team_id and t.team_id not in by_team}
+    if missing:
+        by_team |= {team.pk: team for team in Team.objects.filter(pk__in=missing)}
+    wanted = {t.organization_id for t in tickets if t.organization_id}
+    organizations = (
+        {o.pk: o for o in Organization.objects.filter(pk__in=wanted).only("id", "name")}
+        if wanted
+        else {}
+    )
+    for ticket in tickets:
+        if ticket.assignee_id:
+            ticket.assignee = people[ticket.assignee_id]
+        if ticket.team_id:
+            ticket.team = by_team[ticket.team_id]
+        if ticket.organization_id:
+            ticket.organization = organizations[ticket.organization_id]
 
 
 SORTS: dict[str, tuple[str, ...]] = {

@@ -21,6 +21,7 @@ from opora.agent.queues import (
     QUEUES_BY_KEY,
     SORTS,
     after_cursor,
+    attach_names,
     cursor_of,
     parse_filter,
     queue_counts_of,
@@ -51,8 +52,12 @@ class QueuePage:
 
 
 def agents() -> list[User]:
+    """The desk's active agents, for pickers: only what a picker shows (a user row has
+    thirty-odd columns, and every page of the queue lists every agent)."""
     return list(
-        User.objects.filter(role__in=(Role.AGENT, Role.ADMIN), is_active=True).order_by("name")
+        User.objects.filter(role__in=(Role.AGENT, Role.ADMIN), is_active=True)
+        .order_by("name")
+        .only("id", "name", "email")
     )
 
 
@@ -80,6 +85,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         next_cursor=cursor_of(listed[-1], sort) if more else None,
         first=not cursor,
     )
+    people, teams = agents(), list(Team.objects.order_by("name"))
+    attach_names(listed, people, teams)
     now = timezone.now()
     for ticket in page.object_list:
         ticket.sla_cell = sla_cell(ticket, now)  # type: ignore[attr-defined]
@@ -95,7 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statuses": TicketStatus.choices,
         "priorities": [(p.code, p.label) for p in Priority],
         "types": TicketType.choices,
-        "agents": agents(),
+        "agents": people,
         "me": user,
         "now": now,
         "nav": "queue",
@@ -111,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         return render(request, "agent/_queue_list.html", context)
     context |= {
         "queues": [(q, counts[q.key]) for q in QUEUES],
-        "teams": list(Team.objects.order_by("name")),
+        "teams": teams,
         "organizations": list(Organization.objects.order_by("name").only("id", "name")),
     }
     return render(request, "agent/queue.html", context)

@@ -9,19 +9,21 @@ same markup as before (`agent/_queue_list.html` calls `{% queue_rows %}`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from opora.tickets.models import Ticket
+from opora.tickets.models import Priority, Ticket, TicketStatus, TicketType
 
 register = template.Library()
 
@@ -47,37 +49,68 @@ NOBODY = '<span class="muted">—</span>'
 def queue_rows(tickets: Iterable[Ticket], now: datetime) -> SafeString:
     """The table rows of `tickets` (with requester, organization, assignee, team, tags
     and `sla_cell` loaded by the view)."""
-    # Ticket URLs differ only in the number: reverse once.
+    # Ticket URLs differ only in the number: reverse once. The same for the labels and
+    # the date format in the viewer's language (a model's `get_FOO_display` rebuilds
+    # its choices, translating every label, on each call: half of a row's time).
     url = reverse("agent:ticket", args=[0])[:-1]
-    return mark_safe("".join(_row(t, url, now) for t in tickets))  # noqa: S308 - all escaped
+    page = _Page(
+        url=url,
+        now=now,
+        labels={
+            "status": _labels(TicketStatus.choices),
+            "priority": _labels(Priority.choices),
+            "type": _labels(TicketType.choices),
+        },
+        moment=get_format("DATETIME_FORMAT"),
+    )
+    return mark_safe("".join(_row(t, page) for t in tickets))  # noqa: S308 - all escaped
 
 
-def _row(t: Ticket, url: str, now: datetime) -> str:
+@dataclass(frozen=True)
+class _Page:
+    url: str
+    now: datetime
+    labels: dict[str, dict[Any, str]]
+    moment: str  # the DATETIME_FORMAT of the active language
+
+    def label(self, field: str, value: Any) -> str:
+        return escape(self.labels[field].get(value, value))
+
+    def local(self, moment: datetime) -> str:
+        """As the template's `date:'DATETIME_FORMAT'`: in the viewer's time zone."""
+        return escape(format_date(localtime(moment), self.moment))
+
+
+def _labels(choices: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _row(t: Ticket, page: _Page) -> str:
     organization = t.organization
     assignee = t.assignee
     team = t.team
     tags = "".join(f' <span class="chip">{escape(tag.name)}</span>' for tag in t.tags.all())
     return ROW.format(
-        url=f"{url}{t.number}",
+        url=f"{page.url}{t.number}",
         number=t.number,
         subject=escape(t.subject),
         requester=escape(t.requester.display_name),
         organization=f" · {escape(organization.name)}" if organization else "",
-        type=escape(t.get_type_display()),
+        type=page.label("type", t.type),
         tags=tags,
         status=escape(t.status),
-        status_label=escape(t.get_status_display()),
+        status_label=page.label("status", t.status),
         priority=escape(t.priority),
-        priority_label=escape(t.get_priority_display()),
+        priority_label=page.label("priority", t.priority),
         assignee=escape(assignee.display_name) if assignee else NOBODY,
         team=escape(team.name) if team else NOBODY,
-        sla=_sla(getattr(t, "sla_cell", None), now),
-        updated_title=_local(t.updated_at),
+        sla=_sla(getattr(t, "sla_cell", None), page),
+        updated_title=page.local(t.updated_at),
         updated=escape(timesince(t.updated_at)),
     )
 
 
-def _sla(cell: Any, now: datetime) -> str:
+def _sla(cell: Any, page: _Page) -> str:
     """The countdown to the next running target, "Breached" when none runs but one was
     missed, else a dash (`agent.queues.sla_cell`)."""
     if cell is None or (cell.due_at is None and not cell.state):
@@ -89,15 +122,10 @@ def _sla(cell: Any, now: datetime) -> str:
             f"{escape(_('Breached'))}</span>"
         )
     if cell.overdue:
-        text = _("overdue by %(time)s") % {"time": timesince(cell.due_at, now)}
+        text = _("overdue by %(time)s") % {"time": timesince(cell.due_at, page.now)}
     else:
-        text = _("in %(time)s") % {"time": timeuntil(cell.due_at, now)}
+        text = _("in %(time)s") % {"time": timeuntil(cell.due_at, page.now)}
     return (
         f'<span class="sla-cell sla-state-{state}" data-sla-state="{state}" '
-        f'title="{_local(cell.due_at)}">{escape(text)}</span>'
+        f'title="{page.local(cell.due_at)}">{escape(text)}</span>'
     )
-
-
-def _local(moment: datetime) -> str:
-    """As the template's `date:'DATETIME_FORMAT'`: in the viewer's time zone."""
-    return escape(date_format(localtime(moment), "DATETIME_FORMAT"))
