@@ -132,3 +132,26 @@ def test_an_agent_who_sees_little_still_finds_all_of_it(
         make_ticket(dana, body="Router reboots nightly")  # Support's: Otto may not see them
     found = [h["ticket"] for h in api(otto).get("/search/tickets", {"q": "router"}).json()]
     assert sorted(found) == sorted(t.number for t in mine)
+
+
+def test_sqlite_answers_a_query_with_many_matches_from_the_newest_of_them(
+    api, alice, dana, make_ticket, monkeypatch
+):
+    """FTS5's ranking reads every match of each word: past the cap, the newest
+    matches are the candidates (older tickets that say it more often would rank first)."""
+    import pytest
+    from django.db import connection
+
+    from opora.search import backends
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's path; PostgreSQL's window is tested above")
+    monkeypatch.setattr(backends, "TICKET_CANDIDATES", 40)  # the newest twenty tickets'
+    for _ in range(30):
+        make_ticket(dana, subject="Printer jam, printer jam", body="Printer jam, printer jam!")
+    new = [
+        make_ticket(dana, subject=f"Printer jam {i}", body="The printer jams.") for i in range(20)
+    ]
+    found = {h["ticket"] for h in api(alice).get("/search/tickets", {"q": "printer jam"}).json()}
+    assert len(found) >= 10
+    assert found <= {t.number for t in new}
