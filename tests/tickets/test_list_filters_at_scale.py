@@ -79,6 +79,37 @@ def test_a_word_many_tickets_hold_and_a_rare_one_beside_it_list_the_same_either_
     assert made[4].number in both[2]  # digits: a word, and the ticket's own number
 
 
+def test_words_most_tickets_hold_are_checked_ticket_by_ticket_with_the_same_answer(
+    api, alice, tickets, monkeypatch
+):
+    # given a desk and what its list answers for common, rare and numeric text
+    made = tickets(14)
+    client = api(alice)
+
+    def answers() -> list[object]:
+        pages = [
+            client.get("/tickets", {"q": q, "limit": 100, "sort": sort})
+            for q in ("paper", "printer jams", "printer 7 jams", str(made[4].number))
+            for sort in ("number", "-updated_at")
+        ]
+        counted = client.get("/tickets", {"q": "paper tray", "count": "true", "status": "new"})
+        cache.clear()  # counts are cached until a ticket changes
+        return [_numbers(page) for page in pages] + [counted.json()["count"]]
+
+    before = answers()
+    # when the words count as common (on SQLite: checked per ticket along the list's
+    # order instead of reading every match first)
+    monkeypatch.setattr("opora.tickets.selectors._FEW_DOCUMENTS", 1)
+    monkeypatch.setattr("opora.search.backends.DENSE_SAMPLE", 10)
+    with CaptureQueriesContext(connection) as seen:
+        after = answers()
+    # then the same tickets, in the same order, and the same count
+    assert after == before
+    assert before[0] == sorted(t.number for i, t in enumerate(made) if i % 3)
+    walked = [q for q in seen if "EXISTS (SELECT 1 FROM search_searchdocument d" in q["sql"]]
+    assert bool(walked) == (connection.vendor == "sqlite")
+
+
 def test_a_filtered_and_searched_list_keeps_its_other_filters_and_order(api, alice, tickets):
     made = tickets(12)
     client = api(alice)

@@ -320,6 +320,44 @@ def _visible_sqlite(candidates: list[tuple[int, int | None]], filters: Filters) 
     return [doc for doc, ticket in candidates if ticket in seen]
 
 
+# SQLite: a text filter whose words are in at least DENSE_SHARE of the newest
+# DENSE_SAMPLE documents is checked ticket by ticket as the list walks its own order.
+DENSE_SAMPLE = 2_000
+DENSE_SHARE = 0.1
+
+
+def ticket_exists_sql(terms: list[QueryTerm], filters: Filters) -> tuple[str, list[Any]] | None:
+    """SQLite: a condition (with params) that the ticket whose id column stands for
+    `{ticket}` has a document holding every term, when the terms are common; None
+    otherwise (or on PostgreSQL): then `ticket_ids_sql` serves.
+
+    As `id IN (ticket_ids_sql)` SQLite reads every match first: 0.45 s for a word in
+    every ticket at 100,000 tickets, where the list needs 26 rows. Checked per ticket
+    along the list's index instead, a common word is found in the first few tickets;
+    a rarer one would make that walk long, so the share of matches among the newest
+    documents decides (FTS5 reads its lists by rowid range: a cheap count)."""
+    if connection.vendor == "postgresql":
+        return None
+    match = " AND ".join("(" + " OR ".join(_fts5_forms(qt, prefixes=False)) + ")" for qt in terms)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), (SELECT MAX(id) FROM search_searchdocument) - %s "
+            "FROM search_fts_ticket WHERE search_fts_ticket MATCH %s "
+            "AND rowid > (SELECT MAX(id) FROM search_searchdocument) - %s",
+            [DENSE_SAMPLE, match, DENSE_SAMPLE],
+        )
+        found, start = cursor.fetchone()
+    if start is None or start < 0 or found < DENSE_SHARE * DENSE_SAMPLE:
+        return None  # a small index, or a rarer word: the id list is cheap
+    where, params = _ticket_filters(filters, "d")
+    sql = (
+        "EXISTS (SELECT 1 FROM search_searchdocument d "
+        "JOIN search_fts_ticket f ON f.rowid = d.id "
+        "WHERE d.ticket_id = {ticket} AND search_fts_ticket MATCH %s" + where + ")"
+    )
+    return sql, [match, *params]
+
+
 def ticket_ids_sql(terms: list[QueryTerm], filters: Filters) -> tuple[str, list[Any]]:
     """SQL (with params) selecting the ids of tickets whose subject or a message holds
     every term: the ticket list's text filter, answered by the same index search uses.

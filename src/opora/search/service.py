@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from opora.core.bulk import upsert_rows
 from opora.search import corpus, ranking, synonyms
-from opora.search.backends import Filters, match_articles, match_tickets, ticket_ids_sql
+from opora.search.backends import (
+    Filters,
+    match_articles,
+    match_tickets,
+    ticket_exists_sql,
+    ticket_ids_sql,
+)
 from opora.search.models import Scope, SearchDocument
 from opora.search.text import (
     MAX_INDEXED_CHARS,
@@ -334,3 +340,15 @@ def ticket_ids_matching(q: str, *, include_internal_notes: bool) -> tuple[str, l
         return None
     filters = Filters(include_internal_notes=include_internal_notes)
     return ticket_ids_sql(query, filters)
+
+
+def ticket_condition_if_common(
+    q: str, *, include_internal_notes: bool
+) -> tuple[str, list[object]] | None:
+    """`backends.ticket_exists_sql` for `q`: a per-ticket condition (its ticket id column
+    written `{ticket}`) when the words are common on SQLite, else None."""
+    query = query_terms(q)
+    if not query:
+        return None
+    filters = Filters(include_internal_notes=include_internal_notes)
+    return ticket_exists_sql(query, filters)

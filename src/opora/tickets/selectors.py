@@ -26,10 +26,12 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
     DecimalField,
+    Expression,
     ExpressionWrapper,
     F,
     Prefetch,
@@ -349,6 +351,24 @@ def _few_ticket_ids(sql: str, params: list[object]) -> set[int] | None:
     return {row[0] for row in rows}
 
 
+class _TicketCondition(Expression):
+    """A raw condition on the ticket row of the query it is compiled in: `{ticket}` is
+    replaced by that query's ticket id column (its alias differs when the list is
+    itself a subquery). Only fixed fragments; every value is a parameter."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, template: str, params: list[object]) -> None:
+        super().__init__()
+        self.template, self.params = template, params
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        alias = compiler.query.get_initial_alias()
+        column = f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('id')}"
+        return self.template.replace("{ticket}", column), list(self.params)
+
+
 def _text_query(q: str, *, user: User) -> Q:
     """Tickets whose subject or messages hold every word of `q` (the search index, as
     ticket search uses it: customers never match words of internal notes), or whose
@@ -365,6 +385,10 @@ def _text_query(q: str, *, user: User) -> Q:
     few = _few_ticket_ids(sql, params)
     if few is not None:
         return Q(pk__in=few) | Q(number=number) if number is not None else Q(pk__in=few)
+    common = search.ticket_condition_if_common(text, include_internal_notes=user.is_agent)
+    if common is not None:
+        held = Q(_TicketCondition(*common))
+        return held | Q(number=number) if number is not None else held
     if number is not None:
         # One set of ids, so the database can start from either side of the join.
         table = connection.ops.quote_name(Ticket._meta.db_table)
