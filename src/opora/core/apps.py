@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         # Each app's tasks.py registers its jobs and periodic schedules on import.
         from django.utils.module_loading import autodiscover_modules
 
+        import opora.core.lookups
         import opora.core.numbers  # noqa: F401
 
         autodiscover_modules("tasks")

@@ -52,12 +52,12 @@ def calls_of(ticket: Ticket) -> list[Call]:
 def open_callbacks(user: User) -> QuerySet[Call]:
     """Missed calls waiting to be called back, on tickets the agent may open; soonest
     due first."""
+    waiting = Call.objects.filter(callback_due_at__isnull=False, callback_done_at__isnull=True)
+    # The visible tickets among the waiting calls' few: SQLite would otherwise build the
+    # whole visible set first (80 ms at 100,000 tickets for a count of none).
+    tickets = visible_tickets(user).filter(pk__in=waiting.values("ticket_id"))
     return (
-        Call.objects.filter(
-            callback_due_at__isnull=False,
-            callback_done_at__isnull=True,
-            ticket__in=visible_tickets(user),
-        )
+        waiting.filter(ticket__in=tickets)
         .select_related("ticket", "ticket__requester", "line")
         .order_by("callback_due_at", "id")
     )
