@@ -21,12 +21,13 @@ def poll_telegram_task() -> int:
 
 
 @task()
-def drain_telegram_task() -> int:
-    """Every stored Telegram update still waiting, taken in in batches (`drain.py`)."""
+def drain_telegram_task(lane: int | None = None) -> int:
+    """Every stored Telegram update of one drain lane still waiting (every lane when
+    None), taken in in batches (`drain.py`)."""
     from opora.messengers import drain
     from opora.messengers.telegram import intake
 
-    return drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+    return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
 
 
 @task()
@@ -48,8 +49,9 @@ def forget_telegram_updates_task() -> int:
 
     deleted, _ = TelegramUpdate.objects.filter(received_at__lt=clock.now() - KEEP_UPDATES).delete()
     if intake.waiting().filter(received_at__lt=clock.now() - timedelta(minutes=2)).exists():
-        drain.unstick(intake.DRAIN)
-        drain.request(intake.DRAIN, drain_telegram_task)
+        for lane in range(drain.lanes()):
+            drain.unstick(drain.lane_name(intake.DRAIN, lane))
+        drain.request_lanes(intake.DRAIN, drain_telegram_task)
     return deleted
 
 
@@ -58,12 +60,13 @@ register_periodic(forget_telegram_updates_task, every=timedelta(minutes=5))
 
 
 @task()
-def drain_vk_task() -> int:
-    """Every stored VK event still waiting, taken in in batches (`drain.py`)."""
+def drain_vk_task(lane: int | None = None) -> int:
+    """Every stored VK event of one drain lane still waiting (every lane when None),
+    taken in in batches (`drain.py`)."""
     from opora.messengers import drain
     from opora.messengers.vk import intake
 
-    return drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+    return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
 
 
 @task()
@@ -86,8 +89,9 @@ def sweep_vk_events_task() -> int:
     VkEvent.objects.filter(received_at__lt=now - KEEP_UPDATES).delete()
     stuck = intake.waiting().filter(received_at__lt=now - timedelta(minutes=2)).count()
     if stuck:
-        drain.unstick(intake.DRAIN)
-        drain.request(intake.DRAIN, drain_vk_task)
+        for lane in range(drain.lanes()):
+            drain.unstick(drain.lane_name(intake.DRAIN, lane))
+        drain.request_lanes(intake.DRAIN, drain_vk_task)
     return stuck
 
 
