@@ -25,9 +25,10 @@ def drain_telegram_task(lane: int | None = None) -> int:
     """Every stored Telegram update of one drain lane still waiting (every lane when
     None), taken in in batches (`drain.py`)."""
     from opora.messengers import drain
-    from opora.messengers.telegram import intake
+    from opora.messengers.telegram import client, intake
 
-    return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
+    with client.sessions():  # one session per bot for the whole run, not per batch
+        return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
 
 
 @task()
@@ -64,9 +65,10 @@ def drain_vk_task(lane: int | None = None) -> int:
     """Every stored VK event of one drain lane still waiting (every lane when None),
     taken in in batches (`drain.py`)."""
     from opora.messengers import drain
-    from opora.messengers.vk import intake
+    from opora.messengers.vk import client, intake
 
-    return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
+    with client.sessions():  # one session per community for the whole run
+        return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
 
 
 @task()
