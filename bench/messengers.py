@@ -241,14 +241,18 @@ def workers(env: dict[str, str], count: int, log: Path) -> Iterator[list[int]]:
 
 
 class Cpu:
-    """CPU seconds of the server, the workers and PostgreSQL over a phase."""
+    """CPU seconds of the server, the workers, PostgreSQL and the benchmark's own
+    process (the client and the local provider servers) over a phase."""
 
     def __init__(self, server: int, worker_pids: list[int], db: int | None) -> None:
         self.pids = {"server": [server], "workers": worker_pids, "postgres": [db] if db else []}
         self.start = self._now()
 
     def _now(self) -> dict[str, float]:
-        return {k: sum(tree_cpu(p) for p in pids) for k, pids in self.pids.items()}
+        found = {k: sum(tree_cpu(p) for p in pids) for k, pids in self.pids.items()}
+        # This process: the client posting, and the local provider servers' threads.
+        found["client"] = time.process_time()
+        return found
 
     def per(self, count: int) -> dict[str, float]:
         now = self._now()
