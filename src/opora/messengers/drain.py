@@ -52,6 +52,7 @@ BATCH = 200
 # updates it claimed are free again.
 STALE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
+RENEW = 10.0  # seconds between renewals of a running drain's lease
 FAILED = "failed"  # the outcome of an update that could not be taken in
 # A person's updates are in one of SHARDS shards; lane k of n takes the shards s with
 # s % n == k (so changing the number of lanes needs no rewrite of stored rows).
@@ -86,8 +87,10 @@ def request_lanes(name: str, task: Task[Any, Any], shards: Iterable[int] | None 
     `task(lane)` drains one lane."""
     count = lanes()
     wanted = range(count) if shards is None else sorted({s % count for s in shards})
+    queued = _queued_among([lane_name(name, lane) for lane in wanted])
     for lane in wanted:
-        request(lane_name(name, lane), task, lane)
+        if lane_name(name, lane) not in queued:  # one statement asks for every lane
+            request(lane_name(name, lane), task, lane)
 
 
 def run_lanes(
@@ -128,6 +131,21 @@ def request(name: str, task: Task[Any, Any], *args: Any) -> bool:
     if taken:
         task.enqueue(*args)
     return bool(taken)
+
+
+def _queued_among(names: Sequence[str]) -> set[str]:
+    """Which of the drains `names` are queued: one fixed statement per number of names."""
+    if not names:
+        return set()
+    meta, quote = IntakeDrain._meta, connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(names))
+    sql = (
+        f"SELECT {quote('name')} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('name')} IN ({marks}) AND {quote('queued_at')} IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(names))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _queued(name: str) -> bool:
@@ -200,9 +218,14 @@ def alone(name: str, step: Callable[[], int], pending: Callable[[], bool]) -> in
     done = 0
     while _lease(name):
         try:
+            renewed = time.monotonic()
             while did := step():
                 done += did
-                IntakeDrain.objects.filter(name=name).update(running_at=clock.now())
+                # The lease renewed now and then, well within STALE: not a durable
+                # commit after every batch.
+                if time.monotonic() - renewed > RENEW:
+                    IntakeDrain.objects.filter(name=name).update(running_at=clock.now())
+                    renewed = time.monotonic()
         finally:
             IntakeDrain.objects.filter(name=name).update(running_at=None)
         # Work that came while the lease was being let go found it taken: look again,
