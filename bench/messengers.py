@@ -552,8 +552,10 @@ def drain_batches(log: str, prefix: str) -> dict[str, Any]:
         return {"batches": 0}
     busy = sum(s[3] for s in spans)
     first, last = min(s[0] for s in spans), max(s[1] for s in spans)
-    # How many drains ran at once, over the drain's whole span, weighted by time.
-    edges = sorted([(s[0], 1) for s in spans] + [(s[1], -1) for s in spans])
+    # How many drains ran at once, over the drain's whole span, weighted by time (a
+    # batch's start is its end less its seconds, logged to the millisecond: 5 ms of
+    # slack, or one lane's next batch seems to start before its last one ended).
+    edges = sorted([(s[0] + 0.005, 1) for s in spans] + [(s[1], -1) for s in spans])
     running, at, most, overlapped = 0, first, 0, 0.0
     for when, step in edges:
         overlapped += running * (when - at)
