@@ -35,6 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+SORT = "cumulative"  # --sort
+CALLERS = ""  # --callers: who calls the functions matching it
+ONLY = ""  # --only: the profile's lines of these files (a regular expression)
+
+
 @contextmanager
 def measured(name: str, count: int, profile: bool) -> Iterator[None]:
     profiler = cProfile.Profile(time.process_time) if profile else None
@@ -53,7 +58,10 @@ def measured(name: str, count: int, profile: bool) -> Iterator[None]:
         )
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+            stats = pstats.Stats(profiler, stream=out).sort_stats(SORT)
+            stats.print_stats(*([ONLY] if ONLY else []), 45)
+            if CALLERS:
+                stats.print_callers(CALLERS)
             print(out.getvalue())
 
 
@@ -152,8 +160,13 @@ def main() -> None:
                                                            "replies"]
     )  # fmt: skip
     parser.add_argument("--asgi", action="store_true", help="webhooks through the ASGI app")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats)")
+    parser.add_argument("--callers", default="", help="also list who calls these functions")
+    parser.add_argument("--only", default="", help="profile lines of these files only (regex)")
     parser.add_argument("--concurrency", type=int, default=8, help="with --asgi")
     args = parser.parse_args()
+    global SORT, CALLERS, ONLY
+    SORT, CALLERS, ONLY = args.sort, args.callers, args.only
     os.environ.setdefault("OPORA_DATA_DIR", tempfile.mkdtemp(prefix="opora-msgprof-"))
     os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-key")
     os.environ["DJANGO_SETTINGS_MODULE"] = "opora.settings"

@@ -46,6 +46,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -240,14 +241,18 @@ def workers(env: dict[str, str], count: int, log: Path) -> Iterator[list[int]]:
 
 
 class Cpu:
-    """CPU seconds of the server, the workers and PostgreSQL over a phase."""
+    """CPU seconds of the server, the workers, PostgreSQL and the benchmark's own
+    process (the client and the local provider servers) over a phase."""
 
     def __init__(self, server: int, worker_pids: list[int], db: int | None) -> None:
         self.pids = {"server": [server], "workers": worker_pids, "postgres": [db] if db else []}
         self.start = self._now()
 
     def _now(self) -> dict[str, float]:
-        return {k: sum(tree_cpu(p) for p in pids) for k, pids in self.pids.items()}
+        found = {k: sum(tree_cpu(p) for p in pids) for k, pids in self.pids.items()}
+        # This process: the client posting, and the local provider servers' threads.
+        found["client"] = time.process_time()
+        return found
 
     def per(self, count: int) -> dict[str, float]:
         now = self._now()
@@ -516,6 +521,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 workdir / "worker.log"
             ).read_text(errors="replace")
             result["log_errors"] = sum(1 for line in log.splitlines() if "Traceback" in line)
+            for name in ("telegram", "vk"):
+                result[name]["drain"] = drain_batches(log, name)
             keep = ROOT / "var" / "bench" / "channels.log"
             keep.parent.mkdir(parents=True, exist_ok=True)
             keep.write_text(log)
@@ -523,6 +530,51 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     finally:
         telegram.stop()
         vk.stop()
+
+
+DRAIN_LINE = re.compile(
+    r"drain (?P<name>[\w:/-]+): (?P<did>\d+) updates in (?P<took>[\d.]+) s "
+    r"\(claim (?P<claim>[\d.]+) s\), done at (?P<done>[\d.]+)"
+)
+
+
+def drain_batches(log: str, prefix: str) -> dict[str, Any]:
+    """The drain's own timing, from the workers' log (one line per batch): how many
+    batches, their size and seconds, how many ran at once, messages per drain-second."""
+    spans, lanes = [], set()
+    for match in DRAIN_LINE.finditer(log):
+        if match["name"].split(":")[0] != prefix:
+            continue
+        lanes.add(match["name"])
+        done, took = float(match["done"]), float(match["took"])
+        spans.append((done - took, done, int(match["did"]), took, float(match["claim"])))
+    if not spans:
+        return {"batches": 0}
+    busy = sum(s[3] for s in spans)
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    # How many drains ran at once, over the drain's whole span, weighted by time (a
+    # batch's start is its end less its seconds, logged to the millisecond: 5 ms of
+    # slack, or one lane's next batch seems to start before its last one ended).
+    edges = sorted([(s[0] + 0.005, 1) for s in spans] + [(s[1], -1) for s in spans])
+    running, at, most, overlapped = 0, first, 0, 0.0
+    for when, step in edges:
+        overlapped += running * (when - at)
+        running, at = running + step, when
+        most = max(most, running)
+    took = sorted(s[3] for s in spans)
+    return {
+        "batches": len(spans),
+        "lanes": len(lanes),
+        "mean_size": round(sum(s[2] for s in spans) / len(spans), 1),
+        "seconds_p50": round(percentile(took, 50), 3),
+        "seconds_max": round(took[-1], 3),
+        "claim_seconds_total": round(sum(s[4] for s in spans), 2),
+        "busy_seconds": round(busy, 2),
+        "span_seconds": round(last - first, 2),
+        "mean_running": round(overlapped / max(1e-9, last - first), 2),
+        "most_running": most,
+        "messages_per_busy_second": round(sum(s[2] for s in spans) / max(1e-9, busy), 1),
+    }
 
 
 def _count(calls: list[Any]) -> dict[str, int]:
@@ -545,6 +597,7 @@ def _print(r: dict[str, Any], label: str) -> None:
             f"(p50 {lat['p50_ms']} p95 {lat['p95_ms']} p99 {lat['p99_ms']} ms)"
         )
         print(f"           CPU per message: {p['cpu_per_message']}")
+        print(f"           drain batches: {p.get('drain')}")
     q = r["replies"]
     a, lat = q["api"], q["latency"]
     print(

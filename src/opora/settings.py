@@ -238,6 +238,9 @@ DATABASES = {"default": _database()}
 # more throughput (bench/RESULTS.md).
 _SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 WEB_THREADS = env_int("OPORA_WEB_THREADS", 2 if _SQLITE else 8, minimum=1)
+# Messenger drains that may run at once, each over its own share of the people who
+# write (messengers/drain.py): as many as there are `opora worker` processes.
+MESSENGER_DRAIN_LANES = env_int("OPORA_MESSENGER_DRAIN_LANES", 2, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -143,10 +143,19 @@ def _remember_many(stored: Sequence[tuple[Arrived, Ticket]]) -> None:
         if key in last and last[key][2] > wrote_at:
             wrote_at = last[key][2]  # a message delivered late never moves it back
         last[key] = (arrived, ticket, wrote_at)
-    lookup = Q()
+    # A lookup per account (nearly always one for a batch), not one OR-ed condition per
+    # chat: composing those cost the ORM more than the rest of this function.
+    chats: dict[tuple[str, int], list[str]] = {}
     for channel, account, chat in last:
-        lookup |= Q(channel=channel, account_id=account, chat_id=chat)
-    known = {(c.channel, c.account_id, c.chat_id): c for c in Conversation.objects.filter(lookup)}
+        chats.setdefault((channel, account), []).append(chat)
+    lookup = Q()
+    for (channel, account), ids in chats.items():
+        lookup |= Q(channel=channel, account_id=account, chat_id__in=ids)
+    known = {
+        (c.channel, c.account_id, c.chat_id): c
+        for c in Conversation.objects.filter(lookup)
+        if (c.channel, c.account_id, c.chat_id) in last
+    }
     changed: list[Conversation] = []
     new: list[Conversation] = []
     for key, (arrived, ticket, wrote_at) in last.items():

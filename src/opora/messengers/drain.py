@@ -7,9 +7,17 @@ as providers want. It queues the messenger's drain job only when none is queued
 not a thousand. The job (`run`) takes every waiting update, in arrival order, in
 batches of `BATCH`: each batch is read, its files fetched and its people named outside
 any transaction, then stored with one transaction through the channel layer's
-`receive_many`. One drain runs at a time (a lease on the same row), so the messages of
-one chat go in in the order they came; a second job that finds the lease taken leaves
-the work to the one that runs, which looks again once it has let the lease go.
+`receive_many`.
+
+Lanes: the updates are split by the person who wrote (`shard_of`, stored on each row as
+it arrives) into `lanes()` lanes (OPORA_MESSENGER_DRAIN_LANES, 2 by default: one per
+worker process), each with its own flag row and job, so that several workers drain at
+once. Within a lane one drain runs at a time (a lease on its row), so the messages of
+one person go in in the order they came and their conversation is opened once; a
+second job that finds the lease taken leaves the work to the one that runs, which
+looks again once it has let the lease go. Two lanes never hold the same person: their
+batches touch different people, conversations and tickets, and do not wait for each
+other.
 
 A batch that fails as a whole is tried again update by update; an update that fails
 alone is marked (`outcome` "failed", its `error`) and logged, and the others go on. A
@@ -20,10 +28,13 @@ drain again and they are taken after `STALE` (three attempts at most).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django_tasks.base import Task
@@ -41,7 +52,69 @@ BATCH = 200
 # updates it claimed are free again.
 STALE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
+RENEW = 10.0  # seconds between renewals of a running drain's lease
 FAILED = "failed"  # the outcome of an update that could not be taken in
+# A person's updates are in one of SHARDS shards; lane k of n takes the shards s with
+# s % n == k (so changing the number of lanes needs no rewrite of stored rows).
+SHARDS = 1024
+
+
+def lanes() -> int:
+    """How many drains of one messenger may run at once."""
+    return max(1, int(settings.MESSENGER_DRAIN_LANES))
+
+
+def shard_of(person: object) -> int:
+    """The shard of the updates of `person` (the provider's id of who wrote; None when
+    the update names nobody): the same person, the same lane, always."""
+    if person is None:
+        return 0
+    return zlib.crc32(str(person).encode()) % SHARDS
+
+
+def lane_name(name: str, lane: int) -> str:
+    """The flag row of a lane: lane 0 keeps the messenger's own name."""
+    return name if lane == 0 else f"{name}:{lane}"
+
+
+def in_lane(queryset: Any, lane: int, count: int) -> Any:
+    """The rows of `queryset` that lane `lane` of `count` takes."""
+    return queryset.alias(lane=F("shard") % count).filter(lane=lane)
+
+
+def request_lanes(name: str, task: Task[Any, Any], shards: Iterable[int] | None = None) -> None:
+    """Queue the drain of every lane that holds one of `shards` (every lane when None);
+    `task(lane)` drains one lane."""
+    count = lanes()
+    wanted = range(count) if shards is None else sorted({s % count for s in shards})
+    queued = _queued_among([lane_name(name, lane) for lane in wanted])
+    for lane in wanted:
+        if lane_name(name, lane) not in queued:  # one statement asks for every lane
+            request(lane_name(name, lane), task, lane)
+
+
+def run_lanes(
+    name: str,
+    waiting: Callable[[], Any],
+    take: Callable[[list[int]], int],
+    lane: int | None = None,
+    *,
+    batch: int | None = None,
+) -> int:
+    """`run` for lane `lane` of messenger `name` (every lane, one after another, when
+    None: a job queued before there were lanes, a polling run). Returns how many
+    updates were handled."""
+    count = lanes()
+    chosen = range(count) if lane is None else [lane] if 0 <= lane < count else []
+    done = 0
+    for each in chosen:
+        done += run(
+            lane_name(name, each),
+            lambda each=each: in_lane(waiting(), each, count),  # type: ignore[misc]
+            take,
+            batch=batch or BATCH,
+        )
+    return done
 
 
 def request(name: str, task: Task[Any, Any], *args: Any) -> bool:
@@ -58,6 +131,21 @@ def request(name: str, task: Task[Any, Any], *args: Any) -> bool:
     if taken:
         task.enqueue(*args)
     return bool(taken)
+
+
+def _queued_among(names: Sequence[str]) -> set[str]:
+    """Which of the drains `names` are queued: one fixed statement per number of names."""
+    if not names:
+        return set()
+    meta, quote = IntakeDrain._meta, connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(names))
+    sql = (
+        f"SELECT {quote('name')} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('name')} IN ({marks}) AND {quote('queued_at')} IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(names))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _queued(name: str) -> bool:
@@ -103,8 +191,22 @@ def run(
     returns how many it handled. Returns how many updates this run handled."""
 
     def step() -> int:
+        started = time.monotonic()
         ids = _claim(waiting, batch)
-        return take(ids) if ids else 0
+        claimed = time.monotonic()
+        did = take(ids) if ids else 0
+        if did:
+            # One line per batch: what the drain did and how long it took (the
+            # benchmark reads these to tell waiting from working).
+            logger.info(
+                "drain %s: %s updates in %.3f s (claim %.3f s), done at %.3f",
+                name,
+                did,
+                time.monotonic() - started,
+                claimed - started,
+                time.time(),
+            )
+        return did
 
     return alone(name, step, lambda: bool(waiting().exists()))
 
@@ -116,9 +218,14 @@ def alone(name: str, step: Callable[[], int], pending: Callable[[], bool]) -> in
     done = 0
     while _lease(name):
         try:
+            renewed = time.monotonic()
             while did := step():
                 done += did
-                IntakeDrain.objects.filter(name=name).update(running_at=clock.now())
+                # The lease renewed now and then, well within STALE: not a durable
+                # commit after every batch.
+                if time.monotonic() - renewed > RENEW:
+                    IntakeDrain.objects.filter(name=name).update(running_at=clock.now())
+                    renewed = time.monotonic()
         finally:
             IntakeDrain.objects.filter(name=name).update(running_at=None)
         # Work that came while the lease was being let go found it taken: look again,

@@ -83,6 +83,9 @@ class TelegramUpdate(models.Model):
     # Why it failed, when it did (the drain tries it again, three times at most).
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Which drain lane takes it: from the person who wrote (`drain.shard_of`), so one
+    # person's updates always go through the same lane, in order.
+    shard = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     # A drain took it (set while it works on it); handled: taken in, or given up.
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -197,6 +200,7 @@ class VkEvent(models.Model):
     outcome = models.CharField(max_length=16, blank=True)
     error = models.TextField(blank=True)  # why it failed, when it did
     attempts = models.PositiveSmallIntegerField(default=0)
+    shard = models.PositiveSmallIntegerField(default=0)  # its drain lane's (as above)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # a drain works on it
     handled_at = models.DateTimeField(null=True, blank=True)
@@ -216,9 +220,9 @@ class VkEvent(models.Model):
 
 
 class IntakeDrain(models.Model):
-    """The drain job of one messenger's stored updates (`drain.py`): whether one is
-    queued (a webhook queues it only when none is) and whether one runs (one at a
-    time, so a chat's messages go in in order)."""
+    """The drain job of one lane of a messenger's stored updates (`drain.py`): whether
+    one is queued (a webhook queues it only when none is) and whether one runs (one
+    at a time per lane, so a person's messages go in in order)."""
 
     name = models.CharField(max_length=32, primary_key=True)
     queued_at = models.DateTimeField(null=True, blank=True)

@@ -21,12 +21,14 @@ def poll_telegram_task() -> int:
 
 
 @task()
-def drain_telegram_task() -> int:
-    """Every stored Telegram update still waiting, taken in in batches (`drain.py`)."""
+def drain_telegram_task(lane: int | None = None) -> int:
+    """Every stored Telegram update of one drain lane still waiting (every lane when
+    None), taken in in batches (`drain.py`)."""
     from opora.messengers import drain
-    from opora.messengers.telegram import intake
+    from opora.messengers.telegram import client, intake
 
-    return drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+    with client.sessions():  # one session per bot for the whole run, not per batch
+        return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
 
 
 @task()
@@ -48,8 +50,9 @@ def forget_telegram_updates_task() -> int:
 
     deleted, _ = TelegramUpdate.objects.filter(received_at__lt=clock.now() - KEEP_UPDATES).delete()
     if intake.waiting().filter(received_at__lt=clock.now() - timedelta(minutes=2)).exists():
-        drain.unstick(intake.DRAIN)
-        drain.request(intake.DRAIN, drain_telegram_task)
+        for lane in range(drain.lanes()):
+            drain.unstick(drain.lane_name(intake.DRAIN, lane))
+        drain.request_lanes(intake.DRAIN, drain_telegram_task)
     return deleted
 
 
@@ -58,12 +61,14 @@ register_periodic(forget_telegram_updates_task, every=timedelta(minutes=5))
 
 
 @task()
-def drain_vk_task() -> int:
-    """Every stored VK event still waiting, taken in in batches (`drain.py`)."""
+def drain_vk_task(lane: int | None = None) -> int:
+    """Every stored VK event of one drain lane still waiting (every lane when None),
+    taken in in batches (`drain.py`)."""
     from opora.messengers import drain
-    from opora.messengers.vk import intake
+    from opora.messengers.vk import client, intake
 
-    return drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+    with client.sessions():  # one session per community for the whole run
+        return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
 
 
 @task()
@@ -86,8 +91,9 @@ def sweep_vk_events_task() -> int:
     VkEvent.objects.filter(received_at__lt=now - KEEP_UPDATES).delete()
     stuck = intake.waiting().filter(received_at__lt=now - timedelta(minutes=2)).count()
     if stuck:
-        drain.unstick(intake.DRAIN)
-        drain.request(intake.DRAIN, drain_vk_task)
+        for lane in range(drain.lanes()):
+            drain.unstick(drain.lane_name(intake.DRAIN, lane))
+        drain.request_lanes(intake.DRAIN, drain_vk_task)
     return stuck
 
 

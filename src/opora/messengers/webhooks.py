@@ -168,10 +168,11 @@ def store(
         else:
             found[key] = index
     if telegram:
+        shards = {i: telegram_intake.shard(_data(posts[i])) for i in telegram.values()}
         new = insert_new(
             TelegramUpdate,
             [
-                TelegramUpdate(bot_id=b, update_id=u, payload=_data(posts[i]))
+                TelegramUpdate(bot_id=b, update_id=u, payload=_data(posts[i]), shard=shards[i])
                 for (b, u), i in telegram.items()
             ],
             unique=("bot", "update_id"),
@@ -181,12 +182,19 @@ def store(
                 outcomes[index] = telegram_intake.DUPLICATE
         # Queued for duplicates too: a post sent again because its drain could not be
         # queued the first time (its answer was 500) gets it queued now.
-        drain.request(telegram_intake.DRAIN, drain_telegram_task)
+        drain.request_lanes(telegram_intake.DRAIN, drain_telegram_task, shards.values())
     if vk:
+        shards = {i: vk_intake.shard(_data(posts[i])) for i in vk.values()}
         new = insert_new(
             VkEvent,
             [
-                VkEvent(community_id=c, event_id=e, kind=_kind(posts[i]), payload=_data(posts[i]))
+                VkEvent(
+                    community_id=c,
+                    event_id=e,
+                    kind=_kind(posts[i]),
+                    payload=_data(posts[i]),
+                    shard=shards[i],
+                )
                 for (c, e), i in vk.items()
             ],
             unique=("community", "event_id"),
@@ -194,7 +202,7 @@ def store(
         for key in vk:
             if key not in new:
                 logger.info("vk community %s: event %s arrived again", *key)
-        drain.request(vk_intake.DRAIN, drain_vk_task)
+        drain.request_lanes(vk_intake.DRAIN, drain_vk_task, shards.values())
     return [
         OK if isinstance(p, VkPost) and o in _STORED else o
         for p, o in zip(posts, outcomes, strict=True)

@@ -68,8 +68,21 @@ def _is_start(text: str) -> bool:
 def keep(bot_id: int, update_id: int, data: dict[str, Any]) -> bool:
     """Store an update as it came, for the drain; False when it was stored before
     (one INSERT … ON CONFLICT DO NOTHING: a webhook commits it at once)."""
-    row = TelegramUpdate(bot_id=bot_id, update_id=update_id, payload=data)
+    row = TelegramUpdate(bot_id=bot_id, update_id=update_id, payload=data, shard=shard(data))
     return insert_once(row, unique=("bot", "update_id"))
+
+
+def shard(data: Any) -> int:
+    """The drain shard of an update: from who wrote (the sender, else the chat), read
+    without checking the rest (an update the drain will refuse goes to shard 0)."""
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, dict):
+        return 0
+    for part in ("from", "chat"):
+        found = message.get(part)
+        if isinstance(found, dict) and isinstance(found.get("id"), int):
+            return drain.shard_of(found["id"])
+    return 0
 
 
 def waiting() -> QuerySet[TelegramUpdate]:

@@ -47,5 +47,5 @@ def poll_all() -> int:
     bots = TelegramBot.objects.filter(active=True, mode=BotMode.POLLING).order_by("id")[:MAX_BOTS]
     fetched = sum(poll(bot) for bot in bots)
     if fetched:
-        drain.run(intake.DRAIN, intake.waiting, intake.take_many)
+        drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many)
     return fetched

@@ -75,6 +75,20 @@ def waiting() -> QuerySet[VkEvent]:
     return VkEvent.objects.filter(drain.waiting_filter())
 
 
+def shard(data: Any) -> int:
+    """The drain shard of an event: from the person it is about (who wrote the message
+    or the comment, who refused or allowed messages), so a person's messages, comments
+    and permissions go through one lane in order; 0 when it names nobody."""
+    found = data.get("object") if isinstance(data, dict) else None
+    obj = found if isinstance(found, dict) else {}
+    inner = obj.get("message", obj)
+    message = inner if isinstance(inner, dict) else {}
+    for value in (message.get("from_id"), obj.get("from_id"), obj.get("user_id")):
+        if _int(value) is not None:
+            return drain.shard_of(value)
+    return 0
+
+
 @dataclass
 class _Batch:
     """What a batch of events brings: messages to store, permissions to apply."""
