@@ -29,3 +29,9 @@ class MessengersConfig(AppConfig):
 
         lean.register_async(views.telegram_webhook, webhooks.TelegramHandler())
         lean.register_async(vk_callback, webhooks.VkHandler())
+
+        from opora.core.dispatch import subscribe
+        from opora.core.lifecycle import WorkerStarting
+        from opora.messengers.vk.client import warm_up_with_worker
+
+        subscribe(WorkerStarting, warm_up_with_worker)

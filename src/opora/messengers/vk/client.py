@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import hashlib
+import logging
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
+from django import db
 
 from opora.messengers.models import VkCommunity
 
@@ -369,3 +371,20 @@ def comment(
         return ids
 
     return call(endpoint, go)
+
+
+def warm_up_with_worker(events: list[Any]) -> None:
+    """A job worker starts on a desk with an active VK community: import the VK client
+    library now, in a thread beside the jobs. Imported on the first VK batch instead,
+    it cost that batch over a second of CPU, while a burst of messages waited."""
+
+    def warm() -> None:
+        try:
+            if VkCommunity.objects.filter(active=True).exists():
+                import vkbottle  # noqa: F401
+        except Exception:  # a warm-up only: the first batch imports it anyway
+            logging.getLogger("opora.messengers").exception("vk: warming up failed")
+        finally:
+            db.connections.close_all()
+
+    threading.Thread(target=warm, name="opora-vk-warm-up", daemon=True).start()
