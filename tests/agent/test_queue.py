@@ -203,3 +203,30 @@ def test_a_row_names_its_assignee_team_and_organization_even_a_departed_assignee
         assert f'<td class="c-person">{assignee}</td>' in row
         assert '<td class="c-team">Support</td>' in row
         assert "Dana · Acme" in row
+
+
+def test_a_desk_with_many_organizations_filters_by_a_typed_name_not_a_list_of_all(
+    client, alice, dana, make_ticket, acme, monkeypatch
+):
+    from opora.accounts.models import Organization, User
+
+    # given a ticket from Acme and one from a customer of no organization, on a desk
+    # with more organizations than the filter lists
+    monkeypatch.setattr("opora.agent.queues.ORGANIZATION_PICKER", 2)
+    Organization.objects.bulk_create(Organization(name=f"Org {i}") for i in range(3))
+    loner = User.objects.create(email="lone@else.test", name="Lone")
+    acme_ticket, other = make_ticket(dana), make_ticket(loner)
+    client.force_login(alice)
+
+    # when
+    page = client.get("/agent/?view=open").content.decode()
+    named = client.get("/agent/?view=open&organization_name=ACME").content.decode()
+    unknown = client.get("/agent/?view=open&organization_name=Nobody").content.decode()
+
+    # then a field to type the name in, no list of every organization
+    assert 'name="organization_name"' in page and "Org 2" not in page
+    # and the typed name filters (in any case), a name nobody has lists nothing
+    assert f'data-number="{acme_ticket.number}"' in named
+    assert f'data-number="{other.number}"' not in named
+    assert 'value="ACME"' in named
+    assert "data-number=" not in unknown

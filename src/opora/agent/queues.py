@@ -249,6 +249,29 @@ def _int(value: str | None) -> int | None:
     return parse_id(value or "")
 
 
+# Up to this many organizations the filter is a list to pick from; past it (a desk with
+# a CRM import of thousands) a field for the name: every page load listed all of them.
+ORGANIZATION_PICKER = 200
+
+
+def organizations_to_pick() -> list[Organization] | None:
+    """The organizations for the filter's list, or None when there are too many to list."""
+    found = list(
+        Organization.objects.order_by("name").only("id", "name")[: ORGANIZATION_PICKER + 1]
+    )
+    return None if len(found) > ORGANIZATION_PICKER else found
+
+
+def organization_named(params: QueryDict) -> int | None:
+    """The organization whose name the filter's field holds (any case), 0 for a name no
+    organization has (the list is then empty), None when the field is empty."""
+    name = (params.get("organization_name") or "").strip()[:200]
+    if not name:
+        return None
+    found = Organization.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
+    return found or 0
+
+
 def parse_filter(params: QueryDict) -> TicketFilter:
     """List filters from the query string; unknown values are ignored, never a 500."""
     statuses = [s for s in params.getlist("status") if s in TicketStatus.values]
@@ -265,7 +288,7 @@ def parse_filter(params: QueryDict) -> TicketFilter:
         type=types or None,
         team=_int(params.get("team")),
         line=line if line in (1, 2, 3) else None,
-        organization=_int(params.get("organization")),
+        organization=_int(params.get("organization")) or organization_named(params),
         tag=(params.get("tag") or "").strip()[:64] or None,
         q=(params.get("q") or "").strip()[:200] or None,
     )

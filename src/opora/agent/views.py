@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from opora.accounts.models import Organization, Role, Team, User
+from opora.accounts.models import Role, Team, User
 from opora.agent.queues import (
     DEFAULT_QUEUE,
     DEFAULT_SORT,
@@ -23,6 +23,7 @@ from opora.agent.queues import (
     after_cursor,
     attach_names,
     cursor_of,
+    organizations_to_pick,
     parse_filter,
     queue_counts_of,
     queue_rows,
@@ -97,7 +98,17 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter": ticket_filter,
         "filtered": any(
             request.GET.get(name)
-            for name in ("status", "priority", "type", "team", "line", "organization", "tag", "q")
+            for name in (
+                "status",
+                "priority",
+                "type",
+                "team",
+                "line",
+                "organization",
+                "organization_name",
+                "tag",
+                "q",
+            )
         ),
         "statuses": TicketStatus.choices,
         "priorities": [(p.code, p.label) for p in Priority],
@@ -119,7 +130,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     context |= {
         "queues": [(q, counts[q.key]) for q in QUEUES],
         "teams": teams,
-        "organizations": list(Organization.objects.order_by("name").only("id", "name")),
+        "organizations": organizations_to_pick(),
+        "organization_name": (request.GET.get("organization_name") or "").strip()[:200],
     }
     return render(request, "agent/queue.html", context)
 
