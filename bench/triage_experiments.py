@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from bench.triage_network import SparseMLP  # noqa: E402
+from bench.triage_network import FastMLP, SparseMLP  # noqa: E402
 from opora.triage import classifier  # noqa: E402
 
 SEEDS = (0, 1)
@@ -341,6 +341,18 @@ def network(features: Callable[[], Any], *, seeds: Sequence[int] = (0,), **optio
     return fit
 
 
+def fast_network(features: Callable[[], Any], **options: Any):
+    """Fourth round: `FastMLP` (several small networks side by side, columns seen in at
+    least `min_df` tickets, large batches, one-cycle rate); its mean log-probabilities."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        f = features()
+        net = FastMLP(**options).fit(f.fit_transform(texts), labels)
+        return lambda new: net.log_proba(f.transform(new))
+
+    return fit
+
+
 def word_dropout(texts: Sequence[str], share: float, seed: int) -> list[str]:
     """Copies of the texts with each word left out at random (at least one word kept)."""
     rng = np.random.default_rng(seed)
@@ -450,6 +462,32 @@ MEMBERS: dict[str, Callable[..., Any]] = {
         classifier.build_features, seeds=(0, 1), **{**_NET, "epochs": 4, "rate": 2e-2}
     ),
 }
+# Fourth round: small networks, cheap enough for the budget.
+_FAST: dict[str, Any] = {"hidden": 128, "epochs": 6, "batch": 1024, "rate": 0.06, "min_df": 3}
+MEMBERS.update(
+    {
+        "fnet3": fast_network(classifier.build_features, seeds=(0, 1, 2), **_FAST),
+        "fnet3_df5_e8": fast_network(
+            classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "min_df": 5, "epochs": 8}
+        ),
+        "fnet6_h64": fast_network(
+            classifier.build_features, seeds=range(6), **{**_FAST, "hidden": 64}
+        ),
+        "fnet5": fast_network(classifier.build_features, seeds=range(5), **_FAST),
+        "fnet3_h256": fast_network(
+            classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "hidden": 256}
+        ),
+        "fnet3_e10": fast_network(
+            classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "epochs": 10}
+        ),
+        "fnet3_e14": fast_network(
+            classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "epochs": 14}
+        ),
+        "fnet3_e10_r10": fast_network(
+            classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "epochs": 10, "rate": 0.1}
+        ),
+    }
+)
 # The SVM and the three networks together; temperatures fitted on both CV splits' held-out
 # fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
 MEMBERS["product_net3"] = blend([(MEMBERS["product"], 0.17), (MEMBERS["net_seeds3"], 1.03)])
