@@ -49,10 +49,10 @@ def test_one_ticket_gets_the_same_answer_as_in_a_batch(desk):
         assert np.allclose(networks.log_proba(rows[i]), batch[i], atol=1e-4)
 
 
-def test_a_large_enough_desk_gets_the_blend_and_its_confidence_is_a_probability(desk, monkeypatch):
+def test_a_large_desks_team_gets_the_blend_and_its_confidence_is_a_probability(desk, monkeypatch):
     features, matrix, labels, rows, truth = desk
     monkeypatch.setattr(classifier, "NETWORK_MIN_SAMPLES", 500)
-    fitted = classifier.fit(features, matrix, labels)
+    fitted = classifier.fit(features, matrix, labels, networks=True)
     assert fitted is not None
     model = fitted.pipeline.named_steps["model"]
     assert isinstance(model, classifier.Blend)
@@ -67,8 +67,11 @@ def test_a_large_enough_desk_gets_the_blend_and_its_confidence_is_a_probability(
     assert np.allclose(loaded.predict_proba(rows), found)
 
 
-def test_a_small_desk_keeps_the_svm_alone(desk):
+def test_a_small_desk_and_the_other_targets_keep_the_svm_alone(desk, monkeypatch):
     features, matrix, labels, _, _ = desk
-    fitted = classifier.fit(features, matrix, labels)
-    assert fitted is not None
-    assert isinstance(fitted.pipeline.named_steps["model"], classifier.CalibratedSVM)
+    small = classifier.fit(features, matrix, labels, networks=True)
+    monkeypatch.setattr(classifier, "NETWORK_MIN_SAMPLES", 500)
+    other = classifier.fit(features, matrix, labels)
+    for fitted in (small, other):
+        assert fitted is not None
+        assert isinstance(fitted.pipeline.named_steps["model"], classifier.CalibratedSVM)

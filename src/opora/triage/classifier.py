@@ -56,9 +56,12 @@ BODY_CHARS = 2000
 # Chosen by cross-validation on the training part of the Banking77 corpus (bench/triage.py).
 SVM_C = 0.5
 TAGS_C = 4.0
-# From this many tickets a single-label target gets the small networks beside its SVM
-# (network.py); below it, too few examples for them to add anything, and the SVM alone
-# keeps its confidence as it was.
+# From this many tickets the team gets the small networks beside its SVM (network.py);
+# below it, too few examples for them to add anything, and the SVM alone keeps its
+# confidence as it was. Only the team (`fit(..., networks=True)`): the networks are most
+# of a training's time, the budget allows them once, and the team is the target with
+# many fine-grained classes where they were measured to help (type and priority have a
+# handful of classes).
 NETWORK_MIN_SAMPLES = 1000
 # The networks' softmax temperature, chosen by cross-validation on Banking77's training
 # part (their mean log-probabilities on the held-out fifths): they are fitted once, on
@@ -290,11 +293,16 @@ def fit_features(texts: Sequence[str]) -> tuple[Pipeline, Any]:
 
 
 def fit(
-    features: Pipeline, matrix: Any, labels: Sequence[str | None], *, seed: int = 0
+    features: Pipeline,
+    matrix: Any,
+    labels: Sequence[str | None],
+    *,
+    seed: int = 0,
+    networks: bool = False,
 ) -> Fitted | None:
     """Fit the SVM on 80 %, measure it on the held-out 20 % (and fit its temperature
-    there), then fit it again on everything; from NETWORK_MIN_SAMPLES tickets, the
-    networks too, once, on everything (their cost is most of a training's; the
+    there), then fit it again on everything; with `networks`, from NETWORK_MIN_SAMPLES
+    tickets, the networks too, once, on everything (their cost is most of a training's; the
     accuracy recorded is then the SVM's alone, which the blend beats in
     cross-validation).
 
@@ -315,7 +323,7 @@ def fit(
     temperature = fit_temperature(trial.decision_function(held_out), y_test, trial.classes_)
     svm = CalibratedSVM(build_model().fit(matrix[rows], ys), temperature)
     final: CalibratedSVM | Blend = svm
-    if len(rows) >= NETWORK_MIN_SAMPLES:
+    if networks and len(rows) >= NETWORK_MIN_SAMPLES:
         final = Blend(svm, build_networks(seed).fit(matrix[rows], ys), NETWORK_TEMPERATURE)
     return Fitted(
         pipeline=Pipeline([("features", features), ("model", final)]),
