@@ -488,6 +488,16 @@ MEMBERS.update(
         "fnet3_e10": fast_network(
             classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "epochs": 10}
         ),
+        "ftext3": fast_network(
+            classifier.build_features,
+            seeds=(0, 1, 2),
+            **{**_FAST, "epochs": 10, "relu": False, "dropout": 0.0},
+        ),
+        "ftext3_d5": fast_network(
+            classifier.build_features,
+            seeds=(0, 1, 2),
+            **{**_FAST, "epochs": 10, "relu": False},
+        ),
         "fnet3_e14": fast_network(
             classifier.build_features, seeds=(0, 1, 2), **{**_FAST, "epochs": 14}
         ),

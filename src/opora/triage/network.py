@@ -73,6 +73,7 @@ class Networks:
         seeds: Sequence[int] = SEEDS,
         warmup: float = WARMUP,
         work: int = WORK,
+        relu: bool = True,
     ) -> None:
         self.hidden = hidden
         self.epochs = epochs
@@ -83,6 +84,9 @@ class Networks:
         self.seeds = tuple(seeds)
         self.warmup = warmup
         self.work = work
+        # False: no non-linearity, the hidden units are a learned weighted mean of the
+        # columns' embeddings (fastText-like; an experiment, bench/RESULTS.md).
+        self.relu = relu
 
     def fit(self, rows: Any, labels: Sequence[str]) -> Networks:
         with threadpool_limits(1, user_api="blas"):
@@ -139,7 +143,7 @@ class Networks:
                 w1s = w1[cols]
                 z = xs @ w1s
                 z += b1
-                a = np.maximum(z, 0)
+                a = np.maximum(z, 0) if self.relu else z.copy()
                 mask = rng.random(a.shape, dtype=np.float32) >= self.dropout
                 mask = mask.astype(np.float32) / np.float32(1 - self.dropout)
                 a *= mask
@@ -149,7 +153,8 @@ class Networks:
                 d2 /= np.float32(m)
                 da = d2 @ w2.T
                 da *= mask
-                da *= z > 0
+                if self.relu:
+                    da *= z > 0
                 grads = [da.sum(axis=0), a.T @ d2, d2.sum(axis=0)]
                 g1 = np.asarray(xs.T @ da)
                 step += 1
@@ -171,14 +176,16 @@ class Networks:
             cols = self.column_[x.indices]
             known = cols >= 0
             z = x.data[known] @ self.w1[cols[known]].astype(np.float32)
-            return np.maximum(z + self.b1, 0)[None, :]
+            z = z + self.b1
+            return (np.maximum(z, 0) if self.relu else z)[None, :]
         cols = self.column_[x.indices]
         known = cols >= 0
         x = sparse.csr_matrix(
             (x.data * known, np.where(known, cols, 0), x.indptr),
             shape=(x.shape[0], self.w1.shape[0]),
         )
-        return np.maximum(x @ self.w1.astype(np.float32) + self.b1, 0)
+        z = x @ self.w1.astype(np.float32) + self.b1
+        return np.maximum(z, 0) if self.relu else z
 
     def log_proba(self, rows: Any) -> Any:
         a = self.hidden_units(rows)
