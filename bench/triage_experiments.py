@@ -22,6 +22,9 @@ figure. The member "product" is what opora.triage.classifier fits today.
 The members `net*` (third round) are the one hidden layer network of
 bench/triage_network.py; `svm_aug*` the product's SVM on word-dropped copies as well.
 --stack fits a logistic regression on the members' probabilities instead of averaging.
+The members `fnet*` and `ftext*` (fourth round) are the product's small networks
+(`opora.triage.network.Networks`), `product_fnet3_e10` the product's blend of the SVM and
+them.
 
 Nothing here downloads anything: every model learns from the corpus's training text.
 Times are wall and CPU seconds of this process (the machine is shared: CPU time says
@@ -325,7 +328,7 @@ def _pairs_features() -> Features:
 
 
 def network(features: Callable[[], Any], *, seeds: Sequence[int] = (0,), **options: Any):
-    """Third round: `opora.triage.network.SparseMLP` (one hidden layer trained from
+    """Third round: `bench.triage_network.SparseMLP` (one hidden layer trained from
     scratch on the sparse TF-IDF, lazy Adam), its log-probabilities averaged over seeds."""
 
     def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
