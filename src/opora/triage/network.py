@@ -123,14 +123,16 @@ class Networks:
         marked = np.zeros(width, bool)
         position = np.zeros(width, np.int32)
         epochs = max(1, min(self.epochs, round(self.work / max(x.nnz, 1))))
-        steps = epochs * -(-n // self.batch)
+        # At least five steps an epoch: a desk of 2,000 tickets learns in batches of 400.
+        batch = min(self.batch, max(64, n // 5))
+        steps = epochs * -(-n // batch)
         warm = max(1, int(self.warmup * steps))
         step = 0
         for _ in range(epochs):
             order = rng.permutation(n)
             xe, ye = x[order], y[order]
-            for start in range(0, n, self.batch):
-                xb, yb = xe[start : start + self.batch], ye[start : start + self.batch]
+            for start in range(0, n, batch):
+                xb, yb = xe[start : start + batch], ye[start : start + batch]
                 m = len(yb)
                 # The batch's columns, and each one's row in the batch's slice of w1.
                 marked[xb.indices] = True
