@@ -1,6 +1,7 @@
-"""A small neural network for triage (an experiment of bench/triage_experiments.py, not
-in the product: it did not beat the linear SVM, see bench/RESULTS.md, Banking77, third
-round), trained from scratch on the desk's own tickets:
+"""A small neural network for triage (the third round's experiment of
+bench/triage_experiments.py: too slow for the budget as it is here, see bench/RESULTS.md,
+Banking77, third round; its cheaper successor, fourth round, is the product's
+`opora.triage.network.Networks`), trained from scratch on the desk's own tickets:
 one hidden layer of ReLU units straight on the sparse TF-IDF features, a softmax over
 the classes. Written with numpy/scipy because scikit-learn's MLPClassifier updates the
 whole dense first layer at every step (minutes per fit on 10,000 tickets): here a

@@ -91,7 +91,8 @@ def train(targets: list[str] | None = None) -> list[Outcome]:
         if target == Target.TAGS:
             fitted = classifier.fit_tags(features, matrix, tag_lists)
         else:
-            fitted = classifier.fit(features, matrix, labels[target])
+            team = target == Target.TEAM
+            fitted = classifier.fit(features, matrix, labels[target], networks=team)
         if fitted is None:
             outcomes.append(_refused(target, known(target)))
         else:
