@@ -108,7 +108,8 @@ def write(posts: list[Post]) -> list[lean.Answer | None]:
     the group's transaction failed (nothing of it committed): `GroupCommit` then
     writes each post alone."""
     users: dict[str, User | None] = {}
-    plans = [_plan(post, users) for post in posts]
+    known: dict[Any, Any] = {}  # teams and form checks read for the group
+    plans = [_plan(post, users, known) for post in posts]
     creates = [p for p in plans if isinstance(p, _Create)]
     replies = [p for p in plans if isinstance(p, _Reply)]
     if not creates and not replies:
@@ -138,7 +139,7 @@ def write(posts: list[Post]) -> list[lean.Answer | None]:
     ]
 
 
-def _plan(post: Post, users: dict[str, User | None]) -> _Plan | None:
+def _plan(post: Post, users: dict[str, User | None], known: dict[Any, Any]) -> _Plan | None:
     """The post checked as the view checks it; None for anything the view must answer
     (a refusal, or a case this path does not take)."""
     try:
@@ -147,7 +148,7 @@ def _plan(post: Post, users: dict[str, User | None]) -> _Plan | None:
             return None
         with translation.override(post.language):
             if post.kind == "create":
-                return _plan_create(post, user)
+                return _plan_create(post, user, known)
             assert post.number is not None
             return _plan_reply(post, user, post.number)
     except Exception:  # refused or unreadable: the view says why, as it always did
@@ -165,9 +166,9 @@ def _user(token: str, users: dict[str, User | None]) -> User | None:
     return users[token]
 
 
-def _plan_create(post: Post, user: User) -> _Create | None:
+def _plan_create(post: Post, user: User, known: dict[Any, Any]) -> _Create | None:
     payload = read_json(post.body, TicketCreate)
-    fields = new_ticket_fields(user, payload)
+    fields = new_ticket_fields(user, payload, known=known)
     requester = fields.pop("requester")
     if not isinstance(requester, User):
         return None  # an address: found or created in the ticket's transaction (the view)

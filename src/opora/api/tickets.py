@@ -513,19 +513,31 @@ def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
     return json_response(created_row(ticket, user, payload), status=201)  # type: ignore[return-value]
 
 
-def new_ticket_fields(user: User, payload: TicketCreate) -> dict[str, Any]:
+def new_ticket_fields(
+    user: User, payload: TicketCreate, *, known: dict[Any, Any] | None = None
+) -> dict[str, Any]:
     """What `actions.create_ticket` is given for a new ticket the user asked for, checked
     before anything is written (a refused value opens no ticket). The view and the event
-    loop's grouped path (`api/grouped.py`) both take their checks from here."""
+    loop's grouped path (`api/grouped.py`) both take their checks from here.
+
+    `known`: what earlier tickets of the same group read (their team, their type's form
+    check of the same values), kept for the next ones; the same answers, read once."""
+    known = {} if known is None else known
     team = None
     if payload.team is not None:
-        team = Team.objects.filter(pk=payload.team).first()
+        if ("team", payload.team) not in known:
+            known["team", payload.team] = Team.objects.filter(pk=payload.team).first()
+        team = known["team", payload.team]
         if team is None:
             raise ValidationFailed(errors.UNKNOWN_TEAM, _("No such team."), field="team")
     channel = payload.channel or (Channel.API if user.is_agent else Channel.WEB)
     if not user.is_agent and payload.channel not in (None, Channel.WEB, Channel.API):
         raise Forbidden(errors.AGENTS_ONLY, _("Only agents may set the channel."), field="channel")
-    custom = check_new_ticket_fields(payload.type or TicketType.QUESTION, payload.custom_fields)
+    kind = payload.type or TicketType.QUESTION
+    form = ("form", kind, repr(sorted(payload.custom_fields.items())))
+    if form not in known:
+        known[form] = check_new_ticket_fields(kind, payload.custom_fields)
+    custom = dict(known[form])
     return {
         "custom_fields": custom,
         "requester": _requester_for(user, payload),
