@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -228,10 +228,7 @@ def answer_headers(language: str, secure: bool) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
-# Two groups on their way at once on PostgreSQL: a group's checks read the database
-# item by item (token, team, form, requester or ticket), and the second writer's reads
-# and commit overlap the first's. SQLite writes one transaction at a time anyway.
-WRITER = lean.GroupCommit(write, limit=100, writers=1 if connection.vendor == "sqlite" else 2)
+WRITER = lean.GroupCommit(write, limit=100)
 
 
 # --- in the event loop -----------------------------------------------------------------

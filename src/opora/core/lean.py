@@ -368,47 +368,36 @@ class GroupCommit:
     group is written alone; one that fails alone gets the exception (its caller answers
     5xx, and the provider sends it again). The connection is closed after `IDLE`
     seconds without work and after any error (the next group opens a fresh one, as
-    the next request would).
-
-    `writers`: how many groups may be on their way at once, each by a thread and a
-    connection of its own. One is the fewest commits; a write whose checks read the
-    database for each item (the API's) spends most of a group waiting for answers, and
-    a second writer takes the next group meanwhile."""
+    the next request would)."""
 
     IDLE = 1.0
 
-    def __init__(
-        self, write: Callable[[list[Any]], list[Any]], *, limit: int = 200, writers: int = 1
-    ) -> None:
+    def __init__(self, write: Callable[[list[Any]], list[Any]], *, limit: int = 200) -> None:
         self.write = write
         self.limit = limit
-        self.writers = writers
         self._jobs: queue.SimpleQueue[list[tuple[Any, asyncio.Future[Any]]]] = queue.SimpleQueue()
         self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[Any, asyncio.Future[Any]]]] = {}
-        self._flying: dict[asyncio.AbstractEventLoop, int] = {}  # groups on their way
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.groups = 0  # how many groups were written (one commit each, or so)
 
     async def submit(self, item: Any) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        flying = self._flying.get(loop, 0)
-        if flying < self.writers:  # a writer is free: this one starts a group
-            self._flying[loop] = flying + 1
+        waiting = self._waiting.get(loop)
+        if waiting is None:  # none is on its way: this one starts a group
+            self._waiting[loop] = []
             self._start()
             self._jobs.put([(item, future)])
-        else:  # joins the group written after one under way
-            self._waiting.setdefault(loop, []).append((item, future))
+        else:  # joins the group written after the one under way
+            waiting.append((item, future))
         return await future
 
     def _start(self) -> None:
         with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            while len(self._threads) < self.writers:
-                thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+                self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -419,8 +408,7 @@ class GroupCommit:
                 continue
             loop = group[0][1].get_loop()
             results = self._write([item for item, _future in group])
-            with self._lock:
-                self.groups += 1
+            self.groups += 1
             try:
                 loop.call_soon_threadsafe(self._done, loop, group, results)
             except RuntimeError:  # the loop is closed: nobody waits for these answers
@@ -458,10 +446,7 @@ class GroupCommit:
         if waiting:
             self._waiting[loop] = waiting[self.limit :]
             self._jobs.put(waiting[: self.limit])
-        elif self._flying.get(loop, 0) > 1:
-            self._flying[loop] -= 1
         else:
-            self._flying.pop(loop, None)
             self._waiting.pop(loop, None)
 
 
