@@ -62,7 +62,9 @@ def _burst(
                 )
             )
 
-    return asyncio.run(run())
+    answers = asyncio.run(run())
+    assert grouped.REACTIONS.wait()  # what reacts to them after commit has run
+    return answers
 
 
 def _token(user: User) -> str:

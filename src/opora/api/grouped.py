@@ -33,12 +33,16 @@ alone is replayed (nothing of it was committed).
 from __future__ import annotations
 
 import logging
+import queue
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import db
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -117,8 +121,9 @@ def write(posts: list[Post]) -> list[lean.Answer | None]:
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         opened = create_tickets([c.prepared for c in creates], savepoint=False)
         added = add_messages([r.new for r in replies], savepoint=False)
-    # Committed, and the after-commit reactions have run: from here on nothing may
-    # raise to `GroupCommit`, which would write the group again.
+        reactions = REACTIONS.take()
+    # Committed: from here on nothing may raise to `GroupCommit`, which would write the
+    # group again.
     answers: dict[int, lean.Answer] = {}
     try:
         with translation.override(settings.LANGUAGE_CODE):
@@ -129,6 +134,7 @@ def write(posts: list[Post]) -> list[lean.Answer | None]:
                 answers[id(reply)] = _answer(reply.post, json_response(row, 201).content)
     except Exception:
         logger.exception("grouped API writes: committed, but the answers failed")
+    REACTIONS.run(reactions)
     return [
         None
         if plan is None
@@ -228,6 +234,82 @@ def answer_headers(language: str, secure: bool) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
+class Reactions:
+    """The after-commit reactions of a group (routing, triage, complaint care, SLA,
+    notifications: `core.dispatch` subscribers, each in a transaction of its own), run
+    by a thread of their own while the writer answers the group and writes the next
+    one. Through Django they ran before the answer, in the request's thread; here the
+    group's answers do not wait for them, and neither does the next group (about a
+    third of a group's time in the writer, bench/RESULTS.md). On SQLite, which writes
+    one transaction at a time, they run in the writer's thread, as before."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[list[tuple[Callable[[], None], bool]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+
+    def take(self) -> list[tuple[Callable[[], None], bool]]:
+        """The reactions registered in the transaction under way, taken out of it: its
+        commit runs none of them. Call last in the outermost atomic block."""
+        conn = transaction.get_connection()
+        hooks = [(func, robust) for _ids, func, robust in conn.run_on_commit]
+        conn.run_on_commit = []
+        return hooks
+
+    def run(self, hooks: list[tuple[Callable[[], None], bool]]) -> None:
+        """Run them, after the commit that registered them, as Django would have."""
+        if not hooks:
+            return
+        if connection.vendor == "sqlite":
+            _react(hooks)
+            return
+        with self._lock:
+            self._pending += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="reactions", daemon=True)
+                self._thread.start()
+        self._queue.put(hooks)
+
+    def wait(self, timeout: float = 30) -> bool:
+        """Until every reaction handed over has run (tests; a clean stop)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                hooks = self._queue.get(timeout=lean.GroupCommit.IDLE)
+            except queue.Empty:
+                db.connection.close()
+                continue
+            try:
+                _react(hooks)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+
+def _react(hooks: list[tuple[Callable[[], None], bool]]) -> None:
+    """Each hook as Django's commit runs it: a robust one's failure is logged, and so,
+    the change being committed and answered, is any other's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        for func, robust in hooks:
+            try:
+                func()
+            except Exception:
+                logger.exception(
+                    "grouped API writes: %s failed after commit%s",
+                    getattr(func, "__qualname__", func),
+                    "" if robust else " (not robust)",
+                )
+                if not robust:
+                    db.connection.close()
+
+
+REACTIONS = Reactions()
 WRITER = lean.GroupCommit(write, limit=100)
 
 
