@@ -296,7 +296,7 @@ def test_a_closed_ticket_in_a_group_is_refused_alone(
 def test_what_the_group_does_not_take_goes_to_django(
     alice: User, dana: User, make_ticket: Any
 ) -> None:
-    """An address as the requester, a form with files, a cookie: Django answers."""
+    """A cookie, another language, an address as the requester: Django answers."""
     token = _token(alice)
     ticket = make_ticket(dana)
     groups = grouped.WRITER.groups
@@ -305,6 +305,12 @@ def test_what_the_group_does_not_take_goes_to_django(
     )
     assert with_cookie.status_code == 201
     assert grouped.WRITER.groups == groups  # not even read by the group's handler
+    [in_russian] = _burst(
+        [(f"/tickets/{ticket.number}/messages", {"body": "Ответ"}, token)],
+        **{"Accept-Language": "ru"},
+    )
+    assert (in_russian.status_code, in_russian.headers["Content-Language"]) == (201, "ru")
+    assert grouped.WRITER.groups == groups  # the group writes in the desk's language only
     address = {"subject": "For a new one", "body": "x", "requester": "new@cust.test"}
     [by_address] = _burst([("/tickets", address, token)])
     assert by_address.status_code == 201

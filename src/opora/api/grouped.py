@@ -21,7 +21,8 @@ writer thread per process (`GroupCommit`) takes every request waiting, then
   view gives (`api.tickets.created_row`, `added_rows`, `answer_headers`).
 
 Anything else is not decided here but replayed to Django, body and all, and answered
-exactly as before: a request with a cookie or a multipart body, a body that does not
+exactly as before: a request with a cookie or a multipart body, one whose language
+(Accept-Language) is not the desk's default (the group writes in one), a body that does not
 read, any refusal (a bad, revoked or expired token, an unknown team, a ticket the user
 may not see, a closed ticket), an e-mail address as the requester (found or created in
 the ticket's own transaction, as the view does). A refused item is left out of its
@@ -337,12 +338,17 @@ class _Handler(lean.AsyncHandler):
     ) -> lean.Answer | None:
         token = _token(headers)
         assert token is not None  # `takes` saw it
+        language = _language(headers)
+        if language != settings.LANGUAGE_CODE:
+            # The group writes in the desk's language; a request in another one is
+            # Django's, whose action runs in that language as it always did.
+            return None
         post = Post(
             kind=self.kind,
             token=token,
             number=kwargs.get("number"),
             body=body,
-            language=_language(headers),
+            language=language,
             secure=headers.get("x-forwarded-proto", "") == "https",
         )
         try:
