@@ -24,12 +24,16 @@ from django.core.wsgi import get_wsgi_application
 # Django is set up first: the WebSocket routes import models.
 django_application = get_wsgi_application()
 
+from opora.api import grouped  # noqa: E402
 from opora.core.lean import LeanAsgi, LeanPaths  # noqa: E402
 
 # Providers' webhooks skip the pages' middleware (`core/lean.py`); the rest is Django's.
 web_application = LeanPaths(django_application)
 # Their usual updates do not even cross into a thread of the pool: answered in the
-# event loop, their writes grouped into one commit (`LeanAsgi`, messengers/webhooks.py).
+# event loop, their writes grouped into one commit (`LeanAsgi`, messengers/webhooks.py);
+# so are the API's usual new tickets and replies (api/grouped.py), everything else of
+# theirs going through Django whole.
+grouped.install()
 http_application = LeanAsgi(
     WSGIMiddleware(
         web_application,

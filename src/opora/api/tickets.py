@@ -508,37 +508,58 @@ def _requester_for(user: User, payload: TicketCreate) -> User | str:
 def create_ticket(request: HttpRequest) -> Status[dict[str, Any]]:
     user = current_user(request)
     payload, files = parse_input(request, TicketCreate)
+    # One action, one transaction: a requester it creates goes away with a refused ticket.
+    ticket = actions.create_ticket(**new_ticket_fields(user, payload), attachments=files)
+    return json_response(created_row(ticket, user, payload), status=201)  # type: ignore[return-value]
+
+
+def new_ticket_fields(
+    user: User, payload: TicketCreate, *, known: dict[Any, Any] | None = None
+) -> dict[str, Any]:
+    """What `actions.create_ticket` is given for a new ticket the user asked for, checked
+    before anything is written (a refused value opens no ticket). The view and the event
+    loop's grouped path (`api/grouped.py`) both take their checks from here.
+
+    `known`: what earlier tickets of the same group read (their team, their type's form
+    check of the same values), kept for the next ones; the same answers, read once."""
+    known = {} if known is None else known
     team = None
     if payload.team is not None:
-        team = Team.objects.filter(pk=payload.team).first()
+        if ("team", payload.team) not in known:
+            known["team", payload.team] = Team.objects.filter(pk=payload.team).first()
+        team = known["team", payload.team]
         if team is None:
             raise ValidationFailed(errors.UNKNOWN_TEAM, _("No such team."), field="team")
     channel = payload.channel or (Channel.API if user.is_agent else Channel.WEB)
     if not user.is_agent and payload.channel not in (None, Channel.WEB, Channel.API):
         raise Forbidden(errors.AGENTS_ONLY, _("Only agents may set the channel."), field="channel")
-    # Checked before anything is written: a refused value opens no ticket.
-    custom = check_new_ticket_fields(payload.type or TicketType.QUESTION, payload.custom_fields)
-    # One action, one transaction: a requester it creates goes away with a refused ticket.
-    ticket = actions.create_ticket(
-        custom_fields=custom,
-        requester=_requester_for(user, payload),
-        requester_name=payload.requester_name,
-        subject=payload.subject,
-        body=payload.body,
-        body_html=payload.body_html,
-        by=user,
-        channel=channel,
-        priority=payload.priority,
-        type=payload.type,
-        tags=payload.tags,
-        team=team,
-        language=payload.language,
-        attachments=files,
-    )
-    # Built from the objects the action just wrote (their values are the committed ones;
-    # what happens after commit, such as rules, shows on the next read).
-    row = ticket_out(ticket, viewer=user, tags=sorted(clean_tags(payload.tags)))
-    return json_response(row, status=201)  # type: ignore[return-value]
+    kind = payload.type or TicketType.QUESTION
+    form = ("form", kind, repr(sorted(payload.custom_fields.items())))
+    if form not in known:
+        known[form] = check_new_ticket_fields(kind, payload.custom_fields)
+    custom = dict(known[form])
+    return {
+        "custom_fields": custom,
+        "requester": _requester_for(user, payload),
+        "requester_name": payload.requester_name,
+        "subject": payload.subject,
+        "body": payload.body,
+        "body_html": payload.body_html,
+        "by": user,
+        "channel": channel,
+        "priority": payload.priority,
+        "type": payload.type,
+        "tags": payload.tags,
+        "team": team,
+        "language": payload.language,
+    }
+
+
+def created_row(ticket: Ticket, user: User, payload: TicketCreate) -> dict[str, Any]:
+    """The answer to a new ticket: built from the objects the action just wrote (their
+    values are the committed ones; what happens after commit, such as rules, shows on
+    the next read)."""
+    return ticket_out(ticket, viewer=user, tags=sorted(clean_tags(payload.tags)))
 
 
 @router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
@@ -668,14 +689,30 @@ def add_message(request: HttpRequest, number: int) -> Status[dict[str, Any]]:
         body=payload.body,
         body_html=payload.body_html,
         internal=payload.internal,
-        channel=Channel.API if user.is_agent else Channel.WEB,
+        channel=reply_channel(user),
         attachments=files,
     )
-    delivery = None
-    if user.is_agent and not message.internal:
-        delivery = latest_deliveries([message.pk]).get(message.pk)
-    row = message_out(message, number=ticket.number, with_files=bool(files), delivery=delivery)
+    [row] = added_rows([(message, ticket.number, user)], with_files=bool(files))
     return json_response(row, status=201)  # type: ignore[return-value]
+
+
+def reply_channel(user: User) -> str:
+    """The channel of a message written through the API."""
+    return Channel.API if user.is_agent else Channel.WEB
+
+
+def added_rows(
+    added: list[tuple[Message, int, User]], *, with_files: bool = False
+) -> list[dict[str, Any]]:
+    """The answers to added messages (message, its ticket's number, its author), after
+    commit: an agent's public reply shows how it goes to the customer (one query for
+    all of them)."""
+    shown = [m.pk for m, _number, user in added if user.is_agent and not m.internal]
+    deliveries = latest_deliveries(shown) if shown else {}
+    return [
+        message_out(m, number=number, with_files=with_files, delivery=deliveries.get(m.pk))
+        for m, number, _user in added
+    ]
 
 
 @router.post(

@@ -57,6 +57,9 @@ class Mount:
 
 
 _MOUNTS: list[Mount] = []
+# Mounts only the event loop's handlers take (`register_async_only`): whatever they
+# leave goes through Django whole, middleware and all (the API's own paths).
+_ASYNC_MOUNTS: list[Mount] = []
 
 
 def register(prefix: str, urlconf: str) -> None:
@@ -69,8 +72,22 @@ def register(prefix: str, urlconf: str) -> None:
         _MOUNTS.append(mount)
 
 
-def _match(path: str) -> tuple[Callable[..., HttpResponse], dict[str, Any], str] | None:
-    for mount in _MOUNTS:
+def register_async_only(prefix: str, urlconf: str) -> None:
+    """POSTs to the patterns of `urlconf` under `prefix` are offered to the handlers
+    registered for their views (`register_async`) in the event loop; what a handler
+    leaves, and every request when the ASGI path is not in use, goes through Django's
+    full request cycle. Call once at start (asgi.py)."""
+    if not (prefix.startswith("/") and prefix.endswith("/")):
+        raise ValueError(f"a lean prefix starts and ends with '/': {prefix!r}")
+    mount = Mount(prefix=prefix, urlconf=urlconf)
+    if mount not in _ASYNC_MOUNTS:
+        _ASYNC_MOUNTS.append(mount)
+
+
+def _match(
+    path: str, mounts: list[Mount] | None = None
+) -> tuple[Callable[..., Any], dict[str, Any], str] | None:
+    for mount in _MOUNTS if mounts is None else mounts:
         if path.startswith(mount.prefix):
             try:
                 found = get_resolver(mount.urlconf).resolve(path[len(mount.prefix) - 1 :])
@@ -173,6 +190,9 @@ class Answer:
     status: int
     body: bytes
     content_type: str = "application/json"
+    # The answer's own headers besides Content-Type and Content-Length; None: the
+    # webhooks' usual few (`HEADERS`).
+    headers: tuple[tuple[str, str], ...] | None = None
 
 
 class AsyncHandler:
@@ -180,6 +200,11 @@ class AsyncHandler:
 
     # The largest body taken; a longer one is refused with `too_large()`.
     limit: int = 1024 * 1024
+
+    def takes(self, headers: dict[str, str]) -> bool:
+        """Whether to read this request at all (by its headers, lower-cased); one it
+        does not take goes to the WSGI application untouched."""
+        return True
 
     async def answer(
         self, kwargs: dict[str, Any], headers: dict[str, str], body: bytes
@@ -220,7 +245,7 @@ class LeanAsgi:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope.get("method") == "POST" and _ASYNC:
-            found = _match(scope.get("path", ""))
+            found = _match(scope.get("path", ""), [*_MOUNTS, *_ASYNC_MOUNTS])
             if found is not None and found[0] in _ASYNC:
                 await self._serve(scope, receive, send, _ASYNC[found[0]], found[1], found[2])
                 return
@@ -237,6 +262,9 @@ class LeanAsgi:
     ) -> None:
         started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if not handler.takes(headers):
+            await self.app(scope, receive, send)
+            return
         body = await _read(receive, headers, handler.limit)
         if body is _GONE:
             return  # the client went away
@@ -261,7 +289,11 @@ class LeanAsgi:
                 "headers": [
                     (b"content-type", answer.content_type.encode()),
                     (b"content-length", str(len(answer.body)).encode()),
-                    *_ASGI_HEADERS,
+                    *(
+                        _ASGI_HEADERS
+                        if answer.headers is None
+                        else [(n.lower().encode(), v.encode()) for n, v in answer.headers]
+                    ),
                 ],
             }
         )

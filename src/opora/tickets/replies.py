@@ -146,9 +146,15 @@ def add_automated_reply(
 
 
 def add_messages(
-    new: Sequence[NewMessage], *, refused: Literal["raise", "skip"] = "raise"
+    new: Sequence[NewMessage],
+    *,
+    refused: Literal["raise", "skip"] = "raise",
+    savepoint: bool = True,
 ) -> list[Message | None]:
     """Add the messages in order, in one transaction; returns each one's message.
+
+    `savepoint=False`: inside the caller's transaction, which fails as a whole (the
+    API's grouped writes: one round trip fewer each way).
 
     `refused="skip"` (bulk intake): instead of raising, a message this action refuses
     (a closed or missing ticket, an unacceptable body or file) is not added, nor is any
@@ -159,7 +165,7 @@ def add_messages(
         return []
     # HTML is cleaned before the transaction: its cost never holds a ticket's lock.
     new = [replace(m, body_html=presanitized(m.body_html)) if m.body_html else m for m in new]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         return _add(new, skip=refused == "skip")
 
 
