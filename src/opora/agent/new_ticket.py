@@ -52,6 +52,7 @@ def team_assignees() -> dict[str, list[dict[str, Any]]]:
     the assignee list as the team changes (`update_ticket` checks the same rule)."""
     agents = list(
         User.objects.filter(role__in=(Role.AGENT, Role.ADMIN), is_active=True)
+        .only("id", "name", "email")
         .prefetch_related("teams")
         .order_by("name", "id")
     )

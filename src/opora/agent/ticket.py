@@ -240,9 +240,11 @@ def _render(
     whatsapp_form: Any = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
+    fresh: bool = False,
 ) -> HttpResponse:
     user = current_user(request)
-    ticket = _access(user, ticket.number)  # fresh, after any change
+    if not fresh:
+        ticket = _access(user, ticket.number)  # read again, after any change
     tags = ", ".join(t.name for t in ticket.tags.all())
     # What the Properties form shows: the ticket's values, or after a refusal the ones
     # the agent chose, so a refused save loses none of them.
@@ -380,7 +382,7 @@ def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 @require_GET
 @agent_required
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
-    return _render(request, _access(current_user(request), number))
+    return _render(request, _access(current_user(request), number), fresh=True)
 
 
 @require_GET
