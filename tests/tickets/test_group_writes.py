@@ -316,3 +316,30 @@ def test_what_the_group_does_not_take_goes_to_django(
     assert by_address.status_code == 201
     assert by_address.json()["requester"]["email"] == "new@cust.test"
     assert Ticket.objects.filter(subject="For a new one").count() == 1
+
+
+def test_a_clean_stop_lets_the_reactions_of_answered_groups_run(tmp_path):
+    """The reactions' thread is a daemon: a process that exits right after answering a
+    group still runs them (atexit) instead of losing its routing or triage."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite the reactions run in the writer's thread, before the answer")
+    marker = tmp_path / "reacted"
+    script = (
+        "import os, sys, time, pathlib, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'opora.settings')\n"
+        "django.setup()\n"
+        "from opora.api.grouped import REACTIONS\n"
+        "def slow():\n"
+        "    time.sleep(0.5)\n"
+        "    pathlib.Path(sys.argv[1]).write_text('done')\n"
+        "REACTIONS.run([(slow, True)])\n"
+    )
+    env = os.environ | {"OPORA_DATA_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script, str(marker)], env=env, check=True, timeout=60)
+    assert marker.read_text() == "done"

@@ -33,6 +33,7 @@ alone is replayed (nothing of it was committed).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import secrets
@@ -312,6 +313,10 @@ def _react(hooks: list[tuple[Callable[[], None], bool]]) -> None:
 
 REACTIONS = Reactions()
 WRITER = lean.GroupCommit(write, limit=100)
+# A server that stops cleanly (SIGTERM: uvicorn finishes its requests, then the process
+# exits) first lets the reactions of groups already answered run: their thread is a
+# daemon, and would otherwise die with routing or triage not yet done.
+atexit.register(REACTIONS.wait, 30)
 
 
 # --- in the event loop -----------------------------------------------------------------
