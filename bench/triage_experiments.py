@@ -614,6 +614,31 @@ def best_weights(parts: list[Any], temps: list[float], truth: Any, mode: str) ->
     return chosen
 
 
+def _cross_fitted(
+    members: list[str],
+    scores: dict[str, list[dict[str, Any]]],
+    labels: list[str],
+    right_on: Callable[[list[Any], list[float], Any, Any, Any], int],
+) -> float:
+    """Mean over the splits of a cross-fitted accuracy: the members' temperatures (and
+    whatever `right_on` fits) on one half of the held-out fifth, the count of right
+    answers `right_on` gives on the other, then the halves swap."""
+    classes = np.array(sorted(set(labels)))
+    found = []
+    for split, (_, test_rows) in enumerate(splits(labels)):
+        truth = np.searchsorted(classes, [labels[i] for i in test_rows])
+        halves = train_test_split(
+            np.arange(len(truth)), test_size=0.5, random_state=split, stratify=truth
+        )
+        right = 0
+        for a, b in (halves, halves[::-1]):
+            parts = [scores[m][split]["scores"] for m in members]
+            temps = [fit_temperature(p[a], truth[a]) for p in parts]
+            right += right_on(parts, temps, truth, a, b)
+        found.append(right / len(truth))
+    return float(np.mean(found))
+
+
 def ensemble_accuracy(
     members: list[str],
     scores: dict[str, list[dict[str, Any]]],
@@ -621,50 +646,28 @@ def ensemble_accuracy(
     weights: Sequence[float] | None = None,
     mode: str = "prob",
 ) -> float:
-    """Mean over the splits of the cross-fitted accuracy (temperatures fitted on one half
-    of the held-out fifth, accuracy on the other, and back)."""
-    classes = np.array(sorted(set(labels)))
-    found = []
-    for split, (_, test_rows) in enumerate(splits(labels)):
-        truth = np.searchsorted(classes, [labels[i] for i in test_rows])
-        halves = train_test_split(
-            np.arange(len(truth)), test_size=0.5, random_state=split, stratify=truth
-        )
-        right = 0
-        for a, b in (halves, halves[::-1]):
-            parts = [scores[m][split]["scores"] for m in members]
-            temps = [fit_temperature(p[a], truth[a]) for p in parts]
-            chosen = weights or best_weights([p[a] for p in parts], temps, truth[a], mode)
-            joint = combine([p[b] for p in parts], temps, chosen, mode)
-            right += int((joint.argmax(axis=1) == truth[b]).sum())
-        found.append(right / len(truth))
-    return float(np.mean(found))
+    """The members' scores combined (`combine`), cross-fitted (`_cross_fitted`)."""
+
+    def right_on(parts: list[Any], temps: list[float], truth: Any, a: Any, b: Any) -> int:
+        chosen = weights or best_weights([p[a] for p in parts], temps, truth[a], mode)
+        joint = combine([p[b] for p in parts], temps, chosen, mode)
+        return int((joint.argmax(axis=1) == truth[b]).sum())
+
+    return _cross_fitted(members, scores, labels, right_on)
 
 
 def stacked_accuracy(
     members: list[str], scores: dict[str, list[dict[str, Any]]], labels: list[str], c: float
 ) -> float:
     """Stacking: a multinomial logistic regression (strength `c`) on the members'
-    log-probabilities side by side, fitted on one half of the held-out fifth and scored
-    on the other, then the halves swap (as `ensemble_accuracy`)."""
-    classes = np.array(sorted(set(labels)))
-    found = []
-    for split, (_, test_rows) in enumerate(splits(labels)):
-        truth = np.searchsorted(classes, [labels[i] for i in test_rows])
-        halves = train_test_split(
-            np.arange(len(truth)), test_size=0.5, random_state=split, stratify=truth
-        )
-        right = 0
-        for a, b in (halves, halves[::-1]):
-            parts = [scores[m][split]["scores"] for m in members]
-            temps = [fit_temperature(p[a], truth[a]) for p in parts]
-            inputs = np.hstack(
-                [np.exp(log_softmax(p, t)) for p, t in zip(parts, temps, strict=True)]
-            )
-            stacker = LogisticRegression(C=c, max_iter=200).fit(inputs[a], truth[a])
-            right += int((stacker.predict(inputs[b]) == truth[b]).sum())
-        found.append(right / len(truth))
-    return float(np.mean(found))
+    probabilities side by side, cross-fitted as `ensemble_accuracy`."""
+
+    def right_on(parts: list[Any], temps: list[float], truth: Any, a: Any, b: Any) -> int:
+        inputs = np.hstack([np.exp(log_softmax(p, t)) for p, t in zip(parts, temps, strict=True)])
+        stacker = LogisticRegression(C=c, max_iter=200).fit(inputs[a], truth[a])
+        return int((stacker.predict(inputs[b]) == truth[b]).sum())
+
+    return _cross_fitted(members, scores, labels, right_on)
 
 
 def member_report(name: str, runs: list[dict[str, Any]], labels: list[str]) -> dict[str, Any]:

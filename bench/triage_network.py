@@ -24,6 +24,8 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from opora.triage.network import adam_rows
+
 
 def _softmax(z: Any) -> Any:
     z = z - z.max(axis=1, keepdims=True)
@@ -132,32 +134,13 @@ class SparseMLP:
                     v += (1 - beta2) * grad * grad
                     param -= self.rate * correction * m / (np.sqrt(v) + eps)
                 if adam:
-                    self.w1[cols] = w1s - self._adam_rows(g1, m1, v1, cols, correction)
+                    self.w1[cols] = w1s - adam_rows(g1, m1, v1, cols, self.rate * correction)
                 else:  # Adagrad with one accumulator per feature (row)
                     seen = v1[cols] + (g1 * g1).mean(axis=1)
                     v1[cols] = seen
                     g1 *= (self.rate * fade / np.sqrt(seen + eps))[:, None]
                     self.w1[cols] = w1s - g1
         return self
-
-    def _adam_rows(self, g: Any, m: Any, v: Any, cols: Any, correction: float) -> Any:
-        """Adam's step for the rows `cols` of the first layer (the features of the
-        batch), in place where it can be: these arrays are the bulk of a fit's time."""
-        ms = m[cols]
-        ms *= 0.9
-        ms += 0.1 * g
-        m[cols] = ms
-        g *= g
-        g *= 0.001
-        vs = v[cols]
-        vs *= 0.999
-        vs += g
-        v[cols] = vs
-        np.sqrt(vs, out=vs)
-        vs += 1e-8
-        np.divide(ms, vs, out=ms)
-        ms *= self.rate * correction
-        return ms
 
     def logits(self, rows: Any) -> Any:
         a = np.maximum(sparse.csr_matrix(rows, dtype=np.float32) @ self.w1 + self.b1, 0)

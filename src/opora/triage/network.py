@@ -168,7 +168,7 @@ class Networks:
                     ve *= 0.999
                     ve += 0.001 * grad * grad
                     param -= rate * mo / (np.sqrt(ve) + 1e-8)
-                w1[cols] = w1s - _adam_rows(g1, m1, v1, cols, rate)
+                w1[cols] = w1s - adam_rows(g1, m1, v1, cols, rate)
         return w1, b1, w2, b2
 
     def hidden_units(self, rows: Any) -> Any:
@@ -201,7 +201,7 @@ class Networks:
         return self.classes_[self.log_proba(rows).argmax(axis=1)]
 
 
-def _adam_rows(g: Any, m: Any, v: Any, cols: Any, rate: Any) -> Any:
+def adam_rows(g: Any, m: Any, v: Any, cols: Any, rate: Any) -> Any:
     """Adam's step for the rows `cols` of the first layer (the batch's features), in
     place where it can be: these arrays are the bulk of a fit's time."""
     ms = m[cols]
