@@ -80,18 +80,24 @@ def update(
     return {"update_id": update_id if update_id is not None else next(_update_ids), "message": body}
 
 
+def post_to_webhook(bot: TelegramBot, data: Any, *, secret: str | None = None) -> Any:
+    """POST an update to the bot's webhook as Telegram does (the right secret unless
+    told otherwise), leaving the drain it queues to the caller."""
+    body = data if isinstance(data, bytes | str) else json.dumps(data)
+    return Client().post(
+        f"/channels/telegram/{bot.pk}/webhook",
+        body,
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=bot.webhook_secret if secret is None else secret,
+    )
+
+
 @pytest.fixture
 def post_update(db: None) -> Callable[..., Any]:
     """POST an update to the bot's webhook, with the right secret unless told otherwise."""
 
     def post(bot: TelegramBot, data: Any, *, secret: str | None = None) -> Any:
-        body = data if isinstance(data, bytes | str) else json.dumps(data)
-        answer = Client().post(
-            f"/channels/telegram/{bot.pk}/webhook",
-            body,
-            content_type="application/json",
-            HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=bot.webhook_secret if secret is None else secret,
-        )
+        answer = post_to_webhook(bot, data, secret=secret)
         if answer.status_code == 200:
             drain_telegram_task.call()  # the drain job the webhook queued, run now
         return answer

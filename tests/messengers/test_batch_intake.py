@@ -3,13 +3,11 @@ takes every waiting one through the channel layer's `receive_many`."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
@@ -20,7 +18,7 @@ from opora.messengers.models import Conversation, IntakeDrain, TelegramBot, Tele
 from opora.messengers.tasks import drain_telegram_task, drain_vk_task
 from opora.messengers.telegram import intake
 from opora.tickets.models import Attachment, Message, Ticket
-from tests.messengers.conftest import update
+from tests.messengers.conftest import post_to_webhook, update
 from tests.messengers.telegram_server import TelegramServer
 from tests.messengers.vk_fixtures import message_event
 from tests.messengers.vk_server import VkServer
@@ -30,12 +28,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def _post(bot: TelegramBot, data: dict[str, Any]) -> Any:
     """POST an update as Telegram does, leaving the drain to the test."""
-    answer = Client().post(
-        f"/channels/telegram/{bot.pk}/webhook",
-        json.dumps(data),
-        content_type="application/json",
-        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=bot.webhook_secret,
-    )
+    answer = post_to_webhook(bot, data)
     assert answer.status_code == 200, answer.content
     return answer
 

@@ -4,14 +4,12 @@ person's messages still go in once, in order, into one conversation."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from typing import Any
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from opora.messengers import drain
@@ -20,7 +18,7 @@ from opora.messengers.tasks import drain_telegram_task
 from opora.messengers.telegram import intake
 from opora.messengers.vk import intake as vk_intake
 from opora.tickets.models import Message, Ticket
-from tests.messengers.conftest import update
+from tests.messengers.conftest import post_to_webhook, update
 from tests.messengers.vk_fixtures import message_event
 
 PEOPLE = 40
@@ -28,12 +26,8 @@ EACH = 5  # messages per person
 
 
 def _post(bot: TelegramBot, data: dict[str, Any]) -> None:
-    answer = Client().post(
-        f"/channels/telegram/{bot.pk}/webhook",
-        json.dumps(data),
-        content_type="application/json",
-        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=bot.webhook_secret,
-    )
+    """POST an update as Telegram does, leaving the drain to the test."""
+    answer = post_to_webhook(bot, data)
     assert answer.status_code == 200, answer.content
 
 
