@@ -58,6 +58,15 @@ def _ts_forms(qt: QueryTerm, *, prefixes: bool = True) -> list[str]:
     return exact + [f"{head}:*" for head in heads]
 
 
+def _fts5_all(terms: list[QueryTerm], prefixes: tuple[int, ...] = ()) -> str:
+    """An FTS5 expression matching every term (any of its forms; a prefix for the
+    terms at `prefixes`)."""
+    return " AND ".join(
+        "(" + " OR ".join(_fts5_forms(qt, prefixes=i in prefixes)) + ")"
+        for i, qt in enumerate(terms)
+    )
+
+
 def _fts5_query(terms: list[QueryTerm]) -> str:
     """Any term, prefixes included: customers' words for the same thing vary."""
     return " OR ".join(dict.fromkeys(f for qt in terms for f in _fts5_forms(qt)))
@@ -226,8 +235,12 @@ def _visible(candidates: list[tuple[int, int | None]], filters: Filters) -> list
     if not tickets:
         return []
     sub, params = filters.visible_tickets_sql
+    if connection.vendor == "postgresql":
+        among, args = "= ANY(%s)", [*params, tickets]
+    else:
+        among, args = f"IN ({', '.join(['%s'] * len(tickets))})", [*params, *tickets]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT v.id FROM ({sub}) v WHERE v.id = ANY(%s)", [*params, tickets])
+        cursor.execute(f"SELECT v.id FROM ({sub}) v WHERE v.id {among}", args)
         seen = {row[0] for row in cursor.fetchall()}
     return [doc for doc, ticket in candidates if ticket in seen]
 
@@ -263,10 +276,7 @@ def _match_tickets(
 ) -> list[int]:
     if connection.vendor == "postgresql":
         return _match_tickets_pg(terms, filters, limit, prefixes=prefixes)
-    match = " AND ".join(
-        "(" + " OR ".join(_fts5_forms(qt, prefixes=i in prefixes)) + ")"
-        for i, qt in enumerate(terms)
-    )
+    match = _fts5_all(terms, prefixes)
     # SQLite FTS5: bm25 reads every match of each word for its statistics (0.85 s for a
     # common word at 100,000 tickets, however few rows it ranks). So the newest
     # TICKET_CANDIDATES matches come first, newest first (FTS5 walks its lists newest
@@ -274,7 +284,7 @@ def _match_tickets(
     # all the matches, and bm25 over them is cheap.
     candidates = _newest_candidates(match, filters)
     if len(candidates) >= TICKET_CANDIDATES:
-        shown = _visible_sqlite(candidates, filters)
+        shown = _visible(candidates, filters)
         if len(shown) >= limit:
             return shown[:limit]
     # Few matches, or an agent who sees a small part of the desk: every match, ranked.
@@ -304,22 +314,6 @@ def _newest_candidates(match: str, filters: Filters) -> list[tuple[int, int | No
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def _visible_sqlite(candidates: list[tuple[int, int | None]], filters: Filters) -> list[int]:
-    """`_visible` for SQLite: the candidates' tickets looked up through the viewer's
-    condition, in one IN list."""
-    if filters.visible_tickets_sql is None:
-        return [doc for doc, _ in candidates]
-    tickets = list({t for _, t in candidates if t is not None})
-    if not tickets:
-        return []
-    sub, params = filters.visible_tickets_sql
-    marks = ", ".join(["%s"] * len(tickets))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT v.id FROM ({sub}) v WHERE v.id IN ({marks})", [*params, *tickets])
-        seen = {row[0] for row in cursor.fetchall()}
-    return [doc for doc, ticket in candidates if ticket in seen]
-
-
 # SQLite: a text filter whose words are in at least DENSE_SHARE of the newest
 # DENSE_SAMPLE documents is checked ticket by ticket as the list walks its own order.
 DENSE_SAMPLE = 2_000
@@ -338,7 +332,7 @@ def ticket_exists_sql(terms: list[QueryTerm], filters: Filters) -> tuple[str, li
     documents decides (FTS5 reads its lists by rowid range: a cheap count)."""
     if connection.vendor == "postgresql":
         return None
-    match = " AND ".join("(" + " OR ".join(_fts5_forms(qt, prefixes=False)) + ")" for qt in terms)
+    match = _fts5_all(terms)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*), (SELECT MAX(id) FROM search_searchdocument) - %s "
@@ -373,7 +367,7 @@ def ticket_ids_sql(terms: list[QueryTerm], filters: Filters) -> tuple[str, list[
             "WHERE d.scope <> 'article' AND d.vector @@ to_tsquery('simple', %s)" + where
         )
         return sql, [query, *params]
-    match = " AND ".join("(" + " OR ".join(_fts5_forms(qt, prefixes=False)) + ")" for qt in terms)
+    match = _fts5_all(terms)
     sql = (
         "SELECT d.ticket_id FROM search_fts_ticket f "
         "JOIN search_searchdocument d ON d.id = f.rowid "
