@@ -205,6 +205,35 @@ def test_a_row_names_its_assignee_team_and_organization_even_a_departed_assignee
         assert "Dana · Acme" in row
 
 
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_row_shows_its_tags_by_name_and_when_it_changed_in_the_viewers_language(
+    client, alice, ada, dana, make_ticket, language
+):
+    from django.utils import formats, translation
+    from django.utils.timezone import localtime
+
+    # given a ticket with three tags, added out of order, and one with none
+    tagged = make_ticket(dana, subject="Tagged")
+    actions.update_ticket(tagged, actions.TicketChanges(add_tags=["zeta", "alpha", "mid"]), by=ada)
+    bare = make_ticket(dana, subject="Bare")
+    alice.language = language
+    alice.save(update_fields=["language"])
+    client.force_login(alice)
+
+    # when
+    html = client.get("/agent/?view=open").content.decode()
+
+    # then: the names in order, and the time as the `date` filter writes it there
+    rows = {row.split('data-number="')[1].split('"')[0]: row for row in html.split("<tr ")[1:]}
+    chips = '<span class="chip">alpha</span> <span class="chip">mid</span> <span class="chip">zeta</span>'
+    assert chips in rows[str(tagged.number)]
+    assert 'class="chip"' not in rows[str(bare.number)]
+    tagged.refresh_from_db()
+    with translation.override(language):
+        expected = formats.date_format(localtime(tagged.updated_at), "DATETIME_FORMAT")
+    assert f'<td class="c-time" title="{expected}">' in rows[str(tagged.number)]
+
+
 def test_a_desk_with_many_organizations_filters_by_a_typed_name_not_a_list_of_all(
     client, alice, dana, make_ticket, acme, monkeypatch
 ):

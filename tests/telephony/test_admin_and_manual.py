@@ -4,6 +4,7 @@ test event through the network to the desk itself) and calls logged by agents by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.test import Client
 
 from opora.accounts.models import Team, User
 from opora.core.models import AdminChange
+from opora.telephony import selectors
 from opora.telephony.models import Call, CallEvent, Outcome, PhoneLine
 from opora.tickets.models import Ticket, TimeEntry
 from tests.conftest import PASSWORD
@@ -197,3 +199,37 @@ def test_the_call_back_list_and_called_back(
     assert done.status_code == 200
     assert done.json()["callback_done_at"] is not None
     assert api(alice).get("/calls/call-back").json() == []
+
+
+def _sidebar_call_backs(client: Client) -> int:
+    page = client.get("/agent/").content.decode()
+    found = re.search(r'data-view="call-back"><span>[^<]*</span><span class="count">(\d+)<', page)
+    assert found is not None
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("few", [500, 1])
+def test_the_queue_sidebar_counts_the_call_backs_an_agent_may_open(
+    monkeypatch: pytest.MonkeyPatch,
+    few: int,
+    alice: User,
+    otto: User,
+    billing: Team,
+    generic_line: PhoneLine,
+) -> None:
+    # `few` = 1: more calls wait than are listed first, and the whole count runs instead.
+    monkeypatch.setattr(selectors, "FEW_WAITING", few)
+    mine, outsider = _signed_in(alice), _signed_in(otto)
+    assert _sidebar_call_backs(mine) == 0
+    for _ in range(2):
+        call_id = new_call_id()
+        post_generic(generic_line, generic_event("ringing", call_id))
+        post_generic(generic_line, generic_event("ended", call_id, outcome="missed"))
+    assert _sidebar_call_backs(mine) == 2
+    # Otto's team is Billing: the line's tickets go to Support, which he may not open.
+    assert _sidebar_call_backs(outsider) == 0
+    first = Call.objects.order_by("id").first()
+    assert first is not None
+    first.callback_done_at = first.started_at
+    first.save(update_fields=["callback_done_at"])
+    assert _sidebar_call_backs(mine) == 1

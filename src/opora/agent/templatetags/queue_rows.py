@@ -15,7 +15,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -47,8 +47,8 @@ NOBODY = '<span class="muted">—</span>'
 
 @register.simple_tag
 def queue_rows(tickets: Iterable[Ticket], now: datetime) -> SafeString:
-    """The table rows of `tickets` (with requester, organization, assignee, team, tags
-    and `sla_cell` loaded by the view)."""
+    """The table rows of `tickets` (with requester, organization, assignee, team,
+    `tag_names` and `sla_cell` loaded by the view)."""
     # Ticket URLs differ only in the number: reverse once. The same for the labels and
     # the date format in the viewer's language (a model's `get_FOO_display` rebuilds
     # its choices, translating every label, on each call: half of a row's time).
@@ -61,7 +61,7 @@ def queue_rows(tickets: Iterable[Ticket], now: datetime) -> SafeString:
             "priority": _labels(Priority.choices),
             "type": _labels(TicketType.choices),
         },
-        moment=get_format("DATETIME_FORMAT"),
+        moment=_split(get_format("DATETIME_FORMAT")),
     )
     return mark_safe("".join(_row(t, page) for t in tickets))  # noqa: S308 - all escaped
 
@@ -71,14 +71,30 @@ class _Page:
     url: str
     now: datetime
     labels: dict[str, dict[Any, str]]
-    moment: str  # the DATETIME_FORMAT of the active language
+    # The DATETIME_FORMAT of the active language, split once: (a format character or
+    # None, literal text). Django's `date` filter splits it anew for every value.
+    moment: tuple[tuple[str | None, str], ...]
 
     def label(self, field: str, value: Any) -> str:
         return escape(self.labels[field].get(value, value))
 
     def local(self, moment: datetime) -> str:
         """As the template's `date:'DATETIME_FORMAT'`: in the viewer's time zone."""
-        return escape(format_date(localtime(moment), self.moment))
+        formatter = DateFormat(localtime(moment))
+        return escape(
+            "".join(str(getattr(formatter, code)()) if code else text for code, text in self.moment)
+        )
+
+
+def _split(moment: str) -> tuple[tuple[str | None, str], ...]:
+    """A date format's pieces, as `DateFormat.format` reads them."""
+    pieces: list[tuple[str | None, str]] = []
+    for i, piece in enumerate(re_formatchars.split(moment)):
+        if i % 2:
+            pieces.append((piece, ""))
+        elif piece:
+            pieces.append((None, re_escaped.sub(r"\1", piece)))
+    return tuple(pieces)
 
 
 def _labels(choices: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
@@ -89,7 +105,7 @@ def _row(t: Ticket, page: _Page) -> str:
     organization = t.organization
     assignee = t.assignee
     team = t.team
-    tags = "".join(f' <span class="chip">{escape(tag.name)}</span>' for tag in t.tags.all())
+    tags = "".join(f' <span class="chip">{escape(name)}</span>' for name in t.tag_names)
     return ROW.format(
         url=f"{page.url}{t.number}",
         number=t.number,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from opora.core import clock
 from opora.telephony.intake import duration_text
 from opora.telephony.models import Direction, Outcome
-from opora.telephony.selectors import calls_of, open_callbacks
+from opora.telephony.selectors import calls_of, open_callback_count
 
 register = template.Library()
 
@@ -46,7 +46,7 @@ def call_duration(seconds: int) -> str:
 def callback_view(context: dict[str, Any]) -> dict[str, Any]:
     """The queue's sidebar entry "Call back", with how many wait."""
     user = context.get("user")
-    count = open_callbacks(user).count() if user is not None and user.is_agent else 0
+    count = open_callback_count(user) if user is not None and user.is_agent else 0
     return {"count": count}
 
 
