@@ -225,7 +225,7 @@ def test_a_row_shows_its_tags_by_name_and_when_it_changed_in_the_viewers_languag
 
     # then: the names in order, and the time as the `date` filter writes it there
     rows = {row.split('data-number="')[1].split('"')[0]: row for row in html.split("<tr ")[1:]}
-    chips = '<span class="chip">alpha</span> <span class="chip">mid</span> <span class="chip">zeta</span>'
+    chips = " ".join(f'<span class="chip">{name}</span>' for name in ("alpha", "mid", "zeta"))
     assert chips in rows[str(tagged.number)]
     assert 'class="chip"' not in rows[str(bare.number)]
     tagged.refresh_from_db()

@@ -203,6 +203,12 @@ def presence_of(user: User) -> AgentPresence:
     return found if found is not None else AgentPresence(agent=user)
 
 
+def presence_status(user: User) -> str:
+    """The agent's presence status alone (the workspace's switch shows it on every page)."""
+    found = AgentPresence.objects.filter(agent_id=user.pk).values_list("status", flat=True)
+    return found.first() or PresenceStatus.OFFLINE
+
+
 def active_load(agent_ids: list[int]) -> dict[int, int]:
     """How many chats each agent has now (active ones and offers waiting for them)."""
     load: dict[int, int] = dict.fromkeys(agent_ids, 0)

@@ -92,6 +92,8 @@ def level_labels(language: str | None = None) -> dict[str, str]:
 
 
 def builtin_label(level: str, lang: str) -> str:
+    if _language(None) == lang:  # the usual case: no switch of the active catalog
+        return str(DEFAULT_LABELS[level])
     with translation.override(lang):
         return str(DEFAULT_LABELS[level])
 

@@ -8,7 +8,7 @@ from django import template
 
 from opora.accounts.models import User
 from opora.chat.models import PresenceStatus
-from opora.chat.selectors import presence_of
+from opora.chat.selectors import presence_status
 
 register = template.Library()
 
@@ -22,6 +22,6 @@ def presence_switch(context: template.Context) -> dict[str, Any]:
     return {
         "show": True,
         "request": request,
-        "status": presence_of(user).status,
+        "status": presence_status(user),
         "choices": PresenceStatus.choices,
     }
