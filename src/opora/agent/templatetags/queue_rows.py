@@ -105,7 +105,8 @@ def _row(t: Ticket, page: _Page) -> str:
     organization = t.organization
     assignee = t.assignee
     team = t.team
-    tags = "".join(f' <span class="chip">{escape(name)}</span>' for name in t.tag_names)
+    names = t.tag_names  # type: ignore[attr-defined]  # set by `attach_names`
+    tags = "".join(f' <span class="chip">{escape(name)}</span>' for name in names)
     return ROW.format(
         url=f"{page.url}{t.number}",
         number=t.number,
