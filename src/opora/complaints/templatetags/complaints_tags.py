@@ -24,12 +24,14 @@ def complaint_card(context: dict[str, Any], ticket: Any) -> dict[str, Any]:
     language = translation.get_language() or "en"
     complaint = view.complaint
     open_ = ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+    may_resolve = complaint is not None and open_ and complaint.resolved_at is None
     return {
         "ticket": ticket,
         "view": view,
         "complaint": complaint,
         "percent": round(view.confidence * 100),
-        "causes": [(c.key, c.name(language)) for c in root_causes()],
+        # The form's choices, read only when the form is shown.
+        "causes": [(c.key, c.name(language)) for c in root_causes()] if may_resolve else [],
         "cause_name": complaint.root_cause.name(language)
         if complaint is not None and complaint.root_cause is not None
         else "",
@@ -38,9 +40,9 @@ def complaint_card(context: dict[str, Any], ticket: Any) -> dict[str, Any]:
             .order_by("name", "email")
             .values("id", "name", "email")[:500]
         )
-        if complaint is not None
+        if may_resolve
         else [],
-        "may_resolve": complaint is not None and open_ and complaint.resolved_at is None,
+        "may_resolve": may_resolve,
         "now": clock.now(),
         "error": card.get("error", ""),
         "field": card.get("field", ""),

@@ -3,10 +3,12 @@ duration and recording, the call-back due, "Log a call")."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django import template
 from django.utils.html import json_script
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opora.core import clock
@@ -52,7 +54,13 @@ def callback_view(context: dict[str, Any]) -> dict[str, Any]:
 
 @register.simple_tag
 def phone_card_config() -> str:
-    """The caller card's texts, in the page's language, for phone-card.js."""
+    """The caller card's texts, in the page's language, for phone-card.js (the same on
+    every page of a language: written once per language and process)."""
+    return _card_config(get_language())
+
+
+@cache
+def _card_config(language: str) -> str:
     texts = {
         "incoming": _("Incoming call"),
         "answered": _("Answered by {name}"),
