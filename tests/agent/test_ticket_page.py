@@ -220,3 +220,33 @@ def test_forms_need_the_csrf_token(alice, dana, make_ticket):
     assert response.status_code == 403
     page = strict.get(f"/agent/tickets/{ticket.number}").content.decode()
     assert page.count('name="csrfmiddlewaretoken"') >= 4
+
+
+def _statements(client: Client, url: str) -> int:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    client.get(url)  # the SLA configuration and the counters read again once
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_page_reads_as_many_statements_for_a_long_thread_as_for_a_short_one(
+    client, alice, dana, make_ticket
+):
+    # given a ticket with one message
+    ticket = make_ticket(dana)
+    client.force_login(alice)
+    url = f"/agent/tickets/{ticket.number}"
+    short = _statements(client, url)
+
+    # when thirty replies and notes follow
+    for i in range(30):
+        actions.add_message(ticket, by=alice, body=f"Step {i}", internal=bool(i % 3))
+
+    # then the page costs the same statements, and no more than its cards need
+    assert _statements(client, url) == short
+    assert short <= 27

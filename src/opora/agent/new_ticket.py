@@ -46,10 +46,11 @@ FIELD_OF = {
 }
 
 
-def team_assignees() -> dict[str, list[dict[str, Any]]]:
+def team_assignees(teams: list[Team] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Who may be assigned a ticket of each team ("" for a ticket in no team): the
     members who are active agents. The pages offer only these, and the script narrows
-    the assignee list as the team changes (`update_ticket` checks the same rule)."""
+    the assignee list as the team changes (`update_ticket` checks the same rule).
+    `teams`: every team, when the page has read them already."""
     agents = list(
         User.objects.filter(role__in=(Role.AGENT, Role.ADMIN), is_active=True)
         .only("id", "name", "email")
@@ -57,7 +58,7 @@ def team_assignees() -> dict[str, list[dict[str, Any]]]:
         .order_by("name", "id")
     )
     choices: dict[str, list[dict[str, Any]]] = {"": []}
-    for team in Team.objects.order_by("name"):
+    for team in teams if teams is not None else Team.objects.order_by("name"):
         choices[str(team.pk)] = []
     for agent in agents:
         entry = {"id": agent.pk, "name": agent.display_name}

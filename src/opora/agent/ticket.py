@@ -249,7 +249,8 @@ def _render(
     # What the Properties form shows: the ticket's values, or after a refusal the ones
     # the agent chose, so a refused save loses none of them.
     shown = panel or _panel_values(ticket, tags)
-    choices = team_assignees()
+    teams = list(Team.objects.order_by("name"))
+    choices = team_assignees(teams)
     assignees = list(choices.get(shown["team"], []))
     if shown["assignee"] and all(str(a["id"]) != shown["assignee"] for a in assignees):
         # The current (or chosen) assignee stays visible, so the form never changes it
@@ -299,7 +300,7 @@ def _render(
         "assignee_choices": choices,
         "followers": list(ticket.followers.order_by("name", "email")),
         "follower_form": follower_form,
-        "escalation": _escalation(user, ticket, escalate_form),
+        "escalation": _escalation(user, ticket, escalate_form, sla.level),
         "handoff": _handoff(user, ticket, handoff_form),
         "whatsapp": whatsapp_panel(ticket, whatsapp_form) if user.is_agent else None,
         "others": list(others),
@@ -309,7 +310,7 @@ def _render(
         "current_priority": Priority(ticket.priority).code,
         "types": TicketType.choices,
         "lines": SupportLine.choices,
-        "teams": list(Team.objects.order_by("name")),
+        "teams": teams,
         "incidents": list(ticket.incidents.order_by("number")[:20])
         if ticket.type == TicketType.PROBLEM
         else [],
@@ -342,11 +343,13 @@ def _allowed_statuses(ticket: Ticket) -> list[tuple[str, Any]]:
     return [(v, label) for v, label in TicketStatus.choices if v == ticket.status or v in allowed]
 
 
-def _escalation(user: User, ticket: Ticket, form: EscalateForm | None) -> dict[str, Any] | None:
-    """The Escalate card: the levels above the current one; None when there is none."""
+def _escalation(
+    user: User, ticket: Ticket, form: EscalateForm | None, level: str
+) -> dict[str, Any] | None:
+    """The Escalate card: the levels above the current one (`level`, the SLA row's, as
+    `sla.actions.current_level` reads it); None when there is none."""
     if not user.is_agent or ticket.status == TicketStatus.CLOSED:
         return None
-    level = sla_actions.current_level(ticket)
     higher = LEVELS[LEVELS.index(level) + 1 :] if level in LEVELS else []
     labels = dict(EscalateForm.LEVELS)
     return {
