@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -259,3 +261,40 @@ def test_a_desk_with_many_organizations_filters_by_a_typed_name_not_a_list_of_al
     assert f'data-number="{other.number}"' not in named
     assert 'value="ACME"' in named
     assert "data-number=" not in unknown
+
+
+def test_the_filter_form_shows_what_was_chosen_and_the_views_their_counts(
+    client, alice, dana, acme, make_ticket
+):
+    from opora.accounts.models import Team
+
+    # given two open tickets of the Support team and a filtered list
+    for _ in range(2):
+        make_ticket(dana)
+    support = Team.objects.get(name="Support")
+    client.force_login(alice)
+    query = (
+        f"view=open&status=open&status=pending&priority=high&type=problem"
+        f"&team={support.pk}&organization={acme.pk}"
+    )
+
+    # when
+    html = client.get(f"/agent/?{query}").content.decode()
+    plain = client.get("/agent/?view=open").content.decode()
+
+    # then every chosen value is selected, and nothing else in those lists
+    selects = {
+        name: re.findall(r'<option value="([^"]*)" selected', part)
+        for name, part in re.findall(r'<select name="(\w+)"[^>]*>(.*?)</select>', html, re.S)
+    }
+    assert selects["status"] == ["open", "pending"]
+    assert selects["priority"] == ["high"]
+    assert selects["type"] == ["problem"]
+    assert selects["team"] == [str(support.pk)]
+    assert selects["organization"] == [str(acme.pk)]
+    # the unfiltered page counts its view; the current one is highlighted
+    assert re.search(
+        r'<a href="\?view=open" class="on" data-view="open"><span>[^<]+</span>'
+        r'<span class="count">2</span>',
+        plain,
+    )

@@ -16,7 +16,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
-from django.utils.formats import get_format
+from django.utils.formats import get_format, localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
@@ -146,3 +146,44 @@ def _sla(cell: Any, page: _Page) -> str:
         f'<span class="sla-cell sla-state-{state}" data-sla-state="{state}" '
         f'title="{page.local(cell.due_at)}">{escape(text)}</span>'
     )
+
+
+VIEW = (
+    '<li><a href="?view={key}" class="{on}" data-view="{key}"><span>{label}</span>'
+    '<span class="count">{count}</span></a></li>'
+)
+
+
+@register.simple_tag
+def queue_views(queues: Iterable[tuple[Any, int]], group: str, current: str) -> SafeString:
+    """The sidebar's views of one group, with their counts (`current` highlighted)."""
+    return mark_safe(  # noqa: S308 - all escaped
+        "".join(
+            VIEW.format(
+                key=escape(q.key),
+                on="on" if q.key == current else "",
+                label=escape(q.label),
+                count=escape(localize(count)),
+            )
+            for q, count in queues
+            if q.group == group
+        )
+    )
+
+
+@register.simple_tag
+def options(choices: Iterable[Any], chosen: Any = None) -> SafeString:
+    """`<option>`s of a filter: `choices` are (value, label) pairs or rows with `pk` and
+    `name`; `chosen` one value or several (compared as text, as the form sends them)."""
+    if chosen is None or chosen == "":
+        picked: set[str] = set()
+    elif isinstance(chosen, (list, tuple, set, frozenset)):
+        picked = {str(value) for value in chosen}
+    else:
+        picked = {str(chosen)}
+    out = []
+    for choice in choices:
+        value, label = (choice.pk, choice.name) if hasattr(choice, "pk") else choice
+        selected = " selected" if str(value) in picked else ""
+        out.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
+    return mark_safe("".join(out))  # noqa: S308 - all escaped
