@@ -165,6 +165,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opora.console.context.sidebar",
             ],
+            # `{% url %}` remembering what it reversed (core/remembered_urls.py).
+            "builtins": ["opora.core.remembered_urls"],
         },
     },
     {
