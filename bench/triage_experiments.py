@@ -509,6 +509,27 @@ MEMBERS.update(
         ),
     }
 )
+# Fifth round: more networks (other seeds, six at once) and a nearest-neighbour member on
+# the product's features.
+MEMBERS.update(
+    {
+        "fnet3_e10_s345": fast_network(
+            classifier.build_features, seeds=(3, 4, 5), **{**_FAST, "epochs": 10}
+        ),
+        "fnet6_e10": fast_network(
+            classifier.build_features, seeds=range(6), **{**_FAST, "epochs": 10}
+        ),
+        "knn_product": knn(classifier.build_features),
+        "svm_c025": linear(classifier.build_features, lambda: LinearSVC(C=0.25)),
+        "svm_c1": linear(classifier.build_features, lambda: LinearSVC(C=1.0)),
+        "fnet3_sub70": fast_network(
+            classifier.build_features, seeds=(6, 7, 8), columns=0.7, **{**_FAST, "epochs": 10}
+        ),
+        "fnet3_sub50": fast_network(
+            classifier.build_features, seeds=(9, 10, 11), columns=0.5, **{**_FAST, "epochs": 10}
+        ),
+    }
+)
 # The SVM and the three networks together; temperatures fitted on both CV splits' held-out
 # fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
 MEMBERS["product_net3"] = blend([(MEMBERS["product"], 0.17), (MEMBERS["net_seeds3"], 1.03)])
