@@ -509,6 +509,29 @@ MEMBERS.update(
         ),
     }
 )
+# Fifth round (bench/RESULTS.md): more networks (other seeds, six at once; fnet6_e10's
+# scores are the mean of fnet3_e10's and fnet3_e10_s345's, each network depending on its
+# seed only), fewer epochs, networks on random subspaces of the columns, a
+# nearest-neighbour member on the product's features, other SVM strengths.
+MEMBERS.update(
+    {
+        "fnet3_e10_s345": fast_network(
+            classifier.build_features, seeds=(3, 4, 5), **{**_FAST, "epochs": 10}
+        ),
+        "fnet6_e10": fast_network(
+            classifier.build_features, seeds=range(6), **{**_FAST, "epochs": 10}
+        ),
+        "knn_product": knn(classifier.build_features),
+        "fnet6_e8": fast_network(
+            classifier.build_features, seeds=range(6), **{**_FAST, "epochs": 8}
+        ),
+        "svm_c025": linear(classifier.build_features, lambda: LinearSVC(C=0.25)),
+        "svm_c1": linear(classifier.build_features, lambda: LinearSVC(C=1.0)),
+        "fnet3_sub70": fast_network(
+            classifier.build_features, seeds=(6, 7, 8), columns=0.7, **{**_FAST, "epochs": 10}
+        ),
+    }
+)
 # The SVM and the three networks together; temperatures fitted on both CV splits' held-out
 # fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
 MEMBERS["product_net3"] = blend([(MEMBERS["product"], 0.17), (MEMBERS["net_seeds3"], 1.03)])

@@ -75,3 +75,33 @@ def test_a_small_desk_and_the_other_targets_keep_the_svm_alone(desk, monkeypatch
     for fitted in (small, other):
         assert fitted is not None
         assert isinstance(fitted.pipeline.named_steps["model"], classifier.CalibratedSVM)
+
+
+def test_the_blend_leans_less_to_the_commoner_classes(desk, monkeypatch):
+    """The blend's probabilities are divided by the classes' shares of the training
+    tickets to the power PRIOR_CORRECTION: a class twice as common as another loses its
+    edge, and the answer is still a probability."""
+    features, matrix, labels, rows, truth = desk
+    monkeypatch.setattr(classifier, "NETWORK_MIN_SAMPLES", 500)
+    fitted = classifier.fit(features, matrix, labels, networks=True)
+    assert fitted is not None
+    model = fitted.pipeline.named_steps["model"]
+    counts = {c: labels.count(c) for c in model.classes_}
+    shares = np.array([counts[c] for c in model.classes_]) / len(labels)
+    assert np.allclose(np.exp(model.log_prior), shares)
+    corrected = model.predict_proba(rows)
+    model.log_prior = None  # a blend stored before the correction: the plain average
+    plain = model.predict_proba(rows)
+    ratio = corrected / plain
+    expected = shares**-classifier.PRIOR_CORRECTION
+    assert np.allclose(ratio / ratio[:, :1], expected / expected[0], rtol=1e-4)
+    assert np.allclose(corrected.sum(axis=1), 1.0)
+    assert (model.classes_[corrected.argmax(axis=1)] == np.array(truth)).mean() >= 0.85
+
+
+def test_networks_reading_a_share_of_the_columns_learn_and_leave_the_rest_unread(desk):
+    _, matrix, labels, rows, truth = desk
+    networks = Networks(seeds=[0], columns=0.7).fit(matrix, labels)
+    unread = ~networks.w1.any(axis=1)
+    assert 0.2 < unread.mean() < 0.4
+    assert (networks.predict(rows) == np.array(truth)).mean() >= 0.8

@@ -74,6 +74,7 @@ class Networks:
         warmup: float = WARMUP,
         work: int = WORK,
         relu: bool = True,
+        columns: float = 1.0,
     ) -> None:
         self.hidden = hidden
         self.epochs = epochs
@@ -87,6 +88,10 @@ class Networks:
         # False: no non-linearity, the hidden units are a learned weighted mean of the
         # columns' embeddings (fastText-like; an experiment, bench/RESULTS.md).
         self.relu = relu
+        # Below 1: each network reads its own random share of the input columns (the
+        # others' rows of its first layer stay zero), a "random subspace": networks that
+        # differ in what they read, not only in where they started.
+        self.columns = columns
 
     def fit(self, rows: Any, labels: Sequence[str]) -> Networks:
         with threadpool_limits(1, user_api="blas"):
@@ -107,9 +112,19 @@ class Networks:
         return self
 
     def _fit_one(self, x: Any, y: Any, seed: int) -> tuple[Any, Any, Any, Any]:
+        rng = np.random.default_rng(seed)
+        if self.columns >= 1:
+            return self._fit_on(x, y, rng)
+        full = x.shape[1]
+        read = np.sort(rng.choice(full, max(1, round(self.columns * full)), replace=False))
+        w1, b1, w2, b2 = self._fit_on(sparse.csr_matrix(x[:, read]), y, rng)
+        every = np.zeros((full, w1.shape[1]), np.float32)
+        every[read] = w1
+        return every, b1, w2, b2
+
+    def _fit_on(self, x: Any, y: Any, rng: Any) -> tuple[Any, Any, Any, Any]:
         n, width = x.shape
         k, h = len(self.classes_), self.hidden
-        rng = np.random.default_rng(seed)
         # Scaled so that a typical row's hidden units start with unit variance.
         squared = float(np.mean(np.asarray(x.multiply(x).sum(axis=1)))) or 1.0
         w1 = rng.standard_normal((width, h), dtype=np.float32)
