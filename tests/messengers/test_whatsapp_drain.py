@@ -7,7 +7,8 @@ from typing import Any
 
 from django_tasks_db.models import DBTaskResult
 
-from opora.accounts.models import User
+from opora.accounts.identities import Contact, requester_for
+from opora.accounts.models import Identity, User
 from opora.inbox.models import Delivery, DeliveryState
 from opora.messengers import drain
 from opora.messengers.models import Conversation, WhatsAppInbound, WhatsAppNumber, WhatsAppSent
@@ -117,3 +118,31 @@ def test_an_image_without_a_usable_media_id_is_ignored_and_the_rest_goes_in(
     assert Ticket.objects.get().messages.get().body == "fine"
     outcomes = dict(WhatsAppInbound.objects.values_list("wamid", "outcome"))
     assert outcomes == {broken["id"]: "ignored", good["id"]: "message"}
+
+
+def test_a_batch_joins_the_person_with_the_verified_number_and_records_new_ones(
+    wa_number: WhatsAppNumber,
+) -> None:
+    # given: a person whose verified phone number the desk knows from Telegram
+    dana = Contact(kind="telegram", value="111", phone="+1 555 000 1111", phone_verified=True)
+    known = requester_for(dana)
+    # when: that number and a new one write on WhatsApp, in one batch, then again
+    first = [text_message("Hi", sender="15550001111"), text_message("Hello", sender="15550002222")]
+    _stored(wa_number, notification(messages=first))
+    drain_whatsapp_task.call()
+    _stored(wa_number, notification(messages=[text_message("Again", sender="15550002222")]))
+    drain_whatsapp_task.call()
+    # then
+    joined = Conversation.objects.get(chat_id="15550001111")
+    assert joined.user_id == known.pk
+    assert Identity.objects.get(kind="whatsapp", value="+15550001111").user_id == known.pk
+    new = Conversation.objects.get(chat_id="15550002222")
+    person = User.objects.get(pk=new.user_id)
+    assert person.pk != known.pk
+    assert person.phone == "+15550002222"
+    phone = Identity.objects.get(kind="phone", value="+15550002222")
+    assert (phone.user_id, phone.verified) == (person.pk, True)
+    assert Identity.objects.get(kind="whatsapp", value="+15550002222").user_id == person.pk
+    assert new.ticket is not None
+    assert list(new.ticket.messages.values_list("body", flat=True)) == ["Hello", "Again"]
+    assert Ticket.objects.count() == 2
