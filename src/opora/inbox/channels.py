@@ -26,6 +26,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
@@ -342,7 +343,7 @@ def _any_of(keys: Sequence[tuple[str, str]]) -> Q:
 
 
 def _channel_identities(
-    people: dict[tuple[str, str], User], contacts: dict[tuple[str, str], Contact], now: object
+    people: dict[tuple[str, str], User], contacts: dict[tuple[str, str], Contact], now: datetime
 ) -> list[Identity]:
     return [
         Identity(
@@ -358,7 +359,7 @@ def _channel_identities(
 
 
 def _phone_identities(
-    people: dict[tuple[str, str], tuple[Contact, User]], now: object
+    people: dict[tuple[str, str], tuple[Contact, User]], now: datetime
 ) -> list[Identity]:
     """Each person's phone identity (one per number: a number someone holds stays
     theirs, as `requester_for` leaves it)."""
