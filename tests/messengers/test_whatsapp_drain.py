@@ -3,16 +3,24 @@ and answers at once; the drain takes them in, in the order they came, per person
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django_tasks_db.models import DBTaskResult
 
 from opora.accounts.identities import Contact, requester_for
 from opora.accounts.models import Identity, User
+from opora.core import clock
 from opora.inbox.models import Delivery, DeliveryState
 from opora.messengers import drain
-from opora.messengers.models import Conversation, WhatsAppInbound, WhatsAppNumber, WhatsAppSent
-from opora.messengers.tasks import drain_whatsapp_task
+from opora.messengers.models import (
+    Conversation,
+    IntakeDrain,
+    WhatsAppInbound,
+    WhatsAppNumber,
+    WhatsAppSent,
+)
+from opora.messengers.tasks import drain_whatsapp_task, sweep_whatsapp_task
 from opora.tickets.actions import add_message
 from opora.tickets.models import Ticket
 from tests.messengers.whatsapp_fixtures import (
@@ -146,3 +154,23 @@ def test_a_batch_joins_the_person_with_the_verified_number_and_records_new_ones(
     assert new.ticket is not None
     assert list(new.ticket.messages.values_list("body", flat=True)) == ["Hello", "Again"]
     assert Ticket.objects.count() == 2
+
+
+def test_a_message_whose_drain_never_ran_is_taken_in_by_the_sweep_and_old_rows_go(
+    wa_number: WhatsAppNumber, run_jobs: Any
+) -> None:
+    # given: a stored message whose drain job was lost, and a row handled long ago
+    _stored(wa_number, notification(messages=[text_message("Lost job")]))
+    long_ago = clock.now() - timedelta(minutes=10)
+    WhatsAppInbound.objects.update(received_at=long_ago)
+    DBTaskResult.objects.filter(task_path=drain_whatsapp_task.module_path).delete()
+    IntakeDrain.objects.update(queued_at=long_ago)  # queued, but its job is gone
+    old = WhatsAppInbound.objects.create(
+        number=wa_number, wamid="wamid.OLD", outcome="message", handled_at=clock.now()
+    )
+    WhatsAppInbound.objects.filter(pk=old.pk).update(received_at=clock.now() - timedelta(days=4))
+    # when / then
+    assert run_jobs(lambda: sweep_whatsapp_task.call()) == 1
+    assert Ticket.objects.get().subject == "Lost job"
+    assert not WhatsAppInbound.objects.filter(pk=old.pk).exists()
+    assert run_jobs(lambda: sweep_whatsapp_task.call()) == 0
