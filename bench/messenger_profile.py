@@ -156,8 +156,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument(
-        "--profile", action="append", default=[], choices=["webhook", "vk", "drain", "vkdrain",
-                                                           "replies"]
+        "--profile", action="append", default=[],
+        choices=["webhook", "vk", "drain", "vkdrain", "whatsapp", "wadrain", "replies"],
+    )  # fmt: skip
+    parser.add_argument(
+        "--warm", type=int, default=0,
+        help="first take this many updates of each format in, unmeasured (imports, caches)",
     )  # fmt: skip
     parser.add_argument("--asgi", action="store_true", help="webhooks through the ASGI app")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats)")
@@ -181,12 +185,24 @@ def main() -> None:
     from tests.messengers.vk_server import GROUP_ID, VkServer
     from tests.messengers.vk_server import SECRET as VK_SECRET
     from tests.messengers.vk_server import TOKEN as VK_TOKEN
+    from tests.messengers.whatsapp_server import ACCESS_TOKEN as WA_TOKEN
+    from tests.messengers.whatsapp_server import PHONE_NUMBER_ID, WhatsAppServer
+    from tests.messengers.whatsapp_server import VERSION as WA_VERSION
 
-    from bench.messengers import PHOTO, plan, telegram_updates, vk_events
+    from bench.messengers import (
+        PHOTO,
+        WA_SECRET,
+        plan,
+        telegram_updates,
+        vk_events,
+        whatsapp_bodies,
+        whatsapp_signature,
+    )
 
-    telegram, vk = TelegramServer().start(), VkServer().start()
+    telegram, vk, whatsapp = TelegramServer().start(), VkServer().start(), WhatsAppServer().start()
     telegram.add_file("bench-photo", PHOTO, "photos/bench.png")
     vk.add_file("photo.png", PHOTO)
+    whatsapp.add_media("bench-photo", PHOTO, "image/png")
 
     import opora.asgi
     from opora.accounts.actions import create_team, create_user
@@ -194,8 +210,14 @@ def main() -> None:
     # The application `opora serve` runs (the lean webhook path first, where there is one).
     django_application = getattr(opora.asgi, "web_application", opora.asgi.django_application)
     from opora.messengers.actions import create_bot
-    from opora.messengers.tasks import deliver_replies_task, drain_telegram_task, drain_vk_task
+    from opora.messengers.tasks import (
+        deliver_replies_task,
+        drain_telegram_task,
+        drain_vk_task,
+        drain_whatsapp_task,
+    )
     from opora.messengers.vk.actions import create_community
+    from opora.messengers.whatsapp.actions import create_number
     from opora.tickets.actions import add_message
     from opora.tickets.models import Ticket
 
@@ -214,14 +236,39 @@ def main() -> None:
         values={"name": "Bench VK", "group_id": GROUP_ID, "token": VK_TOKEN,
                 "secret_key": VK_SECRET, "api_base": vk.url, "team": team.pk},
     )  # fmt: skip
-    mix = plan(args.n, follow_ups=0.3, photos=0.05, seed=7)
+    number = create_number(
+        by=admin,
+        values={"name": "Bench WhatsApp", "phone_number_id": PHONE_NUMBER_ID,
+                "access_token": WA_TOKEN, "app_secret": WA_SECRET, "api_base": whatsapp.url,
+                "api_version": WA_VERSION, "team": team.pk},
+    )  # fmt: skip
+    # The warm-up's updates are the mix's last ones: other ids, other people.
+    mix = plan(args.n + args.warm, follow_ups=0.3, photos=0.05, seed=7)
     updates = [json.dumps(u).encode() for _x, u in telegram_updates(mix)]
     events = [json.dumps(e).encode() for _x, e in vk_events(mix, f"{vk.url}/files")]
+    bodies = [b for _x, b in whatsapp_bodies(mix)]
     profile = set(args.profile)
     headers = {"X-Telegram-Bot-Api-Secret-Token": bot.webhook_secret}
+    paths = {
+        "telegram": f"/channels/telegram/{bot.pk}/webhook",
+        "vk": f"/channels/vk/{community.pk}/callback",
+        "whatsapp": f"/channels/whatsapp/{number.pk}/webhook",
+    }
     # Warm up (the URLconf, the first connection): a refused request of each kind.
-    for path in (f"/channels/telegram/{bot.pk}/webhook", f"/channels/vk/{community.pk}/callback"):
+    for path in paths.values():
         wsgi_post(django_application, path, b"{}", {})
+    if args.warm:
+        for body in updates[args.n :]:
+            wsgi_post(django_application, paths["telegram"], body, headers)
+        for body in events[args.n :]:
+            wsgi_post(django_application, paths["vk"], body, {})
+        for body in bodies[args.n :]:
+            wsgi_post(django_application, paths["whatsapp"], body, whatsapp_signature(body))
+        with measured("warm-up drains", 3 * args.warm, False):
+            drain_telegram_task.call()
+            drain_vk_task.call()
+            drain_whatsapp_task.call()
+        updates, events, bodies = updates[: args.n], events[: args.n], bodies[: args.n]
     try:
         with measured("telegram webhook", len(updates), "webhook" in profile):
             if args.asgi:
@@ -251,6 +298,14 @@ def main() -> None:
                 assert status == 200, status
         with measured("vk drain", len(events), "vkdrain" in profile):
             drain_vk_task.call()
+        with measured("whatsapp webhook", len(bodies), "whatsapp" in profile):
+            for body in bodies:
+                status = wsgi_post(
+                    django_application, paths["whatsapp"], body, whatsapp_signature(body)
+                )
+                assert status == 200, status
+        with measured("whatsapp drain", len(bodies), "wadrain" in profile):
+            drain_whatsapp_task.call()
         tickets = list(Ticket.objects.filter(channel__in=["telegram", "vk"]).order_by("id"))
         for i in range(args.n):
             add_message(tickets[i % len(tickets)], by=agent, body="Found it: arrives tomorrow.")
@@ -260,6 +315,7 @@ def main() -> None:
     finally:
         telegram.stop()
         vk.stop()
+        whatsapp.stop()
 
 
 if __name__ == "__main__":

@@ -1,21 +1,23 @@
 # Russian text is intended here: Cyrillic letters that look like Latin ones are not typos.
 # ruff: noqa: RUF001
-"""Messenger channels under load: Telegram and VK updates into tickets, replies out.
+"""Messenger channels under load: Telegram, VK and WhatsApp messages into tickets,
+replies out.
 
     .venv/bin/python bench/messengers.py                    # 2,000 updates per format
     .venv/bin/python bench/messengers.py -n 300             # a small run
     .venv/bin/python bench/messengers.py --workers 1 --web-workers 1
 
 Set-up (in `opora shell`, through the actions): an admin, an agent with an API token, a
-team, a Telegram bot in webhook mode and a VK community, both pointed at the tests'
-local provider servers (tests/messengers/telegram_server.py, vk_server.py), which run
-in this process. The answer bot stays off (its default), so what is measured is the
-intake and the outbox, not article search. PostgreSQL comes from scripts/with-postgres
-with production durability (OPORA_PG_DURABLE=1, the benchmarks' default); the server
-is `opora serve --no-worker --workers W` on 127.0.0.1 and the jobs run in `--workers`
-`opora worker` processes.
+team, a Telegram bot in webhook mode, a VK community and a WhatsApp number, all pointed
+at the tests' local provider servers (tests/messengers/telegram_server.py, vk_server.py,
+whatsapp_server.py), which run in this process. The answer bot stays off (its
+default), so what is measured is the intake and the outbox, not article search.
+PostgreSQL comes from scripts/with-postgres with production durability
+(OPORA_PG_DURABLE=1, the benchmarks' default); the server is `opora serve
+--no-worker --workers W` on 127.0.0.1 and the jobs run in `--workers` `opora worker`
+processes.
 
-Three phases, each bounded by `--max-seconds`:
+Four phases, each bounded by `--max-seconds`:
 
 1. Telegram: N distinct updates from many people (about 70 % new conversations, 30 %
    follow-ups from someone who wrote earlier and whose ticket is open; a share with a
@@ -25,11 +27,17 @@ Three phases, each bounded by `--max-seconds`:
 2. VK: the same mix as Callback API `message_new` events to `/channels/vk/<id>/callback`
    (photos fetched from the local server's /files/). The callback stores the event and
    answers "ok"; a worker's drain job takes it in.
-3. Replies: N agents' public replies (POST /api/v1/tickets/{n}/messages) spread over the
-   tickets of both channels; the outbox's jobs deliver them to the local servers.
+3. WhatsApp: the same mix, one message per Cloud API notification (photos as image
+   messages whose media the desk fetches from the local Graph API server), each body
+   signed with the app secret (X-Hub-Signature-256), to
+   `/channels/whatsapp/<id>/webhook`. The webhook stores it and answers; a worker's
+   drain job takes it in.
+4. Replies: N agents' public replies (POST /api/v1/tickets/{n}/messages) spread over the
+   Telegram and VK tickets; the outbox's jobs deliver them to the local servers.
 
-The phases start once every worker has sent its first heartbeat (their start-up is not
-counted in the first phase's CPU).
+The phases start once every worker has sent its first heartbeat and has gone idle
+(their start-up, and the VK client library each imports in a thread as it starts, are
+not counted in the first phase's CPU).
 
 Measured: accepted/s at the endpoint and its latency; end-to-end messages/s, from the
 first post until every update is a message on a ticket (read from the database), with
@@ -43,6 +51,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -67,6 +77,9 @@ from tests.messengers.telegram_server import TelegramServer
 from tests.messengers.vk_server import GROUP_ID, VkServer
 from tests.messengers.vk_server import SECRET as VK_SECRET
 from tests.messengers.vk_server import TOKEN as VK_TOKEN
+from tests.messengers.whatsapp_server import ACCESS_TOKEN as WA_TOKEN
+from tests.messengers.whatsapp_server import PHONE_NUMBER_ID, WhatsAppServer
+from tests.messengers.whatsapp_server import VERSION as WA_VERSION
 
 from bench.chat import postmaster_pid, tree_cpu
 from bench.common import ROOT, base_env, machine, opora, postgres, serve_process
@@ -79,6 +92,7 @@ from opora.core.models import WorkerHeartbeat
 from opora.inbox.models import Delivery
 from opora.messengers.actions import create_bot
 from opora.messengers.vk.actions import create_community
+from opora.messengers.whatsapp.actions import create_number
 from opora.tickets.models import Message, Ticket
 admin = create_user(email="admin@bench.test", name="Admin", role="admin", by=None)
 agent = create_user(email="agent@bench.test", name="Agent", role="agent", support_line=1,
@@ -89,8 +103,12 @@ bot = create_bot(by=admin, values={{"name": "Bench bot", "token": {tg_token!r},
 vk = create_community(by=admin, values={{"name": "Bench VK", "group_id": {group_id},
                       "token": {vk_token!r}, "secret_key": {vk_secret!r},
                       "api_base": {vk_url!r}, "team": team.pk}})
+wa = create_number(by=admin, values={{"name": "Bench WhatsApp",
+                   "phone_number_id": {wa_phone!r}, "access_token": {wa_token!r},
+                   "app_secret": {wa_secret!r}, "api_base": {wa_url!r},
+                   "api_version": {wa_version!r}, "team": team.pk}})
 print(json.dumps({{
-    "bot": bot.pk, "secret": bot.webhook_secret, "vk": vk.pk,
+    "bot": bot.pk, "secret": bot.webhook_secret, "vk": vk.pk, "whatsapp": wa.pk,
     "token": issue_api_token(agent, name="bench")[1],
     "tables": {{"message": Message._meta.db_table, "ticket": Ticket._meta.db_table,
                "delivery": Delivery._meta.db_table,
@@ -208,6 +226,44 @@ def vk_events(mix: list[tuple[int, str, bool]], files_url: str) -> list[tuple[st
     return out
 
 
+def whatsapp_bodies(mix: list[tuple[int, str, bool]]) -> list[tuple[str, bytes]]:
+    """(the message's external id at the desk, the notification's body)."""
+    out = []
+    for i, (sender, text, photo) in enumerate(mix):
+        wamid = f"wamid.BENCH{i:010d}"
+        message: dict[str, Any] = {
+            "from": str(sender),
+            "id": wamid,
+            "timestamp": str(int(time.time())),
+        }
+        if photo:
+            message |= {
+                "type": "image",
+                "image": {"id": "bench-photo", "mime_type": "image/png", "caption": text},
+            }
+        else:
+            message |= {"type": "text", "text": {"body": text}}
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550100000", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": f"Ivan P{sender}"}, "wa_id": str(sender)}],
+            "messages": [message],
+        }
+        body = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"value": value, "field": "messages"}]}],
+        }
+        out.append((f"whatsapp:{wamid}", json.dumps(body).encode()))
+    return out
+
+
+def whatsapp_signature(body: bytes) -> dict[str, str]:
+    """The header Meta signs a body with (HMAC-SHA256 with the app secret)."""
+    digest = hmac.new(WA_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return {"X-Hub-Signature-256": f"sha256={digest}"}
+
+
+WA_SECRET = "bench-app-secret-0123456789"
 PHOTO = png()
 
 
@@ -321,16 +377,19 @@ def wait_rows(db: psycopg.Connection[Any], sql: str, args: tuple[Any, ...], want
 
 
 def inbound_phase(
-    name: str, base: str, path: str, items: list[tuple[str, dict[str, Any]]],
+    name: str, base: str, path: str, items: list[tuple[str, Any]],
     headers: dict[str, str], db: psycopg.Connection[Any], tables: dict[str, str],
     args: argparse.Namespace, cpu: Cpu,
+    sign: Callable[[bytes], dict[str, str]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """`items`: (external id, JSON or bytes); `sign`: a body's own headers."""
     sent_at: dict[str, float] = {}
 
-    async def send(client: Client, item: tuple[str, dict[str, Any]]) -> bool:
+    async def send(client: Client, item: tuple[str, Any]) -> bool:
         external_id, payload = item
         sent_at[external_id] = time.time()
-        answer = await client.post(path, json=payload)
+        own = sign(payload) if sign is not None else None
+        answer = await client.post(path, json=payload, headers=own)
         return answer.status_code == 200
 
     deadline = time.monotonic() + args.max_seconds
@@ -439,6 +498,20 @@ def reply_phase(
     }
 
 
+def settle(pids: list[int], deadline: float) -> bool:
+    """Wait until the workers are idle (under 5 % of a core each over a second): what
+    they do once as they start (the VK client library imported in a thread beside the
+    jobs) is not the first phase's work. False when the deadline came first."""
+    before = sum(tree_cpu(p) for p in pids)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = sum(tree_cpu(p) for p in pids)
+        if now - before < 0.05 * len(pids):
+            return True
+        before = now
+    return False
+
+
 def progress(what: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
@@ -447,9 +520,10 @@ def progress(what: str) -> None:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    telegram, vk = TelegramServer().start(), VkServer().start()
+    telegram, vk, whatsapp = TelegramServer().start(), VkServer().start(), WhatsAppServer().start()
     telegram.add_file("bench-photo", PHOTO, "photos/bench.png")
     vk.add_file("photo.png", PHOTO)
+    whatsapp.add_media("bench-photo", PHOTO, "image/png")
     try:
         with ExitStack() as stack:
             url = stack.enter_context(postgres())
@@ -465,6 +539,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     vk_secret=VK_SECRET,
                     vk_url=vk.url,
                     group_id=GROUP_ID,
+                    wa_phone=PHONE_NUMBER_ID,
+                    wa_token=WA_TOKEN,
+                    wa_secret=WA_SECRET,
+                    wa_url=whatsapp.url,
+                    wa_version=WA_VERSION,
                 ),
                 env=env,
             )
@@ -485,6 +564,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 time.monotonic() + args.max_seconds,
             )
             progress(f"{len(ready)} of {args.workers} workers ready")
+            idle = settle(worker_pids, time.monotonic() + 60)
+            progress(f"workers idle after their start-up: {idle}")
             mix = plan(args.n, follow_ups=args.follow_ups, photos=args.photos, seed=7)
             updates = [(x.replace("{bot}", str(ids["bot"])), u) for x, u in telegram_updates(mix)]
             result: dict[str, Any] = {}
@@ -510,18 +591,31 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 args,
                 Cpu(server_pid, worker_pids, db_pid),
             )
+            result["whatsapp"] = inbound_phase(
+                "whatsapp",
+                base,
+                f"/channels/whatsapp/{ids['whatsapp']}/webhook",
+                whatsapp_bodies(mix),
+                {},
+                db,
+                ids["tables"],
+                args,
+                Cpu(server_pid, worker_pids, db_pid),
+                sign=whatsapp_signature,
+            )
             result["replies"] = reply_phase(
                 base, ids["token"], db, ids["tables"], args, Cpu(server_pid, worker_pids, db_pid)
             )
             result["provider_calls"] = {
                 "telegram": _count(telegram.calls),
                 "vk": _count(vk.calls),
+                "whatsapp": _count(whatsapp.calls),
             }
             log = (workdir / "serve.log").read_text(errors="replace") + (
                 workdir / "worker.log"
             ).read_text(errors="replace")
             result["log_errors"] = sum(1 for line in log.splitlines() if "Traceback" in line)
-            for name in ("telegram", "vk"):
+            for name in INBOUND:
                 result[name]["drain"] = drain_batches(log, name)
             keep = ROOT / "var" / "bench" / "channels.log"
             keep.parent.mkdir(parents=True, exist_ok=True)
@@ -530,6 +624,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     finally:
         telegram.stop()
         vk.stop()
+        whatsapp.stop()
+
+
+INBOUND = ("telegram", "vk", "whatsapp")
 
 
 DRAIN_LINE = re.compile(
@@ -586,7 +684,7 @@ def _count(calls: list[Any]) -> dict[str, int]:
 
 def _print(r: dict[str, Any], label: str) -> None:
     print(f"messenger channels, {label}")
-    for name in ("telegram", "vk"):
+    for name in INBOUND:
         p, e = r[name], r[name]["endpoint"]
         lat = p["end_to_end_latency"]
         print(

@@ -55,12 +55,25 @@ class Client:
     async def get(self, path: str) -> Response:
         return await self.request("GET", path)
 
-    async def post(self, path: str, json: Any = None) -> Response:
-        return await self.request("POST", path, json)
+    async def post(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        return await self.request("POST", path, json, headers)
 
-    async def request(self, method: str, path: str, payload: Any = None) -> Response:
-        body = b"" if payload is None else _dumps(payload)
+    async def request(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """`payload`: JSON, or bytes sent as they are; `headers`: this request's own,
+        besides the connection's."""
+        body = (
+            b"" if payload is None else payload if isinstance(payload, bytes) else _dumps(payload)
+        )
         head = f"{method} {path} HTTP/1.1\r\n{self._head}"
+        head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         if payload is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         data = (head + "\r\n").encode() + body

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from opora.accounts.models import Team, User
 from opora.messengers.models import Conversation, WhatsAppNumber
+from opora.messengers.tasks import drain_whatsapp_task
 from opora.messengers.whatsapp import intake
 from opora.tickets.models import Ticket
 from tests.messengers.whatsapp_fixtures import APP_SECRET, notification, text_message
@@ -126,7 +127,8 @@ def test_an_agent_past_the_window_is_offered_a_template_and_sends_it(
             "templates": ["hello_again", "order_update"],
         },
     )
-    intake.take(number, notification(messages=[text_message("Where is my order?")]))
+    intake.keep(number, notification(messages=[text_message("Where is my order?")]))
+    drain_whatsapp_task.call()
     Conversation.objects.update(last_inbound_at=timezone.now() - timedelta(hours=30))
     ticket = Ticket.objects.get()
 

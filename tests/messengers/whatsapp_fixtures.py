@@ -15,6 +15,7 @@ from django.test import Client
 
 from opora.accounts.models import Team, User
 from opora.messengers.models import WhatsAppNumber
+from opora.messengers.tasks import drain_whatsapp_task
 from opora.messengers.whatsapp.actions import create_number
 from opora.messengers.whatsapp.views import signature_of
 from tests.messengers.whatsapp_server import (
@@ -66,7 +67,8 @@ def notification(
         "metadata": {"display_phone_number": "15550100000", "phone_number_id": PHONE_NUMBER_ID},
     }
     if messages:
-        value["contacts"] = [{"profile": {"name": name}, "wa_id": CUSTOMER}]
+        senders = dict.fromkeys(str(m.get("from")) for m in messages)
+        value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id} for wa_id in senders]
         value["messages"] = list(messages)
     if statuses:
         value["statuses"] = list(statuses)
@@ -77,10 +79,14 @@ def notification(
 
 
 def text_message(
-    text: str = "Hello", *, wamid: str | None = None, at: int | None = None
+    text: str = "Hello",
+    *,
+    wamid: str | None = None,
+    at: int | None = None,
+    sender: str = CUSTOMER,
 ) -> dict[str, Any]:
     return {
-        "from": CUSTOMER,
+        "from": sender,
         "id": wamid or f"wamid.IN{next(_ids):06d}",
         "timestamp": str(at if at is not None else int(time.time())),
         "type": "text",
@@ -112,24 +118,33 @@ def status(wamid: str, state: str, *, code: int | None = None, title: str = "") 
     return item
 
 
+def post_signed(
+    number: WhatsAppNumber,
+    data: Any,
+    *,
+    secret: str | None = None,
+    signature: str | None = None,
+) -> Any:
+    """POST a body to the number's webhook as Meta does, signed with its app secret
+    unless told otherwise, leaving the drain it queues to the caller."""
+    body = data if isinstance(data, bytes) else json.dumps(data).encode()
+    sign = signature if signature is not None else signature_of(body, secret or APP_SECRET)
+    return Client().post(
+        f"/channels/whatsapp/{number.pk}/webhook",
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign,
+    )
+
+
 @pytest.fixture
 def post_whatsapp(db: None) -> Callable[..., Any]:
-    """POST a body to the number's webhook, signed with its app secret unless told."""
+    """`post_signed`, then the drain it queued run when it answered 200."""
 
-    def post(
-        number: WhatsAppNumber,
-        data: Any,
-        *,
-        secret: str | None = None,
-        signature: str | None = None,
-    ) -> Any:
-        body = data if isinstance(data, bytes) else json.dumps(data).encode()
-        sign = signature if signature is not None else signature_of(body, secret or APP_SECRET)
-        return Client().post(
-            f"/channels/whatsapp/{number.pk}/webhook",
-            body,
-            content_type="application/json",
-            HTTP_X_HUB_SIGNATURE_256=sign,
-        )
+    def post(number: WhatsAppNumber, data: Any, **signing: Any) -> Any:
+        answer = post_signed(number, data, **signing)
+        if answer.status_code == 200:
+            drain_whatsapp_task.call()
+        return answer
 
     return post

@@ -26,6 +26,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
@@ -33,9 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opora.accounts.actions import get_or_create_requesters, kept_person
-from opora.accounts.identities import Contact, requester_for
-from opora.accounts.models import UNREACHABLE_DOMAIN, Identity, Team, User
-from opora.core.bulk import insert_new
+from opora.accounts.identities import Contact, clean_phone, requester_for
+from opora.accounts.models import UNREACHABLE_DOMAIN, Identity, IdentityKind, Team, User
+from opora.core.bulk import insert_new, update_rows
 from opora.core.errors import OporaError
 from opora.core.text import guess_language
 from opora.tickets.actions import PreparedTicket, add_messages, create_tickets, prepare_ticket
@@ -248,15 +249,20 @@ def receive_many(inbounds: Sequence[Inbound]) -> list[Received | OporaError]:
 
 def requesters_for(contacts: Sequence[Contact]) -> list[User]:
     """`requester_for` for many contacts: the people known by their channel identity in
-    one lookup, the new ones created together. A contact with an e-mail address or a
-    phone number goes through `requester_for` (it may join someone else's account)."""
+    one lookup, the new ones created together; a contact with a phone number joins the
+    person with that verified number (`_people_by_phone`). A contact with an e-mail
+    address goes through `requester_for` (it may join someone else's account)."""
     people: dict[tuple[str, str], User] = {}
+    phoned = {(c.kind, c.value): c for c in contacts if not c.email and clean_phone(c.phone)}
     plain = {(c.kind, c.value): c for c in contacts if not c.email and not c.phone}
+    if phoned:
+        people.update(_people_by_phone(phoned))
     if plain:
-        lookup = Q()
-        for kind in {k for k, _v in plain}:
-            lookup |= Q(kind=kind, value__in=[v for k, v in plain if k == kind])
-        known = list(Identity.objects.select_related("user", "user__organization").filter(lookup))
+        known = list(
+            Identity.objects.select_related("user", "user__organization").filter(
+                _any_of(list(plain))
+            )
+        )
         if known:
             Identity.objects.filter(pk__in=[i.pk for i in known]).update(
                 last_seen_at=timezone.now()
@@ -271,6 +277,107 @@ def requesters_for(contacts: Sequence[Contact]) -> list[User]:
         if key not in people:
             people[key] = requester_for(contact)
     return [people[(c.kind, c.value)] for c in contacts]
+
+
+def _people_by_phone(contacts: dict[tuple[str, str], Contact]) -> dict[tuple[str, str], User]:
+    """`requester_for` for contacts with a phone number and no e-mail address, a few
+    statements for all: known by their channel identity, else the person whose verified
+    number it is (when the channel vouches for it), else a new person; each one's
+    channel identity, phone identity and phone number recorded as `requester_for`
+    records them."""
+    now = timezone.now()
+    known = {
+        (i.kind, i.value): i
+        for i in Identity.objects.select_related("user", "user__organization").filter(
+            _any_of(list(contacts))
+        )
+    }
+    if known:
+        Identity.objects.filter(pk__in=[i.pk for i in known.values()]).update(last_seen_at=now)
+    people = {key: kept_person(i.user) for key, i in known.items()}
+    missing = [c for key, c in contacts.items() if key not in known]
+    holders = _verified_holders({clean_phone(c.phone) for c in missing if c.phone_verified})
+    joined = {
+        (c.kind, c.value): holders[clean_phone(c.phone)]
+        for c in missing
+        if c.phone_verified and clean_phone(c.phone) in holders
+    }
+    fresh = [c for c in missing if (c.kind, c.value) not in joined]
+    made = _new_people(fresh) if fresh else {}
+    for contact in fresh:
+        made[(contact.kind, contact.value)].phone = contact.phone[:40]
+    update_rows(User, list({u.pk: u for u in made.values()}.values()), ("phone",))
+    insert_new(
+        Identity,
+        list({(i.kind, i.value): i for i in _channel_identities(joined, contacts, now)}.values()),
+        unique=("kind", "value"),
+    )
+    people.update(joined)
+    people.update(made)
+    insert_new(
+        Identity,
+        _phone_identities({key: (contacts[key], people[key]) for key in contacts}, now),
+        unique=("kind", "value"),
+    )
+    return people
+
+
+def _verified_holders(phones: set[str]) -> dict[str, User]:
+    """The people whose verified phone identity each of `phones` is."""
+    if not phones:
+        return {}
+    return {
+        i.value: kept_person(i.user)
+        for i in Identity.objects.select_related("user", "user__organization").filter(
+            kind=IdentityKind.PHONE, value__in=phones, verified=True
+        )
+    }
+
+
+def _any_of(keys: Sequence[tuple[str, str]]) -> Q:
+    """Identities by (kind, value): one IN list per kind."""
+    lookup = Q()
+    for kind in {k for k, _v in keys}:
+        lookup |= Q(kind=kind, value__in=[v for k, v in keys if k == kind])
+    return lookup
+
+
+def _channel_identities(
+    people: dict[tuple[str, str], User], contacts: dict[tuple[str, str], Contact], now: datetime
+) -> list[Identity]:
+    return [
+        Identity(
+            user=user,
+            kind=kind,
+            value=value[:255],
+            name=contacts[(kind, value)].name[:200],
+            verified=True,
+            last_seen_at=now,
+        )
+        for (kind, value), user in people.items()
+    ]
+
+
+def _phone_identities(
+    people: dict[tuple[str, str], tuple[Contact, User]], now: datetime
+) -> list[Identity]:
+    """Each person's phone identity (one per number: a number someone holds stays
+    theirs, as `requester_for` leaves it)."""
+    rows: dict[str, Identity] = {}
+    for contact, user in people.values():
+        phone = clean_phone(contact.phone)
+        rows.setdefault(
+            phone,
+            Identity(
+                user=user,
+                kind=IdentityKind.PHONE,
+                value=phone[:255],
+                name="",
+                verified=contact.phone_verified,
+                last_seen_at=now,
+            ),
+        )
+    return list(rows.values())
 
 
 def _new_people(contacts: Sequence[Contact]) -> dict[tuple[str, str], User]:

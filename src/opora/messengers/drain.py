@@ -274,7 +274,7 @@ def store(
     try:
         with transaction.atomic():
             opened = _store(work, mark=False)  # every row is marked just below
-            _handled(rows)
+            handled(rows)
         return opened
     except Exception:
         if not work:
@@ -289,7 +289,7 @@ def store(
                 opened += _store([(row, arrived, outcome)], mark=True)
         except Exception as exc:
             failed(row, exc)
-    _handled(rows)
+    handled(rows)
     return opened
 
 
@@ -306,7 +306,7 @@ def _store(work: Sequence[tuple[Any, Arrived, str]], *, mark: bool) -> list[Tick
         if result.opened:
             opened.append(result.ticket)
     if mark:
-        _handled([row for row, _arrived, _outcome in work])
+        handled([row for row, _arrived, _outcome in work])
     return opened
 
 
@@ -323,7 +323,7 @@ def failed(row: Any, exc: BaseException) -> None:
     )
 
 
-def _handled(rows: Sequence[Any]) -> None:
+def handled(rows: Sequence[Any]) -> None:
     """Note the rows handled, with their outcome and error: one UPDATE per distinct
     (outcome, error), nearly always one or two for a whole batch (an UPDATE per row
     cost the database a statement per message)."""

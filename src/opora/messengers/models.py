@@ -288,17 +288,38 @@ class WhatsAppNumber(models.Model):
 
 
 class WhatsAppInbound(models.Model):
-    """A customer's message already taken in: Meta retries a webhook it thinks failed,
-    so each message id of a number is handled once."""
+    """A person's message or a status of the desk's message, as the webhook stored it
+    for the drain (`whatsapp/intake.py`): Meta retries a webhook it thinks failed, so
+    each message id of a number (and each status of a message) is kept once."""
 
     number = models.ForeignKey(WhatsAppNumber, on_delete=models.CASCADE, related_name="+")
     wamid = models.CharField(max_length=200)
+    # MESSAGE for a person's message; "status:<state>" for what became of the desk's
+    # message `wamid` (a status Meta sends twice is kept once).
+    kind = models.CharField(max_length=40, default="message")
+    # The message or status as it arrived, with the sender's profile name (`name`).
+    payload = models.JSONField(default=dict)
+    # What became of it: "message", "status", "ignored", "failed". Empty while it waits.
     outcome = models.CharField(max_length=16, blank=True)
+    error = models.TextField(blank=True)  # why it failed, when it did
+    attempts = models.PositiveSmallIntegerField(default=0)
+    shard = models.PositiveSmallIntegerField(default=0)  # its drain lane's (`drain.py`)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # a drain works on it
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["number", "wamid"], name="whatsapp_inbound_once")
+            models.UniqueConstraint(
+                fields=["number", "wamid", "kind"], name="whatsapp_inbound_once_per_kind"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="whatsapp_inbound_waiting",
+                condition=models.Q(handled_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from django.db.models import QuerySet
 from django_tasks import task
+from django_tasks.base import Task
 
 from opora.core.scheduler import register_periodic
 
@@ -82,19 +86,49 @@ def sweep_vk_events_task() -> int:
     """Events a drain did not finish are taken in (three attempts at most); handled
     ones are forgotten after three days (VK stops sending an event again long before).
     Returns how many were waiting."""
-    from opora.core import clock
-    from opora.messengers import drain
-    from opora.messengers.models import VkEvent
     from opora.messengers.vk import intake
 
+    return sweep(intake.DRAIN, intake.waiting, drain_vk_task)
+
+
+def sweep(name: str, waiting: Callable[[], QuerySet[Any]], drain_task: Task[Any, Any]) -> int:
+    """Forget the stored updates of drain `name` older than KEEP_UPDATES, and queue its
+    lanes again when some still wait after a drain should have taken them; how many
+    wait so."""
+    from opora.core import clock
+    from opora.messengers import drain
+
     now = clock.now()
-    VkEvent.objects.filter(received_at__lt=now - KEEP_UPDATES).delete()
-    stuck = intake.waiting().filter(received_at__lt=now - timedelta(minutes=2)).count()
+    waiting().model.objects.filter(received_at__lt=now - KEEP_UPDATES).delete()
+    stuck = int(waiting().filter(received_at__lt=now - timedelta(minutes=2)).count())
     if stuck:
         for lane in range(drain.lanes()):
-            drain.unstick(drain.lane_name(intake.DRAIN, lane))
-        drain.request_lanes(intake.DRAIN, drain_vk_task)
+            drain.unstick(drain.lane_name(name, lane))
+        drain.request_lanes(name, drain_task)
     return stuck
 
 
 register_periodic(sweep_vk_events_task, every=timedelta(minutes=5))
+
+
+@task()
+def drain_whatsapp_task(lane: int | None = None) -> int:
+    """Every stored WhatsApp message and status of one drain lane still waiting (every
+    lane when None), taken in in batches (`drain.py`)."""
+    from opora.messengers import drain
+    from opora.messengers.whatsapp import intake
+
+    return drain.run_lanes(intake.DRAIN, intake.waiting, intake.take_many, lane)
+
+
+@task()
+def sweep_whatsapp_task() -> int:
+    """Messages and statuses a drain did not finish are taken in (three attempts at
+    most); handled ones are forgotten after three days (Meta stops retrying a webhook
+    long before). Returns how many were waiting."""
+    from opora.messengers.whatsapp import intake
+
+    return sweep(intake.DRAIN, intake.waiting, drain_whatsapp_task)
+
+
+register_periodic(sweep_whatsapp_task, every=timedelta(minutes=5))

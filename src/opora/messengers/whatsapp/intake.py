@@ -1,20 +1,23 @@
-"""A WhatsApp webhook's body into the desk.
+"""A WhatsApp webhook's body into the desk, in two steps.
 
 The Cloud API posts `{"object": "whatsapp_business_account", "entry": [{"changes":
 [{"field": "messages", "value": {...}}]}]}`; one `value` may hold several
 `messages` (the people's) and `statuses` (what became of the desk's).
 
+The webhook only keeps them (`keep`): each message and each status is stored as it
+came, one row each (`WhatsAppInbound`: a message id of a number is kept once, and so is
+each status of a message, so a body Meta sends again changes nothing), in one
+statement, and the drain is queued (`drain.py`, lanes by the person: who wrote, or to
+whom the desk wrote). The drain (`take_many`) takes them in, in the order they came:
+
 - A message (text; an image, a document, an audio or voice note, a video, each fetched
   by its media id within the attachment limit; a template's quick-reply button) goes
-  to the person's open WhatsApp ticket or opens one (`conversations.store`), and
+  to the person's open WhatsApp ticket or opens one (`conversations.store_many`), and
   remembers when the person wrote: the 24-hour window starts again.
 - A status moves the delivery shown on the ticket: delivered → "Received", read →
   "Read", failed → "Not delivered" with WhatsApp's error title (131047 closes the
   window, 131026 marks the person unreachable).
 - Anything else (reactions, stickers, locations, other fields) is logged and ignored.
-
-Each message id of a number is taken once (`WhatsAppInbound`): Meta retries a webhook
-it thinks failed, so a second delivery changes nothing.
 """
 
 from __future__ import annotations
@@ -26,26 +29,35 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from opora.accounts.identities import Contact
 from opora.accounts.models import IdentityKind
+from opora.core.bulk import insert_new
 from opora.core.errors import OporaError
 from opora.inbox.delivery import report_receipt
 from opora.inbox.models import DeliveryState
-from opora.messengers.conversations import Arrived, mark_unreachable, store
+from opora.messengers import drain
+from opora.messengers.conversations import Arrived, answer_first_many, mark_unreachable
 from opora.messengers.models import Conversation, WhatsAppInbound, WhatsAppNumber, WhatsAppSent
+from opora.messengers.tasks import drain_whatsapp_task
 from opora.messengers.whatsapp import actions, client, window
 from opora.tickets.attachments import IncomingFile, check_attachments, clean_filename
 from opora.tickets.models import Channel
 
 logger = logging.getLogger("opora.messengers.whatsapp")
 
+DRAIN = "whatsapp"  # the drain's name (`drain.py`)
+# What became of a message or a status: the webhook's QUEUED, DUPLICATE, IGNORED; the
+# drain's MESSAGE, STATUS, IGNORED (or drain.FAILED).
+QUEUED = "queued"
 MESSAGE = "message"
 STATUS = "status"
 IGNORED = "ignored"
 DUPLICATE = "duplicate"
+STATUS_KIND = "status:"  # a status row's kind: "status:delivered"
 
 MEDIA_KINDS = ("image", "document", "audio", "video")
 EXTENSIONS = {
@@ -97,31 +109,135 @@ def changes(data: Any) -> list[dict[str, Any]]:
     return found
 
 
-def take(number: WhatsAppNumber, data: Any) -> dict[str, int]:
-    """Handle one webhook body for `number`; how many of each outcome."""
+def keep(number: WhatsAppNumber, data: Any) -> dict[str, int]:
+    """Store the messages and statuses of one webhook body for `number` (one statement,
+    in the caller's autocommit) and queue the drain; how many of each outcome: QUEUED,
+    DUPLICATE (stored before), IGNORED (a change or an item the desk does not keep)."""
     counts: dict[str, int] = {}
+    found: dict[tuple[int, str, str], WhatsAppInbound] = {}
     for change in changes(data):
-        value = _dict(change.get("value"))
-        field = _str(change.get("field"), 64)
-        if field != "messages":
-            logger.info("whatsapp number %s: a %r change ignored", number.pk, field or "?")
-            counts[IGNORED] = counts.get(IGNORED, 0) + 1
-            continue
-        target = _number_of(number, value)
-        if target is None:
-            counts[IGNORED] = counts.get(IGNORED, 0) + 1
-            continue
-        names = {
-            _str(c.get("wa_id"), 32): _str(_dict(c.get("profile")).get("name"), 200)
-            for c in map(_dict, _list(value.get("contacts")))
-        }
-        for item in _list(value.get("messages")):
-            outcome = take_message(target, _dict(item), names)
-            counts[outcome] = counts.get(outcome, 0) + 1
-        for item in _list(value.get("statuses")):
-            outcome = take_status(target, _dict(item))
-            counts[outcome] = counts.get(outcome, 0) + 1
+        for row in _rows_of(number, change, counts):
+            key = (row.number_id, row.wamid, row.kind)
+            if key in found:  # twice in one body: kept once
+                _count(counts, DUPLICATE)
+            found[key] = row
+    new = insert_new(WhatsAppInbound, list(found.values()), unique=("number", "wamid", "kind"))
+    for key in found:
+        _count(counts, QUEUED if key in new else DUPLICATE)
+    if found:
+        # Queued for duplicates too: a body sent again because its drain could not be
+        # queued the first time (its answer was 500) gets it queued now.
+        drain.request_lanes(DRAIN, drain_whatsapp_task, {r.shard for r in found.values()})
     return counts
+
+
+def _count(counts: dict[str, int], outcome: str) -> None:
+    counts[outcome] = counts.get(outcome, 0) + 1
+
+
+def _rows_of(
+    number: WhatsAppNumber, change: dict[str, Any], counts: dict[str, int]
+) -> list[WhatsAppInbound]:
+    """The rows a change brings (what it brings that is not kept is counted ignored)."""
+    value = _dict(change.get("value"))
+    field = _str(change.get("field"), 64)
+    if field != "messages":
+        logger.info("whatsapp number %s: a %r change ignored", number.pk, field or "?")
+        _count(counts, IGNORED)
+        return []
+    target = _number_of(number, value)
+    if target is None:
+        _count(counts, IGNORED)
+        return []
+    names = {
+        _str(c.get("wa_id"), 32): _str(_dict(c.get("profile")).get("name"), 200)
+        for c in map(_dict, _list(value.get("contacts")))
+    }
+    rows = []
+    for item in map(_dict, _list(value.get("messages"))):
+        wamid, wa_id = _str(item.get("id"), 200), _str(item.get("from"), 32)
+        if not wamid or not wa_id.isdigit():
+            logger.info("whatsapp number %s: a message without id or sender ignored", target.pk)
+            _count(counts, IGNORED)
+            continue
+        payload = {"item": item, "name": names.get(wa_id, "")}
+        rows.append(_row(target, wamid, MESSAGE, payload, wa_id))
+    for item in map(_dict, _list(value.get("statuses"))):
+        wamid, state = _str(item.get("id"), 200), _str(item.get("status"), 16)
+        if not wamid:
+            logger.info("whatsapp number %s: a status without a message id ignored", target.pk)
+            _count(counts, IGNORED)
+            continue
+        person = _str(item.get("recipient_id"), 32)
+        rows.append(_row(target, wamid, STATUS_KIND + state, {"item": item}, person))
+    return rows
+
+
+def _row(
+    number: WhatsAppNumber, wamid: str, kind: str, payload: dict[str, Any], person: str
+) -> WhatsAppInbound:
+    return WhatsAppInbound(
+        number=number,
+        wamid=wamid,
+        kind=kind,
+        payload=payload,
+        shard=drain.shard_of(person or None),
+    )
+
+
+def waiting() -> QuerySet[WhatsAppInbound]:
+    return WhatsAppInbound.objects.filter(drain.waiting_filter())
+
+
+def take_many(ids: list[int]) -> int:
+    """Take in a batch of stored messages and statuses, in order; how many were handled.
+
+    The messages between two statuses are stored together (`drain.store`); a status is
+    applied where it came, so a person who wrote after the desk's message to them
+    failed is reachable again, and one whose message failed after they wrote is not."""
+    rows = list(
+        WhatsAppInbound.objects.select_related("number")
+        .filter(pk__in=ids, handled_at__isnull=True)
+        .order_by("id")
+    )
+    opened: list[Any] = []
+    pending: list[WhatsAppInbound] = []
+    work: list[tuple[WhatsAppInbound, Arrived, str]] = []
+    for row in rows:
+        if row.kind != MESSAGE:
+            opened += _store(pending, work)
+            pending, work = [], []
+            _take_status_row(row)
+            continue
+        pending.append(row)
+        try:
+            arrived = _read(row)
+        except Exception as exc:
+            drain.failed(row, exc)  # a malformed message: noted, the others go on
+            continue
+        if arrived is not None:
+            work.append((row, arrived, MESSAGE))
+    opened += _store(pending, work)
+    answer_first_many(opened)
+    return len(rows)
+
+
+def _store(
+    rows: list[WhatsAppInbound], work: list[tuple[WhatsAppInbound, Arrived, str]]
+) -> list[Any]:
+    return drain.store(rows, work) if rows else []
+
+
+def _take_status_row(row: WhatsAppInbound) -> None:
+    """Apply a status and note its row handled, together; a failure is noted on it."""
+    item = _dict(_dict(row.payload).get("item"))
+    try:
+        with transaction.atomic():
+            row.outcome = take_status(row.number, item)
+            drain.handled([row])
+    except Exception as exc:
+        drain.failed(row, exc)
+        drain.handled([row])
 
 
 def _number_of(number: WhatsAppNumber, value: dict[str, Any]) -> WhatsAppNumber | None:
@@ -145,15 +261,6 @@ def _sent_at(item: dict[str, Any]) -> datetime | None:
         return datetime.fromtimestamp(int(stamp), tz=UTC)
     except (OverflowError, ValueError, OSError):
         return None
-
-
-def _note(number: WhatsAppNumber, wamid: str, outcome: str) -> bool:
-    try:
-        with transaction.atomic():
-            WhatsAppInbound.objects.create(number=number, wamid=wamid, outcome=outcome)
-    except IntegrityError:
-        return False
-    return True
 
 
 def _media(kind: str, item: dict[str, Any], wamid: str) -> MediaRef | None:
@@ -180,48 +287,46 @@ def _text_of(kind: str, item: dict[str, Any]) -> str:
     return ""
 
 
-def take_message(number: WhatsAppNumber, item: dict[str, Any], names: dict[str, str]) -> str:
-    wamid = _str(item.get("id"), 200)
+def _read(row: WhatsAppInbound) -> Arrived | None:
+    """The message a row brings (its file fetched), or None when the desk does not take
+    it: then `row.outcome` says so."""
+    number, payload = row.number, _dict(row.payload)
+    item = _dict(payload.get("item"))
     wa_id = _str(item.get("from"), 32)
     kind = _str(item.get("type"), 32)
-    if not wamid or not wa_id.isdigit():
-        logger.info("whatsapp number %s: a message without id or sender ignored", number.pk)
-        return IGNORED
-    if WhatsAppInbound.objects.filter(number=number, wamid=wamid).exists():
-        return DUPLICATE
+    row.outcome = IGNORED
+    if not number.active:
+        logger.info("whatsapp number %s: a message ignored, the number is off", number.pk)
+        return None
     if kind not in ("text", "button", *MEDIA_KINDS):
         logger.info("whatsapp number %s: a %r message ignored", number.pk, kind or "?")
-        return IGNORED if _note(number, wamid, IGNORED) else DUPLICATE
+        return None
     text = _text_of(kind, item)
-    ref = _media(kind, item, wamid) if kind in MEDIA_KINDS else None
+    ref = _media(kind, item, row.wamid) if kind in MEDIA_KINDS else None
     if not text and ref is None:
         logger.info("whatsapp number %s: an empty %r message ignored", number.pk, kind)
-        return IGNORED if _note(number, wamid, IGNORED) else DUPLICATE
+        return None
     files, left_out = _fetch(number, [ref] if ref is not None else [])
     body = "\n".join(part for part in [text, *left_out] if part) or ", ".join(f.name for f in files)
-    name = names.get(wa_id) or f"+{wa_id}"
-    stored = store(
-        Arrived(
-            channel=Channel.WHATSAPP,
-            account_id=number.pk,
-            chat_id=wa_id,
-            contact=Contact(
-                kind=IdentityKind.WHATSAPP,
-                value=f"+{wa_id}",
-                name=name,
-                phone=f"+{wa_id}",
-                # WhatsApp vouches for the number: it joins the person who has it.
-                phone_verified=True,
-            ),
-            body=body,
-            external_id=f"whatsapp:{wamid}",
-            attachments=files,
-            team_id=number.team_id,
-            sent_at=_sent_at(item),
+    name = _str(payload.get("name"), 200) or f"+{wa_id}"
+    return Arrived(
+        channel=Channel.WHATSAPP,
+        account_id=number.pk,
+        chat_id=wa_id,
+        contact=Contact(
+            kind=IdentityKind.WHATSAPP,
+            value=f"+{wa_id}",
+            name=name,
+            phone=f"+{wa_id}",
+            # WhatsApp vouches for the number: it joins the person who has it.
+            phone_verified=True,
         ),
-        lambda: WhatsAppInbound.objects.create(number=number, wamid=wamid, outcome=MESSAGE),
+        body=body,
+        external_id=f"whatsapp:{row.wamid}",
+        attachments=files,
+        team_id=number.team_id,
+        sent_at=_sent_at(item),
     )
-    return MESSAGE if stored is not None else DUPLICATE
 
 
 def _fetch(number: WhatsAppNumber, refs: list[MediaRef]) -> tuple[list[IncomingFile], list[str]]:

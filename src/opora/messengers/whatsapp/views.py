@@ -6,8 +6,11 @@
 - `POST`: each notification is signed: `X-Hub-Signature-256: sha256=<HMAC-SHA256 of
   the raw body with the app secret>`. A request without the right signature is refused
   with 403 and stores nothing; the comparison takes the same time whatever it meets.
-  The body is bounded in size before it is read. Any 2xx tells Meta it arrived; a 4xx
-  or 5xx makes it retry, which the de-duplication of messages makes harmless.
+  The body is bounded in size before it is read. Its messages and statuses are stored
+  as they came and the drain takes them in after the answer (`intake.keep`); the
+  answer counts what was queued, what was stored before and what was ignored. Any 2xx
+  tells Meta it arrived; a 4xx or 5xx makes it retry, which the de-duplication of
+  messages and statuses makes harmless.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def whatsapp_webhook(request: HttpRequest, number_id: int) -> HttpResponse:
         return _refusal(403, errors.WRONG_SIGNATURE, _("Wrong signature."))
     try:
         data = jsonin.loads(body)
-        outcomes = intake.take(number, data)
+        outcomes = intake.keep(number, data)
     except jsonin.BadJson:
         return _refusal(400, errors.BAD_UPDATE, _("The update is not valid JSON."))
     except intake.BadPayload:
