@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -291,6 +293,45 @@ def test_a_closed_ticket_in_a_group_is_refused_alone(
         "First.",
         "Second.",
     ]
+
+
+def _group_statements(posts: list[grouped.Post], monkeypatch: pytest.MonkeyPatch) -> int:
+    """The statements `grouped.write` runs for a group (its reactions left out)."""
+    monkeypatch.setattr(grouped.REACTIONS, "run", lambda hooks: None)
+    with CaptureQueriesContext(connection) as queries:
+        answers = grouped.write(posts)
+    assert [a.status for a in answers if a is not None] == [201] * len(posts)
+    return len(queries.captured_queries)
+
+
+def test_a_groups_reads_do_not_grow_with_the_group(
+    alice: User,
+    dana: User,
+    dave: User,
+    charlie: User,
+    desk: Team,
+    make_ticket: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Requesters, tickets replied to and deliveries are read once for a group."""
+    token = _token(alice)
+
+    def posts(people: list[User]) -> list[grouped.Post]:
+        found = []
+        for person in people:
+            body = {"subject": "Jam", "body": "Paper.", "requester": person.pk, "team": desk.pk}
+            found.append(
+                grouped.Post("create", token, None, json.dumps(body).encode(), "en", False)
+            )
+            number = make_ticket(person).number
+            reply = json.dumps({"body": "On it."}).encode()
+            found.append(grouped.Post("reply", token, number, reply, "en", False))
+        return found
+
+    _group_statements(posts([dana]), monkeypatch)  # what is read once per process
+    one = _group_statements(posts([dana]), monkeypatch)
+    three = _group_statements(posts([dana, dave, charlie]), monkeypatch)
+    assert three == one
 
 
 def test_what_the_group_does_not_take_goes_to_django(

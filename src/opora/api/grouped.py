@@ -12,7 +12,7 @@ writer thread per process (`GroupCommit`) takes every request waiting, then
   function the API's bearer check calls (revocation, expiry, scope, last use alike);
 - reads each body with `api.common.read_json` and checks it with the view's own
   functions (`api.tickets.new_ticket_fields`, `tickets.opening.prepare_ticket`,
-  `tickets.selectors.access_ticket`);
+  `tickets.selectors.accessible_tickets`, `access_ticket` for a group);
 - writes every accepted item in ONE transaction through the batch actions
   (`tickets.opening.create_tickets`, `tickets.replies.add_messages`), so the group
   costs one durable commit, and the after-commit reactions (routing, triage, complaint
@@ -47,9 +47,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from opora.accounts import tokens
 from opora.accounts.models import User
+from opora.accounts.selectors import users_by_id
 from opora.api.common import read_json
 from opora.api.rows import json_response
 from opora.api.tickets import (
@@ -59,13 +61,15 @@ from opora.api.tickets import (
     created_row,
     new_ticket_fields,
     reply_channel,
+    requester_ids,
 )
 from opora.core import lean, security
+from opora.core.errors import NotFound
 from opora.core.html import presanitized
 from opora.tickets.models import Message, Ticket
 from opora.tickets.opening import PreparedTicket, create_tickets, prepare_ticket
 from opora.tickets.replies import NewMessage, add_messages
-from opora.tickets.selectors import access_ticket
+from opora.tickets.selectors import accessible_tickets
 
 logger = logging.getLogger("opora.api")
 
@@ -114,8 +118,13 @@ def write(posts: list[Post]) -> list[lean.Answer | None]:
     the group's transaction failed (nothing of it committed): `GroupCommit` then
     writes each post alone."""
     users: dict[str, User | None] = {}
-    known: dict[Any, Any] = {}  # teams and form checks read for the group
-    plans = [_plan(post, users, known) for post in posts]
+    payloads = [_payload(post) for post in posts]
+    # Teams, form checks, requesters and the tickets replied to, read once for the group.
+    known: dict[Any, Any] = _requesters(payloads)
+    known.update(_replied_to(posts, users))
+    plans = [
+        _plan(post, payload, users, known) for post, payload in zip(posts, payloads, strict=True)
+    ]
     creates = [p for p in plans if isinstance(p, _Create)]
     replies = [p for p in plans if isinstance(p, _Reply)]
     if not creates and not replies:
@@ -147,18 +156,63 @@ def write(posts: list[Post]) -> list[lean.Answer | None]:
     ]
 
 
-def _plan(post: Post, users: dict[str, User | None], known: dict[Any, Any]) -> _Plan | None:
+def _payload(post: Post) -> TicketCreate | MessageCreate | None:
+    """The body as the view reads it; None when it does not read (the view says why)."""
+    try:
+        if post.kind == "create":
+            return read_json(post.body, TicketCreate)
+        return read_json(post.body, MessageCreate)
+    except Exception:
+        return None
+
+
+def _requesters(payloads: list[TicketCreate | MessageCreate | None]) -> dict[Any, Any]:
+    """The requesters the group's new tickets name by id, read in one statement, as
+    `new_ticket_fields` looks them up in its `known` (None: no such user)."""
+    ids = requester_ids(p for p in payloads if isinstance(p, TicketCreate))
+    found = users_by_id(ids) if ids else {}
+    return {("user", pk): found.get(pk) for pk in ids}
+
+
+def _replied_to(posts: list[Post], users: dict[str, User | None]) -> dict[Any, Any]:
+    """The tickets the group's replies go to, as each token's user may see them: one
+    statement per user (`accessible_tickets`), kept as ("ticket", user id, number); a
+    number missing from them is one the user may not see."""
+    numbers: dict[str, set[int]] = {}
+    for post in posts:
+        if post.kind == "reply" and post.number is not None:
+            numbers.setdefault(post.token, set()).add(post.number)
+    known: dict[Any, Any] = {}
+    for token, wanted in numbers.items():
+        try:
+            user = _user(token, users)
+        except Exception:  # a token refused: its posts are replayed (`_plan`)
+            user = None
+        if user is not None:
+            found = accessible_tickets(user, wanted)
+            known.update({("ticket", user.pk, n): found.get(n) for n in wanted})
+    return known
+
+
+def _plan(
+    post: Post,
+    payload: TicketCreate | MessageCreate | None,
+    users: dict[str, User | None],
+    known: dict[Any, Any],
+) -> _Plan | None:
     """The post checked as the view checks it; None for anything the view must answer
     (a refusal, or a case this path does not take)."""
+    if payload is None:
+        return None
     try:
         user = _user(post.token, users)
         if user is None:
             return None
         with translation.override(post.language):
-            if post.kind == "create":
-                return _plan_create(post, user, known)
+            if isinstance(payload, TicketCreate):
+                return _plan_create(post, payload, user, known)
             assert post.number is not None
-            return _plan_reply(post, user, post.number)
+            return _plan_reply(post, payload, user, known[("ticket", user.pk, post.number)])
     except Exception:  # refused or unreadable: the view says why, as it always did
         return None
 
@@ -174,8 +228,9 @@ def _user(token: str, users: dict[str, User | None]) -> User | None:
     return users[token]
 
 
-def _plan_create(post: Post, user: User, known: dict[Any, Any]) -> _Create | None:
-    payload = read_json(post.body, TicketCreate)
+def _plan_create(
+    post: Post, payload: TicketCreate, user: User, known: dict[Any, Any]
+) -> _Create | None:
     fields = new_ticket_fields(user, payload, known=known)
     requester = fields.pop("requester")
     if not isinstance(requester, User):
@@ -188,9 +243,9 @@ def _plan_create(post: Post, user: User, known: dict[Any, Any]) -> _Create | Non
     return _Create(post=post, user=user, payload=payload, prepared=prepared)
 
 
-def _plan_reply(post: Post, user: User, number: int) -> _Reply:
-    ticket = access_ticket(user, number)
-    payload = read_json(post.body, MessageCreate)
+def _plan_reply(post: Post, payload: MessageCreate, user: User, ticket: Ticket | None) -> _Reply:
+    if ticket is None:
+        raise NotFound(_("ticket"))  # as `access_ticket`: the view answers 404
     new = NewMessage(
         ticket_id=ticket.pk,
         by=user,

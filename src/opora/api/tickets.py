@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -479,8 +480,9 @@ def _check_choices(field: str, values: list[str], allowed: set[str]) -> None:
             )
 
 
-def _requester_for(user: User, payload: TicketCreate) -> User | str:
-    """The requester named by id (read here), or an address the action finds or creates."""
+def _requester_for(user: User, payload: TicketCreate, known: dict[Any, Any]) -> User | str:
+    """The requester named by id (read here unless `known` holds it under ("user", id)),
+    or an address the action finds or creates."""
     if payload.requester is None or payload.requester in (user.pk, user.email):
         return user
     if not user.is_agent:
@@ -490,13 +492,21 @@ def _requester_for(user: User, payload: TicketCreate) -> User | str:
             field="requester",
         )
     if isinstance(payload.requester, int) or str(payload.requester).isdecimal():
-        found = user_by_id(int(payload.requester))
+        pk = int(payload.requester)
+        found = known[("user", pk)] if ("user", pk) in known else user_by_id(pk)
         if found is None:
             raise ValidationFailed(
                 errors.UNKNOWN_REQUESTER, _("No user with this id."), field="requester"
             )
         return found
     return str(payload.requester)
+
+
+def requester_ids(payloads: Iterable[TicketCreate]) -> set[int]:
+    """The requesters the new tickets name by id (for `users_by_id`, read once for a
+    group of tickets)."""
+    named = (p.requester for p in payloads if p.requester is not None)
+    return {int(r) for r in named if isinstance(r, int) or r.isdecimal()}
 
 
 @router.post(
@@ -521,7 +531,8 @@ def new_ticket_fields(
     loop's grouped path (`api/grouped.py`) both take their checks from here.
 
     `known`: what earlier tickets of the same group read (their team, their type's form
-    check of the same values), kept for the next ones; the same answers, read once."""
+    check of the same values), kept for the next ones, and the group's requesters read
+    together beforehand (`requester_ids`); the same answers, read once."""
     known = {} if known is None else known
     team = None
     if payload.team is not None:
@@ -540,7 +551,7 @@ def new_ticket_fields(
     custom = dict(known[form])
     return {
         "custom_fields": custom,
-        "requester": _requester_for(user, payload),
+        "requester": _requester_for(user, payload, known),
         "requester_name": payload.requester_name,
         "subject": payload.subject,
         "body": payload.body,

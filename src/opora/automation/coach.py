@@ -498,13 +498,7 @@ def record_checks(messages: list[Message], *, fresh: bool = False) -> None:
             CoachCheck.objects.filter(message__in=messages).values_list("message_id", flat=True)
         )
     todo = [m for m in messages if m.pk not in done and m.author_id is not None]
-    # One look for the batch: the tickets' languages and their requesters' names.
-    about = {
-        pk: (language, name or "")
-        for pk, language, name in Ticket.objects.filter(
-            pk__in={m.ticket_id for m in todo}
-        ).values_list("pk", "language", "requester__name")
-    }
+    about = _languages_and_names(todo)
     rows = []
     for message in todo:
         assert message.author_id is not None  # kept above
@@ -525,6 +519,27 @@ def record_checks(messages: list[Message], *, fresh: bool = False) -> None:
             )
         )
     CoachCheck.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _languages_and_names(messages: list[Message]) -> dict[int, tuple[str, str]]:
+    """Each message's ticket's language and requester's name, by ticket id: as loaded
+    with the messages (a reply's ticket comes locked with its requester), the others in
+    one look for the batch."""
+    about: dict[int, tuple[str, str]] = {}
+    for message in messages:
+        ticket = message._state.fields_cache.get("ticket")
+        if ticket is not None and "requester" in ticket._state.fields_cache:
+            requester = ticket._state.fields_cache["requester"]
+            about[message.ticket_id] = (ticket.language, requester.name or "")
+    missing = {m.ticket_id for m in messages} - about.keys()
+    if missing:
+        about.update(
+            (pk, (language, name or ""))
+            for pk, language, name in Ticket.objects.filter(pk__in=missing).values_list(
+                "pk", "language", "requester__name"
+            )
+        )
+    return about
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from opora.chat.frames import message_frame, send_after_commit
@@ -29,16 +30,27 @@ def _session_for(ticket_id: int) -> ChatSession | None:
     return ChatSession.objects.filter(ticket_id=ticket_id).order_by("-id").first()
 
 
+def _latest_sessions(ticket_ids: Collection[int]) -> dict[int, ChatSession]:
+    """Each ticket's latest chat session, by ticket id, in one statement."""
+    sessions: dict[int, ChatSession] = {}
+    for session in ChatSession.objects.filter(ticket_id__in=ticket_ids).order_by("id"):
+        sessions[session.ticket_id] = session  # type: ignore[index]  # the latest wins
+    return sessions
+
+
 class ChatAdapter:
     channel: str = Channel.CHAT.value
     # The visitor is waiting in the widget: try at once, not only through a worker.
     immediate = True
 
     def address_for(self, ticket: Ticket, message: Message | None) -> str | None:
-        session = _session_for(ticket.pk)
-        if session is None:
-            return None
-        return visitor_group(session.widget_id, session.visitor_id)
+        [address] = self.addresses_for([(ticket, message)])
+        return address
+
+    def addresses_for(self, pairs: Sequence[tuple[Ticket, Message | None]]) -> list[str | None]:
+        sessions = _latest_sessions({ticket.pk for ticket, _message in pairs})
+        found = [sessions.get(ticket.pk) for ticket, _message in pairs]
+        return [visitor_group(s.widget_id, s.visitor_id) if s else None for s in found]
 
     def deliver(self, delivery: Delivery) -> str:
         message = (
@@ -68,11 +80,7 @@ def _fan_out(pairs: list[tuple[Message, bool]]) -> None:
     wanted = [(m, desk) for m, desk in pairs if _is_chat(m, m.ticket)]
     if not wanted:
         return
-    sessions: dict[int, ChatSession] = {}
-    for session in ChatSession.objects.filter(
-        ticket_id__in={m.ticket_id for m, _ in wanted}
-    ).order_by("id"):
-        sessions[session.ticket_id] = session  # type: ignore[index]  # the latest wins
+    sessions = _latest_sessions({m.ticket_id for m, _ in wanted})
     ids = [m.pk for m, _ in wanted]
     loaded = {
         m.pk: m

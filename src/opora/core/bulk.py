@@ -320,45 +320,94 @@ def create_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
 
     PostgreSQL, from COPY_FROM rows on: the ids are drawn from the table's sequence in
     one statement (in order: rows keep the order of `rows`, as with bulk_create), then
-    the rows go in with one COPY. Else `bulk_create`. A unique conflict raises
-    IntegrityError either way (nothing is inserted)."""
+    the rows go in with one COPY; fewer rows go in with one server-bound INSERT …
+    RETURNING. Else (and for rows given their ids) `bulk_create`. A unique conflict
+    raises IntegrityError either way (nothing is inserted)."""
     if not rows:
         return
     meta = model._meta
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+    if connection.vendor != "postgresql" or any(row.pk is not None for row in rows):
         model._base_manager.bulk_create(rows)
         return
     assert meta.pk is not None
     _link_related(model, rows)
-    sequence = _id_sequence(meta.db_table, str(meta.pk.column))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1", [sequence, len(rows)]
-        )
-        ids = [int(r[0]) for r in cursor.fetchall()]
+    if len(rows) < COPY_FROM:
+        ids = _insert_returning_ids(model, rows)
+    else:
+        ids = _draw_ids(model, len(rows))
     for row, pk in zip(rows, ids, strict=True):
         row.pk = pk
-    _copy(model, rows, with_pk=True)
+    if len(rows) >= COPY_FROM:
+        _copy(model, rows, with_pk=True)
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias
 
 
+def _draw_ids(model: type[models.Model], count: int) -> list[int]:
+    meta = model._meta
+    assert meta.pk is not None
+    sequence = _id_sequence(meta.db_table, str(meta.pk.column))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1", [sequence, count]
+        )
+        return [int(r[0]) for r in cursor.fetchall()]
+
+
+@cache
+def _bound_insert_sql(model: type[models.Model], count: int, returning: bool) -> str:
+    """INSERT of `count` rows with numbered parameters (`_copy_columns` order)."""
+    columns = _copy_columns(model, False)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f, _, _ in columns)
+    width = len(columns)
+    marks = ", ".join(
+        "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(count)
+    )
+    meta = model._meta
+    assert meta.pk is not None
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES {marks}"  # noqa: S608
+    return sql + f" RETURNING {quote(str(meta.pk.column))}" if returning else sql
+
+
+def _insert_returning_ids(model: type[models.Model], rows: Sequence[models.Model]) -> list[int]:
+    """One INSERT of a few rows with server-bound values, their ids read back in order
+    (as `bulk_create` reads them): the ORM's statement compiler cost more than the
+    insert itself for the tickets and messages of the API's grouped writes."""
+    columns = _copy_columns(model, False)
+    params = [value for row in rows for value in _copy_values(row, columns)]
+    ids: list[int] = []
+
+    def run(sql: str, params: list[object], many: bool, context: object) -> None:
+        with psycopg.RawCursor(connection.connection) as raw:
+            raw.execute(sql, params)
+            ids.extend(int(found[0]) for found in raw.fetchall())
+
+    _through_wrappers(_bound_insert_sql(model, len(rows), True), params, run)
+    return ids
+
+
 def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     """INSERT new rows whose ids nobody reads back (a primary key that is not numbered
     by the database, such as a UUID or a one-to-one key, is written as given): one COPY
-    on PostgreSQL from COPY_FROM rows on; else `insert_rows`, or `bulk_create` for such
-    keys."""
+    on PostgreSQL from COPY_FROM rows on, one server-bound INSERT below that; on SQLite
+    `insert_rows`, or `bulk_create` for such keys."""
     if not rows:
         return
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+    if connection.vendor != "postgresql":
         if _numbered(model._meta.pk):
             insert_rows(model, rows)  # one multi-row statement
         else:
             model._base_manager.bulk_create(rows)
         return
     _link_related(model, rows)
-    _copy(model, rows, with_pk=False)
+    if len(rows) < COPY_FROM:
+        columns = _copy_columns(model, False)
+        params = [value for row in rows for value in _copy_values(row, columns)]
+        _bound(_bound_insert_sql(model, len(rows), False), params)
+    else:
+        _copy(model, rows, with_pk=False)
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias

@@ -83,6 +83,11 @@ class Adapter(Protocol):
     # before it is stored (in the message's transaction), for a channel that must name
     # what it will send before sending it: e-mail sets the Message-ID there, so the
     # customer's answer threads even while the mail still waits in the outbox.
+    # `prepare_many(self, rows: Sequence[Delivery]) -> None` does the same for several
+    # rows with its reads done once (a group of replies), and is used when given.
+    #
+    # Optional: `addresses_for(self, pairs) -> list[str | None]`, `address_for` of each
+    # (ticket, message), read once for all of them.
     #
     # Optional: `schedule(self, rows: list[Delivery]) -> None`, called with the new
     # stored rows (in the message's transaction) instead of queueing a job for each: a

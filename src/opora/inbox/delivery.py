@@ -50,13 +50,7 @@ def lease() -> timedelta:
 
 def queue_deliveries(events: list[MessageAdded]) -> None:
     """The desk's public messages go out through their ticket's channel adapter."""
-    rows = []
-    for event in events:
-        if not event.from_desk:
-            continue
-        row = delivery_for(event.ticket, event.message, kind="reply")
-        if row is not None:
-            rows.append(row)
+    rows = deliveries_for([(e.ticket, e.message) for e in events if e.from_desk], kind="reply")
     if rows:
         schedule(rows)
 
@@ -73,17 +67,58 @@ def delivery_for(
     address = adapter.address_for(ticket, message)
     if not address:
         return None
-    row = Delivery(
+    row = _unsaved(adapter, ticket, message, kind, address)
+    _prepare(adapter, [row])
+    return row
+
+
+def deliveries_for(pairs: Sequence[tuple[Ticket, Message | None]], *, kind: str) -> list[Delivery]:
+    """`delivery_for` of each (ticket, message) through its ticket's channel, in order,
+    the ones that cannot go left out; an adapter with `addresses_for` or `prepare_many`
+    does its reads once for all of its tickets (a group of replies)."""
+    places: dict[str, list[int]] = {}
+    for i, (ticket, _message) in enumerate(pairs):
+        places.setdefault(ticket.channel, []).append(i)
+    found: dict[int, Delivery] = {}
+    for channel, indexes in places.items():
+        adapter = adapter_for(channel)
+        if adapter is None:
+            continue
+        mine = [pairs[i] for i in indexes]
+        many = getattr(adapter, "addresses_for", None)  # optional, see channels.Adapter
+        addresses = many(mine) if many else [adapter.address_for(t, m) for t, m in mine]
+        rows = {
+            i: _unsaved(adapter, ticket, message, kind, address)
+            for i, (ticket, message), address in zip(indexes, mine, addresses, strict=True)
+            if address
+        }
+        _prepare(adapter, list(rows.values()))
+        found.update(rows)
+    return [found[i] for i in sorted(found)]
+
+
+def _unsaved(
+    adapter: Adapter, ticket: Ticket, message: Message | None, kind: str, address: str
+) -> Delivery:
+    return Delivery(
         ticket=ticket,
         ticket_message=message,
         channel=adapter.channel,
         kind=kind,
         address=address[:320],
     )
-    prepare = getattr(adapter, "prepare", None)  # optional, see channels.Adapter
+
+
+def _prepare(adapter: Adapter, rows: list[Delivery]) -> None:
+    """The adapter's optional `prepare_many`, else its `prepare` of each row."""
+    many = getattr(adapter, "prepare_many", None)  # optional, see channels.Adapter
+    if many is not None:
+        many(rows)
+        return
+    prepare = getattr(adapter, "prepare", None)
     if prepare is not None:
-        prepare(row)
-    return row
+        for row in rows:
+            prepare(row)
 
 
 def schedule(rows: list[Delivery]) -> None:

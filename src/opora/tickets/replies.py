@@ -199,9 +199,9 @@ def _add(new: Sequence[NewMessage], *, skip: bool) -> list[Message | None]:
             skipped.add(message.ticket_id)
     ids = sorted({m.ticket_id for m in new})
     # One lock for all, in id order: writers locking overlapping sets cannot deadlock.
-    tickets = {
-        t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
+    # With their requesters (not locked): the channels address the desk's replies to them.
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("requester")
+    tickets = {t.pk: t for t in locked.filter(pk__in=ids).order_by("pk")}
     status_before = {pk: t.status for pk, t in tickets.items()}
     for pk in ids:
         ticket = tickets.get(pk)

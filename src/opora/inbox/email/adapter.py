@@ -8,9 +8,10 @@ queued (so the customer's answer threads even before the mail is sent) and sends
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 
 from opora.inbox.channels import DeliveryFailed
-from opora.inbox.email.outbound import build_mail, mailbox_for_ticket, new_message_id
+from opora.inbox.email.outbound import build_mail, mailboxes_for_tickets, new_message_id
 from opora.inbox.models import Delivery
 from opora.tickets.models import Channel, Message, Ticket
 
@@ -54,8 +55,13 @@ class EmailAdapter:
         return requester.email if requester.reachable_by_email else None
 
     def prepare(self, delivery: Delivery) -> None:
-        if not delivery.external_id:
-            delivery.external_id = new_message_id(mailbox_for_ticket(delivery.ticket))
+        self.prepare_many([delivery])
+
+    def prepare_many(self, deliveries: Sequence[Delivery]) -> None:
+        todo = [d for d in deliveries if not d.external_id]
+        mailboxes = mailboxes_for_tickets([d.ticket for d in todo]) if todo else {}
+        for delivery in todo:
+            delivery.external_id = new_message_id(mailboxes.get(delivery.ticket.pk))
 
     def deliver(self, delivery: Delivery) -> str:
         try:
