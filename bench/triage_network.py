@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from opora.triage.network import adam_rows
+from opora.triage.network import LazyAdam
 
 
 def _softmax(z: Any) -> Any:
@@ -81,9 +81,8 @@ class SparseMLP:
         self.b2 = np.zeros(k, np.float32)
         dense = [self.b1, self.w2, self.b2]
         moments = [(np.zeros_like(p), np.zeros_like(p)) for p in dense]
-        adam = self.optimizer == "adam"
-        m1 = np.zeros_like(self.w1) if adam else None
-        v1 = np.zeros_like(self.w1) if adam else np.zeros(width, np.float32)
+        lazy = LazyAdam(self.w1.shape) if self.optimizer == "adam" else None
+        v1 = np.zeros(width, np.float32)
         target = np.full((k,), self.smoothing / k, np.float32)
         beta1, beta2, eps = 0.9, 0.999, 1e-8
         step = 0
@@ -133,8 +132,9 @@ class SparseMLP:
                     v *= beta2
                     v += (1 - beta2) * grad * grad
                     param -= self.rate * correction * m / (np.sqrt(v) + eps)
-                if adam:
-                    self.w1[cols] = w1s - adam_rows(g1, m1, v1, cols, self.rate * correction)
+                if lazy is not None:
+                    lazy.step(w1s, g1, cols, self.rate * correction)
+                    self.w1[cols] = w1s
                 else:  # Adagrad with one accumulator per feature (row)
                     seen = v1[cols] + (g1 * g1).mean(axis=1)
                     v1[cols] = seen
