@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from bench.triage_network import SparseMLP  # noqa: E402
+from bench.triage_network import SparseMLP, shared_heads, svm_on_hidden  # noqa: E402
 from opora.triage import classifier  # noqa: E402
 from opora.triage.network import Networks  # noqa: E402
 
@@ -532,6 +532,17 @@ MEMBERS.update(
         ),
     }
 )
+# Sixth round (bench/RESULTS.md): the SVM on the networks' hidden units beside its
+# features, six heads on one shared first layer, batches of 2,048 (half the steps).
+MEMBERS["svm_hidden6"] = svm_on_hidden(
+    classifier.build_features, seeds=range(6), **{**_FAST, "epochs": 10}
+)
+MEMBERS["fheads6"] = shared_heads(classifier.build_features, **{**_FAST, "epochs": 10})
+MEMBERS["fnet6_b2048"] = fast_network(
+    classifier.build_features, seeds=range(6), **{**_FAST, "epochs": 10, "batch": 2048}
+)
+
+
 # The SVM and the three networks together; temperatures fitted on both CV splits' held-out
 # fifths (0.17 and 1.03, `fit_temperature` on the cached scores).
 MEMBERS["product_net3"] = blend([(MEMBERS["product"], 0.17), (MEMBERS["net_seeds3"], 1.03)])

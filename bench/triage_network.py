@@ -17,14 +17,16 @@ downloaded: the weights start random and learn from the tickets alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
+from sklearn.preprocessing import normalize as l2_normalize
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from opora.triage.network import adam_rows
+from opora.triage import classifier
+from opora.triage.network import LazyAdam, Networks
 
 
 def _softmax(z: Any) -> Any:
@@ -81,9 +83,8 @@ class SparseMLP:
         self.b2 = np.zeros(k, np.float32)
         dense = [self.b1, self.w2, self.b2]
         moments = [(np.zeros_like(p), np.zeros_like(p)) for p in dense]
-        adam = self.optimizer == "adam"
-        m1 = np.zeros_like(self.w1) if adam else None
-        v1 = np.zeros_like(self.w1) if adam else np.zeros(width, np.float32)
+        lazy = LazyAdam(self.w1.shape) if self.optimizer == "adam" else None
+        v1 = np.zeros(width, np.float32)
         target = np.full((k,), self.smoothing / k, np.float32)
         beta1, beta2, eps = 0.9, 0.999, 1e-8
         step = 0
@@ -133,8 +134,9 @@ class SparseMLP:
                     v *= beta2
                     v += (1 - beta2) * grad * grad
                     param -= self.rate * correction * m / (np.sqrt(v) + eps)
-                if adam:
-                    self.w1[cols] = w1s - adam_rows(g1, m1, v1, cols, self.rate * correction)
+                if lazy is not None:
+                    lazy.step(w1s, g1, cols, self.rate * correction)
+                    self.w1[cols] = w1s
                 else:  # Adagrad with one accumulator per feature (row)
                     seen = v1[cols] + (g1 * g1).mean(axis=1)
                     v1[cols] = seen
@@ -151,3 +153,110 @@ class SparseMLP:
 
     def predict(self, rows: Any) -> Any:
         return self.classes_[self.logits(rows).argmax(axis=1)]
+
+
+class SharedLayerHeads(Networks):
+    """Sixth round: one first layer (one network's cost) under `heads` softmax heads,
+    each with its own dropout mask; the heads' losses summed while training, their
+    log-probabilities averaged: one network's cost for `heads` answers, which turned out
+    too alike to help the blend (bench/RESULTS.md, sixth round)."""
+
+    def __init__(self, heads: int = 6, **options: Any) -> None:
+        super().__init__(seeds=(0,), **options)
+        self.heads = heads
+
+    def _fit_on(self, x: Any, y: Any, rng: Any) -> tuple[Any, Any, Any, Any]:
+        n, width = x.shape
+        k, h, heads = len(self.classes_), self.hidden, self.heads
+        squared = float(np.mean(np.asarray(x.multiply(x).sum(axis=1)))) or 1.0
+        w1 = rng.standard_normal((width, h), dtype=np.float32) / np.float32(np.sqrt(squared))
+        b1 = np.zeros(h, np.float32)
+        w2 = rng.standard_normal((h, heads * k), dtype=np.float32) * np.float32(np.sqrt(2.0 / h))
+        b2 = np.zeros(heads * k, np.float32)
+        dense = [b1, w2, b2]
+        moments = [(np.zeros_like(p), np.zeros_like(p)) for p in dense]
+        adam = LazyAdam(w1.shape)
+        batch = min(self.batch, max(64, n // 5))
+        steps = self.epochs * -(-n // batch)
+        warm, step = max(1, int(self.warmup * steps)), 0
+        for _ in range(self.epochs):
+            order = rng.permutation(n)
+            xe, ye = x[order], y[order]
+            for start in range(0, n, batch):
+                xb, yb = xe[start : start + batch], ye[start : start + batch]
+                m = len(yb)
+                cols, local = np.unique(xb.indices, return_inverse=True)
+                xs = sparse.csr_matrix((xb.data, local.ravel(), xb.indptr), shape=(m, len(cols)))
+                w1s = adam.gather(w1, cols)
+                z = xs @ w1s + b1
+                a = np.maximum(z, 0)
+                da = np.zeros_like(a)
+                g2 = np.zeros_like(w2)
+                gb2 = np.zeros_like(b2)
+                for j in range(heads):
+                    part = slice(j * k, (j + 1) * k)
+                    mask = (rng.random(a.shape, dtype=np.float32) >= self.dropout).astype(
+                        np.float32
+                    ) / np.float32(1 - self.dropout)
+                    aj = a * mask
+                    d2 = _softmax(aj @ w2[:, part] + b2[part])
+                    d2[np.arange(m), yb] -= 1
+                    d2 /= np.float32(m)
+                    g2[:, part] = aj.T @ d2
+                    gb2[part] = d2.sum(axis=0)
+                    da += (d2 @ w2[:, part].T) * mask
+                da *= z > 0
+                grads = [da.sum(axis=0), g2, gb2]
+                g1 = np.asarray(xs.T @ da)
+                step += 1
+                cycle = step / warm if step <= warm else 1 - 0.95 * (step - warm) / (steps - warm)
+                rate = np.float32(self.rate * cycle * np.sqrt(1 - 0.999**step) / (1 - 0.9**step))
+                for param, grad, (mo, ve) in zip(dense, grads, moments, strict=True):
+                    mo *= 0.9
+                    mo += 0.1 * grad
+                    ve *= 0.999
+                    ve += 0.001 * grad * grad
+                    param -= rate * mo / (np.sqrt(ve) + 1e-8)
+                adam.step(w1s, g1, cols, rate)
+                w1[cols] = w1s
+        return w1, b1, w2, b2
+
+    def log_proba(self, rows: Any) -> Any:
+        logits = (self.hidden_units(rows) @ self.w2[0] + self.b2[0]).astype(np.float64)
+        k = len(self.classes_)
+        heads = [_log_softmax_rows(logits[:, j * k : (j + 1) * k]) for j in range(self.heads)]
+        return sum(heads) / self.heads
+
+
+def _log_softmax_rows(z: Any) -> Any:
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def svm_on_hidden(features: Callable[[], Any], weight: float = 1.0, **options: Any):
+    """Sixth round: the product's SVM on its sparse features beside the hidden units of
+    the networks (`Networks(**options)`, fitted first on the same tickets), each row's
+    hidden units scaled to length `weight` (the TF-IDF parts have length 1 each)."""
+
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        f = features()
+        x = f.fit_transform(texts)
+        net = Networks(**options).fit(x, labels)
+
+        def inputs(rows: Any) -> Any:
+            hidden = weight * l2_normalize(net.hidden_units(rows))
+            return sparse.hstack([rows, sparse.csr_matrix(hidden)], format="csr")
+
+        svm = classifier.build_model().fit(inputs(x), labels)
+        return lambda new: svm.decision_function(inputs(f.transform(new)))
+
+    return fit
+
+
+def shared_heads(features: Callable[[], Any], **options: Any):
+    def fit(texts: Sequence[str], labels: Sequence[str]) -> Callable[[Sequence[str]], Any]:
+        f = features()
+        net = SharedLayerHeads(**options).fit(f.fit_transform(texts), labels)
+        return lambda new: net.log_proba(f.transform(new))
+
+    return fit

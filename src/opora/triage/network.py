@@ -134,7 +134,7 @@ class Networks:
         b2 = np.zeros(k, np.float32)
         dense = [b1, w2, b2]
         moments = [(np.zeros_like(p), np.zeros_like(p)) for p in dense]
-        m1, v1 = np.zeros_like(w1), np.zeros_like(w1)
+        adam = LazyAdam(w1.shape)
         marked = np.zeros(width, bool)
         position = np.zeros(width, np.int32)
         epochs = max(1, min(self.epochs, round(self.work / max(x.nnz, 1))))
@@ -157,7 +157,7 @@ class Networks:
                 xs = sparse.csr_matrix(
                     (xb.data, position[xb.indices], xb.indptr), shape=(m, len(cols))
                 )
-                w1s = w1[cols]
+                w1s = adam.gather(w1, cols)
                 z = xs @ w1s
                 z += b1
                 a = np.maximum(z, 0) if self.relu else z.copy()
@@ -183,7 +183,8 @@ class Networks:
                     ve *= 0.999
                     ve += 0.001 * grad * grad
                     param -= rate * mo / (np.sqrt(ve) + 1e-8)
-                w1[cols] = w1s - adam_rows(g1, m1, v1, cols, rate)
+                adam.step(w1s, g1, cols, rate)
+                w1[cols] = w1s
         return w1, b1, w2, b2
 
     def hidden_units(self, rows: Any) -> Any:
@@ -216,21 +217,43 @@ class Networks:
         return self.classes_[self.log_proba(rows).argmax(axis=1)]
 
 
-def adam_rows(g: Any, m: Any, v: Any, cols: Any, rate: Any) -> Any:
-    """Adam's step for the rows `cols` of the first layer (the batch's features), in
-    place where it can be: these arrays are the bulk of a fit's time."""
-    ms = m[cols]
-    ms *= 0.9
-    ms += 0.1 * g
-    m[cols] = ms
-    g *= g
-    g *= 0.001
-    vs = v[cols]
-    vs *= 0.999
-    vs += g
-    v[cols] = vs
-    np.sqrt(vs, out=vs)
-    vs += 1e-8
-    np.divide(ms, vs, out=ms)
-    ms *= rate
-    return ms
+class LazyAdam:
+    """Adam's moments for the rows of a first layer, moved only for the rows `cols` of a
+    batch's features ("lazy" Adam). These steps are the bulk of a fit's time, and most of
+    it was memory: each step gathered three slices of 10-20 MB into new arrays, whose
+    pages the system had to provide afresh every time. Here the slices go into buffers
+    kept from step to step (`np.take` with `out` and mode "wrap": the indices are valid,
+    and "raise" would copy through a temporary), the arithmetic is done in place, the
+    same operations in the same order as before: the same weights to the bit."""
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.m = np.zeros(shape, np.float32)
+        self.v = np.zeros(shape, np.float32)
+        # Untouched pages cost nothing: only as many rows as a batch has columns are used.
+        self._buffers = [np.empty(shape, np.float32) for _ in range(4)]
+
+    def gather(self, rows: Any, cols: Any, which: int = 0) -> Any:
+        """`rows[cols]` into buffer `which` (0: the weights' slice, valid until the next
+        gather)."""
+        out = self._buffers[which][: len(cols)]
+        return np.take(rows, cols, axis=0, out=out, mode="wrap")
+
+    def step(self, w: Any, g: Any, cols: Any, rate: Any) -> None:
+        """Move `w` (the rows `cols` of the weights) by Adam's step for their gradient
+        `g` (overwritten)."""
+        ms = self.gather(self.m, cols, 1)
+        ms *= 0.9
+        scaled = np.multiply(g, 0.1, out=self._buffers[3][: len(cols)])
+        ms += scaled
+        self.m[cols] = ms
+        g *= g
+        g *= 0.001
+        vs = self.gather(self.v, cols, 2)
+        vs *= 0.999
+        vs += g
+        self.v[cols] = vs
+        np.sqrt(vs, out=vs)
+        vs += 1e-8
+        np.divide(ms, vs, out=ms)
+        ms *= rate
+        w -= ms
