@@ -6,13 +6,17 @@ that reads. `opora serve` answers those without Django's request cycle (`core/le
 `read_vk`: no database), and hand it to one writer thread per process (`GroupCommit`)
 that takes every update waiting, checks each one's secret against its bot or community
 (constant-time), stores the accepted ones with one multi-row INSERT … ON CONFLICT DO
-NOTHING, and queues the drains (`store`). Every request of the group is answered only
-after that commit: the provider never gets 200 for an update that is not durably
-stored, and a failed write answers 500, so it sends the update again.
+NOTHING, and queues the drains (`store`). WhatsApp's signed notifications
+(`read_whatsapp`) have a writer of their own (`store_whatsapp`): each raw body's
+signature checked against its number's app secret, every accepted body's rows stored
+with one INSERT. Every request of the group is answered only after that commit: the
+provider never gets 200 for an update that is not durably stored, and a failed write
+answers 500, so it sends the update again.
 
 Anything else (a body that does not read, a VK confirmation, an oversized body's
-refusal aside) is left to the views (`views.py`, `vk/callback.py`), which answer it as
-they always did; they store an update through the same `store`, one at a time.
+refusal aside) is left to the views (`views.py`, `vk/callback.py`,
+`whatsapp/views.py`), which answer it as they always did; they store an update through
+the same `store` (WhatsApp: `intake.keep`), one at a time.
 """
 
 from __future__ import annotations
