@@ -104,17 +104,21 @@ def wsgi_post(app: Callable[..., Any], path: str, body: bytes, headers: dict[str
 
 
 def asgi_post_all(
-    app: Callable[..., Any], path: str, bodies: list[bytes], headers: dict[str, str],
-    concurrency: int,
+    app: Callable[..., Any], path: str, bodies: list[bytes],
+    headers: dict[str, str] | Callable[[bytes], dict[str, str]], concurrency: int,
 ) -> list[int]:  # fmt: skip
-    """Post every body through the ASGI application, `concurrency` at a time."""
+    """Post every body through the ASGI application, `concurrency` at a time; `headers`
+    may be each body's own (a WhatsApp body's signature)."""
     import asyncio
 
-    raw = [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")] + [
-        (k.lower().encode(), v.encode()) for k, v in headers.items()
-    ]
+    def raw_headers(body: bytes) -> list[tuple[bytes, bytes]]:
+        given = headers(body) if callable(headers) else headers
+        return [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")] + [
+            (k.lower().encode(), v.encode()) for k, v in given.items()
+        ]
 
     async def one(body: bytes) -> int:
+        raw = raw_headers(body)
         sent: list[dict[str, Any]] = []
         given = False
 
@@ -299,7 +303,13 @@ def main() -> None:
         with measured("vk drain", len(events), "vkdrain" in profile):
             drain_vk_task.call()
         with measured("whatsapp webhook", len(bodies), "whatsapp" in profile):
-            for body in bodies:
+            if args.asgi:
+                statuses = asgi_post_all(
+                    opora.asgi.application, paths["whatsapp"], bodies, whatsapp_signature,
+                    args.concurrency,
+                )  # fmt: skip
+                assert set(statuses) == {200}, statuses
+            for body in bodies if not args.asgi else []:
                 status = wsgi_post(
                     django_application, paths["whatsapp"], body, whatsapp_signature(body)
                 )

@@ -19,15 +19,17 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django_tasks_db.models import DBTaskResult
 
 from opora.asgi import application, web_application
+from opora.messengers import webhooks
 from opora.messengers.models import (
     TelegramBot,
     TelegramUpdate,
     VkCommunity,
     VkEvent,
+    WhatsAppInbound,
     WhatsAppNumber,
 )
-from opora.messengers.tasks import drain_telegram_task, drain_vk_task
-from opora.messengers.whatsapp.views import signature_of
+from opora.messengers.tasks import drain_telegram_task, drain_vk_task, drain_whatsapp_task
+from opora.messengers.webhooks import signature_of
 from tests.messengers.conftest import update
 from tests.messengers.vk_fixtures import message_event
 from tests.messengers.vk_server import CONFIRMATION
@@ -140,23 +142,68 @@ def test_a_vk_event_is_stored_once_without_its_secret_and_forgeries_store_nothin
     assert drain_vk_task.call() == 1
 
 
-def test_whatsapp_posts_take_the_lean_path_and_its_verification_stays_with_django(
+def _whatsapp(number: WhatsAppNumber, data: Any, *, secret: str = APP_SECRET) -> httpx.Response:
+    body = data if isinstance(data, bytes) else json.dumps(data).encode()
+    path = f"/channels/whatsapp/{number.pk}/webhook"
+    return _send("POST", path, body, **{"X-Hub-Signature-256": signature_of(body, secret)})
+
+
+def test_a_whatsapp_notification_is_stored_once_and_forgeries_store_nothing(
     wa_number: WhatsAppNumber,
 ) -> None:
-    body = json.dumps(notification(messages=[text_message("Hola")])).encode()
-    path = f"/channels/whatsapp/{wa_number.pk}/webhook"
-    with nothing_written(wa_number):
-        forged = _send("POST", path, body, **{"X-Hub-Signature-256": "sha256=00"})
-    assert forged.status_code == 403
-    assert _lean(forged)
-    signed = _send("POST", path, body, **{"X-Hub-Signature-256": signature_of(body, APP_SECRET)})
+    body = notification(messages=[text_message("Hola")])
+    signed = _whatsapp(wa_number, body)
     assert signed.status_code == 200, signed.text
+    assert signed.json() == {"ok": True, "outcomes": {"queued": 1}}
+    assert _lean(signed)
+    assert _whatsapp(wa_number, body).json()["outcomes"] == {"duplicate": 1}  # sent again
+    with nothing_written(wa_number):
+        forged = _whatsapp(wa_number, notification(messages=[text_message("hi")]), secret="x")
+        big = _whatsapp(wa_number, b"[" + b" " * (1024 * 1024) + b"]")
+        not_json = _whatsapp(wa_number, b"{not json")
+    assert (forged.status_code, forged.json()["code"]) == (403, "wrong_signature")
+    assert _lean(forged)
+    assert (big.status_code, big.json()["code"]) == (413, "too_large")
+    assert not_json.status_code == 400  # left to the view, which answers as before
+    assert WhatsAppInbound.objects.count() == 1
+    assert drain_whatsapp_task.call() == 1
+    path = f"/channels/whatsapp/{wa_number.pk}/webhook"
     handshake = _send(
         "GET",
         f"{path}?hub.mode=subscribe&hub.verify_token={wa_number.verify_token}&hub.challenge=42",
     )
     assert handshake.text == "42"
     assert "permissions-policy" in handshake.headers  # Django's middleware answered it
+
+
+def _post(number: WhatsAppNumber, data: Any, secret: str = APP_SECRET) -> webhooks.WhatsAppPost:
+    body = json.dumps(data).encode()
+    post = webhooks.read_whatsapp(number.pk, signature_of(body, secret), body)
+    assert post is not None
+    return post
+
+
+def test_a_group_of_whatsapp_notifications_is_stored_in_three_statements(
+    wa_number: WhatsAppNumber,
+) -> None:
+    webhooks.store_whatsapp([_post(wa_number, notification(messages=[text_message("Hi")]))])
+    # given: three requests the writer takes together; the third repeats the first's
+    # message (Meta sent it again) and brings a new one
+    hello = text_message("Hello")
+    posts = [
+        _post(wa_number, notification(messages=[hello])),
+        _post(wa_number, notification(messages=[text_message("let me in")]), secret="guessed"),
+        _post(wa_number, notification(messages=[hello, text_message("Anyone?")])),
+    ]
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = webhooks.store_whatsapp(posts)
+    # then: each is answered for itself; the forged one stored nothing
+    assert outcomes == [{"queued": 1}, "wrong_signature", {"duplicate": 1, "queued": 1}]
+    bodies = WhatsAppInbound.objects.values_list("payload__item__text__body", flat=True)
+    assert sorted(bodies) == ["Anyone?", "Hello", "Hi"]
+    # The number, the rows stored, whether the drain is queued (it is, by the first).
+    assert len(queries) == 3, [q["sql"] for q in queries]
 
 
 def test_a_request_for_another_host_is_refused_and_stores_nothing(tg_bot: TelegramBot) -> None:

@@ -3,7 +3,8 @@ and answers at once; the drain takes them in, in the order they came, per person
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django_tasks_db.models import DBTaskResult
@@ -13,6 +14,7 @@ from opora.accounts.models import Identity, User
 from opora.core import clock
 from opora.inbox.models import Delivery, DeliveryState
 from opora.messengers import drain
+from opora.messengers.conversations import mark_unreachable
 from opora.messengers.models import (
     Conversation,
     IntakeDrain,
@@ -174,3 +176,33 @@ def test_a_message_whose_drain_never_ran_is_taken_in_by_the_sweep_and_old_rows_g
     assert Ticket.objects.get().subject == "Lost job"
     assert not WhatsAppInbound.objects.filter(pk=old.pk).exists()
     assert run_jobs(lambda: sweep_whatsapp_task.call()) == 0
+
+
+def test_a_message_delivered_late_keeps_the_window_and_writing_again_reaches_the_person(
+    wa_number: WhatsAppNumber, post_whatsapp: Any
+) -> None:
+    # given: the person wrote ten minutes ago
+    recent = int(time.time()) - 600
+    post_whatsapp(wa_number, notification(messages=[text_message("Hi", at=recent)]))
+    chat = Conversation.objects.get(chat_id=CUSTOMER)
+    assert chat.last_inbound_at == datetime.fromtimestamp(recent, UTC)
+    # when: a message they sent two hours ago arrives only now
+    late = int(time.time()) - 7200
+    post_whatsapp(wa_number, notification(messages=[text_message("Sent earlier", at=late)]))
+    # then: the window still starts at the later message
+    chat.refresh_from_db()
+    assert chat.last_inbound_at == datetime.fromtimestamp(recent, UTC)
+    assert chat.ticket is not None
+    assert chat.ticket.messages.count() == 2
+
+    # given: the person became unreachable
+    mark_unreachable(chat, "blocked")
+    # when: they write again
+    now = int(time.time())
+    post_whatsapp(wa_number, notification(messages=[text_message("Back", at=now)]))
+    # then: reachable, on the same chat and ticket, the window from this message
+    chat.refresh_from_db()
+    assert (chat.unreachable_at, chat.unreachable_reason) == (None, "")
+    assert chat.last_inbound_at == datetime.fromtimestamp(now, UTC)
+    assert Conversation.objects.count() == 1
+    assert Ticket.objects.get().messages.count() == 3

@@ -16,8 +16,8 @@ from django.test import Client
 from opora.accounts.models import Team, User
 from opora.messengers.models import WhatsAppNumber
 from opora.messengers.tasks import drain_whatsapp_task
+from opora.messengers.webhooks import signature_of
 from opora.messengers.whatsapp.actions import create_number
-from opora.messengers.whatsapp.views import signature_of
 from tests.messengers.whatsapp_server import (
     ACCESS_TOKEN,
     PHONE_NUMBER_ID,

@@ -49,13 +49,16 @@ def insert_rows(
     *,
     unique: Sequence[str] = (),
     update: Sequence[str] = (),
+    later: Sequence[str] = (),
 ) -> None:
     """INSERT many rows with multi-row statements; no ids are read back.
 
     With `unique` and `update`: an upsert (ON CONFLICT (unique) DO UPDATE SET update),
-    on PostgreSQL and SQLite alike. What `bulk_create` does for these rows, without
-    building a query object and a model-instance round trip per row: for the small
-    inserts of every ticket change (events, search documents) that was most of their cost.
+    on PostgreSQL and SQLite alike; the fields in `later` keep the later of the stored
+    and the new value (`_conflict_clause`). What `bulk_create` does for these rows,
+    without building a query object and a model-instance round trip per row: for the
+    small inserts of every ticket change (events, search documents) that was most of
+    their cost.
     """
     if not rows:
         return
@@ -67,9 +70,7 @@ def insert_rows(
     suffix = ""
     if unique:
         by_name = {f.name: quote(str(f.column)) for f in fields}
-        targets = ", ".join(by_name[n] for n in unique)
-        sets = ", ".join(f"{by_name[n]} = excluded.{by_name[n]}" for n in update)
-        suffix = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+        suffix = _conflict_clause(meta.db_table, by_name, unique, update, later)
     size = max(1, connection.ops.bulk_batch_size(fields, list(rows)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
@@ -85,6 +86,27 @@ def insert_rows(
                 for f in fields
             ]
             cursor.execute(sql, params)
+
+
+def _conflict_clause(
+    table: str,
+    by_name: dict[str, str],
+    unique: Sequence[str],
+    update: Sequence[str],
+    later: Sequence[str],
+) -> str:
+    """ON CONFLICT (unique) DO UPDATE: `update` fields take the new values, `later`
+    fields the later of the stored and the new one (a NULL stored value counts as
+    earliest), so rows written out of order never move such a moment back."""
+    quote = connection.ops.quote_name
+    targets = ", ".join(by_name[n] for n in unique)
+    stored = {n: f"{quote(table)}.{by_name[n]}" for n in later}
+    sets = [f"{by_name[n]} = excluded.{by_name[n]}" for n in update] + [
+        f"{by_name[n]} = CASE WHEN {stored[n]} IS NULL OR {stored[n]} < excluded.{by_name[n]} "
+        f"THEN excluded.{by_name[n]} ELSE {stored[n]} END"
+        for n in later
+    ]
+    return f" ON CONFLICT ({targets}) DO UPDATE SET {', '.join(sets)}"
 
 
 @cache
@@ -423,10 +445,11 @@ def upsert_rows(
     *,
     unique: Sequence[str] = (),
     update: Sequence[str] = (),
+    later: Sequence[str] = (),
 ) -> None:
     """INSERT new rows, no ids read back; a row that conflicts with a stored one
-    updates its `update` fields (ON CONFLICT (unique) DO UPDATE, as `insert_rows` does),
-    or, without `update`, is skipped (ON CONFLICT DO NOTHING, as
+    updates its `update` and `later` fields (ON CONFLICT (unique) DO UPDATE, as
+    `insert_rows` does), or, without either, is skipped (ON CONFLICT DO NOTHING, as
     `bulk_create(ignore_conflicts=True)` does).
 
     Cheaper on PostgreSQL than either: the values are bound by the server (numbered
@@ -435,8 +458,8 @@ def upsert_rows(
     if not rows:
         return
     if connection.vendor != "postgresql":
-        if update:
-            insert_rows(model, rows, unique=unique, update=update)
+        if update or later:
+            insert_rows(model, rows, unique=unique, update=update, later=later)
         else:
             model._base_manager.bulk_create(rows, ignore_conflicts=True)
         return
@@ -445,10 +468,8 @@ def upsert_rows(
     quote = connection.ops.quote_name
     by_name = {f.name: quote(str(f.column)) for f, _, _ in columns}
     names = ", ".join(quote(str(f.column)) for f, _, _ in columns)
-    if update:
-        targets = ", ".join(by_name[n] for n in unique)
-        sets = ", ".join(f"{by_name[n]} = excluded.{by_name[n]}" for n in update)
-        conflict = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+    if update or later:
+        conflict = _conflict_clause(model._meta.db_table, by_name, unique, update, later)
     else:
         conflict = " ON CONFLICT DO NOTHING"
     width = len(columns)

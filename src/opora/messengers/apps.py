@@ -26,9 +26,11 @@ class MessengersConfig(AppConfig):
         # group at a time (`webhooks.py`); the views answer the rest.
         from opora.messengers import views, webhooks
         from opora.messengers.vk.callback import vk_callback
+        from opora.messengers.whatsapp.views import whatsapp_webhook
 
         lean.register_async(views.telegram_webhook, webhooks.TelegramHandler())
         lean.register_async(vk_callback, webhooks.VkHandler())
+        lean.register_async(whatsapp_webhook, webhooks.WhatsAppHandler())
 
         from opora.core.dispatch import subscribe
         from opora.core.lifecycle import WorkerStarting

@@ -24,7 +24,7 @@ from opora.accounts.identities import Contact
 from opora.automation import bot as answer_bot
 from opora.automation.models import BotSettings
 from opora.core import clock
-from opora.core.bulk import insert_new, update_rows
+from opora.core.bulk import upsert_rows
 from opora.core.errors import OporaError
 from opora.inbox.channels import Inbound, Received, receive, receive_many
 from opora.messengers.models import Conversation
@@ -131,8 +131,11 @@ def answer_first_many(tickets: Sequence[Ticket]) -> None:
 
 
 def _remember_many(stored: Sequence[tuple[Arrived, Ticket]]) -> None:
-    """`_remember` for a batch: the chats read in one query, changed in one batch of
-    updates, the new ones created together; each chat's last message decides."""
+    """`_remember` for a batch, in one statement: every chat inserted, or its stored
+    row updated (one upsert, `core/bulk.py`); each chat's last message decides, and a
+    message delivered late never moves the person's last message back (the later of
+    the stored and the new moment is kept). An UPDATE per chat cost a statement per
+    message."""
     if not stored:
         return
     now = clock.now()
@@ -141,64 +144,32 @@ def _remember_many(stored: Sequence[tuple[Arrived, Ticket]]) -> None:
         key = (arrived.channel, arrived.account_id, arrived.chat_id)
         wrote_at = min(arrived.sent_at or now, now)
         if key in last and last[key][2] > wrote_at:
-            wrote_at = last[key][2]  # a message delivered late never moves it back
+            wrote_at = last[key][2]
         last[key] = (arrived, ticket, wrote_at)
-    # A lookup per account (nearly always one for a batch), not one OR-ed condition per
-    # chat: composing those cost the ORM more than the rest of this function.
-    chats: dict[tuple[str, int], list[str]] = {}
-    for channel, account, chat in last:
-        chats.setdefault((channel, account), []).append(chat)
-    lookup = Q()
-    for (channel, account), ids in chats.items():
-        lookup |= Q(channel=channel, account_id=account, chat_id__in=ids)
-    known = {
-        (c.channel, c.account_id, c.chat_id): c
-        for c in Conversation.objects.filter(lookup)
-        if (c.channel, c.account_id, c.chat_id) in last
-    }
-    changed: list[Conversation] = []
-    new: list[Conversation] = []
-    for key, (arrived, ticket, wrote_at) in last.items():
-        found = known.get(key)
-        if found is None:
-            new.append(
-                Conversation(
-                    channel=arrived.channel,
-                    account_id=arrived.account_id,
-                    chat_id=arrived.chat_id,
-                    user_id=ticket.requester_id,
-                    ticket=ticket,
-                    language=arrived.contact.language or "",
-                    last_inbound_at=wrote_at,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            continue
-        if found.last_inbound_at is None or found.last_inbound_at < wrote_at:
-            found.last_inbound_at = wrote_at
-        found.user_id = ticket.requester_id
-        found.ticket = ticket
-        found.language = arrived.contact.language or ""
-        found.unreachable_at, found.unreachable_reason, found.updated_at = None, "", now
-        changed.append(found)
-    update_rows(
+    chats = [
+        Conversation(
+            channel=channel,
+            account_id=account,
+            chat_id=chat,
+            user_id=ticket.requester_id,
+            ticket=ticket,
+            language=arrived.contact.language or "",
+            unreachable_at=None,
+            unreachable_reason="",
+            last_inbound_at=wrote_at,
+            created_at=now,
+            updated_at=now,
+        )
+        # In key order: concurrent batches lock the rows they share in the same order.
+        for (channel, account, chat), (arrived, ticket, wrote_at) in sorted(last.items())
+    ]
+    upsert_rows(
         Conversation,
-        changed,
-        (
-            "last_inbound_at",
-            "user",
-            "ticket",
-            "language",
-            "unreachable_at",
-            "unreachable_reason",
-            "updated_at",
-        ),
+        chats,
+        unique=("channel", "account_id", "chat_id"),
+        update=("user", "ticket", "language", "unreachable_at", "unreachable_reason", "updated_at"),
+        later=("last_inbound_at",),
     )
-    if new:
-        # A chat created by another process a moment ago keeps its row. One multi-row
-        # INSERT, no query object (`core/bulk.py`).
-        insert_new(Conversation, new, unique=("channel", "account_id", "chat_id"))
 
 
 def answer_first(ticket: Ticket) -> None:

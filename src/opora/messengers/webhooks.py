@@ -6,17 +6,22 @@ that reads. `opora serve` answers those without Django's request cycle (`core/le
 `read_vk`: no database), and hand it to one writer thread per process (`GroupCommit`)
 that takes every update waiting, checks each one's secret against its bot or community
 (constant-time), stores the accepted ones with one multi-row INSERT … ON CONFLICT DO
-NOTHING, and queues the drains (`store`). Every request of the group is answered only
-after that commit: the provider never gets 200 for an update that is not durably
-stored, and a failed write answers 500, so it sends the update again.
+NOTHING, and queues the drains (`store`). WhatsApp's signed notifications
+(`read_whatsapp`) have a writer of their own (`store_whatsapp`): each raw body's
+signature checked against its number's app secret, every accepted body's rows stored
+with one INSERT. Every request of the group is answered only after that commit: the
+provider never gets 200 for an update that is not durably stored, and a failed write
+answers 500, so it sends the update again.
 
 Anything else (a body that does not read, a VK confirmation, an oversized body's
-refusal aside) is left to the views (`views.py`, `vk/callback.py`), which answer it as
-they always did; they store an update through the same `store`, one at a time.
+refusal aside) is left to the views (`views.py`, `vk/callback.py`,
+`whatsapp/views.py`), which answer it as they always did; they store an update through
+the same `store` (WhatsApp: `intake.keep`), one at a time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
@@ -30,11 +35,19 @@ from django.utils.translation import gettext as _
 from opora.core import jsonin, lean, rows
 from opora.core.bulk import insert_new
 from opora.messengers import drain, errors
-from opora.messengers.models import BotMode, TelegramBot, TelegramUpdate, VkCommunity, VkEvent
+from opora.messengers.models import (
+    BotMode,
+    TelegramBot,
+    TelegramUpdate,
+    VkCommunity,
+    VkEvent,
+    WhatsAppNumber,
+)
 from opora.messengers.tasks import drain_telegram_task, drain_vk_task
 from opora.messengers.telegram import intake as telegram_intake
 from opora.messengers.telegram import reading
 from opora.messengers.vk import intake as vk_intake
+from opora.messengers.whatsapp import intake as whatsapp_intake
 
 logger = logging.getLogger("opora.messengers")
 
@@ -46,6 +59,8 @@ MAX_BYTES = 1024 * 1024
 # What became of a stored update, besides telegram_intake's QUEUED, DUPLICATE, IGNORED.
 WRONG_SECRET = errors.WRONG_SECRET
 WRONG_GROUP = errors.WRONG_GROUP
+WRONG_SIGNATURE = errors.WRONG_SIGNATURE
+SIGNATURE_HEADER = "x-hub-signature-256"
 OK = "ok"  # VK's answer to an event stored, stored before, or for a community turned off
 
 # What the lookups read: the bot's or community's secret and state.
@@ -69,6 +84,14 @@ class VkPost:
     event_id: str
     kind: str
     data: dict[str, Any]  # without the secret
+
+
+@dataclass(frozen=True)
+class WhatsAppPost:
+    number_id: int
+    signature: str  # as given in the request's X-Hub-Signature-256 header
+    body: bytes  # as it came: the signature is of these bytes
+    data: Any
 
 
 # --- reading, in the event loop -------------------------------------------------------
@@ -115,6 +138,16 @@ def read_vk(community_id: int, body: bytes) -> VkPost | None:
     )
 
 
+def read_whatsapp(number_id: int, signature: str, body: bytes) -> WhatsAppPost | None:
+    """The notification, when it is a WhatsApp one that reads; None leaves it to the view."""
+    try:
+        data = jsonin.loads(body)
+        whatsapp_intake.changes(data)
+    except (jsonin.BadJson, whatsapp_intake.BadPayload):
+        return None
+    return WhatsAppPost(number_id=number_id, signature=signature, body=body, data=data)
+
+
 def is_update_id(value: Any) -> TypeGuard[int]:
     """An update_id the desk stores (a 64-bit column: a larger one would fail the
     INSERT, a 500, and with it the updates stored in the same statement)."""
@@ -134,6 +167,42 @@ def vk_refusal(found: tuple[Any, ...] | None, given: str) -> bool:
     """Whether a VK event is refused for its secret (no community, or not its key)."""
     secret_key = found[1] if found is not None else ""
     return found is None or not hmac.compare_digest(given.encode(), (secret_key or "\0").encode())
+
+
+def whatsapp_refusal(number: WhatsAppNumber | None, body: bytes, given: str) -> bool:
+    """Whether a WhatsApp notification is refused for its signature (no number, or not
+    signed with its app secret); without a number the comparison still runs, against a
+    secret no one knows."""
+    expected = signature_of(body, number.app_secret if number is not None else "-" * 32)
+    return number is None or not hmac.compare_digest(given.encode(), expected.encode())
+
+
+def signature_of(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def store_whatsapp(posts: list[WhatsAppPost]) -> list[dict[str, int] | str]:
+    """Check and store a group of WhatsApp notifications (`GroupCommit`): each one's
+    counts (`intake.keep_many`, one statement for the group), or WRONG_SIGNATURE."""
+    numbers: dict[int, WhatsAppNumber | None] = {}
+    for post in posts:
+        if post.number_id not in numbers:  # read once per group
+            numbers[post.number_id] = WhatsAppNumber.objects.filter(pk=post.number_id).first()
+    accepted: list[tuple[int, tuple[WhatsAppNumber, Any]]] = []
+    outcomes: list[dict[str, int] | str] = []
+    for index, post in enumerate(posts):
+        number = numbers[post.number_id]
+        if whatsapp_refusal(number, post.body, post.signature):
+            logger.warning("whatsapp webhook %s: refused, wrong signature", post.number_id)
+            outcomes.append(WRONG_SIGNATURE)
+            continue
+        assert number is not None
+        outcomes.append({})
+        accepted.append((index, (number, post.data)))
+    kept = whatsapp_intake.keep_many([body for _index, body in accepted])
+    for (index, _body), counts in zip(accepted, kept, strict=True):
+        outcomes[index] = counts
+    return outcomes
 
 
 Post = TelegramPost | VkPost
@@ -266,6 +335,7 @@ def _check_vk(post: VkPost, found: tuple[Any, ...] | None) -> str:
 # --- answering, in the event loop -------------------------------------------------------
 
 WRITER = lean.GroupCommit(store, limit=200)
+WHATSAPP_WRITER = lean.GroupCommit(store_whatsapp, limit=200)
 
 
 def _refusal(status: int, code: str, message: Any) -> lean.Answer:
@@ -275,7 +345,7 @@ def _refusal(status: int, code: str, message: Any) -> lean.Answer:
 
 def too_large_answer(what: str) -> lean.Answer:
     with translation.override(settings.LANGUAGE_CODE):
-        text = _("The update is too large.") if what == "telegram" else _("The event is too large.")
+        text = _("The event is too large.") if what == "vk" else _("The update is too large.")
         return lean.Answer(413, lean.error_body(errors.TOO_LARGE, text))
 
 
@@ -323,3 +393,25 @@ class VkHandler(lean.AsyncHandler):
 
     def too_large(self) -> lean.Answer:
         return too_large_answer("vk")
+
+
+def whatsapp_answer(outcome: dict[str, int] | str) -> lean.Answer:
+    if isinstance(outcome, str):  # WRONG_SIGNATURE
+        with translation.override(settings.LANGUAGE_CODE):
+            return _refusal(403, errors.WRONG_SIGNATURE, _("Wrong signature."))
+    return lean.Answer(200, orjson.dumps({"ok": True, "outcomes": outcome}))
+
+
+class WhatsAppHandler(lean.AsyncHandler):
+    limit = MAX_BYTES
+
+    async def answer(
+        self, kwargs: dict[str, Any], headers: dict[str, str], body: bytes
+    ) -> lean.Answer | None:
+        post = read_whatsapp(kwargs["number_id"], headers.get(SIGNATURE_HEADER, ""), body)
+        if post is None:
+            return None
+        return whatsapp_answer(await WHATSAPP_WRITER.submit(post))
+
+    def too_large(self) -> lean.Answer:
+        return too_large_answer("whatsapp")

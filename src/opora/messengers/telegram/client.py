@@ -20,6 +20,7 @@ import telegram
 from asgiref.sync import async_to_sync
 from telegram.request import HTTPXRequest
 
+from opora.messengers import tls
 from opora.messengers.models import TelegramBot
 
 T = TypeVar("T")
@@ -69,6 +70,7 @@ def _request() -> HTTPXRequest:
         read_timeout=READ_TIMEOUT,
         write_timeout=READ_TIMEOUT,
         pool_timeout=CONNECT_TIMEOUT,
+        httpx_kwargs={"verify": tls.context()},
     )
 
 

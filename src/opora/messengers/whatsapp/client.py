@@ -20,6 +20,7 @@ from pywa.client import WhatsApp
 from pywa.errors import WhatsAppError
 from pywa.types.templates import BodyText, TemplateLanguage
 
+from opora.messengers import tls
 from opora.messengers.models import WhatsAppNumber
 
 CONNECT_TIMEOUT = 10.0
@@ -103,7 +104,9 @@ class session:
 
     def __init__(self, endpoint: Endpoint) -> None:
         timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-        self.http = httpx.Client(base_url=endpoint.api_base.rstrip("/"), timeout=timeout)
+        self.http = httpx.Client(
+            base_url=endpoint.api_base.rstrip("/"), timeout=timeout, verify=tls.context()
+        )
         self.endpoint = endpoint
 
     def __enter__(self) -> DeskWhatsApp:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -113,21 +114,32 @@ def keep(number: WhatsAppNumber, data: Any) -> dict[str, int]:
     """Store the messages and statuses of one webhook body for `number` (one statement,
     in the caller's autocommit) and queue the drain; how many of each outcome: QUEUED,
     DUPLICATE (stored before), IGNORED (a change or an item the desk does not keep)."""
-    counts: dict[str, int] = {}
-    found: dict[tuple[int, str, str], WhatsAppInbound] = {}
-    for change in changes(data):
-        for row in _rows_of(number, change, counts):
-            key = (row.number_id, row.wamid, row.kind)
-            if key in found:  # twice in one body: kept once
-                _count(counts, DUPLICATE)
-            found[key] = row
-    new = insert_new(WhatsAppInbound, list(found.values()), unique=("number", "wamid", "kind"))
-    for key in found:
-        _count(counts, QUEUED if key in new else DUPLICATE)
+    [counts] = keep_many([(number, data)])
+    return counts
+
+
+def keep_many(bodies: Sequence[tuple[WhatsAppNumber, Any]]) -> list[dict[str, int]]:
+    """`keep` for many webhook bodies at once (the requests a writer groups): all their
+    rows in one statement, the drains queued once; the counts of each body, in order.
+    A row that two bodies bring is queued by the first and a duplicate for the other."""
+    counts: list[dict[str, int]] = [{} for _body in bodies]
+    found: dict[tuple[int, str, str], tuple[WhatsAppInbound, int]] = {}
+    for index, (number, data) in enumerate(bodies):
+        for change in changes(data):
+            for row in _rows_of(number, change, counts[index]):
+                key = (row.number_id, row.wamid, row.kind)
+                if key in found:  # twice in one body, or in two: kept once
+                    _count(counts[index], DUPLICATE)
+                    continue
+                found[key] = (row, index)
+    rows = [row for row, _index in found.values()]
+    new = insert_new(WhatsAppInbound, rows, unique=("number", "wamid", "kind"))
+    for key, (_row, index) in found.items():
+        _count(counts[index], QUEUED if key in new else DUPLICATE)
     if found:
         # Queued for duplicates too: a body sent again because its drain could not be
         # queued the first time (its answer was 500) gets it queued now.
-        drain.request_lanes(DRAIN, drain_whatsapp_task, {r.shard for r in found.values()})
+        drain.request_lanes(DRAIN, drain_whatsapp_task, {r.shard for r in rows})
     return counts
 
 
