@@ -13,7 +13,6 @@ from django.test import Client
 
 from opora.accounts.models import Team, User
 from opora.core.models import AdminChange
-from opora.telephony import selectors
 from opora.telephony.models import Call, CallEvent, Outcome, PhoneLine
 from opora.tickets.models import Ticket, TimeEntry
 from tests.conftest import PASSWORD
@@ -208,17 +207,12 @@ def _sidebar_call_backs(client: Client) -> int:
     return int(found.group(1))
 
 
-@pytest.mark.parametrize("few", [500, 1])
 def test_the_queue_sidebar_counts_the_call_backs_an_agent_may_open(
-    monkeypatch: pytest.MonkeyPatch,
-    few: int,
     alice: User,
     otto: User,
     billing: Team,
     generic_line: PhoneLine,
 ) -> None:
-    # `few` = 1: more calls wait than are listed first, and the whole count runs instead.
-    monkeypatch.setattr(selectors, "FEW_WAITING", few)
     mine, outsider = _signed_in(alice), _signed_in(otto)
     assert _sidebar_call_backs(mine) == 0
     for _ in range(2):
