@@ -26,7 +26,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from opora.triage import classifier
-from opora.triage.network import LazyAdam, Networks
+from opora.triage.network import LazyAdam, Networks, dense_step, step_rate
 
 
 def _softmax(z: Any) -> Any:
@@ -209,14 +209,8 @@ class SharedLayerHeads(Networks):
                 grads = [da.sum(axis=0), g2, gb2]
                 g1 = np.asarray(xs.T @ da)
                 step += 1
-                cycle = step / warm if step <= warm else 1 - 0.95 * (step - warm) / (steps - warm)
-                rate = np.float32(self.rate * cycle * np.sqrt(1 - 0.999**step) / (1 - 0.9**step))
-                for param, grad, (mo, ve) in zip(dense, grads, moments, strict=True):
-                    mo *= 0.9
-                    mo += 0.1 * grad
-                    ve *= 0.999
-                    ve += 0.001 * grad * grad
-                    param -= rate * mo / (np.sqrt(ve) + 1e-8)
+                rate = step_rate(self.rate, step, warm, steps)
+                dense_step(dense, grads, moments, rate)
                 adam.step(w1s, g1, cols, rate)
                 w1[cols] = w1s
         return w1, b1, w2, b2

@@ -175,14 +175,8 @@ class Networks:
                 grads = [da.sum(axis=0), a.T @ d2, d2.sum(axis=0)]
                 g1 = np.asarray(xs.T @ da)
                 step += 1
-                cycle = step / warm if step <= warm else 1 - 0.95 * (step - warm) / (steps - warm)
-                rate = np.float32(self.rate * cycle * np.sqrt(1 - 0.999**step) / (1 - 0.9**step))
-                for param, grad, (mo, ve) in zip(dense, grads, moments, strict=True):
-                    mo *= 0.9
-                    mo += 0.1 * grad
-                    ve *= 0.999
-                    ve += 0.001 * grad * grad
-                    param -= rate * mo / (np.sqrt(ve) + 1e-8)
+                rate = step_rate(self.rate, step, warm, steps)
+                dense_step(dense, grads, moments, rate)
                 adam.step(w1s, g1, cols, rate)
                 w1[cols] = w1s
         return w1, b1, w2, b2
@@ -215,6 +209,25 @@ class Networks:
 
     def predict(self, rows: Any) -> Any:
         return self.classes_[self.log_proba(rows).argmax(axis=1)]
+
+
+def step_rate(rate: float, step: int, warm: int, steps: int) -> Any:
+    """The rate of a training step: rising linearly over the first `warm` steps, then
+    falling to a twentieth by the last, with Adam's bias correction."""
+    cycle = step / warm if step <= warm else 1 - 0.95 * (step - warm) / (steps - warm)
+    return np.float32(rate * cycle * np.sqrt(1 - 0.999**step) / (1 - 0.9**step))
+
+
+def dense_step(
+    params: Sequence[Any], grads: Sequence[Any], moments: Sequence[Any], rate: Any
+) -> None:
+    """Adam's step, in place, for the dense parameters (each with its two moments)."""
+    for param, grad, (mo, ve) in zip(params, grads, moments, strict=True):
+        mo *= 0.9
+        mo += 0.1 * grad
+        ve *= 0.999
+        ve += 0.001 * grad * grad
+        param -= rate * mo / (np.sqrt(ve) + 1e-8)
 
 
 class LazyAdam:
