@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from opora.accounts.identities import Contact
 from opora.automation import bot as answer_bot
@@ -80,7 +79,7 @@ def store(arrived: Arrived, note_handled: Callable[[], object]) -> Stored | None
                     only_named=arrived.only_named,
                 )
             )
-            _remember(arrived, ticket)
+            _remember_many([(arrived, ticket)])
     except IntegrityError:
         return None  # the same update, taken in by another request a moment ago
     opened = not Message.objects.filter(ticket=ticket, pk__lt=message.pk).exists()
@@ -131,8 +130,9 @@ def answer_first_many(tickets: Sequence[Ticket]) -> None:
 
 
 def _remember_many(stored: Sequence[tuple[Arrived, Ticket]]) -> None:
-    """`_remember` for a batch, in one statement: every chat inserted, or its stored
-    row updated (one upsert, `core/bulk.py`); each chat's last message decides, and a
+    """The chats these tickets' replies go to (writing again makes a person reachable),
+    in one statement: every chat inserted, or its stored row updated (one upsert,
+    `core/bulk.py`); each chat's last message decides, and a
     message delivered late never moves the person's last message back (the later of
     the stored and the new moment is kept). An UPDATE per chat cost a statement per
     message."""
@@ -180,37 +180,6 @@ def answer_first(ticket: Ticket) -> None:
     except Exception:
         # The message is stored; a person answers it instead.
         logger.exception("the answer bot failed on ticket %s", ticket.pk)
-
-
-def _remember(arrived: Arrived, ticket: Ticket) -> None:
-    """The chat this ticket's replies go to; writing again makes a person reachable."""
-    now = clock.now()
-    wrote_at = min(arrived.sent_at or now, now)
-    chat = Q(channel=arrived.channel, account_id=arrived.account_id, chat_id=arrived.chat_id)
-    # A message delivered late never moves the person's last message back.
-    Conversation.objects.filter(chat).filter(
-        Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=wrote_at)
-    ).update(last_inbound_at=wrote_at)
-    updated = Conversation.objects.filter(chat).update(
-        user_id=ticket.requester_id,
-        ticket=ticket,
-        language=arrived.contact.language or "",
-        unreachable_at=None,
-        unreachable_reason="",
-        updated_at=now,
-    )
-    if not updated:
-        Conversation.objects.create(
-            channel=arrived.channel,
-            account_id=arrived.account_id,
-            chat_id=arrived.chat_id,
-            user_id=ticket.requester_id,
-            ticket=ticket,
-            language=arrived.contact.language or "",
-            last_inbound_at=wrote_at,
-            created_at=now,
-            updated_at=now,
-        )
 
 
 def mark_unreachable(conversation: Conversation, reason: str) -> None:
